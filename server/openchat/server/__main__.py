@@ -1,0 +1,5 @@
+import sys
+
+from openchat.server.cli import main
+
+sys.exit(main())

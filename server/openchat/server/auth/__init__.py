@@ -1,0 +1,1 @@
+"""Bearer tokens: HS256 JWTs whose `sub` is the user id."""

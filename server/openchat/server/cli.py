@@ -1,0 +1,168 @@
+"""`openchat-server`: serve, issue tokens, migrate, and show the effective configuration."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import structlog
+from pydantic import SecretStr
+
+from openchat.server.app import SettingsConflict, build_app
+from openchat.server.auth.tokens import issue_token
+from openchat.server.domain.errors import OpenChatError
+from openchat.server.logging import configure_logging
+from openchat.server.settings import Settings, SettingsError, load_settings
+from openchat.server.storage import migrate
+from openchat.server.storage.database import connect
+
+DEV_USERS = ("alice", "bob")
+DAY = 24 * 3600
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(_overrides(args))
+    except SettingsError as error:
+        print(f"openchat-server: {error}", file=sys.stderr)
+        return 2
+    result: int = args.command(settings, args)
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="openchat-server", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the gRPC server")
+    _add_server_flags(serve)
+    serve.add_argument(
+        "--dev",
+        action="store_true",
+        help="development mode: without OPENCHAT_JWT_SECRET, generate one and print tokens",
+    )
+    serve.set_defaults(command=_serve)
+
+    token = commands.add_parser("token", help="print a bearer token for a user")
+    token.add_argument("user_id")
+    token.add_argument("--ttl", type=float, default=DAY, help="lifetime in seconds (1 day)")
+    token.add_argument("--role", action="append", default=[], help="a role claim (repeatable)")
+    token.set_defaults(command=_token)
+
+    migrate_command = commands.add_parser("migrate", help="apply pending database migrations")
+    migrate_command.add_argument("--database-url", dest="database__url")
+    migrate_command.set_defaults(command=_migrate)
+
+    config = commands.add_parser("config", help="print the effective configuration")
+    _add_server_flags(config)
+    config.set_defaults(command=_config)
+    return parser
+
+
+def _add_server_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--listen", dest="server__listen", help="HOST:PORT (OPENCHAT_LISTEN)")
+    parser.add_argument("--database-url", dest="database__url", help="(OPENCHAT_DATABASE_URL)")
+    parser.add_argument("--redis-url", dest="redis__url", help="(OPENCHAT_REDIS_URL)")
+    parser.add_argument("--log-level", dest="logging__level", help="(OPENCHAT_LOG_LEVEL)")
+    parser.add_argument("--log-format", dest="logging__format", help="(OPENCHAT_LOG_FORMAT)")
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """Flags named SECTION__FIELD, as settings overrides."""
+    overrides: dict[str, dict[str, Any]] = {}
+    for name, value in vars(args).items():
+        if "__" in name and value is not None:
+            section, field = name.split("__", 1)
+            overrides.setdefault(section, {})[field] = value
+    return overrides
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    configure_logging(settings.logging)
+    if settings.auth.jwt_secret is None and args.dev:
+        settings = _with_dev_secret(settings)
+    try:
+        _run(_serve_until_signalled(settings))
+    except (SettingsConflict, OpenChatError) as error:
+        print(f"openchat-server: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _run(coroutine: Any) -> None:
+    try:
+        import uvloop  # noqa: PLC0415 - optional accelerator (not on Windows)
+    except ImportError:
+        asyncio.run(coroutine)
+    else:
+        uvloop.run(coroutine)
+
+
+async def _serve_until_signalled(settings: Settings) -> None:
+    app = await build_app(settings)
+    await app.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    structlog.get_logger(__name__).info("signal_received")
+    await app.stop()
+
+
+def _with_dev_secret(settings: Settings) -> Settings:
+    secret = secrets.token_urlsafe(32)
+    auth = settings.auth.model_copy(update={"jwt_secret": SecretStr(secret)})
+    listen = settings.server.listen
+    print(f"OpenChat development server on {listen} ({settings.database.url})")
+    print("A development secret was generated; keep it for another run with:")
+    print(f"  export OPENCHAT_JWT_SECRET={secret}")
+    for user in DEV_USERS:
+        print(f"Token for {user} (valid 1 day):")
+        print(f"  {issue_token(secret, user, ttl_seconds=DAY)}")
+    print("More tokens: OPENCHAT_JWT_SECRET=... openchat-server token USER_ID")
+    print(f"Try: grpcurl -plaintext {listen} list", flush=True)
+    return replace(settings, auth=auth)
+
+
+def _token(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.auth.jwt_secret is None:
+        print("openchat-server: OPENCHAT_JWT_SECRET is required to sign tokens", file=sys.stderr)
+        return 2
+    secret = settings.auth.jwt_secret.get_secret_value()
+    print(issue_token(secret, args.user_id, ttl_seconds=args.ttl, roles=args.role))
+    return 0
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    configure_logging(settings.logging)
+
+    async def run() -> None:
+        database = connect(settings.database.url)
+        try:
+            await migrate.upgrade(database)
+        finally:
+            await database.dispose()
+
+    asyncio.run(run())
+    return 0
+
+
+def _config(settings: Settings, args: argparse.Namespace) -> int:
+    for section, values in vars(settings).items():
+        print(f"[{section}]")
+        for field, value in values.model_dump().items():
+            alias = type(values).model_fields[field].validation_alias
+            print(f"  {alias} = {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The domain: plain dataclasses and exceptions, with no protobuf and no ORM."""

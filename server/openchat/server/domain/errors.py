@@ -1,0 +1,125 @@
+"""Exceptions the use cases raise. The transport maps each class to a gRPC status and an AIP-193
+reason in one table (openchat.server.transport.errors); nothing here knows about gRPC.
+
+OpenChatError
+├── InvalidArgument            a request field is missing, malformed or out of range
+│   ├── RequestUndecodable     the request bytes are not the RPC's request message
+│   └── ContentTooLarge        the content exceeds the configured maximum
+├── Unauthenticated            no valid bearer token
+├── NotFound
+│   ├── ConversationNotFound
+│   └── MessageNotFound
+├── PermissionDenied
+│   ├── NotAMember             the caller is not in the conversation
+│   └── ActionNotAllowed       the caller may not make this change
+├── ClientMsgIdReused          the idempotency key was used for another message
+├── ConversationKindMismatch   the operation does not apply to this kind of conversation
+├── MemberLimitExceeded        the group would exceed its maximum size
+├── Unavailable                retry later
+│   └── PersistenceUnavailable the message could not be stored; nothing was acknowledged
+└── NotImplementedYet          declared in the contract, not served by this version
+"""
+
+from __future__ import annotations
+
+
+class OpenChatError(Exception):
+    """Base class of every error the server reports to a client. `str()` is the client's message."""
+
+
+class InvalidArgument(OpenChatError):
+    """A request field is missing, malformed or out of range."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+
+
+class RequestUndecodable(InvalidArgument):
+    """The request bytes could not be decoded."""
+
+    def __init__(self, message_type: str) -> None:
+        super().__init__("request", f"the bytes are not a valid {message_type}")
+
+
+class ContentTooLarge(InvalidArgument):
+    """The content exceeds the maximum size."""
+
+    def __init__(self, size: int, maximum: int) -> None:
+        super().__init__("content", f"is {size} bytes, over the maximum of {maximum} bytes")
+
+
+class Unauthenticated(OpenChatError):
+    """The request carries no valid bearer token."""
+
+
+class NotFound(OpenChatError):
+    """Something the request names does not exist."""
+
+
+class ConversationNotFound(NotFound):
+    """No conversation has this id."""
+
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(f"conversation {conversation_id!r} does not exist")
+        self.conversation_id = conversation_id
+
+
+class MessageNotFound(NotFound):
+    """No message has this id."""
+
+    def __init__(self, message_id: str) -> None:
+        super().__init__(f"message {message_id!r} does not exist")
+
+
+class PermissionDenied(OpenChatError):
+    """The caller may not do this."""
+
+
+class NotAMember(PermissionDenied):
+    """The caller is not a member of the conversation."""
+
+    def __init__(self, user_id: str, conversation_id: str) -> None:
+        super().__init__(f"user {user_id!r} is not a member of conversation {conversation_id!r}")
+
+
+class ActionNotAllowed(PermissionDenied):
+    """The caller is a member but may not make this change."""
+
+
+class ClientMsgIdReused(OpenChatError):
+    """The sender used this client_msg_id before for a different message."""
+
+    def __init__(self, client_msg_id: str, original_message_id: str) -> None:
+        super().__init__(
+            f"client_msg_id {client_msg_id!r} was already used for message "
+            f"{original_message_id!r} with different content or conversation; "
+            "use a new client_msg_id for a new message"
+        )
+        self.original_message_id = original_message_id
+
+
+class ConversationKindMismatch(OpenChatError):
+    """The operation does not apply to this kind of conversation."""
+
+
+class MemberLimitExceeded(OpenChatError):
+    """The group would exceed its maximum number of members."""
+
+    def __init__(self, maximum: int) -> None:
+        super().__init__(f"a group has at most {maximum} members")
+
+
+class Unavailable(OpenChatError):
+    """The server cannot serve the request now; retrying later is safe."""
+
+
+class PersistenceUnavailable(Unavailable):
+    """The message could not be stored. Nothing was acknowledged; retry with the same request."""
+
+    def __init__(self) -> None:
+        super().__init__("the message could not be stored; retry with the same client_msg_id")
+
+
+class NotImplementedYet(OpenChatError):
+    """The RPC is declared in the contract but this server does not serve it yet."""

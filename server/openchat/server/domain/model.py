@@ -1,0 +1,128 @@
+"""Messages and conversations as the server's use cases see them."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file the message refers to without carrying its bytes."""
+
+    uri: str
+    mime_type: str = ""
+    size_bytes: int = 0
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """What the sender wrote. Stored verbatim; equality decides whether a retry is a duplicate."""
+
+    text: str = ""
+    mime_type: str = ""
+    data: bytes = b""
+    attachments: tuple[Attachment, ...] = ()
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    mention_user_ids: tuple[str, ...] = ()
+    reply_to_message_id: str = ""
+
+    def approximate_size(self) -> int:
+        """Bytes this content occupies on the wire, within a few percent (for response budgets)."""
+        size = len(self.text.encode()) + len(self.mime_type) + len(self.data)
+        size += sum(len(a.uri) + len(a.mime_type) + len(a.name) + 16 for a in self.attachments)
+        size += sum(len(k.encode()) + len(v.encode()) + 4 for k, v in self.attributes.items())
+        size += sum(len(u) + 2 for u in self.mention_user_ids)
+        return size + len(self.reply_to_message_id)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDraft:
+    """A message a user asked to send, before it has a seq."""
+
+    conversation_id: str
+    sender_id: str
+    client_msg_id: str
+    content: Content
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A durably stored message."""
+
+    message_id: str
+    conversation_id: str
+    seq: int
+    sender_id: str
+    client_msg_id: str
+    content: Content
+    server_time: datetime
+
+    def approximate_size(self) -> int:
+        """Bytes this message occupies on the wire, within a few percent."""
+        return self.content.approximate_size() + len(self.message_id) + len(self.client_msg_id) + 96
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """The outcome of storing a draft: the stored message, and whether it was stored before."""
+
+    message: Message
+    duplicate: bool
+
+
+class ConversationKind(enum.Enum):
+    """The kinds of conversation."""
+
+    DIRECT = "direct"
+    GROUP = "group"
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A conversation and its current members."""
+
+    conversation_id: str
+    kind: ConversationKind
+    title: str
+    creator_id: str
+    created_at: datetime
+    last_seq: int
+    member_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationView:
+    """A conversation as one member sees it: with that member's read position."""
+
+    conversation: Conversation
+    read_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationHead:
+    """Where a conversation stands for one member: its newest seq and the member's read seq."""
+
+    conversation_id: str
+    last_seq: int
+    read_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSync:
+    """What one conversation holds after a member's cursor."""
+
+    head: ConversationHead
+    messages: tuple[Message, ...]
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """Every conversation with news for the caller."""
+
+    conversations: tuple[ConversationSync, ...]
+    has_more_conversations: bool

@@ -1,0 +1,1 @@
+"""Event buses: in-process for one node, Redis pub/sub for many."""

@@ -1,0 +1,58 @@
+"""The in-process event bus, for a single node."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import structlog
+
+from openchat.server.ports import EventHandler
+
+_log = structlog.get_logger(__name__)
+
+
+class _Subscription:
+    """One subscriber: its own queue and task, so a slow or failing handler only delays itself."""
+
+    def __init__(self, topic: str, handler: EventHandler) -> None:
+        self.topic = topic
+        self.queue: asyncio.Queue[object] = asyncio.Queue()
+        self._handler = handler
+        self.task = asyncio.create_task(self._run(), name=f"subscriber:{topic}")
+
+    async def _run(self) -> None:
+        while True:
+            event = await self.queue.get()
+            try:
+                await self._handler(event)
+            except Exception:
+                _log.exception("event_handler_failed", topic=self.topic)
+
+
+class InProcessEventBus:
+    """EventBus within one process. Publishing enqueues and returns at once."""
+
+    def __init__(self) -> None:
+        self._subscriptions: dict[str, list[_Subscription]] = {}
+
+    async def publish(self, topic: str, event: object) -> None:
+        for subscription in self._subscriptions.get(topic, ()):
+            subscription.queue.put_nowait(event)
+
+    def subscribe(self, topic: str, handler: EventHandler) -> Callable[[], None]:
+        subscription = _Subscription(topic, handler)
+        self._subscriptions.setdefault(topic, []).append(subscription)
+
+        def unsubscribe() -> None:
+            self._subscriptions[topic].remove(subscription)
+            subscription.task.cancel()
+
+        return unsubscribe
+
+    async def close(self) -> None:
+        tasks = [s.task for subs in self._subscriptions.values() for s in subs]
+        self._subscriptions.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,143 @@
+"""The ports: narrow interfaces between the use cases and the adapters that implement them.
+
+Each port has an in-process implementation and a real one that pass the same contract tests
+(tests/contract/): for the stores, SQLite is the in-process implementation and PostgreSQL the
+networked one; for sequences, the transactional allocator and the Redis one; for events, the
+in-process bus (and Redis pub/sub, for many nodes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openchat.server.domain.errors import OpenChatError
+from openchat.server.domain.model import (
+    Appended,
+    Conversation,
+    ConversationHead,
+    ConversationView,
+    Message,
+    MessageDraft,
+)
+
+
+class SequenceAllocator(Protocol):
+    """Hands out per-conversation sequence numbers inside the transaction that stores messages.
+
+    Whatever the implementation, the numbers of a conversation start at 1, increase by one with
+    no gaps, and become visible in order: they are only final when `connection`'s transaction
+    commits, and a conversation's next number can only be handed out after the previous
+    holder's transaction has ended.
+    """
+
+    async def allocate(
+        self, connection: AsyncConnection, counts: Mapping[str, int]
+    ) -> dict[str, int]:
+        """Reserve `counts[c]` consecutive numbers for each conversation `c`.
+
+        Returns the last number reserved per conversation (the first is last - count + 1).
+        Conversations that do not exist are missing from the result.
+        """
+        ...
+
+
+class MessageStore(Protocol):
+    """Durable storage of messages."""
+
+    async def append_batch(self, drafts: Sequence[MessageDraft]) -> list[Appended | OpenChatError]:
+        """Store drafts in one transaction and return, per draft, its outcome once committed.
+
+        A draft whose (sender_id, client_msg_id) is already stored comes back as a duplicate of
+        the stored message (or ClientMsgIdReused if its content or conversation differs); a draft
+        for a missing conversation or from a non-member comes back as that error. Raises when
+        the transaction itself fails, in which case nothing of the batch is stored.
+        """
+        ...
+
+    async def read_after(self, cursors: Mapping[str, int], limit: int) -> dict[str, list[Message]]:
+        """Per conversation, up to `limit` messages with seq above its cursor, in seq order."""
+        ...
+
+    async def list_range(
+        self,
+        conversation_id: str,
+        *,
+        after_seq: int,
+        before_seq: int | None,
+        newest_first: bool,
+        limit: int,
+    ) -> list[Message]:
+        """Up to `limit` messages with after_seq < seq < before_seq, in the requested order."""
+        ...
+
+
+class ConversationStore(Protocol):
+    """Durable storage of conversations and memberships."""
+
+    async def create_group(
+        self, creator_id: str, title: str, member_ids: Sequence[str], request_id: str
+    ) -> Conversation:
+        """Create a group; a repeat of (creator_id, request_id) returns the first group."""
+        ...
+
+    async def get_or_create_direct(self, user_id: str, peer_id: str) -> tuple[Conversation, bool]:
+        """The one direct conversation of the pair, and whether this call created it."""
+        ...
+
+    async def add_members(self, conversation_id: str, user_ids: Sequence[str]) -> Conversation:
+        """Add users (ignoring current members); returns the conversation after the change."""
+        ...
+
+    async def remove_members(self, conversation_id: str, user_ids: Sequence[str]) -> Conversation:
+        """Remove users (ignoring non-members); returns the conversation after the change."""
+        ...
+
+    async def get(self, conversation_id: str) -> Conversation | None:
+        """The conversation with its members, or None."""
+        ...
+
+    async def read_position(self, conversation_id: str, user_id: str) -> int | None:
+        """The member's read seq, or None when the user is not a member."""
+        ...
+
+    async def list_for_member(
+        self, user_id: str, *, after_conversation_id: str, limit: int
+    ) -> list[ConversationView]:
+        """The member's conversations with ids above `after_conversation_id`, ordered by id."""
+        ...
+
+    async def heads_for_member(self, user_id: str) -> list[ConversationHead]:
+        """Every conversation of the member with its last seq and the member's read seq."""
+        ...
+
+    async def mark_read(self, conversation_id: str, user_id: str, seq: int) -> int | None:
+        """Raise the member's read seq to at least `seq`; returns the resulting read seq, or
+        None when the user is not a member."""
+        ...
+
+
+class MessageWriter(Protocol):
+    """Stores one message and returns only after its transaction has committed."""
+
+    async def append(self, draft: MessageDraft) -> Appended:
+        """Store the draft (or find it stored before); raises the draft's OpenChatError."""
+        ...
+
+
+EventHandler = Callable[[object], Awaitable[None]]
+
+
+class EventBus(Protocol):
+    """Publish/subscribe of domain events by topic. Publishing never waits for subscribers."""
+
+    async def publish(self, topic: str, event: object) -> None:
+        """Hand the event to every subscriber of the topic."""
+        ...
+
+    def subscribe(self, topic: str, handler: EventHandler) -> Callable[[], None]:
+        """Call `handler` for each event on the topic, in publication order; returns a function
+        that unsubscribes. A failing handler is logged and does not affect other subscribers."""
+        ...

@@ -1,0 +1,277 @@
+"""Conversations and memberships in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, case, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openchat.server.domain.errors import MemberLimitExceeded
+from openchat.server.domain.ids import new_id
+from openchat.server.domain.model import (
+    Conversation,
+    ConversationHead,
+    ConversationKind,
+    ConversationView,
+)
+from openchat.server.storage.database import Database
+from openchat.server.storage.tables import conversations, members
+
+
+def direct_key(user_a: str, user_b: str) -> str:
+    """The unique key of the direct conversation of a pair; length-prefixed, so no user id can
+    make two pairs collide."""
+    first, second = sorted((user_a, user_b))
+    return f"{len(first)}:{first}{second}"
+
+
+class SqlConversationStore:
+    """ConversationStore on SQLite or PostgreSQL."""
+
+    def __init__(self, database: Database, *, max_members: int) -> None:
+        self._database = database
+        self._max_members = max_members
+
+    async def create_group(
+        self, creator_id: str, title: str, member_ids: Sequence[str], request_id: str
+    ) -> Conversation:
+        everyone = sorted({creator_id, *member_ids})
+        if len(everyone) > self._max_members:
+            raise MemberLimitExceeded(self._max_members)
+        if request_id:
+            earlier = await self._find_group_request(creator_id, request_id)
+            if earlier is not None:
+                return earlier
+        conversation_id = new_id()
+        try:
+            async with self._database.writer.begin() as connection:
+                await self._insert_conversation(
+                    connection,
+                    conversation_id,
+                    ConversationKind.GROUP,
+                    title=title,
+                    creator_id=creator_id,
+                    member_ids=everyone,
+                    create_request_id=request_id or None,
+                )
+        except IntegrityError:
+            # The same request_id raced us from another connection and won.
+            earlier = await self._find_group_request(creator_id, request_id)
+            if earlier is None:
+                raise
+            return earlier
+        return await self._require(conversation_id)
+
+    async def get_or_create_direct(self, user_id: str, peer_id: str) -> tuple[Conversation, bool]:
+        key = direct_key(user_id, peer_id)
+        existing = await self._find_direct(key)
+        if existing is not None:
+            return existing, False
+        conversation_id = new_id()
+        try:
+            async with self._database.writer.begin() as connection:
+                await self._insert_conversation(
+                    connection,
+                    conversation_id,
+                    ConversationKind.DIRECT,
+                    title="",
+                    creator_id=user_id,
+                    member_ids=sorted({user_id, peer_id}),
+                    direct_key=key,
+                )
+        except IntegrityError:
+            # The peer (or another device) created it at the same moment.
+            raced = await self._find_direct(key)
+            if raced is None:
+                raise
+            return raced, False
+        return await self._require(conversation_id), True
+
+    async def add_members(self, conversation_id: str, user_ids: Sequence[str]) -> Conversation:
+        now = datetime.now(UTC)
+        async with self._database.writer.begin() as connection:
+            await connection.execute(
+                _insert_ignoring_duplicates(connection).values(
+                    [
+                        {"conversation_id": conversation_id, "user_id": user_id, "joined_at": now}
+                        for user_id in sorted(set(user_ids))
+                    ]
+                )
+            )
+            count = await connection.scalar(
+                select(func.count())
+                .select_from(members)
+                .where(members.c.conversation_id == conversation_id)
+            )
+            if (count or 0) > self._max_members:
+                # Raising rolls the insert back.
+                raise MemberLimitExceeded(self._max_members)
+        return await self._require(conversation_id)
+
+    async def remove_members(self, conversation_id: str, user_ids: Sequence[str]) -> Conversation:
+        async with self._database.writer.begin() as connection:
+            await connection.execute(
+                delete(members).where(
+                    members.c.conversation_id == conversation_id,
+                    members.c.user_id.in_(set(user_ids)),
+                )
+            )
+        return await self._require(conversation_id)
+
+    async def get(self, conversation_id: str) -> Conversation | None:
+        async with self._database.reader.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(conversations).where(conversations.c.conversation_id == conversation_id)
+                )
+            ).first()
+            if row is None:
+                return None
+            member_ids = await _member_ids(connection, [conversation_id])
+        return _conversation_from_row(row, member_ids.get(conversation_id, ()))
+
+    async def read_position(self, conversation_id: str, user_id: str) -> int | None:
+        async with self._database.reader.connect() as connection:
+            read_seq: int | None = await connection.scalar(
+                select(members.c.read_seq).where(
+                    members.c.conversation_id == conversation_id, members.c.user_id == user_id
+                )
+            )
+        return read_seq
+
+    async def list_for_member(
+        self, user_id: str, *, after_conversation_id: str, limit: int
+    ) -> list[ConversationView]:
+        async with self._database.reader.connect() as connection:
+            rows = (
+                await connection.execute(
+                    select(conversations, members.c.read_seq)
+                    .join(members, members.c.conversation_id == conversations.c.conversation_id)
+                    .where(
+                        members.c.user_id == user_id,
+                        members.c.conversation_id > after_conversation_id,
+                    )
+                    .order_by(members.c.conversation_id)
+                    .limit(limit)
+                )
+            ).all()
+            member_ids = await _member_ids(connection, [row.conversation_id for row in rows])
+        return [
+            ConversationView(
+                _conversation_from_row(row, member_ids.get(row.conversation_id, ())),
+                read_seq=row.read_seq,
+            )
+            for row in rows
+        ]
+
+    async def heads_for_member(self, user_id: str) -> list[ConversationHead]:
+        async with self._database.reader.connect() as connection:
+            rows = await connection.execute(
+                select(members.c.conversation_id, conversations.c.last_seq, members.c.read_seq)
+                .join(conversations, conversations.c.conversation_id == members.c.conversation_id)
+                .where(members.c.user_id == user_id)
+                .order_by(members.c.conversation_id)
+            )
+            return [ConversationHead(*row) for row in rows]
+
+    async def mark_read(self, conversation_id: str, user_id: str, seq: int) -> int | None:
+        async with self._database.writer.begin() as connection:
+            read_seq: int | None = await connection.scalar(
+                update(members)
+                .where(members.c.conversation_id == conversation_id, members.c.user_id == user_id)
+                .values(read_seq=case((members.c.read_seq < seq, seq), else_=members.c.read_seq))
+                .returning(members.c.read_seq)
+            )
+        return read_seq
+
+    async def _insert_conversation(
+        self,
+        connection: AsyncConnection,
+        conversation_id: str,
+        kind: ConversationKind,
+        *,
+        title: str,
+        creator_id: str,
+        member_ids: list[str],
+        direct_key: str | None = None,
+        create_request_id: str | None = None,
+    ) -> None:
+        now = datetime.now(UTC)
+        await connection.execute(
+            insert(conversations).values(
+                conversation_id=conversation_id,
+                kind=kind.value,
+                title=title,
+                creator_id=creator_id,
+                created_at=now,
+                last_seq=0,
+                direct_key=direct_key,
+                create_request_id=create_request_id,
+            )
+        )
+        await connection.execute(
+            insert(members),
+            [
+                {"conversation_id": conversation_id, "user_id": user_id, "joined_at": now}
+                for user_id in member_ids
+            ],
+        )
+
+    async def _find_group_request(self, creator_id: str, request_id: str) -> Conversation | None:
+        return await self._find_one(
+            (conversations.c.creator_id == creator_id)
+            & (conversations.c.create_request_id == request_id)
+        )
+
+    async def _find_direct(self, key: str) -> Conversation | None:
+        return await self._find_one(conversations.c.direct_key == key)
+
+    async def _find_one(self, condition: Any) -> Conversation | None:
+        async with self._database.reader.connect() as connection:
+            conversation_id = await connection.scalar(
+                select(conversations.c.conversation_id).where(condition)
+            )
+        return None if conversation_id is None else await self.get(conversation_id)
+
+    async def _require(self, conversation_id: str) -> Conversation:
+        conversation = await self.get(conversation_id)
+        if conversation is None:
+            raise LookupError(f"conversation {conversation_id} vanished after it was written")
+        return conversation
+
+
+def _insert_ignoring_duplicates(connection: AsyncConnection) -> Any:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(members).on_conflict_do_nothing()
+
+
+async def _member_ids(
+    connection: AsyncConnection, conversation_ids: list[str]
+) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    if conversation_ids:
+        rows = await connection.execute(
+            select(members.c.conversation_id, members.c.user_id)
+            .where(members.c.conversation_id.in_(conversation_ids))
+            .order_by(members.c.conversation_id, members.c.user_id)
+        )
+        for conversation_id, user_id in rows:
+            found.setdefault(conversation_id, []).append(user_id)
+    return {conversation_id: tuple(ids) for conversation_id, ids in found.items()}
+
+
+def _conversation_from_row(row: Row[Any], member_ids: tuple[str, ...]) -> Conversation:
+    return Conversation(
+        conversation_id=row.conversation_id,
+        kind=ConversationKind(row.kind),
+        title=row.title,
+        creator_id=row.creator_id,
+        created_at=row.created_at,
+        last_seq=row.last_seq,
+        member_ids=member_ids,
+    )

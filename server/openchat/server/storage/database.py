@@ -1,0 +1,85 @@
+"""Engines for the configured database URL, tuned for durability on each backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+_ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+
+
+def async_url(url: str) -> URL:
+    """The URL with an async driver: plain `postgresql://` and `sqlite://` URLs are accepted."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend not in _ASYNC_DRIVERS:
+        raise ValueError(f"unsupported database {backend!r}: use postgresql:// or sqlite://")
+    if parsed.drivername == backend:  # no explicit driver: pick the async one we ship
+        parsed = parsed.set(drivername=_ASYNC_DRIVERS[backend])
+    return parsed
+
+
+@dataclass(frozen=True)
+class Database:
+    """The engines of one database: `writer` for transactions that write, `reader` for reads.
+
+    On PostgreSQL both are the same pooled engine. On SQLite, which allows one writer at a time,
+    the writer is a single connection whose transactions start with BEGIN IMMEDIATE (taking the
+    write lock up front instead of failing with SQLITE_BUSY halfway), and readers have a pool of
+    their own that WAL mode lets read while the writer writes.
+    """
+
+    writer: AsyncEngine
+    reader: AsyncEngine
+
+    @property
+    def dialect(self) -> str:
+        return self.writer.dialect.name
+
+    async def dispose(self) -> None:
+        await self.writer.dispose()
+        if self.reader is not self.writer:
+            await self.reader.dispose()
+
+
+def connect(url: str, *, pool_size: int = 10) -> Database:
+    """Create the engines for `url` (nothing connects until first use)."""
+    parsed = async_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        engine = create_async_engine(
+            parsed,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            # Commit only once the WAL is flushed: an ack must never precede durability.
+            connect_args={"server_settings": {"synchronous_commit": "on"}},
+        )
+        return Database(writer=engine, reader=engine)
+    writer = create_async_engine(parsed, pool_size=1, max_overflow=0)
+    reader = create_async_engine(parsed, pool_size=pool_size, max_overflow=0)
+    _configure_sqlite(writer, begin="BEGIN IMMEDIATE")
+    _configure_sqlite(reader, begin="BEGIN")
+    return Database(writer=writer, reader=reader)
+
+
+def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN, instead of the driver's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers proceed during writes; synchronous=FULL fsyncs the WAL on every commit
+        # (NORMAL can lose the last committed transactions on power loss).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)

@@ -1,0 +1,276 @@
+"""Messages in SQL: the batched, idempotent append behind SendMessage, and the reads behind
+Sync and ListMessages."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import Row, Select, insert, select, tuple_, union_all
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openchat.server.domain.errors import (
+    ClientMsgIdReused,
+    ConversationNotFound,
+    NotAMember,
+    OpenChatError,
+)
+from openchat.server.domain.ids import new_id
+from openchat.server.domain.model import Appended, Attachment, Content, Message, MessageDraft
+from openchat.server.ports import SequenceAllocator
+from openchat.server.storage.database import Database
+from openchat.server.storage.tables import conversations, members, messages
+
+_log = structlog.get_logger(__name__)
+
+# A concurrent transaction (another node, or an overlapping batch) may insert the same
+# (sender_id, client_msg_id) between our dedup lookup and our insert; the unique index rejects
+# ours, and a retry finds theirs. Each retry is caused by a distinct concurrent winner.
+_MAX_ATTEMPTS = 5
+# SQLite allows at most 500 terms in a compound SELECT.
+_UNION_CHUNK = 200
+
+Key = tuple[str, str]
+Outcome = Appended | OpenChatError
+
+
+class SqlMessageStore:
+    """MessageStore on SQLite or PostgreSQL."""
+
+    def __init__(self, database: Database, allocator: SequenceAllocator) -> None:
+        self._database = database
+        self._allocator = allocator
+
+    async def append_batch(self, drafts: Sequence[MessageDraft]) -> list[Outcome]:
+        for attempt in range(1, _MAX_ATTEMPTS + 1):
+            try:
+                async with self._database.writer.begin() as connection:
+                    return await self._append(connection, drafts)
+            except IntegrityError:
+                if attempt == _MAX_ATTEMPTS:
+                    raise
+                _log.info("append_conflict_retry", attempt=attempt, batch=len(drafts))
+        raise AssertionError("unreachable")
+
+    async def _append(
+        self, connection: AsyncConnection, drafts: Sequence[MessageDraft]
+    ) -> list[Outcome]:
+        first_of: dict[Key, int] = {}
+        for index, draft in enumerate(drafts):
+            first_of.setdefault((draft.sender_id, draft.client_msg_id), index)
+        stored = await self._find_by_keys(connection, list(first_of))
+        outcomes: dict[int, Outcome] = {}
+        candidates: list[int] = []
+        for key, index in first_of.items():
+            if key in stored:
+                outcomes[index] = _repeat_of(drafts[index], stored[key])
+            else:
+                candidates.append(index)
+        writable = await self._check_access(connection, drafts, candidates, outcomes)
+        await self._insert(connection, drafts, writable, outcomes)
+        # A repeat inside the batch is judged against the stored message or, when there was
+        # none, against its first occurrence, whose failure it shares.
+        results: list[Outcome] = []
+        for index, draft in enumerate(drafts):
+            if index in outcomes:
+                results.append(outcomes[index])
+                continue
+            key = (draft.sender_id, draft.client_msg_id)
+            first = outcomes[first_of[key]]
+            original = stored.get(key) or (first.message if isinstance(first, Appended) else None)
+            results.append(first if original is None else _repeat_of(draft, original))
+        return results
+
+    async def _find_by_keys(
+        self, connection: AsyncConnection, keys: list[Key]
+    ) -> dict[Key, Message]:
+        rows = await connection.execute(
+            select(messages).where(tuple_(messages.c.sender_id, messages.c.client_msg_id).in_(keys))
+        )
+        found = (_message_from_row(row) for row in rows)
+        return {(message.sender_id, message.client_msg_id): message for message in found}
+
+    async def _check_access(
+        self,
+        connection: AsyncConnection,
+        drafts: Sequence[MessageDraft],
+        candidates: list[int],
+        outcomes: dict[int, Outcome],
+    ) -> list[int]:
+        """Record NotFound/NotAMember outcomes; return the candidates that may be stored."""
+        if not candidates:
+            return []
+        conversation_ids = {drafts[i].conversation_id for i in candidates}
+        sender_ids = {drafts[i].sender_id for i in candidates}
+        rows = await connection.execute(
+            select(conversations.c.conversation_id, members.c.user_id)
+            .select_from(conversations)
+            .outerjoin(
+                members,
+                (members.c.conversation_id == conversations.c.conversation_id)
+                & members.c.user_id.in_(sender_ids),
+            )
+            .where(conversations.c.conversation_id.in_(conversation_ids))
+        )
+        existing: set[str] = set()
+        membership: set[Key] = set()
+        for conversation_id, user_id in rows:
+            existing.add(conversation_id)
+            if user_id is not None:
+                membership.add((conversation_id, user_id))
+        writable = []
+        for index in candidates:
+            draft = drafts[index]
+            if draft.conversation_id not in existing:
+                outcomes[index] = ConversationNotFound(draft.conversation_id)
+            elif (draft.conversation_id, draft.sender_id) not in membership:
+                outcomes[index] = NotAMember(draft.sender_id, draft.conversation_id)
+            else:
+                writable.append(index)
+        return writable
+
+    async def _insert(
+        self,
+        connection: AsyncConnection,
+        drafts: Sequence[MessageDraft],
+        writable: list[int],
+        outcomes: dict[int, Outcome],
+    ) -> None:
+        if not writable:
+            return
+        counts = Counter(drafts[index].conversation_id for index in writable)
+        last_seqs = await self._allocator.allocate(connection, counts)
+        next_seq = {c: last_seqs[c] - counts[c] + 1 for c in last_seqs}
+        now = datetime.now(UTC)
+        rows: list[dict[str, Any]] = []
+        for index in writable:
+            draft = drafts[index]
+            if draft.conversation_id not in next_seq:
+                outcomes[index] = ConversationNotFound(draft.conversation_id)
+                continue
+            seq = next_seq[draft.conversation_id]
+            next_seq[draft.conversation_id] = seq + 1
+            message = Message(
+                message_id=new_id(),
+                conversation_id=draft.conversation_id,
+                seq=seq,
+                sender_id=draft.sender_id,
+                client_msg_id=draft.client_msg_id,
+                content=draft.content,
+                server_time=now,
+            )
+            rows.append(_message_to_row(message))
+            outcomes[index] = Appended(message, duplicate=False)
+        await connection.execute(insert(messages), rows)
+
+    async def read_after(self, cursors: Mapping[str, int], limit: int) -> dict[str, list[Message]]:
+        found: dict[str, list[Message]] = {conversation_id: [] for conversation_id in cursors}
+        async with self._database.reader.connect() as connection:
+            ordered = sorted(cursors.items())
+            for start in range(0, len(ordered), _UNION_CHUNK):
+                chunk = ordered[start : start + _UNION_CHUNK]
+                pages = [
+                    _range_query(conversation_id, after_seq, None, newest_first=False, limit=limit)
+                    for conversation_id, after_seq in chunk
+                ]
+                query = pages[0] if len(pages) == 1 else _union_of(pages)
+                for row in await connection.execute(query):
+                    message = _message_from_row(row)
+                    found[message.conversation_id].append(message)
+        for page in found.values():
+            page.sort(key=lambda message: message.seq)
+        return found
+
+    async def list_range(
+        self,
+        conversation_id: str,
+        *,
+        after_seq: int,
+        before_seq: int | None,
+        newest_first: bool,
+        limit: int,
+    ) -> list[Message]:
+        query = _range_query(
+            conversation_id, after_seq, before_seq, newest_first=newest_first, limit=limit
+        )
+        async with self._database.reader.connect() as connection:
+            return [_message_from_row(row) for row in await connection.execute(query)]
+
+
+def _range_query(
+    conversation_id: str, after_seq: int, before_seq: int | None, *, newest_first: bool, limit: int
+) -> Select[Any]:
+    query = select(messages).where(
+        messages.c.conversation_id == conversation_id, messages.c.seq > after_seq
+    )
+    if before_seq is not None:
+        query = query.where(messages.c.seq < before_seq)
+    order = messages.c.seq.desc() if newest_first else messages.c.seq.asc()
+    return query.order_by(order).limit(limit)
+
+
+def _union_of(pages: list[Select[Any]]) -> Select[Any]:
+    # Each page keeps its own ORDER BY/LIMIT inside a subquery (SQLite forbids them directly on
+    # the members of a UNION); every page is a range scan of the primary key.
+    subqueries = [page.subquery() for page in pages]
+    return select(union_all(*(select(subquery) for subquery in subqueries)).subquery())
+
+
+def _repeat_of(draft: MessageDraft, stored: Message) -> Outcome:
+    """A draft whose idempotency key is taken: the same message again, or a client bug."""
+    if stored.conversation_id == draft.conversation_id and stored.content == draft.content:
+        return Appended(stored, duplicate=True)
+    return ClientMsgIdReused(draft.client_msg_id, stored.message_id)
+
+
+def _message_to_row(message: Message) -> dict[str, Any]:
+    content = message.content
+    extras: dict[str, Any] = {}
+    if content.attachments:
+        extras["attachments"] = [
+            [a.uri, a.mime_type, a.size_bytes, a.name] for a in content.attachments
+        ]
+    if content.attributes:
+        extras["attributes"] = dict(content.attributes)
+    if content.mention_user_ids:
+        extras["mentions"] = list(content.mention_user_ids)
+    if content.reply_to_message_id:
+        extras["reply_to"] = content.reply_to_message_id
+    return {
+        "conversation_id": message.conversation_id,
+        "seq": message.seq,
+        "message_id": message.message_id,
+        "sender_id": message.sender_id,
+        "client_msg_id": message.client_msg_id,
+        "created_at": message.server_time,
+        "text": content.text,
+        "mime_type": content.mime_type,
+        "data": content.data or None,
+        "extras": extras or None,
+    }
+
+
+def _message_from_row(row: Row[Any]) -> Message:
+    extras = row.extras or {}
+    content = Content(
+        text=row.text,
+        mime_type=row.mime_type,
+        data=row.data or b"",
+        attachments=tuple(Attachment(*fields) for fields in extras.get("attachments", ())),
+        attributes=extras.get("attributes", {}),
+        mention_user_ids=tuple(extras.get("mentions", ())),
+        reply_to_message_id=extras.get("reply_to", ""),
+    )
+    return Message(
+        message_id=row.message_id,
+        conversation_id=row.conversation_id,
+        seq=row.seq,
+        sender_id=row.sender_id,
+        client_msg_id=row.client_msg_id,
+        content=content,
+        server_time=row.created_at,
+    )

@@ -1,0 +1,57 @@
+"""Bringing a database's schema to the newest revision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
+
+from openchat.server.storage.database import Database
+
+_SCRIPTS = Path(__file__).parent / "migrations"
+# Any constant: it names the advisory lock that serializes migrations across nodes.
+_MIGRATION_LOCK = 0x6F70656E63686174  # "openchat"
+
+
+def _config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_SCRIPTS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(_config(connection), "head")
+
+
+async def upgrade(database: Database) -> None:
+    """Apply every pending migration. Nodes starting together take turns (on PostgreSQL, behind
+    an advisory lock; SQLite's BEGIN IMMEDIATE serializes them), and each finds the work done by
+    the one before."""
+    async with database.writer.begin() as connection:
+        if database.dialect == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+            )
+        await connection.run_sync(_upgrade)
+
+
+async def pending(database: Database) -> list[str]:
+    """Revisions not yet applied to the database, oldest first."""
+
+    def _pending(connection: Connection) -> list[str]:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+        scripts = ScriptDirectory.from_config(_config(connection))
+        missing = []
+        for revision in scripts.walk_revisions():
+            if revision.revision in current:
+                break
+            missing.append(revision.revision)
+        return list(reversed(missing))
+
+    async with database.reader.connect() as connection:
+        return await connection.run_sync(_pending)

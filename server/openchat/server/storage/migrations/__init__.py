@@ -1,0 +1,1 @@
+"""Alembic migrations of the OpenChat schema (run with `openchat-server migrate`)."""

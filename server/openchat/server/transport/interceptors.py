@@ -1,0 +1,347 @@
+"""Server interceptors, chained in server.py from the outside in:
+
+1. RequestLoggingInterceptor: binds a request id and writes one canonical log line per RPC.
+2. ErrorMappingInterceptor: turns domain errors into statuses with ErrorInfo, and anything
+   unexpected into a generic INTERNAL (grpc.aio would otherwise send the exception text, which
+   can include a database URL, to the client).
+3. AuthInterceptor: verifies the bearer token and makes the principal current.
+4. RequestDecodingInterceptor: decodes request bytes itself, so that undecodable bytes are
+   answered INVALID_ARGUMENT (grpc answers INTERNAL) and only after authentication.
+
+Each wraps the method handler's behavior; a grpc.aio interceptor cannot otherwise see how a
+call ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, cast
+
+import grpc
+import structlog
+from google.protobuf.message import DecodeError
+
+from openchat.server.auth.tokens import TokenVerifier
+from openchat.server.domain.errors import OpenChatError, RequestUndecodable, Unauthenticated
+from openchat.server.transport.context import principal_var
+from openchat.server.transport.errors import (
+    ErrorStatus,
+    internal_error,
+    status_of,
+    to_grpc_status,
+)
+
+_log = structlog.get_logger("openchat.rpc")
+
+UnaryBehavior = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
+StreamBehavior = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], AsyncIterator[Any]]
+Deserializer = Callable[[bytes], Any] | None
+
+_HANDLER_FACTORIES = {
+    (False, False): ("unary_unary", grpc.unary_unary_rpc_method_handler),
+    (False, True): ("unary_stream", grpc.unary_stream_rpc_method_handler),
+    (True, False): ("stream_unary", grpc.stream_unary_rpc_method_handler),
+    (True, True): ("stream_stream", grpc.stream_stream_rpc_method_handler),
+}
+
+# Requests that need no token: probes and tooling.
+PUBLIC_METHOD_PREFIXES = (
+    "/grpc.health.v1.Health/",
+    "/grpc.reflection.v1alpha.ServerReflection/",
+    "/grpc.reflection.v1.ServerReflection/",
+)
+
+
+if TYPE_CHECKING:
+    Handler = grpc.RpcMethodHandler[Any, Any]
+    Continuation = Callable[[grpc.HandlerCallDetails], Awaitable[Handler]]
+    _ServerInterceptor = grpc.aio.ServerInterceptor[Any, Any]
+else:  # grpc's runtime class is not generic; only its stubs are
+    _ServerInterceptor = grpc.aio.ServerInterceptor
+
+
+class _WrappingInterceptor(_ServerInterceptor):
+    """Replaces each method handler with one whose behavior runs inside `around_*`."""
+
+    async def intercept_service(
+        self,
+        continuation: Continuation,
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Handler:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return handler
+        attribute, factory = _HANDLER_FACTORIES[
+            (handler.request_streaming, handler.response_streaming)
+        ]
+        behavior = getattr(handler, attribute)
+        if handler.response_streaming:
+            wrapped: Any = self.around_stream(behavior, handler, handler_call_details)
+        else:
+            wrapped = self.around_unary(behavior, handler, handler_call_details)
+        return factory(
+            wrapped,
+            request_deserializer=self.deserializer(handler),
+            response_serializer=handler.response_serializer,
+        )
+
+    def deserializer(self, handler: Handler) -> Deserializer:
+        return cast(Deserializer, handler.request_deserializer)
+
+    def around_unary(
+        self,
+        behavior: UnaryBehavior,
+        handler: Handler,
+        details: grpc.HandlerCallDetails,
+    ) -> UnaryBehavior:
+        raise NotImplementedError
+
+    def around_stream(
+        self,
+        behavior: StreamBehavior,
+        handler: Handler,
+        details: grpc.HandlerCallDetails,
+    ) -> StreamBehavior:
+        raise NotImplementedError
+
+
+def _metadata_value(details: grpc.HandlerCallDetails, key: str) -> str | None:
+    for name, value in details.invocation_metadata or ():
+        if name == key:
+            return value if isinstance(value, str) else value.decode()
+    return None
+
+
+def _request_id(details: grpc.HandlerCallDetails) -> str:
+    """The caller's x-request-id when it is sane, else a new one."""
+    given = _metadata_value(details, "x-request-id")
+    if given and len(given) <= 64 and given.isprintable():
+        return given
+    return uuid.uuid4().hex[:16]
+
+
+class RequestLoggingInterceptor(_WrappingInterceptor):
+    """One `rpc` log event per call with method, status code, duration, peer and request id."""
+
+    def around_unary(
+        self,
+        behavior: UnaryBehavior,
+        handler: Handler,
+        details: grpc.HandlerCallDetails,
+    ) -> UnaryBehavior:
+        async def logged(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            started = self._begin(details)
+            try:
+                return await behavior(request, context)
+            finally:
+                self._end(details, context, started)
+
+        return logged
+
+    def around_stream(
+        self,
+        behavior: StreamBehavior,
+        handler: Handler,
+        details: grpc.HandlerCallDetails,
+    ) -> StreamBehavior:
+        async def logged(
+            request: Any, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
+            started = self._begin(details)
+            try:
+                async for response in behavior(request, context):
+                    yield response
+            finally:
+                self._end(details, context, started)
+
+        return logged
+
+    @staticmethod
+    def _begin(details: grpc.HandlerCallDetails) -> float:
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(
+            request_id=_request_id(details), method=details.method
+        )
+        return time.perf_counter()
+
+    @staticmethod
+    def _end(
+        details: grpc.HandlerCallDetails,
+        context: grpc.aio.ServicerContext[Any, Any],
+        started: float,
+    ) -> None:
+        code = context.code() or grpc.StatusCode.OK
+        if context.cancelled() and code == grpc.StatusCode.OK:
+            code = grpc.StatusCode.CANCELLED
+        _log.info(
+            "rpc",
+            code=code.name,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            peer=context.peer(),
+        )
+        structlog.contextvars.clear_contextvars()
+
+
+async def _abort(context: grpc.aio.ServicerContext[Any, Any], status: ErrorStatus) -> None:
+    grpc_status = to_grpc_status(status)
+    await context.abort(grpc_status.code, grpc_status.details, grpc_status.trailing_metadata)
+
+
+def _unexpected(error: Exception) -> ErrorStatus:
+    request_id = structlog.contextvars.get_contextvars().get("request_id", "unknown")
+    _log.error("unhandled_error", exc_info=error)
+    return internal_error(str(request_id))
+
+
+class ErrorMappingInterceptor(_WrappingInterceptor):
+    """Domain errors become their mapped status; anything else a generic INTERNAL."""
+
+    def around_unary(
+        self,
+        behavior: UnaryBehavior,
+        handler: Handler,
+        details: grpc.HandlerCallDetails,
+    ) -> UnaryBehavior:
+        async def mapped(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            try:
+                return await behavior(request, context)
+            except OpenChatError as error:
+                await _abort(context, status_of(error))
+            except (grpc.aio.AbortError, asyncio.CancelledError):
+                raise
+            except Exception as error:
+                await _abort(context, _unexpected(error))
+            return None  # unreachable: abort raises
+
+        return mapped
+
+    def around_stream(
+        self,
+        behavior: StreamBehavior,
+        handler: Handler,
+        details: grpc.HandlerCallDetails,
+    ) -> StreamBehavior:
+        async def mapped(
+            request: Any, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
+            try:
+                async for response in behavior(request, context):
+                    yield response
+            except OpenChatError as error:
+                await _abort(context, status_of(error))
+            except (grpc.aio.AbortError, asyncio.CancelledError):
+                raise
+            except Exception as error:
+                await _abort(context, _unexpected(error))
+
+        return mapped
+
+
+class AuthInterceptor(_WrappingInterceptor):
+    """Requires `authorization: Bearer <JWT>` on every RPC but health and reflection."""
+
+    def __init__(self, verifier: TokenVerifier) -> None:
+        self._verifier = verifier
+
+    async def intercept_service(
+        self,
+        continuation: Continuation,
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Handler:
+        if handler_call_details.method.startswith(PUBLIC_METHOD_PREFIXES):
+            return await continuation(handler_call_details)
+        return await super().intercept_service(continuation, handler_call_details)
+
+    def _authenticate(self, details: grpc.HandlerCallDetails) -> None:
+        header = _metadata_value(details, "authorization")
+        if header is None:
+            raise Unauthenticated("missing authorization header: send 'Bearer <token>'")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("the authorization header must be 'Bearer <token>'")
+        principal = self._verifier.verify(token.strip())
+        principal_var.set(principal)
+        structlog.contextvars.bind_contextvars(user_id=principal.user_id)
+
+    def around_unary(
+        self,
+        behavior: UnaryBehavior,
+        handler: Handler,
+        details: grpc.HandlerCallDetails,
+    ) -> UnaryBehavior:
+        async def authenticated(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            self._authenticate(details)
+            return await behavior(request, context)
+
+        return authenticated
+
+    def around_stream(
+        self,
+        behavior: StreamBehavior,
+        handler: Handler,
+        details: grpc.HandlerCallDetails,
+    ) -> StreamBehavior:
+        async def authenticated(
+            request: Any, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
+            self._authenticate(details)
+            async for response in behavior(request, context):
+                yield response
+
+        return authenticated
+
+
+class RequestDecodingInterceptor(_WrappingInterceptor):
+    """Decodes requests in the handler, answering undecodable bytes with INVALID_ARGUMENT."""
+
+    def deserializer(self, handler: Handler) -> Deserializer:
+        return None  # grpc hands the behavior raw bytes, which _requests() decodes
+
+    def around_unary(
+        self,
+        behavior: UnaryBehavior,
+        handler: Handler,
+        details: grpc.HandlerCallDetails,
+    ) -> UnaryBehavior:
+        requests = _requests(handler)
+
+        async def decoded(raw: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            return await behavior(requests(raw), context)
+
+        return decoded
+
+    def around_stream(
+        self,
+        behavior: StreamBehavior,
+        handler: Handler,
+        details: grpc.HandlerCallDetails,
+    ) -> StreamBehavior:
+        requests = _requests(handler)
+
+        def decoded(raw: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+            return behavior(requests(raw), context)
+
+        return decoded
+
+
+def _requests(handler: Handler) -> Callable[[Any], Any]:
+    """A function from what grpc passes the behavior (bytes, or an iterator of bytes) to the
+    decoded request (or an iterator of decoded requests)."""
+    deserializer = cast(Callable[[bytes], Any], handler.request_deserializer)
+    descriptor = getattr(getattr(deserializer, "__self__", None), "DESCRIPTOR", None)
+    type_name = descriptor.full_name if descriptor is not None else "request message"
+
+    def decode(raw: bytes) -> Any:
+        try:
+            return deserializer(raw)
+        except DecodeError:
+            raise RequestUndecodable(type_name) from None
+
+    async def decode_each(raw_requests: AsyncIterator[bytes]) -> AsyncIterator[Any]:
+        async for raw in raw_requests:
+            yield decode(raw)
+
+    return decode_each if handler.request_streaming else decode

@@ -1,0 +1,1 @@
+"""The use cases: what the RPCs do, in terms of domain objects and ports."""

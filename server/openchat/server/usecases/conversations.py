@@ -1,0 +1,86 @@
+"""Creating conversations and changing their members."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from openchat.server.domain.errors import (
+    ActionNotAllowed,
+    ConversationKindMismatch,
+    ConversationNotFound,
+    InvalidArgument,
+    NotAMember,
+)
+from openchat.server.domain.model import Conversation, ConversationKind, ConversationView
+from openchat.server.ports import ConversationStore
+
+
+class Conversations:
+    """The ConversationService use cases."""
+
+    def __init__(self, store: ConversationStore) -> None:
+        self._store = store
+
+    async def create_group(
+        self, creator_id: str, title: str, member_ids: Sequence[str], request_id: str
+    ) -> ConversationView:
+        group = await self._store.create_group(creator_id, title, member_ids, request_id)
+        return ConversationView(group, read_seq=0)
+
+    async def get_or_create_direct(
+        self, user_id: str, peer_id: str
+    ) -> tuple[ConversationView, bool]:
+        if peer_id == user_id:
+            raise InvalidArgument("peer_id", "must be another user than the caller")
+        conversation, created = await self._store.get_or_create_direct(user_id, peer_id)
+        return await self._view(user_id, conversation), created
+
+    async def add_members(
+        self, user_id: str, conversation_id: str, member_ids: Sequence[str]
+    ) -> ConversationView:
+        group = await self._group_of_member(user_id, conversation_id)
+        changed = await self._store.add_members(group.conversation_id, member_ids)
+        return await self._view(user_id, changed)
+
+    async def remove_members(
+        self, user_id: str, conversation_id: str, member_ids: Sequence[str]
+    ) -> ConversationView:
+        group = await self._group_of_member(user_id, conversation_id)
+        if user_id != group.creator_id and any(member != user_id for member in member_ids):
+            raise ActionNotAllowed(
+                "only the group's owner may remove other members; members may remove themselves"
+            )
+        read_seq = await self._store.read_position(conversation_id, user_id) or 0
+        changed = await self._store.remove_members(conversation_id, member_ids)
+        return ConversationView(changed, read_seq=read_seq)
+
+    async def get(self, user_id: str, conversation_id: str) -> ConversationView:
+        conversation = await self._conversation_of_member(user_id, conversation_id)
+        return await self._view(user_id, conversation)
+
+    async def list(
+        self, user_id: str, *, after_conversation_id: str, limit: int
+    ) -> list[ConversationView]:
+        return await self._store.list_for_member(
+            user_id, after_conversation_id=after_conversation_id, limit=limit
+        )
+
+    async def _conversation_of_member(self, user_id: str, conversation_id: str) -> Conversation:
+        conversation = await self._store.get(conversation_id)
+        if conversation is None:
+            raise ConversationNotFound(conversation_id)
+        if user_id not in conversation.member_ids:
+            raise NotAMember(user_id, conversation_id)
+        return conversation
+
+    async def _group_of_member(self, user_id: str, conversation_id: str) -> Conversation:
+        conversation = await self._conversation_of_member(user_id, conversation_id)
+        if conversation.kind is not ConversationKind.GROUP:
+            raise ConversationKindMismatch(
+                "the members of a direct conversation cannot change; create a group instead"
+            )
+        return conversation
+
+    async def _view(self, user_id: str, conversation: Conversation) -> ConversationView:
+        read_seq = await self._store.read_position(conversation.conversation_id, user_id)
+        return ConversationView(conversation, read_seq=read_seq or 0)

@@ -1,0 +1,89 @@
+"""Sending, reading and marking messages."""
+
+from __future__ import annotations
+
+from openchat.server.domain.errors import ConversationNotFound, InvalidArgument, NotAMember
+from openchat.server.domain.model import Appended, Content, Message, MessageDraft
+from openchat.server.ports import ConversationStore, MessageStore, MessageWriter
+
+
+class Messaging:
+    """The MessagingService use cases."""
+
+    def __init__(
+        self,
+        conversations: ConversationStore,
+        messages: MessageStore,
+        writer: MessageWriter,
+        *,
+        response_budget_bytes: int,
+    ) -> None:
+        self._conversations = conversations
+        self._messages = messages
+        self._writer = writer
+        self._response_budget_bytes = response_budget_bytes
+
+    async def send(
+        self, sender_id: str, conversation_id: str, client_msg_id: str, content: Content
+    ) -> Appended:
+        """Store a message (membership is checked in its transaction) and return after commit."""
+        draft = MessageDraft(conversation_id, sender_id, client_msg_id, content)
+        return await self._writer.append(draft)
+
+    async def list_messages(
+        self,
+        user_id: str,
+        conversation_id: str,
+        *,
+        after_seq: int,
+        before_seq: int | None,
+        newest_first: bool,
+        limit: int,
+    ) -> tuple[list[Message], bool]:
+        """A page of history and whether more messages lie beyond it in the same direction."""
+        await self.require_member(user_id, conversation_id)
+        page = await self._messages.list_range(
+            conversation_id,
+            after_seq=after_seq,
+            before_seq=before_seq,
+            newest_first=newest_first,
+            limit=limit + 1,
+        )
+        kept = fit_in_budget(page[:limit], self._response_budget_bytes)
+        return kept, len(kept) < len(page)
+
+    async def mark_read(self, user_id: str, conversation_id: str, seq: int) -> int:
+        """Raise the member's read position; returns the position after the call."""
+        conversation = await self._conversations.get(conversation_id)
+        if conversation is None:
+            raise ConversationNotFound(conversation_id)
+        if user_id not in conversation.member_ids:
+            raise NotAMember(user_id, conversation_id)
+        if seq > conversation.last_seq:
+            raise InvalidArgument(
+                "seq", f"{seq} is beyond the conversation's last seq {conversation.last_seq}"
+            )
+        read_seq = await self._conversations.mark_read(conversation_id, user_id, seq)
+        if read_seq is None:
+            raise NotAMember(user_id, conversation_id)
+        return read_seq
+
+    async def require_member(self, user_id: str, conversation_id: str) -> int:
+        """The member's read seq; NotFound or NotAMember otherwise."""
+        read_seq = await self._conversations.read_position(conversation_id, user_id)
+        if read_seq is not None:
+            return read_seq
+        if await self._conversations.get(conversation_id) is None:
+            raise ConversationNotFound(conversation_id)
+        raise NotAMember(user_id, conversation_id)
+
+
+def fit_in_budget(messages: list[Message], budget_bytes: int) -> list[Message]:
+    """The longest prefix of `messages` that fits the response budget (at least one message),
+    so that a page never exceeds a client's default 4 MiB receive limit."""
+    used = 0
+    for index, message in enumerate(messages):
+        used += message.approximate_size()
+        if used > budget_bytes and index > 0:
+            return messages[:index]
+    return messages

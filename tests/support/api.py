@@ -1,0 +1,80 @@
+"""Typed shortcuts over the generated stubs, acting as one user or another."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import grpc
+
+from openchat.v1 import (
+    conversation_pb2,
+    conversation_service_pb2,
+    conversation_service_pb2_grpc,
+    message_pb2,
+    messaging_service_pb2,
+    messaging_service_pb2_grpc,
+    sync_service_pb2,
+    sync_service_pb2_grpc,
+)
+from tests.support.servers import bearer
+
+
+class Api:
+    """The server's RPCs, called with a given user's token."""
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self.messaging = messaging_service_pb2_grpc.MessagingServiceStub(channel)
+        self.conversations = conversation_service_pb2_grpc.ConversationServiceStub(channel)
+        self.sync_service = sync_service_pb2_grpc.SyncServiceStub(channel)
+
+    async def create_group(
+        self, owner: str, members: Sequence[str], title: str = "a group", request_id: str = ""
+    ) -> conversation_pb2.Conversation:
+        response = await self.conversations.CreateGroup(
+            conversation_service_pb2.CreateGroupRequest(
+                title=title, member_ids=list(members), request_id=request_id
+            ),
+            metadata=bearer(owner),
+        )
+        return response.conversation
+
+    async def send(
+        self,
+        sender: str,
+        conversation_id: str,
+        text: str = "hello",
+        client_msg_id: str | None = None,
+        content: message_pb2.Content | None = None,
+    ) -> message_pb2.MessageAck:
+        response = await self.messaging.SendMessage(
+            messaging_service_pb2.SendMessageRequest(
+                conversation_id=conversation_id,
+                client_msg_id=client_msg_id or uuid.uuid4().hex,
+                content=content or message_pb2.Content(text=text),
+            ),
+            metadata=bearer(sender),
+        )
+        return response.ack
+
+    async def list_messages(
+        self, user: str, conversation_id: str, **fields: object
+    ) -> messaging_service_pb2.ListMessagesResponse:
+        return await self.messaging.ListMessages(
+            messaging_service_pb2.ListMessagesRequest(conversation_id=conversation_id, **fields),  # type: ignore[arg-type]
+            metadata=bearer(user),
+        )
+
+    async def sync(
+        self, user: str, cursors: dict[str, int] | None = None, limit: int = 0
+    ) -> sync_service_pb2.SyncResponse:
+        return await self.sync_service.Sync(
+            sync_service_pb2.SyncRequest(
+                cursors=[
+                    sync_service_pb2.SyncCursor(conversation_id=c, after_seq=s)
+                    for c, s in (cursors or {}).items()
+                ],
+                limit=limit,
+            ),
+            metadata=bearer(user),
+        )

@@ -1,0 +1,45 @@
+"""Running real OpenChat servers for tests: in this process, or as a subprocess to kill."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import grpc
+
+from openchat.server.app import App, build_app
+from openchat.server.auth.tokens import issue_token
+from openchat.server.settings import Settings
+from tests.support.settings import TEST_SECRET
+
+
+def bearer(
+    user_id: str, secret: str = TEST_SECRET, ttl_seconds: float = 3600
+) -> tuple[tuple[str, str]]:
+    """Call metadata authenticating as `user_id`."""
+    token = issue_token(secret, user_id, ttl_seconds=ttl_seconds)
+    return (("authorization", f"Bearer {token}"),)
+
+
+@dataclass
+class RunningServer:
+    """A started server and a channel to it."""
+
+    app: App
+    target: str
+    channel: grpc.aio.Channel
+
+
+@contextlib.asynccontextmanager
+async def start_app(settings: Settings) -> AsyncIterator[RunningServer]:
+    """Build and start a server in this event loop; stop it on exit."""
+    app = await build_app(settings)
+    port = await app.start()
+    target = f"127.0.0.1:{port}"
+    channel = grpc.aio.insecure_channel(target)
+    try:
+        yield RunningServer(app, target, channel)
+    finally:
+        await channel.close(grace=None)
+        await app.stop(grace=1.0)

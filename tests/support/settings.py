@@ -1,0 +1,22 @@
+"""Server settings for tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openchat.server.settings import Settings, load_settings
+
+TEST_SECRET = "test-secret-test-secret-test-secret-0123456789"
+
+
+def settings_for(database_url: str, **sections: dict[str, Any]) -> Settings:
+    """Settings for a server on a free loopback port storing into `database_url`;
+    `sections` override fields, for example `redis={"url": ...}`."""
+    overrides: dict[str, dict[str, Any]] = {
+        "server": {"listen": "127.0.0.1:0", "shutdown_grace": 5.0},
+        "database": {"url": database_url},
+        "auth": {"jwt_secret": TEST_SECRET},
+    }
+    for section, values in sections.items():
+        overrides.setdefault(section, {}).update(values)
+    return load_settings(overrides)
