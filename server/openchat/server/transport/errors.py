@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import grpc
+import redis.exceptions
+import sqlalchemy.exc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
@@ -42,6 +44,19 @@ _TABLE: dict[type[errors.OpenChatError], tuple[grpc.StatusCode, ErrorReason.Valu
 }
 
 
+# Failures of the infrastructure rather than of the request: a database or Redis that is down,
+# restarting or too slow. They are answered UNAVAILABLE (retry later) with a generic message;
+# the detail (which may name hosts or credentials) only goes to the log.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # includes ConnectionError and TimeoutError
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ErrorStatus:
     """What a client is told about an error."""
@@ -59,6 +74,16 @@ def status_of(error: errors.OpenChatError) -> ErrorStatus:
             code, reason = _TABLE[kind]
             return ErrorStatus(code, ErrorReason.Name(reason), str(error), _metadata_of(error))
     return internal_error("unmapped error")
+
+
+def dependency_unavailable() -> ErrorStatus:
+    """UNAVAILABLE for an infrastructure failure, without its detail."""
+    return ErrorStatus(
+        grpc.StatusCode.UNAVAILABLE,
+        ErrorReason.Name(ErrorReason.SERVICE_UNAVAILABLE),
+        "a storage dependency is unavailable; retry later",
+        {},
+    )
 
 
 def internal_error(request_id: str) -> ErrorStatus:

@@ -28,7 +28,9 @@ from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.domain.errors import OpenChatError, RequestUndecodable, Unauthenticated
 from openchat.server.transport.context import principal_var
 from openchat.server.transport.errors import (
+    TRANSIENT_ERRORS,
     ErrorStatus,
+    dependency_unavailable,
     internal_error,
     status_of,
     to_grpc_status,
@@ -191,6 +193,10 @@ async def _abort(context: grpc.aio.ServicerContext[Any, Any], status: ErrorStatu
 
 
 def _unexpected(error: Exception) -> ErrorStatus:
+    """UNAVAILABLE for infrastructure failures, INTERNAL for bugs; details only in the log."""
+    if isinstance(error, TRANSIENT_ERRORS):
+        _log.warning("dependency_error", error=repr(error))
+        return dependency_unavailable()
     request_id = structlog.contextvars.get_contextvars().get("request_id", "unknown")
     _log.error("unhandled_error", exc_info=error)
     return internal_error(str(request_id))
