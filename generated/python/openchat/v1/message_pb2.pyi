@@ -8,6 +8,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -18,6 +19,54 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _DeliveryState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _DeliveryStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_DeliveryState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    DELIVERY_STATE_UNSPECIFIED: _DeliveryState.ValueType  # 0
+    """Not a valid state; never sent by the server."""
+    DELIVERY_STATE_PERSISTED: _DeliveryState.ValueType  # 1
+    """The message is committed to the database (its ack was sent)."""
+    DELIVERY_STATE_DELIVERED: _DeliveryState.ValueType  # 2
+    """A device of the recipient acknowledged receiving the message."""
+    DELIVERY_STATE_READ: _DeliveryState.ValueType  # 3
+    """The recipient marked the conversation read up to (at least) this message."""
+    DELIVERY_STATE_PUSH_ACCEPTED: _DeliveryState.ValueType  # 4
+    """A push provider accepted a notification of the message for the recipient."""
+    DELIVERY_STATE_WEBHOOK_ANSWERED: _DeliveryState.ValueType  # 5
+    """A bot's webhook answered the message event with a 2xx status."""
+    DELIVERY_STATE_PROVIDER_ACCEPTED: _DeliveryState.ValueType  # 6
+    """An external IM provider accepted the message."""
+    DELIVERY_STATE_FAILED: _DeliveryState.ValueType  # 7
+    """A route gave up after its retry budget; the work waits in the dead-letter
+    list until an operator replays it (AdminService.ReplayDeadLetters).
+    """
+
+class DeliveryState(_DeliveryState, metaclass=_DeliveryStateEnumTypeWrapper):
+    """Stages a message goes through on its way to its recipients."""
+
+DELIVERY_STATE_UNSPECIFIED: DeliveryState.ValueType  # 0
+"""Not a valid state; never sent by the server."""
+DELIVERY_STATE_PERSISTED: DeliveryState.ValueType  # 1
+"""The message is committed to the database (its ack was sent)."""
+DELIVERY_STATE_DELIVERED: DeliveryState.ValueType  # 2
+"""A device of the recipient acknowledged receiving the message."""
+DELIVERY_STATE_READ: DeliveryState.ValueType  # 3
+"""The recipient marked the conversation read up to (at least) this message."""
+DELIVERY_STATE_PUSH_ACCEPTED: DeliveryState.ValueType  # 4
+"""A push provider accepted a notification of the message for the recipient."""
+DELIVERY_STATE_WEBHOOK_ANSWERED: DeliveryState.ValueType  # 5
+"""A bot's webhook answered the message event with a 2xx status."""
+DELIVERY_STATE_PROVIDER_ACCEPTED: DeliveryState.ValueType  # 6
+"""An external IM provider accepted the message."""
+DELIVERY_STATE_FAILED: DeliveryState.ValueType  # 7
+"""A route gave up after its retry budget; the work waits in the dead-letter
+list until an operator replays it (AdminService.ReplayDeadLetters).
+"""
+Global___DeliveryState: _TypeAlias = DeliveryState  # noqa: Y015
 
 @_typing.final
 class Content(_message.Message):
@@ -245,3 +294,49 @@ class MessageAck(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___MessageAck: _TypeAlias = MessageAck  # noqa: Y015
+
+@_typing.final
+class DeliveryEvent(_message.Message):
+    """One step of a message's delivery timeline."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STATE_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    DEVICE_ID_FIELD_NUMBER: _builtins.int
+    TIME_FIELD_NUMBER: _builtins.int
+    DETAIL_FIELD_NUMBER: _builtins.int
+    state: Global___DeliveryState.ValueType
+    """What happened."""
+    user_id: _builtins.str
+    """The recipient (user or bot) the step concerns; empty for PERSISTED and
+    for provider steps.
+    """
+    device_id: _builtins.str
+    """The recipient's device, for DELIVERED; empty otherwise."""
+    detail: _builtins.str
+    """The route (for example "webhook", "push" or a provider name) for route
+    steps, and for FAILED the last error; never message content.
+    """
+    @_builtins.property
+    def time(self) -> _timestamp_pb2.Timestamp:
+        """When the step was recorded. For DELIVERED and READ this is when the
+        device's (or member's) position first covered the message.
+        """
+
+    def __init__(
+        self,
+        *,
+        state: Global___DeliveryState.ValueType = ...,
+        user_id: _builtins.str = ...,
+        device_id: _builtins.str = ...,
+        time: _timestamp_pb2.Timestamp | None = ...,
+        detail: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["time", b"time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["detail", b"detail", "device_id", b"device_id", "state", b"state", "time", b"time", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeliveryEvent: _TypeAlias = DeliveryEvent  # noqa: Y015

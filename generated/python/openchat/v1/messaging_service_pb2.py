@@ -25,15 +25,15 @@ _sym_db = _symbol_database.Default()
 from openchat.v1 import message_pb2 as openchat_dot_v1_dot_message__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#openchat/v1/messaging_service.proto\x12\x0bopenchat.v1\x1a\x19openchat/v1/message.proto\"\x91\x01\n\x12SendMessageRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\"\n\rclient_msg_id\x18\x02 \x01(\tR\x0b\x63lientMsgId\x12.\n\x07\x63ontent\x18\x03 \x01(\x0b\x32\x14.openchat.v1.ContentR\x07\x63ontent\"@\n\x13SendMessageResponse\x12)\n\x03\x61\x63k\x18\x01 \x01(\x0b\x32\x17.openchat.v1.MessageAckR\x03\x61\x63k\"\xe7\x01\n\x13ListMessagesRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1d\n\nbefore_seq\x18\x02 \x01(\x03R\tbeforeSeq\x12\x1b\n\tafter_seq\x18\x03 \x01(\x03R\x08\x61\x66terSeq\x12/\n\x05order\x18\x04 \x01(\x0e\x32\x19.openchat.v1.MessageOrderR\x05order\x12\x1b\n\tpage_size\x18\x05 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x06 \x01(\tR\tpageToken\"p\n\x14ListMessagesResponse\x12\x30\n\x08messages\x18\x01 \x03(\x0b\x32\x14.openchat.v1.MessageR\x08messages\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"L\n\x0fMarkReadRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x10\n\x03seq\x18\x02 \x01(\x03R\x03seq\"-\n\x10MarkReadResponse\x12\x19\n\x08read_seq\x18\x01 \x01(\x03R\x07readSeq*m\n\x0cMessageOrder\x12\x1d\n\x19MESSAGE_ORDER_UNSPECIFIED\x10\x00\x12\x1e\n\x1aMESSAGE_ORDER_NEWEST_FIRST\x10\x01\x12\x1e\n\x1aMESSAGE_ORDER_OLDEST_FIRST\x10\x02\x32\x82\x02\n\x10MessagingService\x12P\n\x0bSendMessage\x12\x1f.openchat.v1.SendMessageRequest\x1a .openchat.v1.SendMessageResponse\x12S\n\x0cListMessages\x12 .openchat.v1.ListMessagesRequest\x1a!.openchat.v1.ListMessagesResponse\x12G\n\x08MarkRead\x12\x1c.openchat.v1.MarkReadRequest\x1a\x1d.openchat.v1.MarkReadResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#openchat/v1/messaging_service.proto\x12\x0bopenchat.v1\x1a\x19openchat/v1/message.proto\"\x91\x01\n\x12SendMessageRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\"\n\rclient_msg_id\x18\x02 \x01(\tR\x0b\x63lientMsgId\x12.\n\x07\x63ontent\x18\x03 \x01(\x0b\x32\x14.openchat.v1.ContentR\x07\x63ontent\"@\n\x13SendMessageResponse\x12)\n\x03\x61\x63k\x18\x01 \x01(\x0b\x32\x17.openchat.v1.MessageAckR\x03\x61\x63k\"\xe7\x01\n\x13ListMessagesRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1d\n\nbefore_seq\x18\x02 \x01(\x03R\tbeforeSeq\x12\x1b\n\tafter_seq\x18\x03 \x01(\x03R\x08\x61\x66terSeq\x12/\n\x05order\x18\x04 \x01(\x0e\x32\x19.openchat.v1.MessageOrderR\x05order\x12\x1b\n\tpage_size\x18\x05 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x06 \x01(\tR\tpageToken\"p\n\x14ListMessagesResponse\x12\x30\n\x08messages\x18\x01 \x03(\x0b\x32\x14.openchat.v1.MessageR\x08messages\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"L\n\x0fMarkReadRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x10\n\x03seq\x18\x02 \x01(\x03R\x03seq\"-\n\x10MarkReadResponse\x12\x19\n\x08read_seq\x18\x01 \x01(\x03R\x07readSeq\";\n\x1aGetDeliveryTimelineRequest\x12\x1d\n\nmessage_id\x18\x01 \x01(\tR\tmessageId\"Q\n\x1bGetDeliveryTimelineResponse\x12\x32\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1a.openchat.v1.DeliveryEventR\x06\x65vents*m\n\x0cMessageOrder\x12\x1d\n\x19MESSAGE_ORDER_UNSPECIFIED\x10\x00\x12\x1e\n\x1aMESSAGE_ORDER_NEWEST_FIRST\x10\x01\x12\x1e\n\x1aMESSAGE_ORDER_OLDEST_FIRST\x10\x02\x32\xec\x02\n\x10MessagingService\x12P\n\x0bSendMessage\x12\x1f.openchat.v1.SendMessageRequest\x1a .openchat.v1.SendMessageResponse\x12S\n\x0cListMessages\x12 .openchat.v1.ListMessagesRequest\x1a!.openchat.v1.ListMessagesResponse\x12G\n\x08MarkRead\x12\x1c.openchat.v1.MarkReadRequest\x1a\x1d.openchat.v1.MarkReadResponse\x12h\n\x13GetDeliveryTimeline\x12\'.openchat.v1.GetDeliveryTimelineRequest\x1a(.openchat.v1.GetDeliveryTimelineResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'openchat.v1.messaging_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MESSAGEORDER']._serialized_start=766
-  _globals['_MESSAGEORDER']._serialized_end=875
+  _globals['_MESSAGEORDER']._serialized_start=910
+  _globals['_MESSAGEORDER']._serialized_end=1019
   _globals['_SENDMESSAGEREQUEST']._serialized_start=80
   _globals['_SENDMESSAGEREQUEST']._serialized_end=225
   _globals['_SENDMESSAGERESPONSE']._serialized_start=227
@@ -46,6 +46,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MARKREADREQUEST']._serialized_end=717
   _globals['_MARKREADRESPONSE']._serialized_start=719
   _globals['_MARKREADRESPONSE']._serialized_end=764
-  _globals['_MESSAGINGSERVICE']._serialized_start=878
-  _globals['_MESSAGINGSERVICE']._serialized_end=1136
+  _globals['_GETDELIVERYTIMELINEREQUEST']._serialized_start=766
+  _globals['_GETDELIVERYTIMELINEREQUEST']._serialized_end=825
+  _globals['_GETDELIVERYTIMELINERESPONSE']._serialized_start=827
+  _globals['_GETDELIVERYTIMELINERESPONSE']._serialized_end=908
+  _globals['_MESSAGINGSERVICE']._serialized_start=1022
+  _globals['_MESSAGINGSERVICE']._serialized_end=1386
 # @@protoc_insertion_point(module_scope)

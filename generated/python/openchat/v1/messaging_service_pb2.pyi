@@ -228,3 +228,49 @@ class MarkReadResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___MarkReadResponse: _TypeAlias = MarkReadResponse  # noqa: Y015
+
+@_typing.final
+class GetDeliveryTimelineRequest(_message.Message):
+    """Request for MessagingService.GetDeliveryTimeline."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    message_id: _builtins.str
+    """The message to inspect. Only its sender may ask."""
+    def __init__(
+        self,
+        *,
+        message_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["message_id", b"message_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDeliveryTimelineRequest: _TypeAlias = GetDeliveryTimelineRequest  # noqa: Y015
+
+@_typing.final
+class GetDeliveryTimelineResponse(_message.Message):
+    """Response for MessagingService.GetDeliveryTimeline."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def events(self) -> _containers.RepeatedCompositeFieldContainer[_message_pb2.DeliveryEvent]:
+        """The steps, oldest first. The first is always DELIVERY_STATE_PERSISTED."""
+
+    def __init__(
+        self,
+        *,
+        events: _abc.Iterable[_message_pb2.DeliveryEvent] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["events", b"events"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDeliveryTimelineResponse: _TypeAlias = GetDeliveryTimelineResponse  # noqa: Y015

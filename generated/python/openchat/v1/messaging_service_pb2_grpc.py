@@ -51,6 +51,11 @@ class MessagingServiceStub:
                 request_serializer=openchat_dot_v1_dot_messaging__service__pb2.MarkReadRequest.SerializeToString,
                 response_deserializer=openchat_dot_v1_dot_messaging__service__pb2.MarkReadResponse.FromString,
                 _registered_method=True)
+        self.GetDeliveryTimeline = channel.unary_unary(
+                '/openchat.v1.MessagingService/GetDeliveryTimeline',
+                request_serializer=openchat_dot_v1_dot_messaging__service__pb2.GetDeliveryTimelineRequest.SerializeToString,
+                response_deserializer=openchat_dot_v1_dot_messaging__service__pb2.GetDeliveryTimelineResponse.FromString,
+                _registered_method=True)
 
 
 class MessagingServiceServicer:
@@ -86,6 +91,14 @@ class MessagingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetDeliveryTimeline(self, request, context):
+        """Returns what happened to a message the caller sent: stored, delivered to
+        which devices, read by whom, pushed, answered by bots, failed routes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MessagingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -103,6 +116,11 @@ def add_MessagingServiceServicer_to_server(servicer, server):
                     servicer.MarkRead,
                     request_deserializer=openchat_dot_v1_dot_messaging__service__pb2.MarkReadRequest.FromString,
                     response_serializer=openchat_dot_v1_dot_messaging__service__pb2.MarkReadResponse.SerializeToString,
+            ),
+            'GetDeliveryTimeline': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDeliveryTimeline,
+                    request_deserializer=openchat_dot_v1_dot_messaging__service__pb2.GetDeliveryTimelineRequest.FromString,
+                    response_serializer=openchat_dot_v1_dot_messaging__service__pb2.GetDeliveryTimelineResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -188,6 +206,33 @@ class MessagingService:
             '/openchat.v1.MessagingService/MarkRead',
             openchat_dot_v1_dot_messaging__service__pb2.MarkReadRequest.SerializeToString,
             openchat_dot_v1_dot_messaging__service__pb2.MarkReadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDeliveryTimeline(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/openchat.v1.MessagingService/GetDeliveryTimeline',
+            openchat_dot_v1_dot_messaging__service__pb2.GetDeliveryTimelineRequest.SerializeToString,
+            openchat_dot_v1_dot_messaging__service__pb2.GetDeliveryTimelineResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -51,6 +51,10 @@ class MessagingServiceStub:
     """Advances the caller's read position in a conversation. It never moves
     backwards: marking an older seq is accepted and changes nothing.
     """
+    GetDeliveryTimeline: _grpc.UnaryUnaryMultiCallable[_messaging_service_pb2.GetDeliveryTimelineRequest, _messaging_service_pb2.GetDeliveryTimelineResponse]
+    """Returns what happened to a message the caller sent: stored, delivered to
+    which devices, read by whom, pushed, answered by bots, failed routes.
+    """
 
 @_typing.type_check_only
 class MessagingServiceAsyncStub(MessagingServiceStub):
@@ -74,6 +78,10 @@ class MessagingServiceAsyncStub(MessagingServiceStub):
     MarkRead: _aio.UnaryUnaryMultiCallable[_messaging_service_pb2.MarkReadRequest, _messaging_service_pb2.MarkReadResponse]  # type: ignore[assignment]
     """Advances the caller's read position in a conversation. It never moves
     backwards: marking an older seq is accepted and changes nothing.
+    """
+    GetDeliveryTimeline: _aio.UnaryUnaryMultiCallable[_messaging_service_pb2.GetDeliveryTimelineRequest, _messaging_service_pb2.GetDeliveryTimelineResponse]  # type: ignore[assignment]
+    """Returns what happened to a message the caller sent: stored, delivered to
+    which devices, read by whom, pushed, answered by bots, failed routes.
     """
 
 class MessagingServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -113,6 +121,16 @@ class MessagingServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_messaging_service_pb2.MarkReadResponse, _abc.Awaitable[_messaging_service_pb2.MarkReadResponse]]:
         """Advances the caller's read position in a conversation. It never moves
         backwards: marking an older seq is accepted and changes nothing.
+        """
+
+    @_abc_1.abstractmethod
+    def GetDeliveryTimeline(
+        self,
+        request: _messaging_service_pb2.GetDeliveryTimelineRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_messaging_service_pb2.GetDeliveryTimelineResponse, _abc.Awaitable[_messaging_service_pb2.GetDeliveryTimelineResponse]]:
+        """Returns what happened to a message the caller sent: stored, delivered to
+        which devices, read by whom, pushed, answered by bots, failed routes.
         """
 
 def add_MessagingServiceServicer_to_server(servicer: MessagingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
