@@ -12,13 +12,23 @@ from sqlalchemy import text
 
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.domain.errors import Unavailable
+from openchat.server.domain.ids import new_id
+from openchat.server.events.cluster import ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
-from openchat.server.ports import SequenceAllocator
+from openchat.server.events.redis_bus import RedisEventBus
+from openchat.server.ports import PresenceRegistry, SequenceAllocator
+from openchat.server.presence.in_process import InProcessPresenceRegistry
+from openchat.server.presence.redis import RedisPresenceRegistry
+from openchat.server.routing.router import MessageRouter
+from openchat.server.routing.stream_route import StreamDeliveryRoute
+from openchat.server.sessions.frames import ReconnectRequest
+from openchat.server.sessions.hub import SessionHub
 from openchat.server.settings import Settings
 from openchat.server.storage import migrate
 from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database, connect
 from openchat.server.storage.message_store import SqlMessageStore
+from openchat.server.storage.receipt_store import SqlReceiptStore
 from openchat.server.storage.sequences import (
     RedisSequenceAllocator,
     TransactionalSequenceAllocator,
@@ -31,8 +41,11 @@ from openchat.server.transport.services.presence import PresenceServicer
 from openchat.server.transport.services.sync import SyncServicer
 from openchat.server.usecases.conversations import Conversations
 from openchat.server.usecases.group_commit import GroupCommitWriter
+from openchat.server.usecases.membership import MembershipCache
 from openchat.server.usecases.messaging import Messaging
+from openchat.server.usecases.receipts import Receipts
 from openchat.server.usecases.sync import Synchronization
+from openchat.server.usecases.timeline import DeliveryTimeline
 from openchat.v1 import (
     conversation_service_pb2,
     conversation_service_pb2_grpc,
@@ -47,6 +60,12 @@ from openchat.v1 import (
 _log = structlog.get_logger(__name__)
 
 MAX_SYNC_CONVERSATIONS = 500
+# Seconds a route may spend on one message before it counts as failed.
+ROUTE_TIMEOUT_SECONDS = 10.0
+# Cached member lists expire after this many seconds, in case an invalidation was lost.
+MEMBERSHIP_TTL_SECONDS = 30.0
+# Delivery acknowledgements are coalesced for this long before they are written.
+RECEIPT_FLUSH_SECONDS = 0.2
 
 
 class SettingsConflict(ValueError):
@@ -61,14 +80,22 @@ class App:
     database: Database
     redis: Redis | None
     events: InProcessEventBus
+    cluster: InProcessEventBus | RedisEventBus
     writer: GroupCommitWriter
+    router: MessageRouter
+    hub: SessionHub
+    receipts: Receipts
     server: grpc.aio.Server
     health: HealthMonitor
     port: int = 0
 
     async def start(self) -> int:
         """Serve on the configured address; returns the bound port (useful with port 0)."""
+        await self.cluster.start()
         self.writer.start()
+        self.router.start()
+        self.hub.start()
+        self.receipts.start()
         self.port = self.server.add_insecure_port(self.settings.server.listen)
         await self.server.start()
         await self.health.start()
@@ -81,10 +108,14 @@ class App:
         grace = self.settings.server.shutdown_grace if grace is None else grace
         _log.info("draining", grace_seconds=grace)
         await self.health.drain()
+        await self.hub.stop(ReconnectRequest("the server is shutting down", retry_after=1.0))
         await self.server.stop(grace)
         await self.writer.stop(grace)
+        self.router.stop()
+        await self.receipts.stop()
         await self.health.stop()
         await self.events.close()
+        await self.cluster.close()
         await self.database.dispose()
         if self.redis is not None:
             await self.redis.aclose()
@@ -107,7 +138,12 @@ async def build_app(settings: Settings) -> App:
         database, max_members=settings.limits.max_group_members
     )
     message_store = SqlMessageStore(database, allocator)
+    node_id = settings.sessions.node_id or new_id()
     events = InProcessEventBus()
+    cluster = RedisEventBus(redis, ClusterCodec()) if redis is not None else InProcessEventBus()
+    members = MembershipCache(conversation_store, ttl_seconds=MEMBERSHIP_TTL_SECONDS)
+    receipt_store = SqlReceiptStore(database)
+    receipts = Receipts(receipt_store, cluster, flush_interval=RECEIPT_FLUSH_SECONDS)
     writer = GroupCommitWriter(
         message_store,
         events,
@@ -116,7 +152,19 @@ async def build_app(settings: Settings) -> App:
         commit_timeout=settings.database.commit_timeout,
     )
     budget = settings.limits.response_budget_bytes
-    messaging = Messaging(conversation_store, message_store, writer, response_budget_bytes=budget)
+    messaging = Messaging(
+        conversation_store, message_store, writer, receipts, response_budget_bytes=budget
+    )
+    hub = SessionHub(
+        node_id=node_id,
+        settings=settings.sessions,
+        presence=_presence_registry(settings, redis, node_id),
+        cluster=cluster,
+        members=members,
+        conversations=conversation_store,
+        messages=message_store,
+    )
+    router = MessageRouter(events, [StreamDeliveryRoute(cluster)], timeout=ROUTE_TIMEOUT_SECONDS)
     synchronization = Synchronization(
         conversation_store,
         message_store,
@@ -125,7 +173,11 @@ async def build_app(settings: Settings) -> App:
     )
     registrations = [
         Registration(
-            MessagingServicer(messaging, settings.limits),
+            MessagingServicer(
+                messaging,
+                DeliveryTimeline(message_store, receipt_store),
+                settings.limits,
+            ),
             messaging_service_pb2_grpc.add_MessagingServiceServicer_to_server,
             messaging_service_pb2.DESCRIPTOR.services_by_name["MessagingService"].full_name,
         ),
@@ -135,18 +187,20 @@ async def build_app(settings: Settings) -> App:
             sync_service_pb2.DESCRIPTOR.services_by_name["SyncService"].full_name,
         ),
         Registration(
-            ConversationServicer(Conversations(conversation_store)),
+            ConversationServicer(Conversations(conversation_store, cluster)),
             conversation_service_pb2_grpc.add_ConversationServiceServicer_to_server,
             conversation_service_pb2.DESCRIPTOR.services_by_name["ConversationService"].full_name,
         ),
         Registration(
-            PresenceServicer(),
+            PresenceServicer(
+                hub, messaging, receipts, sessions=settings.sessions, limits=settings.limits
+            ),
             presence_service_pb2_grpc.add_PresenceServiceServicer_to_server,
             presence_service_pb2.DESCRIPTOR.services_by_name["PresenceService"].full_name,
         ),
     ]
     verifier = TokenVerifier(settings.auth.jwt_secret.get_secret_value())
-    server, health_servicer = build_server(registrations, verifier)
+    server, health_servicer = build_server(registrations, verifier, settings.sessions)
     probes: dict[str, Probe] = {"database": _database_probe(database)}
     if redis is not None:
         probes["redis"] = _redis_probe(redis)
@@ -156,7 +210,9 @@ async def build_app(settings: Settings) -> App:
         probes,
         interval=settings.server.health_interval,
     )
-    return App(settings, database, redis, events, writer, server, health)
+    return App(
+        settings, database, redis, events, cluster, writer, router, hub, receipts, server, health
+    )
 
 
 async def _prepare_schema(settings: Settings, database: Database) -> None:
@@ -186,6 +242,14 @@ def _sequence_allocator(settings: Settings, redis: Redis | None) -> SequenceAllo
     if settings.redis.sequence_allocator == "redis" and redis is not None:
         return RedisSequenceAllocator(redis)
     return TransactionalSequenceAllocator()
+
+
+def _presence_registry(settings: Settings, redis: Redis | None, node_id: str) -> PresenceRegistry:
+    if redis is None:
+        return InProcessPresenceRegistry()
+    return RedisPresenceRegistry(
+        redis, node_id=node_id, ttl_seconds=settings.sessions.heartbeat_timeout
+    )
 
 
 def _database_probe(database: Database) -> Probe:

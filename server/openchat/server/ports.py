@@ -21,6 +21,9 @@ from openchat.server.domain.model import (
     ConversationView,
     Message,
     MessageDraft,
+    PresenceState,
+    ReceiptAdvance,
+    SessionKey,
 )
 
 
@@ -55,6 +58,10 @@ class MessageStore(Protocol):
         for a missing conversation or from a non-member comes back as that error. Raises when
         the transaction itself fails, in which case nothing of the batch is stored.
         """
+        ...
+
+    async def get(self, message_id: str) -> Message | None:
+        """The message with this id, or None."""
         ...
 
     async def read_after(self, cursors: Mapping[str, int], limit: int) -> dict[str, list[Message]]:
@@ -113,9 +120,41 @@ class ConversationStore(Protocol):
         """Every conversation of the member with its last seq and the member's read seq."""
         ...
 
-    async def mark_read(self, conversation_id: str, user_id: str, seq: int) -> int | None:
-        """Raise the member's read seq to at least `seq`; returns the resulting read seq, or
-        None when the user is not a member."""
+    async def watermark(self, user_id: str) -> int:
+        """The sum of last_seq over the member's conversations: it grows with every message
+        the member can receive, so a client holding less has missed something."""
+        ...
+
+    async def mark_read(
+        self, conversation_id: str, user_id: str, seq: int
+    ) -> tuple[int, int] | None:
+        """Raise the member's read seq to at least `seq`; returns the read seq before and after,
+        or None when the user is not a member."""
+        ...
+
+
+class ReceiptStore(Protocol):
+    """Durable receipts: how far each device received and each member read."""
+
+    async def advance_delivered(
+        self, acks: Mapping[tuple[str, str, str], int]
+    ) -> list[ReceiptAdvance]:
+        """Raise each (conversation, user, device) delivered position to its acked seq (clamped
+        to the conversation's last seq; non-members ignored); returns the advances made."""
+        ...
+
+    async def record(self, advance: ReceiptAdvance) -> None:
+        """Keep an advance (a read) for delivery timelines."""
+        ...
+
+    async def senders_between(
+        self, conversation_id: str, after_seq: int, up_to_seq: int
+    ) -> set[str]:
+        """The senders of the messages in (after_seq, up_to_seq]."""
+        ...
+
+    async def covering(self, conversation_id: str, seq: int) -> list[ReceiptAdvance]:
+        """Every recorded advance whose range includes `seq`, oldest first."""
         ...
 
 
@@ -140,4 +179,37 @@ class EventBus(Protocol):
     def subscribe(self, topic: str, handler: EventHandler) -> Callable[[], None]:
         """Call `handler` for each event on the topic, in publication order; returns a function
         that unsubscribes. A failing handler is logged and does not affect other subscribers."""
+        ...
+
+
+class PresenceRegistry(Protocol):
+    """Which sessions are live, cluster-wide: one entry per session stream.
+
+    Every change of a user's presence gets a new, higher generation, so that consumers can drop
+    stale states that arrive late. A session's entry outlives its node by at most the heartbeat
+    timeout: nodes refresh their entries, and entries that are not refreshed expire.
+    """
+
+    async def connect(self, session: SessionKey) -> PresenceState:
+        """Register a live session (replacing an older session of the same device); returns the
+        user's presence afterwards."""
+        ...
+
+    async def disconnect(self, session: SessionKey) -> PresenceState | None:
+        """Remove the session; returns the user's presence afterwards, or None when the entry
+        already belonged to a newer session of the device (or had expired): then nothing
+        changed."""
+        ...
+
+    async def refresh(self, sessions: Sequence[SessionKey]) -> None:
+        """Extend the life of these sessions' entries by the heartbeat timeout."""
+        ...
+
+    async def lookup(self, user_ids: Sequence[str]) -> list[PresenceState]:
+        """The presence of each user, in order. Expired entries never count as online."""
+        ...
+
+    async def reap_expired(self) -> list[PresenceState]:
+        """Remove expired entries (sessions of nodes that died); returns the presence of every
+        user that changed as a result, each change reported by exactly one caller."""
         ...

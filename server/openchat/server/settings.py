@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from openchat.server.storage.database import async_url
@@ -99,6 +99,46 @@ class LimitsSettings(_Section):
     )
 
 
+class SessionSettings(_Section):
+    """The session stream: heartbeats, keepalive, queues and presence."""
+
+    # Application heartbeat, from the design document: clients ping every interval, and a
+    # session that sends nothing for the timeout is closed. Fractions are allowed (tests).
+    heartbeat_interval: float = Field(30.0, gt=0, validation_alias="OPENCHAT_HEARTBEAT_INTERVAL")
+    heartbeat_timeout: float = Field(60.0, gt=0, validation_alias="OPENCHAT_HEARTBEAT_TIMEOUT")
+    # HTTP/2 keepalive: the server PINGs a connection idle this long and closes it when the
+    # PING is not answered within the timeout (a frozen process, a pulled cable).
+    keepalive_time: float = Field(20.0, gt=0, validation_alias="OPENCHAT_KEEPALIVE_TIME")
+    keepalive_timeout: float = Field(10.0, gt=0, validation_alias="OPENCHAT_KEEPALIVE_TIMEOUT")
+    # Clients may PING this often without being told GOAWAY (grpc's default is 5 minutes, which
+    # punishes mobile clients that keep NAT mappings alive).
+    min_client_ping_interval: float = Field(
+        10.0, gt=0, validation_alias="OPENCHAT_MIN_CLIENT_PING_INTERVAL"
+    )
+    # Connections are recycled after this age (plus up to 10% jitter), with a grace period for
+    # their streams: it rebalances clients across nodes and reaps connections whose client stopped
+    # reading. Clients reconnect and resume without losing anything.
+    max_connection_age: float = Field(1800.0, gt=0, validation_alias="OPENCHAT_MAX_CONNECTION_AGE")
+    max_connection_age_grace: float = Field(
+        60.0, gt=0, validation_alias="OPENCHAT_MAX_CONNECTION_AGE_GRACE"
+    )
+    # Frames a session may have waiting before its client counts as too slow and is cut off.
+    queue_capacity: int = Field(1024, ge=16, validation_alias="OPENCHAT_SESSION_QUEUE_CAPACITY")
+    # Presence changes of one user within this window reach watchers as at most two events.
+    presence_coalesce: float = Field(1.0, ge=0, validation_alias="OPENCHAT_PRESENCE_COALESCE")
+    # This node's name in the presence registry; generated when unset.
+    node_id: str = Field("", validation_alias="OPENCHAT_NODE_ID")
+
+    @model_validator(mode="after")
+    def _timeout_exceeds_interval(self) -> SessionSettings:
+        if self.heartbeat_timeout <= self.heartbeat_interval:
+            raise ValueError(
+                "OPENCHAT_HEARTBEAT_TIMEOUT must exceed OPENCHAT_HEARTBEAT_INTERVAL "
+                f"({self.heartbeat_timeout:g} <= {self.heartbeat_interval:g})"
+            )
+        return self
+
+
 class LoggingSettings(_Section):
     """Structured logs."""
 
@@ -120,6 +160,7 @@ class Settings:
     redis: RedisSettings
     auth: AuthSettings
     limits: LimitsSettings
+    sessions: SessionSettings
     logging: LoggingSettings
 
 
@@ -133,6 +174,7 @@ _SECTIONS: dict[str, type[_Section]] = {
     "redis": RedisSettings,
     "auth": AuthSettings,
     "limits": LimitsSettings,
+    "sessions": SessionSettings,
     "logging": LoggingSettings,
 }
 

@@ -14,9 +14,12 @@ OpenChatError
 │   └── ActionNotAllowed       the caller may not make this change
 ├── ClientMsgIdReused          the idempotency key was used for another message
 ├── ConversationKindMismatch   the operation does not apply to this kind of conversation
+├── StreamProtocolViolation    a session stream broke the frame protocol
 ├── MemberLimitExceeded        the group would exceed its maximum size
+├── SlowConsumer               a session did not read its frames fast enough
 ├── Unavailable                retry later
-│   └── PersistenceUnavailable the message could not be stored; nothing was acknowledged
+│   ├── PersistenceUnavailable the message could not be stored; nothing was acknowledged
+│   └── HeartbeatTimeout       a session sent nothing within the heartbeat timeout
 └── NotImplementedYet          declared in the contract, not served by this version
 """
 
@@ -103,6 +106,20 @@ class ConversationKindMismatch(OpenChatError):
     """The operation does not apply to this kind of conversation."""
 
 
+class StreamProtocolViolation(OpenChatError):
+    """The session stream broke its protocol, for example a frame before hello."""
+
+
+class SlowConsumer(OpenChatError):
+    """The session's outgoing queue overflowed: the client does not read."""
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(
+            f"the session fell {capacity} frames behind and was closed; "
+            "reconnect and sync to get everything it missed"
+        )
+
+
 class MemberLimitExceeded(OpenChatError):
     """The group would exceed its maximum number of members."""
 
@@ -119,6 +136,13 @@ class PersistenceUnavailable(Unavailable):
 
     def __init__(self) -> None:
         super().__init__("the message could not be stored; retry with the same client_msg_id")
+
+
+class HeartbeatTimeout(Unavailable):
+    """The session sent no frame within the heartbeat timeout."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(f"no frame from the client for {timeout:g} s; reconnect")
 
 
 class NotImplementedYet(OpenChatError):

@@ -4,17 +4,73 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from openchat.server.domain.model import Message, MessageDraft
+from openchat.server.domain.model import (
+    Message,
+    MessageDraft,
+    PresenceState,
+    Receipt,
+    Typing,
+)
 
+# Topics of the node-local event bus (domain events of this node).
 MESSAGE_PERSISTED = "message.persisted"
 MESSAGE_PERSIST_FAILED = "message.persist_failed"
+
+# Topics of the cluster bus, which reaches every node (in-process for one node, Redis pub/sub
+# for many): what each node needs to serve its own sessions.
+DELIVER_MESSAGE = "deliver.message"
+DELIVER_RECEIPT = "deliver.receipt"
+DELIVER_TYPING = "deliver.typing"
+PRESENCE_CHANGED = "presence.changed"
+MEMBERSHIP_CHANGED = "membership.changed"
+SESSION_REPLACED = "session.replaced"
 
 
 @dataclass(frozen=True, slots=True)
 class MessagePersisted:
-    """A message is committed; routing may deliver it. Published once per stored message."""
+    """A message is committed; routing may deliver it. Published once per stored message, on
+    the node-local bus of the node that stored it and (as DELIVER_MESSAGE) to every node."""
 
     message: Message
+    origin_device_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptDelivery:
+    """A receipt for the given users (the senders of the messages it covers)."""
+
+    receipt: Receipt
+    recipient_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TypingDelivery:
+    """A typing indicator for the other members of its conversation."""
+
+    typing: Typing
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceChanged:
+    """A user's presence changed."""
+
+    state: PresenceState
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipChanged:
+    """Members joined or left a conversation; cached member lists must be reloaded."""
+
+    conversation_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionReplaced:
+    """A device opened a new session; any older session of the same device must close."""
+
+    user_id: str
+    device_id: str
+    session_id: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,9 @@ class MessageDraft:
     sender_id: str
     client_msg_id: str
     content: Content
+    # The sender's device, when known: the message is pushed to the sender's other devices but
+    # not back to this one.
+    origin_device_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,3 +129,88 @@ class SyncResult:
 
     conversations: tuple[ConversationSync, ...]
     has_more_conversations: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SessionKey:
+    """One live session stream: a device of a user, on a node."""
+
+    user_id: str
+    device_id: str
+    session_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceState:
+    """Whether a user is reachable. `generation` increases with every change of the user's
+    presence, cluster-wide, so that an older state never overwrites a newer one."""
+
+    user_id: str
+    online: bool
+    device_count: int
+    last_seen: datetime | None
+    generation: int
+
+
+class ReceiptKind(enum.Enum):
+    """What a receipt reports."""
+
+    DELIVERED = "delivered"
+    READ = "read"
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """A member received (one device) or read messages of a conversation up to `seq`."""
+
+    conversation_id: str
+    user_id: str
+    kind: ReceiptKind
+    seq: int
+    at: datetime
+    device_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Typing:
+    """A member started or stopped typing."""
+
+    conversation_id: str
+    user_id: str
+    typing: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptAdvance:
+    """A member's device received, or the member read, the messages in (from_seq, to_seq]."""
+
+    conversation_id: str
+    user_id: str
+    device_id: str
+    kind: ReceiptKind
+    from_seq: int
+    to_seq: int
+    at: datetime
+
+
+class DeliveryState(enum.Enum):
+    """Steps of a message's delivery timeline."""
+
+    PERSISTED = "persisted"
+    DELIVERED = "delivered"
+    READ = "read"
+    PUSH_ACCEPTED = "push_accepted"
+    WEBHOOK_ANSWERED = "webhook_answered"
+    PROVIDER_ACCEPTED = "provider_accepted"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryStep:
+    """One step of a message's delivery timeline."""
+
+    state: DeliveryState
+    at: datetime
+    user_id: str = ""
+    device_id: str = ""
+    detail: str = ""

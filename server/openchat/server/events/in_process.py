@@ -1,4 +1,4 @@
-"""The in-process event bus, for a single node."""
+"""The in-process event bus, for a single node, and the local dispatch every bus shares."""
 
 from __future__ import annotations
 
@@ -30,15 +30,11 @@ class _Subscription:
                 _log.exception("event_handler_failed", topic=self.topic)
 
 
-class InProcessEventBus:
-    """EventBus within one process. Publishing enqueues and returns at once."""
+class LocalDispatch:
+    """Subscriptions of this process, and handing an event to each subscriber of its topic."""
 
     def __init__(self) -> None:
         self._subscriptions: dict[str, list[_Subscription]] = {}
-
-    async def publish(self, topic: str, event: object) -> None:
-        for subscription in self._subscriptions.get(topic, ()):
-            subscription.queue.put_nowait(event)
 
     def subscribe(self, topic: str, handler: EventHandler) -> Callable[[], None]:
         subscription = _Subscription(topic, handler)
@@ -50,9 +46,27 @@ class InProcessEventBus:
 
         return unsubscribe
 
+    def dispatch(self, topic: str, event: object) -> None:
+        for subscription in self._subscriptions.get(topic, ()):
+            subscription.queue.put_nowait(event)
+
+    def backlog(self) -> int:
+        """Events waiting in subscribers' queues."""
+        return sum(s.queue.qsize() for subs in self._subscriptions.values() for s in subs)
+
     async def close(self) -> None:
         tasks = [s.task for subs in self._subscriptions.values() for s in subs]
         self._subscriptions.clear()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class InProcessEventBus(LocalDispatch):
+    """EventBus within one process. Publishing enqueues and returns at once."""
+
+    async def start(self) -> None:
+        return None
+
+    async def publish(self, topic: str, event: object) -> None:
+        self.dispatch(topic, event)

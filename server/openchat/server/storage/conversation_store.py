@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, case, delete, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -179,15 +179,30 @@ class SqlConversationStore:
             )
             return [ConversationHead(*row) for row in rows]
 
-    async def mark_read(self, conversation_id: str, user_id: str, seq: int) -> int | None:
-        async with self._database.writer.begin() as connection:
-            read_seq: int | None = await connection.scalar(
-                update(members)
-                .where(members.c.conversation_id == conversation_id, members.c.user_id == user_id)
-                .values(read_seq=case((members.c.read_seq < seq, seq), else_=members.c.read_seq))
-                .returning(members.c.read_seq)
+    async def watermark(self, user_id: str) -> int:
+        async with self._database.reader.connect() as connection:
+            total = await connection.scalar(
+                select(func.coalesce(func.sum(conversations.c.last_seq), 0))
+                .select_from(members)
+                .join(conversations, conversations.c.conversation_id == members.c.conversation_id)
+                .where(members.c.user_id == user_id)
             )
-        return read_seq
+        return int(total or 0)
+
+    async def mark_read(
+        self, conversation_id: str, user_id: str, seq: int
+    ) -> tuple[int, int] | None:
+        where = (members.c.conversation_id == conversation_id) & (members.c.user_id == user_id)
+        async with self._database.writer.begin() as connection:
+            # The row lock orders concurrent marks, so the position never moves backwards.
+            before = await connection.scalar(
+                select(members.c.read_seq).where(where).with_for_update()
+            )
+            if before is None:
+                return None
+            if seq > before:
+                await connection.execute(update(members).where(where).values(read_seq=seq))
+        return before, max(before, seq)
 
     async def _insert_conversation(
         self,

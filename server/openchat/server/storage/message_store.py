@@ -167,6 +167,15 @@ class SqlMessageStore:
             outcomes[index] = Appended(message, duplicate=False)
         await connection.execute(insert(messages), rows)
 
+    async def get(self, message_id: str) -> Message | None:
+        async with self._database.reader.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(messages).where(messages.c.message_id == message_id)
+                )
+            ).first()
+        return None if row is None else _message_from_row(row)
+
     async def read_after(self, cursors: Mapping[str, int], limit: int) -> dict[str, list[Message]]:
         found: dict[str, list[Message]] = {conversation_id: [] for conversation_id in cursors}
         async with self._database.reader.connect() as connection:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Dialect,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     String,
@@ -126,6 +127,94 @@ class MessageRow(Base):
     )
 
 
+class DeviceCursorRow(Base):
+    """How far each member's device has acknowledged receiving a conversation."""
+
+    __tablename__ = "device_cursors"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.conversation_id"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    delivered_seq: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DeliveryEventRow(Base):
+    """Receipts as they happened: a device received, or a member read, (from_seq, to_seq]."""
+
+    __tablename__ = "delivery_events"
+
+    event_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    conversation_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH))
+    # Empty for read events, which belong to the member rather than a device.
+    device_id: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16))
+    from_seq: Mapped[int] = mapped_column(BigInteger)
+    to_seq: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        # Delivery timelines: the events whose range covers one message.
+        Index(None, "conversation_id", "to_seq"),
+    )
+
+
+class BotRow(Base):
+    """Users whose conversations' messages are also POSTed to a webhook."""
+
+    __tablename__ = "bots"
+
+    bot_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
+    webhook_url: Mapped[str] = mapped_column(String(2048))
+    secret: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RouteJobRow(Base):
+    """Durable route work (a webhook call, a push, a provider relay): the outbox.
+
+    Jobs are written in the same transaction as their message, so no stored message can lose
+    its routing to a crash. A worker claims due jobs by moving next_attempt_at past a lease; a
+    job whose worker died becomes due again when the lease ends.
+    """
+
+    __tablename__ = "route_jobs"
+
+    job_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    route: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    conversation_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    # The bot id for webhooks; empty for routes that concern the whole conversation.
+    target: Mapped[str] = mapped_column(String(USER_ID_LENGTH))
+    # pending, done (delivered) or dead (retry budget spent; see AdminService).
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        # Claiming due work of one route; listing dead letters.
+        Index(None, "route", "status", "next_attempt_at"),
+        Index(None, "status", "updated_at"),
+        # Delivery timelines.
+        Index(None, "message_id"),
+    )
+
+
 conversations = cast(Table, ConversationRow.__table__)
 members = cast(Table, MemberRow.__table__)
 messages = cast(Table, MessageRow.__table__)
+device_cursors = cast(Table, DeviceCursorRow.__table__)
+delivery_events = cast(Table, DeliveryEventRow.__table__)
+bots = cast(Table, BotRow.__table__)
+route_jobs = cast(Table, RouteJobRow.__table__)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from openchat.server.domain.model import (
@@ -12,12 +13,29 @@ from openchat.server.domain.model import (
     Content,
     ConversationKind,
     ConversationView,
+    DeliveryState,
+    DeliveryStep,
     Message,
+    PresenceState,
+    Receipt,
+    ReceiptKind,
     SyncResult,
+    Typing,
 )
+from openchat.server.sessions.frames import (
+    CaughtUp,
+    Outbound,
+    Pong,
+    ReconnectRequest,
+    SendRejected,
+    Welcome,
+)
+from openchat.server.transport.errors import status_of
 from openchat.v1 import (
     conversation_pb2,
     message_pb2,
+    presence_pb2,
+    presence_service_pb2,
     sync_service_pb2,
 )
 
@@ -27,10 +45,33 @@ _KINDS = {
 }
 
 
+_RECEIPT_KINDS = {
+    ReceiptKind.DELIVERED: presence_service_pb2.RECEIPT_KIND_DELIVERED,
+    ReceiptKind.READ: presence_service_pb2.RECEIPT_KIND_READ,
+}
+
+
+_DELIVERY_STATES = {
+    DeliveryState.PERSISTED: message_pb2.DELIVERY_STATE_PERSISTED,
+    DeliveryState.DELIVERED: message_pb2.DELIVERY_STATE_DELIVERED,
+    DeliveryState.READ: message_pb2.DELIVERY_STATE_READ,
+    DeliveryState.PUSH_ACCEPTED: message_pb2.DELIVERY_STATE_PUSH_ACCEPTED,
+    DeliveryState.WEBHOOK_ANSWERED: message_pb2.DELIVERY_STATE_WEBHOOK_ANSWERED,
+    DeliveryState.PROVIDER_ACCEPTED: message_pb2.DELIVERY_STATE_PROVIDER_ACCEPTED,
+    DeliveryState.FAILED: message_pb2.DELIVERY_STATE_FAILED,
+}
+
+
 def timestamp(moment: datetime) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(moment)
     return stamp
+
+
+def duration(seconds: float) -> Duration:
+    span = Duration()
+    span.FromNanoseconds(round(seconds * 1e9))
+    return span
 
 
 def content_from_pb(content: message_pb2.Content) -> Content:
@@ -89,6 +130,16 @@ def ack_to_pb(appended: Appended) -> message_pb2.MessageAck:
     )
 
 
+def delivery_step_to_pb(step: DeliveryStep) -> message_pb2.DeliveryEvent:
+    return message_pb2.DeliveryEvent(
+        state=_DELIVERY_STATES[step.state],
+        user_id=step.user_id,
+        device_id=step.device_id,
+        time=timestamp(step.at),
+        detail=step.detail,
+    )
+
+
 def conversation_to_pb(view: ConversationView) -> conversation_pb2.Conversation:
     conversation = view.conversation
     return conversation_pb2.Conversation(
@@ -117,3 +168,80 @@ def sync_to_pb(result: SyncResult) -> sync_service_pb2.SyncResponse:
         ],
         has_more_conversations=result.has_more_conversations,
     )
+
+
+def presence_to_pb(state: PresenceState) -> presence_pb2.Presence:
+    presence = presence_pb2.Presence(
+        user_id=state.user_id, online=state.online, device_count=state.device_count
+    )
+    if state.last_seen is not None:
+        presence.last_seen.CopyFrom(timestamp(state.last_seen))
+    return presence
+
+
+def receipt_to_pb(receipt: Receipt) -> presence_service_pb2.Receipt:
+    return presence_service_pb2.Receipt(
+        conversation_id=receipt.conversation_id,
+        user_id=receipt.user_id,
+        kind=_RECEIPT_KINDS[receipt.kind],
+        seq=receipt.seq,
+        time=timestamp(receipt.at),
+        device_id=receipt.device_id,
+    )
+
+
+def server_frame(frame: Outbound) -> presence_service_pb2.ServerFrame:
+    """The ServerFrame carrying one outbound session frame."""
+    pb = presence_service_pb2
+    match frame:
+        case Message():
+            return pb.ServerFrame(message=message_to_pb(frame))
+        case Appended():
+            return pb.ServerFrame(ack=ack_to_pb(frame))
+        case Receipt():
+            return pb.ServerFrame(receipt=receipt_to_pb(frame))
+        case PresenceState():
+            return pb.ServerFrame(presence=presence_to_pb(frame))
+        case Typing():
+            return pb.ServerFrame(
+                typing=pb.TypingEvent(
+                    conversation_id=frame.conversation_id,
+                    user_id=frame.user_id,
+                    typing=frame.typing,
+                )
+            )
+        case Pong():
+            return pb.ServerFrame(
+                pong=pb.Pong(
+                    nonce=frame.nonce,
+                    server_time=timestamp(frame.server_time),
+                    watermark=frame.watermark,
+                )
+            )
+        case Welcome():
+            return pb.ServerFrame(
+                welcome=pb.Welcome(
+                    session_id=frame.session_id,
+                    user_id=frame.user_id,
+                    heartbeat_interval=duration(frame.heartbeat_interval),
+                    heartbeat_timeout=duration(frame.heartbeat_timeout),
+                    server_time=timestamp(frame.server_time),
+                )
+            )
+        case SendRejected():
+            status = status_of(frame.error)
+            return pb.ServerFrame(
+                send_failed=pb.SendFailure(
+                    client_msg_id=frame.client_msg_id,
+                    conversation_id=frame.conversation_id,
+                    code=status.code.value[0],
+                    message=status.message,
+                    reason=status.reason,
+                )
+            )
+        case CaughtUp():
+            return pb.ServerFrame(caught_up=pb.CaughtUp(message_count=frame.message_count))
+        case ReconnectRequest():
+            return pb.ServerFrame(
+                reconnect=pb.Reconnect(reason=frame.reason, retry_after=duration(frame.retry_after))
+            )

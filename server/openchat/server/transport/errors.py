@@ -31,6 +31,12 @@ _TABLE: dict[type[errors.OpenChatError], tuple[grpc.StatusCode, ErrorReason.Valu
         grpc.StatusCode.FAILED_PRECONDITION,
         ErrorReason.CONVERSATION_KIND_MISMATCH,
     ),
+    errors.StreamProtocolViolation: (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        ErrorReason.STREAM_PROTOCOL_VIOLATION,
+    ),
+    errors.SlowConsumer: (grpc.StatusCode.RESOURCE_EXHAUSTED, ErrorReason.SLOW_CONSUMER),
+    errors.HeartbeatTimeout: (grpc.StatusCode.UNAVAILABLE, ErrorReason.HEARTBEAT_TIMEOUT),
     errors.MemberLimitExceeded: (
         grpc.StatusCode.RESOURCE_EXHAUSTED,
         ErrorReason.MEMBER_LIMIT_EXCEEDED,

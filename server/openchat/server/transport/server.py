@@ -12,6 +12,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from openchat.server.auth.tokens import TokenVerifier
+from openchat.server.settings import SessionSettings
 from openchat.server.transport.health import HealthStatuses
 from openchat.server.transport.interceptors import (
     AuthInterceptor,
@@ -34,8 +35,42 @@ class Registration:
     service_name: str
 
 
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+def transport_options(sessions: SessionSettings) -> list[tuple[str, int]]:
+    """HTTP/2 options: keepalive detects dead peers below the application heartbeat."""
+    return [
+        ("grpc.max_receive_message_length", MAX_RECEIVE_MESSAGE_BYTES),
+        # Never share a port silently with another process (grpc enables SO_REUSEPORT by
+        # default, so a second server on the same port would steal half the connections).
+        ("grpc.so_reuseport", 0),
+        # PING idle connections and close those whose PING goes unanswered. grpc's internal
+        # grpc.http2.ping_timeout_ms (60 s by default) is what governs the wait for a PING
+        # ack, not only keepalive_timeout_ms, so both are set.
+        ("grpc.keepalive_time_ms", _ms(sessions.keepalive_time)),
+        ("grpc.keepalive_timeout_ms", _ms(sessions.keepalive_timeout)),
+        ("grpc.http2.ping_timeout_ms", _ms(sessions.keepalive_timeout)),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.max_pings_without_data", 0),
+        # Accept client PINGs this often (grpc's default of 5 minutes answers mobile clients'
+        # keepalives with GOAWAY "too_many_pings").
+        (
+            "grpc.http2.min_recv_ping_interval_without_data_ms",
+            _ms(sessions.min_client_ping_interval),
+        ),
+        ("grpc.http2.min_ping_interval_without_data_ms", _ms(sessions.min_client_ping_interval)),
+        ("grpc.max_connection_age_ms", _ms(sessions.max_connection_age)),
+        ("grpc.max_connection_age_grace_ms", _ms(sessions.max_connection_age_grace)),
+        # grpc core refuses calls beyond this many waiting for a handler (1,000 by default),
+        # which a reconnect storm of thousands of sessions exceeds.
+        ("grpc.server.max_pending_requests", 65536),
+    ]
+
+
 def build_server(
-    registrations: Sequence[Registration], verifier: TokenVerifier
+    registrations: Sequence[Registration], verifier: TokenVerifier, sessions: SessionSettings
 ) -> tuple[grpc.aio.Server, HealthStatuses]:
     server = grpc.aio.server(
         interceptors=[
@@ -44,12 +79,7 @@ def build_server(
             AuthInterceptor(verifier),
             RequestDecodingInterceptor(),
         ],
-        options=[
-            ("grpc.max_receive_message_length", MAX_RECEIVE_MESSAGE_BYTES),
-            # Never share a port silently with another process (grpc enables SO_REUSEPORT by
-            # default, so a second server on the same port would steal half the connections).
-            ("grpc.so_reuseport", 0),
-        ],
+        options=transport_options(sessions),
     )
     for registration in registrations:
         registration.add_to_server(registration.servicer, server)

@@ -11,15 +11,17 @@ from openchat.server.domain.errors import (
     InvalidArgument,
     NotAMember,
 )
+from openchat.server.domain.events import MEMBERSHIP_CHANGED, MembershipChanged
 from openchat.server.domain.model import Conversation, ConversationKind, ConversationView
-from openchat.server.ports import ConversationStore
+from openchat.server.ports import ConversationStore, EventBus
 
 
 class Conversations:
     """The ConversationService use cases."""
 
-    def __init__(self, store: ConversationStore) -> None:
+    def __init__(self, store: ConversationStore, cluster: EventBus) -> None:
         self._store = store
+        self._cluster = cluster
 
     async def create_group(
         self, creator_id: str, title: str, member_ids: Sequence[str], request_id: str
@@ -40,6 +42,7 @@ class Conversations:
     ) -> ConversationView:
         group = await self._group_of_member(user_id, conversation_id)
         changed = await self._store.add_members(group.conversation_id, member_ids)
+        await self._cluster.publish(MEMBERSHIP_CHANGED, MembershipChanged(conversation_id))
         return await self._view(user_id, changed)
 
     async def remove_members(
@@ -52,6 +55,7 @@ class Conversations:
             )
         read_seq = await self._store.read_position(conversation_id, user_id) or 0
         changed = await self._store.remove_members(conversation_id, member_ids)
+        await self._cluster.publish(MEMBERSHIP_CHANGED, MembershipChanged(conversation_id))
         return ConversationView(changed, read_seq=read_seq)
 
     async def get(self, user_id: str, conversation_id: str) -> ConversationView:

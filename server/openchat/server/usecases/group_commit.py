@@ -130,6 +130,8 @@ class GroupCommitWriter:
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
-        for outcome in outcomes:
+        for draft, outcome in zip(drafts, outcomes, strict=True):
             if isinstance(outcome, Appended) and not outcome.duplicate:
-                await self._events.publish(MESSAGE_PERSISTED, MessagePersisted(outcome.message))
+                await self._events.publish(
+                    MESSAGE_PERSISTED, MessagePersisted(outcome.message, draft.origin_device_id)
+                )

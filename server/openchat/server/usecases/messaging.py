@@ -5,6 +5,7 @@ from __future__ import annotations
 from openchat.server.domain.errors import ConversationNotFound, InvalidArgument, NotAMember
 from openchat.server.domain.model import Appended, Content, Message, MessageDraft
 from openchat.server.ports import ConversationStore, MessageStore, MessageWriter
+from openchat.server.usecases.receipts import Receipts
 
 
 class Messaging:
@@ -15,19 +16,27 @@ class Messaging:
         conversations: ConversationStore,
         messages: MessageStore,
         writer: MessageWriter,
+        receipts: Receipts,
         *,
         response_budget_bytes: int,
     ) -> None:
         self._conversations = conversations
         self._messages = messages
         self._writer = writer
+        self._receipts = receipts
         self._response_budget_bytes = response_budget_bytes
 
     async def send(
-        self, sender_id: str, conversation_id: str, client_msg_id: str, content: Content
+        self,
+        sender_id: str,
+        conversation_id: str,
+        client_msg_id: str,
+        content: Content,
+        *,
+        origin_device_id: str = "",
     ) -> Appended:
         """Store a message (membership is checked in its transaction) and return after commit."""
-        draft = MessageDraft(conversation_id, sender_id, client_msg_id, content)
+        draft = MessageDraft(conversation_id, sender_id, client_msg_id, content, origin_device_id)
         return await self._writer.append(draft)
 
     async def list_messages(
@@ -63,10 +72,13 @@ class Messaging:
             raise InvalidArgument(
                 "seq", f"{seq} is beyond the conversation's last seq {conversation.last_seq}"
             )
-        read_seq = await self._conversations.mark_read(conversation_id, user_id, seq)
-        if read_seq is None:
+        positions = await self._conversations.mark_read(conversation_id, user_id, seq)
+        if positions is None:
             raise NotAMember(user_id, conversation_id)
-        return read_seq
+        before, after = positions
+        if after > before:
+            await self._receipts.read(conversation_id, user_id, before, after)
+        return after
 
     async def require_member(self, user_id: str, conversation_id: str) -> int:
         """The member's read seq; NotFound or NotAMember otherwise."""

@@ -1,0 +1,91 @@
+"""The cluster bus over Redis pub/sub: every node receives every event of the cluster topics.
+
+Pub/sub is fire-and-forget: an event published while a node's subscription is reconnecting is
+lost to that node. Nothing durable depends on it: sessions notice a missed message through the
+watermark in every pong (and the client syncs), and cached member lists also expire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from openchat.server.events.cluster import CLUSTER_EVENTS, ClusterCodec
+from openchat.server.events.in_process import LocalDispatch
+
+_log = structlog.get_logger(__name__)
+
+# Events sent per pipelined round trip to Redis.
+_PUBLISH_BATCH = 256
+_RECONNECT_DELAY_SECONDS = 0.5
+
+
+class RedisEventBus(LocalDispatch):
+    """EventBus across processes through Redis pub/sub."""
+
+    def __init__(
+        self, redis: Redis, codec: ClusterCodec, *, channel_prefix: str = "openchat:bus:"
+    ) -> None:
+        super().__init__()
+        self._redis = redis
+        self._codec = codec
+        self._prefix = channel_prefix
+        self._outgoing: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._subscribed = asyncio.Event()
+
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._listen(), name="redis-bus-listen"),
+            asyncio.create_task(self._publish_loop(), name="redis-bus-publish"),
+        ]
+        # Do not report ready before the subscription is live, or early events would be lost.
+        await self._subscribed.wait()
+
+    async def publish(self, topic: str, event: object) -> None:
+        self._outgoing.put_nowait((topic, self._codec.encode(topic, event)))
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await super().close()
+
+    async def _publish_loop(self) -> None:
+        while True:
+            batch = [await self._outgoing.get()]
+            while not self._outgoing.empty() and len(batch) < _PUBLISH_BATCH:
+                batch.append(self._outgoing.get_nowait())
+            try:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for topic, payload in batch:
+                        pipe.publish(self._prefix + topic, payload)
+                    await pipe.execute()
+            except RedisError as error:
+                _log.warning("cluster_publish_failed", events=len(batch), error=repr(error))
+
+    async def _listen(self) -> None:
+        channels = {self._prefix + topic: topic for topic in CLUSTER_EVENTS}
+        while True:
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(*channels)
+                self._subscribed.set()
+                async for message in pubsub.listen():
+                    topic = channels[message["channel"].decode()]
+                    try:
+                        event = self._codec.decode(topic, message["data"])
+                    except ValueError as error:  # a node of another version, or garbage
+                        _log.warning("cluster_event_undecodable", topic=topic, error=repr(error))
+                        continue
+                    self.dispatch(topic, event)
+            except RedisError as error:
+                _log.warning("cluster_subscription_lost", error=repr(error))
+                await asyncio.sleep(_RECONNECT_DELAY_SECONDS)
+            finally:
+                with contextlib.suppress(RedisError):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py lacks a hint

@@ -1,0 +1,67 @@
+"""MessageRouter: runs the routes of every persisted message, each isolated.
+
+Each route has its own subscription to `message.persisted` (its own queue and task) and a
+timeout per message, so a route that fails or hangs delays only itself; every failure is
+logged and counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+import structlog
+
+from openchat.server.domain.events import MESSAGE_PERSISTED, MessagePersisted
+from openchat.server.ports import EventBus
+
+_log = structlog.get_logger(__name__)
+
+
+class Route(Protocol):
+    """One way a persisted message leaves the server."""
+
+    name: str
+
+    async def route(self, event: MessagePersisted) -> None:
+        """Deliver (or durably schedule) the message on this route."""
+        ...
+
+
+class MessageRouter:
+    """Subscribes every route to `message.persisted`."""
+
+    def __init__(self, events: EventBus, routes: Sequence[Route], *, timeout: float) -> None:
+        self._events = events
+        self._routes = routes
+        self._timeout = timeout
+        self._unsubscribe: list[Callable[[], None]] = []
+        self.failures: Counter[str] = Counter()
+
+    def start(self) -> None:
+        self._unsubscribe = [
+            self._events.subscribe(MESSAGE_PERSISTED, self._runner(route)) for route in self._routes
+        ]
+
+    def stop(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+
+    def _runner(self, route: Route) -> Callable[[object], Awaitable[None]]:
+        async def run(event: object) -> None:
+            assert isinstance(event, MessagePersisted)
+            try:
+                async with asyncio.timeout(self._timeout):
+                    await route.route(event)
+            except Exception as error:
+                self.failures[route.name] += 1
+                _log.warning(
+                    "route_failed",
+                    route=route.name,
+                    message_id=event.message.message_id,
+                    error=repr(error),
+                )
+
+        return run

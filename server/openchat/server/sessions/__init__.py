@@ -1,0 +1,1 @@
+"""The real-time layer: session streams, their heartbeats, and fan-out to them."""
