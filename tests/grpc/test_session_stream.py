@@ -10,7 +10,7 @@ import grpc
 from openchat.v1 import presence_service_pb2
 from tests.support.api import Api
 from tests.support.servers import RunningServer
-from tests.support.streams import connect
+from tests.support.streams import connect, open_call
 
 
 async def test_welcome_then_pong_with_watermark(
@@ -62,11 +62,7 @@ async def test_send_on_stream_reports_failures_per_message(
 
 
 async def test_first_frame_must_be_hello(server: RunningServer, user_ids: Iterator[str]) -> None:
-    from openchat.v1 import presence_service_pb2_grpc
-    from tests.support.servers import bearer
-
-    stub = presence_service_pb2_grpc.PresenceServiceStub(server.channel)
-    call = stub.Connect(metadata=bearer(next(user_ids)))
+    call = open_call(server.channel, next(user_ids))
     await call.write(presence_service_pb2.ClientFrame(ping=presence_service_pb2.Ping(nonce=1)))
     async with asyncio.timeout(10):
         assert await call.code() == grpc.StatusCode.FAILED_PRECONDITION

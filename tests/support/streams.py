@@ -43,11 +43,11 @@ class StreamClient:
         await self.call.write(frame)
 
     async def next(
-        self, kind: str, timeout: float = DEFAULT_WAIT, skip: Sequence[str] = ("pong", "presence")
+        self, kind: str, within: float = DEFAULT_WAIT, skip: Sequence[str] = ("pong", "presence")
     ) -> presence_service_pb2.ServerFrame:
         """The next frame of `kind`, skipping frames of the kinds in `skip`; fails on any other
         frame, or when none arrives in time."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             while True:
                 frame = await self.frames.get()
                 got = frame.WhichOneof("frame")
@@ -55,9 +55,7 @@ class StreamClient:
                     return frame
                 assert got in skip, f"expected a {kind} frame, got {frame}"
 
-    async def messages(
-        self, count: int, timeout: float = DEFAULT_WAIT
-    ) -> list[message_pb2.Message]:
+    async def messages(self, count: int, within: float = DEFAULT_WAIT) -> list[message_pb2.Message]:
         return [(await self.next("message", timeout)).message for _ in range(count)]
 
     async def send_message(self, conversation_id: str, client_msg_id: str, text: str) -> None:
@@ -77,8 +75,8 @@ class StreamClient:
         )
         return (await self.next("pong", skip=("presence", "message", "receipt", "typing"))).pong
 
-    async def status(self, timeout: float = DEFAULT_WAIT) -> grpc.StatusCode:
-        async with asyncio.timeout(timeout):
+    async def status(self, within: float = DEFAULT_WAIT) -> grpc.StatusCode:
+        async with asyncio.timeout(within):
             await self.ended.wait()
             return await self.call.code()
 
@@ -89,6 +87,13 @@ class StreamClient:
         self._reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._reader
+
+
+def open_call(channel: grpc.aio.Channel, user_id: str) -> grpc.aio.StreamStreamCall:  # type: ignore[type-arg]
+    """A Connect call authenticated as `user_id`, to write frames to."""
+    stub = presence_service_pb2_grpc.PresenceServiceStub(channel)
+    # grpc-stubs predate request-less stream calls (write() instead of an iterator).
+    return stub.Connect(metadata=bearer(user_id))  # type: ignore[call-arg]
 
 
 @contextlib.asynccontextmanager
@@ -102,8 +107,7 @@ async def connect(
     expect_welcome: bool = True,
 ) -> AsyncIterator[StreamClient]:
     """An open session of `user_id`'s device, closed on exit."""
-    stub = presence_service_pb2_grpc.PresenceServiceStub(channel)
-    call = stub.Connect(metadata=bearer(user_id))
+    call = open_call(channel, user_id)
     client = StreamClient(call)
     hello = presence_service_pb2.Hello(
         device_id=device_id,
