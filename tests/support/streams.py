@@ -56,7 +56,7 @@ class StreamClient:
                 assert got in skip, f"expected a {kind} frame, got {frame}"
 
     async def messages(self, count: int, within: float = DEFAULT_WAIT) -> list[message_pb2.Message]:
-        return [(await self.next("message", timeout)).message for _ in range(count)]
+        return [(await self.next("message", within)).message for _ in range(count)]
 
     async def send_message(self, conversation_id: str, client_msg_id: str, text: str) -> None:
         await self.send(
