@@ -3,7 +3,10 @@ and wires them; nothing is built at import time or looked up from a global."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
 
 import grpc
 import structlog
@@ -12,34 +15,65 @@ from sqlalchemy import text
 
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.domain.errors import Unavailable
+from openchat.server.domain.events import (
+    BOTS_CHANGED,
+    MEMBERSHIP_CHANGED,
+    BotsChanged,
+    MembershipChanged,
+)
 from openchat.server.domain.ids import new_id
 from openchat.server.events.cluster import ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.events.redis_bus import RedisEventBus
-from openchat.server.ports import PresenceRegistry, SequenceAllocator
+from openchat.server.ports import EventBus, PresenceRegistry, SequenceAllocator
 from openchat.server.presence.in_process import InProcessPresenceRegistry
 from openchat.server.presence.redis import RedisPresenceRegistry
-from openchat.server.routing.router import MessageRouter
+from openchat.server.routing.backoff import Backoff
+from openchat.server.routing.bots import BotDirectory
+from openchat.server.routing.http import HttpClient
+from openchat.server.routing.outbox_route import OutboxRoute
+from openchat.server.routing.planner import PUSH_ROUTE, WEBHOOK_ROUTE, DurableRoutePlanner
+from openchat.server.routing.providers import (
+    BuiltinProvider,
+    IMProvider,
+    ProviderDeliverer,
+    provider_route,
+)
+from openchat.server.routing.push import (
+    HttpPushGateway,
+    LoggingPushProvider,
+    PushDeliverer,
+    PushProvider,
+)
+from openchat.server.routing.router import MessageRouter, Route
 from openchat.server.routing.stream_route import StreamDeliveryRoute
+from openchat.server.routing.webhook import WebhookDeliverer
+from openchat.server.routing.worker import Deliverer, RouteWorker
 from openchat.server.sessions.frames import ReconnectRequest
 from openchat.server.sessions.hub import SessionHub
 from openchat.server.settings import Settings
 from openchat.server.storage import migrate
+from openchat.server.storage.bot_store import SqlBotStore
 from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database, connect
 from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.receipt_store import SqlReceiptStore
+from openchat.server.storage.route_outbox import SqlRouteOutbox
 from openchat.server.storage.sequences import (
     RedisSequenceAllocator,
     TransactionalSequenceAllocator,
 )
 from openchat.server.transport.health import HealthMonitor, Probe
 from openchat.server.transport.server import Registration, build_server
+from openchat.server.transport.services.admin import AdminServicer
+from openchat.server.transport.services.bots import BotServicer
 from openchat.server.transport.services.conversations import ConversationServicer
 from openchat.server.transport.services.messaging import MessagingServicer
 from openchat.server.transport.services.presence import PresenceServicer
 from openchat.server.transport.services.sync import SyncServicer
+from openchat.server.usecases.bots import Bots
 from openchat.server.usecases.conversations import Conversations
+from openchat.server.usecases.dead_letters import DeadLetters
 from openchat.server.usecases.group_commit import GroupCommitWriter
 from openchat.server.usecases.membership import MembershipCache
 from openchat.server.usecases.messaging import Messaging
@@ -47,6 +81,10 @@ from openchat.server.usecases.receipts import Receipts
 from openchat.server.usecases.sync import Synchronization
 from openchat.server.usecases.timeline import DeliveryTimeline
 from openchat.v1 import (
+    admin_service_pb2,
+    admin_service_pb2_grpc,
+    bot_service_pb2,
+    bot_service_pb2_grpc,
     conversation_service_pb2,
     conversation_service_pb2_grpc,
     messaging_service_pb2,
@@ -62,8 +100,9 @@ _log = structlog.get_logger(__name__)
 MAX_SYNC_CONVERSATIONS = 500
 # Seconds a route may spend on one message before it counts as failed.
 ROUTE_TIMEOUT_SECONDS = 10.0
-# Cached member lists expire after this many seconds, in case an invalidation was lost.
+# Cached member lists and bot ids expire after this long, in case an invalidation was lost.
 MEMBERSHIP_TTL_SECONDS = 30.0
+BOTS_TTL_SECONDS = 30.0
 # Delivery acknowledgements are coalesced for this long before they are written.
 RECEIPT_FLUSH_SECONDS = 0.2
 
@@ -81,8 +120,10 @@ class App:
     redis: Redis | None
     events: InProcessEventBus
     cluster: InProcessEventBus | RedisEventBus
+    http: HttpClient
     writer: GroupCommitWriter
     router: MessageRouter
+    workers: list[RouteWorker]
     hub: SessionHub
     receipts: Receipts
     server: grpc.aio.Server
@@ -92,7 +133,10 @@ class App:
     async def start(self) -> int:
         """Serve on the configured address; returns the bound port (useful with port 0)."""
         await self.cluster.start()
+        await self.http.start()
         self.writer.start()
+        for worker in self.workers:
+            worker.start()
         self.router.start()
         self.hub.start()
         self.receipts.start()
@@ -103,8 +147,8 @@ class App:
         return self.port
 
     async def stop(self, grace: float | None = None) -> None:
-        """Stop taking calls, let in-flight ones (and their queued sends) finish within `grace`
-        seconds, then release the database and Redis."""
+        """Tell clients to reconnect elsewhere, let in-flight calls (and their queued sends)
+        finish within `grace` seconds, then release the database and Redis."""
         grace = self.settings.server.shutdown_grace if grace is None else grace
         _log.info("draining", grace_seconds=grace)
         await self.health.drain()
@@ -113,17 +157,23 @@ class App:
         await self.writer.stop(grace)
         self.router.stop()
         await self.receipts.stop()
+        for worker in self.workers:
+            await worker.stop()
         await self.health.stop()
         await self.events.close()
         await self.cluster.close()
+        await self.http.close()
         await self.database.dispose()
         if self.redis is not None:
             await self.redis.aclose()
         _log.info("stopped")
 
 
-async def build_app(settings: Settings) -> App:
-    """Build the server for `settings`, migrating the database first when configured to."""
+async def build_app(
+    settings: Settings, *, im_providers: Sequence[IMProvider] = (BuiltinProvider(),)
+) -> App:
+    """Build the server for `settings`, migrating the database first when configured to.
+    `im_providers` are the IM providers messages are relayed to (OpenChat's own by default)."""
     if settings.auth.jwt_secret is None:
         raise SettingsConflict("OPENCHAT_JWT_SECRET is required")
     redis = _redis(settings)
@@ -133,17 +183,42 @@ async def build_app(settings: Settings) -> App:
     except BaseException:
         await database.dispose()
         raise
-    allocator = _sequence_allocator(settings, redis)
-    conversation_store = SqlConversationStore(
-        database, max_members=settings.limits.max_group_members
-    )
-    message_store = SqlMessageStore(database, allocator)
     node_id = settings.sessions.node_id or new_id()
     events = InProcessEventBus()
     cluster = RedisEventBus(redis, ClusterCodec()) if redis is not None else InProcessEventBus()
+    http = HttpClient(timeout_seconds=settings.routing.attempt_timeout)
+    presence = _presence_registry(settings, redis, node_id)
+
+    conversation_store = SqlConversationStore(
+        database, max_members=settings.limits.max_group_members
+    )
     members = MembershipCache(conversation_store, ttl_seconds=MEMBERSHIP_TTL_SECONDS)
+    bot_store = SqlBotStore(database)
+    bot_directory = BotDirectory(bot_store, ttl_seconds=BOTS_TTL_SECONDS)
+    _invalidate_caches(cluster, members, bot_directory)
+    push_provider = _push_provider(settings, http)
+    relaying = [provider for provider in im_providers if provider.relays]
+    planner = DurableRoutePlanner(
+        members,
+        bot_directory,
+        push_enabled=push_provider is not None,
+        provider_routes=[provider_route(provider) for provider in relaying],
+    )
+    message_store = SqlMessageStore(database, _sequence_allocator(settings, redis), planner)
     receipt_store = SqlReceiptStore(database)
-    receipts = Receipts(receipt_store, cluster, flush_interval=RECEIPT_FLUSH_SECONDS)
+    outbox = SqlRouteOutbox(database)
+
+    deliverers: dict[str, Deliverer] = {
+        WEBHOOK_ROUTE: WebhookDeliverer(bot_store, message_store, http.session)
+    }
+    if push_provider is not None:
+        deliverers[PUSH_ROUTE] = PushDeliverer(push_provider, message_store, members, presence)
+    for provider in relaying:
+        deliverers[provider_route(provider)] = ProviderDeliverer(provider, message_store)
+    workers = [_route_worker(settings, route, outbox, d) for route, d in deliverers.items()]
+    routes: list[Route] = [StreamDeliveryRoute(cluster), *map(OutboxRoute, workers)]
+    router = MessageRouter(events, routes, timeout=ROUTE_TIMEOUT_SECONDS)
+
     writer = GroupCommitWriter(
         message_store,
         events,
@@ -151,6 +226,7 @@ async def build_app(settings: Settings) -> App:
         max_in_flight=settings.database.max_in_flight or (1 if settings.database.is_sqlite else 4),
         commit_timeout=settings.database.commit_timeout,
     )
+    receipts = Receipts(receipt_store, cluster, flush_interval=RECEIPT_FLUSH_SECONDS)
     budget = settings.limits.response_budget_bytes
     messaging = Messaging(
         conversation_store, message_store, writer, receipts, response_budget_bytes=budget
@@ -158,45 +234,66 @@ async def build_app(settings: Settings) -> App:
     hub = SessionHub(
         node_id=node_id,
         settings=settings.sessions,
-        presence=_presence_registry(settings, redis, node_id),
+        presence=presence,
         cluster=cluster,
         members=members,
         conversations=conversation_store,
         messages=message_store,
     )
-    router = MessageRouter(events, [StreamDeliveryRoute(cluster)], timeout=ROUTE_TIMEOUT_SECONDS)
-    synchronization = Synchronization(
-        conversation_store,
-        message_store,
-        max_conversations=MAX_SYNC_CONVERSATIONS,
-        response_budget_bytes=budget,
-    )
+
+    def wake_workers() -> None:
+        for worker in workers:
+            worker.wake()
+
     registrations = [
-        Registration(
+        _registration(
             MessagingServicer(
                 messaging,
-                DeliveryTimeline(message_store, receipt_store),
+                DeliveryTimeline(message_store, receipt_store, outbox),
                 settings.limits,
             ),
             messaging_service_pb2_grpc.add_MessagingServiceServicer_to_server,
-            messaging_service_pb2.DESCRIPTOR.services_by_name["MessagingService"].full_name,
+            messaging_service_pb2,
+            "MessagingService",
         ),
-        Registration(
-            SyncServicer(synchronization),
+        _registration(
+            SyncServicer(
+                Synchronization(
+                    conversation_store,
+                    message_store,
+                    max_conversations=MAX_SYNC_CONVERSATIONS,
+                    response_budget_bytes=budget,
+                )
+            ),
             sync_service_pb2_grpc.add_SyncServiceServicer_to_server,
-            sync_service_pb2.DESCRIPTOR.services_by_name["SyncService"].full_name,
+            sync_service_pb2,
+            "SyncService",
         ),
-        Registration(
+        _registration(
             ConversationServicer(Conversations(conversation_store, cluster)),
             conversation_service_pb2_grpc.add_ConversationServiceServicer_to_server,
-            conversation_service_pb2.DESCRIPTOR.services_by_name["ConversationService"].full_name,
+            conversation_service_pb2,
+            "ConversationService",
         ),
-        Registration(
+        _registration(
             PresenceServicer(
                 hub, messaging, receipts, sessions=settings.sessions, limits=settings.limits
             ),
             presence_service_pb2_grpc.add_PresenceServiceServicer_to_server,
-            presence_service_pb2.DESCRIPTOR.services_by_name["PresenceService"].full_name,
+            presence_service_pb2,
+            "PresenceService",
+        ),
+        _registration(
+            BotServicer(Bots(bot_store, cluster)),
+            bot_service_pb2_grpc.add_BotServiceServicer_to_server,
+            bot_service_pb2,
+            "BotService",
+        ),
+        _registration(
+            AdminServicer(DeadLetters(outbox, wake_workers)),
+            admin_service_pb2_grpc.add_AdminServiceServicer_to_server,
+            admin_service_pb2,
+            "AdminService",
         ),
     ]
     verifier = TokenVerifier(settings.auth.jwt_secret.get_secret_value())
@@ -211,8 +308,70 @@ async def build_app(settings: Settings) -> App:
         interval=settings.server.health_interval,
     )
     return App(
-        settings, database, redis, events, cluster, writer, router, hub, receipts, server, health
+        settings=settings,
+        database=database,
+        redis=redis,
+        events=events,
+        cluster=cluster,
+        http=http,
+        writer=writer,
+        router=router,
+        workers=workers,
+        hub=hub,
+        receipts=receipts,
+        server=server,
+        health=health,
     )
+
+
+def _registration(
+    servicer: Any,
+    add_to_server: Callable[[Any, grpc.aio.Server], None],
+    pb2_module: ModuleType,
+    service: str,
+) -> Registration:
+    descriptor = getattr(pb2_module, "DESCRIPTOR")  # noqa: B009 - generated modules are untyped here
+    return Registration(servicer, add_to_server, descriptor.services_by_name[service].full_name)
+
+
+def _invalidate_caches(cluster: EventBus, members: MembershipCache, bots: BotDirectory) -> None:
+    """Drop cached member lists and bot ids when any node changes them."""
+
+    async def on_membership(event: object) -> None:
+        assert isinstance(event, MembershipChanged)
+        members.invalidate(event.conversation_id)
+
+    async def on_bots(event: object) -> None:
+        assert isinstance(event, BotsChanged)
+        bots.invalidate()
+
+    cluster.subscribe(MEMBERSHIP_CHANGED, on_membership)
+    cluster.subscribe(BOTS_CHANGED, on_bots)
+
+
+def _route_worker(
+    settings: Settings, route: str, outbox: SqlRouteOutbox, deliverer: Deliverer
+) -> RouteWorker:
+    routing = settings.routing
+    return RouteWorker(
+        route,
+        outbox,
+        deliverer,
+        concurrency=routing.concurrency,
+        attempt_timeout=routing.attempt_timeout,
+        max_attempts=routing.max_attempts,
+        backoff=Backoff(routing.backoff_base, routing.backoff_cap),
+        poll_interval=routing.poll_interval,
+    )
+
+
+def _push_provider(settings: Settings, http: HttpClient) -> PushProvider | None:
+    routing = settings.routing
+    if routing.push_provider == "http" and routing.push_gateway_url:
+        return HttpPushGateway(routing.push_gateway_url, http.session)
+    if routing.push_provider == "log":
+        return LoggingPushProvider()
+    return None
 
 
 async def _prepare_schema(settings: Settings, database: Database) -> None:

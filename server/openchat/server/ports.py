@@ -16,13 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openchat.server.domain.errors import OpenChatError
 from openchat.server.domain.model import (
     Appended,
+    Bot,
     Conversation,
     ConversationHead,
     ConversationView,
     Message,
     MessageDraft,
+    PlannedJob,
     PresenceState,
     ReceiptAdvance,
+    RouteJob,
+    RouteJobRecord,
     SessionKey,
 )
 
@@ -212,4 +216,67 @@ class PresenceRegistry(Protocol):
     async def reap_expired(self) -> list[PresenceState]:
         """Remove expired entries (sessions of nodes that died); returns the presence of every
         user that changed as a result, each change reported by exactly one caller."""
+        ...
+
+
+class RoutePlanner(Protocol):
+    """Decides, while messages are being stored, which durable route work they need, so that
+    the work is committed with the messages and no crash can lose it."""
+
+    async def plan(self, messages: Sequence[Message]) -> list[PlannedJob]:
+        """The route work for newly stored messages."""
+        ...
+
+
+class RouteOutbox(Protocol):
+    """Durable route work: claimed by workers with a lease, retried, buried when hopeless."""
+
+    async def claim(self, route: str, limit: int, lease_seconds: float) -> list[RouteJob]:
+        """Up to `limit` due jobs of the route, leased to the caller for `lease_seconds`."""
+        ...
+
+    async def complete(self, job: RouteJob) -> None:
+        """The job succeeded."""
+        ...
+
+    async def retry(self, job: RouteJob, error: str, delay_seconds: float) -> None:
+        """The attempt failed; the job is due again after the delay."""
+        ...
+
+    async def bury(self, job: RouteJob, error: str) -> None:
+        """The job spent its retry budget: it becomes a dead letter."""
+        ...
+
+    async def dead_letters(
+        self, route: str, *, before_job_id: int | None, limit: int
+    ) -> list[RouteJobRecord]:
+        """Dead letters (of one route, or all when `route` is empty), newest first."""
+        ...
+
+    async def replay(self, job_ids: Sequence[int]) -> int:
+        """Make dead letters due again with a fresh budget; returns how many were dead."""
+        ...
+
+    async def for_message(self, message_id: str) -> list[RouteJobRecord]:
+        """Every job of a message (for its delivery timeline)."""
+        ...
+
+
+class BotStore(Protocol):
+    """Registered bots."""
+
+    async def save(self, bot: Bot) -> None:
+        """Register the bot, replacing an earlier registration of the same id."""
+        ...
+
+    async def get(self, bot_id: str) -> Bot | None:
+        """The bot, or None."""
+        ...
+
+    async def delete(self, bot_id: str) -> bool:
+        """Unregister the bot; returns whether it was registered."""
+        ...
+
+    async def bot_ids(self) -> frozenset[str]:
+        """The ids of every registered bot."""
         ...

@@ -139,6 +139,34 @@ class SessionSettings(_Section):
         return self
 
 
+class RoutingSettings(_Section):
+    """Durable routes (webhooks, pushes, external providers): retries and the push provider."""
+
+    # "log" logs what would be pushed; "http" POSTs to OPENCHAT_PUSH_GATEWAY_URL; "none" turns
+    # push notifications off.
+    push_provider: Literal["log", "http", "none"] = Field(
+        "log", validation_alias="OPENCHAT_PUSH_PROVIDER"
+    )
+    push_gateway_url: str | None = Field(None, validation_alias="OPENCHAT_PUSH_GATEWAY_URL")
+    # Seconds one delivery attempt (an HTTP call) may take.
+    attempt_timeout: float = Field(5.0, gt=0, validation_alias="OPENCHAT_ROUTE_ATTEMPT_TIMEOUT")
+    # Attempts before a job becomes a dead letter.
+    max_attempts: int = Field(8, ge=1, validation_alias="OPENCHAT_ROUTE_MAX_ATTEMPTS")
+    # Backoff between attempts: full jitter below min(cap, base * 2**(attempt-1)) seconds.
+    backoff_base: float = Field(1.0, gt=0, validation_alias="OPENCHAT_ROUTE_BACKOFF_BASE")
+    backoff_cap: float = Field(300.0, gt=0, validation_alias="OPENCHAT_ROUTE_BACKOFF_CAP")
+    # Jobs of one route attempted at once.
+    concurrency: int = Field(16, ge=1, validation_alias="OPENCHAT_ROUTE_CONCURRENCY")
+    # Seconds between looks for due jobs (retries, other nodes' leftovers) when not woken.
+    poll_interval: float = Field(1.0, gt=0, validation_alias="OPENCHAT_ROUTE_POLL_INTERVAL")
+
+    @model_validator(mode="after")
+    def _gateway_for_http(self) -> RoutingSettings:
+        if self.push_provider == "http" and not self.push_gateway_url:
+            raise ValueError("OPENCHAT_PUSH_PROVIDER=http needs OPENCHAT_PUSH_GATEWAY_URL")
+        return self
+
+
 class LoggingSettings(_Section):
     """Structured logs."""
 
@@ -161,6 +189,7 @@ class Settings:
     auth: AuthSettings
     limits: LimitsSettings
     sessions: SessionSettings
+    routing: RoutingSettings
     logging: LoggingSettings
 
 
@@ -175,6 +204,7 @@ _SECTIONS: dict[str, type[_Section]] = {
     "auth": AuthSettings,
     "limits": LimitsSettings,
     "sessions": SessionSettings,
+    "routing": RoutingSettings,
     "logging": LoggingSettings,
 }
 

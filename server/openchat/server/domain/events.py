@@ -24,6 +24,7 @@ DELIVER_TYPING = "deliver.typing"
 PRESENCE_CHANGED = "presence.changed"
 MEMBERSHIP_CHANGED = "membership.changed"
 SESSION_REPLACED = "session.replaced"
+BOTS_CHANGED = "bots.changed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +80,10 @@ class MessagePersistFailed:
 
     draft: MessageDraft
     error: str
+
+
+@dataclass(frozen=True, slots=True)
+class BotsChanged:
+    """A bot was registered or unregistered; cached bot lists must be reloaded."""
+
+    bot_id: str

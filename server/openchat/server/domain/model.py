@@ -214,3 +214,57 @@ class DeliveryStep:
     user_id: str = ""
     device_id: str = ""
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RouteJob:
+    """A unit of durable route work: deliver one message on one route (to one target)."""
+
+    job_id: int
+    route: str
+    message_id: str
+    conversation_id: str
+    seq: int
+    target: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedJob:
+    """Route work decided for a message while it is being stored."""
+
+    route: str
+    message: Message
+    target: str = ""
+
+
+class RouteJobStatus(enum.Enum):
+    PENDING = "pending"
+    DONE = "done"
+    DEAD = "dead"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteJobRecord:
+    """Route work as an operator (or a delivery timeline) sees it."""
+
+    job_id: int
+    route: str
+    message_id: str
+    conversation_id: str
+    target: str
+    status: RouteJobStatus
+    attempts: int
+    last_error: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Bot:
+    """A user whose conversations' messages are also POSTed to a webhook."""
+
+    bot_id: str
+    webhook_url: str
+    secret: str
+    created_at: datetime

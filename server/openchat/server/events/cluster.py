@@ -8,12 +8,14 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from openchat.server.domain.events import (
+    BOTS_CHANGED,
     DELIVER_MESSAGE,
     DELIVER_RECEIPT,
     DELIVER_TYPING,
     MEMBERSHIP_CHANGED,
     PRESENCE_CHANGED,
     SESSION_REPLACED,
+    BotsChanged,
     MembershipChanged,
     MessagePersisted,
     PresenceChanged,
@@ -40,6 +42,7 @@ CLUSTER_EVENTS: dict[str, type] = {
     PRESENCE_CHANGED: PresenceChanged,
     MEMBERSHIP_CHANGED: MembershipChanged,
     SESSION_REPLACED: SessionReplaced,
+    BOTS_CHANGED: BotsChanged,
 }
 
 

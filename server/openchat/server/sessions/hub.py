@@ -18,10 +18,8 @@ from openchat.server.domain.events import (
     DELIVER_MESSAGE,
     DELIVER_RECEIPT,
     DELIVER_TYPING,
-    MEMBERSHIP_CHANGED,
     PRESENCE_CHANGED,
     SESSION_REPLACED,
-    MembershipChanged,
     MessagePersisted,
     PresenceChanged,
     ReceiptDelivery,
@@ -85,7 +83,6 @@ class SessionHub:
             DELIVER_RECEIPT: self._on_receipt,
             DELIVER_TYPING: self._on_typing,
             PRESENCE_CHANGED: self._on_presence,
-            MEMBERSHIP_CHANGED: self._on_membership,
             SESSION_REPLACED: self._on_replaced,
         }
         self._unsubscribe = [
@@ -311,9 +308,6 @@ class SessionHub:
     async def _on_presence(self, event: PresenceChanged) -> None:
         if event.state.user_id in self._watchers:
             self._coalescer.offer(event.state)
-
-    async def _on_membership(self, event: MembershipChanged) -> None:
-        self._members.invalidate(event.conversation_id)
 
     async def _on_replaced(self, event: SessionReplaced) -> None:
         farewell = ReconnectRequest("replaced by a newer session of this device", 0.0)

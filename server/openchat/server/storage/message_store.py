@@ -21,8 +21,9 @@ from openchat.server.domain.errors import (
 )
 from openchat.server.domain.ids import new_id
 from openchat.server.domain.model import Appended, Attachment, Content, Message, MessageDraft
-from openchat.server.ports import SequenceAllocator
+from openchat.server.ports import RoutePlanner, SequenceAllocator
 from openchat.server.storage.database import Database
+from openchat.server.storage.route_outbox import insert_planned
 from openchat.server.storage.tables import conversations, members, messages
 
 _log = structlog.get_logger(__name__)
@@ -41,9 +42,15 @@ Outcome = Appended | OpenChatError
 class SqlMessageStore:
     """MessageStore on SQLite or PostgreSQL."""
 
-    def __init__(self, database: Database, allocator: SequenceAllocator) -> None:
+    def __init__(
+        self,
+        database: Database,
+        allocator: SequenceAllocator,
+        planner: RoutePlanner | None = None,
+    ) -> None:
         self._database = database
         self._allocator = allocator
+        self._planner = planner
 
     async def append_batch(self, drafts: Sequence[MessageDraft]) -> list[Outcome]:
         for attempt in range(1, _MAX_ATTEMPTS + 1):
@@ -147,6 +154,7 @@ class SqlMessageStore:
         next_seq = {c: last_seqs[c] - counts[c] + 1 for c in last_seqs}
         now = datetime.now(UTC)
         rows: list[dict[str, Any]] = []
+        stored: list[Message] = []
         for index in writable:
             draft = drafts[index]
             if draft.conversation_id not in next_seq:
@@ -164,8 +172,14 @@ class SqlMessageStore:
                 server_time=now,
             )
             rows.append(_message_to_row(message))
+            stored.append(message)
             outcomes[index] = Appended(message, duplicate=False)
+        if not rows:
+            return
         await connection.execute(insert(messages), rows)
+        if self._planner is not None:
+            # Durable route work commits with its messages: a crash cannot lose it.
+            await insert_planned(connection, await self._planner.plan(stored), now)
 
     async def get(self, message_id: str) -> Message | None:
         async with self._database.reader.connect() as connection:

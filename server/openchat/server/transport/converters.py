@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from google.protobuf import json_format
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from openchat.server.domain.model import (
     Appended,
     Attachment,
+    Bot,
     Content,
     ConversationKind,
     ConversationView,
@@ -19,6 +21,7 @@ from openchat.server.domain.model import (
     PresenceState,
     Receipt,
     ReceiptKind,
+    RouteJobRecord,
     SyncResult,
     Typing,
 )
@@ -32,11 +35,14 @@ from openchat.server.sessions.frames import (
 )
 from openchat.server.transport.errors import status_of
 from openchat.v1 import (
+    admin_service_pb2,
+    bot_service_pb2,
     conversation_pb2,
     message_pb2,
     presence_pb2,
     presence_service_pb2,
     sync_service_pb2,
+    webhook_pb2,
 )
 
 _KINDS = {
@@ -245,3 +251,35 @@ def server_frame(frame: Outbound) -> presence_service_pb2.ServerFrame:
             return pb.ServerFrame(
                 reconnect=pb.Reconnect(reason=frame.reason, retry_after=duration(frame.retry_after))
             )
+
+
+def webhook_event_json(event_id: str, bot_id: str, message: Message, created: datetime) -> bytes:
+    """The body of a webhook request: a WebhookEvent in the protobuf JSON mapping."""
+    event = webhook_pb2.WebhookEvent(
+        event_id=event_id,
+        type="message.created",
+        create_time=timestamp(created),
+        bot_id=bot_id,
+        message=message_to_pb(message),
+    )
+    return json_format.MessageToJson(event, indent=None).encode()
+
+
+def bot_to_pb(bot: Bot) -> bot_service_pb2.Bot:
+    return bot_service_pb2.Bot(
+        bot_id=bot.bot_id, webhook_url=bot.webhook_url, create_time=timestamp(bot.created_at)
+    )
+
+
+def dead_letter_to_pb(job: RouteJobRecord) -> admin_service_pb2.DeadLetter:
+    return admin_service_pb2.DeadLetter(
+        job_id=str(job.job_id),
+        route=job.route,
+        message_id=job.message_id,
+        conversation_id=job.conversation_id,
+        target=job.target,
+        attempts=job.attempts,
+        last_error=job.last_error,
+        create_time=timestamp(job.created_at),
+        update_time=timestamp(job.updated_at),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Sequence
 
 from openchat.server.domain.errors import ContentTooLarge, InvalidArgument
@@ -89,3 +90,13 @@ def validate_content(content: message_pb2.Content, *, max_bytes: int) -> None:
     require_ids("content.mention_user_ids", content.mention_user_ids, allow_empty=True)
     if content.reply_to_message_id:
         check_id("content.reply_to_message_id", content.reply_to_message_id)
+
+
+def require_http_url(field: str, value: str) -> str:
+    """An absolute http(s) URL with a host."""
+    parsed = urllib.parse.urlsplit(value)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise InvalidArgument(field, f"must be an absolute http or https URL, got {value!r}")
+    if len(value) > 2048:
+        raise InvalidArgument(field, "has more than 2048 characters")
+    return value

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from openchat.server.domain.errors import MessageNotFound, PermissionDenied
-from openchat.server.domain.model import DeliveryState, DeliveryStep, ReceiptKind
-from openchat.server.ports import MessageStore, ReceiptStore
+from openchat.server.domain.model import (
+    DeliveryState,
+    DeliveryStep,
+    ReceiptKind,
+    RouteJobRecord,
+    RouteJobStatus,
+)
+from openchat.server.ports import MessageStore, ReceiptStore, RouteOutbox
+from openchat.server.routing.planner import PUSH_ROUTE, WEBHOOK_ROUTE
 
 _RECEIPT_STATES = {
     ReceiptKind.DELIVERED: DeliveryState.DELIVERED,
@@ -12,12 +19,31 @@ _RECEIPT_STATES = {
 }
 
 
-class DeliveryTimeline:
-    """What happened to a message: stored, delivered to devices, read."""
+def _route_step(job: RouteJobRecord) -> DeliveryStep | None:
+    """The step a finished route job adds; None while it is still pending."""
+    if job.status is RouteJobStatus.DEAD:
+        return DeliveryStep(
+            DeliveryState.FAILED,
+            job.updated_at,
+            user_id=job.target,
+            detail=f"{job.route}: {job.last_error}",
+        )
+    if job.status is RouteJobStatus.PENDING:
+        return None
+    if job.route == WEBHOOK_ROUTE:
+        return DeliveryStep(DeliveryState.WEBHOOK_ANSWERED, job.updated_at, user_id=job.target)
+    if job.route == PUSH_ROUTE:
+        return DeliveryStep(DeliveryState.PUSH_ACCEPTED, job.updated_at, detail=job.route)
+    return DeliveryStep(DeliveryState.PROVIDER_ACCEPTED, job.updated_at, detail=job.route)
 
-    def __init__(self, messages: MessageStore, receipts: ReceiptStore) -> None:
+
+class DeliveryTimeline:
+    """What happened to a message: stored, delivered to devices, read, routed."""
+
+    def __init__(self, messages: MessageStore, receipts: ReceiptStore, outbox: RouteOutbox) -> None:
         self._messages = messages
         self._receipts = receipts
+        self._outbox = outbox
 
     async def of(self, user_id: str, message_id: str) -> list[DeliveryStep]:
         message = await self._messages.get(message_id)
@@ -35,4 +61,8 @@ class DeliveryTimeline:
                     device_id=advance.device_id,
                 )
             )
+        for job in await self._outbox.for_message(message_id):
+            step = _route_step(job)
+            if step is not None:
+                steps.append(step)
         return sorted(steps, key=lambda step: step.at)

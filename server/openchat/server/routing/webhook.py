@@ -1,0 +1,72 @@
+"""Bot webhooks: each message of a bot's conversations is POSTed to the bot's URL, signed.
+
+The signature is HMAC-SHA256 over "<timestamp>.<body>" with the bot's secret, sent as
+`X-OpenChat-Signature: sha256=<hex>` beside `X-OpenChat-Timestamp`; receivers reject stale
+timestamps (replay) and compare signatures in constant time (see proto/openchat/v1/webhook.proto).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import aiohttp
+
+from openchat.server.domain.model import RouteJob
+from openchat.server.ports import BotStore, MessageStore
+from openchat.server.transport.converters import webhook_event_json
+
+SIGNATURE_HEADER = "X-OpenChat-Signature"
+TIMESTAMP_HEADER = "X-OpenChat-Timestamp"
+EVENT_ID_HEADER = "X-OpenChat-Event-Id"
+
+
+class WebhookRejected(Exception):
+    """The webhook did not answer 2xx."""
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The signature header value for a request body."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"sha256={digest.hexdigest()}"
+
+
+class WebhookDeliverer:
+    """Delivers webhook jobs (one message to one bot)."""
+
+    def __init__(
+        self,
+        bots: BotStore,
+        messages: MessageStore,
+        http: Callable[[], aiohttp.ClientSession],
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._bots = bots
+        self._messages = messages
+        self._http = http
+        self._clock = clock
+
+    async def deliver(self, job: RouteJob) -> None:
+        bot = await self._bots.get(job.target)
+        if bot is None:
+            return  # unregistered since: nothing to deliver
+        message = await self._messages.get(job.message_id)
+        if message is None:
+            raise LookupError(f"message {job.message_id} is missing")
+        # The event id is stable across retries so that bots can deduplicate.
+        event_id = f"{message.message_id}:{bot.bot_id}"
+        body = webhook_event_json(event_id, bot.bot_id, message, datetime.now(UTC))
+        timestamp = int(self._clock())
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign(bot.secret, timestamp, body),
+            TIMESTAMP_HEADER: str(timestamp),
+            EVENT_ID_HEADER: event_id,
+        }
+        async with self._http().post(bot.webhook_url, data=body, headers=headers) as response:
+            if not 200 <= response.status < 300:
+                raise WebhookRejected(f"HTTP {response.status} from the webhook")

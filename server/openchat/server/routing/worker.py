@@ -1,0 +1,125 @@
+"""A route worker: works off one route's durable jobs, isolated from every other route.
+
+Each route has its own worker, concurrency limit and per-attempt timeout, so a webhook that
+hangs cannot hold up pushes. Failed attempts are retried with exponential backoff and full
+jitter; after the retry budget the job becomes a dead letter (AdminService lists and replays
+them). Jobs are claimed with a lease, so a worker that dies mid-attempt only delays its jobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable
+from typing import Protocol
+
+import structlog
+
+from openchat.server.domain.model import RouteJob
+from openchat.server.ports import RouteOutbox
+from openchat.server.routing.backoff import Backoff
+
+_log = structlog.get_logger(__name__)
+
+
+class Deliverer(Protocol):
+    """Carries out one job of a route; raises to fail the attempt."""
+
+    async def deliver(self, job: RouteJob) -> None:
+        """Deliver the job's message on the route."""
+        ...
+
+
+class RouteWorker:
+    """Claims and runs one route's due jobs."""
+
+    def __init__(
+        self,
+        route: str,
+        outbox: RouteOutbox,
+        deliverer: Deliverer,
+        *,
+        concurrency: int,
+        attempt_timeout: float,
+        max_attempts: int,
+        backoff: Backoff,
+        poll_interval: float,
+    ) -> None:
+        self.route = route
+        self._outbox = outbox
+        self._deliverer = deliverer
+        self._concurrency = concurrency
+        self._attempt_timeout = attempt_timeout
+        self._max_attempts = max_attempts
+        self._backoff = backoff
+        self._poll_interval = poll_interval
+        # A lease outlasts an attempt, so a live worker never loses its job to another.
+        self._lease = attempt_timeout * 2 + 5
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"route-worker:{self.route}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def wake(self) -> None:
+        """New jobs may be due."""
+        self._wakeup.set()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                jobs = await self._outbox.claim(self.route, self._concurrency, self._lease)
+            except Exception as error:
+                _log.warning("route_claim_failed", route=self.route, error=repr(error))
+                jobs = []
+            if jobs:
+                await asyncio.gather(*(self._attempt(job) for job in jobs))
+                continue
+            self._wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._poll_interval):
+                    await self._wakeup.wait()
+
+    async def _attempt(self, job: RouteJob) -> None:
+        try:
+            async with asyncio.timeout(self._attempt_timeout):
+                await self._deliverer.deliver(job)
+        except Exception as error:
+            await self._failed(job, error)
+        else:
+            await self._record(self._outbox.complete(job))
+
+    async def _failed(self, job: RouteJob, error: Exception) -> None:
+        reason = _describe(error, self._attempt_timeout)
+        if job.attempts >= self._max_attempts:
+            _log.warning("route_job_dead", route=self.route, job_id=job.job_id, error=reason)
+            await self._record(self._outbox.bury(job, reason))
+            return
+        delay = self._backoff.delay(job.attempts)
+        _log.info(
+            "route_job_retry",
+            route=self.route,
+            job_id=job.job_id,
+            attempt=job.attempts,
+            delay_seconds=round(delay, 3),
+            error=reason,
+        )
+        await self._record(self._outbox.retry(job, reason, delay))
+
+    async def _record(self, update: Awaitable[None]) -> None:
+        try:
+            await update
+        except Exception as error:
+            _log.warning("route_job_update_failed", route=self.route, error=repr(error))
+
+
+def _describe(error: Exception, timeout: float) -> str:
+    if isinstance(error, TimeoutError):
+        return f"timed out after {timeout:g} s"
+    return str(error) or type(error).__name__

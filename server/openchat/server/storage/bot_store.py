@@ -1,0 +1,55 @@
+"""Registered bots in SQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from openchat.server.domain.model import Bot
+from openchat.server.storage.database import Database
+from openchat.server.storage.tables import bots
+
+
+class SqlBotStore:
+    """BotStore on SQLite or PostgreSQL."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def save(self, bot: Bot) -> None:
+        async with self._database.writer.begin() as connection:
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            statement: Any = dialect.insert(bots).values(
+                bot_id=bot.bot_id,
+                webhook_url=bot.webhook_url,
+                secret=bot.secret,
+                created_at=bot.created_at,
+            )
+            await connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["bot_id"],
+                    set_={
+                        "webhook_url": statement.excluded.webhook_url,
+                        "secret": statement.excluded.secret,
+                        "created_at": statement.excluded.created_at,
+                    },
+                )
+            )
+
+    async def get(self, bot_id: str) -> Bot | None:
+        async with self._database.reader.connect() as connection:
+            row = (await connection.execute(select(bots).where(bots.c.bot_id == bot_id))).first()
+        if row is None:
+            return None
+        return Bot(row.bot_id, row.webhook_url, row.secret, row.created_at)
+
+    async def delete(self, bot_id: str) -> bool:
+        async with self._database.writer.begin() as connection:
+            result = await connection.execute(delete(bots).where(bots.c.bot_id == bot_id))
+            return bool(result.rowcount)
+
+    async def bot_ids(self) -> frozenset[str]:
+        async with self._database.reader.connect() as connection:
+            return frozenset((await connection.scalars(select(bots.c.bot_id))).all())
