@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import grpc
 
-from openchat.v1 import presence_service_pb2
+from openchat.v1 import message_pb2, messaging_service_pb2, presence_service_pb2
 from tests.support.api import Api
-from tests.support.servers import RunningServer
+from tests.support.servers import RunningServer, bearer
 from tests.support.streams import connect, open_call
 
 
@@ -66,3 +66,135 @@ async def test_first_frame_must_be_hello(server: RunningServer, user_ids: Iterat
     await call.write(presence_service_pb2.ClientFrame(ping=presence_service_pb2.Ping(nonce=1)))
     async with asyncio.timeout(10):
         assert await call.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_resume_pushes_missed_messages_before_live_ones_without_holes(
+    server: RunningServer, api: Api, user_ids: Iterator[str]
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    group = await api.create_group(alice, [bob])
+    for n in range(1, 151):
+        await api.send(alice, group.conversation_id, f"offline {n}")
+
+    async def keep_sending() -> None:
+        for n in range(151, 201):
+            await api.send(alice, group.conversation_id, f"live {n}")
+
+    sender = asyncio.create_task(keep_sending())
+    async with connect(server.channel, bob, resume={group.conversation_id: 20}) as stream:
+        seqs: list[int] = []
+        caught_up = None
+        async with asyncio.timeout(20):
+            while len(seqs) < 180:
+                frame = await stream.frames.get()
+                kind = frame.WhichOneof("frame")
+                if kind == "message":
+                    seqs.append(frame.message.seq)
+                elif kind == "caught_up":
+                    caught_up = len(seqs)
+                    assert frame.caught_up.message_count == caught_up
+        await sender
+        assert seqs == list(range(21, 201)), "no duplicates, no holes, in seq order"
+        assert caught_up is not None
+        assert caught_up >= 130, "everything committed before the hello comes in the catch-up"
+
+
+async def test_resume_all_learns_conversations_without_cursors(
+    server: RunningServer, api: Api, user_ids: Iterator[str]
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    first = await api.create_group(alice, [bob])
+    second = await api.create_group(alice, [bob])
+    await api.send(alice, first.conversation_id, "one")
+    await api.send(alice, second.conversation_id, "two")
+    async with connect(server.channel, bob, resume_all=True) as stream:
+        texts = {m.content.text for m in await stream.messages(2)}
+        assert texts == {"one", "two"}
+        assert (await stream.next("caught_up")).caught_up.message_count == 2
+
+
+async def test_delivery_ack_and_mark_read_send_receipts_to_the_sender(
+    server: RunningServer, api: Api, user_ids: Iterator[str]
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    group = await api.create_group(alice, [bob])
+    async with (
+        connect(server.channel, alice, "alice-phone") as alice_phone,
+        connect(server.channel, bob, "bob-phone") as bob_phone,
+    ):
+        ack = await api.send(alice, group.conversation_id, "read me")
+        (message,) = await bob_phone.messages(1)
+        await bob_phone.send(
+            presence_service_pb2.ClientFrame(
+                delivery_ack=presence_service_pb2.DeliveryAck(
+                    conversation_id=group.conversation_id, seq=message.seq
+                )
+            )
+        )
+        # Alice sent through the unary RPC, so her phone gets her message too; skip it.
+        delivered = (await alice_phone.next("receipt", skip=("message",))).receipt
+        assert (delivered.user_id, delivered.device_id, delivered.seq) == (bob, "bob-phone", 1)
+        assert delivered.kind == presence_service_pb2.RECEIPT_KIND_DELIVERED
+        await bob_phone.send(
+            presence_service_pb2.ClientFrame(
+                read=presence_service_pb2.ReadUpdate(conversation_id=group.conversation_id, seq=1)
+            )
+        )
+        read = (await alice_phone.next("receipt")).receipt
+        assert (read.user_id, read.kind, read.seq) == (
+            bob,
+            presence_service_pb2.RECEIPT_KIND_READ,
+            1,
+        )
+    timeline = await api.messaging.GetDeliveryTimeline(
+        messaging_service_pb2.GetDeliveryTimelineRequest(message_id=ack.message_id),
+        metadata=bearer(alice),
+    )
+    steps = [(event.state, event.user_id, event.device_id) for event in timeline.events]
+    assert steps[0][0] == message_pb2.DELIVERY_STATE_PERSISTED
+    assert (message_pb2.DELIVERY_STATE_DELIVERED, bob, "bob-phone") in steps
+    assert (message_pb2.DELIVERY_STATE_READ, bob, "") in steps
+
+
+async def test_typing_reaches_the_other_members_only(
+    server: RunningServer, api: Api, user_ids: Iterator[str]
+) -> None:
+    alice, bob, carol = next(user_ids), next(user_ids), next(user_ids)
+    group = await api.create_group(alice, [bob])
+    async with (
+        connect(server.channel, alice) as alice_stream,
+        connect(server.channel, bob) as bob_stream,
+        connect(server.channel, carol) as carol_stream,
+    ):
+        await alice_stream.send(
+            presence_service_pb2.ClientFrame(
+                typing=presence_service_pb2.TypingUpdate(
+                    conversation_id=group.conversation_id, typing=True
+                )
+            )
+        )
+        typing = (await bob_stream.next("typing")).typing
+        assert (typing.user_id, typing.conversation_id, typing.typing) == (
+            alice,
+            group.conversation_id,
+            True,
+        )
+        # Carol is no member and Alice does not hear herself: their next frame is a pong.
+        assert (await carol_stream.ping(1)).nonce == 1
+        assert (await alice_stream.ping(2)).nonce == 2
+        assert carol_stream.frames.empty()
+        assert alice_stream.frames.empty()
+
+
+async def test_a_second_session_of_the_same_device_replaces_the_first(
+    server: RunningServer, user_ids: Iterator[str]
+) -> None:
+    alice = next(user_ids)
+    async with (
+        connect(server.channel, alice, "phone") as old,
+        connect(server.channel, alice, "phone") as new,
+    ):
+        farewell = (await old.next("reconnect")).reconnect
+        assert "replaced" in farewell.reason
+        assert await old.status() == grpc.StatusCode.OK
+        assert (await new.ping(5)).nonce == 5

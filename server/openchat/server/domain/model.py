@@ -240,7 +240,11 @@ class PlannedJob:
 
 class RouteJobStatus(enum.Enum):
     PENDING = "pending"
+    # Delivered on its route.
     DONE = "done"
+    # Nothing to deliver when it ran (say, every member was online for a push).
+    SKIPPED = "skipped"
+    # Retry budget spent: a dead letter.
     DEAD = "dead"
 
 

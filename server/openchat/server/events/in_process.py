@@ -26,7 +26,7 @@ class _Subscription:
             event = await self.queue.get()
             try:
                 await self._handler(event)
-            except Exception:
+            except Exception:  # noqa: BLE001 - a subscriber's failure must not stop its subscription
                 _log.exception("event_handler_failed", topic=self.topic)
 
 

@@ -55,7 +55,7 @@ class MessageRouter:
             try:
                 async with asyncio.timeout(self._timeout):
                     await route.route(event)
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - isolate the route: log, count, go on
                 self.failures[route.name] += 1
                 _log.warning(
                     "route_failed",

@@ -25,8 +25,8 @@ _log = structlog.get_logger(__name__)
 class Deliverer(Protocol):
     """Carries out one job of a route; raises to fail the attempt."""
 
-    async def deliver(self, job: RouteJob) -> None:
-        """Deliver the job's message on the route."""
+    async def deliver(self, job: RouteJob) -> bool:
+        """Deliver the job's message on the route; False when there was nothing to deliver."""
         ...
 
 
@@ -75,7 +75,7 @@ class RouteWorker:
         while True:
             try:
                 jobs = await self._outbox.claim(self.route, self._concurrency, self._lease)
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - the database may come back; poll again
                 _log.warning("route_claim_failed", route=self.route, error=repr(error))
                 jobs = []
             if jobs:
@@ -89,11 +89,11 @@ class RouteWorker:
     async def _attempt(self, job: RouteJob) -> None:
         try:
             async with asyncio.timeout(self._attempt_timeout):
-                await self._deliverer.deliver(job)
-        except Exception as error:
+                delivered = await self._deliverer.deliver(job)
+        except Exception as error:  # noqa: BLE001 - every failure is recorded on the job
             await self._failed(job, error)
         else:
-            await self._record(self._outbox.complete(job))
+            await self._record(self._outbox.complete(job, delivered=delivered))
 
     async def _failed(self, job: RouteJob, error: Exception) -> None:
         reason = _describe(error, self._attempt_timeout)
@@ -115,7 +115,7 @@ class RouteWorker:
     async def _record(self, update: Awaitable[None]) -> None:
         try:
             await update
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - the lease expires and the job runs again
             _log.warning("route_job_update_failed", route=self.route, error=repr(error))
 
 

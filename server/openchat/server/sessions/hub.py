@@ -152,7 +152,7 @@ class SessionHub:
         )
         try:
             state = await self._presence.disconnect(session.key)
-        except Exception as failure:
+        except Exception as failure:  # noqa: BLE001 - the entry expires on its own
             _log.warning("presence_disconnect_failed", error=repr(failure))
             return
         if state is not None:
@@ -351,7 +351,7 @@ class SessionHub:
             await asyncio.sleep(self._settings.heartbeat_interval / 2)
             try:
                 await self._presence.refresh([session.key for session in self.sessions()])
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - retried on the next tick
                 _log.warning("presence_refresh_failed", error=repr(error))
 
     async def _reap_dead_nodes(self) -> None:
@@ -361,5 +361,5 @@ class SessionHub:
             try:
                 for state in await self._presence.reap_expired():
                     await self._cluster.publish(PRESENCE_CHANGED, PresenceChanged(state))
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - retried on the next tick
                 _log.warning("presence_reap_failed", error=repr(error))

@@ -63,7 +63,7 @@ class HealthMonitor:
             try:
                 async with asyncio.timeout(self._interval):
                     await probe()
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - any failure means not serving
                 failures[name] = repr(error)
         if failures and self._serving is not False:
             _log.warning("dependency_unreachable", failures=failures)

@@ -218,7 +218,7 @@ class ErrorMappingInterceptor(_WrappingInterceptor):
                 await _abort(context, status_of(error))
             except (grpc.aio.AbortError, asyncio.CancelledError):
                 raise
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - the catch-all the contract requires
                 await _abort(context, _unexpected(error))
             return None  # unreachable: abort raises
 
@@ -240,7 +240,7 @@ class ErrorMappingInterceptor(_WrappingInterceptor):
                 await _abort(context, status_of(error))
             except (grpc.aio.AbortError, asyncio.CancelledError):
                 raise
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - the catch-all the contract requires
                 await _abort(context, _unexpected(error))
 
         return mapped

@@ -114,7 +114,7 @@ class GroupCommitWriter:
         try:
             async with asyncio.timeout(self._commit_timeout):
                 outcomes = await self._store.append_batch(drafts)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any failure to persist is answered UNAVAILABLE
             _log.warning("persist_failed", batch=len(batch), error=repr(error))
             for draft, future in batch:
                 if not future.done():

@@ -89,5 +89,5 @@ class Receipts:
             await asyncio.sleep(self._flush_interval)  # let acknowledgements coalesce
             try:
                 await self.flush()
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - the client acks again on reconnect
                 _log.warning("receipt_flush_failed", error=repr(error))

@@ -28,7 +28,7 @@ def _route_step(job: RouteJobRecord) -> DeliveryStep | None:
             user_id=job.target,
             detail=f"{job.route}: {job.last_error}",
         )
-    if job.status is RouteJobStatus.PENDING:
+    if job.status in (RouteJobStatus.PENDING, RouteJobStatus.SKIPPED):
         return None
     if job.route == WEBHOOK_ROUTE:
         return DeliveryStep(DeliveryState.WEBHOOK_ANSWERED, job.updated_at, user_id=job.target)

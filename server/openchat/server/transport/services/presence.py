@@ -116,7 +116,7 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
             await self._hub.close(session)
         except OpenChatError as error:
             await self._hub.close(session, error)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - report, close the session, keep serving
             _log.exception("session_reader_failed")
             await self._hub.close(
                 session, Unavailable(f"the session failed: {type(error).__name__}")
@@ -175,7 +175,7 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
             )
         except OpenChatError as error:
             session.push(SendRejected(request.client_msg_id, request.conversation_id, error))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - the sender is told to retry
             _log.warning("stream_send_failed", error=repr(error))
             failure = Unavailable(
                 "the message could not be stored; retry with the same client_msg_id"
