@@ -89,6 +89,21 @@ class StreamClient:
             await self._reader
 
 
+async def read_to_end(
+    call: grpc.aio.StreamStreamCall,  # type: ignore[type-arg]
+    within: float = DEFAULT_WAIT,
+) -> tuple[list[presence_service_pb2.ServerFrame], grpc.aio.AioRpcError | None]:
+    """Every remaining frame of a call, and the error status that ended it (None for OK)."""
+    frames: list[presence_service_pb2.ServerFrame] = []
+    async with asyncio.timeout(within):
+        try:
+            async for frame in call:
+                frames.append(frame)
+        except grpc.aio.AioRpcError as error:
+            return frames, error
+    return frames, None
+
+
 def open_call(channel: grpc.aio.Channel, user_id: str) -> grpc.aio.StreamStreamCall:  # type: ignore[type-arg]
     """A Connect call authenticated as `user_id`, to write frames to."""
     stub = presence_service_pb2_grpc.PresenceServiceStub(channel)
