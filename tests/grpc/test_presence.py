@@ -13,10 +13,11 @@ import pytest
 from openchat.server.auth.tokens import issue_token
 from openchat.v1 import message_pb2, presence_pb2, presence_service_pb2, presence_service_pb2_grpc
 from tests.support.api import Api
+from tests.support.presence import keep_pinging, presence_until, watch
 from tests.support.processes import python_process, wait_for_line
 from tests.support.servers import RunningServer, bearer, start_app
 from tests.support.settings import TEST_SECRET, settings_for
-from tests.support.streams import StreamClient, connect, open_call, read_to_end
+from tests.support.streams import connect, open_call, read_to_end
 
 # Short enough for fast tests; the defaults (30 s / 60 s) come from the design document.
 FAST_SESSIONS = {
@@ -31,26 +32,6 @@ async def fast_server(database_url: str) -> AsyncIterator[RunningServer]:
     """A server with short heartbeats."""
     async with start_app(settings_for(database_url, sessions=FAST_SESSIONS)) as running:
         yield running
-
-
-async def watch(stream: StreamClient, *user_ids: str) -> list[presence_pb2.Presence]:
-    await stream.send(
-        presence_service_pb2.ClientFrame(
-            watch_presence=presence_service_pb2.WatchPresence(user_ids=list(user_ids))
-        )
-    )
-    return [(await stream.next("presence", skip=())).presence for _ in user_ids]
-
-
-async def presence_until(
-    stream: StreamClient, user_id: str, *, online: bool, within: float = 10.0
-) -> presence_pb2.Presence:
-    """Presence frames of `user_id` until one says `online`; returns it."""
-    async with asyncio.timeout(within):
-        while True:
-            presence = (await stream.next("presence", within=within)).presence
-            if presence.user_id == user_id and presence.online == online:
-                return presence
 
 
 async def test_watchers_see_users_come_and_go(
@@ -107,17 +88,6 @@ async def test_silent_session_times_out_and_its_user_goes_offline_once(
             await presence_until(watcher, bob, online=False)
         finally:
             pinger.cancel()
-
-
-async def keep_pinging(stream: StreamClient) -> None:
-    """Ping like a live client (the watcher must not time out itself)."""
-    nonce = 0
-    while True:
-        nonce += 1
-        await stream.send(
-            presence_service_pb2.ClientFrame(ping=presence_service_pb2.Ping(nonce=nonce))
-        )
-        await asyncio.sleep(0.3)  # the client's own heartbeat period
 
 
 async def test_flapping_user_does_not_storm_watchers(

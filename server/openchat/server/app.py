@@ -185,7 +185,12 @@ async def build_app(
         raise
     node_id = settings.sessions.node_id or new_id()
     events = InProcessEventBus()
-    cluster = RedisEventBus(redis, ClusterCodec()) if redis is not None else InProcessEventBus()
+    prefix = settings.redis.key_prefix
+    cluster = (
+        RedisEventBus(redis, ClusterCodec(), channel_prefix=f"{prefix}bus:")
+        if redis is not None
+        else InProcessEventBus()
+    )
     http = HttpClient(timeout_seconds=settings.routing.attempt_timeout)
     presence = _presence_registry(settings, redis, node_id)
 
@@ -399,7 +404,7 @@ def _redis(settings: Settings) -> Redis | None:
 
 def _sequence_allocator(settings: Settings, redis: Redis | None) -> SequenceAllocator:
     if settings.redis.sequence_allocator == "redis" and redis is not None:
-        return RedisSequenceAllocator(redis)
+        return RedisSequenceAllocator(redis, key_prefix=f"{settings.redis.key_prefix}seq:")
     return TransactionalSequenceAllocator()
 
 
@@ -407,7 +412,10 @@ def _presence_registry(settings: Settings, redis: Redis | None, node_id: str) ->
     if redis is None:
         return InProcessPresenceRegistry()
     return RedisPresenceRegistry(
-        redis, node_id=node_id, ttl_seconds=settings.sessions.heartbeat_timeout
+        redis,
+        node_id=node_id,
+        ttl_seconds=settings.sessions.heartbeat_timeout,
+        key_prefix=settings.redis.key_prefix,
     )
 
 

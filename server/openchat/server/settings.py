@@ -67,6 +67,8 @@ class RedisSettings(_Section):
     """Redis, for running several nodes. Unset: in-process implementations."""
 
     url: SecretStr | None = Field(None, validation_alias="OPENCHAT_REDIS_URL")
+    # Prefix of every key and channel OpenChat uses, so several deployments can share a Redis.
+    key_prefix: str = Field("openchat:", validation_alias="OPENCHAT_REDIS_PREFIX")
     # Which SequenceAllocator stores messages: see openchat.server.storage.sequences.
     sequence_allocator: Literal["transactional", "redis"] = Field(
         "transactional", validation_alias="OPENCHAT_SEQUENCE_ALLOCATOR"
