@@ -313,3 +313,26 @@ async def test_list_conversations_rejects_a_forged_page_token(
         naming="page_token",
     )
 
+
+async def test_concurrent_additions_never_exceed_the_group_limit(
+    limited_server: RunningServer, limited_api: Api, user_ids: Iterator[str]
+) -> None:
+    owner = next(user_ids)
+    # Several groups at once, so that the additions really interleave in the database.
+    groups = [await limited_api.create_group(owner, []) for _ in range(6)]
+
+    async def race_to_fill(conversation_id: str) -> None:
+        # Each addition alone fits; any two together would exceed the limit.
+        batches = [[next(user_ids) for _ in range(SMALL_MAX_GROUP_MEMBERS - 1)] for _ in range(4)]
+        results = await asyncio.gather(
+            *(limited_api.add_members(owner, conversation_id, batch) for batch in batches),
+            return_exceptions=True,
+        )
+        succeeded = [r for r in results if isinstance(r, conversation_pb2.Conversation)]
+        failed = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
+        assert len(succeeded) == 1, results
+        assert {error.code() for error in failed} == {grpc.StatusCode.RESOURCE_EXHAUSTED}
+        final = await limited_api.get_conversation(owner, conversation_id)
+        assert len(final.member_ids) == SMALL_MAX_GROUP_MEMBERS
+
+    await asyncio.gather(*(race_to_fill(group.conversation_id) for group in groups))
