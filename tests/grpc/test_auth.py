@@ -11,34 +11,25 @@ from typing import Any
 import grpc
 import jwt
 import pytest
-from google.protobuf import descriptor, message_factory
+from google.protobuf import descriptor
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from openchat.server.auth.tokens import issue_token
-from openchat.v1 import (
-    conversation_service_pb2,
-    message_pb2,
-    messaging_service_pb2,
-    presence_service_pb2,
-    sync_service_pb2,
-)
+from openchat.v1 import conversation_service_pb2, message_pb2, messaging_service_pb2
 from tests.support.api import Api
+from tests.support.methods import (
+    METHODS,
+    SERVICES,
+    method_id,
+    raw_stream,
+    raw_unary,
+    request_class,
+)
 from tests.support.servers import RunningServer, bearer
 from tests.support.settings import TEST_SECRET
 from tests.support.status import expect_error
 from tests.support.storage import snapshot
-
-SERVICES = [
-    module.DESCRIPTOR.services_by_name[name]
-    for module, name in (
-        (messaging_service_pb2, "MessagingService"),
-        (sync_service_pb2, "SyncService"),
-        (conversation_service_pb2, "ConversationService"),
-        (presence_service_pb2, "PresenceService"),
-    )
-]
-METHODS = [method for service in SERVICES for method in service.methods]
 
 
 def _signed(claims: dict[str, Any], secret: str = TEST_SECRET) -> str:
@@ -68,35 +59,25 @@ def _bad_credentials() -> dict[str, tuple[tuple[str, str], ...]]:
     }
 
 
-def request_class(method: descriptor.MethodDescriptor) -> Any:
-    return message_factory.GetMessageClass(method.input_type)
-
-
 async def call_raw(
     channel: grpc.aio.Channel,
     method: descriptor.MethodDescriptor,
     metadata: tuple[tuple[str, str], ...],
 ) -> None:
     """Call `method` with an empty request, whatever its streaming shape; raise its error."""
-    path = f"/{method.containing_service.full_name}/{method.name}"
-    request = request_class(method)()
-    serialize = type(request).SerializeToString
+    request = request_class(method)().SerializeToString()
     if method.client_streaming:
 
-        async def requests() -> AsyncIterator[Any]:
+        async def requests() -> AsyncIterator[bytes]:
             yield request
 
-        stream = channel.stream_stream(
-            path, request_serializer=serialize, response_deserializer=bytes
-        )
-        async for _ in stream(requests(), metadata=metadata):
+        async for _ in raw_stream(channel, method)(requests(), metadata=metadata):
             pass
         return
-    unary = channel.unary_unary(path, request_serializer=serialize, response_deserializer=bytes)
-    await unary(request, metadata=metadata)
+    await raw_unary(channel, method)(request, metadata=metadata)
 
 
-@pytest.mark.parametrize("method", METHODS, ids=lambda m: f"{m.containing_service.name}.{m.name}")
+@pytest.mark.parametrize("method", METHODS, ids=method_id)
 async def test_every_rpc_rejects_missing_and_bad_tokens(
     server: RunningServer, method: descriptor.MethodDescriptor
 ) -> None:
