@@ -106,6 +106,11 @@ BAD_FIELDS: dict[str, tuple[Callable[[Scene], Awaitable[Any]], str]] = {
     ),
     "data without mime_type": (send(Content(data=b"\x00\x01")), "content.mime_type"),
     "mime_type without data": (send(Content(text="x", mime_type="image/png")), "content.mime_type"),
+    "NUL in text": (send(Content(text="a\x00b")), "content.text"),
+    "control character in mime_type": (
+        send(Content(mime_type="image/\x00png", data=b"\x89PNG")),
+        "content.mime_type",
+    ),
     "attachment without uri": (
         send(Content(attachments=[message_pb2.Attachment(name="a.txt")])),
         "content.attachments[0].uri",
