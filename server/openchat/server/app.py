@@ -94,7 +94,10 @@ class App:
 async def build_app(settings: Settings) -> App:
     """Build the server for `settings`, migrating the database first when configured to."""
     if settings.auth.jwt_secret is None:
-        raise SettingsConflict("OPENCHAT_JWT_SECRET is required")
+        raise SettingsConflict(
+            "OPENCHAT_JWT_SECRET is required (at least 32 bytes); for local development, "
+            "`openchat-server serve --dev` generates one"
+        )
     redis = _redis(settings)
     database = connect(settings.database.url, pool_size=settings.database.pool_size)
     try:
