@@ -209,19 +209,22 @@ async def test_content_over_the_configured_maximum_is_rejected(
     assert (await limited_api.get_conversation(owner, group.conversation_id)).last_seq == 1
 
 
-async def test_sending_to_an_unknown_conversation_is_not_found(
+async def test_an_unknown_conversation_is_not_found_by_every_rpc(
     server: RunningServer, api: Api, user_ids: Iterator[str]
 ) -> None:
     alice = next(user_ids)
     missing = str(uuid.uuid4())
     before = await snapshot(server.app.database)
-    error = await expect_error(
+    for name, call in api.member_only_calls(alice, missing).items():
+        error = await expect_error(
+            call(), grpc.StatusCode.NOT_FOUND, "CONVERSATION_NOT_FOUND", naming=missing
+        )
+        assert error_info(error).metadata["conversation_id"] == missing, name
+    await expect_error(
         api.send(alice, missing, "into the void", client_msg_id="void-1"),
         grpc.StatusCode.NOT_FOUND,
         "CONVERSATION_NOT_FOUND",
-        naming=missing,
     )
-    assert error_info(error).metadata["conversation_id"] == missing
     assert await snapshot(server.app.database) == before
     # The failed key was not consumed: it can be used for a real message afterwards.
     group = await api.create_group(alice, [])

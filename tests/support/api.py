@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import grpc
 
@@ -111,6 +112,20 @@ class Api:
             metadata=bearer(user),
         )
         return response.read_seq
+
+    def member_only_calls(
+        self, user: str, conversation_id: str
+    ) -> dict[str, Callable[[], Awaitable[Any]]]:
+        """A call of every RPC that acts on one conversation and requires the caller to be its
+        member, by name; each changes something stored if it is wrongly allowed."""
+        return {
+            "SendMessage": lambda: self.send(user, conversation_id, "am I allowed?"),
+            "ListMessages": lambda: self.list_messages(user, conversation_id),
+            "MarkRead": lambda: self.mark_read(user, conversation_id, 0),
+            "GetConversation": lambda: self.get_conversation(user, conversation_id),
+            "AddMembers": lambda: self.add_members(user, conversation_id, [user, "friend"]),
+            "RemoveMembers": lambda: self.remove_members(user, conversation_id, [user]),
+        }
 
     async def history(self, user: str, conversation_id: str) -> list[message_pb2.Message]:
         """Every message of the conversation, oldest first, following page tokens to the end."""

@@ -62,6 +62,17 @@ class SendBurst:
                 self._progress.notify_all()
 
 
+async def start_burst(api: Api, reader: str, *, acks: int) -> tuple[SendBurst, asyncio.Task[None]]:
+    """Three groups of `reader` and four senders, each sender sending into each group (12 lanes
+    at once); returns the running burst once `acks` sends were acknowledged."""
+    senders = [f"sender-{n}" for n in range(4)]
+    groups = [(await api.create_group(reader, senders)).conversation_id for _ in range(3)]
+    burst = SendBurst(api, [(sender, group) for sender in senders for group in groups])
+    running = asyncio.create_task(burst.run(), name="send-burst")
+    await burst.wait_for_acks(acks)
+    return burst, running
+
+
 async def send(api: Api, attempt: Attempt) -> message_pb2.MessageAck:
     return await api.send(
         attempt.sender, attempt.conversation_id, attempt.text, client_msg_id=attempt.client_msg_id
