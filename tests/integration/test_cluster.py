@@ -5,33 +5,38 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.support.api import Api
 from tests.support.presence import keep_pinging, presence_until, watch
-from tests.support.server_process import ServerProcess, server_process
+from tests.support.processes import ServerProcess, free_port, serve, server_environment
 from tests.support.streams import connect
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
 
 @pytest.fixture
-async def cluster_env(fresh_postgres_url: str, redis_url: str) -> dict[str, str]:
-    return {
-        "OPENCHAT_DATABASE_URL": fresh_postgres_url,
+async def nodes(
+    fresh_postgres_url: str, redis_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[ServerProcess, ServerProcess]]:
+    """Two nodes on one PostgreSQL database and one Redis (with keys of this test only)."""
+    shared = {
         "OPENCHAT_REDIS_URL": redis_url,
-        # Keys and channels of this test only, on the shared Redis.
         "OPENCHAT_REDIS_PREFIX": f"test-{uuid.uuid4().hex[:8]}:",
         "OPENCHAT_HEARTBEAT_INTERVAL": "0.5",
         "OPENCHAT_HEARTBEAT_TIMEOUT": "1.5",
         "OPENCHAT_PRESENCE_COALESCE": "0.2",
     }
-
-
-@pytest.fixture
-async def nodes(cluster_env: dict[str, str]) -> AsyncIterator[tuple[ServerProcess, ServerProcess]]:
-    async with server_process(cluster_env) as first, server_process(cluster_env) as second:
+    async with (
+        serve(
+            server_environment(fresh_postgres_url, free_port(), **shared), tmp_path / "a.log"
+        ) as first,
+        serve(
+            server_environment(fresh_postgres_url, free_port(), **shared), tmp_path / "b.log"
+        ) as second,
+    ):
         yield first, second
 
 

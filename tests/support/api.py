@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import grpc
 
@@ -56,6 +57,92 @@ class Api:
             metadata=bearer(sender),
         )
         return response.ack
+
+    async def get_or_create_direct(
+        self, user: str, peer: str
+    ) -> conversation_service_pb2.GetOrCreateDirectResponse:
+        return await self.conversations.GetOrCreateDirect(
+            conversation_service_pb2.GetOrCreateDirectRequest(peer_id=peer), metadata=bearer(user)
+        )
+
+    async def add_members(
+        self, user: str, conversation_id: str, members: Sequence[str]
+    ) -> conversation_pb2.Conversation:
+        response = await self.conversations.AddMembers(
+            conversation_service_pb2.AddMembersRequest(
+                conversation_id=conversation_id, member_ids=list(members)
+            ),
+            metadata=bearer(user),
+        )
+        return response.conversation
+
+    async def remove_members(
+        self, user: str, conversation_id: str, members: Sequence[str]
+    ) -> conversation_pb2.Conversation:
+        response = await self.conversations.RemoveMembers(
+            conversation_service_pb2.RemoveMembersRequest(
+                conversation_id=conversation_id, member_ids=list(members)
+            ),
+            metadata=bearer(user),
+        )
+        return response.conversation
+
+    async def get_conversation(
+        self, user: str, conversation_id: str
+    ) -> conversation_pb2.Conversation:
+        response = await self.conversations.GetConversation(
+            conversation_service_pb2.GetConversationRequest(conversation_id=conversation_id),
+            metadata=bearer(user),
+        )
+        return response.conversation
+
+    async def list_conversations(
+        self, user: str, page_size: int = 0, page_token: str = ""
+    ) -> conversation_service_pb2.ListConversationsResponse:
+        return await self.conversations.ListConversations(
+            conversation_service_pb2.ListConversationsRequest(
+                page_size=page_size, page_token=page_token
+            ),
+            metadata=bearer(user),
+        )
+
+    async def mark_read(self, user: str, conversation_id: str, seq: int) -> int:
+        response = await self.messaging.MarkRead(
+            messaging_service_pb2.MarkReadRequest(conversation_id=conversation_id, seq=seq),
+            metadata=bearer(user),
+        )
+        return response.read_seq
+
+    def member_only_calls(
+        self, user: str, conversation_id: str
+    ) -> dict[str, Callable[[], Awaitable[Any]]]:
+        """A call of every RPC that acts on one conversation and requires the caller to be its
+        member, by name; each changes something stored if it is wrongly allowed."""
+        return {
+            "SendMessage": lambda: self.send(user, conversation_id, "am I allowed?"),
+            "ListMessages": lambda: self.list_messages(user, conversation_id),
+            "MarkRead": lambda: self.mark_read(user, conversation_id, 0),
+            "GetConversation": lambda: self.get_conversation(user, conversation_id),
+            "AddMembers": lambda: self.add_members(user, conversation_id, [user, "friend"]),
+            "RemoveMembers": lambda: self.remove_members(user, conversation_id, [user]),
+        }
+
+    async def history(self, user: str, conversation_id: str) -> list[message_pb2.Message]:
+        """Every message of the conversation, oldest first, following page tokens to the end."""
+        found: list[message_pb2.Message] = []
+        token = ""
+        while True:
+            page = await self.list_messages(
+                user,
+                conversation_id,
+                order=messaging_service_pb2.MESSAGE_ORDER_OLDEST_FIRST,
+                page_size=500,
+                page_token=token,
+            )
+            found.extend(page.messages)
+            token = page.next_page_token
+            if not token:
+                return found
 
     async def list_messages(
         self, user: str, conversation_id: str, **fields: object

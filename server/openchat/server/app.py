@@ -175,7 +175,10 @@ async def build_app(
     """Build the server for `settings`, migrating the database first when configured to.
     `im_providers` are the IM providers messages are relayed to (OpenChat's own by default)."""
     if settings.auth.jwt_secret is None:
-        raise SettingsConflict("OPENCHAT_JWT_SECRET is required")
+        raise SettingsConflict(
+            "OPENCHAT_JWT_SECRET is required (at least 32 bytes); for local development, "
+            "`openchat-server serve --dev` generates one"
+        )
     redis = _redis(settings)
     database = connect(settings.database.url, pool_size=settings.database.pool_size)
     try:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from openchat.server.storage.database import async_url
 
@@ -16,6 +17,10 @@ class _Section(BaseSettings):
     # Environment variable names are given per field (validation_alias) so that they stay the
     # documented, flat OPENCHAT_* names; flags pass values by field name.
     model_config = SettingsConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+    def for_display(self) -> dict[str, Any]:
+        """The values as `openchat-server config` shows them: secrets masked."""
+        return self.model_dump()
 
 
 class ServerSettings(_Section):
@@ -61,6 +66,14 @@ class DatabaseSettings(_Section):
     @property
     def is_sqlite(self) -> bool:
         return async_url(self.url).get_backend_name() == "sqlite"
+
+    @property
+    def redacted_url(self) -> str:
+        """The URL with its password masked, for output and logs."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def for_display(self) -> dict[str, Any]:
+        return {**self.model_dump(), "url": self.redacted_url}
 
 
 class RedisSettings(_Section):

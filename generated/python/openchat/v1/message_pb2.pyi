@@ -106,12 +106,13 @@ class Content(_message.Message):
     text: _builtins.str
     """Plain text of the message (UTF-8). It is also the fallback shown by push
     notifications and by clients that do not understand `mime_type`. A message
-    must carry at least one of `text`, `data` or `attachments`.
+    must carry at least one of `text`, `data` or `attachments`. It must not
+    contain U+0000 (NUL), which not every database can store.
     """
     mime_type: _builtins.str
     """IANA media type of `data`, for example "image/png" or
     "application/vnd.myapp.card+json". Required when `data` is set, and must be
-    empty when it is not.
+    empty when it is not. At most 255 characters, none of them control characters.
     """
     data: _builtins.bytes
     """Inline binary payload of type `mime_type`: a thumbnail, a voice note, a

@@ -95,6 +95,14 @@ class SqlConversationStore:
     async def add_members(self, conversation_id: str, user_ids: Sequence[str]) -> Conversation:
         now = datetime.now(UTC)
         async with self._database.writer.begin() as connection:
+            # Lock the conversation row first: without it, concurrent additions on PostgreSQL
+            # each count only their own new members (READ COMMITTED) and together overshoot the
+            # limit. SQLite serializes write transactions already (FOR UPDATE is omitted there).
+            await connection.execute(
+                select(conversations.c.conversation_id)
+                .where(conversations.c.conversation_id == conversation_id)
+                .with_for_update()
+            )
             await connection.execute(
                 _insert_ignoring_duplicates(connection).values(
                     [

@@ -72,12 +72,11 @@ def validate_content(content: message_pb2.Content, *, max_bytes: int) -> None:
         raise ContentTooLarge(size, max_bytes)
     if not (content.text or content.data or content.attachments):
         raise InvalidArgument("content", "must have text, data or attachments")
-    if content.data and not content.mime_type:
-        raise InvalidArgument("content.mime_type", "is required when content.data is set")
-    if content.mime_type and not content.data:
-        raise InvalidArgument("content.mime_type", "must be empty when content.data is empty")
-    if len(content.mime_type) > 255:
-        raise InvalidArgument("content.mime_type", "has more than 255 characters")
+    # PostgreSQL text cannot hold U+0000; rejecting it on every backend keeps them alike, and a
+    # message that can never be stored must not be answered UNAVAILABLE ("retry").
+    if "\x00" in content.text:
+        raise InvalidArgument("content.text", "must not contain NUL characters (U+0000)")
+    _validate_media_type(content)
     for index, attachment in enumerate(content.attachments):
         if not attachment.uri:
             raise InvalidArgument(f"content.attachments[{index}].uri", "is required")
@@ -90,6 +89,18 @@ def validate_content(content: message_pb2.Content, *, max_bytes: int) -> None:
     require_ids("content.mention_user_ids", content.mention_user_ids, allow_empty=True)
     if content.reply_to_message_id:
         check_id("content.reply_to_message_id", content.reply_to_message_id)
+
+
+def _validate_media_type(content: message_pb2.Content) -> None:
+    """mime_type goes with data, and only with data."""
+    if content.data and not content.mime_type:
+        raise InvalidArgument("content.mime_type", "is required when content.data is set")
+    if content.mime_type and not content.data:
+        raise InvalidArgument("content.mime_type", "must be empty when content.data is empty")
+    if len(content.mime_type) > 255:
+        raise InvalidArgument("content.mime_type", "has more than 255 characters")
+    if not content.mime_type.isprintable():
+        raise InvalidArgument("content.mime_type", "must not contain control characters")
 
 
 def require_http_url(field: str, value: str) -> str:
