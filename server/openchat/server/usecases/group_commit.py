@@ -5,9 +5,10 @@ the next transaction takes them all. One fsync then covers many messages (50-row
 run 10-20x faster than one commit per row), yet no sender is answered before the transaction
 holding its message has committed. After the commit each new message is published as
 `message.persisted`; when the transaction fails every sender in it gets PersistenceUnavailable
-(UNAVAILABLE, safe to retry) and `message.persist_failed` is published per draft. Events are
-published by the writer, not by the RPC handler, so a client that hangs up mid-send does not
-stop a committed message from being routed.
+(UNAVAILABLE, safe to retry) and `message.persist_failed` is published per draft; a batch
+that fails for another reason than a timeout is retried draft by draft, so that one draft the
+database rejects cannot fail the others. Events are published by the writer, not by the RPC
+handler, so a client that hangs up mid-send does not stop a committed message from being routed.
 """
 
 from __future__ import annotations
@@ -116,6 +117,13 @@ class GroupCommitWriter:
                 outcomes = await self._store.append_batch(drafts)
         except Exception as error:  # noqa: BLE001 - any failure to persist is answered UNAVAILABLE
             _log.warning("persist_failed", batch=len(batch), error=repr(error))
+            if len(batch) > 1 and not isinstance(error, TimeoutError):
+                # One draft the database rejects must not fail the others sharing its
+                # transaction: store each alone. (After a timeout the database is too slow
+                # for that; everyone retries instead.)
+                for item in batch:
+                    await self._commit([item])
+                return
             for draft, future in batch:
                 if not future.done():
                     future.set_exception(PersistenceUnavailable())
