@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Row, Select, insert, select, tuple_, union_all
+from sqlalchemy import Row, Select, false, insert, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -192,8 +192,25 @@ class SqlMessageStore:
 
 
 def dedup_query(keys: Sequence[Key]) -> Select[Any]:
-    """The stored messages with any of the (sender_id, client_msg_id) keys (the unique index)."""
-    return select(messages).where(tuple_(messages.c.sender_id, messages.c.client_msg_id).in_(keys))
+    """The stored messages with any of the (sender_id, client_msg_id) keys.
+
+    Written as `(sender_id = s AND client_msg_id IN (...)) OR ...`, one term per sender, which
+    both databases answer with searches of the unique index. A row-value IN list, `(sender_id,
+    client_msg_id) IN ((s1, k1), (s2, k2))`, makes SQLite scan the whole table once it holds
+    more than one key.
+    """
+    client_msg_ids: dict[str, list[str]] = {}
+    for sender_id, client_msg_id in keys:
+        client_msg_ids.setdefault(sender_id, []).append(client_msg_id)
+    return select(messages).where(
+        or_(
+            false(),
+            *(
+                (messages.c.sender_id == sender_id) & messages.c.client_msg_id.in_(ids)
+                for sender_id, ids in client_msg_ids.items()
+            ),
+        )
+    )
 
 
 def access_query(conversation_ids: Iterable[str], sender_ids: Iterable[str]) -> Select[Any]:
