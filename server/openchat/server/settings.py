@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_serializer, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from openchat.server.storage.database import async_url
+from openchat.server.storage.database import async_url, masked_url
 
 
 class _Section(BaseSettings):
@@ -57,6 +57,11 @@ class DatabaseSettings(_Section):
     def _supported(cls, value: str) -> str:
         async_url(value)
         return value
+
+    @field_serializer("url")
+    def _without_password(self, value: str) -> str:
+        # Like the SecretStr fields, a dumped URL never shows its password.
+        return masked_url(value)
 
     @property
     def is_sqlite(self) -> bool:
