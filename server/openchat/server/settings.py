@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_serializer, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.exc import ArgumentError
 
 from openchat.server.storage.database import async_url, masked_url
 
@@ -55,7 +56,13 @@ class DatabaseSettings(_Section):
     @field_validator("url")
     @classmethod
     def _supported(cls, value: str) -> str:
-        async_url(value)
+        try:
+            async_url(value)
+        except ArgumentError:
+            # Not repeated in the message: the text may hold a password.
+            raise ValueError(
+                "is not a database URL; expected postgresql://USER@HOST:PORT/DB or sqlite:///PATH"
+            ) from None
         return value
 
     @field_serializer("url")
