@@ -44,6 +44,12 @@ def appended(outcome: object) -> Message:
     return outcome.message
 
 
+@pytest.fixture
+async def original(store: SqlMessageStore, conversation: str, alice: str) -> Message:
+    """Alice's message "hi", stored under client_msg_id "k"."""
+    return appended((await store.append_batch([draft(conversation, alice, "hi", "k")]))[0])
+
+
 async def test_a_new_draft_is_stored_with_everything_it_carries(
     store: SqlMessageStore, conversation: str, alice: str
 ) -> None:
@@ -68,9 +74,8 @@ async def test_a_new_draft_is_stored_with_everything_it_carries(
 
 
 async def test_a_repeat_of_a_stored_message_is_a_duplicate_and_stores_nothing(
-    database: Database, store: SqlMessageStore, conversation: str, alice: str
+    database: Database, store: SqlMessageStore, conversation: str, alice: str, original: Message
 ) -> None:
-    original = appended((await store.append_batch([draft(conversation, alice, "hi", "k")]))[0])
     rows = await message_count(database)
 
     [again] = await store.append_batch([draft(conversation, alice, "hi", "k")])
@@ -113,9 +118,8 @@ async def test_the_same_key_from_another_sender_is_another_message(
 
 
 async def test_reusing_a_key_for_other_content_names_the_original_and_changes_nothing(
-    database: Database, store: SqlMessageStore, conversation: str, alice: str
+    database: Database, store: SqlMessageStore, conversation: str, alice: str, original: Message
 ) -> None:
-    original = appended((await store.append_batch([draft(conversation, alice, "hi", "k")]))[0])
     rows = await message_count(database)
 
     [reused] = await store.append_batch([draft(conversation, alice, "changed", "k")])
@@ -128,10 +132,9 @@ async def test_reusing_a_key_for_other_content_names_the_original_and_changes_no
 
 
 async def test_reusing_a_key_in_another_conversation_is_client_msg_id_reused(
-    database: Database, store: SqlMessageStore, conversation: str, alice: str, bob: str
+    database: Database, store: SqlMessageStore, alice: str, bob: str, original: Message
 ) -> None:
     elsewhere = await new_group(database, [alice, bob])
-    original = appended((await store.append_batch([draft(conversation, alice, "hi", "k")]))[0])
 
     [reused] = await store.append_batch([draft(elsewhere, alice, "hi", "k")])
     assert isinstance(reused, ClientMsgIdReused)
