@@ -26,6 +26,6 @@ async def events() -> AsyncIterator[InProcessEventBus]:
 
 
 @pytest.fixture
-def conversation_members(user_ids: Iterator[str]) -> list[str]:
-    """Three fresh users to put in a conversation."""
-    return [next(user_ids) for _ in range(3)]
+def members(user_ids: Iterator[str]) -> list[str]:
+    """Four fresh users to put in conversations."""
+    return [next(user_ids) for _ in range(4)]

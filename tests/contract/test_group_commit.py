@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -46,11 +46,6 @@ from tests.support.databases import (
 from tests.support.waiting import eventually
 
 GRACE_SECONDS = 30.0
-
-
-@pytest.fixture
-def members(user_ids: Iterator[str]) -> list[str]:
-    return [next(user_ids) for _ in range(3)]
 
 
 @contextlib.asynccontextmanager

@@ -71,11 +71,6 @@ async def allocator(allocator_redis_url: str | None) -> AsyncIterator[SequenceAl
         await client.aclose()
 
 
-@pytest.fixture
-def members(user_ids: Iterator[str]) -> list[str]:
-    return [next(user_ids) for _ in range(4)]
-
-
 async def test_seqs_start_at_one_and_follow_the_batch(
     database: Database, allocator: SequenceAllocator, members: list[str]
 ) -> None:
