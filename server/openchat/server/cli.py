@@ -20,7 +20,7 @@ from openchat.server.domain.errors import OpenChatError
 from openchat.server.logging import configure_logging
 from openchat.server.settings import Settings, SettingsError, load_settings
 from openchat.server.storage import migrate
-from openchat.server.storage.database import connect
+from openchat.server.storage.database import connect, masked_url
 
 DEV_USERS = ("alice", "bob")
 DAY = 24 * 3600
@@ -121,7 +121,7 @@ def _with_dev_secret(settings: Settings) -> Settings:
     secret = secrets.token_urlsafe(32)
     auth = settings.auth.model_copy(update={"jwt_secret": SecretStr(secret)})
     listen = settings.server.listen
-    print(f"OpenChat development server on {listen} ({settings.database.redacted_url})")
+    print(f"OpenChat development server on {listen} ({masked_url(settings.database.url)})")
     print("A development secret was generated; keep it for another run with:")
     print(f"  export OPENCHAT_JWT_SECRET={secret}")
     for user in DEV_USERS:
@@ -158,7 +158,7 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 def _config(settings: Settings, args: argparse.Namespace) -> int:
     for section, values in vars(settings).items():
         print(f"[{section}]")
-        for field, value in values.for_display().items():
+        for field, value in values.model_dump().items():
             alias = type(values).model_fields[field].validation_alias
             print(f"  {alias} = {value}")
     return 0

@@ -6,21 +6,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-from openchat.server.storage.database import async_url
+from openchat.server.storage.database import async_url, masked_url
 
 
 class _Section(BaseSettings):
     # Environment variable names are given per field (validation_alias) so that they stay the
     # documented, flat OPENCHAT_* names; flags pass values by field name.
     model_config = SettingsConfigDict(frozen=True, populate_by_name=True, extra="forbid")
-
-    def for_display(self) -> dict[str, Any]:
-        """The values as `openchat-server config` shows them: secrets masked."""
-        return self.model_dump()
 
 
 class ServerSettings(_Section):
@@ -60,20 +63,23 @@ class DatabaseSettings(_Section):
     @field_validator("url")
     @classmethod
     def _supported(cls, value: str) -> str:
-        async_url(value)
+        try:
+            async_url(value)
+        except ArgumentError:
+            # Not repeated in the message: the text may hold a password.
+            raise ValueError(
+                "is not a database URL; expected postgresql://USER@HOST:PORT/DB or sqlite:///PATH"
+            ) from None
         return value
+
+    @field_serializer("url")
+    def _without_password(self, value: str) -> str:
+        # Like the SecretStr fields, a dumped URL never shows its password.
+        return masked_url(value)
 
     @property
     def is_sqlite(self) -> bool:
         return async_url(self.url).get_backend_name() == "sqlite"
-
-    @property
-    def redacted_url(self) -> str:
-        """The URL with its password masked, for output and logs."""
-        return make_url(self.url).render_as_string(hide_password=True)
-
-    def for_display(self) -> dict[str, Any]:
-        return {**self.model_dump(), "url": self.redacted_url}
 
 
 class RedisSettings(_Section):

@@ -66,13 +66,18 @@ class TokenVerifier:
                 token,
                 self._secret,
                 algorithms=[ALGORITHM],
-                options={"require": ["sub", "exp"]},
+                # Expiry is checked below against this verifier's clock, the same clock that
+                # expires remembered tokens, so that both paths agree.
+                options={"require": ["sub", "exp"], "verify_exp": False},
                 leeway=self._leeway,
             )
-        except jwt.ExpiredSignatureError:
-            raise Unauthenticated("the bearer token has expired") from None
         except jwt.InvalidTokenError as error:
             raise Unauthenticated(f"the bearer token is invalid: {error}") from None
+        expires_at = claims["exp"]
+        if not isinstance(expires_at, int | float) or isinstance(expires_at, bool):
+            raise Unauthenticated("the bearer token is invalid: exp must be a number")
+        if self._clock() > expires_at + self._leeway:
+            raise Unauthenticated("the bearer token has expired")
         user_id = claims["sub"]
         if not user_id or len(user_id) > MAX_USER_ID_LENGTH:
             raise Unauthenticated(f"the token's sub must have 1 to {MAX_USER_ID_LENGTH} characters")
@@ -80,7 +85,7 @@ class TokenVerifier:
         if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
             raise Unauthenticated("the token's roles claim must be a list of strings")
         principal = Principal(user_id=user_id, roles=frozenset(roles))
-        self._verified[token] = (principal, float(claims["exp"]))
+        self._verified[token] = (principal, float(expires_at))
         if len(self._verified) > self._cache_size:
             self._verified.popitem(last=False)
         return principal

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, Select, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -146,9 +146,7 @@ class SqlConversationStore:
     async def read_position(self, conversation_id: str, user_id: str) -> int | None:
         async with self._database.reader.connect() as connection:
             read_seq: int | None = await connection.scalar(
-                select(members.c.read_seq).where(
-                    members.c.conversation_id == conversation_id, members.c.user_id == user_id
-                )
+                read_position_query(conversation_id, user_id)
             )
         return read_seq
 
@@ -179,12 +177,7 @@ class SqlConversationStore:
 
     async def heads_for_member(self, user_id: str) -> list[ConversationHead]:
         async with self._database.reader.connect() as connection:
-            rows = await connection.execute(
-                select(members.c.conversation_id, conversations.c.last_seq, members.c.read_seq)
-                .join(conversations, conversations.c.conversation_id == members.c.conversation_id)
-                .where(members.c.user_id == user_id)
-                .order_by(members.c.conversation_id)
-            )
+            rows = await connection.execute(heads_query(user_id))
             return [ConversationHead(*row) for row in rows]
 
     async def watermark(self, user_id: str) -> int:
@@ -266,6 +259,27 @@ class SqlConversationStore:
         if conversation is None:
             raise LookupError(f"conversation {conversation_id} vanished after it was written")
         return conversation
+
+
+# The statements below are module-level so that tests can EXPLAIN exactly what the store runs.
+
+
+def read_position_query(conversation_id: str, user_id: str) -> Select[Any]:
+    """The membership check: the member's read seq, by the members primary key."""
+    return select(members.c.read_seq).where(
+        members.c.conversation_id == conversation_id, members.c.user_id == user_id
+    )
+
+
+def heads_query(user_id: str) -> Select[Any]:
+    """Sync's first step: each conversation of the user with its last seq and the user's read
+    seq (members by the (user_id, conversation_id) index, conversations by primary key)."""
+    return (
+        select(members.c.conversation_id, conversations.c.last_seq, members.c.read_seq)
+        .join(conversations, conversations.c.conversation_id == members.c.conversation_id)
+        .where(members.c.user_id == user_id)
+        .order_by(members.c.conversation_id)
+    )
 
 
 def _insert_ignoring_duplicates(connection: AsyncConnection) -> Any:

@@ -23,6 +23,11 @@ def async_url(url: str) -> URL:
     return parsed
 
 
+def masked_url(url: str) -> str:
+    """The URL for display: its password, if any, replaced by ***."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 @dataclass(frozen=True)
 class Database:
     """The engines of one database: `writer` for transactions that write, `reader` for reads.

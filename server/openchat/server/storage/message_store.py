@@ -4,12 +4,12 @@ Sync and ListMessages."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Row, Select, insert, select, tuple_, union_all
+from sqlalchemy import Row, Select, false, insert, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -95,9 +95,7 @@ class SqlMessageStore:
     async def _find_by_keys(
         self, connection: AsyncConnection, keys: list[Key]
     ) -> dict[Key, Message]:
-        rows = await connection.execute(
-            select(messages).where(tuple_(messages.c.sender_id, messages.c.client_msg_id).in_(keys))
-        )
+        rows = await connection.execute(dedup_query(keys))
         found = (_message_from_row(row) for row in rows)
         return {(message.sender_id, message.client_msg_id): message for message in found}
 
@@ -111,17 +109,11 @@ class SqlMessageStore:
         """Record NotFound/NotAMember outcomes; return the candidates that may be stored."""
         if not candidates:
             return []
-        conversation_ids = {drafts[i].conversation_id for i in candidates}
-        sender_ids = {drafts[i].sender_id for i in candidates}
         rows = await connection.execute(
-            select(conversations.c.conversation_id, members.c.user_id)
-            .select_from(conversations)
-            .outerjoin(
-                members,
-                (members.c.conversation_id == conversations.c.conversation_id)
-                & members.c.user_id.in_(sender_ids),
+            access_query(
+                {drafts[i].conversation_id for i in candidates},
+                {drafts[i].sender_id for i in candidates},
             )
-            .where(conversations.c.conversation_id.in_(conversation_ids))
         )
         existing: set[str] = set()
         membership: set[Key] = set()
@@ -196,12 +188,7 @@ class SqlMessageStore:
             ordered = sorted(cursors.items())
             for start in range(0, len(ordered), _UNION_CHUNK):
                 chunk = ordered[start : start + _UNION_CHUNK]
-                pages = [
-                    _range_query(conversation_id, after_seq, None, newest_first=False, limit=limit)
-                    for conversation_id, after_seq in chunk
-                ]
-                query = pages[0] if len(pages) == 1 else _union_of(pages)
-                for row in await connection.execute(query):
+                for row in await connection.execute(read_after_query(chunk, limit)):
                     message = _message_from_row(row)
                     found[message.conversation_id].append(message)
         for page in found.values():
@@ -217,16 +204,57 @@ class SqlMessageStore:
         newest_first: bool,
         limit: int,
     ) -> list[Message]:
-        query = _range_query(
+        query = range_query(
             conversation_id, after_seq, before_seq, newest_first=newest_first, limit=limit
         )
         async with self._database.reader.connect() as connection:
             return [_message_from_row(row) for row in await connection.execute(query)]
 
 
-def _range_query(
+# The statements below are module-level so that tests can EXPLAIN exactly what the store runs.
+
+
+def dedup_query(keys: Sequence[Key]) -> Select[Any]:
+    """The stored messages with any of the (sender_id, client_msg_id) keys.
+
+    Written as `(sender_id = s AND client_msg_id IN (...)) OR ...`, one term per sender, which
+    both databases answer with searches of the unique index. A row-value IN list, `(sender_id,
+    client_msg_id) IN ((s1, k1), (s2, k2))`, makes SQLite scan the whole table once it holds
+    more than one key.
+    """
+    client_msg_ids: dict[str, list[str]] = {}
+    for sender_id, client_msg_id in keys:
+        client_msg_ids.setdefault(sender_id, []).append(client_msg_id)
+    return select(messages).where(
+        or_(
+            false(),
+            *(
+                (messages.c.sender_id == sender_id) & messages.c.client_msg_id.in_(ids)
+                for sender_id, ids in client_msg_ids.items()
+            ),
+        )
+    )
+
+
+def access_query(conversation_ids: Iterable[str], sender_ids: Iterable[str]) -> Select[Any]:
+    """(conversation_id, user_id) for each existing conversation, with user_id NULL unless one
+    of the senders is a member (conversations by primary key, members by theirs)."""
+    return (
+        select(conversations.c.conversation_id, members.c.user_id)
+        .select_from(conversations)
+        .outerjoin(
+            members,
+            (members.c.conversation_id == conversations.c.conversation_id)
+            & members.c.user_id.in_(set(sender_ids)),
+        )
+        .where(conversations.c.conversation_id.in_(set(conversation_ids)))
+    )
+
+
+def range_query(
     conversation_id: str, after_seq: int, before_seq: int | None, *, newest_first: bool, limit: int
 ) -> Select[Any]:
+    """Up to `limit` messages with after_seq < seq < before_seq: a primary-key range scan."""
     query = select(messages).where(
         messages.c.conversation_id == conversation_id, messages.c.seq > after_seq
     )
@@ -236,7 +264,14 @@ def _range_query(
     return query.order_by(order).limit(limit)
 
 
-def _union_of(pages: list[Select[Any]]) -> Select[Any]:
+def read_after_query(cursors: Sequence[tuple[str, int]], limit: int) -> Select[Any]:
+    """Up to `limit` messages after each (conversation_id, after_seq), in one statement."""
+    pages = [
+        range_query(conversation_id, after_seq, None, newest_first=False, limit=limit)
+        for conversation_id, after_seq in cursors
+    ]
+    if len(pages) == 1:
+        return pages[0]
     # Each page keeps its own ORDER BY/LIMIT inside a subquery (SQLite forbids them directly on
     # the members of a UNION); every page is a range scan of the primary key.
     subqueries = [page.subquery() for page in pages]

@@ -1,0 +1,280 @@
+"""The MessageStore contract on SQLite and PostgreSQL: what append_batch answers for each draft
+(new, duplicate, reused key, missing conversation, non-member), that a repeat never stores a
+row or consumes a seq, and the order and bounds of read_after and list_range."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import pytest
+
+from openchat.server.domain.errors import ClientMsgIdReused, ConversationNotFound, NotAMember
+from openchat.server.domain.model import Appended, Attachment, Content, Message, MessageDraft
+from openchat.server.storage.database import Database
+from openchat.server.storage.message_store import SqlMessageStore
+from openchat.server.storage.sequences import TransactionalSequenceAllocator
+from tests.support.databases import draft, message_count, new_group, stored_seqs
+
+
+@pytest.fixture
+def store(database: Database) -> SqlMessageStore:
+    return SqlMessageStore(database, TransactionalSequenceAllocator())
+
+
+@pytest.fixture
+def alice(user_ids: Iterator[str]) -> str:
+    return next(user_ids)
+
+
+@pytest.fixture
+def bob(user_ids: Iterator[str]) -> str:
+    return next(user_ids)
+
+
+@pytest.fixture
+async def conversation(database: Database, alice: str, bob: str) -> str:
+    return await new_group(database, [alice, bob])
+
+
+def appended(outcome: object) -> Message:
+    assert isinstance(outcome, Appended), outcome
+    return outcome.message
+
+
+@pytest.fixture
+async def original(store: SqlMessageStore, conversation: str, alice: str) -> Message:
+    """Alice's message "hi", stored under client_msg_id "k"."""
+    return appended((await store.append_batch([draft(conversation, alice, "hi", "k")]))[0])
+
+
+async def test_a_new_draft_is_stored_with_everything_it_carries(
+    store: SqlMessageStore, conversation: str, alice: str
+) -> None:
+    content = Content(
+        text="look",
+        mime_type="image/png",
+        data=b"\x89PNG\r\n\x00",
+        attachments=(Attachment("s3://bucket/key", "image/png", 9, "cat.png"),),
+        attributes={"client": "test", "émoji": "✓"},
+        mention_user_ids=("someone",),
+        reply_to_message_id=str(uuid.uuid4()),
+    )
+    [outcome] = await store.append_batch([MessageDraft(conversation, alice, "rich", content)])
+    assert isinstance(outcome, Appended)
+    assert not outcome.duplicate
+    message = outcome.message
+    assert (message.conversation_id, message.seq, message.sender_id) == (conversation, 1, alice)
+    assert message.client_msg_id == "rich"
+    assert message.server_time.tzinfo is not None
+    [read] = (await store.read_after({conversation: 0}, limit=10))[conversation]
+    assert read == message
+
+
+async def test_a_repeat_of_a_stored_message_is_a_duplicate_and_stores_nothing(
+    database: Database, store: SqlMessageStore, conversation: str, alice: str, original: Message
+) -> None:
+    rows = await message_count(database)
+
+    [again] = await store.append_batch([draft(conversation, alice, "hi", "k")])
+    assert isinstance(again, Appended)
+    assert again.duplicate
+    assert again.message == original
+    assert await message_count(database) == rows
+    next_one = appended((await store.append_batch([draft(conversation, alice)]))[0])
+    assert next_one.seq == 2, "a duplicate must not consume a seq"
+
+
+async def test_a_repeat_inside_one_batch_is_a_duplicate_of_the_first(
+    database: Database, store: SqlMessageStore, conversation: str, alice: str, bob: str
+) -> None:
+    outcomes = await store.append_batch(
+        [
+            draft(conversation, alice, "hi", "k"),
+            draft(conversation, bob, "other"),
+            draft(conversation, alice, "hi", "k"),
+        ]
+    )
+    first, other, repeat = outcomes
+    assert isinstance(first, Appended)
+    assert not first.duplicate
+    assert isinstance(repeat, Appended)
+    assert repeat.duplicate
+    assert repeat.message == first.message
+    assert appended(other).seq == 2
+    assert await stored_seqs(database, conversation) == [1, 2]
+
+
+async def test_the_same_key_from_another_sender_is_another_message(
+    store: SqlMessageStore, conversation: str, alice: str, bob: str
+) -> None:
+    first, second = await store.append_batch(
+        [draft(conversation, alice, "hi", "k"), draft(conversation, bob, "hi", "k")]
+    )
+    assert appended(first).message_id != appended(second).message_id
+    assert [appended(first).seq, appended(second).seq] == [1, 2]
+
+
+async def test_reusing_a_key_for_other_content_names_the_original_and_changes_nothing(
+    database: Database, store: SqlMessageStore, conversation: str, alice: str, original: Message
+) -> None:
+    rows = await message_count(database)
+
+    [reused] = await store.append_batch([draft(conversation, alice, "changed", "k")])
+    assert isinstance(reused, ClientMsgIdReused)
+    assert reused.original_message_id == original.message_id
+    assert original.message_id in str(reused)
+    assert await message_count(database) == rows
+    [stored] = (await store.read_after({conversation: 0}, limit=10))[conversation]
+    assert stored == original
+
+
+async def test_reusing_a_key_in_another_conversation_is_client_msg_id_reused(
+    database: Database, store: SqlMessageStore, alice: str, bob: str, original: Message
+) -> None:
+    elsewhere = await new_group(database, [alice, bob])
+
+    [reused] = await store.append_batch([draft(elsewhere, alice, "hi", "k")])
+    assert isinstance(reused, ClientMsgIdReused)
+    assert reused.original_message_id == original.message_id
+    assert await stored_seqs(database, elsewhere) == []
+
+
+async def test_reusing_a_key_inside_one_batch_is_client_msg_id_reused(
+    database: Database, store: SqlMessageStore, conversation: str, alice: str
+) -> None:
+    first, reused = await store.append_batch(
+        [draft(conversation, alice, "hi", "k"), draft(conversation, alice, "changed", "k")]
+    )
+    assert isinstance(reused, ClientMsgIdReused)
+    assert reused.original_message_id == appended(first).message_id
+    assert await stored_seqs(database, conversation) == [1]
+
+
+async def test_missing_conversation_and_non_member_fail_alone(
+    database: Database, store: SqlMessageStore, conversation: str, alice: str, bob: str
+) -> None:
+    stranger = f"stranger-{uuid.uuid4().hex[:8]}"
+    missing = f"missing-{uuid.uuid4().hex[:8]}"
+    rows = await message_count(database)
+
+    outcomes = await store.append_batch(
+        [
+            draft(conversation, alice, "one"),
+            draft(missing, alice, "lost"),
+            draft(conversation, stranger, "intruder"),
+            draft(conversation, bob, "two"),
+            draft(missing, alice, "lost again"),
+        ]
+    )
+    good, not_found, not_member, also_good, not_found_again = outcomes
+    assert isinstance(not_found, ConversationNotFound)
+    assert not_found.conversation_id == missing
+    assert isinstance(not_found_again, ConversationNotFound)
+    assert isinstance(not_member, NotAMember)
+    assert stranger in str(not_member)
+    assert [appended(good).seq, appended(also_good).seq] == [1, 2]
+    assert await message_count(database) == rows + 2
+
+
+async def test_a_failed_drafts_key_stays_free(
+    store: SqlMessageStore, conversation: str, alice: str
+) -> None:
+    """A draft that failed stored nothing, so its client_msg_id can carry a message later."""
+    [failed] = await store.append_batch([draft("no-such-conversation", alice, "hi", "k")])
+    assert isinstance(failed, ConversationNotFound)
+    [stored] = await store.append_batch([draft(conversation, alice, "hi", "k")])
+    assert isinstance(stored, Appended)
+    assert not stored.duplicate
+
+
+async def test_identical_concurrent_appends_store_one_message(
+    database: Database, store: SqlMessageStore, conversation: str, alice: str
+) -> None:
+    """Separate transactions (on PostgreSQL, really concurrent ones) racing on one key."""
+    outcomes = await asyncio.gather(
+        *(store.append_batch([draft(conversation, alice, "same", "k")]) for _ in range(8))
+    )
+    results = [outcome for [outcome] in outcomes]
+    assert all(isinstance(result, Appended) for result in results)
+    assert len({appended(result).message_id for result in results}) == 1
+    assert sum(isinstance(r, Appended) and not r.duplicate for r in results) == 1
+    assert await stored_seqs(database, conversation) == [1]
+
+
+async def test_read_after_returns_each_conversation_after_its_cursor_in_seq_order(
+    store: SqlMessageStore, database: Database, alice: str, bob: str
+) -> None:
+    busy, quiet, empty = [await new_group(database, [alice, bob]) for _ in range(3)]
+    await store.append_batch([draft(busy, alice, f"b{n}") for n in range(1, 11)])
+    await store.append_batch([draft(quiet, bob, f"q{n}") for n in range(1, 4)])
+
+    pages = await store.read_after({busy: 3, quiet: 0, empty: 0}, limit=4)
+    assert [m.seq for m in pages[busy]] == [4, 5, 6, 7]
+    assert [m.content.text for m in pages[busy]] == ["b4", "b5", "b6", "b7"]
+    assert [m.seq for m in pages[quiet]] == [1, 2, 3]
+    assert pages[empty] == []
+
+    beyond = await store.read_after({busy: 10, quiet: 99}, limit=4)
+    assert beyond == {busy: [], quiet: []}
+    assert (await store.read_after({}, limit=4)) == {}
+
+
+async def test_read_after_answers_more_conversations_than_one_statement_holds(
+    store: SqlMessageStore, database: Database, alice: str, bob: str
+) -> None:
+    """SQLite caps a compound SELECT at 500 terms: many cursors are read in several chunks."""
+    first, last = sorted([await new_group(database, [alice, bob]) for _ in range(2)])
+    await store.append_batch([draft(first, alice, "a"), draft(last, alice, "z")])
+    # Ids that sort between `first` and `last`, so the two land in the first and last chunks.
+    absent = {f"{first}-{n:04d}": 0 for n in range(450)}
+    cursors = {first: 0, **absent, last: 0}
+    pages = await store.read_after(cursors, limit=5)
+    assert set(pages) == set(cursors)
+    assert [m.content.text for m in pages[first]] == ["a"]
+    assert [m.content.text for m in pages[last]] == ["z"]
+    assert all(pages[conversation_id] == [] for conversation_id in absent)
+
+
+class Range(NamedTuple):
+    """A list_range request and the seqs it must return, out of messages 1..10."""
+
+    after_seq: int
+    before_seq: int | None
+    newest_first: bool
+    limit: int
+    expected: list[int]
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        Range(0, None, False, 100, list(range(1, 11))),
+        Range(0, None, True, 100, list(range(10, 0, -1))),
+        Range(0, None, True, 3, [10, 9, 8]),
+        Range(0, None, False, 3, [1, 2, 3]),
+        Range(4, None, False, 100, [5, 6, 7, 8, 9, 10]),
+        Range(0, 4, True, 100, [3, 2, 1]),
+        Range(3, 7, False, 100, [4, 5, 6]),
+        Range(3, 7, True, 2, [6, 5]),
+        Range(5, 6, False, 100, []),
+        Range(10, None, False, 100, []),
+        Range(0, 1, True, 100, []),
+    ],
+    ids=str,
+)
+async def test_list_range_bounds_are_exclusive_and_order_is_as_asked(
+    store: SqlMessageStore, conversation: str, alice: str, asked: Range
+) -> None:
+    await store.append_batch([draft(conversation, alice, f"m{n}") for n in range(1, 11)])
+    page = await store.list_range(
+        conversation,
+        after_seq=asked.after_seq,
+        before_seq=asked.before_seq,
+        newest_first=asked.newest_first,
+        limit=asked.limit,
+    )
+    assert [message.seq for message in page] == asked.expected
+    assert [message.content.text for message in page] == [f"m{seq}" for seq in asked.expected]

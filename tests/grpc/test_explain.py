@@ -1,0 +1,159 @@
+"""The queries behind Sync, ListMessages, SendMessage's dedup lookup and membership checks are
+served by indexes, on SQLite and on PostgreSQL.
+
+Each test compiles the very statement the store builds (the stores expose their statement
+builders for this) and asks the database for its plan. PostgreSQL runs EXPLAIN with
+`enable_seqscan = off`: on tables this small a sequential scan would win on cost, so the switch
+shows whether an index CAN serve the query (a query no index serves still gets a Seq Scan).
+SQLite's EXPLAIN QUERY PLAN must SEARCH each table, never SCAN it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import Select, text
+
+from openchat.server.storage.conversation_store import heads_query, read_position_query
+from openchat.server.storage.database import Database
+from openchat.server.storage.message_store import (
+    SqlMessageStore,
+    access_query,
+    dedup_query,
+    range_query,
+    read_after_query,
+)
+from openchat.server.storage.sequences import TransactionalSequenceAllocator
+from openchat.server.storage.tables import Base
+from tests.support.databases import draft, migrated_database, new_group
+
+TABLES = tuple(Base.metadata.tables)
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """Two conversations with a few messages, and who is in them."""
+
+    database: Database
+    first: str
+    second: str
+    alice: str
+    bob: str
+
+
+@pytest.fixture(scope="module")
+async def stored(database_url: str) -> AsyncIterator[Fixture]:
+    async with migrated_database(database_url) as database:
+        alice, bob = f"alice-{uuid.uuid4().hex[:8]}", f"bob-{uuid.uuid4().hex[:8]}"
+        first = await new_group(database, [alice, bob])
+        second = await new_group(database, [alice, bob])
+        store = SqlMessageStore(database, TransactionalSequenceAllocator())
+        await store.append_batch(
+            [draft(c, s, client_msg_id=None) for c in (first, second) for s in (alice, bob)] * 3
+        )
+        yield Fixture(database, first, second, alice, bob)
+
+
+async def plan_of(database: Database, statement: Select[Any]) -> str:
+    """The database's plan for `statement`, compiled as the store would run it (values inline,
+    which is what the planner sees for a custom plan)."""
+    sql = str(
+        statement.compile(
+            dialect=database.reader.dialect,
+            compile_kwargs={"literal_binds": True, "render_postcompile": True},
+        )
+    )
+    async with database.reader.connect() as connection:
+        if database.dialect == "postgresql":
+            await connection.execute(text("SET LOCAL enable_seqscan = off"))
+            rows = await connection.exec_driver_sql(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in rows)
+        else:
+            rows = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+            plan = "\n".join(row._mapping["detail"] for row in rows)
+        await connection.rollback()
+    return plan
+
+
+def assert_no_table_scan(plan: str) -> None:
+    """Fail on a full scan of any of our tables: a PostgreSQL Seq Scan or an index scan without
+    an Index Cond (which reads the whole index), or a SQLite SCAN of a table (with or without
+    USING INDEX) instead of a SEARCH."""
+    if "Seq Scan" in plan:
+        raise AssertionError(f"a sequential scan:\n{plan}")
+    for node in re.split(r"\n\s*->\s*", plan):
+        if re.match(r"(Bitmap )?Index (Only )?Scan", node) and "Index Cond" not in node:
+            raise AssertionError(f"a full index scan:\n{plan}")
+    scans = re.findall(rf"\bSCAN ({'|'.join(TABLES)})\b", plan)
+    if scans:
+        raise AssertionError(f"a full scan of {scans}:\n{plan}")
+
+
+@pytest.fixture
+def explained(stored: Fixture) -> Iterator[list[str]]:
+    """The plans a test looked at, printed when it fails (pytest shows captured output)."""
+    plans: list[str] = []
+    yield plans
+    for plan in plans:
+        print(plan, end="\n\n")
+
+
+async def check(stored: Fixture, explained: list[str], statement: Select[Any]) -> None:
+    plan = await plan_of(stored.database, statement)
+    explained.append(plan)
+    assert_no_table_scan(plan)
+
+
+async def test_sync_heads_use_the_member_index(stored: Fixture, explained: list[str]) -> None:
+    await check(stored, explained, heads_query(stored.alice))
+
+
+async def test_sync_read_after_one_conversation_is_a_key_range(
+    stored: Fixture, explained: list[str]
+) -> None:
+    await check(stored, explained, read_after_query([(stored.first, 1)], 100))
+
+
+async def test_sync_read_after_many_conversations_is_a_key_range_each(
+    stored: Fixture, explained: list[str]
+) -> None:
+    await check(stored, explained, read_after_query([(stored.first, 0), (stored.second, 2)], 100))
+
+
+@pytest.mark.parametrize("newest_first", [True, False], ids=["newest-first", "oldest-first"])
+async def test_history_pages_are_key_ranges(
+    stored: Fixture, explained: list[str], newest_first: bool
+) -> None:
+    statement = range_query(stored.first, 1, 5, newest_first=newest_first, limit=50)
+    await check(stored, explained, statement)
+
+
+async def test_dedup_lookup_of_one_key_uses_the_unique_index(
+    stored: Fixture, explained: list[str]
+) -> None:
+    await check(stored, explained, dedup_query([(stored.alice, "some-client-msg-id")]))
+
+
+async def test_dedup_lookup_of_a_batch_uses_the_unique_index(
+    stored: Fixture, explained: list[str]
+) -> None:
+    keys = [(stored.alice, f"key-{n}") for n in range(5)] + [(stored.bob, "key-0")]
+    await check(stored, explained, dedup_query(keys))
+
+
+async def test_send_membership_check_uses_primary_keys(
+    stored: Fixture, explained: list[str]
+) -> None:
+    statement = access_query({stored.first, stored.second}, {stored.alice, "someone-else"})
+    await check(stored, explained, statement)
+
+
+async def test_read_membership_check_uses_the_primary_key(
+    stored: Fixture, explained: list[str]
+) -> None:
+    await check(stored, explained, read_position_query(stored.first, stored.bob))

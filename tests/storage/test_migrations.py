@@ -1,0 +1,128 @@
+"""The Alembic migrations, on SQLite and PostgreSQL: they build exactly the schema the models
+declare, upgrading an up-to-date database changes nothing, and nodes that start together on a
+fresh database may all migrate it at once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, inspect, text
+
+from openchat.server.storage import migrate
+from openchat.server.storage.conversation_store import SqlConversationStore
+from openchat.server.storage.database import Database, connect
+from openchat.server.storage.tables import Base
+from tests.support.databases import MAX_MEMBERS, new_group
+
+# Far above the second or so that migrating takes; without the lock, upgrades can hang.
+MIGRATION_DEADLINE_SECONDS = 30
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of this test's own."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    url: str = request.getfixturevalue("fresh_postgres_url")
+    return url
+
+
+@pytest.fixture
+async def fresh(fresh_url: str) -> AsyncIterator[Database]:
+    database = connect(fresh_url)
+    yield database
+    await database.dispose()
+
+
+async def differences_from_models(database: Database) -> list[Any]:
+    """What alembic autogenerate would change to make the database match the models."""
+
+    def compare(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "compare_server_default": True}
+        )
+        return list(compare_metadata(context, Base.metadata))
+
+    async with database.reader.connect() as connection:
+        return await connection.run_sync(compare)
+
+
+async def schema_of(database: Database) -> dict[str, Any]:
+    """Every table with its columns, keys, indexes and constraints, and the recorded revision."""
+
+    def describe(connection: Connection) -> dict[str, Any]:
+        inspector = inspect(connection)
+        schema: dict[str, Any] = {}
+        for table in sorted(inspector.get_table_names()):
+            schema[table] = {
+                "columns": [
+                    (c["name"], str(c["type"]), c["nullable"], c.get("default"))
+                    for c in inspector.get_columns(table)
+                ],
+                "primary key": inspector.get_pk_constraint(table),
+                "foreign keys": inspector.get_foreign_keys(table),
+                "indexes": sorted(inspector.get_indexes(table), key=lambda i: str(i["name"])),
+                "unique": sorted(
+                    inspector.get_unique_constraints(table), key=lambda u: str(u["name"])
+                ),
+            }
+        schema["revision"] = connection.execute(
+            text("SELECT version_num FROM alembic_version")
+        ).all()
+        return schema
+
+    async with database.reader.connect() as connection:
+        return await connection.run_sync(describe)
+
+
+async def test_migrations_build_exactly_the_declared_schema(fresh: Database) -> None:
+    await migrate.upgrade(fresh)
+    assert await differences_from_models(fresh) == []
+
+
+async def test_the_schema_comparison_notices_a_missing_index(fresh: Database) -> None:
+    """The comparison above is not vacuous: drift in the database shows up."""
+    await migrate.upgrade(fresh)
+    async with fresh.writer.begin() as connection:
+        await connection.execute(text("DROP INDEX ix_members_user_id_conversation_id"))
+    differences = await differences_from_models(fresh)
+    assert [d[0] for d in differences] == ["add_index"]
+    assert differences[0][1].name == "ix_members_user_id_conversation_id"
+
+
+async def test_upgrading_an_up_to_date_database_changes_nothing(fresh: Database) -> None:
+    assert await migrate.pending(fresh) != []
+    await migrate.upgrade(fresh)
+    assert await migrate.pending(fresh) == []
+    conversation = await new_group(fresh, ["alice", "bob"])
+    schema = await schema_of(fresh)
+
+    await migrate.upgrade(fresh)
+
+    assert await schema_of(fresh) == schema
+    assert await migrate.pending(fresh) == []
+    group = await SqlConversationStore(fresh, max_members=MAX_MEMBERS).get(conversation)
+    assert group is not None
+    assert group.member_ids == ("alice", "bob")
+
+
+async def test_concurrent_upgrades_of_a_fresh_database_all_succeed(fresh_url: str) -> None:
+    """Nodes starting together each upgrade at once, over connections of their own: on
+    PostgreSQL an advisory lock makes them take turns, on SQLite BEGIN IMMEDIATE does. (With
+    the advisory lock removed this test fails: the runs interleave and collide.)"""
+    nodes = [connect(fresh_url) for _ in range(3)]
+    try:
+        async with asyncio.timeout(MIGRATION_DEADLINE_SECONDS), asyncio.TaskGroup() as starting:
+            for node in nodes:
+                starting.create_task(migrate.upgrade(node))
+        assert await migrate.pending(nodes[0]) == []
+        assert await differences_from_models(nodes[0]) == []
+    finally:
+        for node in nodes:
+            await node.dispose()

@@ -1,0 +1,102 @@
+"""Real databases for the contract tests: migrated, holding conversations to write into, and
+observable (how many transactions an engine ran, how many were open at once)."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from openchat.server.domain.model import Content, MessageDraft
+from openchat.server.storage import migrate
+from openchat.server.storage.conversation_store import SqlConversationStore
+from openchat.server.storage.database import Database, connect
+from openchat.server.storage.tables import messages
+
+MAX_MEMBERS = 100
+
+
+@contextlib.asynccontextmanager
+async def migrated_database(url: str, *, pool_size: int = 10) -> AsyncIterator[Database]:
+    """The database at `url` brought to the newest schema; its engines disposed on exit."""
+    database = connect(url, pool_size=pool_size)
+    try:
+        await migrate.upgrade(database)
+        yield database
+    finally:
+        await database.dispose()
+
+
+async def new_group(database: Database, member_ids: Sequence[str]) -> str:
+    """A new group conversation of `member_ids` (the first creates it); returns its id."""
+    store = SqlConversationStore(database, max_members=MAX_MEMBERS)
+    group = await store.create_group(member_ids[0], "a group", member_ids[1:], request_id="")
+    return group.conversation_id
+
+
+def draft(
+    conversation_id: str, sender_id: str, text: str = "hello", client_msg_id: str | None = None
+) -> MessageDraft:
+    """A text message draft, with a fresh client_msg_id unless one is given."""
+    return MessageDraft(
+        conversation_id, sender_id, client_msg_id or uuid.uuid4().hex, Content(text=text)
+    )
+
+
+async def stored_seqs(database: Database, conversation_id: str) -> list[int]:
+    """Every seq stored for the conversation, in order, read straight from the table."""
+    async with database.reader.connect() as connection:
+        rows = await connection.execute(
+            select(messages.c.seq)
+            .where(messages.c.conversation_id == conversation_id)
+            .order_by(messages.c.seq)
+        )
+        return [seq for (seq,) in rows]
+
+
+async def message_count(database: Database) -> int:
+    """Rows in the messages table."""
+    async with database.reader.connect() as connection:
+        count: int = await connection.scalar(select(func.count()).select_from(messages)) or 0
+        return count
+
+
+class TransactionLog:
+    """What an engine's transactions did, seen through SQLAlchemy's connection events: commits
+    and rollbacks, and the most transactions that were open at the same moment."""
+
+    def __init__(self) -> None:
+        self.commits = 0
+        self.rollbacks = 0
+        self.open = 0
+        self.most_open = 0
+
+    def _begin(self, _connection: Any) -> None:
+        self.open += 1
+        self.most_open = max(self.most_open, self.open)
+
+    def _commit(self, _connection: Any) -> None:
+        self.open -= 1
+        self.commits += 1
+
+    def _rollback(self, _connection: Any) -> None:
+        self.open -= 1
+        self.rollbacks += 1
+
+
+@contextlib.contextmanager
+def transaction_log(engine: AsyncEngine) -> Iterator[TransactionLog]:
+    """Record `engine`'s transactions while the block runs."""
+    log = TransactionLog()
+    hooks = {"begin": log._begin, "commit": log._commit, "rollback": log._rollback}
+    for name, hook in hooks.items():
+        event.listen(engine.sync_engine, name, hook)
+    try:
+        yield log
+    finally:
+        for name, hook in hooks.items():
+            event.remove(engine.sync_engine, name, hook)
