@@ -1,0 +1,68 @@
+"""grpc.health.v1 follows the database: NOT_SERVING while it is unreachable, SERVING again once
+it is back, and NOT_SERVING while the server drains."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from tests.support.postgres_server import throwaway_postgres
+from tests.support.redis_server import throwaway_redis
+from tests.support.servers import start_app
+from tests.support.settings import settings_for
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+SERVICES = ("", "openchat.v1.MessagingService", "openchat.v1.PresenceService")
+
+
+async def status_becomes(channel: grpc.aio.Channel, expected: int, within: float = 15) -> None:
+    """Poll every service's health until all report `expected`."""
+    stub = health_pb2_grpc.HealthStub(channel)
+    async with asyncio.timeout(within):
+        while True:
+            statuses = [
+                (await stub.Check(health_pb2.HealthCheckRequest(service=name))).status
+                for name in SERVICES
+            ]
+            if all(status == expected for status in statuses):
+                return
+            await asyncio.sleep(0.05)  # the polling interval of this check
+
+
+@pytest.mark.slow
+async def test_health_follows_the_database() -> None:
+    async with throwaway_postgres() as postgres:
+        settings = settings_for(postgres.url, server={"health_interval": 0.2})
+        async with start_app(settings) as server:
+            await status_becomes(server.channel, SERVING)
+            await postgres.stop()
+            await status_becomes(server.channel, NOT_SERVING)
+            await postgres.start()
+            await status_becomes(server.channel, SERVING)
+
+
+@pytest.mark.slow
+async def test_health_follows_redis_when_configured(database_url: str) -> None:
+    async with throwaway_redis() as redis:
+        settings = settings_for(
+            database_url,
+            server={"health_interval": 0.2},
+            redis={"url": redis.url, "key_prefix": "health-test:"},
+        )
+        async with start_app(settings) as server:
+            await status_becomes(server.channel, SERVING)
+            await redis.stop()
+            await status_becomes(server.channel, NOT_SERVING)
+            await redis.start()
+            await status_becomes(server.channel, SERVING)
+
+
+async def test_draining_server_is_not_serving(database_url: str) -> None:
+    async with start_app(settings_for(database_url)) as server:
+        await status_becomes(server.channel, SERVING)
+        await server.app.health.drain()
+        await status_becomes(server.channel, NOT_SERVING)
