@@ -15,6 +15,7 @@ import sqlalchemy.exc
 from structlog.testing import capture_logs
 
 from openchat.server.auth.tokens import TokenVerifier
+from openchat.server.observability.metrics import Metrics
 from openchat.server.settings import SessionSettings
 from openchat.server.transport.server import Registration, build_server
 from openchat.v1 import (
@@ -335,7 +336,9 @@ async def failing_server() -> AsyncIterator[grpc.aio.Channel]:
             "openchat.v1.PresenceService",
         ),
     ]
-    server, _ = build_server(registrations, TokenVerifier(TEST_SECRET), SessionSettings())
+    server, _ = build_server(
+        registrations, TokenVerifier(TEST_SECRET), SessionSettings(), Metrics()
+    )
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")

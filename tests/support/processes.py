@@ -44,6 +44,7 @@ def server_environment(database_url: str, port: int, **settings: str) -> dict[st
     """Settings for a server on 127.0.0.1:`port` storing into `database_url`."""
     return environment(
         OPENCHAT_LISTEN=f"127.0.0.1:{port}",
+        OPENCHAT_METRICS_LISTEN="127.0.0.1:0",
         OPENCHAT_DATABASE_URL=database_url,
         OPENCHAT_JWT_SECRET=TEST_SECRET,
         OPENCHAT_LOG_FORMAT="json",

@@ -13,7 +13,7 @@ def settings_for(database_url: str, **sections: dict[str, Any]) -> Settings:
     """Settings for a server on a free loopback port storing into `database_url`;
     `sections` override fields, for example `redis={"url": ...}`."""
     overrides: dict[str, dict[str, Any]] = {
-        "server": {"listen": "127.0.0.1:0", "shutdown_grace": 5.0},
+        "server": {"listen": "127.0.0.1:0", "metrics_listen": "127.0.0.1:0", "shutdown_grace": 5.0},
         "database": {"url": database_url},
         "auth": {"jwt_secret": TEST_SECRET},
     }

@@ -25,6 +25,9 @@ from openchat.server.domain.ids import new_id
 from openchat.server.events.cluster import ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.events.redis_bus import RedisEventBus
+from openchat.server.observability.http import MetricsServer
+from openchat.server.observability.metrics import Metrics
+from openchat.server.observability.outbox_gauges import OutboxGauges
 from openchat.server.ports import EventBus, PresenceRegistry, SequenceAllocator
 from openchat.server.presence.in_process import InProcessPresenceRegistry
 from openchat.server.presence.redis import RedisPresenceRegistry
@@ -55,7 +58,7 @@ from openchat.server.settings import Settings
 from openchat.server.storage import migrate
 from openchat.server.storage.bot_store import SqlBotStore
 from openchat.server.storage.conversation_store import SqlConversationStore
-from openchat.server.storage.database import Database, connect
+from openchat.server.storage.database import Database, connect, observe_statements
 from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.receipt_store import SqlReceiptStore
 from openchat.server.storage.route_outbox import SqlRouteOutbox
@@ -70,6 +73,7 @@ from openchat.server.transport.services.bots import BotServicer
 from openchat.server.transport.services.conversations import ConversationServicer
 from openchat.server.transport.services.messaging import MessagingServicer
 from openchat.server.transport.services.presence import PresenceServicer
+from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.services.sync import SyncServicer
 from openchat.server.usecases.bots import Bots
 from openchat.server.usecases.conversations import Conversations
@@ -105,6 +109,8 @@ MEMBERSHIP_TTL_SECONDS = 30.0
 BOTS_TTL_SECONDS = 30.0
 # Delivery acknowledgements are coalesced for this long before they are written.
 RECEIPT_FLUSH_SECONDS = 0.2
+# Seconds between counts of the route outbox for its gauges.
+OUTBOX_GAUGE_SECONDS = 15.0
 
 
 class SettingsConflict(ValueError):
@@ -128,10 +134,16 @@ class App:
     receipts: Receipts
     server: grpc.aio.Server
     health: HealthMonitor
+    metrics: Metrics
+    metrics_server: MetricsServer | None
+    outbox_gauges: OutboxGauges
     port: int = 0
 
     async def start(self) -> int:
         """Serve on the configured address; returns the bound port (useful with port 0)."""
+        if self.metrics_server is not None:
+            metrics_port = await self.metrics_server.start()
+            _log.info("metrics_serving", port=metrics_port)
         await self.cluster.start()
         await self.http.start()
         self.writer.start()
@@ -140,6 +152,7 @@ class App:
         self.router.start()
         self.hub.start()
         self.receipts.start()
+        self.outbox_gauges.start()
         self.port = self.server.add_insecure_port(self.settings.server.listen)
         await self.server.start()
         await self.health.start()
@@ -159,6 +172,7 @@ class App:
         await self.receipts.stop()
         for worker in self.workers:
             await worker.stop()
+        await self.outbox_gauges.stop()
         await self.health.stop()
         await self.events.close()
         await self.cluster.close()
@@ -166,6 +180,8 @@ class App:
         await self.database.dispose()
         if self.redis is not None:
             await self.redis.aclose()
+        if self.metrics_server is not None:
+            await self.metrics_server.stop()
         _log.info("stopped")
 
 
@@ -179,8 +195,13 @@ async def build_app(
             "OPENCHAT_JWT_SECRET is required (at least 32 bytes); for local development, "
             "`openchat-server serve --dev` generates one"
         )
+    metrics = Metrics()
     redis = _redis(settings)
     database = connect(settings.database.url, pool_size=settings.database.pool_size)
+    observe_statements(
+        database,
+        lambda kind, seconds: metrics.database_query_duration.labels(kind).observe(seconds),
+    )
     try:
         await _prepare_schema(settings, database)
     except BaseException:
@@ -190,12 +211,14 @@ async def build_app(
     events = InProcessEventBus()
     prefix = settings.redis.key_prefix
     cluster = (
-        RedisEventBus(redis, ClusterCodec(), channel_prefix=f"{prefix}bus:")
+        RedisEventBus(redis, ClusterCodec(), channel_prefix=f"{prefix}bus:", metrics=metrics)
         if redis is not None
         else InProcessEventBus()
     )
     http = HttpClient(timeout_seconds=settings.routing.attempt_timeout)
-    presence = _presence_registry(settings, redis, node_id)
+    presence = _presence_registry(settings, redis, node_id, metrics)
+    metrics.track(metrics.event_bus_backlog.labels("local"), events.backlog)
+    metrics.track(metrics.event_bus_backlog.labels("cluster"), cluster.backlog)
 
     conversation_store = SqlConversationStore(
         database, max_members=settings.limits.max_group_members
@@ -212,20 +235,27 @@ async def build_app(
         push_enabled=push_provider is not None,
         provider_routes=[provider_route(provider) for provider in relaying],
     )
-    message_store = SqlMessageStore(database, _sequence_allocator(settings, redis), planner)
+    message_store = SqlMessageStore(
+        database, _sequence_allocator(settings, redis, metrics), planner
+    )
     receipt_store = SqlReceiptStore(database)
     outbox = SqlRouteOutbox(database)
 
     deliverers: dict[str, Deliverer] = {
-        WEBHOOK_ROUTE: WebhookDeliverer(bot_store, message_store, http.session)
+        WEBHOOK_ROUTE: WebhookDeliverer(bot_store, message_store, http.session),
+        **(
+            {PUSH_ROUTE: PushDeliverer(push_provider, message_store, members, presence)}
+            if push_provider is not None
+            else {}
+        ),
+        **{provider_route(p): ProviderDeliverer(p, message_store) for p in relaying},
     }
-    if push_provider is not None:
-        deliverers[PUSH_ROUTE] = PushDeliverer(push_provider, message_store, members, presence)
-    for provider in relaying:
-        deliverers[provider_route(provider)] = ProviderDeliverer(provider, message_store)
-    workers = [_route_worker(settings, route, outbox, d) for route, d in deliverers.items()]
+    workers = [
+        _route_worker(settings, route, outbox, deliverer, metrics)
+        for route, deliverer in deliverers.items()
+    ]
     routes: list[Route] = [StreamDeliveryRoute(cluster), *map(OutboxRoute, workers)]
-    router = MessageRouter(events, routes, timeout=ROUTE_TIMEOUT_SECONDS)
+    router = MessageRouter(events, routes, timeout=ROUTE_TIMEOUT_SECONDS, metrics=metrics)
 
     writer = GroupCommitWriter(
         message_store,
@@ -233,6 +263,7 @@ async def build_app(
         max_batch=settings.database.max_batch,
         max_in_flight=settings.database.max_in_flight or (1 if settings.database.is_sqlite else 4),
         commit_timeout=settings.database.commit_timeout,
+        metrics=metrics,
     )
     receipts = Receipts(receipt_store, cluster, flush_interval=RECEIPT_FLUSH_SECONDS)
     budget = settings.limits.response_budget_bytes
@@ -247,65 +278,29 @@ async def build_app(
         members=members,
         conversations=conversation_store,
         messages=message_store,
+        metrics=metrics,
     )
+    sender = MessageSender(messaging, settings.limits, metrics)
 
-    def wake_workers() -> None:
-        for worker in workers:
-            worker.wake()
-
-    registrations = [
-        _registration(
-            MessagingServicer(
-                messaging,
-                DeliveryTimeline(message_store, receipt_store, outbox),
-                settings.limits,
-            ),
-            messaging_service_pb2_grpc.add_MessagingServiceServicer_to_server,
-            messaging_service_pb2,
-            "MessagingService",
+    registrations = _services(
+        settings,
+        messaging=messaging,
+        sender=sender,
+        timeline=DeliveryTimeline(message_store, receipt_store, outbox),
+        synchronization=Synchronization(
+            conversation_store,
+            message_store,
+            max_conversations=MAX_SYNC_CONVERSATIONS,
+            response_budget_bytes=budget,
         ),
-        _registration(
-            SyncServicer(
-                Synchronization(
-                    conversation_store,
-                    message_store,
-                    max_conversations=MAX_SYNC_CONVERSATIONS,
-                    response_budget_bytes=budget,
-                )
-            ),
-            sync_service_pb2_grpc.add_SyncServiceServicer_to_server,
-            sync_service_pb2,
-            "SyncService",
-        ),
-        _registration(
-            ConversationServicer(Conversations(conversation_store, cluster)),
-            conversation_service_pb2_grpc.add_ConversationServiceServicer_to_server,
-            conversation_service_pb2,
-            "ConversationService",
-        ),
-        _registration(
-            PresenceServicer(
-                hub, messaging, receipts, sessions=settings.sessions, limits=settings.limits
-            ),
-            presence_service_pb2_grpc.add_PresenceServiceServicer_to_server,
-            presence_service_pb2,
-            "PresenceService",
-        ),
-        _registration(
-            BotServicer(Bots(bot_store, cluster)),
-            bot_service_pb2_grpc.add_BotServiceServicer_to_server,
-            bot_service_pb2,
-            "BotService",
-        ),
-        _registration(
-            AdminServicer(DeadLetters(outbox, wake_workers)),
-            admin_service_pb2_grpc.add_AdminServiceServicer_to_server,
-            admin_service_pb2,
-            "AdminService",
-        ),
-    ]
+        conversations=Conversations(conversation_store, cluster),
+        hub=hub,
+        receipts=receipts,
+        bots=Bots(bot_store, cluster),
+        dead_letters=DeadLetters(outbox, _waker(workers)),
+    )
     verifier = TokenVerifier(settings.auth.jwt_secret.get_secret_value())
-    server, health_servicer = build_server(registrations, verifier, settings.sessions)
+    server, health_servicer = build_server(registrations, verifier, settings.sessions, metrics)
     probes: dict[str, Probe] = {"database": _database_probe(database)}
     if redis is not None:
         probes["redis"] = _redis_probe(redis)
@@ -329,7 +324,80 @@ async def build_app(
         receipts=receipts,
         server=server,
         health=health,
+        metrics=metrics,
+        metrics_server=(
+            MetricsServer(metrics, settings.server.metrics_listen)
+            if settings.server.metrics_listen
+            else None
+        ),
+        outbox_gauges=OutboxGauges(
+            outbox, list(deliverers), metrics, interval=OUTBOX_GAUGE_SECONDS
+        ),
     )
+
+
+def _services(
+    settings: Settings,
+    *,
+    messaging: Messaging,
+    sender: MessageSender,
+    timeline: DeliveryTimeline,
+    synchronization: Synchronization,
+    conversations: Conversations,
+    hub: SessionHub,
+    receipts: Receipts,
+    bots: Bots,
+    dead_letters: DeadLetters,
+) -> list[Registration]:
+    """The gRPC services around the use cases."""
+    return [
+        _registration(
+            MessagingServicer(messaging, sender, timeline),
+            messaging_service_pb2_grpc.add_MessagingServiceServicer_to_server,
+            messaging_service_pb2,
+            "MessagingService",
+        ),
+        _registration(
+            SyncServicer(synchronization),
+            sync_service_pb2_grpc.add_SyncServiceServicer_to_server,
+            sync_service_pb2,
+            "SyncService",
+        ),
+        _registration(
+            ConversationServicer(conversations),
+            conversation_service_pb2_grpc.add_ConversationServiceServicer_to_server,
+            conversation_service_pb2,
+            "ConversationService",
+        ),
+        _registration(
+            PresenceServicer(hub, messaging, sender, receipts, sessions=settings.sessions),
+            presence_service_pb2_grpc.add_PresenceServiceServicer_to_server,
+            presence_service_pb2,
+            "PresenceService",
+        ),
+        _registration(
+            BotServicer(bots),
+            bot_service_pb2_grpc.add_BotServiceServicer_to_server,
+            bot_service_pb2,
+            "BotService",
+        ),
+        _registration(
+            AdminServicer(dead_letters),
+            admin_service_pb2_grpc.add_AdminServiceServicer_to_server,
+            admin_service_pb2,
+            "AdminService",
+        ),
+    ]
+
+
+def _waker(workers: Sequence[RouteWorker]) -> Callable[[], None]:
+    """Wakes every route worker (after dead letters are replayed)."""
+
+    def wake() -> None:
+        for worker in workers:
+            worker.wake()
+
+    return wake
 
 
 def _registration(
@@ -358,7 +426,11 @@ def _invalidate_caches(cluster: EventBus, members: MembershipCache, bots: BotDir
 
 
 def _route_worker(
-    settings: Settings, route: str, outbox: SqlRouteOutbox, deliverer: Deliverer
+    settings: Settings,
+    route: str,
+    outbox: SqlRouteOutbox,
+    deliverer: Deliverer,
+    metrics: Metrics,
 ) -> RouteWorker:
     routing = settings.routing
     return RouteWorker(
@@ -370,6 +442,7 @@ def _route_worker(
         max_attempts=routing.max_attempts,
         backoff=Backoff(routing.backoff_base, routing.backoff_cap),
         poll_interval=routing.poll_interval,
+        metrics=metrics,
     )
 
 
@@ -405,13 +478,19 @@ def _redis(settings: Settings) -> Redis | None:
     return Redis(connection_pool=pool)
 
 
-def _sequence_allocator(settings: Settings, redis: Redis | None) -> SequenceAllocator:
+def _sequence_allocator(
+    settings: Settings, redis: Redis | None, metrics: Metrics
+) -> SequenceAllocator:
     if settings.redis.sequence_allocator == "redis" and redis is not None:
-        return RedisSequenceAllocator(redis, key_prefix=f"{settings.redis.key_prefix}seq:")
+        return RedisSequenceAllocator(
+            redis, key_prefix=f"{settings.redis.key_prefix}seq:", metrics=metrics
+        )
     return TransactionalSequenceAllocator()
 
 
-def _presence_registry(settings: Settings, redis: Redis | None, node_id: str) -> PresenceRegistry:
+def _presence_registry(
+    settings: Settings, redis: Redis | None, node_id: str, metrics: Metrics
+) -> PresenceRegistry:
     if redis is None:
         return InProcessPresenceRegistry()
     return RedisPresenceRegistry(
@@ -419,6 +498,7 @@ def _presence_registry(settings: Settings, redis: Redis | None, node_id: str) ->
         node_id=node_id,
         ttl_seconds=settings.sessions.heartbeat_timeout,
         key_prefix=settings.redis.key_prefix,
+        metrics=metrics,
     )
 
 

@@ -10,6 +10,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_serializer,
     field_validator,
     model_validator,
@@ -34,10 +35,14 @@ class ServerSettings(_Section):
     shutdown_grace: float = Field(10.0, gt=0, validation_alias="OPENCHAT_SHUTDOWN_GRACE")
     # Seconds between health probes of the database (and Redis).
     health_interval: float = Field(2.0, gt=0, validation_alias="OPENCHAT_HEALTH_INTERVAL")
+    # Where Prometheus scrapes /metrics; empty turns the endpoint off.
+    metrics_listen: str = Field("127.0.0.1:9464", validation_alias="OPENCHAT_METRICS_LISTEN")
 
-    @field_validator("listen")
+    @field_validator("listen", "metrics_listen")
     @classmethod
-    def _host_and_port(cls, value: str) -> str:
+    def _host_and_port(cls, value: str, info: ValidationInfo) -> str:
+        if info.field_name == "metrics_listen" and not value:
+            return value
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
             raise ValueError(f"expected HOST:PORT, got {value!r}")

@@ -51,7 +51,7 @@ class LocalDispatch:
             subscription.queue.put_nowait(event)
 
     def backlog(self) -> int:
-        """Events waiting in subscribers' queues."""
+        """Events waiting in subscribers' queues (also the redis bus's unpublished ones)."""
         return sum(s.queue.qsize() for subs in self._subscriptions.values() for s in subs)
 
     async def close(self) -> None:

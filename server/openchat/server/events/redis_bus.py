@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 
 from openchat.server.events.cluster import CLUSTER_EVENTS, ClusterCodec
 from openchat.server.events.in_process import LocalDispatch
+from openchat.server.observability.metrics import Metrics
 
 _log = structlog.get_logger(__name__)
 
@@ -28,10 +29,16 @@ class RedisEventBus(LocalDispatch):
     """EventBus across processes through Redis pub/sub."""
 
     def __init__(
-        self, redis: Redis, codec: ClusterCodec, *, channel_prefix: str = "openchat:bus:"
+        self,
+        redis: Redis,
+        codec: ClusterCodec,
+        *,
+        channel_prefix: str = "openchat:bus:",
+        metrics: Metrics | None = None,
     ) -> None:
         super().__init__()
         self._redis = redis
+        self._metrics = metrics or Metrics()
         self._codec = codec
         self._prefix = channel_prefix
         self._outgoing: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
@@ -49,6 +56,9 @@ class RedisEventBus(LocalDispatch):
     async def publish(self, topic: str, event: object) -> None:
         self._outgoing.put_nowait((topic, self._codec.encode(topic, event)))
 
+    def backlog(self) -> int:
+        return super().backlog() + self._outgoing.qsize()
+
     async def close(self) -> None:
         for task in self._tasks:
             task.cancel()
@@ -61,10 +71,11 @@ class RedisEventBus(LocalDispatch):
             while not self._outgoing.empty() and len(batch) < _PUBLISH_BATCH:
                 batch.append(self._outgoing.get_nowait())
             try:
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for topic, payload in batch:
-                        pipe.publish(self._prefix + topic, payload)
-                    await pipe.execute()
+                with self._metrics.redis_timer("bus_publish"):
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        for topic, payload in batch:
+                            pipe.publish(self._prefix + topic, payload)
+                        await pipe.execute()
             except RedisError as error:
                 _log.warning("cluster_publish_failed", events=len(batch), error=repr(error))
 

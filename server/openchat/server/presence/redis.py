@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from redis.asyncio import Redis
 
 from openchat.server.domain.model import PresenceState, SessionKey
+from openchat.server.observability.metrics import Metrics
 
 _COMMON = """
 local function now_ms()
@@ -142,9 +143,16 @@ class RedisPresenceRegistry:
     """PresenceRegistry in Redis."""
 
     def __init__(
-        self, redis: Redis, *, node_id: str, ttl_seconds: float, key_prefix: str = "openchat:"
+        self,
+        redis: Redis,
+        *,
+        node_id: str,
+        ttl_seconds: float,
+        key_prefix: str = "openchat:",
+        metrics: Metrics | None = None,
     ) -> None:
         self._redis = redis
+        self._metrics = metrics or Metrics()
         self._node_id = node_id
         self._ttl_ms = int(ttl_seconds * 1000)
         self._prefix = key_prefix
@@ -155,27 +163,29 @@ class RedisPresenceRegistry:
         self._lookup = redis.register_script(_LOOKUP)
 
     async def connect(self, session: SessionKey) -> PresenceState:
-        generation, live = await self._connect(
-            keys=[self._hash(session), self._gen(session.user_id), self._expiry()],
-            args=[
-                session.device_id,
-                f"{session.session_id}|{self._node_id}",
-                self._ttl_ms,
-                _member(session),
-            ],
-        )
+        with self._metrics.redis_timer("presence_connect"):
+            generation, live = await self._connect(
+                keys=[self._hash(session), self._gen(session.user_id), self._expiry()],
+                args=[
+                    session.device_id,
+                    f"{session.session_id}|{self._node_id}",
+                    self._ttl_ms,
+                    _member(session),
+                ],
+            )
         return PresenceState(session.user_id, live > 0, live, None, generation)
 
     async def disconnect(self, session: SessionKey) -> PresenceState | None:
-        result = await self._disconnect(
-            keys=[
-                self._hash(session),
-                self._gen(session.user_id),
-                self._expiry(),
-                self._seen(session.user_id),
-            ],
-            args=[session.device_id, session.session_id, _member(session)],
-        )
+        with self._metrics.redis_timer("presence_disconnect"):
+            result = await self._disconnect(
+                keys=[
+                    self._hash(session),
+                    self._gen(session.user_id),
+                    self._expiry(),
+                    self._seen(session.user_id),
+                ],
+                args=[session.device_id, session.session_id, _member(session)],
+            )
         if not result:
             return None
         generation, live, now_ms = result
@@ -184,6 +194,10 @@ class RedisPresenceRegistry:
         )
 
     async def refresh(self, sessions: Sequence[SessionKey]) -> None:
+        with self._metrics.redis_timer("presence_refresh"):
+            await self._refresh_all(sessions)
+
+    async def _refresh_all(self, sessions: Sequence[SessionKey]) -> None:
         async with self._redis.pipeline(transaction=False) as pipe:
             for session in sessions:
                 await self._refresh(
@@ -196,7 +210,8 @@ class RedisPresenceRegistry:
     async def lookup(self, user_ids: Sequence[str]) -> list[PresenceState]:
         if not user_ids:
             return []
-        rows = await self._lookup(args=[self._prefix, *user_ids])
+        with self._metrics.redis_timer("presence_lookup"):
+            rows = await self._lookup(args=[self._prefix, *user_ids])
         return [
             PresenceState(user_id, live > 0, live, None if live else _from_ms(seen), generation)
             for user_id, (live, generation, seen) in zip(user_ids, rows, strict=True)
@@ -205,7 +220,10 @@ class RedisPresenceRegistry:
     async def reap_expired(self) -> list[PresenceState]:
         states: list[PresenceState] = []
         while True:
-            due, changes = await self._reap(keys=[self._expiry()], args=[self._prefix, REAP_SLICE])
+            with self._metrics.redis_timer("presence_reap"):
+                due, changes = await self._reap(
+                    keys=[self._expiry()], args=[self._prefix, REAP_SLICE]
+                )
             states.extend(
                 PresenceState(
                     user.decode(), live > 0, live, None if live else _from_ms(now_ms), generation

@@ -8,13 +8,14 @@ logged and counted.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 import structlog
 
 from openchat.server.domain.events import MESSAGE_PERSISTED, MessagePersisted
+from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import EventBus
 
 _log = structlog.get_logger(__name__)
@@ -33,12 +34,19 @@ class Route(Protocol):
 class MessageRouter:
     """Subscribes every route to `message.persisted`."""
 
-    def __init__(self, events: EventBus, routes: Sequence[Route], *, timeout: float) -> None:
+    def __init__(
+        self,
+        events: EventBus,
+        routes: Sequence[Route],
+        *,
+        timeout: float,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._events = events
         self._routes = routes
         self._timeout = timeout
+        self._metrics = metrics or Metrics()
         self._unsubscribe: list[Callable[[], None]] = []
-        self.failures: Counter[str] = Counter()
 
     def start(self) -> None:
         self._unsubscribe = [
@@ -52,16 +60,20 @@ class MessageRouter:
     def _runner(self, route: Route) -> Callable[[object], Awaitable[None]]:
         async def run(event: object) -> None:
             assert isinstance(event, MessagePersisted)
+            started = time.perf_counter()
+            outcome = "ok"
             try:
                 async with asyncio.timeout(self._timeout):
                     await route.route(event)
             except Exception as error:  # noqa: BLE001 - isolate the route: log, count, go on
-                self.failures[route.name] += 1
+                outcome = "timeout" if isinstance(error, TimeoutError) else "failed"
                 _log.warning(
                     "route_failed",
                     route=route.name,
                     message_id=event.message.message_id,
                     error=repr(error),
                 )
+            self._metrics.route_outcomes.labels(route.name, outcome).inc()
+            self._metrics.route_duration.labels(route.name).observe(time.perf_counter() - started)
 
         return run

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable
 from typing import Protocol
 
 import structlog
 
 from openchat.server.domain.model import RouteJob
+from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import RouteOutbox
 from openchat.server.routing.backoff import Backoff
 
@@ -44,8 +46,10 @@ class RouteWorker:
         max_attempts: int,
         backoff: Backoff,
         poll_interval: float,
+        metrics: Metrics | None = None,
     ) -> None:
         self.route = route
+        self._metrics = metrics or Metrics()
         self._outbox = outbox
         self._deliverer = deliverer
         self._concurrency = concurrency
@@ -87,20 +91,27 @@ class RouteWorker:
                     await self._wakeup.wait()
 
     async def _attempt(self, job: RouteJob) -> None:
+        started = time.perf_counter()
         try:
             async with asyncio.timeout(self._attempt_timeout):
                 delivered = await self._deliverer.deliver(job)
         except Exception as error:  # noqa: BLE001 - every failure is recorded on the job
-            await self._failed(job, error)
+            outcome = await self._failed(job, error)
         else:
+            outcome = "delivered" if delivered else "skipped"
             await self._record(self._outbox.complete(job, delivered=delivered))
+        self._metrics.route_attempts.labels(self.route, outcome).inc()
+        self._metrics.route_attempt_duration.labels(self.route).observe(
+            time.perf_counter() - started
+        )
 
-    async def _failed(self, job: RouteJob, error: Exception) -> None:
+    async def _failed(self, job: RouteJob, error: Exception) -> str:
+        """Retry or bury the job; returns the attempt's outcome label."""
         reason = _describe(error, self._attempt_timeout)
         if job.attempts >= self._max_attempts:
             _log.warning("route_job_dead", route=self.route, job_id=job.job_id, error=reason)
             await self._record(self._outbox.bury(job, reason))
-            return
+            return "dead"
         delay = self._backoff.delay(job.attempts)
         _log.info(
             "route_job_retry",
@@ -111,6 +122,7 @@ class RouteWorker:
             error=reason,
         )
         await self._record(self._outbox.retry(job, reason, delay))
+        return "timeout" if isinstance(error, TimeoutError) else "failed"
 
     async def _record(self, update: Awaitable[None]) -> None:
         try:

@@ -50,6 +50,8 @@ class CaughtUp:
 class ReconnectRequest:
     reason: str
     retry_after: float
+    # Why, as a metric label: "replaced" (a newer session of the device) or "draining".
+    cause: str = "draining"
 
 
 Outbound = (

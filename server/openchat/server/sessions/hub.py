@@ -13,7 +13,12 @@ from datetime import UTC, datetime
 
 import structlog
 
-from openchat.server.domain.errors import HeartbeatTimeout, OpenChatError
+from openchat.server.domain.errors import (
+    HeartbeatTimeout,
+    OpenChatError,
+    SlowConsumer,
+    StreamProtocolViolation,
+)
 from openchat.server.domain.events import (
     DELIVER_MESSAGE,
     DELIVER_RECEIPT,
@@ -28,6 +33,7 @@ from openchat.server.domain.events import (
 )
 from openchat.server.domain.ids import new_id
 from openchat.server.domain.model import Message, PresenceState, SessionKey, Typing
+from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import ConversationStore, EventBus, MessageStore, PresenceRegistry
 from openchat.server.sessions.frames import CaughtUp, Outbound, Pong, ReconnectRequest, Welcome
 from openchat.server.sessions.presence_coalescer import PresenceCoalescer
@@ -42,6 +48,7 @@ CATCH_UP_PAGE = 200
 # A member's typing indicator is forwarded at most this often per conversation and session.
 TYPING_MIN_INTERVAL_SECONDS = 1.0
 MAX_WATCHED_USERS = 1000
+REPLACED = ReconnectRequest("replaced by a newer session of this device", 0.0, cause="replaced")
 
 
 class SessionHub:
@@ -57,9 +64,11 @@ class SessionHub:
         members: MembershipCache,
         conversations: ConversationStore,
         messages: MessageStore,
+        metrics: Metrics | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.node_id = node_id
+        self._metrics = metrics or Metrics()
         self._settings = settings
         self._presence = presence
         self._cluster = cluster
@@ -74,6 +83,15 @@ class SessionHub:
         self._coalescer = PresenceCoalescer(settings.presence_coalesce, self._deliver_presence)
         self._unsubscribe: list[Callable[[], None]] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._metrics.track(self._metrics.sessions_active, lambda: len(self.sessions()))
+        self._metrics.track(
+            self._metrics.session_queue_depth_max,
+            lambda: max((session.backlog for session in self.sessions()), default=0),
+        )
+        self._metrics.track(
+            self._metrics.session_queue_depth_total,
+            lambda: sum(session.backlog for session in self.sessions()),
+        )
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -118,16 +136,14 @@ class SessionHub:
         session = Session(
             key, capacity=self._settings.queue_capacity, on_overflow=self._close_later
         )
-        replaced = ReconnectRequest("replaced by a newer session of this device", 0.0)
         for other in list(self._by_user.get(user_id, {}).values()):
             if other.device_id == device_id:
-                await self.close(other, farewell=replaced)
+                await self.close(other, farewell=REPLACED)
         self._by_user.setdefault(user_id, {})[key.session_id] = session
         await self._cluster.publish(
             SESSION_REPLACED, SessionReplaced(user_id, device_id, key.session_id)
         )
-        state = await self._presence.connect(key)
-        await self._cluster.publish(PRESENCE_CHANGED, PresenceChanged(state))
+        await self._publish_presence(await self._presence.connect(key))
         _log.info("session_opened", session_id=key.session_id, device_id=device_id)
         return session
 
@@ -145,18 +161,20 @@ class SessionHub:
         if not sessions:
             self._by_user.pop(session.user_id, None)
         self._unwatch(session)
-        _log.info(
-            "session_closed",
-            session_id=session.key.session_id,
-            reason=type(error).__name__ if error else (farewell.reason if farewell else "client"),
-        )
+        reason = _close_reason(error, farewell)
+        self._metrics.session_disconnects.labels(reason).inc()
+        _log.info("session_closed", session_id=session.key.session_id, reason=reason)
         try:
             state = await self._presence.disconnect(session.key)
         except Exception as failure:  # noqa: BLE001 - the entry expires on its own
             _log.warning("presence_disconnect_failed", error=repr(failure))
             return
         if state is not None:
-            await self._cluster.publish(PRESENCE_CHANGED, PresenceChanged(state))
+            await self._publish_presence(state)
+
+    async def _publish_presence(self, state: PresenceState) -> None:
+        self._metrics.presence_changes.labels("online" if state.online else "offline").inc()
+        await self._cluster.publish(PRESENCE_CHANGED, PresenceChanged(state))
 
     def _close_later(self, session: Session, error: OpenChatError) -> None:
         # Called synchronously from Session.push during fan-out.
@@ -288,12 +306,18 @@ class SessionHub:
 
     async def _on_message(self, event: MessagePersisted) -> None:
         message = event.message
+        pushed = 0
         for session in await self._member_sessions(message.conversation_id):
             if session.user_id == message.sender_id and (
                 session.device_id == event.origin_device_id
             ):
                 continue
             session.push(message)
+            pushed += 1
+        if pushed:
+            self._metrics.messages_delivered.inc(pushed)
+            latency = (self._clock() - message.server_time).total_seconds()
+            self._metrics.deliver_latency.observe(max(latency, 0.0))
 
     async def _on_receipt(self, event: ReceiptDelivery) -> None:
         for session in self._sessions_of(event.recipient_ids):
@@ -310,10 +334,9 @@ class SessionHub:
             self._coalescer.offer(event.state)
 
     async def _on_replaced(self, event: SessionReplaced) -> None:
-        farewell = ReconnectRequest("replaced by a newer session of this device", 0.0)
         for session in list(self._by_user.get(event.user_id, {}).values()):
             if session.device_id == event.device_id and session.key.session_id != event.session_id:
-                await self.close(session, farewell=farewell)
+                await self.close(session, farewell=REPLACED)
 
     def _deliver_presence(self, state: PresenceState) -> None:
         for session in self._watchers.get(state.user_id, ()):
@@ -343,6 +366,7 @@ class SessionHub:
             await asyncio.sleep(min(1.0, timeout / 4))
             for session in self.sessions():
                 if session.idle_for() > timeout:
+                    self._metrics.heartbeat_timeouts.inc()
                     await self.close(session, HeartbeatTimeout(timeout))
 
     async def _refresh_presence(self) -> None:
@@ -360,6 +384,22 @@ class SessionHub:
             await asyncio.sleep(min(5.0, self._settings.heartbeat_timeout / 4))
             try:
                 for state in await self._presence.reap_expired():
-                    await self._cluster.publish(PRESENCE_CHANGED, PresenceChanged(state))
+                    await self._publish_presence(state)
             except Exception as error:  # noqa: BLE001 - retried on the next tick
                 _log.warning("presence_reap_failed", error=repr(error))
+
+
+def _close_reason(error: OpenChatError | None, farewell: ReconnectRequest | None) -> str:
+    """A metric label: why a session ended (a small, fixed set of values)."""
+    if error is not None:
+        return _ERROR_REASONS.get(type(error), "error")
+    if farewell is not None:
+        return farewell.cause
+    return "client"
+
+
+_ERROR_REASONS: dict[type[OpenChatError], str] = {
+    HeartbeatTimeout: "heartbeat_timeout",
+    SlowConsumer: "slow_consumer",
+    StreamProtocolViolation: "protocol_violation",
+}

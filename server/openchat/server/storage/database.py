@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +71,25 @@ def connect(url: str, *, pool_size: int = 10) -> Database:
     _configure_sqlite(writer, begin="BEGIN IMMEDIATE")
     _configure_sqlite(reader, begin="BEGIN")
     return Database(writer=writer, reader=reader)
+
+
+# Statement kinds recorded as metric labels; anything else counts as "other".
+_STATEMENT_KINDS = frozenset({"select", "insert", "update", "delete"})
+
+
+def observe_statements(database: Database, record: Callable[[str, float], None]) -> None:
+    """Call record(kind, seconds) after every SQL statement (SQLAlchemy's timing recipe)."""
+    for engine in {database.writer, database.reader}:
+
+        @event.listens_for(engine.sync_engine, "before_cursor_execute")
+        def _before(connection: Any, *_: Any) -> None:
+            connection.info.setdefault("openchat_started", []).append(time.perf_counter())
+
+        @event.listens_for(engine.sync_engine, "after_cursor_execute")
+        def _after(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            elapsed = time.perf_counter() - connection.info["openchat_started"].pop()
+            kind = statement.lstrip()[:6].lower()
+            record(kind if kind in _STATEMENT_KINDS else "other", elapsed)
 
 
 def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:

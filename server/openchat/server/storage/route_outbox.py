@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openchat.server.domain.model import PlannedJob, RouteJob, RouteJobRecord, RouteJobStatus
@@ -125,6 +125,16 @@ class SqlRouteOutbox:
                 .values(status=PENDING, attempts=0, next_attempt_at=now, updated_at=now)
             )
             return int(result.rowcount)
+
+    async def counts(self) -> dict[tuple[str, str], int]:
+        """Jobs waiting (pending) or given up (dead), by (route, status)."""
+        async with self._database.reader.connect() as connection:
+            rows = await connection.execute(
+                select(route_jobs.c.route, route_jobs.c.status, func.count())
+                .where(route_jobs.c.status.in_([PENDING, RouteJobStatus.DEAD.value]))
+                .group_by(route_jobs.c.route, route_jobs.c.status)
+            )
+            return {(route, status): count for route, status, count in rows}
 
     async def for_message(self, message_id: str) -> list[RouteJobRecord]:
         async with self._database.reader.connect() as connection:

@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openchat.server.observability.metrics import Metrics
 from openchat.server.storage.tables import conversations
 
 _log = structlog.get_logger(__name__)
@@ -74,9 +75,12 @@ class TransactionalSequenceAllocator:
 class RedisSequenceAllocator:
     """Redis INCR (`seq:{conversation_id}`) confirmed by a compare-and-set on the database row."""
 
-    def __init__(self, redis: Redis, *, key_prefix: str = "seq:") -> None:
+    def __init__(
+        self, redis: Redis, *, key_prefix: str = "seq:", metrics: Metrics | None = None
+    ) -> None:
         self._redis = redis
         self._key_prefix = key_prefix
+        self._metrics = metrics or Metrics()
 
     async def allocate(
         self, connection: AsyncConnection, counts: Mapping[str, int]
@@ -113,10 +117,11 @@ class RedisSequenceAllocator:
         """INCRBY every counter in one round trip; {} when Redis is unreachable, in which case
         the database alone allocates (it is the authority either way)."""
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for conversation_id in ids:
-                    pipe.incrby(self._key(conversation_id), counts[conversation_id])
-                return dict(zip(ids, await pipe.execute(), strict=True))
+            with self._metrics.redis_timer("sequence_predict"):
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for conversation_id in ids:
+                        pipe.incrby(self._key(conversation_id), counts[conversation_id])
+                    return dict(zip(ids, await pipe.execute(), strict=True))
         except RedisError as error:
             _log.warning("sequence_prediction_failed", error=str(error))
             return {}
@@ -126,10 +131,11 @@ class RedisSequenceAllocator:
         aborted transactions) as well as raising lost ones. A stale re-seed racing another
         node's only costs one more fallback: the compare-and-set keeps every number right."""
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for conversation_id, last in last_seqs.items():
-                    pipe.set(self._key(conversation_id), last)
-                await pipe.execute()
+            with self._metrics.redis_timer("sequence_reseed"):
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for conversation_id, last in last_seqs.items():
+                        pipe.set(self._key(conversation_id), last)
+                    await pipe.execute()
         except RedisError as error:
             _log.warning("sequence_reseed_failed", error=str(error))
 

@@ -1,6 +1,7 @@
 """Server interceptors, chained in server.py from the outside in:
 
-1. RequestLoggingInterceptor: binds a request id and writes one canonical log line per RPC.
+1. RequestObservingInterceptor: binds a request id, writes one canonical log line per RPC and
+   records the gRPC server metrics.
 2. ErrorMappingInterceptor: turns domain errors into statuses with ErrorInfo, and anything
    unexpected into a generic INTERNAL (grpc.aio would otherwise send the exception text, which
    can include a database URL, to the client).
@@ -26,6 +27,7 @@ from google.protobuf.message import DecodeError
 
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.domain.errors import OpenChatError, RequestUndecodable, Unauthenticated
+from openchat.server.observability.metrics import Metrics
 from openchat.server.transport.context import principal_var
 from openchat.server.transport.errors import (
     TRANSIENT_ERRORS,
@@ -125,8 +127,34 @@ def _request_id(details: grpc.HandlerCallDetails) -> str:
     return uuid.uuid4().hex[:16]
 
 
-class RequestLoggingInterceptor(_WrappingInterceptor):
-    """One `rpc` log event per call with method, status code, duration, peer and request id."""
+_RPC_TYPES = {
+    (False, False): "unary",
+    (False, True): "server_stream",
+    (True, False): "client_stream",
+    (True, True): "bidi_stream",
+}
+
+
+class _Call:
+    """What the observing interceptor knows about one RPC."""
+
+    __slots__ = ("labels", "started", "streaming")
+
+    def __init__(self, details: grpc.HandlerCallDetails, handler: Handler) -> None:
+        _, service, method = details.method.split("/", 2)
+        kind = _RPC_TYPES[(handler.request_streaming, handler.response_streaming)]
+        self.labels = (service, method, kind)
+        self.streaming = kind != "unary"
+        self.started = time.perf_counter()
+
+
+class RequestObservingInterceptor(_WrappingInterceptor):
+    """Per RPC: binds a request id for every log line of the call, writes one canonical `rpc`
+    log event (method, status code, duration, peer, request id), and records the gRPC server
+    metrics (started, handled by code, duration, streams in progress)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
 
     def around_unary(
         self,
@@ -134,14 +162,14 @@ class RequestLoggingInterceptor(_WrappingInterceptor):
         handler: Handler,
         details: grpc.HandlerCallDetails,
     ) -> UnaryBehavior:
-        async def logged(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            started = self._begin(details)
+        async def observed(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            call = self._begin(details, handler)
             try:
                 return await behavior(request, context)
             finally:
-                self._end(details, context, started)
+                self._end(details, context, call)
 
-        return logged
+        return observed
 
     def around_stream(
         self,
@@ -149,41 +177,44 @@ class RequestLoggingInterceptor(_WrappingInterceptor):
         handler: Handler,
         details: grpc.HandlerCallDetails,
     ) -> StreamBehavior:
-        async def logged(
+        async def observed(
             request: Any, context: grpc.aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Any]:
-            started = self._begin(details)
+            call = self._begin(details, handler)
             try:
                 async for response in behavior(request, context):
                     yield response
             finally:
-                self._end(details, context, started)
+                self._end(details, context, call)
 
-        return logged
+        return observed
 
-    @staticmethod
-    def _begin(details: grpc.HandlerCallDetails) -> float:
+    def _begin(self, details: grpc.HandlerCallDetails, handler: Handler) -> _Call:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(
             request_id=_request_id(details), method=details.method
         )
-        return time.perf_counter()
+        call = _Call(details, handler)
+        self._metrics.rpc_started.labels(*call.labels).inc()
+        if call.streaming:
+            self._metrics.streams_active.inc()
+        return call
 
-    @staticmethod
     def _end(
+        self,
         details: grpc.HandlerCallDetails,
         context: grpc.aio.ServicerContext[Any, Any],
-        started: float,
+        call: _Call,
     ) -> None:
+        elapsed = time.perf_counter() - call.started
         code = context.code() or grpc.StatusCode.OK
         if context.cancelled() and code == grpc.StatusCode.OK:
             code = grpc.StatusCode.CANCELLED
-        _log.info(
-            "rpc",
-            code=code.name,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            peer=context.peer(),
-        )
+        self._metrics.rpc_handled.labels(*call.labels, code.name).inc()
+        self._metrics.rpc_duration.labels(*call.labels).observe(elapsed)
+        if call.streaming:
+            self._metrics.streams_active.dec()
+        _log.info("rpc", code=code.name, duration_ms=round(elapsed * 1000, 3), peer=context.peer())
         structlog.contextvars.clear_contextvars()
 
 

@@ -12,13 +12,14 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from openchat.server.auth.tokens import TokenVerifier
+from openchat.server.observability.metrics import Metrics
 from openchat.server.settings import SessionSettings
 from openchat.server.transport.health import HealthStatuses
 from openchat.server.transport.interceptors import (
     AuthInterceptor,
     ErrorMappingInterceptor,
     RequestDecodingInterceptor,
-    RequestLoggingInterceptor,
+    RequestObservingInterceptor,
 )
 
 # The largest request we accept: content is capped far below this (64 KiB by default); the
@@ -70,11 +71,14 @@ def transport_options(sessions: SessionSettings) -> list[tuple[str, int]]:
 
 
 def build_server(
-    registrations: Sequence[Registration], verifier: TokenVerifier, sessions: SessionSettings
+    registrations: Sequence[Registration],
+    verifier: TokenVerifier,
+    sessions: SessionSettings,
+    metrics: Metrics,
 ) -> tuple[grpc.aio.Server, HealthStatuses]:
     server = grpc.aio.server(
         interceptors=[
-            RequestLoggingInterceptor(),
+            RequestObservingInterceptor(metrics),
             ErrorMappingInterceptor(),
             AuthInterceptor(verifier),
             RequestDecodingInterceptor(),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import deque
 
 import structlog
@@ -27,6 +28,7 @@ from openchat.server.domain.events import (
     MessagePersistFailed,
 )
 from openchat.server.domain.model import Appended, MessageDraft
+from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import EventBus, MessageStore
 
 _log = structlog.get_logger(__name__)
@@ -45,9 +47,12 @@ class GroupCommitWriter:
         max_batch: int,
         max_in_flight: int,
         commit_timeout: float,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._events = events
+        self._metrics = metrics or Metrics()
+        self._metrics.track(self._metrics.commit_queue_depth, lambda: len(self._pending))
         self._max_batch = max_batch
         self._max_in_flight = max_in_flight
         self._commit_timeout = commit_timeout
@@ -112,6 +117,7 @@ class GroupCommitWriter:
 
     async def _commit(self, batch: list[_Pending]) -> None:
         drafts = [draft for draft, _ in batch]
+        started = time.perf_counter()
         try:
             async with asyncio.timeout(self._commit_timeout):
                 outcomes = await self._store.append_batch(drafts)
@@ -131,6 +137,8 @@ class GroupCommitWriter:
                     MESSAGE_PERSIST_FAILED, MessagePersistFailed(draft, repr(error))
                 )
             return
+        self._metrics.commit_duration.observe(time.perf_counter() - started)
+        self._metrics.commit_batch_size.observe(len(batch))
         for (_, future), outcome in zip(batch, outcomes, strict=True):
             if future.done():
                 continue
@@ -140,6 +148,7 @@ class GroupCommitWriter:
                 future.set_result(outcome)
         for draft, outcome in zip(drafts, outcomes, strict=True):
             if isinstance(outcome, Appended) and not outcome.duplicate:
+                self._metrics.messages_persisted.inc()
                 await self._events.publish(
                     MESSAGE_PERSISTED, MessagePersisted(outcome.message, draft.origin_device_id)
                 )

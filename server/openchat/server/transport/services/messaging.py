@@ -6,22 +6,11 @@ from typing import Any
 
 import grpc
 
-from openchat.server.domain.model import Content
-from openchat.server.settings import LimitsSettings
 from openchat.server.transport import page_tokens
 from openchat.server.transport.context import current_user_id
-from openchat.server.transport.converters import (
-    ack_to_pb,
-    content_from_pb,
-    delivery_step_to_pb,
-    message_to_pb,
-)
-from openchat.server.transport.validation import (
-    page_size,
-    require_id,
-    require_seq,
-    validate_content,
-)
+from openchat.server.transport.converters import ack_to_pb, delivery_step_to_pb, message_to_pb
+from openchat.server.transport.services.sending import MessageSender
+from openchat.server.transport.validation import page_size, require_id, require_seq
 from openchat.server.usecases.messaging import Messaging
 from openchat.server.usecases.timeline import DeliveryTimeline
 from openchat.v1 import messaging_service_pb2 as pb
@@ -38,38 +27,24 @@ MAX_PAGE_SIZE = 500
 DEVICE_METADATA_KEY = "openchat-device-id"
 
 
-def parse_send(
-    request: pb.SendMessageRequest, *, max_content_bytes: int
-) -> tuple[str, str, Content]:
-    """The validated (conversation_id, client_msg_id, content) of a send, unary or streamed."""
-    conversation_id = require_id("conversation_id", request.conversation_id)
-    client_msg_id = require_id("client_msg_id", request.client_msg_id)
-    validate_content(request.content, max_bytes=max_content_bytes)
-    return conversation_id, client_msg_id, content_from_pb(request.content)
-
-
 class MessagingServicer(messaging_service_pb2_grpc.MessagingServiceServicer):
     def __init__(
-        self, messaging: Messaging, timeline: DeliveryTimeline, limits: LimitsSettings
+        self, messaging: Messaging, sender: MessageSender, timeline: DeliveryTimeline
     ) -> None:
         self._messaging = messaging
+        self._sender = sender
         self._timeline = timeline
-        self._limits = limits
 
     async def SendMessage(
         self, request: pb.SendMessageRequest, context: Context
     ) -> pb.SendMessageResponse:
         user_id = current_user_id()
-        conversation_id, client_msg_id, content = parse_send(
-            request, max_content_bytes=self._limits.max_content_bytes
-        )
         device_id = dict(context.invocation_metadata() or ()).get(DEVICE_METADATA_KEY, "")
-        appended = await self._messaging.send(
+        appended = await self._sender.send(
             user_id,
-            conversation_id,
-            client_msg_id,
-            content,
-            origin_device_id=device_id if isinstance(device_id, str) else "",
+            request,
+            device_id=device_id if isinstance(device_id, str) else "",
+            transport="unary",
         )
         return pb.SendMessageResponse(ack=ack_to_pb(appended))
 

@@ -17,11 +17,11 @@ from openchat.server.domain.errors import (
 from openchat.server.sessions.frames import SendRejected
 from openchat.server.sessions.hub import SessionHub
 from openchat.server.sessions.session import Session
-from openchat.server.settings import LimitsSettings, SessionSettings
+from openchat.server.settings import SessionSettings
 from openchat.server.transport.context import current_user_id
 from openchat.server.transport.converters import presence_to_pb, server_frame
 from openchat.server.transport.errors import TRANSIENT_ERRORS
-from openchat.server.transport.services.messaging import parse_send
+from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.services.sync import cursors_from_pb
 from openchat.server.transport.validation import require_id, require_ids, require_seq
 from openchat.server.usecases.messaging import Messaging
@@ -43,16 +43,16 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
         self,
         hub: SessionHub,
         messaging: Messaging,
+        sender: MessageSender,
         receipts: Receipts,
         *,
         sessions: SessionSettings,
-        limits: LimitsSettings,
     ) -> None:
         self._hub = hub
         self._messaging = messaging
+        self._sender = sender
         self._receipts = receipts
         self._sessions = sessions
-        self._limits = limits
 
     async def Connect(
         self, request_iterator: AsyncIterator[pb.ClientFrame], context: Context
@@ -163,15 +163,8 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
 
     async def _send(self, session: Session, request: Any) -> None:
         try:
-            conversation_id, client_msg_id, content = parse_send(
-                request, max_content_bytes=self._limits.max_content_bytes
-            )
-            appended = await self._messaging.send(
-                session.user_id,
-                conversation_id,
-                client_msg_id,
-                content,
-                origin_device_id=session.device_id,
+            appended = await self._sender.send(
+                session.user_id, request, device_id=session.device_id, transport="stream"
             )
         except OpenChatError as error:
             session.push(SendRejected(request.client_msg_id, request.conversation_id, error))

@@ -1,0 +1,1 @@
+"""Metrics (Prometheus) and their HTTP endpoint."""

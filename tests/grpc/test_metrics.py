@@ -1,0 +1,112 @@
+"""Prometheus metrics, scraped over HTTP after real traffic."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+
+import aiohttp
+import grpc
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from openchat.v1 import message_pb2
+from tests.support.api import Api
+from tests.support.servers import RunningServer
+from tests.support.streams import connect
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+async def scrape(server: RunningServer) -> Samples:
+    assert server.app.metrics_server is not None
+    url = f"http://127.0.0.1:{server.app.metrics_server.port}/metrics"
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain")
+        text = await response.text()
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+async def test_message_counters_move_by_the_traffic(
+    server: RunningServer, api: Api, user_ids: Iterator[str]
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    group = await api.create_group(alice, [bob])
+    before = await scrape(server)
+    async with connect(server.channel, bob) as bob_stream:
+        for n in range(3):
+            await api.send(alice, group.conversation_id, f"m{n}", client_msg_id=f"k{n}")
+        await api.send(alice, group.conversation_id, "m0", client_msg_id="k0")  # a retry
+        with pytest.raises(grpc.aio.AioRpcError):
+            await api.send(alice, group.conversation_id, content=message_pb2.Content())
+        with pytest.raises(grpc.aio.AioRpcError):
+            await api.send(alice, str(uuid.uuid4()))
+        await bob_stream.messages(3)
+        during = await scrape(server)
+    name = "openchat_messages_sent_total"
+    assert value(during, name, transport="unary") - value(before, name, transport="unary") == 6
+    for metric, delta in (
+        ("openchat_messages_persisted_total", 3),
+        ("openchat_messages_duplicate_total", 1),
+        ("openchat_messages_delivered_total", 3),
+        ("openchat_send_latency_seconds_count", 4),
+    ):
+        assert value(during, metric) - value(before, metric) == delta, metric
+    failed = "openchat_messages_failed_total"
+    for reason in ("FIELD_INVALID", "CONVERSATION_NOT_FOUND"):
+        assert value(during, failed, reason=reason) - value(before, failed, reason=reason) == 1
+    handled = "openchat_grpc_server_handled_total"
+    send = {"grpc_service": "openchat.v1.MessagingService", "grpc_method": "SendMessage"}
+    for code, delta in (("OK", 4), ("INVALID_ARGUMENT", 1), ("NOT_FOUND", 1)):
+        labels = {**send, "grpc_type": "unary", "grpc_code": code}
+        assert value(during, handled, **labels) - value(before, handled, **labels) == delta, code
+    assert value(during, "openchat_sessions_active") >= 1
+    assert value(during, "openchat_grpc_streams_active") >= 1
+
+
+async def test_session_gauges_and_disconnect_reasons(
+    server: RunningServer, user_ids: Iterator[str]
+) -> None:
+    alice = next(user_ids)
+    before = await scrape(server)
+    async with connect(server.channel, alice, "phone"):
+        open_now = await scrape(server)
+        assert value(open_now, "openchat_sessions_active") >= 1
+        async with connect(server.channel, alice, "phone"):  # replaces the first
+            pass
+    reason = "openchat_session_disconnects_total"
+    async with asyncio.timeout(10):
+        while True:
+            after = await scrape(server)
+            replaced = value(after, reason, reason="replaced") - value(
+                before, reason, reason="replaced"
+            )
+            by_client = value(after, reason, reason="client") - value(
+                before, reason, reason="client"
+            )
+            if replaced >= 1 and by_client >= 1:
+                break
+            await asyncio.sleep(0.05)  # the scrape's polling interval
+
+
+async def test_no_identifier_reaches_a_label(
+    server: RunningServer, api: Api, user_ids: Iterator[str]
+) -> None:
+    alice = next(user_ids)
+    group = await api.create_group(alice, [])
+    ack = await api.send(alice, group.conversation_id, "hello")
+    samples = await scrape(server)
+    identifiers = {alice, group.conversation_id, ack.message_id}
+    label_values = {v for _, labels in samples for _, v in labels}
+    assert not identifiers & label_values
+    assert value(samples, "openchat_database_query_duration_seconds_count", operation="insert") > 0
