@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help
 help: ## List the targets.
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 $(BIN)/openchat-server: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,17 +23,43 @@ $(BIN)/openchat-server: pyproject.toml constraints.txt
 .PHONY: install
 install: $(BIN)/openchat-server ## Create .venv and install the project (editable) with dev tools.
 
+# Code generators from npm (protoc-gen-es), pinned by tools/node/package-lock.json.
+NODE_CODEGEN := tools/node/node_modules/.package-lock.json
+$(NODE_CODEGEN): tools/node/package.json tools/node/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 20 or later) is needed to generate TypeScript"; exit 1; }
+	npm ci --prefix tools/node --no-audit --no-fund --loglevel=error
+	touch $@
+
+.PHONY: codegen-tools
+codegen-tools: install $(NODE_CODEGEN) ## Install the pinned code generators (Debian packages, npm) when missing.
+	tools/install-apt-packages tools/apt/codegen.txt
+
+# What the plugins of buf.gen.yaml write, emptied before every run so that the code of a deleted
+# .proto file goes too. The hand-written manifests beside them (go.mod, package.json, the gemspec)
+# stay, which buf's own `clean` would delete.
+GENERATED_CODE := generated/python/openchat generated/go/openchat generated/typescript/openchat \
+	generated/java/dev generated/ruby/lib
+
 .PHONY: generate
-generate: install ## Regenerate generated/ from proto/ with buf and local plugins.
+generate: codegen-tools ## Regenerate generated/ (every language) from proto/ with buf and local plugins.
+	rm -rf $(GENERATED_CODE)
 	buf generate
 
+# The contract as last released: `buf breaking` fails on any change that would break its users.
+BREAKING_BASELINE := buf.baseline.binpb
+
+.PHONY: breaking-baseline
+breaking-baseline: install ## At a release: make the current contract the baseline of buf breaking.
+	buf build --exclude-source-info -o $(BREAKING_BASELINE)
+
 .PHONY: lint
-lint: install ## ruff, mypy, buf lint/format, and a check that generated/ is fresh.
+lint: install codegen-tools ## ruff, mypy, buf lint/format/breaking, and a check that generated/ is fresh.
 	ruff check .
 	ruff format --check .
 	mypy server tests
 	buf lint
 	buf format --diff --exit-code
+	buf breaking --against $(BREAKING_BASELINE)
 	$(MAKE) --no-print-directory generate
 	git diff --exit-code --stat -- generated/ || { echo "generated/ is stale: run 'make generate' and commit"; exit 1; }
 	test -z "$$(git status --porcelain -- generated/)" || { git status --short -- generated/; echo "generated/ has untracked files: run 'make generate' and commit"; exit 1; }
