@@ -117,16 +117,7 @@ public final class OpenChatExample {
         "created group %s with %s%n", group.getConversationId(), group.getMemberIdsList());
 
     String clientMsgId = UUID.randomUUID().toString();
-    MessageAck ack =
-        messaging
-            .withCallCredentials(me)
-            .sendMessage(
-                SendMessageRequest.newBuilder()
-                    .setConversationId(group.getConversationId())
-                    .setClientMsgId(clientMsgId)
-                    .setContent(Content.newBuilder().setText("hello from Java"))
-                    .build())
-            .getAck();
+    MessageAck ack = send(messaging.withCallCredentials(me), group, clientMsgId, "hello from Java");
     check(
         ack.getClientMsgId().equals(clientMsgId)
             && ack.getConversationId().equals(group.getConversationId())
@@ -170,15 +161,11 @@ public final class OpenChatExample {
 
     // 3. The peer sends through the unary RPC; the server pushes the message on our stream.
     MessageAck peerAck =
-        messaging
-            .withCallCredentials(them)
-            .sendMessage(
-                SendMessageRequest.newBuilder()
-                    .setConversationId(group.getConversationId())
-                    .setClientMsgId(UUID.randomUUID().toString())
-                    .setContent(Content.newBuilder().setText("hello from the peer"))
-                    .build())
-            .getAck();
+        send(
+            messaging.withCallCredentials(them),
+            group,
+            UUID.randomUUID().toString(),
+            "hello from the peer");
     Message message =
         session
             .receive(f -> f.getMessage().getMessageId().equals(peerAck.getMessageId()))
@@ -193,6 +180,22 @@ public final class OpenChatExample {
         "pushed: seq %d from %s: \"%s\"%n",
         message.getSeq(), message.getSenderId(), message.getContent().getText());
     outgoing.onCompleted();
+  }
+
+  /** Sends a text message; the ack comes once the message is stored. */
+  private static MessageAck send(
+      MessagingServiceGrpc.MessagingServiceBlockingStub sender,
+      Conversation group,
+      String clientMsgId,
+      String text) {
+    return sender
+        .sendMessage(
+            SendMessageRequest.newBuilder()
+                .setConversationId(group.getConversationId())
+                .setClientMsgId(clientMsgId)
+                .setContent(Content.newBuilder().setText(text))
+                .build())
+        .getAck();
   }
 
   private static void check(boolean condition, String failure) {
