@@ -31,7 +31,19 @@ EXAMPLES = {
 }
 # The Ruby example loads the generated code as an installed gem, from here.
 RUBY_GEM_HOME = BUILD / "ruby" / "gems"
+EXIT_USAGE = 2
 EXIT_STREAM_UNIMPLEMENTED = 3
+
+
+def run_example(language: str, *args: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*EXAMPLES[language], *args],
+        env={**os.environ, "GEM_HOME": str(RUBY_GEM_HOME), **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,25 +56,29 @@ def openchat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
         yield server
 
 
+@pytest.mark.parametrize("language", sorted(EXAMPLES))
+def test_example_client_without_tokens_explains_its_usage(language: str) -> None:
+    result = run_example(
+        language, "--target", "127.0.0.1:1", OPENCHAT_TOKEN="", OPENCHAT_PEER_TOKEN=""
+    )
+    assert result.returncode == EXIT_USAGE, result.stdout + result.stderr
+    assert "usage: OPENCHAT_TOKEN=... OPENCHAT_PEER_TOKEN=..." in result.stderr
+
+
 @connect_pending
 @pytest.mark.parametrize("language", sorted(EXAMPLES))
 def test_example_client_gets_right_answers_from_a_real_server(
     language: str, openchat_server: ServerProcess, user_ids: Iterator[str]
 ) -> None:
     user, peer = next(user_ids), next(user_ids)
-    environment = {
-        **os.environ,
-        "OPENCHAT_TOKEN": openchat_server.token(user),
-        "OPENCHAT_PEER_TOKEN": openchat_server.token(peer),
-        "GEM_HOME": str(RUBY_GEM_HOME),
-    }
-    result = subprocess.run(
-        [*EXAMPLES[language], "--target", openchat_server.target, "--peer", peer],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = run_example(
+        language,
+        "--target",
+        openchat_server.target,
+        "--peer",
+        peer,
+        OPENCHAT_TOKEN=openchat_server.token(user),
+        OPENCHAT_PEER_TOKEN=openchat_server.token(peer),
     )
     report = f"the {language} example exited {result.returncode}\n{result.stdout}{result.stderr}"
     if result.returncode == EXIT_STREAM_UNIMPLEMENTED:

@@ -55,9 +55,9 @@ public final class OpenChatExample {
         default -> System.exit(usage());
       }
     }
-    String token = System.getenv("OPENCHAT_TOKEN");
-    String peerToken = System.getenv("OPENCHAT_PEER_TOKEN");
-    if (args.length % 2 != 0 || token == null || peerToken == null) {
+    String token = System.getenv().getOrDefault("OPENCHAT_TOKEN", "");
+    String peerToken = System.getenv().getOrDefault("OPENCHAT_PEER_TOKEN", "");
+    if (args.length % 2 != 0 || token.isEmpty() || peerToken.isEmpty()) {
       System.exit(usage());
     }
 
