@@ -25,13 +25,14 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dopenchat/v1/bot_service.proto\x12\x0bopenchat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"z\n\x03\x42ot\x12\x15\n\x06\x62ot_id\x18\x01 \x01(\tR\x05\x62otId\x12\x1f\n\x0bwebhook_url\x18\x02 \x01(\tR\nwebhookUrl\x12;\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\"L\n\x12RegisterBotRequest\x12\x15\n\x06\x62ot_id\x18\x01 \x01(\tR\x05\x62otId\x12\x1f\n\x0bwebhook_url\x18\x02 \x01(\tR\nwebhookUrl\"Q\n\x13RegisterBotResponse\x12\"\n\x03\x62ot\x18\x01 \x01(\x0b\x32\x10.openchat.v1.BotR\x03\x62ot\x12\x16\n\x06secret\x18\x02 \x01(\tR\x06secret\"&\n\rGetBotRequest\x12\x15\n\x06\x62ot_id\x18\x01 \x01(\tR\x05\x62otId\"4\n\x0eGetBotResponse\x12\"\n\x03\x62ot\x18\x01 \x01(\x0b\x32\x10.openchat.v1.BotR\x03\x62ot\"-\n\x14UnregisterBotRequest\x12\x15\n\x06\x62ot_id\x18\x01 \x01(\tR\x05\x62otId\"\x17\n\x15UnregisterBotResponse2\xf9\x01\n\nBotService\x12P\n\x0bRegisterBot\x12\x1f.openchat.v1.RegisterBotRequest\x1a .openchat.v1.RegisterBotResponse\x12\x41\n\x06GetBot\x12\x1a.openchat.v1.GetBotRequest\x1a\x1b.openchat.v1.GetBotResponse\x12V\n\rUnregisterBot\x12!.openchat.v1.UnregisterBotRequest\x1a\".openchat.v1.UnregisterBotResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dopenchat/v1/bot_service.proto\x12\x0bopenchat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"z\n\x03\x42ot\x12\x15\n\x06\x62ot_id\x18\x01 \x01(\tR\x05\x62otId\x12\x1f\n\x0bwebhook_url\x18\x02 \x01(\tR\nwebhookUrl\x12;\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\"L\n\x12RegisterBotRequest\x12\x15\n\x06\x62ot_id\x18\x01 \x01(\tR\x05\x62otId\x12\x1f\n\x0bwebhook_url\x18\x02 \x01(\tR\nwebhookUrl\"Q\n\x13RegisterBotResponse\x12\"\n\x03\x62ot\x18\x01 \x01(\x0b\x32\x10.openchat.v1.BotR\x03\x62ot\x12\x16\n\x06secret\x18\x02 \x01(\tR\x06secret\"&\n\rGetBotRequest\x12\x15\n\x06\x62ot_id\x18\x01 \x01(\tR\x05\x62otId\"4\n\x0eGetBotResponse\x12\"\n\x03\x62ot\x18\x01 \x01(\x0b\x32\x10.openchat.v1.BotR\x03\x62ot\"-\n\x14UnregisterBotRequest\x12\x15\n\x06\x62ot_id\x18\x01 \x01(\tR\x05\x62otId\"\x17\n\x15UnregisterBotResponse2\xf9\x01\n\nBotService\x12P\n\x0bRegisterBot\x12\x1f.openchat.v1.RegisterBotRequest\x1a .openchat.v1.RegisterBotResponse\x12\x41\n\x06GetBot\x12\x1a.openchat.v1.GetBotRequest\x1a\x1b.openchat.v1.GetBotResponse\x12V\n\rUnregisterBot\x12!.openchat.v1.UnregisterBotRequest\x1a\".openchat.v1.UnregisterBotResponseBe\n\x0f\x64\x65v.openchat.v1B\x0f\x42otServiceProtoP\x01Z0openchat.dev/generated/go/openchat/v1;openchatv1\xea\x02\x0cOpenchat::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'openchat.v1.bot_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\017dev.openchat.v1B\017BotServiceProtoP\001Z0openchat.dev/generated/go/openchat/v1;openchatv1\352\002\014Openchat::V1'
   _globals['_BOT']._serialized_start=79
   _globals['_BOT']._serialized_end=201
   _globals['_REGISTERBOTREQUEST']._serialized_start=203

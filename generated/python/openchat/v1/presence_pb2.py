@@ -25,13 +25,14 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aopenchat/v1/presence.proto\x12\x0bopenchat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x97\x01\n\x08Presence\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x16\n\x06online\x18\x02 \x01(\x08R\x06online\x12!\n\x0c\x64\x65vice_count\x18\x03 \x01(\x05R\x0b\x64\x65viceCount\x12\x37\n\tlast_seen\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08lastSeenb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aopenchat/v1/presence.proto\x12\x0bopenchat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x97\x01\n\x08Presence\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12\x16\n\x06online\x18\x02 \x01(\x08R\x06online\x12!\n\x0c\x64\x65vice_count\x18\x03 \x01(\x05R\x0b\x64\x65viceCount\x12\x37\n\tlast_seen\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08lastSeenBc\n\x0f\x64\x65v.openchat.v1B\rPresenceProtoP\x01Z0openchat.dev/generated/go/openchat/v1;openchatv1\xea\x02\x0cOpenchat::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'openchat.v1.presence_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\017dev.openchat.v1B\rPresenceProtoP\001Z0openchat.dev/generated/go/openchat/v1;openchatv1\352\002\014Openchat::V1'
   _globals['_PRESENCE']._serialized_start=77
   _globals['_PRESENCE']._serialized_end=228
 # @@protoc_insertion_point(module_scope)

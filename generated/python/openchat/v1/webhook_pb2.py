@@ -26,13 +26,14 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from openchat.v1 import message_pb2 as openchat_dot_v1_dot_message__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19openchat/v1/webhook.proto\x12\x0bopenchat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19openchat/v1/message.proto\"\xc1\x01\n\x0cWebhookEvent\x12\x19\n\x08\x65vent_id\x18\x01 \x01(\tR\x07\x65ventId\x12\x12\n\x04type\x18\x02 \x01(\tR\x04type\x12;\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x15\n\x06\x62ot_id\x18\x04 \x01(\tR\x05\x62otId\x12.\n\x07message\x18\x05 \x01(\x0b\x32\x14.openchat.v1.MessageR\x07messageb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19openchat/v1/webhook.proto\x12\x0bopenchat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19openchat/v1/message.proto\"\xc1\x01\n\x0cWebhookEvent\x12\x19\n\x08\x65vent_id\x18\x01 \x01(\tR\x07\x65ventId\x12\x12\n\x04type\x18\x02 \x01(\tR\x04type\x12;\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x15\n\x06\x62ot_id\x18\x04 \x01(\tR\x05\x62otId\x12.\n\x07message\x18\x05 \x01(\x0b\x32\x14.openchat.v1.MessageR\x07messageBb\n\x0f\x64\x65v.openchat.v1B\x0cWebhookProtoP\x01Z0openchat.dev/generated/go/openchat/v1;openchatv1\xea\x02\x0cOpenchat::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'openchat.v1.webhook_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\017dev.openchat.v1B\014WebhookProtoP\001Z0openchat.dev/generated/go/openchat/v1;openchatv1\352\002\014Openchat::V1'
   _globals['_WEBHOOKEVENT']._serialized_start=103
   _globals['_WEBHOOKEVENT']._serialized_end=296
 # @@protoc_insertion_point(module_scope)
