@@ -15,7 +15,9 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 import redis.asyncio as aioredis
+import structlog
 from sqlalchemy.engine import make_url
+from structlog.typing import EventDict
 
 from openchat.server.logging import configure_logging
 from openchat.server.settings import LoggingSettings
@@ -40,7 +42,17 @@ def unavailable(what: str, why: object) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _quiet_logs() -> None:
-    configure_logging(LoggingSettings(level="warning", format="console"))
+    """Log as the server does, at info level so that structlog.testing.capture_logs() sees the
+    canonical `rpc` events, but print only warnings and errors."""
+    configure_logging(LoggingSettings(level="info", format="console"))
+    config = structlog.get_config()
+    structlog.configure(processors=[_drop_below_warning, *config["processors"]])
+
+
+def _drop_below_warning(_logger: object, method_name: str, event: EventDict) -> EventDict:
+    if method_name in ("debug", "info"):
+        raise structlog.DropEvent
+    return event
 
 
 async def _create_postgres_database() -> str:

@@ -7,10 +7,14 @@ from collections.abc import Iterator
 
 import grpc
 
+from openchat.server.sessions.frames import ReconnectRequest
 from openchat.v1 import message_pb2, messaging_service_pb2, presence_service_pb2
 from tests.support.api import Api
-from tests.support.servers import RunningServer, bearer
-from tests.support.streams import connect, open_call
+from tests.support.servers import RunningServer, bearer, start_app
+from tests.support.settings import settings_for
+from tests.support.streams import connect, open_call, read_to_end
+
+DRAINING = ReconnectRequest("the server is shutting down", retry_after=1.0)
 
 
 async def test_welcome_then_pong_with_watermark(
@@ -198,3 +202,23 @@ async def test_a_second_session_of_the_same_device_replaces_the_first(
         assert "replaced" in farewell.reason
         assert await old.status() == grpc.StatusCode.OK
         assert (await new.ping(5)).nonce == 5
+
+
+async def test_draining_server_asks_clients_to_reconnect_and_refuses_new_sessions(
+    database_url: str, user_ids: Iterator[str]
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    async with start_app(settings_for(database_url)) as server:
+        async with connect(server.channel, alice) as stream:
+            stopping = asyncio.create_task(server.app.hub.stop(DRAINING))
+            reconnect = (await stream.next("reconnect")).reconnect
+            assert reconnect.retry_after.seconds == 1
+            assert await stream.status() == grpc.StatusCode.OK
+            await stopping
+        late = open_call(server.channel, bob)
+        await late.write(
+            presence_service_pb2.ClientFrame(hello=presence_service_pb2.Hello(device_id="d"))
+        )
+        _, error = await read_to_end(late)
+        assert error is not None
+        assert error.code() == grpc.StatusCode.UNAVAILABLE

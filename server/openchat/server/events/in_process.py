@@ -41,7 +41,9 @@ class LocalDispatch:
         self._subscriptions.setdefault(topic, []).append(subscription)
 
         def unsubscribe() -> None:
-            self._subscriptions[topic].remove(subscription)
+            subscriptions = self._subscriptions.get(topic, [])
+            if subscription in subscriptions:
+                subscriptions.remove(subscription)
             subscription.task.cancel()
 
         return unsubscribe

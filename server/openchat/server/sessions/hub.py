@@ -18,6 +18,7 @@ from openchat.server.domain.errors import (
     OpenChatError,
     SlowConsumer,
     StreamProtocolViolation,
+    Unavailable,
 )
 from openchat.server.domain.events import (
     DELIVER_MESSAGE,
@@ -83,6 +84,7 @@ class SessionHub:
         self._coalescer = PresenceCoalescer(settings.presence_coalesce, self._deliver_presence)
         self._unsubscribe: list[Callable[[], None]] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._draining = False
         self._metrics.track(self._metrics.sessions_active, lambda: len(self.sessions()))
         self._metrics.track(
             self._metrics.session_queue_depth_max,
@@ -114,7 +116,10 @@ class SessionHub:
         ]
 
     async def stop(self, farewell: ReconnectRequest) -> None:
-        """Ask every client to reconnect elsewhere and close every session."""
+        """Refuse new sessions, ask every client to reconnect elsewhere, close every session."""
+        if self._draining:
+            return
+        self._draining = True
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -132,6 +137,8 @@ class SessionHub:
 
     async def open(self, user_id: str, device_id: str) -> Session:
         """Register a new session of the device, replacing any older one."""
+        if self._draining:
+            raise Unavailable("the server is shutting down; reconnect to another node")
         key = SessionKey(user_id, device_id, new_id())
         session = Session(
             key, capacity=self._settings.queue_capacity, on_overflow=self._close_later
