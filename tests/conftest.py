@@ -8,6 +8,7 @@ machine without PostgreSQL or Redis those tests skip; on CI (CI=true) they fail 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -71,25 +72,55 @@ async def _drop_postgres_database(url: str) -> None:
         await connection.close()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@contextlib.asynccontextmanager
+async def _new_database(kind: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """The URL of a new, empty database of `kind` ("sqlite" or "postgresql"), removed after."""
+    if kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'openchat.db'}"
+        return
+    url = await _create_postgres_database()
+    try:
+        yield url
+    finally:
+        await _drop_postgres_database(url)
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
 async def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
     """Each test that uses the database runs once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'openchat.db'}"
-        return
-    url = await _create_postgres_database()
-    yield url
-    await _drop_postgres_database(url)
+    async with _new_database(request.param, tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+async def module_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """A database of the test module's own, on each backend: for servers with settings of
+    their own, whose route workers must not share the route_jobs table with other servers."""
+    async with _new_database(request.param, tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+async def own_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """A database of the test's own, on each backend (for servers it starts and stops)."""
+    async with _new_database(request.param, tmp_path_factory) as url:
+        yield url
 
 
 @pytest.fixture
-async def fresh_postgres_url() -> AsyncIterator[str]:
+async def fresh_postgres_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     """An empty PostgreSQL database for one test (for tests that need a pristine schema)."""
-    url = await _create_postgres_database()
-    yield url
-    await _drop_postgres_database(url)
+    async with _new_database("postgresql", tmp_path_factory) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

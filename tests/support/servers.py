@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import grpc
 
 from openchat.server.app import App, build_app
 from openchat.server.auth.tokens import issue_token
+from openchat.server.routing.providers import IMProvider
 from openchat.server.settings import Settings
 from tests.support.settings import TEST_SECRET
 
 
 def bearer(
-    user_id: str, secret: str = TEST_SECRET, ttl_seconds: float = 3600
+    user_id: str, secret: str = TEST_SECRET, ttl_seconds: float = 3600, roles: Sequence[str] = ()
 ) -> tuple[tuple[str, str]]:
-    """Call metadata authenticating as `user_id`."""
-    token = issue_token(secret, user_id, ttl_seconds=ttl_seconds)
+    """Call metadata authenticating as `user_id` (with `roles`, for example "admin")."""
+    token = issue_token(secret, user_id, ttl_seconds=ttl_seconds, roles=roles)
     return (("authorization", f"Bearer {token}"),)
 
 
@@ -32,9 +33,13 @@ class RunningServer:
 
 
 @contextlib.asynccontextmanager
-async def start_app(settings: Settings) -> AsyncIterator[RunningServer]:
-    """Build and start a server in this event loop; stop it on exit."""
-    app = await build_app(settings)
+async def start_app(
+    settings: Settings, *, im_providers: Sequence[IMProvider] | None = None
+) -> AsyncIterator[RunningServer]:
+    """Build and start a server in this event loop (relaying to `im_providers` when given);
+    stop it on exit."""
+    options = {} if im_providers is None else {"im_providers": im_providers}
+    app = await build_app(settings, **options)
     port = await app.start()
     target = f"127.0.0.1:{port}"
     channel = grpc.aio.insecure_channel(target)
