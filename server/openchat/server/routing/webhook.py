@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import aiohttp
 
@@ -57,9 +56,10 @@ class WebhookDeliverer:
         message = await self._messages.get(job.message_id)
         if message is None:
             raise LookupError(f"message {job.message_id} is missing")
-        # The event id is stable across retries so that bots can deduplicate.
+        # The event is the same on every attempt (its id, and its creation time: when the
+        # message was stored), so that bots can deduplicate; only the signature is fresh.
         event_id = f"{message.message_id}:{bot.bot_id}"
-        body = webhook_event_json(event_id, bot.bot_id, message, datetime.now(UTC))
+        body = webhook_event_json(event_id, bot.bot_id, message, message.server_time)
         timestamp = int(self._clock())
         headers = {
             "Content-Type": "application/json",
