@@ -158,7 +158,7 @@ class App:
         self.router.stop()
         await self.receipts.stop()
         for worker in self.workers:
-            await worker.stop()
+            await worker.stop(grace)
         await self.health.stop()
         await self.events.close()
         await self.cluster.close()
