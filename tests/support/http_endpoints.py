@@ -49,9 +49,11 @@ class Received:
 @dataclass
 class HttpEndpoint:
     """An HTTP server on 127.0.0.1 that records requests. Set `status` to choose the answer,
-    `hang` to hold requests open until `release()` (or close)."""
+    `latency` to answer that many seconds late (a slow service), `hang` to hold requests open
+    until `release()` (or close)."""
 
     status: int = 200
+    latency: float = 0.0
     hang: bool = False
     requests: list[Received] = field(default_factory=list)
     url: str = ""
@@ -121,6 +123,8 @@ class HttpEndpoint:
         try:
             if self.hang:
                 await self._released.wait()
+            if self.latency:
+                await asyncio.sleep(self.latency)
         except asyncio.CancelledError:
             received.abandoned = True
             self._changed.set()

@@ -30,6 +30,15 @@ class RunningServer:
     app: App
     target: str
     channel: grpc.aio.Channel
+    stopped: bool = False
+
+    async def stop(self, grace: float = 1.0) -> None:
+        """Stop the server (once; start_app's exit then does nothing more)."""
+        if self.stopped:
+            return
+        self.stopped = True
+        await self.app.stop(grace=grace)
+        await self.channel.close(grace=None)
 
 
 @contextlib.asynccontextmanager
@@ -43,8 +52,8 @@ async def start_app(
     port = await app.start()
     target = f"127.0.0.1:{port}"
     channel = grpc.aio.insecure_channel(target)
+    running = RunningServer(app, target, channel)
     try:
-        yield RunningServer(app, target, channel)
+        yield running
     finally:
-        await channel.close(grace=None)
-        await app.stop(grace=1.0)
+        await running.stop()
