@@ -53,6 +53,9 @@ class DeliveryTimeline:
             raise PermissionDenied("only the sender of a message may read its delivery timeline")
         steps = [DeliveryStep(DeliveryState.PERSISTED, message.server_time)]
         for advance in await self._receipts.covering(message.conversation_id, message.seq):
+            if advance.user_id == message.sender_id:
+                # The sender's other devices and the sender's own reads are not deliveries.
+                continue
             steps.append(
                 DeliveryStep(
                     _RECEIPT_STATES[advance.kind],
