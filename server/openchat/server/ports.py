@@ -235,8 +235,8 @@ class RouteOutbox(Protocol):
         """Up to `limit` due jobs of the route, leased to the caller for `lease_seconds`."""
         ...
 
-    async def complete(self, job: RouteJob) -> None:
-        """The job succeeded."""
+    async def complete(self, job: RouteJob, *, delivered: bool) -> None:
+        """The job succeeded: it delivered, or found nothing to deliver."""
         ...
 
     async def retry(self, job: RouteJob, error: str, delay_seconds: float) -> None:

@@ -240,7 +240,10 @@ class PlannedJob:
 
 class RouteJobStatus(enum.Enum):
     PENDING = "pending"
+    # Delivered: the webhook, push service or provider accepted it.
     DONE = "done"
+    # Finished with nothing to deliver (every recipient online, the bot unregistered since).
+    SKIPPED = "skipped"
     DEAD = "dead"
 
 

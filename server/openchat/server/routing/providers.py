@@ -42,11 +42,12 @@ class ProviderDeliverer:
         self._provider = provider
         self._messages = messages
 
-    async def deliver(self, job: RouteJob) -> None:
+    async def deliver(self, job: RouteJob) -> bool:
         message = await self._messages.get(job.message_id)
         if message is None:
             raise LookupError(f"message {job.message_id} is missing")
         await self._provider.relay(message)
+        return True
 
 
 def provider_route(provider: IMProvider) -> str:

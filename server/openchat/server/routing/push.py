@@ -95,14 +95,14 @@ class PushDeliverer:
         self._members = members
         self._presence = presence
 
-    async def deliver(self, job: RouteJob) -> None:
+    async def deliver(self, job: RouteJob) -> bool:
         message = await self._messages.get(job.message_id)
         if message is None:
             raise LookupError(f"message {job.message_id} is missing")
         others = sorted(await self._members.members(message.conversation_id) - {message.sender_id})
         offline = await self._offline(others)
         if not offline:
-            return
+            return False
         await self._provider.notify(
             PushNotification(
                 user_ids=tuple(offline),
@@ -116,6 +116,7 @@ class PushDeliverer:
                 ),
             )
         )
+        return True
 
     async def _offline(self, user_ids: Sequence[str]) -> list[str]:
         states = await self._presence.lookup(user_ids)

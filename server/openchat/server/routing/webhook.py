@@ -49,10 +49,10 @@ class WebhookDeliverer:
         self._http = http
         self._clock = clock
 
-    async def deliver(self, job: RouteJob) -> None:
+    async def deliver(self, job: RouteJob) -> bool:
         bot = await self._bots.get(job.target)
         if bot is None:
-            return  # unregistered since: nothing to deliver
+            return False  # unregistered since: nothing to deliver
         message = await self._messages.get(job.message_id)
         if message is None:
             raise LookupError(f"message {job.message_id} is missing")
@@ -70,3 +70,4 @@ class WebhookDeliverer:
         async with self._http().post(bot.webhook_url, data=body, headers=headers) as response:
             if not 200 <= response.status < 300:
                 raise WebhookRejected(f"HTTP {response.status} from the webhook")
+        return True

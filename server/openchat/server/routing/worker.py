@@ -25,8 +25,9 @@ _log = structlog.get_logger(__name__)
 class Deliverer(Protocol):
     """Carries out one job of a route; raises to fail the attempt."""
 
-    async def deliver(self, job: RouteJob) -> None:
-        """Deliver the job's message on the route."""
+    async def deliver(self, job: RouteJob) -> bool:
+        """Deliver the job's message on the route; returns False when there turned out to be
+        nothing to deliver (so that delivery timelines do not claim a delivery)."""
         ...
 
 
@@ -117,11 +118,11 @@ class RouteWorker:
     async def _attempt(self, job: RouteJob) -> None:
         try:
             async with asyncio.timeout(self._attempt_timeout):
-                await self._deliverer.deliver(job)
+                delivered = await self._deliverer.deliver(job)
         except Exception as error:
             await self._failed(job, error)
         else:
-            await self._record(self._outbox.complete(job))
+            await self._record(self._outbox.complete(job, delivered=delivered))
 
     async def _failed(self, job: RouteJob, error: Exception) -> None:
         reason = _describe(error, self._attempt_timeout)

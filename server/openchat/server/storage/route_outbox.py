@@ -85,8 +85,9 @@ class SqlRouteOutbox:
             )
             return [RouteJob(*row) for row in rows]
 
-    async def complete(self, job: RouteJob) -> None:
-        await self._finish(job, status=RouteJobStatus.DONE, last_error="")
+    async def complete(self, job: RouteJob, *, delivered: bool) -> None:
+        status = RouteJobStatus.DONE if delivered else RouteJobStatus.SKIPPED
+        await self._finish(job, status=status, last_error="")
 
     async def retry(self, job: RouteJob, error: str, delay_seconds: float) -> None:
         now = datetime.now(UTC)

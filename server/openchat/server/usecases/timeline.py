@@ -20,7 +20,8 @@ _RECEIPT_STATES = {
 
 
 def _route_step(job: RouteJobRecord) -> DeliveryStep | None:
-    """The step a finished route job adds; None while it is still pending."""
+    """The step a finished route job adds; None while it is pending or when it delivered
+    nothing."""
     if job.status is RouteJobStatus.DEAD:
         return DeliveryStep(
             DeliveryState.FAILED,
@@ -28,7 +29,7 @@ def _route_step(job: RouteJobRecord) -> DeliveryStep | None:
             user_id=job.target,
             detail=f"{job.route}: {job.last_error}",
         )
-    if job.status is RouteJobStatus.PENDING:
+    if job.status in (RouteJobStatus.PENDING, RouteJobStatus.SKIPPED):
         return None
     if job.route == WEBHOOK_ROUTE:
         return DeliveryStep(DeliveryState.WEBHOOK_ANSWERED, job.updated_at, user_id=job.target)
