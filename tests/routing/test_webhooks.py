@@ -8,18 +8,15 @@ import asyncio
 import itertools
 import statistics
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Iterator
 
 import grpc
 import pytest
 from google.protobuf import json_format
 
-from openchat.v1 import (
-    admin_service_pb2,
-    bot_service_pb2,
-    webhook_pb2,
-)
+from openchat.v1 import admin_service_pb2, bot_service_pb2, webhook_pb2
+from openchat.v1.message_pb2 import DELIVERY_STATE_WEBHOOK_ANSWERED
 from tests.support.api import Api
 from tests.support.http_endpoints import Received, WebhookEndpoint, signature_valid
 from tests.support.servers import RunningServer, bearer, start_app
@@ -153,7 +150,10 @@ async def test_a_failing_webhook_is_retried_with_growing_delays_then_dead_letter
     dead = await until(all_dead, within=30)
 
     # Each message was tried exactly the budget, no more.
-    assert len(webhook.requests) == count * MAX_ATTEMPTS
+    tries_per_message = Counter(event_of(r).message.message_id for r in webhook.requests)
+    assert tries_per_message == dict.fromkeys(message_ids, MAX_ATTEMPTS), [
+        (d.message_id[-6:], tries_per_message[d.message_id], d.attempts, d.last_error) for d in dead
+    ]
     assert all(request.verified and request.status == 500 for request in webhook.requests)
     for letter in dead:
         assert (letter.route, letter.target, letter.conversation_id) == (
@@ -242,7 +242,7 @@ async def test_a_stuck_webhook_delays_neither_streams_nor_other_bots_and_times_o
 
 
 async def test_unregistered_bots_get_nothing_and_reregistering_changes_the_secret(
-    api: Api, webhook: WebhookEndpoint, user_ids: Iterator[str]
+    api: Api, routing_server: RunningServer, webhook: WebhookEndpoint, user_ids: Iterator[str]
 ) -> None:
     alice, bot, witness = next(user_ids), next(user_ids), next(user_ids)
     await add_bot(api, webhook, bot)
@@ -266,6 +266,10 @@ async def test_unregistered_bots_get_nothing_and_reregistering_changes_the_secre
         # The other bot got it, so the unregistered one would have had its chance.
         await witness_hook.wait_for(has_message(after.message_id))  # type: ignore[arg-type]
         assert after.message_id not in delivered_message_ids(webhook)
+        await routing_server.routes_finished(after.message_id)
+        timeline = await api.timeline(alice, after.message_id)
+        answered = [e.user_id for e in timeline if e.state == DELIVERY_STATE_WEBHOOK_ANSWERED]
+        assert answered == [witness]
         with pytest.raises(grpc.aio.AioRpcError) as missing:
             await api.bots.GetBot(bot_service_pb2.GetBotRequest(bot_id=bot), metadata=admin)
         assert missing.value.code() == grpc.StatusCode.NOT_FOUND

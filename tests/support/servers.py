@@ -10,9 +10,12 @@ import grpc
 
 from openchat.server.app import App, build_app
 from openchat.server.auth.tokens import issue_token
+from openchat.server.domain.model import RouteJobRecord, RouteJobStatus
 from openchat.server.routing.providers import IMProvider
 from openchat.server.settings import Settings
+from openchat.server.storage.route_outbox import SqlRouteOutbox
 from tests.support.settings import TEST_SECRET
+from tests.support.waiting import until
 
 
 def bearer(
@@ -31,6 +34,17 @@ class RunningServer:
     target: str
     channel: grpc.aio.Channel
     stopped: bool = False
+
+    async def routes_finished(self, message_id: str) -> list[RouteJobRecord]:
+        """Wait until every route job of the message has finished (delivered, skipped or
+        dead); returns them."""
+        outbox = SqlRouteOutbox(self.app.database)
+
+        async def finished() -> list[RouteJobRecord]:
+            jobs = await outbox.for_message(message_id)
+            return jobs if all(job.status is not RouteJobStatus.PENDING for job in jobs) else []
+
+        return await until(finished)
 
     async def stop(self, grace: float = 1.0) -> None:
         """Stop the server (once; start_app's exit then does nothing more)."""
