@@ -212,7 +212,9 @@ async def build_app(
         WEBHOOK_ROUTE: WebhookDeliverer(bot_store, message_store, http.session)
     }
     if push_provider is not None:
-        deliverers[PUSH_ROUTE] = PushDeliverer(push_provider, message_store, members, presence)
+        deliverers[PUSH_ROUTE] = PushDeliverer(
+            push_provider, message_store, members, presence, bot_directory
+        )
     for provider in relaying:
         deliverers[provider_route(provider)] = ProviderDeliverer(provider, message_store)
     workers = [_route_worker(settings, route, outbox, d) for route, d in deliverers.items()]
