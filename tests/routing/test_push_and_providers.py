@@ -65,13 +65,15 @@ async def wait_for_notification(
     return notification
 
 
-async def test_offline_members_are_notified_but_not_online_ones_nor_the_sender(
+async def test_offline_members_are_notified_but_not_online_ones_nor_the_sender_nor_bots(
     api: Api, push_server: RunningServer, fresh_gateway: HttpEndpoint, user_ids: Iterator[str]
 ) -> None:
-    alice, bob, carol, dave = (next(user_ids) for _ in range(4))
-    group = await api.create_group(alice, [bob, carol, dave])
+    alice, bob, carol, dave, bot = (next(user_ids) for _ in range(5))
     text = "a long message " * 10
-    async with connect(push_server.channel, bob):
+    # A bot has no sessions, but gets its messages through its webhook, never by push.
+    async with WebhookEndpoint() as webhook, connect(push_server.channel, bob):
+        webhook.secret = (await api.register_bot(bot, webhook.url)).secret
+        group = await api.create_group(alice, [bob, carol, dave, bot])
         ack = await api.send(
             alice,
             group.conversation_id,
