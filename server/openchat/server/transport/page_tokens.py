@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from openchat.server.domain.errors import InvalidArgument
+
+Position = TypeVar("Position", int, str)
 
 
 def encode(request: dict[str, Any], position: Any) -> str:
@@ -16,8 +18,10 @@ def encode(request: dict[str, Any], position: Any) -> str:
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
-def decode(token: str, request: dict[str, Any]) -> Any:
-    """The position in `token`; InvalidArgument when it is malformed or from another request."""
+def decode(token: str, request: dict[str, Any], position_type: type[Position]) -> Position:
+    """The position in `token`, of `position_type`; InvalidArgument when the token is
+    malformed, from another request, or holds another kind of position (tokens are only
+    base64, so a client can write one by hand)."""
     try:
         padded = token + "=" * (-len(token) % 4)
         payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -28,4 +32,7 @@ def decode(token: str, request: dict[str, Any]) -> Any:
         raise InvalidArgument(
             "page_token", "belongs to a request with different parameters; keep them the same"
         )
+    # type(), not isinstance(): JSON true must not pass for the integer 1.
+    if type(position) is not position_type:
+        raise InvalidArgument("page_token", "is not a token this server issued")
     return position

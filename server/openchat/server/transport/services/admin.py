@@ -44,7 +44,7 @@ class AdminServicer(admin_service_pb2_grpc.AdminServiceServicer):
         fixed = {"route": request.route}
         before = None
         if request.page_token:
-            before = int(page_tokens.decode(request.page_token, fixed))
+            before = page_tokens.decode(request.page_token, fixed, int)
         jobs = await self._dead_letters.list(
             principal, request.route, before_job_id=before, limit=limit + 1
         )

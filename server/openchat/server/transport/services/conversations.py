@@ -87,7 +87,7 @@ class ConversationServicer(conversation_service_pb2_grpc.ConversationServiceServ
         )
         after = ""
         if request.page_token:
-            after = str(page_tokens.decode(request.page_token, {"list": "conversations"}))
+            after = page_tokens.decode(request.page_token, {"list": "conversations"}, str)
         views = await self._conversations.list(
             user_id, after_conversation_id=after, limit=limit + 1
         )

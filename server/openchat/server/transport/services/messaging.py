@@ -93,7 +93,7 @@ class MessagingServicer(messaging_service_pb2_grpc.MessagingServiceServicer):
         if request.page_token:
             # The token holds the seq where the previous page stopped, which narrows the range
             # in the direction of travel.
-            resume_at = page_tokens.decode(request.page_token, fixed)
+            resume_at = page_tokens.decode(request.page_token, fixed, int)
             if newest_first:
                 before_seq = resume_at
             else:
