@@ -15,6 +15,7 @@ import grpc
 import pytest
 from google.protobuf import json_format
 
+from openchat.server.transport import page_tokens
 from openchat.v1 import admin_service_pb2, bot_service_pb2, webhook_pb2
 from openchat.v1.message_pb2 import DELIVERY_STATE_WEBHOOK_ANSWERED
 from tests.support.api import Api
@@ -31,6 +32,7 @@ BACKOFF_BASE = FAST_ROUTING["backoff_base"]
 # Time a retry may take beyond its backoff delay: the workers' poll interval, an HTTP round
 # trip and two database writes, on a busy machine.
 RETRY_SLACK = 1.0
+ADMIN_METADATA = bearer("operator", roles=["admin"])
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +166,8 @@ async def test_a_failing_webhook_is_retried_with_growing_delays_then_dead_letter
         assert (letter.attempts, letter.last_error) == (MAX_ATTEMPTS, "HTTP 500 from the webhook")
         assert letter.update_time.ToDatetime() >= letter.create_time.ToDatetime()
 
+    await check_dead_letter_pages(api)
+
     attempts: dict[str, list[Received]] = defaultdict(list)
     for request in webhook.requests:
         attempts[request.headers[EVENT_ID]].append(request)
@@ -189,6 +193,51 @@ async def test_a_failing_webhook_is_retried_with_growing_delays_then_dead_letter
     assert sorted(webhook.event_ids()) == sorted(attempts)
     assert await dead_letters() == []
     assert await api.replay([letter.job_id for letter in dead]) == 0  # not dead any more
+
+
+async def check_dead_letter_pages(api: Api) -> None:
+    """Small pages of dead letters add up to the whole list, newest first, each once."""
+    everything = await api.dead_letters()
+    paged: list[admin_service_pb2.DeadLetter] = []
+    token = ""
+    while True:
+        page = await api.admin.ListDeadLetters(
+            admin_service_pb2.ListDeadLettersRequest(page_size=5, page_token=token),
+            metadata=ADMIN_METADATA,
+        )
+        assert len(page.dead_letters) <= 5
+        paged.extend(page.dead_letters)
+        token = page.next_page_token
+        if not token:
+            break
+    assert [d.job_id for d in paged] == [d.job_id for d in everything]
+    job_ids = [int(d.job_id) for d in paged]
+    assert job_ids == sorted(set(job_ids), reverse=True)
+
+
+async def test_dead_letter_pages_reject_tokens_they_did_not_issue(api: Api) -> None:
+    first = await api.admin.ListDeadLetters(
+        admin_service_pb2.ListDeadLettersRequest(page_size=1), metadata=ADMIN_METADATA
+    )
+    tokens = [
+        "garbage",
+        # Well-formed, but for other parameters, or with a position that is not a job id.
+        page_tokens.encode({"route": "push"}, 5),
+        page_tokens.encode({"route": ""}, "not a job id"),
+        page_tokens.encode({"route": ""}, None),
+    ]
+    if first.next_page_token:
+        tokens.append(first.next_page_token)  # issued for route "", asked with route "webhook"
+    for token in tokens:
+        with pytest.raises(grpc.aio.AioRpcError) as invalid:
+            await api.admin.ListDeadLetters(
+                admin_service_pb2.ListDeadLettersRequest(route="webhook", page_token=token)
+                if token == first.next_page_token
+                else admin_service_pb2.ListDeadLettersRequest(page_token=token),
+                metadata=ADMIN_METADATA,
+            )
+        assert invalid.value.code() == grpc.StatusCode.INVALID_ARGUMENT, token
+        assert "page_token" in (invalid.value.details() or "")
 
 
 async def test_a_stuck_webhook_delays_neither_streams_nor_other_bots_and_times_out(
