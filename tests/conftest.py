@@ -12,6 +12,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -22,7 +23,7 @@ from openchat.server.logging import configure_logging
 from openchat.server.settings import LoggingSettings
 from tests.support.api import Api
 from tests.support.servers import RunningServer, start_app
-from tests.support.settings import settings_for
+from tests.support.settings import FAST_ROUTING, settings_for
 
 POSTGRES_URL = os.environ.get(
     "OPENCHAT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -139,6 +140,24 @@ async def redis_url() -> str:
 async def server(database_url: str) -> AsyncIterator[RunningServer]:
     """A real OpenChat server on a loopback port, one per database backend."""
     async with start_app(settings_for(database_url)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def routing_settings() -> dict[str, Any]:
+    """The routing section of `routing_server`'s settings; a module overrides this fixture to
+    change it."""
+    return FAST_ROUTING
+
+
+@pytest.fixture(scope="module")
+async def routing_server(
+    module_database_url: str, routing_settings: dict[str, Any]
+) -> AsyncIterator[RunningServer]:
+    """A server of the test module's own, on a database of its own, with `routing_settings`
+    (its route workers see only the module's route work)."""
+    settings = settings_for(module_database_url, routing=routing_settings)
+    async with start_app(settings) as running:
         yield running
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
@@ -22,6 +21,7 @@ from openchat.server.domain.model import Attachment, Content, Message, PresenceS
 from openchat.server.events.cluster import ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.events.redis_bus import RedisEventBus
+from tests.support.waiting import Arrivals
 
 DEADLINE = 10.0
 
@@ -58,23 +58,15 @@ async def redis_nodes(redis_url: str) -> AsyncIterator[list[Bus]]:
         await client.aclose()
 
 
-@dataclass
-class Recorder:
-    """A subscriber that keeps what it receives and lets a test wait for a count."""
+class Recorder(Arrivals[object]):
+    """A subscriber that keeps what it receives."""
 
-    received: list[object] = field(default_factory=list)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    @property
+    def received(self) -> list[object]:
+        return self.items
 
     async def handle(self, event: object) -> None:
-        self.received.append(event)
-        self.changed.set()
-
-    async def wait_for(self, count: int, within: float = DEADLINE) -> list[object]:
-        async with asyncio.timeout(within):
-            while len(self.received) < count:
-                self.changed.clear()
-                await self.changed.wait()
-        return self.received
+        self.add(event)
 
 
 def message_event(publisher: str, seq: int) -> MessagePersisted:
@@ -127,7 +119,7 @@ async def test_every_subscriber_on_every_node_gets_every_event_in_order(
 
     total = per_publisher * len(nodes)
     for recorder in recorders:
-        received = await recorder.wait_for(total)
+        received = await recorder.wait_for_count(total)
         assert len(received) == total
         for publisher, events in published.items():
             from_publisher = [
@@ -148,8 +140,8 @@ async def test_subscribers_get_only_their_topic(nodes: list[Bus]) -> None:
     await nodes[0].publish(PRESENCE_CHANGED, PresenceChanged(state))
     await nodes[0].publish(DELIVER_MESSAGE, message_event("node-0", 1))
 
-    assert await presence.wait_for(1) == [PresenceChanged(state)]
-    assert await messages.wait_for(1) == [message_event("node-0", 1)]
+    assert await presence.wait_for_count(1) == [PresenceChanged(state)]
+    assert await messages.wait_for_count(1) == [message_event("node-0", 1)]
 
 
 async def test_a_failing_or_stuck_handler_does_not_affect_the_others(nodes: list[Bus]) -> None:
@@ -180,7 +172,7 @@ async def test_a_failing_or_stuck_handler_does_not_affect_the_others(nodes: list
 
     try:
         for recorder in healthy:
-            assert await recorder.wait_for(len(events)) == events
+            assert await recorder.wait_for_count(len(events)) == events
         async with asyncio.timeout(DEADLINE):
             await stuck_entered.wait()
         # The failing handler stays subscribed: it was called for every event, on every node.
@@ -196,11 +188,11 @@ async def test_unsubscribed_handlers_get_nothing_more(nodes: list[Bus]) -> None:
     unsubscribe = nodes[-1].subscribe(DELIVER_MESSAGE, leaving.handle)
     nodes[-1].subscribe(DELIVER_MESSAGE, staying.handle)
     await nodes[0].publish(DELIVER_MESSAGE, message_event("node-0", 1))
-    await leaving.wait_for(1)
+    await leaving.wait_for_count(1)
 
     unsubscribe()
     await publish_all(nodes[0], DELIVER_MESSAGE, [message_event("node-0", s) for s in (2, 3)])
 
     # Events arrive in order, so once the last one is in, nothing else is on its way.
-    await staying.wait_for(3)
+    await staying.wait_for_count(3)
     assert leaving.received == [message_event("node-0", 1)]

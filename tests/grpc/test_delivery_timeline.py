@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import grpc
 import pytest
@@ -10,8 +11,8 @@ import pytest
 from openchat.v1 import message_pb2, presence_service_pb2
 from tests.support.api import Api
 from tests.support.http_endpoints import WebhookEndpoint
-from tests.support.servers import RunningServer, start_app
-from tests.support.settings import FAST_ROUTING, settings_for
+from tests.support.servers import RunningServer
+from tests.support.settings import FAST_ROUTING
 from tests.support.streams import connect
 from tests.support.waiting import until
 
@@ -27,16 +28,14 @@ Step = tuple[int, str, str]  # (state, user_id, device_id)
 
 
 @pytest.fixture(scope="module")
-async def timeline_server(module_database_url: str) -> AsyncIterator[RunningServer]:
+def routing_settings() -> dict[str, Any]:
     # The logging push provider accepts every notification.
-    routing = FAST_ROUTING | {"push_provider": "log"}
-    async with start_app(settings_for(module_database_url, routing=routing)) as running:
-        yield running
+    return FAST_ROUTING | {"push_provider": "log"}
 
 
 @pytest.fixture
-def api(timeline_server: RunningServer) -> Api:
-    return Api(timeline_server.channel)
+def api(routing_server: RunningServer) -> Api:
+    return Api(routing_server.channel)
 
 
 def steps(events: list[message_pb2.DeliveryEvent]) -> list[Step]:
@@ -56,15 +55,15 @@ async def timeline_with(
 
 
 async def test_steps_appear_as_they_happen(
-    api: Api, timeline_server: RunningServer, user_ids: Iterator[str]
+    api: Api, routing_server: RunningServer, user_ids: Iterator[str]
 ) -> None:
     alice, bob, carol, bot = (next(user_ids) for _ in range(4))
     async with WebhookEndpoint() as webhook:
         webhook.secret = (await api.register_bot(bot, webhook.url)).secret
         group = await api.create_group(alice, [bob, carol, bot])
         async with (
-            connect(timeline_server.channel, bob, "phone") as bob_phone,
-            connect(timeline_server.channel, alice, "laptop") as alice_laptop,
+            connect(routing_server.channel, bob, "phone") as bob_phone,
+            connect(routing_server.channel, alice, "laptop") as alice_laptop,
         ):
             ack = await api.send(alice, group.conversation_id, "hello")
             first = await api.timeline(alice, ack.message_id)
@@ -78,7 +77,7 @@ async def test_steps_appear_as_they_happen(
                 ack.message_id,
                 lambda s: (WEBHOOK_ANSWERED, bot, "") in s and PUSH_ACCEPTED in [x[0] for x in s],
             )
-            await timeline_server.routes_finished(ack.message_id)
+            await routing_server.routes_finished(ack.message_id)
             routed = steps(await api.timeline(alice, ack.message_id))
             assert DELIVERED not in [state for state, _, _ in routed]
             assert READ not in [state for state, _, _ in routed]
@@ -125,20 +124,20 @@ async def test_steps_appear_as_they_happen(
 
 
 async def test_no_push_step_when_nobody_was_pushed(
-    api: Api, timeline_server: RunningServer, user_ids: Iterator[str]
+    api: Api, routing_server: RunningServer, user_ids: Iterator[str]
 ) -> None:
     alice, bob = next(user_ids), next(user_ids)
     group = await api.create_group(alice, [bob])
-    async with connect(timeline_server.channel, bob):
+    async with connect(routing_server.channel, bob):
         ack = await api.send(alice, group.conversation_id, "bob is online")
-        await timeline_server.routes_finished(ack.message_id)
+        await routing_server.routes_finished(ack.message_id)
     assert PUSH_ACCEPTED not in [
         state for state, _, _ in steps(await api.timeline(alice, ack.message_id))
     ]
 
 
 async def test_a_dead_letter_is_a_failed_step(
-    api: Api, timeline_server: RunningServer, user_ids: Iterator[str]
+    api: Api, routing_server: RunningServer, user_ids: Iterator[str]
 ) -> None:
     alice, bot = next(user_ids), next(user_ids)
     async with WebhookEndpoint(status=500) as webhook:

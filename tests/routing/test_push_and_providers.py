@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -18,9 +17,7 @@ from tests.support.http_endpoints import HttpEndpoint, Received, WebhookEndpoint
 from tests.support.servers import RunningServer, start_app
 from tests.support.settings import FAST_ROUTING, settings_for
 from tests.support.streams import connect
-from tests.support.waiting import until
-
-DEADLINE = 10.0
+from tests.support.waiting import Arrivals, until
 
 
 @pytest.fixture(scope="module")
@@ -30,17 +27,13 @@ async def gateway() -> AsyncIterator[HttpEndpoint]:
 
 
 @pytest.fixture(scope="module")
-async def push_server(
-    module_database_url: str, gateway: HttpEndpoint
-) -> AsyncIterator[RunningServer]:
-    routing = FAST_ROUTING | {"push_provider": "http", "push_gateway_url": gateway.url}
-    async with start_app(settings_for(module_database_url, routing=routing)) as running:
-        yield running
+def routing_settings(gateway: HttpEndpoint) -> dict[str, Any]:
+    return FAST_ROUTING | {"push_provider": "http", "push_gateway_url": gateway.url}
 
 
 @pytest.fixture
-def api(push_server: RunningServer) -> Api:
-    return Api(push_server.channel)
+def api(routing_server: RunningServer) -> Api:
+    return Api(routing_server.channel)
 
 
 @pytest.fixture
@@ -66,12 +59,12 @@ async def wait_for_notification(
 
 
 async def test_offline_members_are_notified_but_not_online_ones_nor_the_sender_nor_bots(
-    api: Api, push_server: RunningServer, fresh_gateway: HttpEndpoint, user_ids: Iterator[str]
+    api: Api, routing_server: RunningServer, fresh_gateway: HttpEndpoint, user_ids: Iterator[str]
 ) -> None:
     alice, bob, carol, dave, bot = (next(user_ids) for _ in range(5))
     text = "a long message " * 10
     # A bot has no sessions, but gets its messages through its webhook, never by push.
-    async with WebhookEndpoint() as webhook, connect(push_server.channel, bob):
+    async with WebhookEndpoint() as webhook, connect(routing_server.channel, bob):
         webhook.secret = (await api.register_bot(bot, webhook.url)).secret
         group = await api.create_group(alice, [bob, carol, dave, bot])
         ack = await api.send(
@@ -95,13 +88,13 @@ async def test_offline_members_are_notified_but_not_online_ones_nor_the_sender_n
 
 
 async def test_nothing_is_pushed_when_every_recipient_is_online(
-    api: Api, push_server: RunningServer, fresh_gateway: HttpEndpoint, user_ids: Iterator[str]
+    api: Api, routing_server: RunningServer, fresh_gateway: HttpEndpoint, user_ids: Iterator[str]
 ) -> None:
     alice, bob = next(user_ids), next(user_ids)
     group = await api.create_group(alice, [bob])
-    async with connect(push_server.channel, bob), connect(push_server.channel, bob, "laptop"):
+    async with connect(routing_server.channel, bob), connect(routing_server.channel, bob, "laptop"):
         ack = await api.send(alice, group.conversation_id, "bob is here")
-        jobs = await push_server.routes_finished(ack.message_id)
+        jobs = await routing_server.routes_finished(ack.message_id)
     # The push job ran, and found nobody to notify.
     assert [(job.route, job.status) for job in jobs] == [("push", RouteJobStatus.SKIPPED)]
     assert notifications_for(fresh_gateway, ack.message_id) == []
@@ -127,34 +120,26 @@ async def test_a_gateway_answering_503_is_retried(
     assert notification["user_ids"] == [bob]
 
 
-@dataclass
-class RecordingProvider:
-    """An external IM provider for tests: keeps what it is given, or fails, or hangs."""
+class RecordingProvider(Arrivals[Message]):
+    """An external IM provider for tests: keeps what it is given ("accepts"), or fails
+    ("raises"), or never answers until released ("hangs")."""
 
-    name: str
-    behaviour: str = "accepts"  # or "raises", "hangs"
-    relays: bool = True
-    relayed: list[Message] = field(default_factory=list)
-    calls: int = 0
-    _changed: asyncio.Event = field(default_factory=asyncio.Event)
-    _released: asyncio.Event = field(default_factory=asyncio.Event)
+    relays = True
+
+    def __init__(self, name: str, behaviour: str = "accepts") -> None:
+        super().__init__()
+        self.name = name
+        self.behaviour = behaviour
+        self.calls = 0
+        self._released = asyncio.Event()
 
     async def relay(self, message: Message) -> None:
         self.calls += 1
-        self._changed.set()
         if self.behaviour == "raises":
             raise ConnectionError(f"{self.name} is down")
         if self.behaviour == "hangs":
             await self._released.wait()
-        self.relayed.append(message)
-        self._changed.set()
-
-    async def wait_for(self, count: int, within: float = DEADLINE) -> list[Message]:
-        async with asyncio.timeout(within):
-            while len(self.relayed) < count:
-                self._changed.clear()
-                await self._changed.wait()
-        return self.relayed
+        self.add(message)
 
     def release(self) -> None:
         self._released.set()
@@ -179,11 +164,11 @@ async def test_every_message_reaches_each_provider_and_a_broken_one_stops_nothin
         acks = [await api.send(alice, group.conversation_id, f"m{i}") for i in range(3)]
         acks.append(await api.send(bob, group.conversation_id, "from bob"))
         try:
-            relayed = await bridge.wait_for(len(acks))
+            relayed = await bridge.wait_for_count(len(acks))
             await webhook.wait_for(lambda rs: len([r for r in rs if r.status == 200]) >= len(acks))
             # The broken provider was tried, and is still failing or hanging.
             assert broken.calls >= 1
-            assert broken.relayed == []
+            assert broken.items == []
             await check_outcomes(
                 api,
                 acks,

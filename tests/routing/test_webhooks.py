@@ -20,8 +20,8 @@ from openchat.v1 import admin_service_pb2, bot_service_pb2, webhook_pb2
 from openchat.v1.message_pb2 import DELIVERY_STATE_WEBHOOK_ANSWERED
 from tests.support.api import Api
 from tests.support.http_endpoints import Received, WebhookEndpoint, signature_valid
-from tests.support.servers import RunningServer, bearer, start_app
-from tests.support.settings import FAST_ROUTING, settings_for
+from tests.support.servers import RunningServer, bearer
+from tests.support.settings import FAST_ROUTING
 from tests.support.streams import connect
 from tests.support.waiting import until
 
@@ -33,12 +33,6 @@ BACKOFF_BASE = FAST_ROUTING["backoff_base"]
 # trip and two database writes, on a busy machine.
 RETRY_SLACK = 1.0
 ADMIN_METADATA = bearer("operator", roles=["admin"])
-
-
-@pytest.fixture(scope="module")
-async def routing_server(module_database_url: str) -> AsyncIterator[RunningServer]:
-    async with start_app(settings_for(module_database_url, routing=FAST_ROUTING)) as running:
-        yield running
 
 
 @pytest.fixture

@@ -15,14 +15,15 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
 from aiohttp import web
 
-DEFAULT_WAIT = 10.0
+from tests.support.waiting import Arrivals
+
 # What webhook.proto tells receivers to accept.
 MAX_TIMESTAMP_SKEW_SECONDS = 300
 
@@ -46,20 +47,24 @@ class Received:
         return json.loads(self.body)
 
 
-@dataclass
-class HttpEndpoint:
+class HttpEndpoint(Arrivals[Received]):
     """An HTTP server on 127.0.0.1 that records requests. Set `status` to choose the answer,
     `latency` to answer that many seconds late (a slow service), `hang` to hold requests open
     until `release()` (or close)."""
 
-    status: int = 200
-    latency: float = 0.0
-    hang: bool = False
-    requests: list[Received] = field(default_factory=list)
-    url: str = ""
-    _changed: asyncio.Event = field(default_factory=asyncio.Event)
-    _released: asyncio.Event = field(default_factory=asyncio.Event)
-    _runner: web.AppRunner | None = None
+    def __init__(self, *, status: int = 200, latency: float = 0.0, hang: bool = False) -> None:
+        super().__init__()
+        self.status = status
+        self.latency = latency
+        self.hang = hang
+        self.url = ""
+        self._released = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def requests(self) -> list[Received]:
+        """Every request so far, in arrival order."""
+        return self.items
 
     async def __aenter__(self) -> Self:
         app = web.Application()
@@ -94,21 +99,6 @@ class HttpEndpoint:
         """The requests answered with `status`."""
         return [request for request in self.requests if request.status == status]
 
-    async def wait_for(
-        self, condition: Callable[[list[Received]], bool], within: float = DEFAULT_WAIT
-    ) -> list[Received]:
-        """Wait until `condition(requests)` holds (checked whenever a request arrives or is
-        answered); returns the requests."""
-        async with asyncio.timeout(within):
-            while not condition(self.requests):
-                self._changed.clear()
-                await self._changed.wait()
-        return self.requests
-
-    async def wait_for_count(self, count: int, within: float = DEFAULT_WAIT) -> list[Received]:
-        """Wait until at least `count` requests arrived."""
-        return await self.wait_for(lambda requests: len(requests) >= count, within)
-
     def verify(self, received: Received) -> bool:
         """Whether to accept the request (subclasses check signatures)."""
         return True
@@ -118,8 +108,7 @@ class HttpEndpoint:
             request.headers, await request.read(), asyncio.get_running_loop().time()
         )
         received.verified = self.verify(received)
-        self.requests.append(received)
-        self._changed.set()
+        self.add(received)
         try:
             if self.hang:
                 await self._released.wait()
@@ -127,10 +116,10 @@ class HttpEndpoint:
                 await asyncio.sleep(self.latency)
         except asyncio.CancelledError:
             received.abandoned = True
-            self._changed.set()
+            self.touch()
             raise
         received.status = self.status if received.verified else 401
-        self._changed.set()
+        self.touch()
         return web.Response(status=received.status)
 
 
@@ -149,12 +138,11 @@ def signature_valid(
     return hmac.compare_digest(signature, "sha256=" + expected.hexdigest())
 
 
-@dataclass
 class WebhookEndpoint(HttpEndpoint):
     """A bot's webhook: rejects (401) requests whose signature or timestamp is wrong. The
     secret comes from RegisterBot, so set it before messages are sent."""
 
-    secret: str = ""
+    secret = ""
 
     def verify(self, received: Received) -> bool:
         return signature_valid(self.secret, received.headers, received.body)
