@@ -76,7 +76,10 @@ class HttpPushGateway:
         self._http = http
 
     async def notify(self, notification: PushNotification) -> None:
-        async with self._http().post(self._url, json={"notification": asdict(notification)}) as r:
+        # As for webhooks, a redirect is a failure, not something to follow.
+        async with self._http().post(
+            self._url, json={"notification": asdict(notification)}, allow_redirects=False
+        ) as r:
             if not 200 <= r.status < 300:
                 raise PushGatewayRejected(f"HTTP {r.status} from the push gateway")
 

@@ -67,7 +67,12 @@ class WebhookDeliverer:
             TIMESTAMP_HEADER: str(timestamp),
             EVENT_ID_HEADER: event_id,
         }
-        async with self._http().post(bot.webhook_url, data=body, headers=headers) as response:
+        # Redirects are not followed: aiohttp would turn a 301/302 into a GET without the
+        # event (then count its 200 as delivered) or resend the signed event to a URL nobody
+        # registered. A 3xx is a failed attempt, visible in the dead letter's last error.
+        async with self._http().post(
+            bot.webhook_url, data=body, headers=headers, allow_redirects=False
+        ) as response:
             if not 200 <= response.status < 300:
                 raise WebhookRejected(f"HTTP {response.status} from the webhook")
         return True
