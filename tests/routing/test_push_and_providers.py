@@ -40,6 +40,7 @@ def api(routing_server: RunningServer) -> Api:
 def fresh_gateway(gateway: HttpEndpoint) -> HttpEndpoint:
     """The module's gateway, answering 200 again."""
     gateway.status = 200
+    gateway.location = ""
     return gateway
 
 
@@ -118,6 +119,21 @@ async def test_a_gateway_answering_503_is_retried(
     assert [r.status for r in tries] == [503] * (len(tries) - 1) + [200]
     assert all(r.json()["notification"] == notification for r in tries)
     assert notification["user_ids"] == [bob]
+
+
+async def test_a_gateway_redirect_is_a_failure_not_followed(
+    api: Api, fresh_gateway: HttpEndpoint, user_ids: Iterator[str]
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    group = await api.create_group(alice, [bob])
+    async with HttpEndpoint() as elsewhere:
+        fresh_gateway.status = 307
+        fresh_gateway.location = elsewhere.url
+        ack = await api.send(alice, group.conversation_id, "stay where you are")
+        await fresh_gateway.wait_for(
+            lambda _: len(notifications_for(fresh_gateway, ack.message_id)) >= 2
+        )
+    assert elsewhere.requests == []
 
 
 class RecordingProvider(Arrivals[Message]):

@@ -19,7 +19,12 @@ from openchat.server.transport import page_tokens
 from openchat.v1 import admin_service_pb2, bot_service_pb2, webhook_pb2
 from openchat.v1.message_pb2 import DELIVERY_STATE_WEBHOOK_ANSWERED
 from tests.support.api import Api
-from tests.support.http_endpoints import Received, WebhookEndpoint, signature_valid
+from tests.support.http_endpoints import (
+    HttpEndpoint,
+    Received,
+    WebhookEndpoint,
+    signature_valid,
+)
 from tests.support.servers import RunningServer, bearer
 from tests.support.settings import FAST_ROUTING
 from tests.support.streams import connect
@@ -282,6 +287,24 @@ async def test_a_stuck_webhook_delays_neither_streams_nor_other_bots_and_times_o
     assert len(tries) == MAX_ATTEMPTS
     assert all(r.abandoned for r in tries)
     assert all(b.at - a.at >= ATTEMPT_TIMEOUT * 0.9 for a, b in itertools.pairwise(tries))
+
+
+@pytest.mark.parametrize("status", [301, 308])
+async def test_a_redirect_is_a_failed_attempt_not_a_delivery(
+    api: Api, webhook: WebhookEndpoint, user_ids: Iterator[str], status: int
+) -> None:
+    """Following it would deliver a body-less GET (301) or the signed event to a URL nobody
+    registered (308)."""
+    alice, bot = next(user_ids), next(user_ids)
+    async with HttpEndpoint() as elsewhere:
+        webhook.status = status
+        webhook.location = elsewhere.url
+        await add_bot(api, webhook, bot)
+        group = await api.create_group(alice, [bot])
+        await api.send(alice, group.conversation_id, "stay where you are")
+        # Retried, so the redirect counted as a failure.
+        await webhook.wait_for_count(2)
+    assert elsewhere.requests == []
 
 
 async def test_unregistered_bots_get_nothing_and_reregistering_changes_the_secret(

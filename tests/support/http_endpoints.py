@@ -32,6 +32,7 @@ MAX_TIMESTAMP_SKEW_SECONDS = 300
 class Received:
     """One request, as it arrived, and what became of it."""
 
+    method: str
     headers: Mapping[str, str]
     body: bytes
     # The event loop's clock when the request arrived.
@@ -48,13 +49,14 @@ class Received:
 
 
 class HttpEndpoint(Arrivals[Received]):
-    """An HTTP server on 127.0.0.1 that records requests. Set `status` to choose the answer,
-    `latency` to answer that many seconds late (a slow service), `hang` to hold requests open
-    until `release()` (or close)."""
+    """An HTTP server on 127.0.0.1 that records requests (of any method). Set `status` to
+    choose the answer (with `location` for redirects), `latency` to answer that many seconds
+    late (a slow service), `hang` to hold requests open until `release()` (or close)."""
 
     def __init__(self, *, status: int = 200, latency: float = 0.0, hang: bool = False) -> None:
         super().__init__()
         self.status = status
+        self.location = ""
         self.latency = latency
         self.hang = hang
         self.url = ""
@@ -68,7 +70,7 @@ class HttpEndpoint(Arrivals[Received]):
 
     async def __aenter__(self) -> Self:
         app = web.Application()
-        app.router.add_post("/{tail:.*}", self._handle)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
         # Cancel a handler when its caller hangs up, so tests see abandoned requests.
         self._runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=0.5
@@ -105,7 +107,7 @@ class HttpEndpoint(Arrivals[Received]):
 
     async def _handle(self, request: web.Request) -> web.Response:
         received = Received(
-            request.headers, await request.read(), asyncio.get_running_loop().time()
+            request.method, request.headers, await request.read(), asyncio.get_running_loop().time()
         )
         received.verified = self.verify(received)
         self.add(received)
@@ -120,7 +122,8 @@ class HttpEndpoint(Arrivals[Received]):
             raise
         received.status = self.status if received.verified else 401
         self.touch()
-        return web.Response(status=received.status)
+        headers = {"Location": self.location} if self.location else None
+        return web.Response(status=received.status, headers=headers)
 
 
 def signature_valid(
