@@ -73,14 +73,17 @@ async def test_stopping_a_server_lets_attempts_in_flight_finish(
             stopping = asyncio.create_task(first.stop(grace=5.0))
 
             # The server stops serving RPCs before it drains its route workers.
-            async def refused() -> bool:
-                try:
-                    await api.timeline(alice, ack.message_id)
-                except grpc.aio.AioRpcError:
-                    return True
-                return False
+            async with grpc.aio.insecure_channel(first.target) as probe_channel:
+                probe = Api(probe_channel)
 
-            await until(refused)
+                async def refused() -> bool:
+                    try:
+                        await probe.timeline(alice, ack.message_id)
+                    except grpc.aio.AioRpcError:
+                        return True
+                    return False
+
+                await until(refused)
             webhook.release()
             await stopping
 

@@ -36,8 +36,8 @@ class RunningServer:
     stopped: bool = False
 
     async def routes_finished(self, message_id: str) -> list[RouteJobRecord]:
-        """Wait until every route job of the message has finished (delivered, skipped or
-        dead); returns them."""
+        """Wait until the message has route jobs and every one has finished (delivered,
+        skipped or dead); returns them."""
         outbox = SqlRouteOutbox(self.app.database)
 
         async def finished() -> list[RouteJobRecord]:
@@ -51,8 +51,8 @@ class RunningServer:
         if self.stopped:
             return
         self.stopped = True
-        await self.app.stop(grace=grace)
         await self.channel.close(grace=None)
+        await self.app.stop(grace=grace)
 
 
 @contextlib.asynccontextmanager
