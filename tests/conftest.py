@@ -8,9 +8,11 @@ machine without PostgreSQL or Redis those tests skip; on CI (CI=true) they fail 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -23,7 +25,7 @@ from openchat.server.logging import configure_logging
 from openchat.server.settings import LoggingSettings
 from tests.support.api import Api
 from tests.support.servers import RunningServer, start_app
-from tests.support.settings import settings_for
+from tests.support.settings import FAST_ROUTING, settings_for
 
 POSTGRES_URL = os.environ.get(
     "OPENCHAT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -83,25 +85,55 @@ async def _drop_postgres_database(url: str) -> None:
         await connection.close()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@contextlib.asynccontextmanager
+async def _new_database(kind: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """The URL of a new, empty database of `kind` ("sqlite" or "postgresql"), removed after."""
+    if kind == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'openchat.db'}"
+        return
+    url = await _create_postgres_database()
+    try:
+        yield url
+    finally:
+        await _drop_postgres_database(url)
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
 async def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
     """Each test that uses the database runs once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'openchat.db'}"
-        return
-    url = await _create_postgres_database()
-    yield url
-    await _drop_postgres_database(url)
+    async with _new_database(request.param, tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+async def module_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """A database of the test module's own, on each backend: for servers with settings of
+    their own, whose route workers must not share the route_jobs table with other servers."""
+    async with _new_database(request.param, tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+async def own_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """A database of the test's own, on each backend (for servers it starts and stops)."""
+    async with _new_database(request.param, tmp_path_factory) as url:
+        yield url
 
 
 @pytest.fixture
-async def fresh_postgres_url() -> AsyncIterator[str]:
+async def fresh_postgres_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     """An empty PostgreSQL database for one test (for tests that need a pristine schema)."""
-    url = await _create_postgres_database()
-    yield url
-    await _drop_postgres_database(url)
+    async with _new_database("postgresql", tmp_path_factory) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -120,6 +152,24 @@ async def redis_url() -> str:
 async def server(database_url: str) -> AsyncIterator[RunningServer]:
     """A real OpenChat server on a loopback port, one per database backend."""
     async with start_app(settings_for(database_url)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def routing_settings() -> dict[str, Any]:
+    """The routing section of `routing_server`'s settings; a module overrides this fixture to
+    change it."""
+    return FAST_ROUTING
+
+
+@pytest.fixture(scope="module")
+async def routing_server(
+    module_database_url: str, routing_settings: dict[str, Any]
+) -> AsyncIterator[RunningServer]:
+    """A server of the test module's own, on a database of its own, with `routing_settings`
+    (its route workers see only the module's route work)."""
+    settings = settings_for(module_database_url, routing=routing_settings)
+    async with start_app(settings) as running:
         yield running
 
 

@@ -8,7 +8,7 @@ import asyncio
 
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.ports import EventHandler
-from tests.support.waiting import eventually
+from tests.support.waiting import until
 
 # A deadline for publish(), which must never wait for a handler; far above any real duration.
 PUBLISH_DEADLINE_SECONDS = 5.0
@@ -35,7 +35,7 @@ async def test_each_subscriber_gets_every_event_of_its_topic_in_order(
         await events.publish("topic", n)
     await events.publish("other", "x")
 
-    await eventually(lambda: len(first) == len(second) == 100 and elsewhere == ["x"])
+    await until(lambda: len(first) == len(second) == 100 and elsewhere == ["x"])
     assert first == second == list(range(100))
 
 
@@ -60,7 +60,7 @@ async def test_a_failing_handler_neither_stops_others_nor_its_own_later_events(
     for n in range(10):
         await events.publish("topic", n)
 
-    await eventually(lambda: len(others) == 10 and len(survived) == 5)
+    await until(lambda: len(others) == 10 and len(survived) == 5)
     assert others == list(range(10))
     assert survived == [1, 3, 5, 7, 9]
 
@@ -82,10 +82,10 @@ async def test_a_stuck_handler_blocks_neither_the_publisher_nor_others(
         for n in range(20):
             await events.publish("topic", n)
 
-    await eventually(lambda: len(fast) == 20)
+    await until(lambda: len(fast) == 20)
     assert slow == [], "the stuck handler is still waiting"
     gate.set()
-    await eventually(lambda: len(slow) == 20)
+    await until(lambda: len(slow) == 20)
     assert slow == fast == list(range(20))
 
 
@@ -96,11 +96,11 @@ async def test_an_unsubscribed_handler_gets_nothing_more(events: InProcessEventB
     events.subscribe("topic", recorder(staying))
 
     await events.publish("topic", "before")
-    await eventually(lambda: leaving == ["before"])
+    await until(lambda: leaving == ["before"])
     unsubscribe()
     await events.publish("topic", "after")
     # Once the remaining subscriber has the later event, delivery of it is over.
-    await eventually(lambda: staying == ["before", "after"])
+    await until(lambda: staying == ["before", "after"])
     assert leaving == ["before"]
 
 
@@ -112,5 +112,5 @@ async def test_close_ends_every_subscription(events: InProcessEventBus) -> None:
     later: list[object] = []
     events.subscribe("topic", recorder(later))
     await events.publish("topic", "new subscriber")
-    await eventually(lambda: later == ["new subscriber"])
+    await until(lambda: later == ["new subscriber"])
     assert received == []

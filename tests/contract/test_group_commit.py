@@ -43,7 +43,7 @@ from tests.support.databases import (
     stored_seqs,
     transaction_log,
 )
-from tests.support.waiting import eventually
+from tests.support.waiting import until
 
 GRACE_SECONDS = 30.0
 
@@ -82,7 +82,7 @@ async def collected(
 
     async def everything_so_far() -> list[object]:
         await events.publish(topic, marker)
-        await eventually(lambda: bool(into) and into[-1] is marker, what=f"{topic} delivered")
+        await until(lambda: bool(into) and into[-1] is marker, what=f"{topic} delivered")
         return into[:-1]
 
     return everything_so_far
@@ -185,7 +185,7 @@ async def test_stop_drains_the_queued_drafts_and_refuses_new_ones(
             for n in range(sends)
         ]
         # The first batch waits for the lock; the rest are queued behind it.
-        await eventually(lambda: writer.queue_depth == sends - 10, what="drafts queued")
+        await until(lambda: writer.queue_depth == sends - 10, what="drafts queued")
         # stop() begins while they wait: leaving this block yields to it before the lock goes.
         stopping = asyncio.create_task(writer.stop(GRACE_SECONDS))
     await stopping

@@ -32,7 +32,7 @@ from openchat.server.storage.sequences import (
 )
 from tests.support.databases import draft, new_group, stored_seqs, transaction_log
 from tests.support.redis_server import RedisServer, throwaway_redis
-from tests.support.waiting import eventually
+from tests.support.waiting import until
 
 WRITERS = 8
 APPENDS_PER_WRITER = 12
@@ -284,7 +284,7 @@ async def test_redis_losing_its_data_mid_run_causes_no_reuse_and_no_gap(
                 acked[outcome.message.conversation_id].append(outcome.message.seq)
 
     async def lose_data() -> None:
-        await eventually(lambda: sum(map(len, acked.values())) >= total // 2, what="half sent")
+        await until(lambda: sum(map(len, acked.values())) >= total // 2, what="half sent")
         if loss == "flushall":
             await lossy_client.flushall()
         else:

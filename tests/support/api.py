@@ -9,6 +9,10 @@ from typing import Any
 import grpc
 
 from openchat.v1 import (
+    admin_service_pb2,
+    admin_service_pb2_grpc,
+    bot_service_pb2,
+    bot_service_pb2_grpc,
     conversation_pb2,
     conversation_service_pb2,
     conversation_service_pb2_grpc,
@@ -20,6 +24,10 @@ from openchat.v1 import (
 )
 from tests.support.servers import bearer
 
+# The operator whose admin token calls BotService and AdminService.
+ADMIN = "operator"
+ADMIN_ROLE = "admin"
+
 
 class Api:
     """The server's RPCs, called with a given user's token."""
@@ -28,6 +36,8 @@ class Api:
         self.messaging = messaging_service_pb2_grpc.MessagingServiceStub(channel)
         self.conversations = conversation_service_pb2_grpc.ConversationServiceStub(channel)
         self.sync_service = sync_service_pb2_grpc.SyncServiceStub(channel)
+        self.bots = bot_service_pb2_grpc.BotServiceStub(channel)
+        self.admin = admin_service_pb2_grpc.AdminServiceStub(channel)
 
     async def create_group(
         self, owner: str, members: Sequence[str], title: str = "a group", request_id: str = ""
@@ -165,3 +175,40 @@ class Api:
             ),
             metadata=bearer(user),
         )
+
+    async def timeline(self, user: str, message_id: str) -> list[message_pb2.DeliveryEvent]:
+        response = await self.messaging.GetDeliveryTimeline(
+            messaging_service_pb2.GetDeliveryTimelineRequest(message_id=message_id),
+            metadata=bearer(user),
+        )
+        return list(response.events)
+
+    async def register_bot(
+        self, bot_id: str, webhook_url: str
+    ) -> bot_service_pb2.RegisterBotResponse:
+        """Register a bot as the admin; the response carries its signing secret."""
+        return await self.bots.RegisterBot(
+            bot_service_pb2.RegisterBotRequest(bot_id=bot_id, webhook_url=webhook_url),
+            metadata=bearer(ADMIN, roles=[ADMIN_ROLE]),
+        )
+
+    async def dead_letters(self, route: str = "") -> list[admin_service_pb2.DeadLetter]:
+        """Every dead letter (of `route`), newest first, following the pages."""
+        found: list[admin_service_pb2.DeadLetter] = []
+        token = ""
+        while True:
+            response = await self.admin.ListDeadLetters(
+                admin_service_pb2.ListDeadLettersRequest(route=route, page_token=token),
+                metadata=bearer(ADMIN, roles=[ADMIN_ROLE]),
+            )
+            found.extend(response.dead_letters)
+            token = response.next_page_token
+            if not token:
+                return found
+
+    async def replay(self, job_ids: Sequence[str]) -> int:
+        response = await self.admin.ReplayDeadLetters(
+            admin_service_pb2.ReplayDeadLettersRequest(job_ids=list(job_ids)),
+            metadata=bearer(ADMIN, roles=[ADMIN_ROLE]),
+        )
+        return response.replayed_count

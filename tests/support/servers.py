@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,15 +16,19 @@ import grpc
 
 from openchat.server.app import App, build_app
 from openchat.server.auth.tokens import issue_token
+from openchat.server.domain.model import RouteJobRecord, RouteJobStatus
+from openchat.server.routing.providers import IMProvider
 from openchat.server.settings import Settings
+from openchat.server.storage.route_outbox import SqlRouteOutbox
 from tests.support.settings import TEST_SECRET
+from tests.support.waiting import until
 
 
 def bearer(
-    user_id: str, secret: str = TEST_SECRET, ttl_seconds: float = 3600
+    user_id: str, secret: str = TEST_SECRET, ttl_seconds: float = 3600, roles: Sequence[str] = ()
 ) -> tuple[tuple[str, str]]:
-    """Call metadata authenticating as `user_id`."""
-    token = issue_token(secret, user_id, ttl_seconds=ttl_seconds)
+    """Call metadata authenticating as `user_id` (with `roles`, for example "admin")."""
+    token = issue_token(secret, user_id, ttl_seconds=ttl_seconds, roles=roles)
     return (("authorization", f"Bearer {token}"),)
 
 
@@ -35,20 +39,44 @@ class RunningServer:
     app: App
     target: str
     channel: grpc.aio.Channel
+    stopped: bool = False
+
+    async def routes_finished(self, message_id: str) -> list[RouteJobRecord]:
+        """Wait until the message has route jobs and every one has finished (delivered,
+        skipped or dead); returns them."""
+        outbox = SqlRouteOutbox(self.app.database)
+
+        async def finished() -> list[RouteJobRecord]:
+            jobs = await outbox.for_message(message_id)
+            return jobs if all(job.status is not RouteJobStatus.PENDING for job in jobs) else []
+
+        return await until(finished)
+
+    async def stop(self, grace: float = 1.0) -> None:
+        """Stop the server (once; start_app's exit then does nothing more)."""
+        if self.stopped:
+            return
+        self.stopped = True
+        await self.channel.close(grace=None)
+        await self.app.stop(grace=grace)
 
 
 @contextlib.asynccontextmanager
-async def start_app(settings: Settings) -> AsyncIterator[RunningServer]:
-    """Build and start a server in this event loop; stop it on exit."""
-    app = await build_app(settings)
+async def start_app(
+    settings: Settings, *, im_providers: Sequence[IMProvider] | None = None
+) -> AsyncIterator[RunningServer]:
+    """Build and start a server in this event loop (relaying to `im_providers` when given);
+    stop it on exit."""
+    options = {} if im_providers is None else {"im_providers": im_providers}
+    app = await build_app(settings, **options)
     port = await app.start()
     target = f"127.0.0.1:{port}"
     channel = grpc.aio.insecure_channel(target)
+    running = RunningServer(app, target, channel)
     try:
-        yield RunningServer(app, target, channel)
+        yield running
     finally:
-        await channel.close(grace=None)
-        await app.stop(grace=1.0)
+        await running.stop()
 
 
 @dataclass

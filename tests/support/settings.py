@@ -20,3 +20,16 @@ def settings_for(database_url: str, **sections: dict[str, Any]) -> Settings:
     for section, values in sections.items():
         overrides.setdefault(section, {}).update(values)
     return load_settings(overrides)
+
+
+# Durable routes that retry and give up within a test's patience: attempts time out after a
+# second, retries wait at most 0.2, 0.4, 0.8 s (full jitter), the fourth failure is final, and
+# workers look for due retries every 50 ms.
+FAST_ROUTING: dict[str, Any] = {
+    "push_provider": "none",
+    "attempt_timeout": 1.0,
+    "backoff_base": 0.2,
+    "backoff_cap": 2.0,
+    "max_attempts": 4,
+    "poll_interval": 0.05,
+}

@@ -171,7 +171,7 @@ class App:
         self.router.stop()
         await self.receipts.stop()
         for worker in self.workers:
-            await worker.stop()
+            await worker.stop(grace)
         await self.outbox_gauges.stop()
         await self.health.stop()
         await self.events.close()
@@ -244,7 +244,11 @@ async def build_app(
     deliverers: dict[str, Deliverer] = {
         WEBHOOK_ROUTE: WebhookDeliverer(bot_store, message_store, http.session),
         **(
-            {PUSH_ROUTE: PushDeliverer(push_provider, message_store, members, presence)}
+            {
+                PUSH_ROUTE: PushDeliverer(
+                    push_provider, message_store, members, presence, bot_directory
+                )
+            }
             if push_provider is not None
             else {}
         ),

@@ -16,6 +16,7 @@ import structlog
 
 from openchat.server.domain.model import RouteJob
 from openchat.server.ports import MessageStore, PresenceRegistry
+from openchat.server.routing.bots import BotDirectory
 from openchat.server.usecases.membership import MembershipCache
 
 _log = structlog.get_logger(__name__)
@@ -75,13 +76,17 @@ class HttpPushGateway:
         self._http = http
 
     async def notify(self, notification: PushNotification) -> None:
-        async with self._http().post(self._url, json={"notification": asdict(notification)}) as r:
+        # As for webhooks, a redirect is a failure, not something to follow.
+        async with self._http().post(
+            self._url, json={"notification": asdict(notification)}, allow_redirects=False
+        ) as r:
             if not 200 <= r.status < 300:
                 raise PushGatewayRejected(f"HTTP {r.status} from the push gateway")
 
 
 class PushDeliverer:
-    """Delivers push jobs: one message to its members that have no online session."""
+    """Delivers push jobs: one message to its members that have no online session, other
+    than its sender and bots (which get messages through their webhooks)."""
 
     def __init__(
         self,
@@ -89,17 +94,20 @@ class PushDeliverer:
         messages: MessageStore,
         members: MembershipCache,
         presence: PresenceRegistry,
+        bots: BotDirectory,
     ) -> None:
         self._provider = provider
         self._messages = messages
         self._members = members
         self._presence = presence
+        self._bots = bots
 
     async def deliver(self, job: RouteJob) -> bool:
         message = await self._messages.get(job.message_id)
         if message is None:
             raise LookupError(f"message {job.message_id} is missing")
-        others = sorted(await self._members.members(message.conversation_id) - {message.sender_id})
+        members = await self._members.members(message.conversation_id)
+        others = sorted(members - {message.sender_id} - await self._bots.bot_ids())
         offline = await self._offline(others)
         if not offline:
             return False

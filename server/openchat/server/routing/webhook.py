@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import aiohttp
 
@@ -57,9 +56,10 @@ class WebhookDeliverer:
         message = await self._messages.get(job.message_id)
         if message is None:
             raise LookupError(f"message {job.message_id} is missing")
-        # The event id is stable across retries so that bots can deduplicate.
+        # The event is the same on every attempt (its id, and its creation time: when the
+        # message was stored), so that bots can deduplicate; only the signature is fresh.
         event_id = f"{message.message_id}:{bot.bot_id}"
-        body = webhook_event_json(event_id, bot.bot_id, message, datetime.now(UTC))
+        body = webhook_event_json(event_id, bot.bot_id, message, message.server_time)
         timestamp = int(self._clock())
         headers = {
             "Content-Type": "application/json",
@@ -67,7 +67,12 @@ class WebhookDeliverer:
             TIMESTAMP_HEADER: str(timestamp),
             EVENT_ID_HEADER: event_id,
         }
-        async with self._http().post(bot.webhook_url, data=body, headers=headers) as response:
+        # Redirects are not followed: aiohttp would turn a 301/302 into a GET without the
+        # event (then count its 200 as delivered) or resend the signed event to a URL nobody
+        # registered. A 3xx is a failed attempt, visible in the dead letter's last error.
+        async with self._http().post(
+            bot.webhook_url, data=body, headers=headers, allow_redirects=False
+        ) as response:
             if not 200 <= response.status < 300:
                 raise WebhookRejected(f"HTTP {response.status} from the webhook")
         return True

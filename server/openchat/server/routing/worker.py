@@ -28,7 +28,8 @@ class Deliverer(Protocol):
     """Carries out one job of a route; raises to fail the attempt."""
 
     async def deliver(self, job: RouteJob) -> bool:
-        """Deliver the job's message on the route; False when there was nothing to deliver."""
+        """Deliver the job's message on the route; returns False when there turned out to be
+        nothing to deliver (so that delivery timelines do not claim a delivery)."""
         ...
 
 
@@ -61,34 +62,62 @@ class RouteWorker:
         self._lease = attempt_timeout * 2 + 5
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._attempts: set[asyncio.Task[None]] = set()
+        # Every slot was taken at the last look, so more jobs may be due when one frees up.
+        self._saturated = False
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"route-worker:{self.route}")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float) -> None:
+        """Stop claiming, and give attempts in flight up to `grace` seconds to finish and
+        record their outcome (an abandoned attempt keeps its job leased until the lease
+        expires, delaying it after a restart)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._attempts:
+            _, unfinished = await asyncio.wait(self._attempts, timeout=grace)
+            for attempt in unfinished:
+                attempt.cancel()
+            await asyncio.gather(*unfinished, return_exceptions=True)
 
     def wake(self) -> None:
         """New jobs may be due."""
         self._wakeup.set()
 
     async def _run(self) -> None:
+        # Attempts run side by side, up to `concurrency`, and each frees its slot when done:
+        # a slow attempt (a webhook that hangs until the timeout) holds only its own slot,
+        # never the jobs claimed with it.
         while True:
-            try:
-                jobs = await self._outbox.claim(self.route, self._concurrency, self._lease)
-            except Exception as error:  # noqa: BLE001 - the database may come back; poll again
-                _log.warning("route_claim_failed", route=self.route, error=repr(error))
-                jobs = []
-            if jobs:
-                await asyncio.gather(*(self._attempt(job) for job in jobs))
-                continue
+            # Cleared before looking, so that a wake during the claim is not lost.
             self._wakeup.clear()
+            free = self._concurrency - len(self._attempts)
+            self._saturated = free == 0
+            if free:
+                jobs = await self._claim(free)
+                self._saturated = len(jobs) == free
+                for job in jobs:
+                    attempt = asyncio.create_task(self._attempt(job))
+                    self._attempts.add(attempt)
+                    attempt.add_done_callback(self._finished)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._poll_interval):
                     await self._wakeup.wait()
+
+    async def _claim(self, limit: int) -> list[RouteJob]:
+        try:
+            return await self._outbox.claim(self.route, limit, self._lease)
+        except Exception as error:  # noqa: BLE001 - the database may come back; poll again
+            _log.warning("route_claim_failed", route=self.route, error=repr(error))
+            return []
+
+    def _finished(self, attempt: asyncio.Task[None]) -> None:
+        self._attempts.discard(attempt)
+        if self._saturated:
+            self._wakeup.set()
 
     async def _attempt(self, job: RouteJob) -> None:
         started = time.perf_counter()

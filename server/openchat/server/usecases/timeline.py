@@ -20,7 +20,8 @@ _RECEIPT_STATES = {
 
 
 def _route_step(job: RouteJobRecord) -> DeliveryStep | None:
-    """The step a finished route job adds; None while it is still pending."""
+    """The step a finished route job adds; None while it is pending or when it delivered
+    nothing."""
     if job.status is RouteJobStatus.DEAD:
         return DeliveryStep(
             DeliveryState.FAILED,
@@ -53,6 +54,9 @@ class DeliveryTimeline:
             raise PermissionDenied("only the sender of a message may read its delivery timeline")
         steps = [DeliveryStep(DeliveryState.PERSISTED, message.server_time)]
         for advance in await self._receipts.covering(message.conversation_id, message.seq):
+            if advance.user_id == message.sender_id:
+                # The sender's other devices and the sender's own reads are not deliveries.
+                continue
             steps.append(
                 DeliveryStep(
                     _RECEIPT_STATES[advance.kind],

@@ -1,0 +1,164 @@
+"""The route outbox keeps route work through restarts, and nodes sharing a database never
+work on the same job at once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import grpc
+
+from openchat.server.domain.model import Content, Message, PlannedJob, RouteJobStatus
+from openchat.server.storage import migrate
+from openchat.server.storage.database import connect
+from openchat.server.storage.route_outbox import SqlRouteOutbox, insert_planned
+from openchat.v1 import message_pb2
+from tests.support.api import Api
+from tests.support.http_endpoints import WebhookEndpoint
+from tests.support.servers import start_app
+from tests.support.settings import FAST_ROUTING, settings_for
+from tests.support.waiting import until
+
+# Retries that keep going for the whole test, at most 0.2 s apart.
+PATIENT_ROUTING = FAST_ROUTING | {"max_attempts": 1000, "backoff_cap": 0.2}
+
+
+def accepted_message_ids(webhook: WebhookEndpoint) -> Counter[str]:
+    """How many times each message was accepted (answered 200)."""
+    return Counter(r.json()["message"]["messageId"] for r in webhook.answered())
+
+
+async def test_route_work_survives_a_restart(
+    own_database_url: str, user_ids: Iterator[str]
+) -> None:
+    settings = settings_for(own_database_url, routing=PATIENT_ROUTING)
+    alice, bob, bot = next(user_ids), next(user_ids), next(user_ids)
+    async with WebhookEndpoint(status=503) as webhook:
+        async with start_app(settings) as first:
+            api = Api(first.channel)
+            webhook.secret = (await api.register_bot(bot, webhook.url)).secret
+            group = await api.create_group(alice, [bob, bot])
+            acks = [await api.send(alice, group.conversation_id, f"m{i}") for i in range(10)]
+            # The first server works on every message, and fails.
+            await webhook.wait_for(
+                lambda rs: len({r.headers["X-OpenChat-Event-Id"] for r in rs}) == len(acks)
+            )
+        assert webhook.answered() == []
+
+        webhook.status = 200
+        async with start_app(settings):
+            # Well within a lease (2 x 1 s + 5 s): the first server left no job leased.
+            await webhook.wait_for(lambda _: len(accepted_message_ids(webhook)) == len(acks), 6)
+
+    # Every message is delivered; none twice (receivers would deduplicate by event id, but in
+    # this run nothing gave them a reason to).
+    assert accepted_message_ids(webhook) == Counter(ack.message_id for ack in acks)
+    assert all(request.verified for request in webhook.requests)
+
+
+async def test_stopping_a_server_lets_attempts_in_flight_finish(
+    own_database_url: str, user_ids: Iterator[str]
+) -> None:
+    settings = settings_for(own_database_url, routing=PATIENT_ROUTING)
+    alice, bot = next(user_ids), next(user_ids)
+    async with WebhookEndpoint(hang=True) as webhook:
+        async with start_app(settings) as first:
+            api = Api(first.channel)
+            webhook.secret = (await api.register_bot(bot, webhook.url)).secret
+            group = await api.create_group(alice, [bot])
+            ack = await api.send(alice, group.conversation_id, "in flight at shutdown")
+            await webhook.wait_for_count(1)
+            stopping = asyncio.create_task(first.stop(grace=5.0))
+
+            # The server stops serving RPCs before it drains its route workers.
+            async with grpc.aio.insecure_channel(first.target) as probe_channel:
+                probe = Api(probe_channel)
+
+                async def refused() -> bool:
+                    try:
+                        await probe.timeline(alice, ack.message_id)
+                    except grpc.aio.AioRpcError:
+                        return True
+                    return False
+
+                await until(refused)
+            webhook.release()
+            await stopping
+
+        (request,) = webhook.requests
+        assert (request.status, request.abandoned) == (200, False)
+        # The attempt's outcome was recorded before the server let go of its database.
+        async with start_app(settings) as second:
+            timeline = await Api(second.channel).timeline(alice, ack.message_id)
+            answered = [
+                e for e in timeline if e.state == message_pb2.DELIVERY_STATE_WEBHOOK_ANSWERED
+            ]
+            assert [e.user_id for e in answered] == [bot]
+        assert len(webhook.requests) == 1
+
+
+async def test_two_servers_on_one_database_never_deliver_a_job_twice(
+    fresh_postgres_url: str, user_ids: Iterator[str]
+) -> None:
+    settings = settings_for(fresh_postgres_url, routing=PATIENT_ROUTING)
+    alice, bob, bot = next(user_ids), next(user_ids), next(user_ids)
+    # A slow webhook keeps attempts in flight while the other server claims.
+    async with (
+        WebhookEndpoint(latency=0.05) as webhook,
+        start_app(settings) as one,
+        start_app(settings) as two,
+    ):
+        apis = [Api(one.channel), Api(two.channel)]
+        webhook.secret = (await apis[0].register_bot(bot, webhook.url)).secret
+        group = await apis[0].create_group(alice, [bob, bot])
+        # Both servers store messages, so both workers are woken and claim.
+        acks = await asyncio.gather(
+            *(
+                apis[i % 2].send((alice, bob)[i % 2], group.conversation_id, f"m{i}")
+                for i in range(40)
+            )
+        )
+        await webhook.wait_for(lambda _: len(accepted_message_ids(webhook)) == len(acks), 20)
+
+    assert accepted_message_ids(webhook) == Counter(ack.message_id for ack in acks)
+    assert len(webhook.requests) == len(acks)
+
+
+async def test_concurrent_claims_never_share_a_job(fresh_postgres_url: str) -> None:
+    """Claimers on separate connection pools (as on separate nodes) take disjoint jobs."""
+    databases = [connect(fresh_postgres_url, pool_size=4) for _ in range(2)]
+    try:
+        await migrate.upgrade(databases[0])
+        now = datetime.now(UTC)
+        jobs = [
+            PlannedJob(
+                "webhook",
+                Message(f"m-{i}", "c-1", i + 1, "alice", f"c-{i}", Content(text="x"), now),
+                f"bot-{i % 3}",
+            )
+            for i in range(120)
+        ]
+        async with databases[0].writer.begin() as connection:
+            await insert_planned(connection, jobs, now)
+        outboxes = [SqlRouteOutbox(database) for database in databases]
+
+        async def claim_until_empty(outbox: SqlRouteOutbox) -> list[int]:
+            claimed: list[int] = []
+            while batch := await outbox.claim("webhook", 7, lease_seconds=60):
+                claimed.extend(job.job_id for job in batch)
+            return claimed
+
+        results = await asyncio.gather(*(claim_until_empty(outboxes[i % 2]) for i in range(8)))
+
+        claimed = [job_id for result in results for job_id in result]
+        assert len(claimed) == len(jobs)
+        assert len(set(claimed)) == len(jobs)
+        # Several claimers got work: the claims really did run side by side.
+        assert sum(1 for result in results if result) > 1
+        records = await outboxes[0].for_message("m-0")
+        assert [(r.status, r.attempts) for r in records] == [(RouteJobStatus.PENDING, 1)]
+    finally:
+        for database in databases:
+            await database.dispose()

@@ -1,0 +1,235 @@
+"""Push notifications through the HTTP push gateway (a real local HTTP server), and external IM
+providers (a provider implemented here, behind the IMProvider interface)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from openchat.server.domain.model import Message, RouteJobStatus
+from openchat.server.routing.providers import BuiltinProvider, IMProvider
+from openchat.v1 import message_pb2
+from tests.support.api import Api
+from tests.support.http_endpoints import HttpEndpoint, Received, WebhookEndpoint
+from tests.support.servers import RunningServer, start_app
+from tests.support.settings import FAST_ROUTING, settings_for
+from tests.support.streams import connect
+from tests.support.waiting import Arrivals, until
+
+
+@pytest.fixture(scope="module")
+async def gateway() -> AsyncIterator[HttpEndpoint]:
+    async with HttpEndpoint() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="module")
+def routing_settings(gateway: HttpEndpoint) -> dict[str, Any]:
+    return FAST_ROUTING | {"push_provider": "http", "push_gateway_url": gateway.url}
+
+
+@pytest.fixture
+def api(routing_server: RunningServer) -> Api:
+    return Api(routing_server.channel)
+
+
+@pytest.fixture
+def fresh_gateway(gateway: HttpEndpoint) -> HttpEndpoint:
+    """The module's gateway, answering 200 again."""
+    gateway.status = 200
+    gateway.location = ""
+    return gateway
+
+
+def notifications_for(gateway: HttpEndpoint, message_id: str) -> list[Received]:
+    return [r for r in gateway.requests if r.json()["notification"]["message_id"] == message_id]
+
+
+async def wait_for_notification(
+    gateway: HttpEndpoint, message_id: str, status: int = 200
+) -> dict[str, Any]:
+    await gateway.wait_for(
+        lambda _: any(r.status == status for r in notifications_for(gateway, message_id))
+    )
+    (accepted,) = [r for r in notifications_for(gateway, message_id) if r.status == status]
+    notification: dict[str, Any] = accepted.json()["notification"]
+    return notification
+
+
+async def test_offline_members_are_notified_but_not_online_ones_nor_the_sender_nor_bots(
+    api: Api, routing_server: RunningServer, fresh_gateway: HttpEndpoint, user_ids: Iterator[str]
+) -> None:
+    alice, bob, carol, dave, bot = (next(user_ids) for _ in range(5))
+    text = "a long message " * 10
+    # A bot has no sessions, but gets its messages through its webhook, never by push.
+    async with WebhookEndpoint() as webhook, connect(routing_server.channel, bob):
+        webhook.secret = (await api.register_bot(bot, webhook.url)).secret
+        group = await api.create_group(alice, [bob, carol, dave, bot])
+        ack = await api.send(
+            alice,
+            group.conversation_id,
+            content=message_pb2.Content(text=text, mention_user_ids=[bob, carol]),
+        )
+        notification = await wait_for_notification(fresh_gateway, ack.message_id)
+
+    assert notification == {
+        "user_ids": sorted([carol, dave]),
+        "conversation_id": group.conversation_id,
+        "message_id": ack.message_id,
+        "sender_id": alice,
+        "seq": ack.seq,
+        "preview": text[:100],
+        # Mentions of online members are not pushed either.
+        "mentioned_user_ids": [carol],
+    }
+    assert len(notifications_for(fresh_gateway, ack.message_id)) == 1
+
+
+async def test_nothing_is_pushed_when_every_recipient_is_online(
+    api: Api, routing_server: RunningServer, fresh_gateway: HttpEndpoint, user_ids: Iterator[str]
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    group = await api.create_group(alice, [bob])
+    async with connect(routing_server.channel, bob), connect(routing_server.channel, bob, "laptop"):
+        ack = await api.send(alice, group.conversation_id, "bob is here")
+        jobs = await routing_server.routes_finished(ack.message_id)
+    # The push job ran, and found nobody to notify.
+    assert [(job.route, job.status) for job in jobs] == [("push", RouteJobStatus.SKIPPED)]
+    assert notifications_for(fresh_gateway, ack.message_id) == []
+
+
+async def test_a_gateway_answering_503_is_retried(
+    api: Api, fresh_gateway: HttpEndpoint, user_ids: Iterator[str]
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    group = await api.create_group(alice, [bob])
+    fresh_gateway.status = 503
+    ack = await api.send(alice, group.conversation_id, "are you there?")
+    await fresh_gateway.wait_for(
+        lambda _: len(notifications_for(fresh_gateway, ack.message_id)) >= 2
+    )
+    fresh_gateway.status = 200
+
+    notification = await wait_for_notification(fresh_gateway, ack.message_id)
+
+    tries = notifications_for(fresh_gateway, ack.message_id)
+    assert [r.status for r in tries] == [503] * (len(tries) - 1) + [200]
+    assert all(r.json()["notification"] == notification for r in tries)
+    assert notification["user_ids"] == [bob]
+
+
+async def test_a_gateway_redirect_is_a_failure_not_followed(
+    api: Api, fresh_gateway: HttpEndpoint, user_ids: Iterator[str]
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    group = await api.create_group(alice, [bob])
+    async with HttpEndpoint() as elsewhere:
+        fresh_gateway.status = 307
+        fresh_gateway.location = elsewhere.url
+        ack = await api.send(alice, group.conversation_id, "stay where you are")
+        await fresh_gateway.wait_for(
+            lambda _: len(notifications_for(fresh_gateway, ack.message_id)) >= 2
+        )
+    assert elsewhere.requests == []
+
+
+class RecordingProvider(Arrivals[Message]):
+    """An external IM provider for tests: keeps what it is given ("accepts"), or fails
+    ("raises"), or never answers until released ("hangs")."""
+
+    relays = True
+
+    def __init__(self, name: str, behaviour: str = "accepts") -> None:
+        super().__init__()
+        self.name = name
+        self.behaviour = behaviour
+        self.calls = 0
+        self._released = asyncio.Event()
+
+    async def relay(self, message: Message) -> None:
+        self.calls += 1
+        if self.behaviour == "raises":
+            raise ConnectionError(f"{self.name} is down")
+        if self.behaviour == "hangs":
+            await self._released.wait()
+        self.add(message)
+
+    def release(self) -> None:
+        self._released.set()
+
+
+@pytest.mark.parametrize("failure", ["raises", "hangs"])
+async def test_every_message_reaches_each_provider_and_a_broken_one_stops_nothing(
+    own_database_url: str, user_ids: Iterator[str], failure: str
+) -> None:
+    bridge = RecordingProvider("bridge")
+    broken = RecordingProvider("broken", behaviour=failure)
+    providers: list[IMProvider] = [BuiltinProvider(), broken, bridge]
+    settings = settings_for(own_database_url, routing=FAST_ROUTING)
+    async with (
+        WebhookEndpoint() as webhook,
+        start_app(settings, im_providers=providers) as server,
+    ):
+        api = Api(server.channel)
+        alice, bob, bot = next(user_ids), next(user_ids), next(user_ids)
+        webhook.secret = (await api.register_bot(bot, webhook.url)).secret
+        group = await api.create_group(alice, [bob, bot])
+        acks = [await api.send(alice, group.conversation_id, f"m{i}") for i in range(3)]
+        acks.append(await api.send(bob, group.conversation_id, "from bob"))
+        try:
+            relayed = await bridge.wait_for_count(len(acks))
+            await webhook.wait_for(lambda rs: len([r for r in rs if r.status == 200]) >= len(acks))
+            # The broken provider was tried, and is still failing or hanging.
+            assert broken.calls >= 1
+            assert broken.items == []
+            await check_outcomes(
+                api,
+                acks,
+                relayed,
+                sender=alice,
+                conversation_id=group.conversation_id,
+                failure=failure,
+            )
+        finally:
+            broken.release()
+
+
+async def check_outcomes(
+    api: Api,
+    acks: list[message_pb2.MessageAck],
+    relayed: list[Message],
+    *,
+    sender: str,
+    conversation_id: str,
+    failure: str,
+) -> None:
+    """The bridge got every message; the broken provider's work is FAILED once it is dead."""
+    by_id = {message.message_id: message for message in relayed}
+    assert sorted(by_id) == sorted(ack.message_id for ack in acks)
+    for ack in acks:
+        message = by_id[ack.message_id]
+        assert (message.conversation_id, message.seq) == (conversation_id, ack.seq)
+    assert [by_id[a.message_id].content.text for a in acks] == ["m0", "m1", "m2", "from bob"]
+
+    timeline = await api.timeline(sender, acks[0].message_id)
+    accepted = [e for e in timeline if e.state == message_pb2.DELIVERY_STATE_PROVIDER_ACCEPTED]
+    assert [e.detail for e in accepted] == ["provider:bridge"]
+    if failure == "hangs":
+        return
+
+    message_ids = {ack.message_id for ack in acks}
+
+    async def all_dead() -> list[Any]:
+        letters = await api.dead_letters("provider:broken")
+        dead = [d for d in letters if d.message_id in message_ids]
+        return dead if len(dead) == len(acks) else []
+
+    for letter in await until(all_dead):
+        assert (letter.target, letter.last_error) == ("", "broken is down")
+        assert letter.attempts == FAST_ROUTING["max_attempts"]
+    timeline = await api.timeline(sender, acks[0].message_id)
+    failed = [e for e in timeline if e.state == message_pb2.DELIVERY_STATE_FAILED]
+    assert [e.detail for e in failed] == ["provider:broken: broken is down"]
