@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
@@ -82,6 +83,7 @@ from openchat.server.usecases.group_commit import GroupCommitWriter
 from openchat.server.usecases.membership import MembershipCache
 from openchat.server.usecases.messaging import Messaging
 from openchat.server.usecases.receipts import Receipts
+from openchat.server.usecases.retention import Retention
 from openchat.server.usecases.sync import Synchronization
 from openchat.server.usecases.timeline import DeliveryTimeline
 from openchat.v1 import (
@@ -111,6 +113,8 @@ BOTS_TTL_SECONDS = 30.0
 RECEIPT_FLUSH_SECONDS = 0.2
 # Seconds between counts of the route outbox for its gauges.
 OUTBOX_GAUGE_SECONDS = 15.0
+# Seconds between deletions of delivery history past its retention.
+RETENTION_INTERVAL_SECONDS = 3600.0
 
 
 class SettingsConflict(ValueError):
@@ -137,6 +141,7 @@ class App:
     metrics: Metrics
     metrics_server: MetricsServer | None
     outbox_gauges: OutboxGauges
+    retention: Retention
     port: int = 0
 
     async def start(self) -> int:
@@ -153,6 +158,7 @@ class App:
         self.hub.start()
         self.receipts.start()
         self.outbox_gauges.start()
+        self.retention.start()
         self.port = self.server.add_insecure_port(self.settings.server.listen)
         await self.server.start()
         await self.health.start()
@@ -173,6 +179,7 @@ class App:
         for worker in self.workers:
             await worker.stop(grace)
         await self.outbox_gauges.stop()
+        await self.retention.stop()
         await self.health.stop()
         await self.events.close()
         await self.cluster.close()
@@ -230,8 +237,6 @@ async def build_app(
     push_provider = _push_provider(settings, http)
     relaying = [provider for provider in im_providers if provider.relays]
     planner = DurableRoutePlanner(
-        members,
-        bot_directory,
         push_enabled=push_provider is not None,
         provider_routes=[provider_route(provider) for provider in relaying],
     )
@@ -336,6 +341,13 @@ async def build_app(
         ),
         outbox_gauges=OutboxGauges(
             outbox, list(deliverers), metrics, interval=OUTBOX_GAUGE_SECONDS
+        ),
+        retention=Retention(
+            outbox,
+            receipt_store,
+            history=timedelta(days=settings.routing.history_days),
+            dead_letters=timedelta(days=settings.routing.dead_letter_days),
+            interval=RETENTION_INTERVAL_SECONDS,
         ),
     )
 

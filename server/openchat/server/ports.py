@@ -9,6 +9,7 @@ in-process bus (and Redis pub/sub, for many nodes).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -161,6 +162,11 @@ class ReceiptStore(Protocol):
         """Every recorded advance whose range includes `seq`, oldest first."""
         ...
 
+    async def purge(self, *, before: datetime) -> int:
+        """Delete recorded advances older than `before` (device cursors stay); returns how many
+        were deleted."""
+        ...
+
 
 class MessageWriter(Protocol):
     """Stores one message and returns only after its transaction has committed."""
@@ -223,8 +229,11 @@ class RoutePlanner(Protocol):
     """Decides, while messages are being stored, which durable route work they need, so that
     the work is committed with the messages and no crash can lose it."""
 
-    async def plan(self, messages: Sequence[Message]) -> list[PlannedJob]:
-        """The route work for newly stored messages."""
+    async def plan(
+        self, messages: Sequence[Message], bot_members: Mapping[str, frozenset[str]]
+    ) -> list[PlannedJob]:
+        """The route work for newly stored messages; `bot_members` holds the registered bots
+        among each conversation's members, read in the storing transaction."""
         ...
 
 
@@ -259,6 +268,11 @@ class RouteOutbox(Protocol):
 
     async def for_message(self, message_id: str) -> list[RouteJobRecord]:
         """Every job of a message (for its delivery timeline)."""
+        ...
+
+    async def purge(self, *, finished_before: datetime, dead_before: datetime) -> int:
+        """Delete finished jobs (and dead letters) last updated before the given times; returns
+        how many were deleted."""
         ...
 
 

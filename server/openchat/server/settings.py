@@ -185,6 +185,10 @@ class RoutingSettings(_Section):
     concurrency: int = Field(16, ge=1, validation_alias="OPENCHAT_ROUTE_CONCURRENCY")
     # Seconds between looks for due jobs (retries, other nodes' leftovers) when not woken.
     poll_interval: float = Field(1.0, gt=0, validation_alias="OPENCHAT_ROUTE_POLL_INTERVAL")
+    # Days delivery history (finished route jobs, receipt events) stays for delivery
+    # timelines, and days dead letters stay for AdminService.
+    history_days: float = Field(7.0, gt=0, validation_alias="OPENCHAT_DELIVERY_HISTORY_DAYS")
+    dead_letter_days: float = Field(30.0, gt=0, validation_alias="OPENCHAT_DEAD_LETTER_DAYS")
 
     @model_validator(mode="after")
     def _gateway_for_http(self) -> RoutingSettings:

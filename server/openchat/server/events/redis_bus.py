@@ -14,6 +14,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from openchat.server.domain.errors import Unavailable
 from openchat.server.events.cluster import CLUSTER_EVENTS, ClusterCodec
 from openchat.server.events.in_process import LocalDispatch
 from openchat.server.observability.metrics import Metrics
@@ -23,6 +24,7 @@ _log = structlog.get_logger(__name__)
 # Events sent per pipelined round trip to Redis.
 _PUBLISH_BATCH = 256
 _RECONNECT_DELAY_SECONDS = 0.5
+_SUBSCRIBE_TIMEOUT_SECONDS = 10.0
 
 
 class RedisEventBus(LocalDispatch):
@@ -51,7 +53,15 @@ class RedisEventBus(LocalDispatch):
             asyncio.create_task(self._publish_loop(), name="redis-bus-publish"),
         ]
         # Do not report ready before the subscription is live, or early events would be lost.
-        await self._subscribed.wait()
+        try:
+            async with asyncio.timeout(_SUBSCRIBE_TIMEOUT_SECONDS):
+                await self._subscribed.wait()
+        except TimeoutError:
+            await self.close()
+            raise Unavailable(
+                f"Redis did not accept the cluster subscription within "
+                f"{_SUBSCRIBE_TIMEOUT_SECONDS:g} s; is OPENCHAT_REDIS_URL reachable?"
+            ) from None
 
     async def publish(self, topic: str, event: object) -> None:
         self._outgoing.put_nowait((topic, self._codec.encode(topic, event)))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from openchat.server.domain.model import Message, PlannedJob
-from openchat.server.routing.bots import BotDirectory
-from openchat.server.usecases.membership import MembershipCache
 
 WEBHOOK_ROUTE = "webhook"
 PUSH_ROUTE = "push"
@@ -17,30 +15,20 @@ class DurableRoutePlanner:
     message when push is enabled (the push worker picks the offline recipients when it runs),
     and a job per message for each external IM provider."""
 
-    def __init__(
-        self,
-        members: MembershipCache,
-        bots: BotDirectory,
-        *,
-        push_enabled: bool,
-        provider_routes: Sequence[str],
-    ) -> None:
-        self._members = members
-        self._bots = bots
+    def __init__(self, *, push_enabled: bool, provider_routes: Sequence[str]) -> None:
         self._push_enabled = push_enabled
         self._provider_routes = provider_routes
 
-    async def plan(self, messages: Sequence[Message]) -> list[PlannedJob]:
+    async def plan(
+        self, messages: Sequence[Message], bot_members: Mapping[str, frozenset[str]]
+    ) -> list[PlannedJob]:
         jobs: list[PlannedJob] = []
-        bot_ids = await self._bots.bot_ids()
         for message in messages:
-            if bot_ids:
-                members = await self._members.members(message.conversation_id)
-                jobs.extend(
-                    PlannedJob(WEBHOOK_ROUTE, message, bot_id)
-                    for bot_id in sorted(members & bot_ids)
-                    if bot_id != message.sender_id
-                )
+            jobs.extend(
+                PlannedJob(WEBHOOK_ROUTE, message, bot_id)
+                for bot_id in sorted(bot_members.get(message.conversation_id, ()))
+                if bot_id != message.sender_id
+            )
             if self._push_enabled:
                 jobs.append(PlannedJob(PUSH_ROUTE, message))
             jobs.extend(PlannedJob(route, message) for route in self._provider_routes)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openchat.server.domain.model import Bot
 from openchat.server.storage.database import Database
-from openchat.server.storage.tables import bots
+from openchat.server.storage.tables import bots, members
 
 
 class SqlBotStore:
@@ -53,3 +55,19 @@ class SqlBotStore:
     async def bot_ids(self) -> frozenset[str]:
         async with self._database.reader.connect() as connection:
             return frozenset((await connection.scalars(select(bots.c.bot_id))).all())
+
+
+async def bot_members(
+    connection: AsyncConnection, conversation_ids: Collection[str]
+) -> dict[str, frozenset[str]]:
+    """The registered bots among each conversation's members, as the caller's transaction sees
+    them (so a message is planned against the membership it is committed with)."""
+    rows = await connection.execute(
+        select(members.c.conversation_id, members.c.user_id)
+        .join(bots, bots.c.bot_id == members.c.user_id)
+        .where(members.c.conversation_id.in_(list(conversation_ids)))
+    )
+    found: dict[str, set[str]] = {}
+    for conversation_id, bot_id in rows:
+        found.setdefault(conversation_id, set()).add(bot_id)
+    return {conversation_id: frozenset(ids) for conversation_id, ids in found.items()}

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Column, ColumnElement, Table, delete, event, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -71,6 +71,24 @@ def connect(url: str, *, pool_size: int = 10) -> Database:
     _configure_sqlite(writer, begin="BEGIN IMMEDIATE")
     _configure_sqlite(reader, begin="BEGIN")
     return Database(writer=writer, reader=reader)
+
+
+# Rows a retention purge deletes per transaction, so that it never holds locks for long.
+PURGE_SLICE = 5000
+
+
+async def delete_in_slices(
+    database: Database, table: Table, key: Column[Any], condition: ColumnElement[bool]
+) -> int:
+    """Delete the rows matching `condition`, PURGE_SLICE at a time; returns how many."""
+    deleted = 0
+    while True:
+        victims = select(key).where(condition).limit(PURGE_SLICE).scalar_subquery()
+        async with database.writer.begin() as connection:
+            result = await connection.execute(delete(table).where(key.in_(victims)))
+        deleted += result.rowcount
+        if result.rowcount < PURGE_SLICE:
+            return deleted
 
 
 # Statement kinds recorded as metric labels; anything else counts as "other".

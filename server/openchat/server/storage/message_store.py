@@ -22,6 +22,7 @@ from openchat.server.domain.errors import (
 from openchat.server.domain.ids import new_id
 from openchat.server.domain.model import Appended, Attachment, Content, Message, MessageDraft
 from openchat.server.ports import RoutePlanner, SequenceAllocator
+from openchat.server.storage.bot_store import bot_members
 from openchat.server.storage.database import Database
 from openchat.server.storage.route_outbox import insert_planned
 from openchat.server.storage.tables import conversations, members, messages
@@ -171,7 +172,8 @@ class SqlMessageStore:
         await connection.execute(insert(messages), rows)
         if self._planner is not None:
             # Durable route work commits with its messages: a crash cannot lose it.
-            await insert_planned(connection, await self._planner.plan(stored), now)
+            bots = await bot_members(connection, {m.conversation_id for m in stored})
+            await insert_planned(connection, await self._planner.plan(stored, bots), now)
 
     async def get(self, message_id: str) -> Message | None:
         async with self._database.reader.connect() as connection:

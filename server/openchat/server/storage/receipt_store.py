@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openchat.server.domain.model import ReceiptAdvance, ReceiptKind
-from openchat.server.storage.database import Database
+from openchat.server.storage.database import Database, delete_in_slices
 from openchat.server.storage.tables import (
     conversations,
     delivery_events,
@@ -79,6 +79,14 @@ class SqlReceiptStore:
                 .distinct()
             )
             return {sender_id for (sender_id,) in rows}
+
+    async def purge(self, *, before: datetime) -> int:
+        return await delete_in_slices(
+            self._database,
+            delivery_events,
+            delivery_events.c.event_id,
+            delivery_events.c.at < before,
+        )
 
     async def covering(self, conversation_id: str, seq: int) -> list[ReceiptAdvance]:
         async with self._database.reader.connect() as connection:

@@ -11,7 +11,7 @@ from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openchat.server.domain.model import PlannedJob, RouteJob, RouteJobRecord, RouteJobStatus
-from openchat.server.storage.database import Database
+from openchat.server.storage.database import Database, delete_in_slices
 from openchat.server.storage.tables import route_jobs
 
 PENDING = RouteJobStatus.PENDING.value
@@ -135,6 +135,17 @@ class SqlRouteOutbox:
                 .group_by(route_jobs.c.route, route_jobs.c.status)
             )
             return {(route, status): count for route, status, count in rows}
+
+    async def purge(self, *, finished_before: datetime, dead_before: datetime) -> int:
+        finished = route_jobs.c.status.in_(
+            [RouteJobStatus.DONE.value, RouteJobStatus.SKIPPED.value]
+        ) & (route_jobs.c.updated_at < finished_before)
+        dead = (route_jobs.c.status == RouteJobStatus.DEAD.value) & (
+            route_jobs.c.updated_at < dead_before
+        )
+        return await delete_in_slices(
+            self._database, route_jobs, route_jobs.c.job_id, finished | dead
+        )
 
     async def for_message(self, message_id: str) -> list[RouteJobRecord]:
         async with self._database.reader.connect() as connection:

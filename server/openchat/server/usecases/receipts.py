@@ -52,7 +52,14 @@ class Receipts:
     async def flush(self) -> None:
         """Write the coalesced acknowledgements and send the receipts."""
         acks, self._pending = self._pending, {}
-        for advance in await self._store.advance_delivered(acks):
+        try:
+            advances = await self._store.advance_delivered(acks)
+        except BaseException:
+            # Keep them for the next flush (acks are cumulative: the highest seq wins).
+            for key, seq in acks.items():
+                self._pending[key] = max(seq, self._pending.get(key, 0))
+            raise
+        for advance in advances:
             await self._notify_senders(advance)
 
     async def read(self, conversation_id: str, user_id: str, before: int, after: int) -> None:
