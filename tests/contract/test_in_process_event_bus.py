@@ -8,6 +8,7 @@ from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.ports import EventHandler
 from tests.support.waiting import until
 
+
 def recorder(into: list[object]) -> EventHandler:
     async def record(event: object) -> None:
         into.append(event)
