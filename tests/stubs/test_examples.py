@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.servers import ServerProcess, serve_in_subprocess
+from openchat.server.auth.tokens import issue_token
+from tests.support.processes import ServerProcess, free_port, serve, server_environment
+from tests.support.settings import TEST_SECRET
 
 pytestmark = pytest.mark.stubs
 
@@ -45,13 +47,20 @@ def run_example(language: str, *args: str, **environment: str) -> subprocess.Com
 
 
 @pytest.fixture(scope="module")
-def openchat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+async def openchat_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[ServerProcess]:
     """`openchat-server serve` on SQLite, as a person following the README would run it."""
     directory = tmp_path_factory.mktemp("server")
-    with serve_in_subprocess(
-        f"sqlite+aiosqlite:///{directory / 'openchat.db'}", directory / "server.log"
+    database_url = f"sqlite+aiosqlite:///{directory / 'openchat.db'}"
+    async with serve(
+        server_environment(database_url, free_port()), directory / "server.log"
     ) as server:
         yield server
+
+
+def token(user_id: str) -> str:
+    return issue_token(TEST_SECRET, user_id, ttl_seconds=3600)
 
 
 @pytest.mark.parametrize("language", sorted(EXAMPLES))
@@ -74,8 +83,8 @@ def test_example_client_gets_right_answers_from_a_real_server(
         openchat_server.target,
         "--peer",
         peer,
-        OPENCHAT_TOKEN=openchat_server.token(user),
-        OPENCHAT_PEER_TOKEN=openchat_server.token(peer),
+        OPENCHAT_TOKEN=token(user),
+        OPENCHAT_PEER_TOKEN=token(peer),
     )
     report = f"the {language} example exited {result.returncode}\n{result.stdout}{result.stderr}"
     assert result.returncode == 0, report

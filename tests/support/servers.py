@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import subprocess
-import sys
-import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import grpc
 
@@ -77,56 +71,3 @@ async def start_app(
         yield running
     finally:
         await running.stop()
-
-
-@dataclass
-class ServerProcess:
-    """An `openchat-server serve` process, and what a client needs to reach it."""
-
-    target: str
-
-    def token(self, user_id: str) -> str:
-        """A bearer token for `user_id`, signed with the server's secret."""
-        return issue_token(TEST_SECRET, user_id, ttl_seconds=3600)
-
-
-@contextlib.contextmanager
-def serve_in_subprocess(
-    database_url: str, log_path: Path, startup_timeout: float = 60
-) -> Iterator[ServerProcess]:
-    """Runs `openchat-server serve` as a user would, on a loopback port the OS picks (read back
-    from the server's `serving` log line), with TEST_SECRET; stops it with SIGTERM on exit. Its
-    log goes to `log_path`, quoted in the error if it does not come up."""
-    environment = {**os.environ, "OPENCHAT_JWT_SECRET": TEST_SECRET, "OPENCHAT_LOG_FORMAT": "json"}
-    command = [sys.executable, "-m", "openchat.server", "serve", "--listen", "127.0.0.1:0"]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [*command, "--database-url", database_url],
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        port = _serving_port(process, log_path, time.monotonic() + startup_timeout)
-        yield ServerProcess(f"127.0.0.1:{port}")
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _serving_port(process: subprocess.Popen[bytes], log_path: Path, deadline: float) -> int:
-    """Polls the log until the server says it is serving, it exits, or the deadline passes."""
-    while time.monotonic() < deadline and process.poll() is None:
-        for line in log_path.read_text().splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(record, dict) and record.get("event") == "serving":
-                return int(record["port"])
-        time.sleep(0.05)
-    raise RuntimeError(f"openchat-server did not come up:\n{log_path.read_text()}")
