@@ -1,4 +1,4 @@
-"""Running real OpenChat servers for tests: in this process, or as a subprocess to kill."""
+"""Running real OpenChat servers in this test process (processes.py runs them as children)."""
 
 from __future__ import annotations
 
