@@ -16,6 +16,7 @@ call ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -68,7 +69,9 @@ else:  # grpc's runtime class is not generic; only its stubs are
 
 
 class _WrappingInterceptor(_ServerInterceptor):
-    """Replaces each method handler with one whose behavior runs inside `around_*`."""
+    """Replaces each method handler with one whose behavior runs inside `around()`, an async
+    context manager that sees the call begin and end (a grpc.aio interceptor cannot otherwise
+    see how a call ends)."""
 
     async def intercept_service(
         self,
@@ -95,13 +98,27 @@ class _WrappingInterceptor(_ServerInterceptor):
     def deserializer(self, handler: Handler) -> Deserializer:
         return cast(Deserializer, handler.request_deserializer)
 
+    def around(
+        self,
+        details: grpc.HandlerCallDetails,
+        handler: Handler,
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        """What runs around each call of the handler."""
+        raise NotImplementedError
+
     def around_unary(
         self,
         behavior: UnaryBehavior,
         handler: Handler,
         details: grpc.HandlerCallDetails,
     ) -> UnaryBehavior:
-        raise NotImplementedError
+        async def wrapped(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            async with self.around(details, handler, context):
+                return await behavior(request, context)
+            return None  # unreachable unless around() suppresses: it aborts the call instead
+
+        return wrapped
 
     def around_stream(
         self,
@@ -109,7 +126,14 @@ class _WrappingInterceptor(_ServerInterceptor):
         handler: Handler,
         details: grpc.HandlerCallDetails,
     ) -> StreamBehavior:
-        raise NotImplementedError
+        async def wrapped(
+            request: Any, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
+            async with self.around(details, handler, context):
+                async for response in behavior(request, context):
+                    yield response
+
+        return wrapped
 
 
 def _metadata_value(details: grpc.HandlerCallDetails, key: str) -> str | None:
@@ -156,40 +180,13 @@ class RequestObservingInterceptor(_WrappingInterceptor):
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
 
-    def around_unary(
+    @contextlib.asynccontextmanager
+    async def around(
         self,
-        behavior: UnaryBehavior,
-        handler: Handler,
         details: grpc.HandlerCallDetails,
-    ) -> UnaryBehavior:
-        async def observed(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            call = self._begin(details, handler)
-            try:
-                return await behavior(request, context)
-            finally:
-                self._end(details, context, call)
-
-        return observed
-
-    def around_stream(
-        self,
-        behavior: StreamBehavior,
         handler: Handler,
-        details: grpc.HandlerCallDetails,
-    ) -> StreamBehavior:
-        async def observed(
-            request: Any, context: grpc.aio.ServicerContext[Any, Any]
-        ) -> AsyncIterator[Any]:
-            call = self._begin(details, handler)
-            try:
-                async for response in behavior(request, context):
-                    yield response
-            finally:
-                self._end(details, context, call)
-
-        return observed
-
-    def _begin(self, details: grpc.HandlerCallDetails, handler: Handler) -> _Call:
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> AsyncIterator[None]:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(
             request_id=_request_id(details), method=details.method
@@ -198,14 +195,12 @@ class RequestObservingInterceptor(_WrappingInterceptor):
         self._metrics.rpc_started.labels(*call.labels).inc()
         if call.streaming:
             self._metrics.streams_active.inc()
-        return call
+        try:
+            yield
+        finally:
+            self._end(context, call)
 
-    def _end(
-        self,
-        details: grpc.HandlerCallDetails,
-        context: grpc.aio.ServicerContext[Any, Any],
-        call: _Call,
-    ) -> None:
+    def _end(self, context: grpc.aio.ServicerContext[Any, Any], call: _Call) -> None:
         elapsed = time.perf_counter() - call.started
         code = context.code() or grpc.StatusCode.OK
         if context.cancelled() and code == grpc.StatusCode.OK:
@@ -234,47 +229,24 @@ def _unexpected(error: Exception) -> ErrorStatus:
 
 
 class ErrorMappingInterceptor(_WrappingInterceptor):
-    """Domain errors become their mapped status; anything else a generic INTERNAL."""
+    """Domain errors become their mapped status; anything else a generic INTERNAL (or
+    UNAVAILABLE for infrastructure failures)."""
 
-    def around_unary(
+    @contextlib.asynccontextmanager
+    async def around(
         self,
-        behavior: UnaryBehavior,
-        handler: Handler,
         details: grpc.HandlerCallDetails,
-    ) -> UnaryBehavior:
-        async def mapped(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            try:
-                return await behavior(request, context)
-            except OpenChatError as error:
-                await _abort(context, status_of(error))
-            except (grpc.aio.AbortError, asyncio.CancelledError):
-                raise
-            except Exception as error:  # noqa: BLE001 - the catch-all the contract requires
-                await _abort(context, _unexpected(error))
-            return None  # unreachable: abort raises
-
-        return mapped
-
-    def around_stream(
-        self,
-        behavior: StreamBehavior,
         handler: Handler,
-        details: grpc.HandlerCallDetails,
-    ) -> StreamBehavior:
-        async def mapped(
-            request: Any, context: grpc.aio.ServicerContext[Any, Any]
-        ) -> AsyncIterator[Any]:
-            try:
-                async for response in behavior(request, context):
-                    yield response
-            except OpenChatError as error:
-                await _abort(context, status_of(error))
-            except (grpc.aio.AbortError, asyncio.CancelledError):
-                raise
-            except Exception as error:  # noqa: BLE001 - the catch-all the contract requires
-                await _abort(context, _unexpected(error))
-
-        return mapped
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> AsyncIterator[None]:
+        try:
+            yield
+        except OpenChatError as error:
+            await _abort(context, status_of(error))
+        except (grpc.aio.AbortError, asyncio.CancelledError):
+            raise
+        except Exception as error:  # noqa: BLE001 - the catch-all the contract requires
+            await _abort(context, _unexpected(error))
 
 
 class AuthInterceptor(_WrappingInterceptor):
@@ -292,7 +264,13 @@ class AuthInterceptor(_WrappingInterceptor):
             return await continuation(handler_call_details)
         return await super().intercept_service(continuation, handler_call_details)
 
-    def _authenticate(self, details: grpc.HandlerCallDetails) -> None:
+    @contextlib.asynccontextmanager
+    async def around(
+        self,
+        details: grpc.HandlerCallDetails,
+        handler: Handler,
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> AsyncIterator[None]:
         header = _metadata_value(details, "authorization")
         if header is None:
             raise Unauthenticated("missing authorization header: send 'Bearer <token>'")
@@ -302,33 +280,7 @@ class AuthInterceptor(_WrappingInterceptor):
         principal = self._verifier.verify(token.strip())
         principal_var.set(principal)
         structlog.contextvars.bind_contextvars(user_id=principal.user_id)
-
-    def around_unary(
-        self,
-        behavior: UnaryBehavior,
-        handler: Handler,
-        details: grpc.HandlerCallDetails,
-    ) -> UnaryBehavior:
-        async def authenticated(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            self._authenticate(details)
-            return await behavior(request, context)
-
-        return authenticated
-
-    def around_stream(
-        self,
-        behavior: StreamBehavior,
-        handler: Handler,
-        details: grpc.HandlerCallDetails,
-    ) -> StreamBehavior:
-        async def authenticated(
-            request: Any, context: grpc.aio.ServicerContext[Any, Any]
-        ) -> AsyncIterator[Any]:
-            self._authenticate(details)
-            async for response in behavior(request, context):
-                yield response
-
-        return authenticated
+        yield
 
 
 class RequestDecodingInterceptor(_WrappingInterceptor):
