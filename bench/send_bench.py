@@ -111,7 +111,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--output-dir",
         type=Path,
         default=REPOSITORY / "bench-results",
-        help="where --profile saves collapsed stacks and server logs are kept (bench-results/)",
+        help="where --profile saves the server's collapsed stacks (bench-results/)",
     )
     parser.add_argument(
         "--postgres-url",
@@ -210,7 +210,7 @@ def _cpu_split(
 def run_backend(args: argparse.Namespace, backend: str, workdir: Path) -> RunResult:
     secret = secrets.token_urlsafe(32)
     extra_env = dict(setting.split("=", 1) for setting in args.server_env)
-    log_path = args.output_dir / f"server-{backend}.log"
+    log_path = workdir / f"server-{backend}.log"
     with (
         temporary_database(backend, workdir, args.postgres_url) as database,
         running_server(database, secret, log_path, extra_env) as server,
@@ -251,7 +251,8 @@ def report(results: list[RunResult], args: argparse.Namespace) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    args.output_dir.mkdir(parents=True, exist_ok=True)
+    if args.profile:
+        args.output_dir.mkdir(parents=True, exist_ok=True)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     with tempfile.TemporaryDirectory(prefix="openchat-bench-") as workdir:
         results = [run_backend(args, backend, Path(workdir)) for backend in backends]
