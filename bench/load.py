@@ -3,12 +3,11 @@
 It runs in a process of its own, so that it competes with the server for the CPU the way a real
 client on the same machine would, and its CPU can be told apart from the server's. It creates
 the groups (every sender is a member of every group), runs `--senders` closed-loop senders
-(each awaits its ack before sending again) for a warm-up and then for the measured window, and
-reports to stdout:
-
-    measuring            when the measured window opens (the parent starts CPU accounting)
-    measured             when it closes
-    {...}                one JSON line: acks and latencies of the window, errors of the whole run
+(each awaits its ack before sending again) for a warm-up and then for the measured window. It
+prints `measuring` when the window opens (the parent starts its CPU accounting) and `measured`
+when it closes, and writes the acks and latencies of the window and the errors of the whole run
+as JSON to the --result file (a file, not stdout: the parent reads stdout only for those two
+lines, and a pipe it does not drain must not be what a 100 KB result waits on).
 
 A send belongs to the window when its ack arrives inside it. Any error fails the run.
 """
@@ -25,6 +24,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import grpc
@@ -80,6 +80,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--channels", type=int, default=1, help="gRPC channels (connections)")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before the window")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds measured")
+    parser.add_argument("--result", type=Path, required=True, help="where to write the JSON")
     return parser.parse_args(argv)
 
 
@@ -178,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench.load: {SECRET_ENV} must hold the server's secret", file=sys.stderr)
         return 2
     result = uvloop.run(run_load(args, secret))
-    print(json.dumps(asdict(result)), flush=True)
+    args.result.write_text(json.dumps(asdict(result)))
     return 1 if result.errors else 0
 
 

@@ -143,7 +143,7 @@ def _expect(stream: IO[str], word: str) -> None:
         raise RuntimeError(f"the load process said {line!r} instead of {word!r}")
 
 
-def _load_command(args: argparse.Namespace, target: str) -> list[str]:
+def _load_command(args: argparse.Namespace, target: str, result: Path) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -155,6 +155,7 @@ def _load_command(args: argparse.Namespace, target: str) -> list[str]:
         f"--channels={args.channels}",
         f"--warmup={args.warmup}",
         f"--duration={args.duration}",
+        f"--result={result}",
     ]
 
 
@@ -163,9 +164,10 @@ def _run_load(
     database: BenchDatabase,
     server: ServerProcess,
     secret: str,
+    result_path: Path,
 ) -> RunResult:
     load = subprocess.Popen(
-        _load_command(args, server.target),
+        _load_command(args, server.target, result_path),
         cwd=REPOSITORY,
         env={**os.environ, SECRET_ENV: secret},
         stdout=subprocess.PIPE,
@@ -181,9 +183,11 @@ def _run_load(
         _expect(load.stdout, "measured")
         parties += database.backend_pids()
         after = cpu_snapshot(parties)
-        outcome = json.loads(load.stdout.read())
     finally:
         load.wait()
+    if not result_path.exists():
+        raise RuntimeError(f"the load process exited with {load.returncode} and no result")
+    outcome = json.loads(result_path.read_text())
     if profiler is not None:
         _, problems = profiler.communicate()
         if profiler.returncode != 0:
@@ -221,7 +225,7 @@ def run_backend(args: argparse.Namespace, backend: str, workdir: Path) -> RunRes
         temporary_database(backend, workdir, args.postgres_url) as database,
         running_server(database, secret, log_path, extra_env) as server,
     ):
-        return _run_load(args, database, server, secret)
+        return _run_load(args, database, server, secret, workdir / f"load-{backend}.json")
 
 
 def _cores(seconds: float, result: RunResult) -> str:
