@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -98,11 +98,12 @@ def running_server(
     database: BenchDatabase, secret: str, log_path: Path, extra_env: Mapping[str, str]
 ) -> Iterator[ServerProcess]:
     """`openchat-server serve` on a free loopback port, SERVING before this yields; stopped with
-    SIGTERM (drain) afterwards. Its JSON log, one line per RPC, goes to `log_path`."""
+    SIGTERM (drain) afterwards. Its log, one JSON line per RPC, goes to `log_path`."""
     # Only our own OPENCHAT_* settings: a developer's environment must not change the run.
     env = {key: value for key, value in os.environ.items() if not key.startswith("OPENCHAT_")}
+    target = f"127.0.0.1:{_free_port()}"
     env |= {
-        "OPENCHAT_LISTEN": "127.0.0.1:0",
+        "OPENCHAT_LISTEN": target,
         "OPENCHAT_DATABASE_URL": database.url,
         "OPENCHAT_JWT_SECRET": secret,
         "OPENCHAT_LOG_FORMAT": "json",
@@ -112,31 +113,30 @@ def running_server(
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + START_DEADLINE_SECONDS
-        port = _wait_for_port(process, log_path, deadline)
-        server = ServerProcess(process, f"127.0.0.1:{port}", log_path)
-        _wait_for_serving(server, deadline)
+        server = ServerProcess(process, target, log_path)
+        _wait_for_serving(server, time.monotonic() + START_DEADLINE_SECONDS)
         yield server
     finally:
         _stop(process)
 
 
-def _wait_for_port(process: subprocess.Popen[bytes], log_path: Path, deadline: float) -> int:
-    """The port from the server's `serving` log line."""
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{_tail(log_path)}")
-        for line in log_path.read_text(errors="replace").splitlines():
-            if '"serving"' in line:
-                return int(json.loads(line)["port"])
-        time.sleep(POLL_SECONDS)
-    raise TimeoutError(f"the server did not log `serving` in time:\n{_tail(log_path)}")
+def _free_port() -> int:
+    """A port nothing listens on now (the server binds it a moment later; the server does not
+    share ports, so a port taken in between fails the start loudly instead of misrouting)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
 
 
 def _wait_for_serving(server: ServerProcess, deadline: float) -> None:
     with grpc.insecure_channel(server.target) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                raise RuntimeError(
+                    f"the server exited with {server.process.returncode}:\n{_tail(server.log_path)}"
+                )
             with contextlib.suppress(grpc.RpcError):
                 status = health.Check(health_pb2.HealthCheckRequest(), timeout=1).status
                 if status == health_pb2.HealthCheckResponse.SERVING:
