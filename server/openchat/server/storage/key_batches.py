@@ -38,8 +38,9 @@ from sqlalchemy.types import TypeEngine
 
 class KeyBatch:
     """Rows bound as one parameter, joined as the table `name` whose columns have the names and
-    types of `columns` (table columns of strings or integers: what JSON carries unchanged).
-    Build statements on `table` once; pass `params(rows)` with each execution."""
+    types of `columns`: table columns of any type on PostgreSQL, of strings or integers (what
+    JSON carries unchanged) on SQLite. Build statements on `table` once; pass `params(rows)`
+    with each execution."""
 
     def __init__(self, dialect: str, name: str, columns: Sequence[Column[Any]]) -> None:
         self._name = name

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Row, Select, insert, select, union_all
+from sqlalchemy import Insert, Row, Select, insert, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -167,7 +167,15 @@ class SqlMessageStore:
             outcomes[index] = Appended(message, duplicate=False)
         if not rows:
             return
-        await connection.execute(insert(messages), rows)
+        bulk = _bulk_insert(connection.dialect.name)
+        if bulk is None:
+            await connection.execute(insert(messages), rows)
+        else:
+            batch, statement = bulk
+            columns = [column.key for column in messages.c]
+            await connection.execute(
+                statement, batch.params(tuple(row[key] for key in columns) for row in rows)
+            )
         if self._planner is not None:
             # Durable route work commits with its messages: a crash cannot lose it.
             bots = await bot_members(connection, {m.conversation_id for m in stored})
@@ -254,6 +262,18 @@ def existing_query(conversation_ids: Iterable[str]) -> Select[Any]:
     return select(conversations.c.conversation_id).where(
         conversations.c.conversation_id.in_(set(conversation_ids))
     )
+
+
+@functools.cache
+def _bulk_insert(dialect: str) -> tuple[KeyBatch, Insert] | None:
+    """PostgreSQL: one INSERT ... SELECT FROM unnest(arrays) for the whole batch, where an
+    executemany runs one INSERT per message (3x the backend's time). SQLite: None, as its
+    executemany is already a loop in C within one statement, and JSON cannot carry bytes."""
+    if dialect != "postgresql":
+        return None
+    batch = KeyBatch(dialect, "rows", list(messages.c))
+    columns = [column.key for column in messages.c]
+    return batch, insert(messages).from_select(columns, select(batch.table))
 
 
 def range_query(
