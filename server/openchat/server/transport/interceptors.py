@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, cast
 import grpc
 import structlog
 from google.protobuf.message import DecodeError
+from prometheus_client import Counter
 
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.domain.errors import OpenChatError, RequestUndecodable, Unauthenticated
@@ -68,7 +69,15 @@ else:  # grpc's runtime class is not generic; only its stubs are
 
 
 class _WrappingInterceptor(_ServerInterceptor):
-    """Replaces each method handler with one whose behavior runs inside `around_*`."""
+    """Replaces each method handler with one whose behavior runs inside `around_*`.
+
+    grpc.aio runs the interceptors on every call, so the wrapping handler is built once per
+    method and reused: the wrappers take what varies per call (metadata) from the context.
+    """
+
+    def __init__(self) -> None:
+        # method -> (the handler it wrapped, the wrapping handler)
+        self._wrapped: dict[str, tuple[Handler, Handler]] = {}
 
     async def intercept_service(
         self,
@@ -78,14 +87,23 @@ class _WrappingInterceptor(_ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
+        method = handler_call_details.method
+        cached = self._wrapped.get(method)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        wrapped = self._wrap(handler, method)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
+
+    def _wrap(self, handler: Handler, method: str) -> Handler:
         attribute, factory = _HANDLER_FACTORIES[
             (handler.request_streaming, handler.response_streaming)
         ]
         behavior = getattr(handler, attribute)
         if handler.response_streaming:
-            wrapped: Any = self.around_stream(behavior, handler, handler_call_details)
+            wrapped: Any = self.around_stream(behavior, handler, method)
         else:
-            wrapped = self.around_unary(behavior, handler, handler_call_details)
+            wrapped = self.around_unary(behavior, handler, method)
         return factory(
             wrapped,
             request_deserializer=self.deserializer(handler),
@@ -95,33 +113,25 @@ class _WrappingInterceptor(_ServerInterceptor):
     def deserializer(self, handler: Handler) -> Deserializer:
         return cast(Deserializer, handler.request_deserializer)
 
-    def around_unary(
-        self,
-        behavior: UnaryBehavior,
-        handler: Handler,
-        details: grpc.HandlerCallDetails,
-    ) -> UnaryBehavior:
+    def around_unary(self, behavior: UnaryBehavior, handler: Handler, method: str) -> UnaryBehavior:
         raise NotImplementedError
 
     def around_stream(
-        self,
-        behavior: StreamBehavior,
-        handler: Handler,
-        details: grpc.HandlerCallDetails,
+        self, behavior: StreamBehavior, handler: Handler, method: str
     ) -> StreamBehavior:
         raise NotImplementedError
 
 
-def _metadata_value(details: grpc.HandlerCallDetails, key: str) -> str | None:
-    for name, value in details.invocation_metadata or ():
+def _metadata_value(context: grpc.aio.ServicerContext[Any, Any], key: str) -> str | None:
+    for name, value in context.invocation_metadata() or ():
         if name == key:
             return value if isinstance(value, str) else value.decode()
     return None
 
 
-def _request_id(details: grpc.HandlerCallDetails) -> str:
+def _request_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
     """The caller's x-request-id when it is sane, else a new one."""
-    given = _metadata_value(details, "x-request-id")
+    given = _metadata_value(context, "x-request-id")
     if given and len(given) <= 64 and given.isprintable():
         return given
     return uuid.uuid4().hex[:16]
@@ -135,17 +145,28 @@ _RPC_TYPES = {
 }
 
 
-class _Call:
-    """What the observing interceptor knows about one RPC."""
+class _MethodSeries:
+    """The metric series of one method, looked up once when its handler is wrapped (a
+    prometheus_client labels() lookup on every call costs more than the increment)."""
 
-    __slots__ = ("labels", "started", "streaming")
+    __slots__ = ("_handled", "_labels", "_metrics", "duration", "started", "streaming")
 
-    def __init__(self, details: grpc.HandlerCallDetails, handler: Handler) -> None:
-        _, service, method = details.method.split("/", 2)
+    def __init__(self, metrics: Metrics, method: str, handler: Handler) -> None:
+        _, service, name = method.split("/", 2)
         kind = _RPC_TYPES[(handler.request_streaming, handler.response_streaming)]
-        self.labels = (service, method, kind)
+        self._metrics = metrics
+        self._labels = (service, name, kind)
+        self._handled: dict[str, Counter] = {}
         self.streaming = kind != "unary"
-        self.started = time.perf_counter()
+        self.started = metrics.rpc_started.labels(*self._labels)
+        self.duration = metrics.rpc_duration.labels(*self._labels)
+
+    def handled(self, code: str) -> Counter:
+        """The handled-RPCs counter of this method and status code."""
+        series = self._handled.get(code)
+        if series is None:
+            series = self._handled[code] = self._metrics.rpc_handled.labels(*self._labels, code)
+        return series
 
 
 class RequestObservingInterceptor(_WrappingInterceptor):
@@ -154,65 +175,61 @@ class RequestObservingInterceptor(_WrappingInterceptor):
     metrics (started, handled by code, duration, streams in progress)."""
 
     def __init__(self, metrics: Metrics) -> None:
+        super().__init__()
         self._metrics = metrics
 
-    def around_unary(
-        self,
-        behavior: UnaryBehavior,
-        handler: Handler,
-        details: grpc.HandlerCallDetails,
-    ) -> UnaryBehavior:
+    def around_unary(self, behavior: UnaryBehavior, handler: Handler, method: str) -> UnaryBehavior:
+        series = _MethodSeries(self._metrics, method, handler)
+
         async def observed(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            call = self._begin(details, handler)
+            started = self._begin(method, context, series)
             try:
                 return await behavior(request, context)
             finally:
-                self._end(details, context, call)
+                self._end(context, series, started)
 
         return observed
 
     def around_stream(
-        self,
-        behavior: StreamBehavior,
-        handler: Handler,
-        details: grpc.HandlerCallDetails,
+        self, behavior: StreamBehavior, handler: Handler, method: str
     ) -> StreamBehavior:
+        series = _MethodSeries(self._metrics, method, handler)
+
         async def observed(
             request: Any, context: grpc.aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Any]:
-            call = self._begin(details, handler)
+            started = self._begin(method, context, series)
             try:
                 async for response in behavior(request, context):
                     yield response
             finally:
-                self._end(details, context, call)
+                self._end(context, series, started)
 
         return observed
 
-    def _begin(self, details: grpc.HandlerCallDetails, handler: Handler) -> _Call:
+    def _begin(
+        self, method: str, context: grpc.aio.ServicerContext[Any, Any], series: _MethodSeries
+    ) -> float:
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(
-            request_id=_request_id(details), method=details.method
-        )
-        call = _Call(details, handler)
-        self._metrics.rpc_started.labels(*call.labels).inc()
-        if call.streaming:
+        structlog.contextvars.bind_contextvars(request_id=_request_id(context), method=method)
+        series.started.inc()
+        if series.streaming:
             self._metrics.streams_active.inc()
-        return call
+        return time.perf_counter()
 
     def _end(
         self,
-        details: grpc.HandlerCallDetails,
         context: grpc.aio.ServicerContext[Any, Any],
-        call: _Call,
+        series: _MethodSeries,
+        started: float,
     ) -> None:
-        elapsed = time.perf_counter() - call.started
+        elapsed = time.perf_counter() - started
         code = context.code() or grpc.StatusCode.OK
         if context.cancelled() and code == grpc.StatusCode.OK:
             code = grpc.StatusCode.CANCELLED
-        self._metrics.rpc_handled.labels(*call.labels, code.name).inc()
-        self._metrics.rpc_duration.labels(*call.labels).observe(elapsed)
-        if call.streaming:
+        series.handled(code.name).inc()
+        series.duration.observe(elapsed)
+        if series.streaming:
             self._metrics.streams_active.dec()
         _log.info("rpc", code=code.name, duration_ms=round(elapsed * 1000, 3), peer=context.peer())
         structlog.contextvars.clear_contextvars()
@@ -236,12 +253,7 @@ def _unexpected(error: Exception) -> ErrorStatus:
 class ErrorMappingInterceptor(_WrappingInterceptor):
     """Domain errors become their mapped status; anything else a generic INTERNAL."""
 
-    def around_unary(
-        self,
-        behavior: UnaryBehavior,
-        handler: Handler,
-        details: grpc.HandlerCallDetails,
-    ) -> UnaryBehavior:
+    def around_unary(self, behavior: UnaryBehavior, handler: Handler, method: str) -> UnaryBehavior:
         async def mapped(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             try:
                 return await behavior(request, context)
@@ -256,10 +268,7 @@ class ErrorMappingInterceptor(_WrappingInterceptor):
         return mapped
 
     def around_stream(
-        self,
-        behavior: StreamBehavior,
-        handler: Handler,
-        details: grpc.HandlerCallDetails,
+        self, behavior: StreamBehavior, handler: Handler, method: str
     ) -> StreamBehavior:
         async def mapped(
             request: Any, context: grpc.aio.ServicerContext[Any, Any]
@@ -281,6 +290,7 @@ class AuthInterceptor(_WrappingInterceptor):
     """Requires `authorization: Bearer <JWT>` on every RPC but health and reflection."""
 
     def __init__(self, verifier: TokenVerifier) -> None:
+        super().__init__()
         self._verifier = verifier
 
     async def intercept_service(
@@ -292,8 +302,8 @@ class AuthInterceptor(_WrappingInterceptor):
             return await continuation(handler_call_details)
         return await super().intercept_service(continuation, handler_call_details)
 
-    def _authenticate(self, details: grpc.HandlerCallDetails) -> None:
-        header = _metadata_value(details, "authorization")
+    def _authenticate(self, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        header = _metadata_value(context, "authorization")
         if header is None:
             raise Unauthenticated("missing authorization header: send 'Bearer <token>'")
         scheme, _, token = header.partition(" ")
@@ -303,28 +313,20 @@ class AuthInterceptor(_WrappingInterceptor):
         principal_var.set(principal)
         structlog.contextvars.bind_contextvars(user_id=principal.user_id)
 
-    def around_unary(
-        self,
-        behavior: UnaryBehavior,
-        handler: Handler,
-        details: grpc.HandlerCallDetails,
-    ) -> UnaryBehavior:
+    def around_unary(self, behavior: UnaryBehavior, handler: Handler, method: str) -> UnaryBehavior:
         async def authenticated(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            self._authenticate(details)
+            self._authenticate(context)
             return await behavior(request, context)
 
         return authenticated
 
     def around_stream(
-        self,
-        behavior: StreamBehavior,
-        handler: Handler,
-        details: grpc.HandlerCallDetails,
+        self, behavior: StreamBehavior, handler: Handler, method: str
     ) -> StreamBehavior:
         async def authenticated(
             request: Any, context: grpc.aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Any]:
-            self._authenticate(details)
+            self._authenticate(context)
             async for response in behavior(request, context):
                 yield response
 
@@ -337,12 +339,7 @@ class RequestDecodingInterceptor(_WrappingInterceptor):
     def deserializer(self, handler: Handler) -> Deserializer:
         return None  # grpc hands the behavior raw bytes, which _requests() decodes
 
-    def around_unary(
-        self,
-        behavior: UnaryBehavior,
-        handler: Handler,
-        details: grpc.HandlerCallDetails,
-    ) -> UnaryBehavior:
+    def around_unary(self, behavior: UnaryBehavior, handler: Handler, method: str) -> UnaryBehavior:
         requests = _requests(handler)
 
         async def decoded(raw: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
@@ -351,10 +348,7 @@ class RequestDecodingInterceptor(_WrappingInterceptor):
         return decoded
 
     def around_stream(
-        self,
-        behavior: StreamBehavior,
-        handler: Handler,
-        details: grpc.HandlerCallDetails,
+        self, behavior: StreamBehavior, handler: Handler, method: str
     ) -> StreamBehavior:
         requests = _requests(handler)
 
