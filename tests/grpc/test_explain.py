@@ -23,8 +23,9 @@ from openchat.server.storage.conversation_store import heads_query, read_positio
 from openchat.server.storage.database import Database
 from openchat.server.storage.message_store import (
     SqlMessageStore,
-    access_query,
     dedup_query,
+    existing_query,
+    membership_query,
     range_query,
     read_after_query,
 )
@@ -133,24 +134,34 @@ async def test_history_pages_are_key_ranges(
     await check(stored, explained, statement)
 
 
+async def check_bound(
+    stored: Fixture, explained: list[str], query: tuple[Select[Any], dict[str, Any]]
+) -> None:
+    """Check a send-path statement with the keys it is executed with."""
+    statement, params = query
+    await check(stored, explained, statement.params(params))
+
+
 async def test_dedup_lookup_of_one_key_uses_the_unique_index(
     stored: Fixture, explained: list[str]
 ) -> None:
-    await check(stored, explained, dedup_query([(stored.alice, "some-client-msg-id")]))
+    keys = [(stored.alice, "some-client-msg-id")]
+    await check_bound(stored, explained, dedup_query(stored.database.dialect, keys))
 
 
 async def test_dedup_lookup_of_a_batch_uses_the_unique_index(
     stored: Fixture, explained: list[str]
 ) -> None:
     keys = [(stored.alice, f"key-{n}") for n in range(5)] + [(stored.bob, "key-0")]
-    await check(stored, explained, dedup_query(keys))
+    await check_bound(stored, explained, dedup_query(stored.database.dialect, keys))
 
 
 async def test_send_membership_check_uses_primary_keys(
     stored: Fixture, explained: list[str]
 ) -> None:
-    statement = access_query({stored.first, stored.second}, {stored.alice, "someone-else"})
-    await check(stored, explained, statement)
+    pairs = [(stored.first, stored.alice), (stored.second, "someone-else")]
+    await check_bound(stored, explained, membership_query(stored.database.dialect, pairs))
+    await check(stored, explained, existing_query([stored.second, "no-such-conversation"]))
 
 
 async def test_read_membership_check_uses_the_primary_key(

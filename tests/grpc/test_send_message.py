@@ -94,6 +94,23 @@ async def test_concurrent_senders_get_gapless_distinct_seqs(
     assert [m.seq for m in page.messages] == list(range(1, 201))
 
 
+async def test_id_that_extends_a_real_conversation_id_is_not_found_and_takes_no_seq(
+    api: Api, user_ids: Iterator[str]
+) -> None:
+    # Keys reach the database as one array per column; a cast to the column's VARCHAR(36) would
+    # truncate this id to the real one, and the send must still neither land there nor take a seq.
+    alice = next(user_ids)
+    group = await api.create_group(alice, [])
+    assert (await api.send(alice, group.conversation_id, "first")).seq == 1
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await api.send(alice, group.conversation_id + "-x", "elsewhere")
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    assert error_info(caught.value).reason == "CONVERSATION_NOT_FOUND"
+    assert (await api.send(alice, group.conversation_id, "second")).seq == 2
+    page = await api.list_messages(alice, group.conversation_id)
+    assert [m.content.text for m in page.messages] == ["second", "first"]
+
+
 async def test_rich_content_round_trips(api: Api, user_ids: Iterator[str]) -> None:
     alice, bob = next(user_ids), next(user_ids)
     group = await api.create_group(alice, [bob])

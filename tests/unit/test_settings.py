@@ -27,7 +27,7 @@ def test_defaults_need_no_environment() -> None:
     settings = load_settings()
     assert settings.server.listen == "127.0.0.1:50051"
     assert settings.database.url == "sqlite+aiosqlite:///openchat.db"
-    assert settings.database.is_sqlite
+    assert settings.database.max_in_flight == 1
     assert settings.redis.url is None
     assert settings.redis.sequence_allocator == "transactional"
     assert settings.auth.jwt_secret is None
@@ -41,6 +41,7 @@ def test_variables_are_parsed_into_typed_values(environment: pytest.MonkeyPatch)
         "OPENCHAT_DATABASE_POOL_SIZE": "3",
         "OPENCHAT_AUTO_MIGRATE": "false",
         "OPENCHAT_COMMIT_TIMEOUT": "2.5",
+        "OPENCHAT_GROUP_COMMIT_IN_FLIGHT": "3",
         "OPENCHAT_REDIS_URL": "redis://cache:6379/2",
         "OPENCHAT_SEQUENCE_ALLOCATOR": "redis",
         "OPENCHAT_JWT_SECRET": STRONG_SECRET,
@@ -52,7 +53,7 @@ def test_variables_are_parsed_into_typed_values(environment: pytest.MonkeyPatch)
     settings = load_settings()
     assert settings.server.listen == "0.0.0.0:6000"
     assert settings.database.url == "postgresql://chat@db.internal:5433/chat"
-    assert not settings.database.is_sqlite
+    assert settings.database.max_in_flight == 3
     assert settings.database.pool_size == 3
     assert settings.database.auto_migrate is False
     assert settings.database.commit_timeout == 2.5

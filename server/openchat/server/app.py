@@ -270,7 +270,7 @@ async def build_app(
         message_store,
         events,
         max_batch=settings.database.max_batch,
-        max_in_flight=settings.database.max_in_flight or (1 if settings.database.is_sqlite else 4),
+        max_in_flight=settings.database.max_in_flight,
         commit_timeout=settings.database.commit_timeout,
         metrics=metrics,
     )

@@ -56,10 +56,10 @@ class DatabaseSettings(_Section):
     pool_size: int = Field(10, ge=1, validation_alias="OPENCHAT_DATABASE_POOL_SIZE")
     # Most drafts stored by one transaction.
     max_batch: int = Field(256, ge=1, validation_alias="OPENCHAT_GROUP_COMMIT_MAX_BATCH")
-    # Transactions committing at once; None picks 1 for SQLite (one writer) and 4 otherwise.
-    max_in_flight: int | None = Field(
-        None, ge=1, validation_alias="OPENCHAT_GROUP_COMMIT_IN_FLIGHT"
-    )
+    # Transactions committing at once. One is fastest while the server's CPU is the limit: every
+    # further writer takes a small batch as soon as one draft arrives, and per-transaction costs
+    # then dominate (docs/benchmarks.md). More can help with a database far away.
+    max_in_flight: int = Field(1, ge=1, validation_alias="OPENCHAT_GROUP_COMMIT_IN_FLIGHT")
     # Seconds a send waits for its transaction before answering UNAVAILABLE.
     commit_timeout: float = Field(10.0, gt=0, validation_alias="OPENCHAT_COMMIT_TIMEOUT")
     # Apply pending migrations at start (off when an operator runs `openchat-server migrate`).
@@ -81,10 +81,6 @@ class DatabaseSettings(_Section):
     def _without_password(self, value: str) -> str:
         # Like the SecretStr fields, a dumped URL never shows its password.
         return masked_url(value)
-
-    @property
-    def is_sqlite(self) -> bool:
-        return async_url(self.url).get_backend_name() == "sqlite"
 
 
 class RedisSettings(_Section):

@@ -17,18 +17,48 @@ lock and adds a Redis round trip, so it cannot be faster; docs/architecture.md h
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
+from typing import Any
 
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import case, select, update
+from sqlalchemy import BigInteger, Column, Select, Update, case, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openchat.server.observability.metrics import Metrics
+from openchat.server.storage.key_batches import KeyBatch
 from openchat.server.storage.tables import conversations
 
 _log = structlog.get_logger(__name__)
+
+
+@functools.cache
+def _locks(dialect: str) -> tuple[KeyBatch, Select[Any]]:
+    """Locks the given conversations' rows, in id order."""
+    batch = KeyBatch(dialect, "locked", [conversations.c.conversation_id])
+    query = (
+        select(conversations.c.conversation_id)
+        .where(conversations.c.conversation_id.in_(select(batch.table.c.conversation_id)))
+        .order_by(conversations.c.conversation_id)
+        .with_for_update()
+    )
+    return batch, query
+
+
+@functools.cache
+def _increments(dialect: str) -> tuple[KeyBatch, Update]:
+    """Adds `added` to the last_seq of each given conversation, returning the new values."""
+    added = Column("added", BigInteger())
+    batch = KeyBatch(dialect, "increments", [conversations.c.conversation_id, added])
+    statement = (
+        update(conversations)
+        .where(conversations.c.conversation_id == batch.table.c.conversation_id)
+        .values(last_seq=conversations.c.last_seq + batch.table.c.added)
+        .returning(conversations.c.conversation_id, conversations.c.last_seq)
+    )
+    return batch, statement
 
 
 async def _lock_in_order(connection: AsyncConnection, conversation_ids: list[str]) -> None:
@@ -36,27 +66,14 @@ async def _lock_in_order(connection: AsyncConnection, conversation_ids: list[str
     conversations (on this node or another) cannot deadlock. SQLite locks the whole database
     for a write transaction and needs no row locks."""
     if connection.dialect.name == "postgresql" and len(conversation_ids) > 1:
-        await connection.execute(
-            select(conversations.c.conversation_id)
-            .where(conversations.c.conversation_id.in_(conversation_ids))
-            .order_by(conversations.c.conversation_id)
-            .with_for_update()
-        )
+        batch, query = _locks(connection.dialect.name)
+        await connection.execute(query, batch.params((c,) for c in conversation_ids))
 
 
 async def _increment(connection: AsyncConnection, counts: Mapping[str, int]) -> dict[str, int]:
     """Add counts[c] to each conversation's last_seq in one statement; returns the new values."""
-    ids = sorted(counts)
-    increment = case(
-        {conversation_id: counts[conversation_id] for conversation_id in ids},
-        value=conversations.c.conversation_id,
-    )
-    rows = await connection.execute(
-        update(conversations)
-        .where(conversations.c.conversation_id.in_(ids))
-        .values(last_seq=conversations.c.last_seq + increment)
-        .returning(conversations.c.conversation_id, conversations.c.last_seq)
-    )
+    batch, statement = _increments(connection.dialect.name)
+    rows = await connection.execute(statement, batch.params(sorted(counts.items())))
     return {conversation_id: last_seq for conversation_id, last_seq in rows}
 
 

@@ -1,0 +1,189 @@
+"""What a benchmark run stands on: a temporary database, the server as a subprocess, and the CPU
+accounting of the processes involved."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import grpc
+import psutil
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from sqlalchemy.engine import make_url
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+START_DEADLINE_SECONDS = 60.0
+STOP_DEADLINE_SECONDS = 20.0
+POLL_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class BenchDatabase:
+    """A database that exists for one run: a SQLite file, or a PostgreSQL database of our own
+    on a shared server (`admin_url` reaches that server to find our backends' processes)."""
+
+    backend: str
+    url: str
+    admin_url: str | None = None
+
+    def backend_pids(self) -> list[int]:
+        """Processes of the PostgreSQL backends serving this database (none for SQLite)."""
+        if self.admin_url is None:
+            return []
+        return asyncio.run(_backend_pids(self.admin_url, make_url(self.url).database or ""))
+
+
+async def _backend_pids(admin_url: str, database: str) -> list[int]:
+    connection = await asyncpg.connect(admin_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1", database
+        )
+    finally:
+        await connection.close()
+    return [row["pid"] for row in rows]
+
+
+async def _admin(admin_url: str, statement: str) -> None:
+    connection = await asyncpg.connect(admin_url, timeout=10)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@contextlib.contextmanager
+def temporary_database(backend: str, workdir: Path, postgres_url: str) -> Iterator[BenchDatabase]:
+    """A fresh, empty database for one run, removed afterwards."""
+    if backend == "sqlite":
+        yield BenchDatabase(backend, f"sqlite+aiosqlite:///{workdir / 'bench.db'}")
+        return
+    admin = make_url(postgres_url).set(drivername="postgresql")
+    admin_url = admin.render_as_string(hide_password=False)
+    name = f"openchat_bench_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    try:
+        url = admin.set(database=name).render_as_string(hide_password=False)
+        yield BenchDatabase(backend, url, admin_url)
+    finally:
+        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@dataclass(frozen=True)
+class ServerProcess:
+    """A running `openchat-server serve`."""
+
+    process: subprocess.Popen[bytes]
+    target: str
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+@contextlib.contextmanager
+def running_server(
+    database: BenchDatabase, secret: str, log_path: Path, extra_env: Mapping[str, str]
+) -> Iterator[ServerProcess]:
+    """`openchat-server serve` on a free loopback port, SERVING before this yields; stopped with
+    SIGTERM (drain) afterwards. Its log, one JSON line per RPC, goes to `log_path`."""
+    # Only our own OPENCHAT_* settings: a developer's environment must not change the run.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OPENCHAT_")}
+    target = f"127.0.0.1:{_free_port()}"
+    env |= {
+        "OPENCHAT_LISTEN": target,
+        "OPENCHAT_DATABASE_URL": database.url,
+        "OPENCHAT_JWT_SECRET": secret,
+        "OPENCHAT_LOG_FORMAT": "json",
+        **extra_env,
+    }
+    command = [str(Path(sys.executable).with_name("openchat-server")), "serve"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        server = ServerProcess(process, target, log_path)
+        _wait_for_serving(server, time.monotonic() + START_DEADLINE_SECONDS)
+        yield server
+    finally:
+        _stop(process)
+
+
+def _free_port() -> int:
+    """A port nothing listens on now (the server binds it a moment later; the server does not
+    share ports, so a port taken in between fails the start loudly instead of misrouting)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def _wait_for_serving(server: ServerProcess, deadline: float) -> None:
+    with grpc.insecure_channel(server.target) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                raise RuntimeError(
+                    f"the server exited with {server.process.returncode}:\n{_tail(server.log_path)}"
+                )
+            with contextlib.suppress(grpc.RpcError):
+                status = health.Check(health_pb2.HealthCheckRequest(), timeout=1).status
+                if status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            time.sleep(POLL_SECONDS)
+    raise TimeoutError(f"the server did not report SERVING in time:\n{_tail(server.log_path)}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(STOP_DEADLINE_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """CPU seconds (user + system) consumed so far by some processes and by the whole machine."""
+
+    wall: float
+    machine_busy: float
+    processes: Mapping[int, float]
+
+
+def cpu_snapshot(pids: Iterable[int]) -> CpuSnapshot:
+    machine = psutil.cpu_times()
+    busy = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
+    processes: dict[int, float] = {}
+    for pid in pids:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = psutil.Process(pid).cpu_times()
+            processes[pid] = times.user + times.system
+    return CpuSnapshot(time.monotonic(), busy, processes)
+
+
+def cpu_seconds(before: CpuSnapshot, after: CpuSnapshot, pids: Iterable[int]) -> float:
+    """CPU seconds the processes spent between the snapshots (a process that started in between
+    counts whole)."""
+    return sum(
+        after.processes[pid] - before.processes.get(pid, 0.0)
+        for pid in pids
+        if pid in after.processes
+    )
