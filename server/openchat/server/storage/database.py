@@ -116,12 +116,14 @@ def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
         # Let SQLAlchemy's "begin" event below issue BEGIN, instead of the driver's implicit one.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # First, so that the pragmas below wait for a lock instead of failing with "database
+        # is locked" (switching to WAL takes an exclusive lock while other processes connect).
+        cursor.execute("PRAGMA busy_timeout=10000")
         # WAL lets readers proceed during writes; synchronous=FULL fsyncs the WAL on every commit
         # (NORMAL can lose the last committed transactions on power loss).
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
