@@ -247,20 +247,23 @@ async def build_app(
     outbox = SqlRouteOutbox(database)
 
     deliverers: dict[str, Deliverer] = {
-        WEBHOOK_ROUTE: WebhookDeliverer(bot_store, message_store, http.session),
+        WEBHOOK_ROUTE: WebhookDeliverer(bot_store, http.session),
         **(
-            {
-                PUSH_ROUTE: PushDeliverer(
-                    push_provider, message_store, members, presence, bot_directory
-                )
-            }
+            {PUSH_ROUTE: PushDeliverer(push_provider, members, presence, bot_directory)}
             if push_provider is not None
             else {}
         ),
-        **{provider_route(p): ProviderDeliverer(p, message_store) for p in relaying},
+        **{provider_route(p): ProviderDeliverer(p) for p in relaying},
     }
     workers = [
-        _route_worker(settings, route, outbox, deliverer, metrics)
+        _route_worker(
+            settings,
+            route=route,
+            outbox=outbox,
+            messages=message_store,
+            deliverer=deliverer,
+            metrics=metrics,
+        )
         for route, deliverer in deliverers.items()
     ]
     routes: list[Route] = [StreamDeliveryRoute(cluster), *map(OutboxRoute, workers)]
@@ -443,8 +446,10 @@ def _invalidate_caches(cluster: EventBus, members: MembershipCache, bots: BotDir
 
 def _route_worker(
     settings: Settings,
+    *,
     route: str,
     outbox: SqlRouteOutbox,
+    messages: SqlMessageStore,
     deliverer: Deliverer,
     metrics: Metrics,
 ) -> RouteWorker:
@@ -452,6 +457,7 @@ def _route_worker(
     return RouteWorker(
         route,
         outbox,
+        messages,
         deliverer,
         concurrency=routing.concurrency,
         attempt_timeout=routing.attempt_timeout,

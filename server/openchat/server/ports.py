@@ -69,6 +69,10 @@ class MessageStore(Protocol):
         """The message with this id, or None."""
         ...
 
+    async def get_many(self, message_ids: Sequence[str]) -> dict[str, Message]:
+        """The messages with these ids, by id (missing ids are left out)."""
+        ...
+
     async def read_after(self, cursors: Mapping[str, int], limit: int) -> dict[str, list[Message]]:
         """Per conversation, up to `limit` messages with seq above its cursor, in seq order."""
         ...
@@ -244,8 +248,9 @@ class RouteOutbox(Protocol):
         """Up to `limit` due jobs of the route, leased to the caller for `lease_seconds`."""
         ...
 
-    async def complete(self, job: RouteJob, *, delivered: bool) -> None:
-        """The job succeeded: it delivered something, or found nothing to deliver."""
+    async def complete(self, delivered: Sequence[int], skipped: Sequence[int]) -> None:
+        """These jobs succeeded: they delivered, or found nothing to deliver (one
+        transaction for a whole batch of jobs)."""
         ...
 
     async def retry(self, job: RouteJob, error: str, delay_seconds: float) -> None:

@@ -34,6 +34,8 @@ class MessagePersisted:
 
     message: Message
     origin_device_id: str = ""
+    # The durable routes with work for the message (their workers are woken).
+    routes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,10 +71,12 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Appended:
-    """The outcome of storing a draft: the stored message, and whether it was stored before."""
+    """The outcome of storing a draft: the stored message, whether it was stored before, and
+    the durable routes that got work for it (names; empty for a duplicate)."""
 
     message: Message
     duplicate: bool
+    routes: frozenset[str] = frozenset()
 
 
 class ConversationKind(enum.Enum):

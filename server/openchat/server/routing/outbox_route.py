@@ -1,5 +1,5 @@
 """Routes whose work is durable: their jobs were written with the message, so routing the
-message means waking the route's worker."""
+message means waking the route's worker (when the message has work for it)."""
 
 from __future__ import annotations
 
@@ -15,4 +15,5 @@ class OutboxRoute:
         self._worker = worker
 
     async def route(self, event: MessagePersisted) -> None:
-        self._worker.wake()
+        if self.name in event.routes:
+            self._worker.wake()

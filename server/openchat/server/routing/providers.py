@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Protocol
 
 from openchat.server.domain.model import Message, RouteJob
-from openchat.server.ports import MessageStore
 
 
 class IMProvider(Protocol):
@@ -38,14 +37,10 @@ class BuiltinProvider:
 class ProviderDeliverer:
     """Delivers one external provider's jobs."""
 
-    def __init__(self, provider: IMProvider, messages: MessageStore) -> None:
+    def __init__(self, provider: IMProvider) -> None:
         self._provider = provider
-        self._messages = messages
 
-    async def deliver(self, job: RouteJob) -> bool:
-        message = await self._messages.get(job.message_id)
-        if message is None:
-            raise LookupError(f"message {job.message_id} is missing")
+    async def deliver(self, job: RouteJob, message: Message) -> bool:
         await self._provider.relay(message)
         return True
 

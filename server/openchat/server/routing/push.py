@@ -14,8 +14,8 @@ from typing import Protocol
 import aiohttp
 import structlog
 
-from openchat.server.domain.model import RouteJob
-from openchat.server.ports import MessageStore, PresenceRegistry
+from openchat.server.domain.model import Message, RouteJob
+from openchat.server.ports import PresenceRegistry
 from openchat.server.routing.bots import BotDirectory
 from openchat.server.usecases.membership import MembershipCache
 
@@ -91,21 +91,16 @@ class PushDeliverer:
     def __init__(
         self,
         provider: PushProvider,
-        messages: MessageStore,
         members: MembershipCache,
         presence: PresenceRegistry,
         bots: BotDirectory,
     ) -> None:
         self._provider = provider
-        self._messages = messages
         self._members = members
         self._presence = presence
         self._bots = bots
 
-    async def deliver(self, job: RouteJob) -> bool:
-        message = await self._messages.get(job.message_id)
-        if message is None:
-            raise LookupError(f"message {job.message_id} is missing")
+    async def deliver(self, job: RouteJob, message: Message) -> bool:
         members = await self._members.members(message.conversation_id)
         others = sorted(members - {message.sender_id} - await self._bots.bot_ids())
         offline = await self._offline(others)

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import aiohttp
 
-from openchat.server.domain.model import RouteJob
-from openchat.server.ports import BotStore, MessageStore
+from openchat.server.domain.model import Message, RouteJob
+from openchat.server.ports import BotStore
 from openchat.server.transport.converters import webhook_event_json
 
 SIGNATURE_HEADER = "X-OpenChat-Signature"
@@ -39,23 +39,18 @@ class WebhookDeliverer:
     def __init__(
         self,
         bots: BotStore,
-        messages: MessageStore,
         http: Callable[[], aiohttp.ClientSession],
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._bots = bots
-        self._messages = messages
         self._http = http
         self._clock = clock
 
-    async def deliver(self, job: RouteJob) -> bool:
+    async def deliver(self, job: RouteJob, message: Message) -> bool:
         bot = await self._bots.get(job.target)
         if bot is None:
             return False  # unregistered since: nothing to deliver
-        message = await self._messages.get(job.message_id)
-        if message is None:
-            raise LookupError(f"message {job.message_id} is missing")
         # The event is the same on every attempt (its id, and its creation time: when the
         # message was stored), so that bots can deduplicate; only the signature is fresh.
         event_id = f"{message.message_id}:{bot.bot_id}"

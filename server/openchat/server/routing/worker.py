@@ -4,6 +4,11 @@ Each route has its own worker, concurrency limit and per-attempt timeout, so a w
 hangs cannot hold up pushes. Failed attempts are retried with exponential backoff and full
 jitter; after the retry budget the job becomes a dead letter (AdminService lists and replays
 them). Jobs are claimed with a lease, so a worker that dies mid-attempt only delays its jobs.
+
+The database work is batched, because a route (push) may have a job for every message: jobs are
+claimed together (the worker lingers briefly after a wake-up so that more arrive), their messages
+are loaded in one query, and successful outcomes are recorded together, one transaction per
+batch rather than per job.
 """
 
 from __future__ import annotations
@@ -16,18 +21,23 @@ from typing import Protocol
 
 import structlog
 
-from openchat.server.domain.model import RouteJob
+from openchat.server.domain.model import Message, RouteJob
 from openchat.server.observability.metrics import Metrics
-from openchat.server.ports import RouteOutbox
+from openchat.server.ports import MessageStore, RouteOutbox
 from openchat.server.routing.backoff import Backoff
 
 _log = structlog.get_logger(__name__)
 
 
+# Seconds a woken worker waits for more jobs (and finished attempts for more outcomes) before
+# it goes to the database: the jobs of a burst of messages then share one claim.
+BATCH_LINGER_SECONDS = 0.02
+
+
 class Deliverer(Protocol):
     """Carries out one job of a route; raises to fail the attempt."""
 
-    async def deliver(self, job: RouteJob) -> bool:
+    async def deliver(self, job: RouteJob, message: Message) -> bool:
         """Deliver the job's message on the route; returns False when there turned out to be
         nothing to deliver (so that delivery timelines do not claim a delivery)."""
         ...
@@ -40,6 +50,7 @@ class RouteWorker:
         self,
         route: str,
         outbox: RouteOutbox,
+        messages: MessageStore,
         deliverer: Deliverer,
         *,
         concurrency: int,
@@ -52,6 +63,7 @@ class RouteWorker:
         self.route = route
         self._metrics = metrics or Metrics()
         self._outbox = outbox
+        self._messages = messages
         self._deliverer = deliverer
         self._concurrency = concurrency
         self._attempt_timeout = attempt_timeout
@@ -61,27 +73,33 @@ class RouteWorker:
         # A lease outlasts an attempt, so a live worker never loses its job to another.
         self._lease = attempt_timeout * 2 + 5
         self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._attempts: set[asyncio.Task[None]] = set()
+        # Successful outcomes waiting to be recorded together: job ids by "delivered".
+        self._succeeded: dict[bool, list[int]] = {True: [], False: []}
+        self._record_soon = asyncio.Event()
         # Every slot was taken at the last look, so more jobs may be due when one frees up.
         self._saturated = False
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"route-worker:{self.route}")
+        self._tasks = [
+            asyncio.create_task(self._run(), name=f"route-worker:{self.route}"),
+            asyncio.create_task(self._record_successes(), name=f"route-outcomes:{self.route}"),
+        ]
 
     async def stop(self, grace: float) -> None:
         """Stop claiming, and give attempts in flight up to `grace` seconds to finish and
         record their outcome (an abandoned attempt keeps its job leased until the lease
         expires, delaying it after a restart)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._attempts:
             _, unfinished = await asyncio.wait(self._attempts, timeout=grace)
             for attempt in unfinished:
                 attempt.cancel()
             await asyncio.gather(*unfinished, return_exceptions=True)
+        await self._flush_successes()
 
     def wake(self) -> None:
         """New jobs may be due."""
@@ -99,13 +117,11 @@ class RouteWorker:
             if free:
                 jobs = await self._claim(free)
                 self._saturated = len(jobs) == free
-                for job in jobs:
-                    attempt = asyncio.create_task(self._attempt(job))
-                    self._attempts.add(attempt)
-                    attempt.add_done_callback(self._finished)
+                await self._start_attempts(jobs)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._poll_interval):
                     await self._wakeup.wait()
+                await asyncio.sleep(BATCH_LINGER_SECONDS)  # let the burst's other jobs arrive
 
     async def _claim(self, limit: int) -> list[RouteJob]:
         try:
@@ -114,21 +130,37 @@ class RouteWorker:
             _log.warning("route_claim_failed", route=self.route, error=repr(error))
             return []
 
+    async def _start_attempts(self, jobs: list[RouteJob]) -> None:
+        if not jobs:
+            return
+        try:
+            messages = await self._messages.get_many([job.message_id for job in jobs])
+        except Exception as error:  # noqa: BLE001 - the leases expire and the jobs run again
+            _log.warning("route_messages_unavailable", route=self.route, error=repr(error))
+            return
+        for job in jobs:
+            attempt = asyncio.create_task(self._attempt(job, messages.get(job.message_id)))
+            self._attempts.add(attempt)
+            attempt.add_done_callback(self._finished)
+
     def _finished(self, attempt: asyncio.Task[None]) -> None:
         self._attempts.discard(attempt)
         if self._saturated:
             self._wakeup.set()
 
-    async def _attempt(self, job: RouteJob) -> None:
+    async def _attempt(self, job: RouteJob, message: Message | None) -> None:
         started = time.perf_counter()
         try:
+            if message is None:
+                raise LookupError(f"message {job.message_id} is missing")
             async with asyncio.timeout(self._attempt_timeout):
-                delivered = await self._deliverer.deliver(job)
+                delivered = await self._deliverer.deliver(job, message)
         except Exception as error:  # noqa: BLE001 - every failure is recorded on the job
             outcome = await self._failed(job, error)
         else:
             outcome = "delivered" if delivered else "skipped"
-            await self._record(self._outbox.complete(job, delivered=delivered))
+            self._succeeded[delivered].append(job.job_id)
+            self._record_soon.set()
         self._metrics.route_attempts.labels(self.route, outcome).inc()
         self._metrics.route_attempt_duration.labels(self.route).observe(
             time.perf_counter() - started
@@ -152,6 +184,19 @@ class RouteWorker:
         )
         await self._record(self._outbox.retry(job, reason, delay))
         return "timeout" if isinstance(error, TimeoutError) else "failed"
+
+    async def _record_successes(self) -> None:
+        while True:
+            await self._record_soon.wait()
+            await asyncio.sleep(BATCH_LINGER_SECONDS)  # let other attempts finish too
+            self._record_soon.clear()
+            await self._flush_successes()
+
+    async def _flush_successes(self) -> None:
+        delivered, skipped = self._succeeded[True], self._succeeded[False]
+        self._succeeded = {True: [], False: []}
+        if delivered or skipped:
+            await self._record(self._outbox.complete(delivered, skipped))
 
     async def _record(self, update: Awaitable[None]) -> None:
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -179,7 +180,16 @@ class SqlMessageStore:
         if self._planner is not None:
             # Durable route work commits with its messages: a crash cannot lose it.
             bots = await bot_members(connection, {m.conversation_id for m in stored})
-            await insert_planned(connection, await self._planner.plan(stored, bots), now)
+            jobs = await self._planner.plan(stored, bots)
+            await insert_planned(connection, jobs, now)
+            routes: dict[str, set[str]] = {}
+            for job in jobs:
+                routes.setdefault(job.message.message_id, set()).add(job.route)
+            for index, outcome in outcomes.items():
+                if isinstance(outcome, Appended) and outcome.message.message_id in routes:
+                    outcomes[index] = replace(
+                        outcome, routes=frozenset(routes[outcome.message.message_id])
+                    )
 
     async def get(self, message_id: str) -> Message | None:
         async with self._database.reader.connect() as connection:
@@ -189,6 +199,15 @@ class SqlMessageStore:
                 )
             ).first()
         return None if row is None else _message_from_row(row)
+
+    async def get_many(self, message_ids: Sequence[str]) -> dict[str, Message]:
+        if not message_ids:
+            return {}
+        async with self._database.reader.connect() as connection:
+            rows = await connection.execute(
+                select(messages).where(messages.c.message_id.in_(list(message_ids)))
+            )
+            return {row.message_id: _message_from_row(row) for row in rows}
 
     async def read_after(self, cursors: Mapping[str, int], limit: int) -> dict[str, list[Message]]:
         found: dict[str, list[Message]] = {conversation_id: [] for conversation_id in cursors}

@@ -85,9 +85,19 @@ class SqlRouteOutbox:
             )
             return [RouteJob(*row) for row in rows]
 
-    async def complete(self, job: RouteJob, *, delivered: bool) -> None:
-        status = RouteJobStatus.DONE if delivered else RouteJobStatus.SKIPPED
-        await self._finish(job, status=status, last_error="")
+    async def complete(self, delivered: Sequence[int], skipped: Sequence[int]) -> None:
+        now = datetime.now(UTC)
+        async with self._database.writer.begin() as connection:
+            for status, job_ids in (
+                (RouteJobStatus.DONE, delivered),
+                (RouteJobStatus.SKIPPED, skipped),
+            ):
+                if job_ids:
+                    await connection.execute(
+                        update(route_jobs)
+                        .where(route_jobs.c.job_id.in_(list(job_ids)))
+                        .values(status=status.value, last_error="", updated_at=now)
+                    )
 
     async def retry(self, job: RouteJob, error: str, delay_seconds: float) -> None:
         now = datetime.now(UTC)
@@ -99,7 +109,9 @@ class SqlRouteOutbox:
         )
 
     async def bury(self, job: RouteJob, error: str) -> None:
-        await self._finish(job, status=RouteJobStatus.DEAD, last_error=error)
+        await self._update(
+            job, status=RouteJobStatus.DEAD.value, last_error=error, updated_at=datetime.now(UTC)
+        )
 
     async def dead_letters(
         self, route: str, *, before_job_id: int | None, limit: int
@@ -155,11 +167,6 @@ class SqlRouteOutbox:
                 .order_by(route_jobs.c.job_id)
             )
             return [_record(row) for row in rows]
-
-    async def _finish(self, job: RouteJob, *, status: RouteJobStatus, last_error: str) -> None:
-        await self._update(
-            job, status=status.value, last_error=last_error, updated_at=datetime.now(UTC)
-        )
 
     async def _update(self, job: RouteJob, **values: Any) -> None:
         async with self._database.writer.begin() as connection:

@@ -150,5 +150,6 @@ class GroupCommitWriter:
             if isinstance(outcome, Appended) and not outcome.duplicate:
                 self._metrics.messages_persisted.inc()
                 await self._events.publish(
-                    MESSAGE_PERSISTED, MessagePersisted(outcome.message, draft.origin_device_id)
+                    MESSAGE_PERSISTED,
+                    MessagePersisted(outcome.message, draft.origin_device_id, outcome.routes),
                 )
