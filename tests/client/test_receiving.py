@@ -27,6 +27,7 @@ from tests.support.client_events import EventLog, messages_in, of_kind
 from tests.support.clients import FAST_BACKOFF
 from tests.support.proxy import proxy_to
 from tests.support.servers import RunningServer
+from tests.support.traffic import send_in_order, send_round_robin
 
 
 def assert_in_order_once(messages: list[Message], expected: dict[str, int]) -> None:
@@ -35,23 +36,6 @@ def assert_in_order_once(messages: list[Message], expected: dict[str, int]) -> N
         seqs = [m.seq for m in messages if m.conversation_id == conversation_id]
         assert seqs == list(range(1, count + 1)), conversation_id
     assert {m.conversation_id for m in messages} == set(expected)
-
-
-async def send_many(api: Api, sender: str, conversations: list[str], count: int) -> None:
-    """`count` messages, round-robin over the conversations, each conversation in order."""
-    await asyncio.gather(
-        *(
-            _send_in_order(
-                api, sender, c, [f"{n}" for n in range(count) if n % len(conversations) == i]
-            )
-            for i, c in enumerate(conversations)
-        )
-    )
-
-
-async def _send_in_order(api: Api, sender: str, conversation_id: str, texts: list[str]) -> None:
-    for text in texts:
-        await api.send(sender, conversation_id, text)
 
 
 async def test_messages_arrive_once_in_order_own_ones_included(
@@ -98,10 +82,10 @@ async def test_a_client_offline_while_200_messages_arrive_gets_them_in_order_bef
         proxy.cut()
         await events.until(of_kind(Disconnected))
 
-        await send_many(chat_api, bob, groups, 200)
+        await send_round_robin(chat_api, bob, groups, 200)
         proxy.restore()
         resumed = await events.until(of_kind(CaughtUp), within=20)
-        await send_many(chat_api, bob, groups, 10)
+        await send_round_robin(chat_api, bob, groups, 10)
         live = await events.messages(10)
 
     caught_up = resumed[-1]
@@ -125,7 +109,7 @@ async def test_a_jump_in_seq_is_filled_from_the_server(
     # Alice joins a group with a history while connected: the first message her session is
     # pushed is #31, which the client cannot show before #1..#30.
     group = (await chat_api.create_group(bob, [])).conversation_id
-    await _send_in_order(chat_api, bob, group, [f"{n}" for n in range(30)])
+    await send_in_order(chat_api, bob, group, [f"{n}" for n in range(30)])
     await chat_api.add_members(bob, group, [alice])
     await chat_api.send(bob, group, "welcome")
 
@@ -142,13 +126,13 @@ async def test_a_restarted_client_resumes_from_its_store(
     alice, bob = next(user_ids), next(user_ids)
     group = (await chat_api.create_group(bob, [alice])).conversation_id
     store = tmp_path / "alice.db"
-    await _send_in_order(chat_api, bob, group, ["1", "2", "3"])
+    await send_in_order(chat_api, bob, group, ["1", "2", "3"])
     first_run = await open_client(alice, store_path=store)
     assert [m.seq for m in await EventLog(first_run).messages(3)] == [1, 2, 3]
-    await _send_in_order(chat_api, bob, group, ["4", "5"])
+    await send_in_order(chat_api, bob, group, ["4", "5"])
     await first_run.close()  # #4 and #5 may have been queued, but were never handed over
 
-    await _send_in_order(chat_api, bob, group, ["6"])
+    await send_in_order(chat_api, bob, group, ["6"])
     second_run = await open_client(alice, store_path=store)
     events = EventLog(second_run)
     resumed = await events.until(of_kind(CaughtUp))
@@ -161,7 +145,7 @@ async def test_without_catch_up_history_a_new_device_starts_at_the_newest_messag
 ) -> None:
     alice, bob = next(user_ids), next(user_ids)
     group = (await chat_api.create_group(bob, [alice])).conversation_id
-    await _send_in_order(chat_api, bob, group, [f"old {n}" for n in range(5)])
+    await send_in_order(chat_api, bob, group, [f"old {n}" for n in range(5)])
     client = await open_client(alice, catch_up_history=False)
     events = EventLog(client)
     caught_up = (await events.until(of_kind(CaughtUp)))[-1]
@@ -181,7 +165,7 @@ async def test_history_is_served_from_the_store_when_it_holds_the_range(
 ) -> None:
     alice, bob = next(user_ids), next(user_ids)
     group = (await chat_api.create_group(bob, [alice])).conversation_id
-    await _send_in_order(chat_api, bob, group, [f"{n}" for n in range(1, 21)])
+    await send_in_order(chat_api, bob, group, [f"{n}" for n in range(1, 21)])
     async with proxy_to(chat_server.target) as proxy:
         client = await open_client(
             alice,
@@ -192,7 +176,7 @@ async def test_history_is_served_from_the_store_when_it_holds_the_range(
         events = EventLog(client)
         await events.until(of_kind(CaughtUp))
         older = await client.history(group, limit=10)  # from the server: nothing stored yet
-        await _send_in_order(chat_api, bob, group, ["21", "22"])
+        await send_in_order(chat_api, bob, group, ["21", "22"])
         await events.messages(2)
         proxy.cut()
 

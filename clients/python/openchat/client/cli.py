@@ -310,7 +310,7 @@ class Printer:
 
     def _emit(self, kind: str, value: Any, human: str) -> None:
         if self._json:
-            print(json.dumps({"kind": kind, **_plain(value)}, sort_keys=True), flush=True)
+            print(json.dumps({"type": kind, **_plain(value)}, sort_keys=True), flush=True)
         else:
             print(human, flush=True)
 
@@ -365,7 +365,7 @@ class Printer:
     def pending(self, pending: SendTimeout) -> None:
         if self._json:
             print(
-                json.dumps({"kind": "pending", "client_msg_id": pending.client_msg_id}),
+                json.dumps({"type": "pending", "client_msg_id": pending.client_msg_id}),
                 flush=True,
             )
         print(f"openchat: {pending}", file=sys.stderr)
@@ -373,7 +373,7 @@ class Printer:
     def error(self, error: ServiceError) -> None:
         if self._json:
             detail = {"code": error.code.name, "reason": error.reason, "message": error.message}
-            print(json.dumps({"kind": "error", **detail}), file=sys.stderr)
+            print(json.dumps({"type": "error", **detail}), file=sys.stderr)
         else:
             print(f"openchat: {error}", file=sys.stderr)
 
