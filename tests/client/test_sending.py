@@ -13,6 +13,8 @@ from openchat.client import (
     AlreadyExists,
     Content,
     InvalidArgument,
+    MessageReceived,
+    OutboxChanged,
     OutboxState,
     PermissionDenied,
     SendTimeout,
@@ -168,3 +170,41 @@ async def test_an_expired_token_is_refreshed_from_the_provider(
     assert ack.seq == 1
     assert len(issued) == 2
     assert client.stats().send_retries == 0  # a refresh is not a transient failure
+
+
+async def test_a_failing_token_provider_is_retried_like_the_network(
+    open_client: OpenClient, chat_api: Api, user_ids: Iterator[str]
+) -> None:
+    alice = next(user_ids)
+    group = await chat_api.create_group(alice, [])
+    calls: list[str] = []
+
+    async def provider() -> str:
+        calls.append("asked")
+        if len(calls) == 1:
+            raise ConnectionError("the login service is down")
+        return token(alice)
+
+    client = await open_client(alice, live=False, token=provider)
+    ack = await client.send(group.conversation_id, "eventually")
+
+    assert ack.seq == 1
+    assert client.stats().send_retries == 1
+
+
+async def test_an_app_that_never_reads_events_keeps_every_message_and_a_bounded_queue(
+    open_client: OpenClient, chat_api: Api, user_ids: Iterator[str]
+) -> None:
+    alice = next(user_ids)
+    group = await chat_api.create_group(alice, [])
+    client = await open_client(alice, live=False, max_buffered_events=5)
+
+    for n in range(8):
+        await client.send(group.conversation_id, f"#{n}")
+    outbox_events = await client.poll_events()
+    await client.sync()
+    messages = await client.poll_events()
+
+    assert [type(e) for e in outbox_events] == [OutboxChanged] * 5
+    assert client.stats().events_dropped == 3
+    assert [e.message.seq for e in messages if isinstance(e, MessageReceived)] == list(range(1, 9))

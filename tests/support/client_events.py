@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import TypeVar
 
 from openchat.client import Client, Event, Message, MessageReceived
+
+E = TypeVar("E")
 
 DEFAULT_WAIT = 10.0
 
@@ -34,6 +37,18 @@ class EventLog:
                 read.append(await self.next(within))
                 if wanted(read[-1]):
                     return read
+
+    async def first(
+        self,
+        kind: type[E],
+        where: Callable[[E], bool] = lambda _: True,
+        within: float = DEFAULT_WAIT,
+    ) -> E:
+        """The next event of `kind` that satisfies `where` (others are read and logged)."""
+        read = await self.until(lambda e: isinstance(e, kind) and where(e), within)
+        found = read[-1]
+        assert isinstance(found, kind)
+        return found
 
     async def messages(self, count: int, within: float = DEFAULT_WAIT) -> list[Message]:
         """The next `count` messages (other events are read and logged on the way)."""

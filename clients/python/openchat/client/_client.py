@@ -102,7 +102,8 @@ class Client:
     - `catch_up_history`: on a new store, deliver every conversation's existing messages
       (True), or only those after the first connect (False; older ones via `history()`).
     - `retry` / `reconnect`: timeouts and backoff of calls and of the session stream.
-    - `max_buffered_events`: events queued before the stream stops reading (back-pressure).
+    - `max_buffered_events`: events queued before the stream stops reading (back-pressure)
+      and other events than messages are dropped (counted in `stats().events_dropped`).
     """
 
     def __init__(
@@ -125,7 +126,6 @@ class Client:
         self._target = target
         self._tokens = Tokens(token)
         self._device_id = device_id
-        self._store_path = store_path
         self._live = live
         self._catch_up_history = catch_up_history
         self._retry = retry or RetryPolicy()
@@ -135,9 +135,10 @@ class Client:
         self._rng = random.Random()  # noqa: S311 - jitter, not secrets
         self._counters = Counters()
         self._wakeup = Wakeup()
-        self._events = EventQueue(max_buffered_events)
+        self._events = EventQueue(max_buffered_events, self._counters)
         self._store = LocalStore(store_path)
         self._running: _Parts | None = None
+        self._closed = False
         self._sync_task: asyncio.Task[None] | None = None
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -156,6 +157,8 @@ class Client:
 
     async def open(self) -> None:
         """Open the store, resume the outbox and (when live) start the session."""
+        if self._closed:
+            raise ClientClosed("a closed client cannot be opened again: make a new one")
         if self._running is not None:
             return
         await self._store.open()
@@ -203,6 +206,7 @@ class Client:
         parts, self._running = self._running, None
         if parts is None:
             return
+        self._closed = True
         if parts.session is not None:
             await parts.session.stop()
         if self._sync_task is not None:

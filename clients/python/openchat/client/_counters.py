@@ -19,6 +19,7 @@ class Counters:
     messages_received: int = 0
     duplicates_dropped: int = 0
     gaps_filled: int = 0
+    events_dropped: int = 0
 
     def snapshot(self, *, connected: bool, outbox_depth: int) -> ClientStats:
         return ClientStats(
@@ -34,4 +35,5 @@ class Counters:
             messages_received=self.messages_received,
             duplicates_dropped=self.duplicates_dropped,
             gaps_filled=self.gaps_filled,
+            events_dropped=self.events_dropped,
         )

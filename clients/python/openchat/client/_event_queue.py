@@ -1,9 +1,13 @@
 """The queue between the client and the app's event loop (`Client.events()`).
 
-It never refuses an event: what a sync or a gap fill fetched is queued in full. The session
+It never refuses a message: what a sync or a gap fill fetched is queued in full. The session
 stream, which could pour in without end, waits for room before it reads the next frame
 (`wait_for_room`); a server whose session queue then overflows cuts the session off, and the
-client reconnects and resumes from its cursors, so a slow app loses nothing.
+client reconnects and resumes from its cursors, so a slow app loses no message. Other events
+(connection changes, receipts, presence, typing, outbox changes) say what can also be asked
+for (`connected`, `outbox.entries()`, `get_presence()`...): past the high-water mark they are
+dropped and counted, so that an app that never reads events (a script that only sends) does
+not grow without bound.
 """
 
 from __future__ import annotations
@@ -11,19 +15,24 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 
-from openchat.client._events import Event
+from openchat.client._counters import Counters
+from openchat.client._events import Event, MessageReceived
 
 
 class EventQueue:
-    def __init__(self, high_water: int) -> None:
+    def __init__(self, high_water: int, counters: Counters) -> None:
         self._items: deque[Event] = deque()
         self._high_water = high_water
+        self._counters = counters
         self._ready = asyncio.Event()
         self._room = asyncio.Event()
         self._room.set()
         self._closed = False
 
     def put(self, event: Event) -> None:
+        if len(self._items) >= self._high_water and not isinstance(event, MessageReceived):
+            self._counters.events_dropped += 1
+            return
         self._items.append(event)
         self._ready.set()
         if len(self._items) >= self._high_water:

@@ -196,3 +196,5 @@ class ClientStats:
     duplicates_dropped: int
     # Holes in a conversation's seq numbers filled by fetching the missing range.
     gaps_filled: int
+    # Events other than messages dropped because the app was max_buffered_events behind.
+    events_dropped: int

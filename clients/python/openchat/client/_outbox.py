@@ -5,6 +5,7 @@ with its own client_msg_id until the server acknowledges it or refuses it for go
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import uuid
 from collections import deque
@@ -19,6 +20,8 @@ from openchat.client._models import Content, MessageAck, OutboxEntry, OutboxErro
 from openchat.client._policies import RetryPolicy
 from openchat.client._rpc import Wakeup, retrying
 from openchat.client._store import LocalStore
+
+_log = logging.getLogger("openchat.client")
 
 # One attempt to send an entry, within the given timeout.
 SendAttempt = Callable[[OutboxEntry, float], Awaitable[MessageAck]]
@@ -140,6 +143,8 @@ class Outbox:
     async def retry(self, client_msg_id: str) -> OutboxEntry:
         """Send a FAILED entry again (after the app fixed the cause), with the same
         client_msg_id, behind the conversation's pending messages."""
+        if self._closed:
+            raise ClientClosed("the client is closed")
         entry = await self.get(client_msg_id)
         if entry is None or entry.state is not OutboxState.FAILED:
             raise ValueError(f"{client_msg_id} is not a failed outbox entry")
@@ -179,19 +184,28 @@ class Outbox:
     async def _run_lane(self, conversation_id: str) -> None:
         lane = self._lanes[conversation_id]
         try:
-            while lane:
-                settled = await self._deliver(lane[0])
-                lane.popleft()
-                waiter = self._waiters.pop(settled.client_msg_id, None)
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(settled)
-                self._on_settled(settled)
-                async with self._changed:
-                    self._changed.notify_all()
+            await self._send_lane(lane)
+        except (ClientClosed, asyncio.CancelledError):
+            raise
+        except Exception:  # noqa: BLE001 - logged; the lane starts again later
+            # The entries stay pending; the next message written to this conversation (or the
+            # next start of the client) starts the lane again from the same entry.
+            _log.exception("sending to %s failed unexpectedly", conversation_id)
         finally:
             if not lane:
                 del self._lanes[conversation_id]
             del self._tasks[conversation_id]
+
+    async def _send_lane(self, lane: deque[OutboxEntry]) -> None:
+        while lane:
+            settled = await self._deliver(lane[0])
+            lane.popleft()
+            waiter = self._waiters.pop(settled.client_msg_id, None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(settled)
+            self._on_settled(settled)
+            async with self._changed:
+                self._changed.notify_all()
 
     async def _deliver(self, entry: OutboxEntry) -> OutboxEntry:
         attempts = entry.attempts

@@ -60,9 +60,9 @@ _REFUSALS = (InvalidArgument, FailedPrecondition, PermissionDenied)
 
 class _Closed(Exception):
     """The server ended the session normally, possibly asking to wait `retry_after` seconds
-    (None: the usual backoff) before reconnecting."""
+    before reconnecting."""
 
-    def __init__(self, retry_after: float | None) -> None:
+    def __init__(self, retry_after: float = 0.0) -> None:
         self.retry_after = retry_after
 
 
@@ -159,7 +159,7 @@ class Session:
         failures = 0
         while True:
             error: OpenChatError | None = None
-            retry_after: float | None = None
+            retry_after = 0.0
             was_connected = False
             try:
                 await self._prepare()
@@ -168,6 +168,9 @@ class Session:
                 retry_after = closed.retry_after
             except OpenChatError as failure:
                 error = failure
+            except Exception as bug:  # noqa: BLE001 - a long-running app must stay connected
+                _log.exception("the session failed unexpectedly; reconnecting")
+                error = Unavailable(f"the session failed: {bug!r}", code=grpc.StatusCode.UNKNOWN)
             finally:
                 was_connected = self._outgoing is not None
                 self._outgoing = None
@@ -184,16 +187,15 @@ class Session:
                 self._events.put(Disconnected(error, will_reconnect=not give_up))
             if give_up:
                 return
-            delay = retry_after if retry_after is not None else self._delay(failures)
+            # After the delay the server asked for, jitter still spreads the clients of a
+            # draining server over time instead of bringing them all back at once.
+            delay = retry_after + self._policy.backoff.delay(failures, self._rng)
             self._counters.reconnect_attempts += 1
             self._events.put(Reconnecting(failures, delay))
             self._kick.clear()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self._kick.wait()
-
-    def _delay(self, failures: int) -> float:
-        return self._policy.backoff.delay(failures, self._rng)
 
     def _refused(self, error: OpenChatError | None) -> bool:
         if isinstance(error, Unauthenticated):
@@ -277,10 +279,16 @@ class Session:
                     f"the server sent nothing for {silence:g} s", code=grpc.StatusCode.UNAVAILABLE
                 ) from None
             if not isinstance(frame, pb.ServerFrame):  # EOF: the server ended the stream
-                raise _Closed(None)
+                raise _Closed()
             await self._dispatch(frame)
 
     async def _dispatch(self, frame: pb.ServerFrame) -> None:
+        try:
+            await self._handle(frame)
+        except KeyError as unknown:  # an enum value from a newer server: skip the frame
+            _log.warning("ignored a frame this client cannot read: %r", unknown)
+
+    async def _handle(self, frame: pb.ServerFrame) -> None:
         match frame.WhichOneof("frame"):
             case "message":
                 await self._inbox.accept([message_from_pb(frame.message)])

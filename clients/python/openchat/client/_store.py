@@ -104,7 +104,7 @@ class LocalStore:
     """The SQLite file (or an in-memory database when no path is given)."""
 
     def __init__(self, path: str | os.PathLike[str] | None) -> None:
-        self._path = ":memory:" if path is None else os.fspath(path)
+        self._path = ":memory:" if path is None else os.path.expanduser(os.fspath(path))
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openchat-store")
         self._db: sqlite3.Connection | None = None
 

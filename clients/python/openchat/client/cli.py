@@ -26,27 +26,26 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from openchat.client._client import Client
-from openchat.client._events import (
+from openchat.client import (
     CaughtUp,
+    Client,
     Connected,
+    Conversation,
     Disconnected,
     Event,
-    MessageReceived,
-    OutboxChanged,
-    PresenceChanged,
-    ReceiptReceived,
-    Reconnecting,
-    TypingChanged,
-)
-from openchat.client._exceptions import SendTimeout, ServiceError
-from openchat.client._models import (
-    Conversation,
     Message,
     MessageAck,
+    MessageReceived,
+    OutboxChanged,
     OutboxEntry,
     OutboxState,
     Presence,
+    PresenceChanged,
+    ReceiptReceived,
+    Reconnecting,
+    SendTimeout,
+    ServiceError,
+    TypingChanged,
 )
 
 DEFAULT_TARGET = "127.0.0.1:50051"
@@ -205,7 +204,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--json", action="store_true", help="one JSON object per line")
 
-    parser = argparse.ArgumentParser(prog="openchat", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="openchat", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     def command(name: str, run: Command, help_text: str) -> argparse.ArgumentParser:
