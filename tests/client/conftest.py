@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from openchat.client import Client
 from tests.support.api import Api
-from tests.support.clients import new_client
+from tests.support.clients import OpenClient, new_client
 from tests.support.servers import RunningServer, start_app
 from tests.support.settings import settings_for
 
 # Short heartbeats, so that a client that stops hearing from the server notices within a second.
 FAST_SESSIONS = {"heartbeat_interval": 0.3, "heartbeat_timeout": 1.0}
-
-OpenClient = Callable[..., Awaitable[Client]]
 
 
 @pytest.fixture(scope="session")

@@ -21,10 +21,9 @@ from openchat.client import (
     TypingChanged,
     Unavailable,
 )
-from tests.client.conftest import OpenClient
 from tests.support.api import Api
 from tests.support.client_events import EventLog, messages_in, of_kind
-from tests.support.clients import FAST_BACKOFF
+from tests.support.clients import FAST_BACKOFF, OpenClient
 from tests.support.proxy import proxy_to
 from tests.support.servers import RunningServer
 from tests.support.traffic import send_in_order, send_round_robin

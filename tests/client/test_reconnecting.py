@@ -14,10 +14,9 @@ from openchat.client import (
     ReconnectPolicy,
     Unavailable,
 )
-from tests.client.conftest import OpenClient
 from tests.support.api import Api
 from tests.support.client_events import EventLog, of_kind
-from tests.support.clients import FAST_BACKOFF, token
+from tests.support.clients import FAST_BACKOFF, OpenClient, token
 from tests.support.proxy import proxy_to
 from tests.support.servers import RunningServer
 from tests.support.streams import connect

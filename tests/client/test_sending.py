@@ -19,9 +19,8 @@ from openchat.client import (
     PermissionDenied,
     SendTimeout,
 )
-from tests.client.conftest import OpenClient
 from tests.support.api import Api
-from tests.support.clients import token
+from tests.support.clients import OpenClient, token
 from tests.support.proxy import proxy_to
 from tests.support.servers import RunningServer
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from openchat.client import Backoff, Client, ReconnectPolicy, RetryPolicy
@@ -13,6 +14,9 @@ from tests.support.settings import TEST_SECRET
 FAST_BACKOFF = Backoff(initial=0.05, cap=0.25)
 FAST_RETRY = RetryPolicy(attempt_timeout=5.0, total_timeout=20.0, backoff=FAST_BACKOFF)
 FAST_RECONNECT = ReconnectPolicy(backoff=FAST_BACKOFF, connect_timeout=5.0)
+
+# The `open_client` fixture: (user_id, device_id="device-1", **Client options) -> open Client.
+OpenClient = Callable[..., Awaitable[Client]]
 
 
 def token(user_id: str, ttl_seconds: float = 3600) -> str:
