@@ -56,7 +56,7 @@ breaking-baseline: install ## At a release: make the current contract the baseli
 lint: install codegen-tools ## ruff, mypy, buf lint/format/breaking, and a check that generated/ is fresh.
 	ruff check .
 	ruff format --check .
-	mypy server tests bench
+	mypy server clients/python tests bench
 	buf lint
 	buf format --diff --exit-code
 	buf breaking --against $(BREAKING_BASELINE)

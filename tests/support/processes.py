@@ -19,6 +19,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tests.support.settings import TEST_SECRET
 
 COMMAND = str(Path(sys.executable).with_name("openchat-server"))
+CLIENT_COMMAND = str(Path(sys.executable).with_name("openchat"))
 START_TIMEOUT = 30.0
 EXIT_TIMEOUT = 30.0
 CLI_TIMEOUT = 30.0
@@ -63,10 +64,10 @@ class Completed:
     stderr: str
 
 
-async def run_cli(*args: str, env: Mapping[str, str]) -> Completed:
-    """Run `openchat-server ARGS...` to completion."""
+async def run_cli(*args: str, env: Mapping[str, str], program: str = COMMAND) -> Completed:
+    """Run `openchat-server ARGS...` (or another `program`) to completion."""
     process = await asyncio.create_subprocess_exec(
-        COMMAND,
+        program,
         *args,
         env=dict(env),
         stdin=asyncio.subprocess.DEVNULL,

@@ -1,0 +1,121 @@
+"""The OpenChat client SDK for Python (asyncio).
+
+    from openchat.client import Client, MessageReceived
+
+    async with Client("chat.example.com:443", token=get_token, device_id="laptop-1",
+                      store_path="~/.local/state/myapp/openchat.db") as client:
+        ack = await client.send(conversation_id, "hello")
+        async for event in client.events():
+            if isinstance(event, MessageReceived):
+                print(event.message.sender_id, event.message.content.text)
+
+Sends go through a persistent outbox and are retried with one idempotency key until stored;
+the session stream reconnects with backoff and resumes from per-conversation cursors, so the
+app sees every message exactly once, in order per conversation. See docs/client.md.
+
+Exceptions (see openchat.client._exceptions for when each is raised):
+
+* OpenChatError
+  * ServiceError (code, reason, metadata)
+    * InvalidArgument, Unauthenticated, PermissionDenied, NotFound, AlreadyExists,
+      FailedPrecondition, ResourceExhausted
+    * Unavailable (retryable: UNAVAILABLE, DEADLINE_EXCEEDED, broken connection)
+  * SendTimeout (also a TimeoutError; the message is still pending in the outbox)
+  * ClientClosed
+"""
+
+from openchat.client._client import Client
+from openchat.client._events import (
+    CaughtUp,
+    Connected,
+    Disconnected,
+    Event,
+    MessageReceived,
+    OutboxChanged,
+    PresenceChanged,
+    ReceiptReceived,
+    Reconnecting,
+    TypingChanged,
+)
+from openchat.client._exceptions import (
+    AlreadyExists,
+    ClientClosed,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    OpenChatError,
+    PermissionDenied,
+    ResourceExhausted,
+    SendTimeout,
+    ServiceError,
+    Unauthenticated,
+    Unavailable,
+)
+from openchat.client._models import (
+    Attachment,
+    ClientStats,
+    Content,
+    Conversation,
+    ConversationKind,
+    DeliveryEvent,
+    DeliveryState,
+    Message,
+    MessageAck,
+    OutboxEntry,
+    OutboxError,
+    OutboxState,
+    Presence,
+    Receipt,
+    ReceiptKind,
+    Typing,
+)
+from openchat.client._outbox import Outbox
+from openchat.client._policies import Backoff, ReconnectPolicy, RetryPolicy
+from openchat.client._tokens import TokenProvider
+
+__all__ = [
+    "AlreadyExists",
+    "Attachment",
+    "Backoff",
+    "CaughtUp",
+    "Client",
+    "ClientClosed",
+    "ClientStats",
+    "Connected",
+    "Content",
+    "Conversation",
+    "ConversationKind",
+    "DeliveryEvent",
+    "DeliveryState",
+    "Disconnected",
+    "Event",
+    "FailedPrecondition",
+    "InvalidArgument",
+    "Message",
+    "MessageAck",
+    "MessageReceived",
+    "NotFound",
+    "OpenChatError",
+    "Outbox",
+    "OutboxChanged",
+    "OutboxEntry",
+    "OutboxError",
+    "OutboxState",
+    "PermissionDenied",
+    "Presence",
+    "PresenceChanged",
+    "Receipt",
+    "ReceiptKind",
+    "ReceiptReceived",
+    "ReconnectPolicy",
+    "Reconnecting",
+    "ResourceExhausted",
+    "RetryPolicy",
+    "SendTimeout",
+    "ServiceError",
+    "TokenProvider",
+    "Typing",
+    "TypingChanged",
+    "Unauthenticated",
+    "Unavailable",
+]

@@ -1,0 +1,5 @@
+import sys
+
+from openchat.client.cli import main
+
+sys.exit(main())

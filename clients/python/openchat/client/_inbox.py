@@ -1,0 +1,137 @@
+"""The inbox: turns messages arriving from anywhere (the session stream's catch-up and live
+frames, Sync, gap fills) into one ordered, de-duplicated feed per conversation.
+
+Each conversation has a cursor: the highest seq queued for the app. A message at cursor + 1 is
+stored, queued and advances the cursor; one at or below the cursor was seen already and is
+dropped; one further ahead reveals a hole (a push the client missed) and waits while the
+missing range is fetched with ListMessages. Because the server numbers each conversation's
+messages 1, 2, 3, ... without gaps, "every seq up to the cursor" is exactly what the app has.
+
+The cursors persisted in the store advance when the app takes a message from the event queue
+(`given`), before the app sees it: after a restart the client resumes from there, so the app
+gets each message once even when it was killed with messages still queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+from openchat.client._counters import Counters
+from openchat.client._event_queue import EventQueue
+from openchat.client._events import MessageReceived
+from openchat.client._exceptions import ServiceError
+from openchat.client._models import Message
+from openchat.client._store import LocalStore
+
+_log = logging.getLogger("openchat.client")
+
+# Fetches the messages of a conversation with after_seq < seq < before_seq, in seq order.
+FetchRange = Callable[[str, int, int], Awaitable[list[Message]]]
+
+
+class Inbox:
+    def __init__(
+        self,
+        store: LocalStore,
+        events: EventQueue,
+        fetch_range: FetchRange,
+        counters: Counters,
+    ) -> None:
+        self._store = store
+        self._events = events
+        self._fetch_range = fetch_range
+        self._counters = counters
+        self._cursors: dict[str, int] = {}
+        self._held: dict[str, dict[int, Message]] = {}
+        self._fills: dict[str, asyncio.Task[None]] = {}
+        self._lock = asyncio.Lock()
+
+    async def load(self) -> None:
+        self._cursors = await self._store.cursors()
+
+    async def stop(self) -> None:
+        fills = list(self._fills.values())
+        for task in fills:
+            task.cancel()
+        await asyncio.gather(*fills, return_exceptions=True)
+
+    def cursors(self) -> dict[str, int]:
+        """The highest seq queued for the app, per conversation: where to resume."""
+        return dict(self._cursors)
+
+    def cursor(self, conversation_id: str) -> int:
+        return self._cursors.get(conversation_id, 0)
+
+    def watermark(self) -> int:
+        """Comparable with the server's pong watermark (the sum of last_seq)."""
+        return sum(self._cursors.values())
+
+    async def start_at(self, cursors: Mapping[str, int]) -> None:
+        """Skip what came before (a new device that does not replay history)."""
+        async with self._lock:
+            await self._store.advance_cursors(cursors)
+            for conversation_id, seq in cursors.items():
+                self._cursors[conversation_id] = max(self.cursor(conversation_id), seq)
+
+    def forget_held(self) -> None:
+        """The session restarted: it resumes from the cursors and resends what was held."""
+        self._held.clear()
+
+    async def accept(self, messages: Sequence[Message]) -> int:
+        """Queue what continues a conversation, hold what is ahead of a hole, drop what was
+        seen; returns how many messages were queued."""
+        async with self._lock:
+            ready: list[Message] = []
+            holes: set[str] = set()
+            for message in messages:
+                conversation_id, seq = message.conversation_id, message.seq
+                held = self._held.setdefault(conversation_id, {})
+                cursor = self.cursor(conversation_id)
+                if seq <= cursor or seq in held:
+                    self._counters.duplicates_dropped += 1
+                    continue
+                if seq > cursor + 1:
+                    held[seq] = message
+                    holes.add(conversation_id)
+                    continue
+                ready.append(message)
+                cursor = seq
+                while (following := held.pop(cursor + 1, None)) is not None:
+                    ready.append(following)
+                    cursor += 1
+                self._cursors[conversation_id] = cursor
+            await self._store.put_messages(ready)
+            for message in ready:
+                self._events.put(MessageReceived(message))
+            self._counters.messages_received += len(ready)
+        for conversation_id in holes:
+            if self._held.get(conversation_id) and conversation_id not in self._fills:
+                self._fills[conversation_id] = asyncio.create_task(
+                    self._fill(conversation_id), name=f"gap-fill-{conversation_id}"
+                )
+        return len(ready)
+
+    async def given(self, message: Message) -> None:
+        """The app is being handed `message`: never hand it over again."""
+        await self._store.advance_cursors({message.conversation_id: message.seq})
+
+    async def _fill(self, conversation_id: str) -> None:
+        """Fetch the range between the cursor and the first held message until no hole is
+        left. When the range cannot be fetched (the user left the conversation, the server is
+        unreachable past the retry deadline) the held messages are dropped: the next session
+        resumes from the cursor and receives them again in order."""
+        try:
+            while held := self._held.get(conversation_id):
+                after, before = self.cursor(conversation_id), min(held)
+                await self.accept(await self._fetch_range(conversation_id, after, before))
+                if self.cursor(conversation_id) == after:  # no progress: give up for now
+                    self._held.pop(conversation_id, None)
+                    return
+            self._counters.gaps_filled += 1
+        except ServiceError as error:
+            _log.warning("could not fill a gap in %s: %s", conversation_id, error)
+            self._held.pop(conversation_id, None)
+        finally:
+            del self._fills[conversation_id]

@@ -1,0 +1,399 @@
+"""`openchat`: the OpenChat command line, built on the client SDK.
+
+Configuration comes from flags or the environment: --target (OPENCHAT_TARGET, default
+127.0.0.1:50051), --token (OPENCHAT_TOKEN), --device (OPENCHAT_DEVICE) and --store
+(OPENCHAT_STORE: a local store file, which keeps the outbox and the cursors between runs).
+Output is for people by default; --json prints one JSON object per line, for scripts.
+
+Exit status: 0 success, 1 the server refused the request, 2 bad usage, 75 a message was not
+acknowledged in time (it stays pending in the store's outbox and goes out on the next run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import dataclasses
+import enum
+import json
+import os
+import signal
+import sys
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from openchat.client import (
+    CaughtUp,
+    Client,
+    Connected,
+    Conversation,
+    Disconnected,
+    Event,
+    Message,
+    MessageAck,
+    MessageReceived,
+    OutboxChanged,
+    OutboxEntry,
+    OutboxState,
+    Presence,
+    PresenceChanged,
+    ReceiptReceived,
+    Reconnecting,
+    SendTimeout,
+    ServiceError,
+    TypingChanged,
+)
+
+DEFAULT_TARGET = "127.0.0.1:50051"
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_PENDING = 75  # EX_TEMPFAIL: try again later
+
+Command = Callable[[Client, argparse.Namespace, "Printer"], Awaitable[int]]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not args.token:
+        print("openchat: a token is required (--token or OPENCHAT_TOKEN)", file=sys.stderr)
+        return EXIT_USAGE
+    printer = Printer(json_output=args.json)
+    try:
+        return asyncio.run(_run(args, printer))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _run(args: argparse.Namespace, printer: Printer) -> int:
+    client = Client(
+        args.target,
+        token=args.token,
+        device_id=args.device or f"openchat-cli-{uuid.uuid4().hex[:8]}",
+        store_path=args.store,
+        live=args.command is _listen,
+        catch_up_history=getattr(args, "history", True),
+        app="openchat-cli",
+    )
+    try:
+        async with client:
+            result: int = await args.command(client, args, printer)
+            return result
+    except ServiceError as error:
+        printer.error(error)
+        return EXIT_REFUSED
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+async def _send(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    try:
+        ack = await client.send(args.conversation_id, args.text, timeout=args.timeout)
+    except SendTimeout as pending:
+        printer.pending(pending)
+        return EXIT_PENDING
+    printer.ack(ack)
+    return 0
+
+
+async def _listen(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    """Print events until interrupted (SIGINT or SIGTERM), reconnecting as needed."""
+    if args.watch:
+        await client.watch_presence(args.watch)
+
+    async def print_events() -> None:
+        async for event in client.events():
+            printer.event(event)
+
+    printing = asyncio.create_task(print_events())
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, printing.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await printing
+    return 0
+
+
+async def _sync(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    await client.sync()
+    for event in await client.poll_events():
+        printer.event(event)
+    return 0
+
+
+async def _history(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    for message in await client.history(
+        args.conversation_id, before_seq=args.before, limit=args.limit
+    ):
+        printer.message(message)
+    return 0
+
+
+async def _groups_create(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    printer.conversation(await client.create_group(args.title, args.members))
+    return 0
+
+
+async def _groups_add(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    printer.conversation(await client.add_members(args.conversation_id, args.members))
+    return 0
+
+
+async def _groups_remove(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    printer.conversation(await client.remove_members(args.conversation_id, args.members))
+    return 0
+
+
+async def _groups_list(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    for conversation in await client.list_conversations():
+        printer.conversation(conversation)
+    return 0
+
+
+async def _direct(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    printer.conversation(await client.get_or_create_direct(args.peer_id))
+    return 0
+
+
+async def _presence(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    for presence in await client.get_presence(args.user_ids):
+        printer.presence(presence)
+    return 0
+
+
+async def _outbox(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    """List the store's outbox; with --flush, first wait until nothing is pending."""
+    if args.flush:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(args.timeout):
+                await client.outbox.flush()
+    entries = await client.outbox.entries()
+    for entry in entries:
+        printer.outbox_entry(entry)
+    pending = any(entry.state is OutboxState.PENDING for entry in entries)
+    return EXIT_PENDING if args.flush and pending else 0
+
+
+# --- arguments -------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    env = os.environ
+    common.add_argument(
+        "--target",
+        default=env.get("OPENCHAT_TARGET", DEFAULT_TARGET),
+        help="server HOST:PORT (OPENCHAT_TARGET, default %(default)s)",
+    )
+    common.add_argument(
+        "--token", default=env.get("OPENCHAT_TOKEN"), help="bearer token (OPENCHAT_TOKEN)"
+    )
+    common.add_argument(
+        "--device",
+        default=env.get("OPENCHAT_DEVICE"),
+        help="device id (OPENCHAT_DEVICE; a new one per run by default)",
+    )
+    common.add_argument(
+        "--store",
+        default=env.get("OPENCHAT_STORE"),
+        help="local store file: outbox and cursors kept between runs (OPENCHAT_STORE)",
+    )
+    common.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    parser = argparse.ArgumentParser(
+        prog="openchat", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, run: Command, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[common], help=help_text, description=help_text)
+        sub.set_defaults(command=run)
+        return sub
+
+    send = command("send", _send, "send a message and print its ack")
+    send.add_argument("conversation_id")
+    send.add_argument("text")
+    send.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds to wait for the ack (30)"
+    )
+
+    listen = command("listen", _listen, "print messages, receipts and presence live")
+    listen.add_argument("--watch", nargs="+", metavar="USER", help="also watch their presence")
+    listen.add_argument(
+        "--history",
+        action="store_true",
+        help="on a new store, first print every conversation's earlier messages",
+    )
+    listen.set_defaults(history=False)
+
+    command("sync", _sync, "print what is new since the last sync (all history without --store)")
+
+    history = command("history", _history, "print a conversation's messages, oldest first")
+    history.add_argument("conversation_id")
+    history.add_argument("--before", type=int, help="only messages with a lower seq")
+    history.add_argument("--limit", type=int, default=50, help="at most this many (50)")
+
+    groups = commands.add_parser("groups", help="create, change and list groups")
+    group_commands = groups.add_subparsers(required=True, metavar="ACTION")
+
+    def group_command(name: str, run: Command, help_text: str) -> argparse.ArgumentParser:
+        sub = group_commands.add_parser(name, parents=[common], help=help_text)
+        sub.set_defaults(command=run)
+        return sub
+
+    create = group_command("create", _groups_create, "create a group")
+    create.add_argument("title")
+    create.add_argument("members", nargs="*", metavar="MEMBER")
+    add = group_command("add", _groups_add, "add members to a group")
+    add.add_argument("conversation_id")
+    add.add_argument("members", nargs="+", metavar="MEMBER")
+    remove = group_command("remove", _groups_remove, "remove members (or yourself)")
+    remove.add_argument("conversation_id")
+    remove.add_argument("members", nargs="+", metavar="MEMBER")
+    group_command("list", _groups_list, "list your conversations")
+
+    direct = command("direct", _direct, "print the direct conversation with a user")
+    direct.add_argument("peer_id")
+
+    presence = command("presence", _presence, "print users' presence")
+    presence.add_argument("user_ids", nargs="+", metavar="USER")
+
+    outbox = command("outbox", _outbox, "list the store's outbox (pending, sent, failed)")
+    outbox.add_argument("--flush", action="store_true", help="first send what is pending")
+    outbox.add_argument("--timeout", type=float, default=30.0, help="seconds --flush may take (30)")
+    return parser
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready copy of an SDK value."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, BaseException):
+        return str(value)
+    return value
+
+
+_EVENT_NAMES: dict[type[Any], str] = {
+    Connected: "connected",
+    Disconnected: "disconnected",
+    Reconnecting: "reconnecting",
+    CaughtUp: "caught_up",
+    MessageReceived: "message",
+    ReceiptReceived: "receipt",
+    PresenceChanged: "presence",
+    TypingChanged: "typing",
+    OutboxChanged: "outbox",
+}
+
+
+class Printer:
+    """Writes results for people, or as JSON lines."""
+
+    def __init__(self, *, json_output: bool) -> None:
+        self._json = json_output
+
+    def _emit(self, kind: str, value: Any, human: str) -> None:
+        if self._json:
+            print(json.dumps({"type": kind, **_plain(value)}, sort_keys=True), flush=True)
+        else:
+            print(human, flush=True)
+
+    def message(self, message: Message) -> None:
+        text = message.content.text or f"[{message.content.mime_type or 'attachment'}]"
+        when = message.server_time.strftime("%Y-%m-%d %H:%M:%S")
+        self._emit(
+            "message",
+            message,
+            f"{when} {message.conversation_id} #{message.seq} {message.sender_id}: {text}",
+        )
+
+    def ack(self, ack: MessageAck) -> None:
+        repeat = " (already stored)" if ack.duplicate else ""
+        self._emit("ack", ack, f"sent: {ack.conversation_id} #{ack.seq} {ack.message_id}{repeat}")
+
+    def conversation(self, conversation: Conversation) -> None:
+        title = conversation.title or "(direct)"
+        members = ", ".join(conversation.member_ids)
+        self._emit(
+            "conversation",
+            conversation,
+            f"{conversation.conversation_id} {conversation.kind.value} {title!r} "
+            f"last #{conversation.last_seq}: {members}",
+        )
+
+    def presence(self, presence: Presence) -> None:
+        state = f"online ({presence.device_count})" if presence.online else "offline"
+        seen = f", last seen {presence.last_seen:%Y-%m-%d %H:%M:%S}" if presence.last_seen else ""
+        self._emit("presence", presence, f"{presence.user_id}: {state}{seen}")
+
+    def outbox_entry(self, entry: OutboxEntry) -> None:
+        outcome = f" #{entry.ack.seq}" if entry.ack else f" {entry.error}" if entry.error else ""
+        self._emit(
+            "outbox",
+            entry,
+            f"{entry.state.value:<7} {entry.conversation_id} {entry.client_msg_id}{outcome}: "
+            f"{entry.content.text}",
+        )
+
+    def event(self, event: Event) -> None:
+        match event:
+            case MessageReceived(message=message):
+                self.message(message)
+            case PresenceChanged(presence=presence):
+                self.presence(presence)
+            case OutboxChanged(entry=entry):
+                self.outbox_entry(entry)
+            case _:
+                self._emit(_EVENT_NAMES[type(event)], event, f"* {_describe(event)}")
+
+    def pending(self, pending: SendTimeout) -> None:
+        if self._json:
+            print(
+                json.dumps({"type": "pending", "client_msg_id": pending.client_msg_id}),
+                flush=True,
+            )
+        print(f"openchat: {pending}", file=sys.stderr)
+
+    def error(self, error: ServiceError) -> None:
+        if self._json:
+            detail = {"code": error.code.name, "reason": error.reason, "message": error.message}
+            print(json.dumps({"type": "error", **detail}), file=sys.stderr)
+        else:
+            print(f"openchat: {error}", file=sys.stderr)
+
+
+def _describe(event: Event) -> str:
+    match event:
+        case Connected(session_id=session_id, user_id=user_id):
+            return f"connected as {user_id} (session {session_id})"
+        case Disconnected(error=error, will_reconnect=will_reconnect):
+            then = "reconnecting" if will_reconnect else "giving up"
+            return f"disconnected: {error or 'closed by the server'}; {then}"
+        case Reconnecting(attempt=attempt, delay=delay):
+            return f"reconnecting (attempt {attempt}) in {delay:.1f} s"
+        case CaughtUp(message_count=count):
+            return f"caught up ({count} missed messages)"
+        case ReceiptReceived(receipt=r):
+            return f"{r.user_id} {r.kind.value} {r.conversation_id} up to #{r.seq}"
+        case TypingChanged(typing=t):
+            doing = "is typing" if t.typing else "stopped typing"
+            return f"{t.user_id} {doing} in {t.conversation_id}"
+        case _:
+            return repr(event)

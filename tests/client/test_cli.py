@@ -1,0 +1,171 @@
+"""The `openchat` command line against a real server: JSON output for scripts, human output,
+errors and exit codes, and `listen`."""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.support.api import Api
+from tests.support.clients import token
+from tests.support.listener import JsonLines, Line, messages, of_type
+from tests.support.processes import (
+    CLIENT_COMMAND,
+    Completed,
+    environment,
+    free_port,
+    python_process,
+    run_cli,
+)
+from tests.support.servers import RunningServer
+
+
+async def openchat(*args: str, target: str, user_id: str | None) -> Completed:
+    """`openchat ARGS...` configured through the environment, as a script would."""
+    env = environment(OPENCHAT_TARGET=target)
+    if user_id is not None:
+        env["OPENCHAT_TOKEN"] = token(user_id)
+    return await run_cli(*args, env=env, program=CLIENT_COMMAND)
+
+
+def lines(result: Completed) -> list[Line]:
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+async def test_groups_send_history_sync_and_presence_as_json(
+    chat_server: RunningServer, user_ids: Iterator[str]
+) -> None:
+    alice, bob, carol = next(user_ids), next(user_ids), next(user_ids)
+    target = chat_server.target
+
+    (group,) = lines(
+        await openchat("groups", "create", "--json", "team", bob, target=target, user_id=alice)
+    )
+    assert (group["type"], group["kind"], group["title"]) == ("conversation", "group", "team")
+    assert group["member_ids"] == sorted([alice, bob])
+    conversation_id = str(group["conversation_id"])
+
+    (ack,) = lines(
+        await openchat("send", "--json", conversation_id, "hello", target=target, user_id=alice)
+    )
+    assert (ack["type"], ack["seq"], ack["duplicate"]) == ("ack", 1, False)
+
+    (added,) = lines(
+        await openchat(
+            "groups", "add", "--json", conversation_id, carol, target=target, user_id=alice
+        )
+    )
+    assert carol in added["member_ids"]
+    (removed,) = lines(
+        await openchat(
+            "groups", "remove", "--json", conversation_id, carol, target=target, user_id=alice
+        )
+    )
+    assert carol not in removed["member_ids"]
+
+    (listed,) = lines(await openchat("groups", "list", "--json", target=target, user_id=bob))
+    assert listed["conversation_id"] == conversation_id
+    (message,) = lines(
+        await openchat("history", "--json", conversation_id, target=target, user_id=bob)
+    )
+    assert (message["seq"], message["sender_id"]) == (1, alice)
+    assert message["content"] == {
+        "attachments": [],
+        "attributes": {},
+        "data": "",
+        "mention_user_ids": [],
+        "mime_type": "",
+        "reply_to_message_id": "",
+        "text": "hello",
+    }
+    synced = lines(await openchat("sync", "--json", target=target, user_id=bob))
+    assert [(m["type"], m["message_id"]) for m in synced] == [("message", ack["message_id"])]
+    (presence,) = lines(await openchat("presence", "--json", carol, target=target, user_id=bob))
+    assert (presence["user_id"], presence["online"]) == (carol, False)
+    (direct,) = lines(await openchat("direct", "--json", carol, target=target, user_id=bob))
+    assert (direct["kind"], direct["member_ids"]) == ("direct", sorted([bob, carol]))
+
+
+async def test_human_output_errors_and_exit_codes(
+    chat_server: RunningServer, chat_api: Api, user_ids: Iterator[str]
+) -> None:
+    alice, mallory = next(user_ids), next(user_ids)
+    group = await chat_api.create_group(alice, [])
+    target = chat_server.target
+
+    sent = await openchat("send", group.conversation_id, "hi", target=target, user_id=alice)
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout.startswith(f"sent: {group.conversation_id} #1 ")
+
+    refused = await openchat(
+        "send", "--json", group.conversation_id, "hi", target=target, user_id=mallory
+    )
+    assert refused.returncode == 1
+    error = json.loads(refused.stderr)
+    assert (error["code"], error["reason"]) == ("PERMISSION_DENIED", "NOT_A_MEMBER")
+
+    no_token = await openchat("send", group.conversation_id, "hi", target=target, user_id=None)
+    assert no_token.returncode == 2
+    assert "token is required" in no_token.stderr
+
+
+async def test_a_message_written_offline_waits_in_the_store_for_a_later_run(
+    chat_server: RunningServer, chat_api: Api, user_ids: Iterator[str], tmp_path: Path
+) -> None:
+    alice = next(user_ids)
+    group = await chat_api.create_group(alice, [])
+    store = str(tmp_path / "alice.db")
+    nowhere = f"127.0.0.1:{free_port()}"  # nothing listens there: the server is down
+
+    offline = await openchat(
+        "send", "--json", "--store", store, "--timeout", "0.5", group.conversation_id, "later",
+        target=nowhere, user_id=alice,
+    )  # fmt: skip
+    assert offline.returncode == 75, offline.stderr
+    (pending,) = [json.loads(line) for line in offline.stdout.splitlines()]
+    assert pending["type"] == "pending"
+    (entry,) = lines(
+        await openchat("outbox", "--json", "--store", store, target=nowhere, user_id=alice)
+    )
+    assert (entry["state"], entry["client_msg_id"]) == ("pending", pending["client_msg_id"])
+
+    flushed = lines(
+        await openchat(
+            "outbox",
+            "--json",
+            "--flush",
+            "--store",
+            store,
+            target=chat_server.target,
+            user_id=alice,
+        )
+    )
+    assert [(e["state"], e["client_msg_id"]) for e in flushed] == [
+        ("sent", pending["client_msg_id"])
+    ]
+    (stored,) = await chat_api.history(alice, group.conversation_id)
+    assert (stored.client_msg_id, stored.content.text) == (pending["client_msg_id"], "later")
+
+
+async def test_listen_prints_messages_and_presence_live_until_sigterm(
+    chat_server: RunningServer, chat_api: Api, user_ids: Iterator[str]
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    group = await chat_api.create_group(bob, [alice])
+    args = ["listen", "--json", "--target", chat_server.target, "--token", token(alice)]
+    async with python_process("openchat.client", [*args, "--watch", bob]) as listener:
+        output = JsonLines(listener)
+        await output.until(of_type("caught_up"))
+        offline = await output.until(of_type("presence"))
+        await chat_api.send(bob, group.conversation_id, "are you there?")
+        received = await output.until(of_type("message"))
+        listener.send_signal(signal.SIGTERM)
+        assert await listener.wait() == 0
+
+    assert (offline[-1]["user_id"], offline[-1]["online"]) == (bob, False)
+    (message,) = messages(received)
+    assert (message["sender_id"], message["seq"]) == (bob, 1)
+    assert message["content"]["text"] == "are you there?"
