@@ -199,6 +199,7 @@ async def test_a_second_session_of_the_same_device_replaces_the_first(
         connect(server.channel, alice, "phone") as new,
     ):
         farewell = (await old.next("reconnect")).reconnect
+        assert farewell.cause == presence_service_pb2.RECONNECT_CAUSE_REPLACED
         assert "replaced" in farewell.reason
         assert await old.status() == grpc.StatusCode.OK
         assert (await new.ping(5)).nonce == 5
@@ -213,6 +214,7 @@ async def test_draining_server_asks_clients_to_reconnect_and_refuses_new_session
             stopping = asyncio.create_task(server.app.hub.stop(DRAINING))
             reconnect = (await stream.next("reconnect")).reconnect
             assert reconnect.retry_after.seconds == 1
+            assert reconnect.cause == presence_service_pb2.RECONNECT_CAUSE_DRAINING
             assert await stream.status() == grpc.StatusCode.OK
             await stopping
         late = open_call(server.channel, bob)

@@ -304,7 +304,11 @@ class Session:
                 if frame.pong.watermark > self._inbox.watermark():
                     self._request_sync()  # a push went missing: catch up now
             case "reconnect":
-                _log.info("the server asked to reconnect: %s", frame.reconnect.reason)
+                _log.info(
+                    "the server asked to reconnect (%s): %s",
+                    pb.ReconnectCause.Name(frame.reconnect.cause),
+                    frame.reconnect.reason,
+                )
                 raise _Closed(seconds(frame.reconnect.retry_after))
             case _:
                 pass  # acks and send failures belong to stream sends, which this client never makes

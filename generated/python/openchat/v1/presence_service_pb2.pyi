@@ -49,6 +49,36 @@ RECEIPT_KIND_READ: ReceiptKind.ValueType  # 2
 """The member marked the messages read."""
 Global___ReceiptKind: _TypeAlias = ReceiptKind  # noqa: Y015
 
+class _ReconnectCause:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ReconnectCauseEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ReconnectCause.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    RECONNECT_CAUSE_UNSPECIFIED: _ReconnectCause.ValueType  # 0
+    """Not given (a server older than this field)."""
+    RECONNECT_CAUSE_DRAINING: _ReconnectCause.ValueType  # 1
+    """The node is shutting down: reconnect, to another node if you can."""
+    RECONNECT_CAUSE_REPLACED: _ReconnectCause.ValueType  # 2
+    """A newer session of the same device replaced this one: do not reconnect this
+    session (the newer one is live), or two clients of one device will replace
+    each other in a loop.
+    """
+
+class ReconnectCause(_ReconnectCause, metaclass=_ReconnectCauseEnumTypeWrapper):
+    """Why the server asks a client to reconnect."""
+
+RECONNECT_CAUSE_UNSPECIFIED: ReconnectCause.ValueType  # 0
+"""Not given (a server older than this field)."""
+RECONNECT_CAUSE_DRAINING: ReconnectCause.ValueType  # 1
+"""The node is shutting down: reconnect, to another node if you can."""
+RECONNECT_CAUSE_REPLACED: ReconnectCause.ValueType  # 2
+"""A newer session of the same device replaced this one: do not reconnect this
+session (the newer one is live), or two clients of one device will replace
+each other in a loop.
+"""
+Global___ReconnectCause: _TypeAlias = ReconnectCause  # noqa: Y015
+
 @_typing.final
 class ClientFrame(_message.Message):
     """A frame sent by the client on the session stream."""
@@ -628,8 +658,11 @@ class Reconnect(_message.Message):
 
     REASON_FIELD_NUMBER: _builtins.int
     RETRY_AFTER_FIELD_NUMBER: _builtins.int
+    CAUSE_FIELD_NUMBER: _builtins.int
     reason: _builtins.str
     """Why, for logs."""
+    cause: Global___ReconnectCause.ValueType
+    """Why, for programs."""
     @_builtins.property
     def retry_after(self) -> _duration_pb2.Duration:
         """How long to wait before reconnecting."""
@@ -639,10 +672,11 @@ class Reconnect(_message.Message):
         *,
         reason: _builtins.str = ...,
         retry_after: _duration_pb2.Duration | None = ...,
+        cause: Global___ReconnectCause.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["retry_after", b"retry_after"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["reason", b"reason", "retry_after", b"retry_after"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cause", b"cause", "reason", b"reason", "retry_after", b"retry_after"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

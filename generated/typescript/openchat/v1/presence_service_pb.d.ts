@@ -661,6 +661,13 @@ export declare type Reconnect = Message<"openchat.v1.Reconnect"> & {
    * @generated from field: google.protobuf.Duration retry_after = 2;
    */
   retryAfter?: Duration | undefined;
+
+  /**
+   * Why, for programs.
+   *
+   * @generated from field: openchat.v1.ReconnectCause cause = 3;
+   */
+  cause: ReconnectCause;
 };
 
 /**
@@ -741,6 +748,41 @@ export enum ReceiptKind {
  * Describes the enum openchat.v1.ReceiptKind.
  */
 export declare const ReceiptKindSchema: GenEnum<ReceiptKind>;
+
+/**
+ * Why the server asks a client to reconnect.
+ *
+ * @generated from enum openchat.v1.ReconnectCause
+ */
+export enum ReconnectCause {
+  /**
+   * Not given (a server older than this field).
+   *
+   * @generated from enum value: RECONNECT_CAUSE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The node is shutting down: reconnect, to another node if you can.
+   *
+   * @generated from enum value: RECONNECT_CAUSE_DRAINING = 1;
+   */
+  DRAINING = 1,
+
+  /**
+   * A newer session of the same device replaced this one: do not reconnect this
+   * session (the newer one is live), or two clients of one device will replace
+   * each other in a loop.
+   *
+   * @generated from enum value: RECONNECT_CAUSE_REPLACED = 2;
+   */
+  REPLACED = 2,
+}
+
+/**
+ * Describes the enum openchat.v1.ReconnectCause.
+ */
+export declare const ReconnectCauseSchema: GenEnum<ReconnectCause>;
 
 /**
  * The session stream that a device holds open, and presence queries.

@@ -51,6 +51,11 @@ _KINDS = {
 }
 
 
+_RECONNECT_CAUSES = {
+    "draining": presence_service_pb2.RECONNECT_CAUSE_DRAINING,
+    "replaced": presence_service_pb2.RECONNECT_CAUSE_REPLACED,
+}
+
 _RECEIPT_KINDS = {
     ReceiptKind.DELIVERED: presence_service_pb2.RECEIPT_KIND_DELIVERED,
     ReceiptKind.READ: presence_service_pb2.RECEIPT_KIND_READ,

@@ -180,22 +180,26 @@ public final class PresenceServiceProto {
       "ionId\022\022\n\004code\030\003 \001(\005R\004code\022\030\n\007message\030\004 \001" +
       "(\tR\007message\022\026\n\006reason\030\005 \001(\tR\006reason\"/\n\010C" +
       "aughtUp\022#\n\rmessage_count\030\001 \001(\003R\014messageC" +
-      "ount\"_\n\tReconnect\022\026\n\006reason\030\001 \001(\tR\006reaso" +
-      "n\022:\n\013retry_after\030\002 \001(\0132\031.google.protobuf" +
-      ".DurationR\nretryAfter\"/\n\022GetPresenceRequ" +
-      "est\022\031\n\010user_ids\030\001 \003(\tR\007userIds\"J\n\023GetPre" +
-      "senceResponse\0223\n\tpresences\030\001 \003(\0132\025.openc" +
-      "hat.v1.PresenceR\tpresences*^\n\013ReceiptKin" +
-      "d\022\034\n\030RECEIPT_KIND_UNSPECIFIED\020\000\022\032\n\026RECEI" +
-      "PT_KIND_DELIVERED\020\001\022\025\n\021RECEIPT_KIND_READ" +
-      "\020\0022\246\001\n\017PresenceService\022A\n\007Connect\022\030.open" +
-      "chat.v1.ClientFrame\032\030.openchat.v1.Server" +
-      "Frame(\0010\001\022P\n\013GetPresence\022\037.openchat.v1.G" +
-      "etPresenceRequest\032 .openchat.v1.GetPrese" +
-      "nceResponseBj\n\017dev.openchat.v1B\024Presence" +
-      "ServiceProtoP\001Z0openchat.dev/generated/g" +
-      "o/openchat/v1;openchatv1\352\002\014Openchat::V1b" +
-      "\006proto3"
+      "ount\"\222\001\n\tReconnect\022\026\n\006reason\030\001 \001(\tR\006reas" +
+      "on\022:\n\013retry_after\030\002 \001(\0132\031.google.protobu" +
+      "f.DurationR\nretryAfter\0221\n\005cause\030\003 \001(\0162\033." +
+      "openchat.v1.ReconnectCauseR\005cause\"/\n\022Get" +
+      "PresenceRequest\022\031\n\010user_ids\030\001 \003(\tR\007userI" +
+      "ds\"J\n\023GetPresenceResponse\0223\n\tpresences\030\001" +
+      " \003(\0132\025.openchat.v1.PresenceR\tpresences*^" +
+      "\n\013ReceiptKind\022\034\n\030RECEIPT_KIND_UNSPECIFIE" +
+      "D\020\000\022\032\n\026RECEIPT_KIND_DELIVERED\020\001\022\025\n\021RECEI" +
+      "PT_KIND_READ\020\002*m\n\016ReconnectCause\022\037\n\033RECO" +
+      "NNECT_CAUSE_UNSPECIFIED\020\000\022\034\n\030RECONNECT_C" +
+      "AUSE_DRAINING\020\001\022\034\n\030RECONNECT_CAUSE_REPLA" +
+      "CED\020\0022\246\001\n\017PresenceService\022A\n\007Connect\022\030.o" +
+      "penchat.v1.ClientFrame\032\030.openchat.v1.Ser" +
+      "verFrame(\0010\001\022P\n\013GetPresence\022\037.openchat.v" +
+      "1.GetPresenceRequest\032 .openchat.v1.GetPr" +
+      "esenceResponseBj\n\017dev.openchat.v1B\024Prese" +
+      "nceServiceProtoP\001Z0openchat.dev/generate" +
+      "d/go/openchat/v1;openchatv1\352\002\014Openchat::" +
+      "V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -302,7 +306,7 @@ public final class PresenceServiceProto {
     internal_static_openchat_v1_Reconnect_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_Reconnect_descriptor,
-        new java.lang.String[] { "Reason", "RetryAfter", });
+        new java.lang.String[] { "Reason", "RetryAfter", "Cause", });
     internal_static_openchat_v1_GetPresenceRequest_descriptor =
       getDescriptor().getMessageTypes().get(16);
     internal_static_openchat_v1_GetPresenceRequest_fieldAccessorTable = new

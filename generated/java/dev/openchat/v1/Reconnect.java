@@ -21,6 +21,7 @@ private static final long serialVersionUID = 0L;
   }
   private Reconnect() {
     reason_ = "";
+    cause_ = 0;
   }
 
   @java.lang.Override
@@ -133,6 +134,32 @@ private static final long serialVersionUID = 0L;
     return retryAfter_ == null ? com.google.protobuf.Duration.getDefaultInstance() : retryAfter_;
   }
 
+  public static final int CAUSE_FIELD_NUMBER = 3;
+  private int cause_ = 0;
+  /**
+   * <pre>
+   * Why, for programs.
+   * </pre>
+   *
+   * <code>.openchat.v1.ReconnectCause cause = 3 [json_name = "cause"];</code>
+   * @return The enum numeric value on the wire for cause.
+   */
+  @java.lang.Override public int getCauseValue() {
+    return cause_;
+  }
+  /**
+   * <pre>
+   * Why, for programs.
+   * </pre>
+   *
+   * <code>.openchat.v1.ReconnectCause cause = 3 [json_name = "cause"];</code>
+   * @return The cause.
+   */
+  @java.lang.Override public dev.openchat.v1.ReconnectCause getCause() {
+    dev.openchat.v1.ReconnectCause result = dev.openchat.v1.ReconnectCause.forNumber(cause_);
+    return result == null ? dev.openchat.v1.ReconnectCause.UNRECOGNIZED : result;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -153,6 +180,9 @@ private static final long serialVersionUID = 0L;
     if (retryAfter_ != null) {
       output.writeMessage(2, getRetryAfter());
     }
+    if (cause_ != dev.openchat.v1.ReconnectCause.RECONNECT_CAUSE_UNSPECIFIED.getNumber()) {
+      output.writeEnum(3, cause_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -168,6 +198,10 @@ private static final long serialVersionUID = 0L;
     if (retryAfter_ != null) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(2, getRetryAfter());
+    }
+    if (cause_ != dev.openchat.v1.ReconnectCause.RECONNECT_CAUSE_UNSPECIFIED.getNumber()) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeEnumSize(3, cause_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -191,6 +225,7 @@ private static final long serialVersionUID = 0L;
       if (!getRetryAfter()
           .equals(other.getRetryAfter())) return false;
     }
+    if (cause_ != other.cause_) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -208,6 +243,8 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + RETRY_AFTER_FIELD_NUMBER;
       hash = (53 * hash) + getRetryAfter().hashCode();
     }
+    hash = (37 * hash) + CAUSE_FIELD_NUMBER;
+    hash = (53 * hash) + cause_;
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -347,6 +384,7 @@ private static final long serialVersionUID = 0L;
         retryAfterBuilder_.dispose();
         retryAfterBuilder_ = null;
       }
+      cause_ = 0;
       return this;
     }
 
@@ -387,6 +425,9 @@ private static final long serialVersionUID = 0L;
         result.retryAfter_ = retryAfterBuilder_ == null
             ? retryAfter_
             : retryAfterBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00000004) != 0)) {
+        result.cause_ = cause_;
       }
     }
 
@@ -442,6 +483,9 @@ private static final long serialVersionUID = 0L;
       if (other.hasRetryAfter()) {
         mergeRetryAfter(other.getRetryAfter());
       }
+      if (other.cause_ != 0) {
+        setCauseValue(other.getCauseValue());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -480,6 +524,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000002;
               break;
             } // case 18
+            case 24: {
+              cause_ = input.readEnum();
+              bitField0_ |= 0x00000004;
+              break;
+            } // case 24
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -742,6 +791,79 @@ private static final long serialVersionUID = 0L;
         retryAfter_ = null;
       }
       return retryAfterBuilder_;
+    }
+
+    private int cause_ = 0;
+    /**
+     * <pre>
+     * Why, for programs.
+     * </pre>
+     *
+     * <code>.openchat.v1.ReconnectCause cause = 3 [json_name = "cause"];</code>
+     * @return The enum numeric value on the wire for cause.
+     */
+    @java.lang.Override public int getCauseValue() {
+      return cause_;
+    }
+    /**
+     * <pre>
+     * Why, for programs.
+     * </pre>
+     *
+     * <code>.openchat.v1.ReconnectCause cause = 3 [json_name = "cause"];</code>
+     * @param value The enum numeric value on the wire for cause to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCauseValue(int value) {
+      cause_ = value;
+      bitField0_ |= 0x00000004;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Why, for programs.
+     * </pre>
+     *
+     * <code>.openchat.v1.ReconnectCause cause = 3 [json_name = "cause"];</code>
+     * @return The cause.
+     */
+    @java.lang.Override
+    public dev.openchat.v1.ReconnectCause getCause() {
+      dev.openchat.v1.ReconnectCause result = dev.openchat.v1.ReconnectCause.forNumber(cause_);
+      return result == null ? dev.openchat.v1.ReconnectCause.UNRECOGNIZED : result;
+    }
+    /**
+     * <pre>
+     * Why, for programs.
+     * </pre>
+     *
+     * <code>.openchat.v1.ReconnectCause cause = 3 [json_name = "cause"];</code>
+     * @param value The cause to set.
+     * @return This builder for chaining.
+     */
+    public Builder setCause(dev.openchat.v1.ReconnectCause value) {
+      if (value == null) {
+        throw new NullPointerException();
+      }
+      bitField0_ |= 0x00000004;
+      cause_ = value.getNumber();
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Why, for programs.
+     * </pre>
+     *
+     * <code>.openchat.v1.ReconnectCause cause = 3 [json_name = "cause"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearCause() {
+      bitField0_ = (bitField0_ & ~0x00000004);
+      cause_ = 0;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

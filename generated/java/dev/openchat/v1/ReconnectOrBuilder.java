@@ -53,4 +53,23 @@ public interface ReconnectOrBuilder extends
    * <code>.google.protobuf.Duration retry_after = 2 [json_name = "retryAfter"];</code>
    */
   com.google.protobuf.DurationOrBuilder getRetryAfterOrBuilder();
+
+  /**
+   * <pre>
+   * Why, for programs.
+   * </pre>
+   *
+   * <code>.openchat.v1.ReconnectCause cause = 3 [json_name = "cause"];</code>
+   * @return The enum numeric value on the wire for cause.
+   */
+  int getCauseValue();
+  /**
+   * <pre>
+   * Why, for programs.
+   * </pre>
+   *
+   * <code>.openchat.v1.ReconnectCause cause = 3 [json_name = "cause"];</code>
+   * @return The cause.
+   */
+  dev.openchat.v1.ReconnectCause getCause();
 }

@@ -104,6 +104,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
     add_message "openchat.v1.Reconnect" do
       optional :reason, :string, 1, json_name: "reason"
       optional :retry_after, :message, 2, "google.protobuf.Duration", json_name: "retryAfter"
+      optional :cause, :enum, 3, "openchat.v1.ReconnectCause", json_name: "cause"
     end
     add_message "openchat.v1.GetPresenceRequest" do
       repeated :user_ids, :string, 1, json_name: "userIds"
@@ -115,6 +116,11 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       value :RECEIPT_KIND_UNSPECIFIED, 0
       value :RECEIPT_KIND_DELIVERED, 1
       value :RECEIPT_KIND_READ, 2
+    end
+    add_enum "openchat.v1.ReconnectCause" do
+      value :RECONNECT_CAUSE_UNSPECIFIED, 0
+      value :RECONNECT_CAUSE_DRAINING, 1
+      value :RECONNECT_CAUSE_REPLACED, 2
     end
   end
 end
@@ -140,5 +146,6 @@ module Openchat
     GetPresenceRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.GetPresenceRequest").msgclass
     GetPresenceResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.GetPresenceResponse").msgclass
     ReceiptKind = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.ReceiptKind").enummodule
+    ReconnectCause = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.ReconnectCause").enummodule
   end
 end
