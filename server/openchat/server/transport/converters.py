@@ -254,7 +254,11 @@ def server_frame(frame: Outbound) -> presence_service_pb2.ServerFrame:
             return pb.ServerFrame(caught_up=pb.CaughtUp(message_count=frame.message_count))
         case ReconnectRequest():
             return pb.ServerFrame(
-                reconnect=pb.Reconnect(reason=frame.reason, retry_after=duration(frame.retry_after))
+                reconnect=pb.Reconnect(
+                    reason=frame.reason,
+                    retry_after=duration(frame.retry_after),
+                    cause=_RECONNECT_CAUSES[frame.cause],
+                )
             )
 
 
