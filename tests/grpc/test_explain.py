@@ -19,7 +19,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Select, text
 
-from openchat.server.storage.conversation_store import heads_query, read_position_query
+from openchat.server.storage.conversation_store import (
+    heads_query,
+    read_position_query,
+    watermarks_query,
+)
 from openchat.server.storage.database import Database
 from openchat.server.storage.message_store import (
     SqlMessageStore,
@@ -110,8 +114,17 @@ async def check(stored: Fixture, explained: list[str], statement: Select[Any]) -
     assert_no_table_scan(plan)
 
 
-async def test_sync_heads_use_the_member_index(stored: Fixture, explained: list[str]) -> None:
-    await check(stored, explained, heads_query(stored.alice))
+@pytest.mark.parametrize("users", [1, 3], ids=["one-user", "a-batch-of-users"])
+async def test_sync_heads_use_the_member_index(
+    stored: Fixture, explained: list[str], users: int
+) -> None:
+    user_ids = [stored.alice, stored.bob, "someone-else"][:users]
+    await check_bound(stored, explained, heads_query(stored.database.dialect, user_ids))
+
+
+async def test_pong_watermarks_use_the_member_index(stored: Fixture, explained: list[str]) -> None:
+    user_ids = [stored.alice, stored.bob]
+    await check_bound(stored, explained, watermarks_query(stored.database.dialect, user_ids))
 
 
 async def test_sync_read_after_one_conversation_is_a_key_range(

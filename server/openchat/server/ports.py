@@ -129,9 +129,14 @@ class ConversationStore(Protocol):
         """Every conversation of the member with its last seq and the member's read seq."""
         ...
 
-    async def watermark(self, user_id: str) -> int:
-        """The sum of last_seq over the member's conversations: it grows with every message
-        the member can receive, so a client holding less has missed something."""
+    async def heads_for_members(self, user_ids: Sequence[str]) -> dict[str, list[ConversationHead]]:
+        """heads_for_member for many users in one query (every user is a key)."""
+        ...
+
+    async def watermarks(self, user_ids: Sequence[str]) -> dict[str, int]:
+        """Each user's sum of last_seq over their conversations (every user is a key, 0 when
+        in none): it grows with every message the user can receive, so a client holding less
+        has missed something."""
         ...
 
     async def mark_read(

@@ -36,6 +36,7 @@ from openchat.server.domain.ids import new_id
 from openchat.server.domain.model import Message, PresenceState, SessionKey, Typing
 from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import ConversationStore, EventBus, MessageStore, PresenceRegistry
+from openchat.server.sessions.batch_loader import BatchLoader
 from openchat.server.sessions.frames import CaughtUp, Outbound, Pong, ReconnectRequest, Welcome
 from openchat.server.sessions.presence_coalescer import PresenceCoalescer
 from openchat.server.sessions.sequencer import MessageSequencer
@@ -74,7 +75,6 @@ class SessionHub:
         self._presence = presence
         self._cluster = cluster
         self._members = members
-        self._conversations = conversations
         self._messages = messages
         self._clock = clock
         self._by_user: dict[str, dict[str, Session]] = {}
@@ -82,6 +82,10 @@ class SessionHub:
         self._watching: dict[Session, frozenset[str]] = {}
         self._typing_sent: dict[tuple[Session, str], float] = {}
         self._coalescer = PresenceCoalescer(settings.presence_coalesce, self._deliver_presence)
+        # The reads every pong and every hello make, batched across sessions.
+        self._watermarks = BatchLoader(conversations.watermarks)
+        self._heads = BatchLoader(conversations.heads_for_members)
+        self._pages = BatchLoader(self._read_pages)
         self._unsubscribe: list[Callable[[], None]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._draining = False
@@ -231,25 +235,46 @@ class SessionHub:
         was registered: whatever this read misses arrives live, so there is no hole between
         the two parts (and the sequencer drops what arrives twice)."""
         targets: dict[str, tuple[int, int]] = {}
-        for head in await self._conversations.heads_for_member(user_id):
+        for head in await self._heads.get(user_id):
             if head.conversation_id in cursors or resume_all:
                 after = cursors.get(head.conversation_id, 0)
                 sequencer.start_at(head.conversation_id, after)
                 if head.last_seq > after:
                     targets[head.conversation_id] = (after, head.last_seq)
         while targets:
-            pages = await self._messages.read_after(
-                {conversation_id: after for conversation_id, (after, _) in targets.items()},
-                CATCH_UP_PAGE,
+            pages = await asyncio.gather(
+                *(
+                    self._pages.get((conversation_id, after))
+                    for conversation_id, (after, _) in targets.items()
+                )
             )
             remaining: dict[str, tuple[int, int]] = {}
-            for conversation_id, page in pages.items():
+            for conversation_id, page in zip(targets, pages, strict=True):
                 for message in page:
                     yield message
                 last = targets[conversation_id][1]
                 if page and page[-1].seq < last:
                     remaining[conversation_id] = (page[-1].seq, last)
             targets = remaining
+
+    async def _read_pages(
+        self, keys: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], list[Message]]:
+        """A catch-up page after each (conversation, seq). read_after takes one position per
+        conversation, so a conversation asked from two positions is read in a second round."""
+        found: dict[tuple[str, int], list[Message]] = {}
+        rounds: list[dict[str, int]] = []
+        for conversation_id, after in keys:
+            free = next((r for r in rounds if conversation_id not in r), None)
+            if free is None:
+                free = {}
+                rounds.append(free)
+            free[conversation_id] = after
+        for cursors in rounds:
+            pages = await self._messages.read_after(cursors, CATCH_UP_PAGE)
+            for conversation_id, after in cursors.items():
+                found[(conversation_id, after)] = pages[conversation_id]
+        return found
 
     async def _fetch_range(
         self, conversation_id: str, after_seq: int, before_seq: int
@@ -265,7 +290,7 @@ class SessionHub:
     # --- client frames ---------------------------------------------------------------------
 
     async def pong(self, session: Session, nonce: int) -> None:
-        watermark = await self._conversations.watermark(session.user_id)
+        watermark = await self._watermarks.get(session.user_id)
         session.push(Pong(nonce=nonce, server_time=self._clock(), watermark=watermark))
 
     async def watch(self, session: Session, user_ids: Sequence[str]) -> None:

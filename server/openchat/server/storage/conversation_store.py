@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from openchat.server.domain.model import (
     ConversationView,
 )
 from openchat.server.storage.database import Database
+from openchat.server.storage.key_batches import KeyBatch
 from openchat.server.storage.tables import conversations, members
 
 
@@ -176,19 +178,23 @@ class SqlConversationStore:
         ]
 
     async def heads_for_member(self, user_id: str) -> list[ConversationHead]:
-        async with self._database.reader.connect() as connection:
-            rows = await connection.execute(heads_query(user_id))
-            return [ConversationHead(*row) for row in rows]
+        return (await self.heads_for_members([user_id]))[user_id]
 
-    async def watermark(self, user_id: str) -> int:
+    async def heads_for_members(self, user_ids: Sequence[str]) -> dict[str, list[ConversationHead]]:
+        found: dict[str, list[ConversationHead]] = {user_id: [] for user_id in user_ids}
         async with self._database.reader.connect() as connection:
-            total = await connection.scalar(
-                select(func.coalesce(func.sum(conversations.c.last_seq), 0))
-                .select_from(members)
-                .join(conversations, conversations.c.conversation_id == members.c.conversation_id)
-                .where(members.c.user_id == user_id)
-            )
-        return int(total or 0)
+            rows = await connection.execute(*heads_query(connection.dialect.name, user_ids))
+        for user_id, *head in rows:
+            found[user_id].append(ConversationHead(*head))
+        return found
+
+    async def watermarks(self, user_ids: Sequence[str]) -> dict[str, int]:
+        found = dict.fromkeys(user_ids, 0)
+        async with self._database.reader.connect() as connection:
+            rows = await connection.execute(*watermarks_query(connection.dialect.name, user_ids))
+        for user_id, total in rows:
+            found[user_id] = int(total)
+        return found
 
     async def mark_read(
         self, conversation_id: str, user_id: str, seq: int
@@ -271,15 +277,47 @@ def read_position_query(conversation_id: str, user_id: str) -> Select[Any]:
     )
 
 
-def heads_query(user_id: str) -> Select[Any]:
-    """Sync's first step: each conversation of the user with its last seq and the user's read
-    seq (members by the (user_id, conversation_id) index, conversations by primary key)."""
-    return (
-        select(members.c.conversation_id, conversations.c.last_seq, members.c.read_seq)
+def heads_query(dialect: str, user_ids: Iterable[str]) -> tuple[Select[Any], dict[str, Any]]:
+    """Sync's first step, for many users at once: each conversation of each user with its last
+    seq and the user's read seq, ordered by user and conversation (members by the (user_id,
+    conversation_id) index, conversations by primary key)."""
+    batch, query = _heads_statement(dialect)
+    return query, batch.params((user_id,) for user_id in user_ids)
+
+
+@functools.cache
+def _heads_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
+    batch = KeyBatch(dialect, "users", [members.c.user_id])
+    query = (
+        select(
+            members.c.user_id,
+            members.c.conversation_id,
+            conversations.c.last_seq,
+            members.c.read_seq,
+        )
+        .join(batch.table, batch.matches())
         .join(conversations, conversations.c.conversation_id == members.c.conversation_id)
-        .where(members.c.user_id == user_id)
-        .order_by(members.c.conversation_id)
+        .order_by(members.c.user_id, members.c.conversation_id)
     )
+    return batch, query
+
+
+def watermarks_query(dialect: str, user_ids: Iterable[str]) -> tuple[Select[Any], dict[str, Any]]:
+    """Each user's sum of last_seq over their conversations (users in none are absent)."""
+    batch, query = _watermarks_statement(dialect)
+    return query, batch.params((user_id,) for user_id in user_ids)
+
+
+@functools.cache
+def _watermarks_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
+    batch = KeyBatch(dialect, "users", [members.c.user_id])
+    query = (
+        select(members.c.user_id, func.sum(conversations.c.last_seq))
+        .join(batch.table, batch.matches())
+        .join(conversations, conversations.c.conversation_id == members.c.conversation_id)
+        .group_by(members.c.user_id)
+    )
+    return batch, query
 
 
 def _insert_ignoring_duplicates(connection: AsyncConnection) -> Any:
