@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
+from typing import Any
 
 import grpc
 import pytest
@@ -12,8 +13,17 @@ from openchat.v1 import conversation_service_pb2, message_pb2
 from tests.support.api import Api
 from tests.support.servers import RunningServer, bearer
 from tests.support.streams import connect
+from tests.support.waiting import until
 
 SECRET_TEXT = "the-body-of-a-private-message-3f9a"
+
+
+def send_events(events: list[MutableMapping[str, Any]]) -> list[MutableMapping[str, Any]]:
+    return [
+        event
+        for event in events
+        if event["event"] == "rpc" and event["method"].endswith("/SendMessage")
+    ]
 
 
 async def test_one_rpc_event_per_call_without_bodies_or_tokens(
@@ -34,6 +44,8 @@ async def test_one_rpc_event_per_call_without_bodies_or_tokens(
             )
         with pytest.raises(grpc.aio.AioRpcError):
             await api.send(alice, group.conversation_id, content=message_pb2.Content())
+        # The server logs a call once its status is sent, which may be after the client has it.
+        await until(lambda: send_events(events)[2:], what="the third SendMessage's rpc event")
     rpcs = [event for event in events if event["event"] == "rpc"]
     methods = [event["method"] for event in rpcs]
     assert methods.count("/openchat.v1.MessagingService/SendMessage") == 3
