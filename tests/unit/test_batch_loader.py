@@ -54,6 +54,17 @@ async def test_lookups_asked_during_a_load_form_the_next_batch() -> None:
     assert load.batches == [["a"], ["b", "c"]], "equal keys are loaded once"
 
 
+async def test_lingering_gathers_lookups_that_arrive_one_by_one() -> None:
+    load = GatedLoad()
+    loader = BatchLoader(load, linger=0.3)
+    first = asyncio.create_task(loader.get("a"))
+    await asyncio.sleep(0)  # the first lookup is registered, and the loader lingers
+    second = asyncio.create_task(loader.get("b"))
+    async with asyncio.timeout(DEADLINE_SECONDS):
+        assert list(await asyncio.gather(first, second)) == ["A", "B"]
+    assert load.batches == [["a", "b"]]
+
+
 async def test_batches_are_capped() -> None:
     load = GatedLoad()
     load.release.clear()

@@ -6,7 +6,9 @@ query costs 0.5-1 ms of the server's CPU however few rows it returns, so they ar
 call is in flight at a time, and the keys asked for meanwhile form the next batch, as the group
 commit does for writes. Under light load a lookup runs at once, alone; under heavy load batches
 grow and the cost per lookup falls. Equal keys asked together share one result (the members of
-a group resuming from the same seq read its messages once).
+a group resuming from the same seq read its messages once). Where a lookup may wait a little,
+`linger` lets a batch gather for that long first: pongs, spread evenly over the heartbeat
+interval, rarely overlap, so without it nearly every pong would pay for a query of its own.
 """
 
 from __future__ import annotations
@@ -24,10 +26,15 @@ class BatchLoader(Generic[K, V]):
     """`await loader.get(key)` through `load(keys)`, which returns a value for every key."""
 
     def __init__(
-        self, load: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]], *, max_batch: int = 500
+        self,
+        load: Callable[[Sequence[K]], Awaitable[Mapping[K, V]]],
+        *,
+        max_batch: int = 500,
+        linger: float = 0.0,
     ) -> None:
         self._load = load
         self._max_batch = max_batch
+        self._linger = linger
         self._pending: dict[K, asyncio.Future[V]] = {}
         self._runner: asyncio.Task[None] | None = None
 
@@ -47,6 +54,8 @@ class BatchLoader(Generic[K, V]):
         batch: dict[K, asyncio.Future[V]] = {}
         try:
             while self._pending:
+                if self._linger:
+                    await asyncio.sleep(self._linger)
                 keys = list(self._pending)[: self._max_batch]
                 batch = {key: self._pending.pop(key) for key in keys}
                 try:

@@ -47,6 +47,9 @@ from openchat.server.usecases.membership import MembershipCache
 _log = structlog.get_logger(__name__)
 
 CATCH_UP_PAGE = 200
+# How long a pong may wait for others to share its watermark query: nothing waits on a pong
+# but the client's liveness check, whose timeout is tens of seconds.
+PONG_LINGER_SECONDS = 0.05
 # A member's typing indicator is forwarded at most this often per conversation and session.
 TYPING_MIN_INTERVAL_SECONDS = 1.0
 MAX_WATCHED_USERS = 1000
@@ -83,7 +86,7 @@ class SessionHub:
         self._typing_sent: dict[tuple[Session, str], float] = {}
         self._coalescer = PresenceCoalescer(settings.presence_coalesce, self._deliver_presence)
         # The reads every pong and every hello make, batched across sessions.
-        self._watermarks = BatchLoader(conversations.watermarks)
+        self._watermarks = BatchLoader(conversations.watermarks, linger=PONG_LINGER_SECONDS)
         self._heads = BatchLoader(conversations.heads_for_members)
         self._pages = BatchLoader(self._read_pages)
         self._unsubscribe: list[Callable[[], None]] = []
