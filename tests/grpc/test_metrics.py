@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
 from collections.abc import Iterator
 
@@ -110,3 +111,11 @@ async def test_no_identifier_reaches_a_label(
     label_values = {v for _, labels in samples for _, v in labels}
     assert not identifiers & label_values
     assert value(samples, "openchat_database_query_duration_seconds_count", operation="insert") > 0
+
+
+async def test_garbage_collector_pauses_are_measured(server: RunningServer) -> None:
+    name = "openchat_gc_pause_seconds_count"
+    before = await scrape(server)
+    gc.collect()
+    after = await scrape(server)
+    assert value(after, name, generation="2") - value(before, name, generation="2") >= 1

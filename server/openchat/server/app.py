@@ -26,6 +26,7 @@ from openchat.server.domain.ids import new_id
 from openchat.server.events.cluster import ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.events.redis_bus import RedisEventBus
+from openchat.server.observability.garbage_collector import PauseObserver
 from openchat.server.observability.http import MetricsServer
 from openchat.server.observability.metrics import Metrics
 from openchat.server.observability.outbox_gauges import OutboxGauges
@@ -141,6 +142,7 @@ class App:
     metrics: Metrics
     metrics_server: MetricsServer | None
     outbox_gauges: OutboxGauges
+    gc_pauses: PauseObserver
     retention: Retention
     port: int = 0
 
@@ -158,6 +160,7 @@ class App:
         self.hub.start()
         self.receipts.start()
         self.outbox_gauges.start()
+        self.gc_pauses.start()
         self.retention.start()
         self.port = self.server.add_insecure_port(self.settings.server.listen)
         await self.server.start()
@@ -179,6 +182,7 @@ class App:
         for worker in self.workers:
             await worker.stop(grace)
         await self.outbox_gauges.stop()
+        self.gc_pauses.stop()
         await self.retention.stop()
         await self.health.stop()
         await self.events.close()
@@ -345,6 +349,7 @@ async def build_app(
         outbox_gauges=OutboxGauges(
             outbox, list(deliverers), metrics, interval=OUTBOX_GAUGE_SECONDS
         ),
+        gc_pauses=PauseObserver(metrics.gc_pauses),
         retention=Retention(
             outbox,
             receipt_store,

@@ -18,6 +18,7 @@ from openchat.server.app import SettingsConflict, build_app
 from openchat.server.auth.tokens import issue_token
 from openchat.server.domain.errors import OpenChatError
 from openchat.server.logging import configure_logging
+from openchat.server.observability.garbage_collector import tune_for_long_lived_sessions
 from openchat.server.settings import Settings, SettingsError, load_settings
 from openchat.server.storage import migrate
 from openchat.server.storage.database import connect, masked_url
@@ -108,6 +109,7 @@ def _run(coroutine: Any) -> None:
 async def _serve_until_signalled(settings: Settings) -> None:
     app = await build_app(settings)
     await app.start()
+    tune_for_long_lived_sessions()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

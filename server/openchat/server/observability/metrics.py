@@ -94,6 +94,11 @@ class Metrics:
         self.session_disconnects = counter(
             "openchat_session_disconnects", "Sessions that ended, by reason.", ("reason",)
         )
+        self.gc_pauses = histogram(
+            "openchat_gc_pause_seconds",
+            "Garbage collections of the server process, which stop its event loop, by generation.",
+            ("generation",),
+        )
         self.heartbeat_timeouts = counter(
             "openchat_heartbeat_timeouts", "Sessions closed for sending nothing in time."
         )
