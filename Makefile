@@ -149,6 +149,11 @@ bench: install ## Run the send benchmark (SQLite and PostgreSQL) and print the r
 	$(BIN)/python -m bench.send_bench $(BENCH_ARGS)
 BENCH_ARGS ?=
 
+.PHONY: bench-sessions
+bench-sessions: install ## Run the session benchmark: 10k idle sessions, latency, fan-out, storm, churn.
+	$(BIN)/python -m bench.sessions $(SESSIONS_BENCH_ARGS)
+SESSIONS_BENCH_ARGS ?=
+
 .PHONY: clean
 clean: ## Remove the venv and caches.
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

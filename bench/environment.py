@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import asyncpg
 import grpc
 import psutil
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -87,10 +89,23 @@ class ServerProcess:
     process: subprocess.Popen[bytes]
     target: str
     log_path: Path
+    metrics_address: str
 
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    def metric_sum(self, name: str, **labels: str) -> float:
+        """The sum of the series of the server's metric `name` with these labels."""
+        url = f"http://{self.metrics_address}/metrics"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            text = response.read().decode()
+        return sum(
+            sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == name and labels.items() <= sample.labels.items()
+        )
 
 
 @contextlib.contextmanager
@@ -102,8 +117,11 @@ def running_server(
     # Only our own OPENCHAT_* settings: a developer's environment must not change the run.
     env = {key: value for key, value in os.environ.items() if not key.startswith("OPENCHAT_")}
     target = f"127.0.0.1:{_free_port()}"
+    metrics_address = f"127.0.0.1:{_free_port()}"
     env |= {
         "OPENCHAT_LISTEN": target,
+        # Its own metrics port, so that a run never collides with a server already running.
+        "OPENCHAT_METRICS_LISTEN": metrics_address,
         "OPENCHAT_DATABASE_URL": database.url,
         "OPENCHAT_JWT_SECRET": secret,
         "OPENCHAT_LOG_FORMAT": "json",
@@ -113,7 +131,7 @@ def running_server(
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        server = ServerProcess(process, target, log_path)
+        server = ServerProcess(process, target, log_path, metrics_address)
         _wait_for_serving(server, time.monotonic() + START_DEADLINE_SECONDS)
         yield server
     finally:
