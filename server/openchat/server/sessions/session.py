@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 
 from openchat.server.domain.errors import OpenChatError, SlowConsumer
@@ -16,7 +17,11 @@ _CLOSED = object()
 class Session:
     """A live session. Frames are pushed by fan-out and read by the stream's writer; a client
     that stops reading fills the queue, and at capacity the session is closed (SlowConsumer)
-    instead of growing server memory."""
+    instead of growing server memory.
+
+    A server holds tens of thousands of these, so each keeps only what it needs: one deque of
+    frames and, while the writer waits, one future (an asyncio.Queue and Events would add five
+    more deques, about 3 KB per session)."""
 
     def __init__(
         self,
@@ -30,12 +35,11 @@ class Session:
         self._capacity = capacity
         self._on_overflow = on_overflow
         self._clock = clock
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._frames: deque[object] = deque()
+        self._writer_waiting: asyncio.Future[None] | None = None
         self.last_activity = clock()
-        self.closed = asyncio.Event()
+        self.closed = False
         self.close_error: OpenChatError | None = None
-        # The stream's handler has returned: nothing more can be written.
-        self.finished = asyncio.Event()
 
     @property
     def user_id(self) -> str:
@@ -54,34 +58,45 @@ class Session:
 
     def push(self, frame: Outbound) -> None:
         """Queue a frame for the client; closes the session when the client is too far behind."""
-        if self.closed.is_set():
+        if self.closed:
             return
-        if self._queue.qsize() >= self._capacity:
+        if len(self._frames) >= self._capacity:
             self._on_overflow(self, SlowConsumer(self._capacity))
             return
-        self._queue.put_nowait(frame)
+        self._queue(frame)
 
     def close(
         self, error: OpenChatError | None = None, farewell: ReconnectRequest | None = None
     ) -> bool:
         """Mark the session closed; the writer sends `farewell` (if any) and then ends, with
         `error` as the stream's status. Returns False when it was already closed."""
-        if self.closed.is_set():
+        if self.closed:
             return False
         self.close_error = error
         if farewell is not None:
-            self._queue.put_nowait(farewell)
-        self._queue.put_nowait(_CLOSED)
-        self.closed.set()
+            self._queue(farewell)
+        self._queue(_CLOSED)
+        self.closed = True
         return True
 
     async def next_frame(self) -> Outbound | None:
         """The next queued frame, or None once the session is closed and drained."""
-        frame = await self._queue.get()
+        while not self._frames:
+            self._writer_waiting = asyncio.get_running_loop().create_future()
+            try:
+                await self._writer_waiting
+            finally:
+                self._writer_waiting = None
+        frame = self._frames.popleft()
         if frame is _CLOSED:
             return None
         return frame  # type: ignore[return-value]  # everything else queued is Outbound
 
     @property
     def backlog(self) -> int:
-        return self._queue.qsize()
+        return len(self._frames)
+
+    def _queue(self, frame: object) -> None:
+        self._frames.append(frame)
+        if self._writer_waiting is not None and not self._writer_waiting.done():
+            self._writer_waiting.set_result(None)

@@ -73,7 +73,6 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
         finally:
             reader.cancel()
             await self._hub.close(session)
-            session.finished.set()
 
     async def GetPresence(
         self, request: pb.GetPresenceRequest, context: Context
