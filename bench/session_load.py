@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import grpc
 import uvloop
 
-from openchat.client import Backoff
+from openchat.client import Backoff, ReconnectPolicy
 from openchat.server.auth.tokens import issue_token
 from openchat.v1 import (
     conversation_service_pb2,
@@ -59,8 +59,8 @@ if TYPE_CHECKING:  # the async stub types exist only in the generated .pyi
 
 SECRET_ENV = "OPENCHAT_JWT_SECRET"  # noqa: S105 - the variable's name, not a secret
 RPC_TIMEOUT_SECONDS = 30.0
-# What the SDK waits for a welcome before it counts the attempt failed (ReconnectPolicy).
-CONNECT_TIMEOUT_SECONDS = 10.0
+# What the SDK waits for a welcome before it counts the attempt failed.
+CONNECT_TIMEOUT_SECONDS = ReconnectPolicy().connect_timeout
 # Every connection its own TCP connection: grpc shares one between channels with equal
 # arguments unless each channel has its own subchannel pool.
 OWN_CONNECTION = (("grpc.use_local_subchannel_pool", 1),)

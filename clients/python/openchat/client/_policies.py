@@ -45,8 +45,15 @@ class RetryPolicy:
 @dataclass(frozen=True, slots=True)
 class ReconnectPolicy:
     """Reconnection of the session stream. `max_attempts` None (the default) never gives up,
-    as mobile apps expect; `connect_timeout` bounds the wait for the server's welcome."""
+    as mobile apps expect; `connect_timeout` bounds the wait for the server's welcome.
+
+    The welcome may take a while when everyone reconnects at once: a server process opens about
+    800 sessions a second, so after a network blip that dropped 10,000 clients the last ones
+    wait over 12 s. A client that gave up sooner would come back and queue again, doing the work
+    twice; with a 10 s timeout the benchmark's reconnect storm took 27-64 s instead of 13
+    (docs/benchmarks.md). A server that is really gone is noticed sooner than that: the
+    connection fails, or HTTP/2 keepalive reports it."""
 
     backoff: Backoff = field(default_factory=Backoff)
     max_attempts: int | None = None
-    connect_timeout: float = 10.0
+    connect_timeout: float = 30.0
