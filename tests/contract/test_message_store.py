@@ -1,6 +1,6 @@
 """The MessageStore contract on SQLite and PostgreSQL: what append_batch answers for each draft
 (new, duplicate, reused key, missing conversation, non-member), that a repeat never stores a
-row or consumes a seq, and the order and bounds of read_after and list_range."""
+row or consumes a seq, and the order and bounds of read_after, read_ranges and list_range."""
 
 from __future__ import annotations
 
@@ -220,6 +220,24 @@ async def test_read_after_returns_each_conversation_after_its_cursor_in_seq_orde
     beyond = await store.read_after({busy: 10, quiet: 99}, limit=4)
     assert beyond == {busy: [], quiet: []}
     assert (await store.read_after({}, limit=4)) == {}
+
+
+async def test_read_ranges_returns_each_range_in_seq_order(
+    store: SqlMessageStore, database: Database, alice: str, bob: str
+) -> None:
+    busy, quiet = [await new_group(database, [alice, bob]) for _ in range(2)]
+    await store.append_batch([draft(busy, alice, f"b{n}") for n in range(1, 11)])
+    await store.append_batch([draft(quiet, bob, f"q{n}") for n in range(1, 4)])
+
+    ranges = [(busy, 3, 6), (busy, 5, 8), (quiet, 0, 99), (busy, 10, 12), ("no-such", 0, 5)]
+    pages = await store.read_ranges(ranges)
+    assert set(pages) == set(ranges)
+    assert [m.content.text for m in pages[(busy, 3, 6)]] == ["b4", "b5", "b6"]
+    assert [m.seq for m in pages[(busy, 5, 8)]] == [6, 7, 8], "ranges may overlap"
+    assert [m.seq for m in pages[(quiet, 0, 99)]] == [1, 2, 3]
+    assert pages[(busy, 10, 12)] == []
+    assert pages[("no-such", 0, 5)] == []
+    assert (await store.read_ranges([])) == {}
 
 
 async def test_read_after_answers_more_conversations_than_one_statement_holds(

@@ -31,6 +31,7 @@ from openchat.server.storage.message_store import (
     existing_query,
     membership_query,
     range_query,
+    ranges_query,
     read_after_query,
 )
 from openchat.server.storage.sequences import TransactionalSequenceAllocator
@@ -137,6 +138,11 @@ async def test_sync_read_after_many_conversations_is_a_key_range_each(
     stored: Fixture, explained: list[str]
 ) -> None:
     await check(stored, explained, read_after_query([(stored.first, 0), (stored.second, 2)], 100))
+
+
+async def test_catch_up_ranges_are_key_ranges(stored: Fixture, explained: list[str]) -> None:
+    ranges = [(stored.first, 0, 2), (stored.second, 1, 3), (stored.first, 2, 3)]
+    await check_bound(stored, explained, ranges_query(stored.database.dialect, ranges))
 
 
 @pytest.mark.parametrize("newest_first", [True, False], ids=["newest-first", "oldest-first"])

@@ -77,6 +77,13 @@ class MessageStore(Protocol):
         """Per conversation, up to `limit` messages with seq above its cursor, in seq order."""
         ...
 
+    async def read_ranges(
+        self, ranges: Sequence[tuple[str, int, int]]
+    ) -> dict[tuple[str, int, int], list[Message]]:
+        """For each (conversation_id, after, until), the messages with after < seq <= until,
+        in seq order (every range is a key)."""
+        ...
+
     async def list_range(
         self,
         conversation_id: str,

@@ -88,7 +88,7 @@ class SessionHub:
         # The reads every pong and every hello make, batched across sessions.
         self._watermarks = BatchLoader(conversations.watermarks, linger=PONG_LINGER_SECONDS)
         self._heads = BatchLoader(conversations.heads_for_members)
-        self._pages = BatchLoader(self._read_pages)
+        self._pages = BatchLoader(messages.read_ranges)
         self._unsubscribe: list[Callable[[], None]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._draining = False
@@ -245,12 +245,13 @@ class SessionHub:
                 if head.last_seq > after:
                     targets[head.conversation_id] = (after, head.last_seq)
         while targets:
-            pages = await asyncio.gather(
-                *(
-                    self._pages.get((conversation_id, after))
-                    for conversation_id, (after, _) in targets.items()
-                )
-            )
+            # Seqs have no gaps, so a page is a range: (after, after + CATCH_UP_PAGE], capped
+            # at the head. Sessions resuming a conversation from the same seq share its read.
+            ranges = [
+                (conversation_id, after, min(last, after + CATCH_UP_PAGE))
+                for conversation_id, (after, last) in targets.items()
+            ]
+            pages = await asyncio.gather(*(self._pages.get(key) for key in ranges))
             remaining: dict[str, tuple[int, int]] = {}
             for conversation_id, page in zip(targets, pages, strict=True):
                 for message in page:
@@ -259,25 +260,6 @@ class SessionHub:
                 if page and page[-1].seq < last:
                     remaining[conversation_id] = (page[-1].seq, last)
             targets = remaining
-
-    async def _read_pages(
-        self, keys: Sequence[tuple[str, int]]
-    ) -> dict[tuple[str, int], list[Message]]:
-        """A catch-up page after each (conversation, seq). read_after takes one position per
-        conversation, so a conversation asked from two positions is read in a second round."""
-        found: dict[tuple[str, int], list[Message]] = {}
-        rounds: list[dict[str, int]] = []
-        for conversation_id, after in keys:
-            free = next((r for r in rounds if conversation_id not in r), None)
-            if free is None:
-                free = {}
-                rounds.append(free)
-            free[conversation_id] = after
-        for cursors in rounds:
-            pages = await self._messages.read_after(cursors, CATCH_UP_PAGE)
-            for conversation_id, after in cursors.items():
-                found[(conversation_id, after)] = pages[conversation_id]
-        return found
 
     async def _fetch_range(
         self, conversation_id: str, after_seq: int, before_seq: int

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Insert, Row, Select, insert, select, union_all
+from sqlalchemy import BigInteger, Column, Insert, Row, Select, insert, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -222,6 +222,18 @@ class SqlMessageStore:
             page.sort(key=lambda message: message.seq)
         return found
 
+    async def read_ranges(
+        self, ranges: Sequence[tuple[str, int, int]]
+    ) -> dict[tuple[str, int, int], list[Message]]:
+        found: dict[tuple[str, int, int], list[Message]] = {key: [] for key in ranges}
+        async with self._database.reader.connect() as connection:
+            rows = await connection.execute(*ranges_query(connection.dialect.name, ranges))
+        for row in rows:
+            found[(row.conversation_id, row.range_after, row.range_until)].append(
+                _message_from_row(row)
+            )
+        return found
+
     async def list_range(
         self,
         conversation_id: str,
@@ -320,6 +332,36 @@ def read_after_query(cursors: Sequence[tuple[str, int]], limit: int) -> Select[A
     # the members of a UNION); every page is a range scan of the primary key.
     subqueries = [page.subquery() for page in pages]
     return select(union_all(*(select(subquery) for subquery in subqueries)).subquery())
+
+
+def ranges_query(
+    dialect: str, ranges: Iterable[tuple[str, int, int]]
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The messages with after < seq <= until of each (conversation_id, after, until), ordered
+    by conversation and seq, each row with its range: one primary-key range scan per range, and
+    one SQL text for any number of ranges (read_after_query builds a UNION of that many pages,
+    which SQLAlchemy must build and compile afresh every time)."""
+    batch, query = _ranges_statement(dialect)
+    return query, batch.params(ranges)
+
+
+@functools.cache
+def _ranges_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
+    after = Column("range_after", BigInteger())
+    until = Column("range_until", BigInteger())
+    batch = KeyBatch(dialect, "ranges", [messages.c.conversation_id, after, until])
+    wanted = batch.table.c
+    query = (
+        select(messages, wanted.range_after, wanted.range_until)
+        .join(
+            batch.table,
+            (messages.c.conversation_id == wanted.conversation_id)
+            & (messages.c.seq > wanted.range_after)
+            & (messages.c.seq <= wanted.range_until),
+        )
+        .order_by(messages.c.conversation_id, messages.c.seq)
+    )
+    return batch, query
 
 
 def _repeat_of(draft: MessageDraft, stored: Message) -> Outcome:
