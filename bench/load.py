@@ -97,7 +97,7 @@ async def _create_groups(
                 conversation_service_pb2.CreateGroupRequest(
                     title=f"bench group {index}", member_ids=others
                 ),
-                metadata=_bearer(tokens[owner]),
+                metadata=bearer(tokens[owner]),
                 timeout=RPC_TIMEOUT_SECONDS,
             )
         return response.conversation.conversation_id
@@ -105,14 +105,14 @@ async def _create_groups(
     return list(await asyncio.gather(*(create(index) for index in range(count))))
 
 
-def _bearer(token: str) -> tuple[tuple[str, str]]:
+def bearer(token: str) -> tuple[tuple[str, str]]:
     return (("authorization", f"Bearer {token}"),)
 
 
 async def _send_loop(
     workload: _Workload, stub: MessagingServiceAsyncStub, sender: str, token: str
 ) -> None:
-    metadata = _bearer(token)
+    metadata = bearer(token)
     choose = random.Random(sender).choice  # noqa: S311 - spreading load, not security
     sent = 0
     while not workload.stop.is_set():

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import grpc
 import uvloop
 
+from bench.load import RPC_TIMEOUT_SECONDS, SECRET_ENV, bearer
 from openchat.client import Backoff, ReconnectPolicy
 from openchat.server.auth.tokens import issue_token
 from openchat.v1 import (
@@ -57,8 +58,6 @@ if TYPE_CHECKING:  # the async stub types exist only in the generated .pyi
     from openchat.v1.messaging_service_pb2_grpc import MessagingServiceAsyncStub
     from openchat.v1.presence_service_pb2_grpc import PresenceServiceAsyncStub
 
-SECRET_ENV = "OPENCHAT_JWT_SECRET"  # noqa: S105 - the variable's name, not a secret
-RPC_TIMEOUT_SECONDS = 30.0
 # What the SDK waits for a welcome before it counts the attempt failed.
 CONNECT_TIMEOUT_SECONDS = ReconnectPolicy().connect_timeout
 # Every connection its own TCP connection: grpc shares one between channels with equal
@@ -72,10 +71,6 @@ SessionCall = grpc.aio.StreamStreamCall[
 T = TypeVar("T")
 R = TypeVar("R")
 OnMessage = Callable[[message_pb2.Message, int], None]
-
-
-def _bearer(token: str) -> tuple[tuple[str, str]]:
-    return (("authorization", f"Bearer {token}"),)
 
 
 def _channel(target: str) -> grpc.aio.Channel:
@@ -132,7 +127,7 @@ class Device:
 
 def _connect(stub: PresenceServiceAsyncStub, token: str) -> SessionCall:
     # grpc-stubs predate request-less stream calls (write() instead of an iterator).
-    return stub.Connect(metadata=_bearer(token))  # type: ignore[call-arg]
+    return stub.Connect(metadata=bearer(token))  # type: ignore[call-arg]
 
 
 async def open_session(
@@ -200,7 +195,7 @@ async def _create_group(
         conversation_service_pb2.CreateGroupRequest(
             title=title, member_ids=[member.user_id for member in members if member is not owner]
         ),
-        metadata=_bearer(owner.token),
+        metadata=bearer(owner.token),
         timeout=RPC_TIMEOUT_SECONDS,
     )
     return str(response.conversation.conversation_id)
@@ -219,7 +214,7 @@ async def _send(
             client_msg_id=client_msg_id,
             content=message_pb2.Content(text=text),
         ),
-        metadata=_bearer(sender.token),
+        metadata=bearer(sender.token),
         timeout=RPC_TIMEOUT_SECONDS,
     )
 
@@ -430,7 +425,7 @@ async def run_latency(args: argparse.Namespace, secret: str) -> dict[str, Any]:
         for sender, recipient in zip(senders, recipients, strict=True):
             response = await conversations.GetOrCreateDirect(
                 conversation_service_pb2.GetOrCreateDirectRequest(peer_id=recipient.user_id),
-                metadata=_bearer(sender.token),
+                metadata=bearer(sender.token),
                 timeout=RPC_TIMEOUT_SECONDS,
             )
             sender.conversation_id = response.conversation.conversation_id

@@ -49,7 +49,8 @@ from bench.environment import (
     running_server,
     temporary_database,
 )
-from bench.session_load import SECRET_ENV, TOKEN_TTL_SECONDS, _bearer
+from bench.load import SECRET_ENV, bearer
+from bench.session_load import TOKEN_TTL_SECONDS
 from openchat.server.auth.tokens import issue_token
 from openchat.v1 import (
     conversation_service_pb2,
@@ -302,7 +303,7 @@ async def _send_to_group(target: str, secret: str, receivers: int, messages: int
             conversation_service_pb2.CreateGroupRequest(
                 title="fan-out", member_ids=[f"fan-{index}" for index in range(receivers)]
             ),
-            metadata=_bearer(token),
+            metadata=bearer(token),
         )
         messaging = messaging_service_pb2_grpc.MessagingServiceStub(channel)
         for number in range(messages):
@@ -314,7 +315,7 @@ async def _send_to_group(target: str, secret: str, receivers: int, messages: int
                     client_msg_id=text,
                     content=message_pb2.Content(text=text),
                 ),
-                metadata=_bearer(token),
+                metadata=bearer(token),
             )
             # Spaced so that each message's fan-out is measured on its own.
             await asyncio.sleep(FANOUT_SPACING_SECONDS)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, Select, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -287,19 +287,10 @@ def heads_query(dialect: str, user_ids: Iterable[str]) -> tuple[Select[Any], dic
 
 @functools.cache
 def _heads_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
-    batch = KeyBatch(dialect, "users", [members.c.user_id])
-    query = (
-        select(
-            members.c.user_id,
-            members.c.conversation_id,
-            conversations.c.last_seq,
-            members.c.read_seq,
-        )
-        .join(batch.table, batch.matches())
-        .join(conversations, conversations.c.conversation_id == members.c.conversation_id)
-        .order_by(members.c.user_id, members.c.conversation_id)
+    batch, query = _memberships_of_users(
+        dialect, members.c.conversation_id, conversations.c.last_seq, members.c.read_seq
     )
-    return batch, query
+    return batch, query.order_by(members.c.user_id, members.c.conversation_id)
 
 
 def watermarks_query(dialect: str, user_ids: Iterable[str]) -> tuple[Select[Any], dict[str, Any]]:
@@ -310,12 +301,19 @@ def watermarks_query(dialect: str, user_ids: Iterable[str]) -> tuple[Select[Any]
 
 @functools.cache
 def _watermarks_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
+    batch, query = _memberships_of_users(dialect, func.sum(conversations.c.last_seq))
+    return batch, query.group_by(members.c.user_id)
+
+
+def _memberships_of_users(
+    dialect: str, *columns: ColumnElement[Any]
+) -> tuple[KeyBatch, Select[Any]]:
+    """user_id and `columns` of the memberships of a batch of users, with their conversations."""
     batch = KeyBatch(dialect, "users", [members.c.user_id])
     query = (
-        select(members.c.user_id, func.sum(conversations.c.last_seq))
+        select(members.c.user_id, *columns)
         .join(batch.table, batch.matches())
         .join(conversations, conversations.c.conversation_id == members.c.conversation_id)
-        .group_by(members.c.user_id)
     )
     return batch, query
 
