@@ -383,25 +383,30 @@ def phase_storm(
     )
 
 
-def _full_collections(server: ServerProcess) -> tuple[float, float]:
-    """How many full garbage collections the server made so far, and its seconds paused."""
+def _collections(server: ServerProcess, generation: int) -> tuple[float, float]:
+    """How many garbage collections of a generation the server made so far, and the seconds
+    its event loop stood still for them."""
     return (
-        server.metric_sum("openchat_gc_pause_seconds_count", generation="2"),
-        server.metric_sum("openchat_gc_pause_seconds_sum", generation="2"),
+        server.metric_sum("openchat_gc_pause_seconds_count", generation=str(generation)),
+        server.metric_sum("openchat_gc_pause_seconds_sum", generation=str(generation)),
     )
 
 
 @contextmanager
 def _gc_pauses(server: ServerProcess, report: Report, phase: str) -> Iterator[None]:
-    """Reports the server's full garbage collections during a phase: each stops its event
-    loop for as long as it takes (docs/benchmarks.md), which is where latency outliers of
-    several hundred milliseconds come from."""
-    count_before, seconds_before = _full_collections(server)
+    """Reports the server's full (generation 2) and middle (generation 1) garbage collections
+    during a phase: each stops its event loop for as long as it takes (docs/benchmarks.md),
+    which is where latency outliers of tens to hundreds of milliseconds come from."""
+    before = [_collections(server, generation) for generation in (2, 1)]
     yield
-    count, seconds = _full_collections(server)
+    after = [_collections(server, generation) for generation in (2, 1)]
+    (full, full_seconds), (middle, middle_seconds) = (
+        (count - count_before, seconds - seconds_before)
+        for (count, seconds), (count_before, seconds_before) in zip(after, before, strict=True)
+    )
     report.add(
-        f"    {phase}: {count - count_before:.0f} full garbage collection(s) in the server, "
-        f"{seconds - seconds_before:.2f} s paused"
+        f"    {phase}: garbage collections in the server: {full:.0f} full ({full_seconds:.2f} s "
+        f"paused), {middle:.0f} middle ({middle_seconds:.2f} s)"
     )
 
 
