@@ -240,8 +240,10 @@ class Holder:
         self._devices = devices
         self._rng = random.Random(args.first)  # noqa: S311 - jitter, not security
         self._backoff = Backoff()
-        self._channels: list[grpc.aio.Channel] = []
-        self._stubs: list[PresenceServiceAsyncStub] = []
+        # Connection number -> its channel, made when a session first needs it, as each phone
+        # makes its connection when it (re)connects.
+        self._channels: dict[int, grpc.aio.Channel] = {}
+        self._stubs: dict[int, PresenceServiceAsyncStub] = {}
         self._tasks: set[asyncio.Task[grpc.StatusCode]] = set()
         self._groups: dict[str, Device] = {}  # conversation -> the member who sends to it
         self._ends_expected = False
@@ -250,17 +252,14 @@ class Holder:
         self.retries: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()
 
-    def _connect_all_channels(self) -> None:
-        per = self._args.per_connection
-        count = (len(self._devices) + per - 1) // per
-        self._channels = [_channel(self._args.target) for _ in range(count)]
-        self._stubs = [
-            presence_service_pb2_grpc.PresenceServiceStub(channel) for channel in self._channels
-        ]
-
     def _stub_for(self, index: int) -> PresenceServiceAsyncStub:
         per_connection: int = self._args.per_connection
-        return self._stubs[index // per_connection]
+        connection = index // per_connection
+        stub = self._stubs.get(connection)
+        if stub is None:
+            channel = self._channels[connection] = _channel(self._args.target)
+            stub = self._stubs[connection] = presence_service_pb2_grpc.PresenceServiceStub(channel)
+        return stub
 
     async def create_groups(self) -> None:
         size = self._args.group_size
@@ -277,7 +276,6 @@ class Holder:
                 device.conversation_id = conversation_id
 
     async def connect(self) -> None:
-        self._connect_all_channels()
         await _map_limited(
             functools.partial(self._keep, initial=True),
             range(len(self._devices)),
@@ -326,12 +324,13 @@ class Holder:
         """Drops every connection, sends to every group, waits until all are back and synced."""
         started = time.perf_counter()
         self._ends_expected = True
-        old_channels = self._channels
+        old_channels = list(self._channels.values())
+        self._channels.clear()
+        self._stubs.clear()
         readers = list(self._tasks)
         attempts_before = sum(device.attempts for device in self._devices)
         for device in self._devices:
             device.welcomed.clear()
-        self._connect_all_channels()
         await asyncio.gather(*(channel.close(grace=None) for channel in old_channels))
         await asyncio.gather(*readers, return_exceptions=True)
         missed = await self._send_to_every_group()
@@ -362,7 +361,7 @@ class Holder:
         self._ends_expected = True  # the ends that follow are ours
 
     async def close(self) -> None:
-        await asyncio.gather(*(channel.close(grace=None) for channel in self._channels))
+        await asyncio.gather(*(channel.close(grace=None) for channel in self._channels.values()))
 
 
 async def _read_commands() -> asyncio.StreamReader:
