@@ -1,6 +1,6 @@
 """The MessageStore contract on SQLite and PostgreSQL: what append_batch answers for each draft
 (new, duplicate, reused key, missing conversation, non-member), that a repeat never stores a
-row or consumes a seq, and the order and bounds of read_after, read_ranges and list_range."""
+row or consumes a seq, and the order and bounds of read_ranges and list_range."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ async def test_a_new_draft_is_stored_with_everything_it_carries(
     assert (message.conversation_id, message.seq, message.sender_id) == (conversation, 1, alice)
     assert message.client_msg_id == "rich"
     assert message.server_time.tzinfo is not None
-    [read] = (await store.read_after({conversation: 0}, limit=10))[conversation]
+    [read] = (await store.read_ranges([(conversation, 0, 10)]))[(conversation, 0, 10)]
     assert read == message
 
 
@@ -127,7 +127,7 @@ async def test_reusing_a_key_for_other_content_names_the_original_and_changes_no
     assert reused.original_message_id == original.message_id
     assert original.message_id in str(reused)
     assert await message_count(database) == rows
-    [stored] = (await store.read_after({conversation: 0}, limit=10))[conversation]
+    [stored] = (await store.read_ranges([(conversation, 0, 10)]))[(conversation, 0, 10)]
     assert stored == original
 
 
@@ -204,24 +204,6 @@ async def test_identical_concurrent_appends_store_one_message(
     assert await stored_seqs(database, conversation) == [1]
 
 
-async def test_read_after_returns_each_conversation_after_its_cursor_in_seq_order(
-    store: SqlMessageStore, database: Database, alice: str, bob: str
-) -> None:
-    busy, quiet, empty = [await new_group(database, [alice, bob]) for _ in range(3)]
-    await store.append_batch([draft(busy, alice, f"b{n}") for n in range(1, 11)])
-    await store.append_batch([draft(quiet, bob, f"q{n}") for n in range(1, 4)])
-
-    pages = await store.read_after({busy: 3, quiet: 0, empty: 0}, limit=4)
-    assert [m.seq for m in pages[busy]] == [4, 5, 6, 7]
-    assert [m.content.text for m in pages[busy]] == ["b4", "b5", "b6", "b7"]
-    assert [m.seq for m in pages[quiet]] == [1, 2, 3]
-    assert pages[empty] == []
-
-    beyond = await store.read_after({busy: 10, quiet: 99}, limit=4)
-    assert beyond == {busy: [], quiet: []}
-    assert (await store.read_after({}, limit=4)) == {}
-
-
 async def test_read_ranges_returns_each_range_in_seq_order(
     store: SqlMessageStore, database: Database, alice: str, bob: str
 ) -> None:
@@ -240,20 +222,19 @@ async def test_read_ranges_returns_each_range_in_seq_order(
     assert (await store.read_ranges([])) == {}
 
 
-async def test_read_after_answers_more_conversations_than_one_statement_holds(
+async def test_read_ranges_answers_many_ranges_in_one_statement(
     store: SqlMessageStore, database: Database, alice: str, bob: str
 ) -> None:
-    """SQLite caps a compound SELECT at 500 terms: many cursors are read in several chunks."""
     first, last = sorted([await new_group(database, [alice, bob]) for _ in range(2)])
     await store.append_batch([draft(first, alice, "a"), draft(last, alice, "z")])
-    # Ids that sort between `first` and `last`, so the two land in the first and last chunks.
-    absent = {f"{first}-{n:04d}": 0 for n in range(450)}
-    cursors = {first: 0, **absent, last: 0}
-    pages = await store.read_after(cursors, limit=5)
-    assert set(pages) == set(cursors)
-    assert [m.content.text for m in pages[first]] == ["a"]
-    assert [m.content.text for m in pages[last]] == ["z"]
-    assert all(pages[conversation_id] == [] for conversation_id in absent)
+    # Ids that sort between `first` and `last`, so the two stand at both ends of the batch.
+    absent = [(f"{first}-{n:04d}", 0, 5) for n in range(450)]
+    ranges = [(first, 0, 5), *absent, (last, 0, 5)]
+    pages = await store.read_ranges(ranges)
+    assert set(pages) == set(ranges)
+    assert [m.content.text for m in pages[(first, 0, 5)]] == ["a"]
+    assert [m.content.text for m in pages[(last, 0, 5)]] == ["z"]
+    assert all(pages[key] == [] for key in absent)
 
 
 class Range(NamedTuple):

@@ -151,7 +151,8 @@ async def test_a_reader_following_writers_never_skips_a_seq(
     async def follow() -> None:
         cursor = 0
         while cursor < total:
-            page = (await store.read_after({conversation: cursor}, limit=25))[conversation]
+            wanted = (conversation, cursor, cursor + 25)
+            page = (await store.read_ranges([wanted]))[wanted]
             seen.extend(message.seq for message in page)
             if page:
                 cursor = page[-1].seq

@@ -32,7 +32,6 @@ from openchat.server.storage.message_store import (
     membership_query,
     range_query,
     ranges_query,
-    read_after_query,
 )
 from openchat.server.storage.sequences import TransactionalSequenceAllocator
 from openchat.server.storage.tables import Base
@@ -128,19 +127,16 @@ async def test_pong_watermarks_use_the_member_index(stored: Fixture, explained: 
     await check_bound(stored, explained, watermarks_query(stored.database.dialect, user_ids))
 
 
-async def test_sync_read_after_one_conversation_is_a_key_range(
+async def test_sync_range_of_one_conversation_is_a_key_range(
     stored: Fixture, explained: list[str]
 ) -> None:
-    await check(stored, explained, read_after_query([(stored.first, 1)], 100))
+    ranges = [(stored.first, 1, 101)]
+    await check_bound(stored, explained, ranges_query(stored.database.dialect, ranges))
 
 
-async def test_sync_read_after_many_conversations_is_a_key_range_each(
+async def test_sync_and_catch_up_ranges_are_key_ranges_each(
     stored: Fixture, explained: list[str]
 ) -> None:
-    await check(stored, explained, read_after_query([(stored.first, 0), (stored.second, 2)], 100))
-
-
-async def test_catch_up_ranges_are_key_ranges(stored: Fixture, explained: list[str]) -> None:
     ranges = [(stored.first, 0, 2), (stored.second, 1, 3), (stored.first, 2, 3)]
     await check_bound(stored, explained, ranges_query(stored.database.dialect, ranges))
 

@@ -73,10 +73,6 @@ class MessageStore(Protocol):
         """The messages with these ids, by id (missing ids are left out)."""
         ...
 
-    async def read_after(self, cursors: Mapping[str, int], limit: int) -> dict[str, list[Message]]:
-        """Per conversation, up to `limit` messages with seq above its cursor, in seq order."""
-        ...
-
     async def read_ranges(
         self, ranges: Sequence[tuple[str, int, int]]
     ) -> dict[tuple[str, int, int], list[Message]]:

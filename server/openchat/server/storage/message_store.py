@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import BigInteger, Column, Insert, Row, Select, insert, select, union_all
+from sqlalchemy import BigInteger, Column, Insert, Row, Select, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -36,8 +36,6 @@ _log = structlog.get_logger(__name__)
 # (sender_id, client_msg_id) between our dedup lookup and our insert; the unique index rejects
 # ours, and a retry finds theirs. Each retry is caused by a distinct concurrent winner.
 _MAX_ATTEMPTS = 5
-# SQLite allows at most 500 terms in a compound SELECT.
-_UNION_CHUNK = 200
 
 Key = tuple[str, str]
 Outcome = Appended | OpenChatError
@@ -209,19 +207,6 @@ class SqlMessageStore:
             )
             return {row.message_id: _message_from_row(row) for row in rows}
 
-    async def read_after(self, cursors: Mapping[str, int], limit: int) -> dict[str, list[Message]]:
-        found: dict[str, list[Message]] = {conversation_id: [] for conversation_id in cursors}
-        async with self._database.reader.connect() as connection:
-            ordered = sorted(cursors.items())
-            for start in range(0, len(ordered), _UNION_CHUNK):
-                chunk = ordered[start : start + _UNION_CHUNK]
-                for row in await connection.execute(read_after_query(chunk, limit)):
-                    message = _message_from_row(row)
-                    found[message.conversation_id].append(message)
-        for page in found.values():
-            page.sort(key=lambda message: message.seq)
-        return found
-
     async def read_ranges(
         self, ranges: Sequence[tuple[str, int, int]]
     ) -> dict[tuple[str, int, int], list[Message]]:
@@ -320,27 +305,13 @@ def range_query(
     return query.order_by(order).limit(limit)
 
 
-def read_after_query(cursors: Sequence[tuple[str, int]], limit: int) -> Select[Any]:
-    """Up to `limit` messages after each (conversation_id, after_seq), in one statement."""
-    pages = [
-        range_query(conversation_id, after_seq, None, newest_first=False, limit=limit)
-        for conversation_id, after_seq in cursors
-    ]
-    if len(pages) == 1:
-        return pages[0]
-    # Each page keeps its own ORDER BY/LIMIT inside a subquery (SQLite forbids them directly on
-    # the members of a UNION); every page is a range scan of the primary key.
-    subqueries = [page.subquery() for page in pages]
-    return select(union_all(*(select(subquery) for subquery in subqueries)).subquery())
-
-
 def ranges_query(
     dialect: str, ranges: Iterable[tuple[str, int, int]]
 ) -> tuple[Select[Any], dict[str, Any]]:
     """The messages with after < seq <= until of each (conversation_id, after, until), ordered
     by conversation and seq, each row with its range: one primary-key range scan per range, and
-    one SQL text for any number of ranges (read_after_query builds a UNION of that many pages,
-    which SQLAlchemy must build and compile afresh every time)."""
+    one SQL text for any number of ranges (a UNION of one page per range would have to be
+    built and compiled afresh every time)."""
     batch, query = _ranges_statement(dialect)
     return query, batch.params(ranges)
 

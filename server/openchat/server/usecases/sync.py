@@ -39,14 +39,17 @@ class Synchronization:
             if head.last_seq > cursors.get(head.conversation_id, 0)
         ]
         behind = heads[: self._max_conversations]
-        pages = await self._messages.read_after(
-            {head.conversation_id: cursors.get(head.conversation_id, 0) for head in behind},
-            limit,
-        )
+        # Seqs have no gaps and become visible in order, so the first `limit` messages after a
+        # cursor are the range (cursor, cursor + limit].
+        ranges: dict[str, tuple[str, int, int]] = {}
+        for head in behind:
+            after = cursors.get(head.conversation_id, 0)
+            ranges[head.conversation_id] = (head.conversation_id, after, after + limit)
+        pages = await self._messages.read_ranges(list(ranges.values()))
         budget = self._response_budget_bytes
         result = []
         for head in behind:
-            page = pages[head.conversation_id]
+            page = pages[ranges[head.conversation_id]]
             # Messages committed after the heads were read may lie past head.last_seq.
             last_seq = max(head.last_seq, page[-1].seq if page else 0)
             kept = fit_in_budget(page, budget) if budget > 0 else []
