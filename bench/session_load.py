@@ -77,10 +77,6 @@ def _channel(target: str) -> grpc.aio.Channel:
     return grpc.aio.insecure_channel(target, options=OWN_CONNECTION)
 
 
-def _write_result(path: Path, result: dict[str, Any]) -> None:
-    path.write_text(json.dumps(result))
-
-
 def _say(*words: object) -> None:
     print(*words, flush=True)
 
@@ -187,21 +183,20 @@ async def _map_limited(
     return list(await asyncio.gather(*(run(item) for item in items)))
 
 
-async def _create_group(
-    channel: grpc.aio.Channel, owner: Device, members: list[Device], title: str
+async def create_group(
+    channel: grpc.aio.Channel, owner: Device, member_ids: list[str], title: str
 ) -> str:
+    """A group of `owner` and `member_ids`; its conversation id."""
     stub = conversation_service_pb2_grpc.ConversationServiceStub(channel)
     response = await stub.CreateGroup(
-        conversation_service_pb2.CreateGroupRequest(
-            title=title, member_ids=[member.user_id for member in members if member is not owner]
-        ),
+        conversation_service_pb2.CreateGroupRequest(title=title, member_ids=member_ids),
         metadata=bearer(owner.token),
         timeout=RPC_TIMEOUT_SECONDS,
     )
     return str(response.conversation.conversation_id)
 
 
-async def _send(
+async def send_text(
     stub: MessagingServiceAsyncStub,
     sender: Device,
     conversation_id: str,
@@ -268,7 +263,11 @@ class Holder:
                 self._devices[start : start + size] for start in range(0, len(self._devices), size)
             ]
             ids = await _map_limited(
-                lambda group: _create_group(channel, group[0], group, "bench"), groups, limit=16
+                lambda group: create_group(
+                    channel, group[0], [member.user_id for member in group[1:]], "bench"
+                ),
+                groups,
+                limit=16,
             )
         for group, conversation_id in zip(groups, ids, strict=True):
             self._groups[conversation_id] = group[0]
@@ -351,7 +350,7 @@ class Holder:
         async with _channel(self._args.target) as channel:
             stub = messaging_service_pb2_grpc.MessagingServiceStub(channel)
             responses = await _map_limited(
-                lambda group: _send(stub, group[1], group[0], f"storm-{group[0]}", "missed"),
+                lambda group: send_text(stub, group[1], group[0], f"storm-{group[0]}", "missed"),
                 self._groups.items(),
                 limit=16,
             )
@@ -438,7 +437,7 @@ async def run_latency(args: argparse.Namespace, secret: str) -> dict[str, Any]:
         async def send(number: int) -> None:
             sender = senders[number % len(senders)]
             try:
-                await _send(
+                await send_text(
                     messaging, sender, sender.conversation_id, f"lat-{number}", str(time.time_ns())
                 )
             except grpc.aio.AioRpcError as error:
@@ -509,8 +508,7 @@ async def run_churn(args: argparse.Namespace, secret: str) -> dict[str, Any]:
 
     async def cycle(presence: PresenceServiceAsyncStub, number: int) -> None:
         user = users[number % len(users)]
-        device = Device(user.user_id, user.token)
-        call = _connect(presence, device.token)
+        call = _connect(presence, user.token)
         await call.write(
             presence_service_pb2.ClientFrame(
                 hello=presence_service_pb2.Hello(device_id=f"churn-{number}")
@@ -589,7 +587,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench.session_load: {SECRET_ENV} must hold the server's secret", file=sys.stderr)
         return 2
     result = uvloop.run(ROLES[args.role](args, secret))
-    _write_result(args.result, result)
+    args.result.write_text(json.dumps(result))
     return 1 if result["errors"] else 0
 
 

@@ -49,14 +49,10 @@ from bench.environment import (
     running_server,
     temporary_database,
 )
-from bench.load import SECRET_ENV, bearer
-from bench.session_load import TOKEN_TTL_SECONDS
+from bench.load import SECRET_ENV
+from bench.session_load import TOKEN_TTL_SECONDS, Device, create_group, send_text
 from openchat.server.auth.tokens import issue_token
 from openchat.v1 import (
-    conversation_service_pb2,
-    conversation_service_pb2_grpc,
-    message_pb2,
-    messaging_service_pb2,
     messaging_service_pb2_grpc,
 )
 
@@ -121,12 +117,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 @dataclass
 class Report:
-    lines: list[str] = field(default_factory=list)
+    """The run's findings: printed as they come, errors kept for the exit status."""
+
     errors: list[str] = field(default_factory=list)
 
     def add(self, text: str) -> None:
         print(text, flush=True)
-        self.lines.append(text)
 
     def verdict(self, met: bool) -> str:
         return "met" if met else "MISSED"
@@ -295,28 +291,16 @@ def phase_latency(
 
 async def _send_to_group(target: str, secret: str, receivers: int, messages: int) -> dict[str, int]:
     """Creates the group of the receivers and one sender, sends to it; when each message left."""
-    token = issue_token(secret, "fan-sender", ttl_seconds=TOKEN_TTL_SECONDS)
+    sender = Device("fan-sender", issue_token(secret, "fan-sender", ttl_seconds=TOKEN_TTL_SECONDS))
     sent: dict[str, int] = {}
     async with grpc.aio.insecure_channel(target) as channel:
-        conversations = conversation_service_pb2_grpc.ConversationServiceStub(channel)
-        group = await conversations.CreateGroup(
-            conversation_service_pb2.CreateGroupRequest(
-                title="fan-out", member_ids=[f"fan-{index}" for index in range(receivers)]
-            ),
-            metadata=bearer(token),
-        )
+        member_ids = [f"fan-{index}" for index in range(receivers)]
+        conversation_id = await create_group(channel, sender, member_ids, "fan-out")
         messaging = messaging_service_pb2_grpc.MessagingServiceStub(channel)
         for number in range(messages):
             text = f"fanout-{number}"
             sent[text] = time.time_ns()
-            await messaging.SendMessage(
-                messaging_service_pb2.SendMessageRequest(
-                    conversation_id=group.conversation.conversation_id,
-                    client_msg_id=text,
-                    content=message_pb2.Content(text=text),
-                ),
-                metadata=bearer(token),
-            )
+            await send_text(messaging, sender, conversation_id, text, text)
             # Spaced so that each message's fan-out is measured on its own.
             await asyncio.sleep(FANOUT_SPACING_SECONDS)
     return sent
