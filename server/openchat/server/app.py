@@ -437,12 +437,10 @@ def _registration(
 def _invalidate_caches(cluster: EventBus, members: MembershipCache, bots: BotDirectory) -> None:
     """Drop cached member lists and bot ids when any node changes them."""
 
-    async def on_membership(event: object) -> None:
-        assert isinstance(event, MembershipChanged)
+    async def on_membership(event: MembershipChanged) -> None:
         members.invalidate(event.conversation_id)
 
-    async def on_bots(event: object) -> None:
-        assert isinstance(event, BotsChanged)
+    async def on_bots(event: BotsChanged) -> None:
         bots.invalidate()
 
     cluster.subscribe(MEMBERSHIP_CHANGED, on_membership)
