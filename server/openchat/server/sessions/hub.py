@@ -96,14 +96,10 @@ class SessionHub:
         """Register a new session of the device, replacing any older one."""
         return await self._registry.open(user_id, device_id)
 
-    async def close(
-        self,
-        session: Session,
-        error: OpenChatError | None = None,
-        farewell: ReconnectRequest | None = None,
-    ) -> None:
-        """Close the session (idempotent) and release its presence at once."""
-        await self._registry.close(session, error, farewell)
+    async def close(self, session: Session, error: OpenChatError | None = None) -> None:
+        """Close the session (idempotent; `error` becomes the stream's status) and release its
+        presence at once."""
+        await self._registry.close(session, error)
 
     def frames(
         self, session: Session, *, cursors: Mapping[str, int], resume_all: bool
