@@ -8,9 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TypeVar
 
 import asyncpg
 import pytest
@@ -23,7 +22,7 @@ from openchat.server.domain.errors import (
     PersistenceUnavailable,
     Unavailable,
 )
-from openchat.server.domain.events import MESSAGE_PERSIST_FAILED, MESSAGE_PERSISTED, Topic
+from openchat.server.domain.events import MESSAGE_PERSIST_FAILED, MESSAGE_PERSISTED
 from openchat.server.domain.model import Appended
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.storage.database import Database, connect
@@ -39,10 +38,10 @@ from tests.support.databases import (
     stored_seqs,
     transaction_log,
 )
+from tests.support.published import collected
 from tests.support.waiting import until
 
 GRACE_SECONDS = 30.0
-Event = TypeVar("Event")
 
 
 @contextlib.asynccontextmanager
@@ -63,26 +62,6 @@ async def running_writer(
         yield writer
     finally:
         await writer.stop(GRACE_SECONDS)
-
-
-def collected(
-    events: InProcessEventBus, topic: Topic[Event]
-) -> Callable[[], Awaitable[list[Event]]]:
-    """Subscribe to `topic`; the returned function waits until every event published so far has
-    been handled and returns them. Handling one is appending it, with no await in between, so
-    an event that has left the bus's queue is already in the list."""
-    into: list[Event] = []
-
-    async def record(event: Event) -> None:
-        into.append(event)
-
-    events.subscribe(topic, record)
-
-    async def everything_so_far() -> list[Event]:
-        await until(lambda: events.backlog() == 0, what=f"{topic.name} delivered")
-        return into
-
-    return everything_so_far
 
 
 async def test_concurrent_sends_share_transactions_and_are_acked_after_commit(
@@ -116,7 +95,7 @@ async def test_persisted_is_published_once_per_new_message_never_for_a_repeat(
 ) -> None:
     alice = members[0]
     conversation = await new_group(database, members)
-    everything_published = collected(events, MESSAGE_PERSISTED)
+    everything_published = await collected(events, MESSAGE_PERSISTED, [])
     drafts = [draft(conversation, alice, f"m{n}", f"key-{n}") for n in range(30)]
 
     async with running_writer(database, events, max_batch=16) as writer:
@@ -235,7 +214,7 @@ async def test_a_database_that_is_gone_answers_persistence_unavailable_per_draft
     doomed: DoomedDatabase, events: InProcessEventBus, members: list[str]
 ) -> None:
     conversation = await new_group(doomed.database, members)
-    everything_failed = collected(events, MESSAGE_PERSIST_FAILED)
+    everything_failed = await collected(events, MESSAGE_PERSIST_FAILED, [])
     drafts = [draft(conversation, members[n % 3], f"m{n}") for n in range(6)]
 
     async with running_writer(doomed.database, events, max_batch=4) as writer:
