@@ -314,3 +314,12 @@ class BotStore(Protocol):
     async def bot_ids(self) -> frozenset[str]:
         """The ids of every registered bot."""
         ...
+
+
+class MemberDirectory(Protocol):
+    """The members of conversations, for the paths that ask for every event (fan-out, push):
+    implementations cache, so an answer may lag a membership change by a moment."""
+
+    async def members(self, conversation_id: str) -> frozenset[str]:
+        """The members (empty when the conversation does not exist)."""
+        ...

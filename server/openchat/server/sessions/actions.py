@@ -10,11 +10,10 @@ from datetime import datetime
 
 from openchat.server.domain.events import DELIVER_TYPING, TypingDelivery
 from openchat.server.domain.model import Typing
-from openchat.server.ports import ConversationStore, EventBus
+from openchat.server.ports import ConversationStore, EventBus, MemberDirectory
 from openchat.server.sessions.batch_loader import BatchLoader
 from openchat.server.sessions.frames import Pong
 from openchat.server.sessions.session import Session
-from openchat.server.usecases.membership import MembershipCache
 
 # How long a pong may wait for others to share its watermark query: nothing waits on a pong
 # but the client's liveness check, whose timeout is tens of seconds.
@@ -30,7 +29,7 @@ class ClientActions:
         self,
         *,
         cluster: EventBus,
-        members: MembershipCache,
+        members: MemberDirectory,
         conversations: ConversationStore,
         clock: Callable[[], datetime],
     ) -> None:

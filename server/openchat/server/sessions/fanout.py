@@ -24,11 +24,10 @@ from openchat.server.domain.events import (
     TypingDelivery,
 )
 from openchat.server.observability.metrics import Metrics
-from openchat.server.ports import EventBus
+from openchat.server.ports import EventBus, MemberDirectory
 from openchat.server.sessions.registry import REPLACED, SessionRegistry
 from openchat.server.sessions.session import Session
 from openchat.server.sessions.watching import PresenceWatch
-from openchat.server.usecases.membership import MembershipCache
 
 
 class ClusterFanout:
@@ -40,7 +39,7 @@ class ClusterFanout:
         cluster: EventBus,
         registry: SessionRegistry,
         watch: PresenceWatch,
-        members: MembershipCache,
+        members: MemberDirectory,
         metrics: Metrics,
         clock: Callable[[], datetime],
     ) -> None:

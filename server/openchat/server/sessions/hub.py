@@ -20,7 +20,13 @@ from datetime import UTC, datetime
 from openchat.server.domain.errors import OpenChatError
 from openchat.server.domain.model import PresenceState
 from openchat.server.observability.metrics import Metrics
-from openchat.server.ports import ConversationStore, EventBus, MessageStore, PresenceRegistry
+from openchat.server.ports import (
+    ConversationStore,
+    EventBus,
+    MemberDirectory,
+    MessageStore,
+    PresenceRegistry,
+)
 from openchat.server.sessions.actions import ClientActions
 from openchat.server.sessions.fanout import ClusterFanout
 from openchat.server.sessions.frames import Outbound, ReconnectRequest
@@ -30,7 +36,6 @@ from openchat.server.sessions.session import Session
 from openchat.server.sessions.stream import StreamAssembler
 from openchat.server.sessions.watching import PresenceWatch
 from openchat.server.settings import SessionSettings
-from openchat.server.usecases.membership import MembershipCache
 
 __all__ = ["Session", "SessionHub"]
 
@@ -44,7 +49,7 @@ class SessionHub:
         settings: SessionSettings,
         presence: PresenceRegistry,
         cluster: EventBus,
-        members: MembershipCache,
+        members: MemberDirectory,
         conversations: ConversationStore,
         messages: MessageStore,
         metrics: Metrics,
