@@ -1,5 +1,6 @@
-"""Real databases for the contract tests: migrated, holding conversations to write into, and
-observable (how many transactions an engine ran, how many were open at once)."""
+"""Real databases for the contract and use-case tests: migrated, holding conversations to
+write into (directly or through a running group-commit writer), and observable (how many
+transactions an engine ran, how many were open at once)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,18 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from openchat.server.domain.model import Content, MessageDraft
+from openchat.server.ports import EventBus
 from openchat.server.storage import migrate
 from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database, connect
+from openchat.server.storage.message_store import SqlMessageStore
+from openchat.server.storage.sequences import TransactionalSequenceAllocator
 from openchat.server.storage.tables import messages
+from openchat.server.usecases.group_commit import GroupCommitWriter
 
 MAX_MEMBERS = 100
+# How long a writer's commits may take, and its queue to drain when it stops.
+GRACE_SECONDS = 30.0
 
 
 @contextlib.asynccontextmanager
@@ -29,6 +36,27 @@ async def migrated_database(url: str, *, pool_size: int = 10) -> AsyncIterator[D
         yield database
     finally:
         await database.dispose()
+
+
+@contextlib.asynccontextmanager
+async def running_writer(
+    database: Database, events: EventBus, *, max_batch: int = 64
+) -> AsyncIterator[GroupCommitWriter]:
+    """A started GroupCommitWriter over the SQL message store, drained and stopped on exit."""
+    store = SqlMessageStore(database, TransactionalSequenceAllocator())
+    writer = GroupCommitWriter(
+        store,
+        events,
+        max_batch=max_batch,
+        # As the app configures it: SQLite has one writer connection.
+        max_in_flight=1 if database.dialect == "sqlite" else 4,
+        commit_timeout=GRACE_SECONDS,
+    )
+    writer.start()
+    try:
+        yield writer
+    finally:
+        await writer.stop(GRACE_SECONDS)
 
 
 async def new_group(database: Database, member_ids: Sequence[str]) -> str:
