@@ -16,12 +16,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from openchat.server.domain.model import Message, RouteJob, RouteJobRecord, RouteJobStatus
-from openchat.server.routing.planner import DurableRoutePlanner
 from openchat.server.storage.database import Database
-from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.route_outbox import SqlRouteOutbox
-from openchat.server.storage.sequences import TransactionalSequenceAllocator
-from tests.support.databases import draft, new_group
+from tests.support.databases import stored_with_route_work
 
 LEASE = 60.0
 
@@ -40,19 +37,9 @@ async def stored_with_jobs(
     database: Database, routes: list[str], count: int, members: list[str]
 ) -> list[Message]:
     """`count` new messages, each committed with one job per route of `routes`."""
-    conversation = await new_group(database, members)
-    store = SqlMessageStore(
-        database,
-        TransactionalSequenceAllocator(),
-        DurableRoutePlanner(push_enabled=False, provider_routes=routes),
-    )
-    outcomes = await store.append_batch([draft(conversation, members[0]) for _ in range(count)])
-    messages = []
-    for outcome in outcomes:
-        assert not isinstance(outcome, Exception), outcome
-        assert outcome.routes == frozenset(routes)
-        messages.append(outcome.message)
-    return messages
+    stored = await stored_with_route_work(database, members, count, routes=routes)
+    assert {outcome.routes for outcome in stored} == {frozenset(routes)}
+    return [outcome.message for outcome in stored]
 
 
 @pytest.fixture

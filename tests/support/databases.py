@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from openchat.server.domain.model import Content, MessageDraft
+from openchat.server.domain.model import Appended, Content, MessageDraft
 from openchat.server.ports import EventBus
+from openchat.server.routing.planner import DurableRoutePlanner
 from openchat.server.storage import migrate
 from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database, connect
@@ -64,6 +65,28 @@ async def new_group(database: Database, member_ids: Sequence[str]) -> str:
     store = SqlConversationStore(database, max_members=MAX_MEMBERS)
     group = await store.create_group(member_ids[0], "a group", member_ids[1:], request_id="")
     return group.conversation_id
+
+
+async def stored_with_route_work(
+    database: Database,
+    member_ids: Sequence[str],
+    count: int,
+    *,
+    routes: Sequence[str],
+    push: bool = False,
+) -> list[Appended]:
+    """`count` new messages from the first of `member_ids` in a new group of them, each stored
+    with the route work the durable planner plans for it: a job per route of `routes` (as
+    external IM providers), a push job when `push`, a webhook job per registered bot member."""
+    conversation = await new_group(database, member_ids)
+    store = SqlMessageStore(
+        database,
+        TransactionalSequenceAllocator(),
+        DurableRoutePlanner(push_enabled=push, provider_routes=routes),
+    )
+    outcomes = await store.append_batch([draft(conversation, member_ids[0]) for _ in range(count)])
+    assert all(isinstance(outcome, Appended) for outcome in outcomes), outcomes
+    return [outcome for outcome in outcomes if isinstance(outcome, Appended)]
 
 
 def draft(

@@ -14,14 +14,11 @@ import pytest
 from openchat.server.auth.tokens import Principal
 from openchat.server.domain.errors import PermissionDenied
 from openchat.server.domain.model import RouteJob, RouteJobStatus
-from openchat.server.routing.planner import DurableRoutePlanner
 from openchat.server.storage.database import Database
-from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.route_outbox import SqlRouteOutbox
-from openchat.server.storage.sequences import TransactionalSequenceAllocator
 from openchat.server.usecases.bots import ADMIN_ROLE
 from openchat.server.usecases.dead_letters import DeadLetters
-from tests.support.databases import draft, new_group
+from tests.support.databases import stored_with_route_work
 
 ADMIN = Principal("operator", frozenset({ADMIN_ROLE}))
 USER = Principal("someone")
@@ -62,14 +59,7 @@ async def buried(
     database: Database, outbox: SqlRouteOutbox, route: str, user_ids: Iterator[str]
 ) -> list[RouteJob]:
     """Three jobs on `route` that spent their budget, newest first."""
-    alice = next(user_ids)
-    conversation = await new_group(database, [alice])
-    store = SqlMessageStore(
-        database,
-        TransactionalSequenceAllocator(),
-        DurableRoutePlanner(push_enabled=False, provider_routes=[route]),
-    )
-    await store.append_batch([draft(conversation, alice) for _ in range(3)])
+    await stored_with_route_work(database, [next(user_ids)], 3, routes=[route])
     jobs = await outbox.claim(route, 10, lease_seconds=60)
     for job in jobs:
         await outbox.bury(job, "gateway said no")

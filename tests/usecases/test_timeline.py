@@ -16,7 +16,6 @@ import pytest
 
 from openchat.server.domain.errors import MessageNotFound, PermissionDenied
 from openchat.server.domain.model import (
-    Appended,
     Bot,
     DeliveryState,
     DeliveryStep,
@@ -24,7 +23,7 @@ from openchat.server.domain.model import (
     ReceiptAdvance,
     ReceiptKind,
 )
-from openchat.server.routing.planner import PUSH_ROUTE, WEBHOOK_ROUTE, DurableRoutePlanner
+from openchat.server.routing.planner import PUSH_ROUTE, WEBHOOK_ROUTE
 from openchat.server.storage.bot_store import SqlBotStore
 from openchat.server.storage.database import Database
 from openchat.server.storage.message_store import SqlMessageStore
@@ -32,7 +31,7 @@ from openchat.server.storage.receipt_store import SqlReceiptStore
 from openchat.server.storage.route_outbox import SqlRouteOutbox
 from openchat.server.storage.sequences import TransactionalSequenceAllocator
 from openchat.server.usecases.timeline import DeliveryTimeline
-from tests.support.databases import draft, new_group
+from tests.support.databases import stored_with_route_work
 
 PROVIDERS = ["im", "sms"]
 LEASE = 60.0
@@ -69,14 +68,9 @@ async def message(module_database: Database, people: tuple[str, str, str]) -> Me
     await SqlBotStore(module_database).save(
         Bot(bot, "https://bots.example/hook", "secret", datetime.now(UTC))
     )
-    conversation = await new_group(module_database, [alice, bob, bot])
-    store = SqlMessageStore(
-        module_database,
-        TransactionalSequenceAllocator(),
-        DurableRoutePlanner(push_enabled=True, provider_routes=PROVIDERS),
+    [outcome] = await stored_with_route_work(
+        module_database, [alice, bob, bot], 1, routes=PROVIDERS, push=True
     )
-    [outcome] = await store.append_batch([draft(conversation, alice)])
-    assert isinstance(outcome, Appended)
     assert outcome.routes == {WEBHOOK_ROUTE, PUSH_ROUTE, *PROVIDERS}
     return outcome.message
 
