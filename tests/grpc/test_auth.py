@@ -55,6 +55,8 @@ def _bad_credentials() -> dict[str, tuple[tuple[str, str], ...]]:
         "without sub": ((header, "Bearer " + _signed({"exp": now + 60})),),
         "empty sub": ((header, "Bearer " + _signed({"sub": "", "exp": now + 60})),),
         "overlong sub": ((header, "Bearer " + _signed({"sub": "a" * 129, "exp": now + 60})),),
+        "sub with a newline": ((header, "Bearer " + _signed({"sub": "al\nice", "exp": now + 60})),),
+        "sub with an escape": ((header, "Bearer " + _signed({"sub": "\x1b[2J", "exp": now + 60})),),
         "token in another header": (("x-token", issue_token(TEST_SECRET, "a", ttl_seconds=60)),),
     }
 
