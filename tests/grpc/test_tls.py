@@ -1,7 +1,8 @@
 """TLS and mutual TLS on the gRPC listener: a configured server speaks TLS only, to clients that
 trust its CA; with a client CA it serves only clients with a certificate that CA signed; and
 replacing the certificate files while it runs changes the certificate it serves, without a
-restart (a key that does not match yet leaves the old pair serving)."""
+restart (a key that does not match yet leaves the old pair serving). The SDK and the `openchat`
+command line connect with a CA file and a client certificate."""
 
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from openchat.client import tls_credentials
 from openchat.server.app import SettingsConflict, build_app
 from openchat.v1 import conversation_service_pb2, conversation_service_pb2_grpc
 from tests.support.certificates import CertificateAuthority, Issued, write_atomically
+from tests.support.clients import new_client, token
+from tests.support.processes import CLIENT_COMMAND, environment, run_cli
 from tests.support.servers import RunningServer, bearer, start_app
 from tests.support.settings import settings_for
 from tests.support.waiting import until
@@ -164,3 +168,36 @@ async def test_a_key_that_does_not_match_the_certificate_fails_the_start(
     settings = settings_for(database_url, tls={"cert_file": str(cert), "key_file": str(other_key)})
     with pytest.raises(SettingsConflict, match=r"OPENCHAT_TLS_KEY_FILE.*does not belong"):
         await build_app(settings)
+
+
+async def test_the_sdk_and_the_cli_connect_with_mutual_tls(
+    database_url: str, authority: CertificateAuthority, tmp_path: Path
+) -> None:
+    cert, key = authority.server().write(tmp_path, "server")
+    ca_file = authority.write(tmp_path, "ca")
+    clients = CertificateAuthority("OpenChat clients CA")
+    client_cert, client_key = clients.client("alice-laptop").write(tmp_path, "alice")
+    async with tls_server(database_url, cert, key, clients.write(tmp_path, "clients")) as server:
+        tls = tls_credentials(ca_file=ca_file, cert_file=client_cert, key_file=client_key)
+        client = new_client(server.target, "alice", live=False, credentials=tls)
+        async with client:
+            group = await client.create_group("over tls", [])
+
+        tls_flags = ["--ca-file", str(ca_file), "--cert-file", str(client_cert)]
+        env = environment(OPENCHAT_TARGET=server.target, OPENCHAT_TOKEN=token("alice"))
+        listed = await run_cli(
+            "groups",
+            "list",
+            "--json",
+            *tls_flags,
+            "--key-file",
+            str(client_key),
+            env=env,
+            program=CLIENT_COMMAND,
+        )
+        assert listed.returncode == 0, listed.stderr
+        assert group.conversation_id in listed.stdout
+
+        without_key = await run_cli("groups", "list", *tls_flags, env=env, program=CLIENT_COMMAND)
+        assert without_key.returncode == 2
+        assert "needs its key" in without_key.stderr
