@@ -49,7 +49,7 @@ def _bad_credentials() -> dict[str, tuple[tuple[str, str], ...]]:
         "forged": ((header, "Bearer " + issue_token("x" * 40, "alice", ttl_seconds=60)),),
         "expired": ((header, "Bearer " + issue_token(TEST_SECRET, "alice", ttl_seconds=-600)),),
         "unsigned (alg none)": (
-            (header, "Bearer " + jwt.encode({"sub": "alice", "exp": now + 60}, None, "none")),
+            (header, "Bearer " + jwt.encode({"sub": "alice", "exp": now + 60}, "", "none")),
         ),
         "without exp": ((header, "Bearer " + _signed({"sub": "alice"})),),
         "without sub": ((header, "Bearer " + _signed({"exp": now + 60})),),
