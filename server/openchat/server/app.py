@@ -14,6 +14,7 @@ import structlog
 from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy import text
 
+from openchat.server.auth.jwks import JwksKeys, jwks_fetcher
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.domain.errors import Unavailable
 from openchat.server.domain.events import (
@@ -56,7 +57,7 @@ from openchat.server.routing.webhook import WebhookDeliverer
 from openchat.server.routing.worker import Deliverer, RouteWorker
 from openchat.server.sessions.frames import ReconnectRequest
 from openchat.server.sessions.hub import SessionHub
-from openchat.server.settings import Settings
+from openchat.server.settings import AuthSettings, Settings
 from openchat.server.storage import migrate
 from openchat.server.storage.bot_store import SqlBotStore
 from openchat.server.storage.conversation_store import SqlConversationStore
@@ -77,6 +78,7 @@ from openchat.server.transport.services.messaging import MessagingServicer
 from openchat.server.transport.services.presence import PresenceServicer
 from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.services.sync import SyncServicer
+from openchat.server.transport.tls import server_credentials
 from openchat.server.usecases.bots import Bots
 from openchat.server.usecases.conversations import Conversations
 from openchat.server.usecases.dead_letters import DeadLetters
@@ -138,6 +140,8 @@ class App:
     hub: SessionHub
     receipts: Receipts
     server: grpc.aio.Server
+    # TLS for the listener; None serves plaintext.
+    credentials: grpc.ServerCredentials | None
     health: HealthMonitor
     metrics: Metrics
     metrics_server: MetricsServer | None
@@ -162,10 +166,15 @@ class App:
         self.outbox_gauges.start()
         self.gc_pauses.start()
         self.retention.start()
-        self.port = self.server.add_insecure_port(self.settings.server.listen)
+        listen = self.settings.server.listen
+        self.port = (
+            self.server.add_secure_port(listen, self.credentials)
+            if self.credentials is not None
+            else self.server.add_insecure_port(listen)
+        )
         await self.server.start()
         await self.health.start()
-        _log.info("serving", listen=self.settings.server.listen, port=self.port)
+        _log.info("serving", listen=listen, port=self.port, tls=self.credentials is not None)
         return self.port
 
     async def stop(self, grace: float | None = None) -> None:
@@ -201,10 +210,11 @@ async def build_app(
 ) -> App:
     """Build the server for `settings`, migrating the database first when configured to.
     `im_providers` are the IM providers messages are relayed to (OpenChat's own by default)."""
-    if settings.auth.jwt_secret is None:
+    credentials = _listener_credentials(settings)
+    if settings.auth.jwt_secret is None and settings.auth.jwks_url is None:
         raise SettingsConflict(
-            "OPENCHAT_JWT_SECRET is required (at least 32 bytes); for local development, "
-            "`openchat-server serve --dev` generates one"
+            "OPENCHAT_JWT_SECRET (at least 32 bytes) or OPENCHAT_JWT_JWKS_URL is required; for "
+            "local development, `openchat-server serve --dev` generates a secret"
         )
     metrics = Metrics()
     redis = _redis(settings)
@@ -315,7 +325,7 @@ async def build_app(
         bots=Bots(bot_store, cluster),
         dead_letters=DeadLetters(outbox, _waker(workers)),
     )
-    verifier = TokenVerifier(settings.auth.jwt_secret.get_secret_value())
+    verifier = _token_verifier(settings.auth)
     server, health_servicer = build_server(registrations, verifier, settings.sessions, metrics)
     probes: dict[str, Probe] = {"database": _database_probe(database)}
     if redis is not None:
@@ -339,6 +349,7 @@ async def build_app(
         hub=hub,
         receipts=receipts,
         server=server,
+        credentials=credentials,
         health=health,
         metrics=metrics,
         metrics_server=(
@@ -491,6 +502,23 @@ async def _prepare_schema(settings: Settings, database: Database) -> None:
         raise Unavailable(
             f"the database schema lacks migrations {missing}: run `openchat-server migrate`"
         )
+
+
+def _listener_credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    try:
+        return server_credentials(settings.tls)
+    except ValueError as error:
+        raise SettingsConflict(str(error)) from None
+
+
+def _token_verifier(auth: AuthSettings) -> TokenVerifier:
+    jwks = (
+        JwksKeys(jwks_fetcher(auth.jwks_url), ttl=auth.jwks_ttl, min_refetch=auth.jwks_min_refetch)
+        if auth.jwks_url is not None
+        else None
+    )
+    secret = auth.jwt_secret.get_secret_value() if auth.jwt_secret is not None else None
+    return TokenVerifier(secret, jwks=jwks, issuer=auth.issuer, audience=auth.audience)
 
 
 def _redis(settings: Settings) -> Redis | None:

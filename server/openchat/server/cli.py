@@ -128,7 +128,10 @@ def _with_dev_secret(settings: Settings) -> Settings:
     print(f"  export OPENCHAT_JWT_SECRET={secret}")
     for user in DEV_USERS:
         print(f"Token for {user} (valid 1 day):")
-        print(f"  {issue_token(secret, user, ttl_seconds=DAY)}")
+        token = issue_token(
+            secret, user, ttl_seconds=DAY, issuer=auth.issuer, audience=auth.audience
+        )
+        print(f"  {token}")
     print("More tokens: OPENCHAT_JWT_SECRET=... openchat-server token USER_ID")
     print(f"Try: grpcurl -plaintext {listen} list", flush=True)
     return replace(settings, auth=auth)
@@ -139,7 +142,17 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
         print("openchat-server: OPENCHAT_JWT_SECRET is required to sign tokens", file=sys.stderr)
         return 2
     secret = settings.auth.jwt_secret.get_secret_value()
-    print(issue_token(secret, args.user_id, ttl_seconds=args.ttl, roles=args.role))
+    auth = settings.auth
+    print(
+        issue_token(
+            secret,
+            args.user_id,
+            ttl_seconds=args.ttl,
+            roles=args.role,
+            issuer=auth.issuer,
+            audience=auth.audience,
+        )
+    )
     return 0
 
 
