@@ -23,11 +23,11 @@ from sqlalchemy import event
 
 from openchat.server.domain.errors import OpenChatError
 from openchat.server.domain.model import Appended
-from openchat.server.ports import SequenceAllocator
 from openchat.server.storage.database import Database
 from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.sequences import (
     RedisSequenceAllocator,
+    SequenceAllocator,
     TransactionalSequenceAllocator,
 )
 from tests.support.databases import draft, new_group, stored_seqs, transaction_log

@@ -22,7 +22,9 @@ from openchat.server.domain.events import (
     BotsChanged,
     MembershipChanged,
 )
+from openchat.server.domain.frames import ReconnectRequest
 from openchat.server.domain.ids import new_id
+from openchat.server.domain.model import PUSH_ROUTE, WEBHOOK_ROUTE
 from openchat.server.events.cluster import ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.events.redis_bus import RedisEventBus
@@ -30,14 +32,14 @@ from openchat.server.observability.garbage_collector import PauseObserver
 from openchat.server.observability.http import MetricsServer
 from openchat.server.observability.metrics import Metrics
 from openchat.server.observability.outbox_gauges import OutboxGauges
-from openchat.server.ports import EventBus, PresenceRegistry, SequenceAllocator
+from openchat.server.ports import EventBus, PresenceRegistry
 from openchat.server.presence.in_process import InProcessPresenceRegistry
 from openchat.server.presence.redis import RedisPresenceRegistry
 from openchat.server.routing.backoff import Backoff
 from openchat.server.routing.bots import BotDirectory
 from openchat.server.routing.http import HttpClient
 from openchat.server.routing.outbox_route import OutboxRoute
-from openchat.server.routing.planner import PUSH_ROUTE, WEBHOOK_ROUTE, DurableRoutePlanner
+from openchat.server.routing.planner import DurableRoutePlanner
 from openchat.server.routing.providers import (
     BuiltinProvider,
     IMProvider,
@@ -54,7 +56,6 @@ from openchat.server.routing.router import MessageRouter, Route
 from openchat.server.routing.stream_route import StreamDeliveryRoute
 from openchat.server.routing.webhook import WebhookDeliverer
 from openchat.server.routing.worker import Deliverer, RouteWorker
-from openchat.server.sessions.frames import ReconnectRequest
 from openchat.server.sessions.hub import SessionHub
 from openchat.server.settings import Settings
 from openchat.server.storage import migrate
@@ -66,6 +67,7 @@ from openchat.server.storage.receipt_store import SqlReceiptStore
 from openchat.server.storage.route_outbox import SqlRouteOutbox
 from openchat.server.storage.sequences import (
     RedisSequenceAllocator,
+    SequenceAllocator,
     TransactionalSequenceAllocator,
 )
 from openchat.server.transport.health import HealthMonitor, Probe

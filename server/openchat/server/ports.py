@@ -2,8 +2,9 @@
 
 Each port has an in-process implementation and a real one that pass the same contract tests
 (tests/contract/): for the stores, SQLite is the in-process implementation and PostgreSQL the
-networked one; for sequences, the transactional allocator and the Redis one; for events, the
-in-process bus (and Redis pub/sub, for many nodes).
+networked one; for events, the in-process bus (and Redis pub/sub, for many nodes). Nothing here
+imports an adapter or an I/O library: the sequence allocators' interface, which needs a
+database connection, lives with the storage adapters that alone use it (storage/sequences.py).
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
-
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openchat.server.domain.errors import OpenChatError
 from openchat.server.domain.model import (
@@ -30,26 +29,6 @@ from openchat.server.domain.model import (
     RouteJobRecord,
     SessionKey,
 )
-
-
-class SequenceAllocator(Protocol):
-    """Hands out per-conversation sequence numbers inside the transaction that stores messages.
-
-    Whatever the implementation, the numbers of a conversation start at 1, increase by one with
-    no gaps, and become visible in order: they are only final when `connection`'s transaction
-    commits, and a conversation's next number can only be handed out after the previous
-    holder's transaction has ended.
-    """
-
-    async def allocate(
-        self, connection: AsyncConnection, counts: Mapping[str, int]
-    ) -> dict[str, int]:
-        """Reserve `counts[c]` consecutive numbers for each conversation `c`.
-
-        Returns the last number reserved per conversation (the first is last - count + 1).
-        Conversations that do not exist are missing from the result.
-        """
-        ...
 
 
 class MessageStore(Protocol):

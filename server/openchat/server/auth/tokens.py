@@ -6,22 +6,14 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 import jwt
 
 from openchat.server.domain.errors import Unauthenticated
+from openchat.server.domain.model import Principal
 
 ALGORITHM = "HS256"
 MAX_USER_ID_LENGTH = 128
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The authenticated caller."""
-
-    user_id: str
-    roles: frozenset[str] = field(default_factory=frozenset)
 
 
 def issue_token(secret: str, user_id: str, *, ttl_seconds: float, roles: Iterable[str] = ()) -> str:
