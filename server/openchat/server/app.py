@@ -15,13 +15,11 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy import text
 
 from openchat.server.auth.tokens import TokenVerifier
+from openchat.server.background.outbox_gauges import OutboxGauges
+from openchat.server.background.periodic import PeriodicTask
+from openchat.server.directory.bots import BotCache
+from openchat.server.directory.members import MembershipCache
 from openchat.server.domain.errors import Unavailable
-from openchat.server.domain.events import (
-    BOTS_CHANGED,
-    MEMBERSHIP_CHANGED,
-    BotsChanged,
-    MembershipChanged,
-)
 from openchat.server.domain.frames import ReconnectRequest
 from openchat.server.domain.ids import new_id
 from openchat.server.domain.model import PUSH_ROUTE, WEBHOOK_ROUTE
@@ -31,12 +29,10 @@ from openchat.server.events.redis_bus import RedisEventBus
 from openchat.server.observability.garbage_collector import PauseObserver
 from openchat.server.observability.http import MetricsServer
 from openchat.server.observability.metrics import Metrics
-from openchat.server.observability.outbox_gauges import OutboxGauges
-from openchat.server.ports import EventBus, PresenceRegistry
+from openchat.server.ports import PresenceRegistry
 from openchat.server.presence.in_process import InProcessPresenceRegistry
 from openchat.server.presence.redis import RedisPresenceRegistry
 from openchat.server.routing.backoff import Backoff
-from openchat.server.routing.bots import BotDirectory
 from openchat.server.routing.http import HttpClient
 from openchat.server.routing.outbox_route import OutboxRoute
 from openchat.server.routing.planner import DurableRoutePlanner
@@ -70,6 +66,7 @@ from openchat.server.storage.sequences import (
     SequenceAllocator,
     TransactionalSequenceAllocator,
 )
+from openchat.server.transport.converters import webhook_event_json
 from openchat.server.transport.health import HealthMonitor, Probe
 from openchat.server.transport.server import Registration, build_server
 from openchat.server.transport.services.admin import AdminServicer
@@ -83,7 +80,6 @@ from openchat.server.usecases.bots import Bots
 from openchat.server.usecases.conversations import Conversations
 from openchat.server.usecases.dead_letters import DeadLetters
 from openchat.server.usecases.group_commit import GroupCommitWriter
-from openchat.server.usecases.membership import MembershipCache
 from openchat.server.usecases.messaging import Messaging
 from openchat.server.usecases.receipts import Receipts
 from openchat.server.usecases.retention import Retention
@@ -109,13 +105,8 @@ _log = structlog.get_logger(__name__)
 MAX_SYNC_CONVERSATIONS = 500
 # Seconds a route may spend on one message before it counts as failed.
 ROUTE_TIMEOUT_SECONDS = 10.0
-# Cached member lists and bot ids expire after this long, in case an invalidation was lost.
-MEMBERSHIP_TTL_SECONDS = 30.0
-BOTS_TTL_SECONDS = 30.0
 # Delivery acknowledgements are coalesced for this long before they are written.
 RECEIPT_FLUSH_SECONDS = 0.2
-# Seconds between counts of the route outbox for its gauges.
-OUTBOX_GAUGE_SECONDS = 15.0
 # Seconds between deletions of delivery history past its retention.
 RETENTION_INTERVAL_SECONDS = 3600.0
 
@@ -143,7 +134,7 @@ class App:
     health: HealthMonitor
     metrics: Metrics
     metrics_server: MetricsServer | None
-    outbox_gauges: OutboxGauges
+    outbox_gauges: PeriodicTask
     gc_pauses: PauseObserver
     retention: Retention
     port: int = 0
@@ -236,10 +227,11 @@ async def build_app(
     conversation_store = SqlConversationStore(
         database, max_members=settings.limits.max_group_members
     )
-    members = MembershipCache(conversation_store, ttl_seconds=MEMBERSHIP_TTL_SECONDS)
+    members = MembershipCache(conversation_store)
+    members.invalidate_on(cluster)
     bot_store = SqlBotStore(database)
-    bot_directory = BotDirectory(bot_store, ttl_seconds=BOTS_TTL_SECONDS)
-    _invalidate_caches(cluster, members, bot_directory)
+    bot_directory = BotCache(bot_store)
+    bot_directory.invalidate_on(cluster)
     push_provider = _push_provider(settings, http)
     relaying = [provider for provider in im_providers if provider.relays]
     planner = DurableRoutePlanner(
@@ -253,7 +245,7 @@ async def build_app(
     outbox = SqlRouteOutbox(database)
 
     deliverers: dict[str, Deliverer] = {
-        WEBHOOK_ROUTE: WebhookDeliverer(bot_store, http.session),
+        WEBHOOK_ROUTE: WebhookDeliverer(bot_store, http.session, webhook_event_json),
         **(
             {PUSH_ROUTE: PushDeliverer(push_provider, members, presence, bot_directory)}
             if push_provider is not None
@@ -348,9 +340,7 @@ async def build_app(
             if settings.server.metrics_listen
             else None
         ),
-        outbox_gauges=OutboxGauges(
-            outbox, list(deliverers), metrics, interval=OUTBOX_GAUGE_SECONDS
-        ),
+        outbox_gauges=OutboxGauges(outbox, list(deliverers), metrics).periodically(),
         gc_pauses=PauseObserver(metrics.gc_pauses),
         retention=Retention(
             outbox,
@@ -434,21 +424,6 @@ def _registration(
 ) -> Registration:
     descriptor = getattr(pb2_module, "DESCRIPTOR")  # noqa: B009 - generated modules are untyped here
     return Registration(servicer, add_to_server, descriptor.services_by_name[service].full_name)
-
-
-def _invalidate_caches(cluster: EventBus, members: MembershipCache, bots: BotDirectory) -> None:
-    """Drop cached member lists and bot ids when any node changes them."""
-
-    async def on_membership(event: object) -> None:
-        assert isinstance(event, MembershipChanged)
-        members.invalidate(event.conversation_id)
-
-    async def on_bots(event: object) -> None:
-        assert isinstance(event, BotsChanged)
-        bots.invalidate()
-
-    cluster.subscribe(MEMBERSHIP_CHANGED, on_membership)
-    cluster.subscribe(BOTS_CHANGED, on_bots)
 
 
 def _route_worker(

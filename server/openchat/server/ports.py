@@ -267,6 +267,11 @@ class RouteOutbox(Protocol):
         how many were deleted."""
         ...
 
+    async def counts(self) -> dict[tuple[str, str], int]:
+        """How many jobs wait (pending) or were given up (dead), by (route, status), for the
+        outbox gauges."""
+        ...
+
 
 class BotStore(Protocol):
     """Registered bots."""
@@ -282,6 +287,23 @@ class BotStore(Protocol):
     async def delete(self, bot_id: str) -> bool:
         """Unregister the bot; returns whether it was registered."""
         ...
+
+    async def bot_ids(self) -> frozenset[str]:
+        """The ids of every registered bot."""
+        ...
+
+
+class MemberDirectory(Protocol):
+    """The members of conversations, for the paths that ask for every event (fan-out, push):
+    implementations cache, so an answer may lag a membership change by a moment."""
+
+    async def members(self, conversation_id: str) -> frozenset[str]:
+        """The members (empty when the conversation does not exist)."""
+        ...
+
+
+class BotDirectory(Protocol):
+    """The ids of the registered bots, cached like MemberDirectory."""
 
     async def bot_ids(self) -> frozenset[str]:
         """The ids of every registered bot."""

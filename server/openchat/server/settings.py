@@ -16,9 +16,26 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from openchat.server.storage.database import async_url, masked_url
+_ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+
+
+def async_url(url: str) -> URL:
+    """The URL with an async driver: plain `postgresql://` and `sqlite://` URLs are accepted."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend not in _ASYNC_DRIVERS:
+        raise ValueError(f"unsupported database {backend!r}: use postgresql:// or sqlite://")
+    if parsed.drivername == backend:  # no explicit driver: pick the async one we ship
+        parsed = parsed.set(drivername=_ASYNC_DRIVERS[backend])
+    return parsed
+
+
+def masked_url(url: str) -> str:
+    """The URL for display: its password, if any, replaced by ***."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 class _Section(BaseSettings):

@@ -15,9 +15,7 @@ import aiohttp
 import structlog
 
 from openchat.server.domain.model import Message, RouteJob
-from openchat.server.ports import PresenceRegistry
-from openchat.server.routing.bots import BotDirectory
-from openchat.server.usecases.membership import MembershipCache
+from openchat.server.ports import BotDirectory, MemberDirectory, PresenceRegistry
 
 _log = structlog.get_logger(__name__)
 
@@ -91,7 +89,7 @@ class PushDeliverer:
     def __init__(
         self,
         provider: PushProvider,
-        members: MembershipCache,
+        members: MemberDirectory,
         presence: PresenceRegistry,
         bots: BotDirectory,
     ) -> None:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import structlog
 
+from openchat.server.directory.members import MembershipCache
 from openchat.server.domain.errors import (
     HeartbeatTimeout,
     OpenChatError,
@@ -42,7 +43,6 @@ from openchat.server.sessions.presence_coalescer import PresenceCoalescer
 from openchat.server.sessions.sequencer import MessageSequencer
 from openchat.server.sessions.session import Session
 from openchat.server.settings import SessionSettings
-from openchat.server.usecases.membership import MembershipCache
 
 _log = structlog.get_logger(__name__)
 
