@@ -31,10 +31,10 @@ from openchat.server.domain.events import (
 from openchat.server.domain.model import Appended
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.storage.database import Database, connect
+from openchat.server.storage.group_commit import GroupCommitWriter
 from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.sequences import TransactionalSequenceAllocator
 from openchat.server.storage.tables import conversations
-from openchat.server.usecases.group_commit import GroupCommitWriter
 from tests.conftest import POSTGRES_URL
 from tests.support.databases import (
     draft,

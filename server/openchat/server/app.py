@@ -17,6 +17,8 @@ from sqlalchemy import text
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.background.outbox_gauges import OutboxGauges
 from openchat.server.background.periodic import PeriodicTask
+from openchat.server.background.receipt_flush import receipt_flush
+from openchat.server.background.retention import Retention
 from openchat.server.directory.bots import BotCache
 from openchat.server.directory.members import MembershipCache
 from openchat.server.domain.errors import Unavailable
@@ -58,6 +60,7 @@ from openchat.server.storage import migrate
 from openchat.server.storage.bot_store import SqlBotStore
 from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database, connect, observe_statements
+from openchat.server.storage.group_commit import GroupCommitWriter
 from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.receipt_store import SqlReceiptStore
 from openchat.server.storage.route_outbox import SqlRouteOutbox
@@ -79,10 +82,8 @@ from openchat.server.transport.services.sync import SyncServicer
 from openchat.server.usecases.bots import Bots
 from openchat.server.usecases.conversations import Conversations
 from openchat.server.usecases.dead_letters import DeadLetters
-from openchat.server.usecases.group_commit import GroupCommitWriter
 from openchat.server.usecases.messaging import Messaging
 from openchat.server.usecases.receipts import Receipts
-from openchat.server.usecases.retention import Retention
 from openchat.server.usecases.sync import Synchronization
 from openchat.server.usecases.timeline import DeliveryTimeline
 from openchat.v1 import (
@@ -105,10 +106,6 @@ _log = structlog.get_logger(__name__)
 MAX_SYNC_CONVERSATIONS = 500
 # Seconds a route may spend on one message before it counts as failed.
 ROUTE_TIMEOUT_SECONDS = 10.0
-# Delivery acknowledgements are coalesced for this long before they are written.
-RECEIPT_FLUSH_SECONDS = 0.2
-# Seconds between deletions of delivery history past its retention.
-RETENTION_INTERVAL_SECONDS = 3600.0
 
 
 class SettingsConflict(ValueError):
@@ -130,13 +127,14 @@ class App:
     workers: list[RouteWorker]
     hub: SessionHub
     receipts: Receipts
+    receipt_flush: PeriodicTask
     server: grpc.aio.Server
     health: HealthMonitor
     metrics: Metrics
     metrics_server: MetricsServer | None
     outbox_gauges: PeriodicTask
     gc_pauses: PauseObserver
-    retention: Retention
+    retention: PeriodicTask
     port: int = 0
 
     async def start(self) -> int:
@@ -151,7 +149,7 @@ class App:
             worker.start()
         self.router.start()
         self.hub.start()
-        self.receipts.start()
+        self.receipt_flush.start()
         self.outbox_gauges.start()
         self.gc_pauses.start()
         self.retention.start()
@@ -171,7 +169,8 @@ class App:
         await self.server.stop(grace)
         await self.writer.stop(grace)
         self.router.stop()
-        await self.receipts.stop()
+        await self.receipt_flush.stop()
+        await self.receipts.flush()
         for worker in self.workers:
             await worker.stop(grace)
         await self.outbox_gauges.stop()
@@ -275,7 +274,7 @@ async def build_app(
         commit_timeout=settings.database.commit_timeout,
         metrics=metrics,
     )
-    receipts = Receipts(receipt_store, cluster, flush_interval=RECEIPT_FLUSH_SECONDS)
+    receipts = Receipts(receipt_store, cluster)
     budget = settings.limits.response_budget_bytes
     messaging = Messaging(
         conversation_store, message_store, writer, receipts, response_budget_bytes=budget
@@ -332,6 +331,7 @@ async def build_app(
         workers=workers,
         hub=hub,
         receipts=receipts,
+        receipt_flush=receipt_flush(receipts),
         server=server,
         health=health,
         metrics=metrics,
@@ -347,8 +347,7 @@ async def build_app(
             receipt_store,
             history=timedelta(days=settings.routing.history_days),
             dead_letters=timedelta(days=settings.routing.dead_letter_days),
-            interval=RETENTION_INTERVAL_SECONDS,
-        ),
+        ).periodically(),
     )
 
 
