@@ -40,12 +40,12 @@ class MessageRouter:
         routes: Sequence[Route],
         *,
         timeout: float,
-        metrics: Metrics | None = None,
+        metrics: Metrics,
     ) -> None:
         self._events = events
         self._routes = routes
         self._timeout = timeout
-        self._metrics = metrics or Metrics()
+        self._metrics = metrics
         self._unsubscribe: list[Callable[[], None]] = []
 
     def start(self) -> None:

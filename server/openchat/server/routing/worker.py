@@ -58,10 +58,10 @@ class RouteWorker:
         max_attempts: int,
         backoff: Backoff,
         poll_interval: float,
-        metrics: Metrics | None = None,
+        metrics: Metrics,
     ) -> None:
         self.route = route
-        self._metrics = metrics or Metrics()
+        self._metrics = metrics
         self._outbox = outbox
         self._messages = messages
         self._deliverer = deliverer

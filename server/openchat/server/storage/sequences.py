@@ -112,12 +112,10 @@ class TransactionalSequenceAllocator:
 class RedisSequenceAllocator:
     """Redis INCR (`seq:{conversation_id}`) confirmed by a compare-and-set on the database row."""
 
-    def __init__(
-        self, redis: Redis, *, key_prefix: str = "seq:", metrics: Metrics | None = None
-    ) -> None:
+    def __init__(self, redis: Redis, *, key_prefix: str = "seq:", metrics: Metrics) -> None:
         self._redis = redis
         self._key_prefix = key_prefix
-        self._metrics = metrics or Metrics()
+        self._metrics = metrics
 
     async def allocate(
         self, connection: AsyncConnection, counts: Mapping[str, int]
