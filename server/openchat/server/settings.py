@@ -38,6 +38,14 @@ def masked_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+class SettingsError(Exception):
+    """The configuration is invalid; the message names each bad setting."""
+
+
+class SettingsConflict(ValueError):
+    """Settings that are valid when read but not enough for what is asked of them."""
+
+
 class _Section(BaseSettings):
     # Environment variable names are given per field (validation_alias) so that they stay the
     # documented, flat OPENCHAT_* names; flags pass values by field name.
@@ -111,6 +119,12 @@ class RedisSettings(_Section):
         "transactional", validation_alias="OPENCHAT_SEQUENCE_ALLOCATOR"
     )
 
+    @model_validator(mode="after")
+    def _redis_for_redis_sequences(self) -> RedisSettings:
+        if self.sequence_allocator == "redis" and self.url is None:
+            raise ValueError("OPENCHAT_SEQUENCE_ALLOCATOR=redis needs OPENCHAT_REDIS_URL")
+        return self
+
 
 class AuthSettings(_Section):
     """Bearer-token verification."""
@@ -124,6 +138,16 @@ class AuthSettings(_Section):
         if value is not None and len(value.get_secret_value().encode()) < 32:
             raise ValueError("must be at least 32 bytes (RFC 7518: HS256 keys have 256 bits)")
         return value
+
+    def secret_to_serve(self) -> str:
+        """The secret that signs tokens; serving without one is a SettingsConflict (the other
+        commands, `config` and `migrate`, need none)."""
+        if self.jwt_secret is None:
+            raise SettingsConflict(
+                "OPENCHAT_JWT_SECRET is required (at least 32 bytes); for local development, "
+                "`openchat-server serve --dev` generates one"
+            )
+        return self.jwt_secret.get_secret_value()
 
 
 class LimitsSettings(_Section):
@@ -234,10 +258,6 @@ class Settings:
     sessions: SessionSettings
     routing: RoutingSettings
     logging: LoggingSettings
-
-
-class SettingsError(Exception):
-    """The configuration is invalid; the message names each bad setting."""
 
 
 _SECTIONS: dict[str, type[_Section]] = {

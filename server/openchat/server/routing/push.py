@@ -16,6 +16,8 @@ import structlog
 
 from openchat.server.domain.model import Message, RouteJob
 from openchat.server.ports import BotDirectory, MemberDirectory, PresenceRegistry
+from openchat.server.routing.http import HttpClient
+from openchat.server.settings import RoutingSettings
 
 _log = structlog.get_logger(__name__)
 
@@ -80,6 +82,15 @@ class HttpPushGateway:
         ) as r:
             if not 200 <= r.status < 300:
                 raise PushGatewayRejected(f"HTTP {r.status} from the push gateway")
+
+
+def push_provider(settings: RoutingSettings, http: HttpClient) -> PushProvider | None:
+    """The configured provider, or None when push notifications are off."""
+    if settings.push_provider == "http" and settings.push_gateway_url:
+        return HttpPushGateway(settings.push_gateway_url, http.session)
+    if settings.push_provider == "log":
+        return LoggingPushProvider()
+    return None
 
 
 class PushDeliverer:

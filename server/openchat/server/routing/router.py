@@ -31,6 +31,10 @@ class Route(Protocol):
         ...
 
 
+# Seconds a route may spend on one message before it counts as failed.
+TIMEOUT_SECONDS = 10.0
+
+
 class MessageRouter:
     """Subscribes every route to `message.persisted`."""
 
@@ -39,7 +43,7 @@ class MessageRouter:
         events: EventBus,
         routes: Sequence[Route],
         *,
-        timeout: float,
+        timeout: float = TIMEOUT_SECONDS,
         metrics: Metrics,
     ) -> None:
         self._events = events

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Table, delete, event, select
+from sqlalchemy import Column, ColumnElement, Table, delete, event, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from openchat.server.settings import async_url
@@ -29,6 +29,11 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.writer.dialect.name
+
+    async def ping(self) -> None:
+        """Run a trivial query (the health monitor's probe)."""
+        async with self.reader.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.writer.dispose()
