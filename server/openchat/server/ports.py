@@ -1,10 +1,13 @@
 """The ports: narrow interfaces between the use cases and the adapters that implement them.
 
-Each port has an in-process implementation and a real one that pass the same contract tests
-(tests/contract/): for the stores, SQLite is the in-process implementation and PostgreSQL the
-networked one; for events, the in-process bus (and Redis pub/sub, for many nodes). Nothing here
-imports an adapter or an I/O library: the sequence allocators' interface, which needs a
-database connection, lives with the storage adapters that alone use it (storage/sequences.py).
+Each store (MessageStore, ConversationStore, ReceiptStore, RouteOutbox, BotStore) passes the
+same contract tests (tests/contract/) on SQLite, the in-process implementation, and on
+PostgreSQL, the networked one; so do the MessageWriter (group commit), and the PresenceRegistry
+and EventBus on their in-process and Redis implementations. RoutePlanner, MemberDirectory and
+BotDirectory have one implementation each, tested where it is used (tests/routing/,
+tests/unit/). Nothing here imports an adapter or an I/O library: the sequence allocators'
+interface, which needs a database connection, lives with the storage adapters that alone use
+it (storage/sequences.py).
 """
 
 from __future__ import annotations
