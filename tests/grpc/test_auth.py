@@ -67,11 +67,14 @@ async def call_raw(
     """Call `method` with an empty request, whatever its streaming shape; raise its error."""
     request = request_class(method)().SerializeToString()
     if method.client_streaming:
-
-        async def requests() -> AsyncIterator[bytes]:
-            yield request
-
-        async for _ in raw_stream(channel, method)(requests(), metadata=metadata):
+        # grpc-stubs predate request-less stream calls (write() instead of an iterator).
+        call = raw_stream(channel, method)(metadata=metadata)  # type: ignore[call-arg]
+        # Write only once the server has answered the headers, as the SDK does: grpc.aio turns
+        # a write that races the server's refusal into INTERNAL (grpc/grpc#36066).
+        await call.initial_metadata()
+        if not call.done():
+            await call.write(request)
+        async for _ in call:
             pass
         return
     await raw_unary(channel, method)(request, metadata=metadata)

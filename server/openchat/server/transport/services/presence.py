@@ -58,6 +58,9 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
         self, request_iterator: AsyncIterator[pb.ClientFrame], context: Context
     ) -> AsyncIterator[pb.ServerFrame]:
         user_id = current_user_id()
+        # Headers first, before waiting for the hello: a client that writes only after them
+        # never races a refusal (grpc.aio reports such a write as INTERNAL, grpc/grpc#36066).
+        await context.send_initial_metadata(())
         requests = aiter(request_iterator)
         hello = await self._hello(requests)
         if hello is None:
