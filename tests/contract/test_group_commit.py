@@ -30,11 +30,12 @@ from openchat.server.domain.events import (
 )
 from openchat.server.domain.model import Appended
 from openchat.server.events.in_process import InProcessEventBus
+from openchat.server.observability.metrics import Metrics
 from openchat.server.storage.database import Database, connect
+from openchat.server.storage.group_commit import GroupCommitWriter
 from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.sequences import TransactionalSequenceAllocator
 from openchat.server.storage.tables import conversations
-from openchat.server.usecases.group_commit import GroupCommitWriter
 from tests.conftest import POSTGRES_URL
 from tests.support.databases import (
     GRACE_SECONDS,
@@ -136,7 +137,12 @@ async def test_stop_drains_the_queued_drafts_and_refuses_new_ones(
     conversation = await new_group(database, members)
     store = SqlMessageStore(database, TransactionalSequenceAllocator())
     writer = GroupCommitWriter(
-        store, events, max_batch=10, max_in_flight=1, commit_timeout=GRACE_SECONDS
+        store,
+        events,
+        max_batch=10,
+        max_in_flight=1,
+        commit_timeout=GRACE_SECONDS,
+        metrics=Metrics(),
     )
     writer.start()
     sends = 100

@@ -18,7 +18,8 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from openchat.client import tls_credentials
-from openchat.server.app import SettingsConflict, build_app
+from openchat.server.app import build_app
+from openchat.server.settings import SettingsConflict
 from openchat.v1 import conversation_service_pb2, conversation_service_pb2_grpc
 from tests.support.certificates import CertificateAuthority, Issued, write_atomically
 from tests.support.clients import new_client, token

@@ -13,15 +13,16 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from openchat.server.domain.model import Appended, Content, MessageDraft
+from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import EventBus
 from openchat.server.routing.planner import DurableRoutePlanner
 from openchat.server.storage import migrate
 from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database, connect
+from openchat.server.storage.group_commit import GroupCommitWriter
 from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.sequences import TransactionalSequenceAllocator
 from openchat.server.storage.tables import messages
-from openchat.server.usecases.group_commit import GroupCommitWriter
 
 MAX_MEMBERS = 100
 # How long a writer's commits may take, and its queue to drain when it stops.
@@ -52,6 +53,7 @@ async def running_writer(
         # As the app configures it: SQLite has one writer connection.
         max_in_flight=1 if database.dialect == "sqlite" else 4,
         commit_timeout=GRACE_SECONDS,
+        metrics=Metrics(),
     )
     writer.start()
     try:

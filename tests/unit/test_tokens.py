@@ -9,8 +9,9 @@ import time
 import jwt
 import pytest
 
-from openchat.server.auth.tokens import Principal, TokenVerifier, issue_token
+from openchat.server.auth.tokens import TokenVerifier, issue_token
 from openchat.server.domain.errors import Unauthenticated
+from openchat.server.domain.model import Principal
 
 SECRET = "unit-test-secret-" * 4  # 68 bytes: long enough for HS512, so PyJWT does not warn
 LEEWAY = 5.0

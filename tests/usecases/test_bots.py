@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from openchat.server.auth.tokens import Principal
 from openchat.server.domain.errors import NotFound, PermissionDenied
 from openchat.server.domain.events import BOTS_CHANGED, BotsChanged
+from openchat.server.domain.model import Principal
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.storage.bot_store import SqlBotStore
 from openchat.server.storage.database import Database

@@ -11,10 +11,10 @@ import asyncio
 
 import pytest
 
+from openchat.server.directory.members import MembershipCache
 from openchat.server.domain.model import Conversation
 from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database
-from openchat.server.usecases.membership import MembershipCache
 from tests.support.databases import MAX_MEMBERS, new_group
 from tests.support.waiting import until
 

@@ -45,7 +45,7 @@ async def make_messaging(
                 SqlConversationStore(database, max_members=MAX_MEMBERS),
                 SqlMessageStore(database, TransactionalSequenceAllocator()),
                 writer,
-                Receipts(SqlReceiptStore(database), events, flush_interval=0.01),
+                Receipts(SqlReceiptStore(database), events),
                 response_budget_bytes=budget,
             )
 

@@ -16,6 +16,8 @@ import pytest
 
 from openchat.server.domain.errors import MessageNotFound, PermissionDenied
 from openchat.server.domain.model import (
+    PUSH_ROUTE,
+    WEBHOOK_ROUTE,
     Bot,
     DeliveryState,
     DeliveryStep,
@@ -23,7 +25,6 @@ from openchat.server.domain.model import (
     ReceiptAdvance,
     ReceiptKind,
 )
-from openchat.server.routing.planner import PUSH_ROUTE, WEBHOOK_ROUTE
 from openchat.server.storage.bot_store import SqlBotStore
 from openchat.server.storage.database import Database
 from openchat.server.storage.message_store import SqlMessageStore

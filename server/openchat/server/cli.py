@@ -14,14 +14,20 @@ from typing import Any
 import structlog
 from pydantic import SecretStr
 
-from openchat.server.app import SettingsConflict, build_app
+from openchat.server.app import build_app
 from openchat.server.auth.tokens import issue_token
 from openchat.server.domain.errors import OpenChatError
 from openchat.server.logging import configure_logging
 from openchat.server.observability.garbage_collector import tune_for_long_lived_sessions
-from openchat.server.settings import Settings, SettingsError, load_settings
+from openchat.server.settings import (
+    Settings,
+    SettingsConflict,
+    SettingsError,
+    load_settings,
+    masked_url,
+)
 from openchat.server.storage import migrate
-from openchat.server.storage.database import connect, masked_url
+from openchat.server.storage.database import connect
 
 DEV_USERS = ("alice", "bob")
 DAY = 24 * 3600

@@ -17,9 +17,35 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from openchat.server.storage.database import async_url, masked_url
+_ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+
+
+def async_url(url: str) -> URL:
+    """The URL with an async driver: plain `postgresql://` and `sqlite://` URLs are accepted."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend not in _ASYNC_DRIVERS:
+        raise ValueError(f"unsupported database {backend!r}: use postgresql:// or sqlite://")
+    if parsed.drivername == backend:  # no explicit driver: pick the async one we ship
+        parsed = parsed.set(drivername=_ASYNC_DRIVERS[backend])
+    return parsed
+
+
+def masked_url(url: str) -> str:
+    """The URL for display: its password, if any, replaced by ***."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class SettingsError(Exception):
+    """The configuration is invalid; the message names each bad setting."""
+
+
+class SettingsConflict(ValueError):
+    """Settings that are valid when read but not enough for what is asked of them."""
+
 
 JWKS_URL_SCHEMES = ("https", "http", "file")
 
@@ -96,6 +122,12 @@ class RedisSettings(_Section):
     sequence_allocator: Literal["transactional", "redis"] = Field(
         "transactional", validation_alias="OPENCHAT_SEQUENCE_ALLOCATOR"
     )
+
+    @model_validator(mode="after")
+    def _redis_for_redis_sequences(self) -> RedisSettings:
+        if self.sequence_allocator == "redis" and self.url is None:
+            raise ValueError("OPENCHAT_SEQUENCE_ALLOCATOR=redis needs OPENCHAT_REDIS_URL")
+        return self
 
 
 class TlsSettings(_Section):
@@ -179,6 +211,17 @@ class AuthSettings(_Section):
         if value is not None and len(value.get_secret_value().encode()) < 32:
             raise ValueError("must be at least 32 bytes (RFC 7518: HS256 keys have 256 bits)")
         return value
+
+    def secret_to_serve(self) -> str | None:
+        """The HS256 secret that tokens are verified with (None when an identity provider's
+        JWKS is the only source of keys). Serving with neither is a SettingsConflict; the other
+        commands, `config` and `migrate`, need none."""
+        if self.jwt_secret is None and self.jwks_url is None:
+            raise SettingsConflict(
+                "OPENCHAT_JWT_SECRET (at least 32 bytes) or OPENCHAT_JWT_JWKS_URL is required; "
+                "for local development, `openchat-server serve --dev` generates a secret"
+            )
+        return self.jwt_secret.get_secret_value() if self.jwt_secret is not None else None
 
 
 class LimitsSettings(_Section):
@@ -290,10 +333,6 @@ class Settings:
     sessions: SessionSettings
     routing: RoutingSettings
     logging: LoggingSettings
-
-
-class SettingsError(Exception):
-    """The configuration is invalid; the message names each bad setting."""
 
 
 _SECTIONS: dict[str, type[_Section]] = {

@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -16,16 +15,9 @@ import jwt
 from openchat.server.auth.jwks import JwksKeys
 from openchat.server.domain.errors import Unauthenticated
 from openchat.server.domain.ids import id_problem
+from openchat.server.domain.model import Principal
 
 ALGORITHM = "HS256"
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The authenticated caller."""
-
-    user_id: str
-    roles: frozenset[str] = field(default_factory=frozenset)
 
 
 def issue_token(

@@ -16,7 +16,7 @@ import structlog
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from openchat.server.settings import TlsSettings
+from openchat.server.settings import SettingsConflict, TlsSettings
 
 _log = structlog.get_logger(__name__)
 
@@ -72,13 +72,14 @@ class CertificateFiles:
 def server_credentials(tls: TlsSettings) -> grpc.ServerCredentials | None:
     """Credentials that serve the configured files and follow their changes; with a client CA,
     clients must present a certificate it signed. None when TLS is not configured.
-    ValueError, naming the variables, when the files hold no matching certificate and key."""
+    SettingsConflict, naming the variables, when the files hold no matching certificate and
+    key."""
     if tls.cert_file is None or tls.key_file is None:
         return None
     try:
         files = CertificateFiles(tls.cert_file, tls.key_file, tls.client_ca_file)
     except (OSError, ValueError) as error:
-        raise ValueError(
+        raise SettingsConflict(
             f"OPENCHAT_TLS_CERT_FILE / OPENCHAT_TLS_KEY_FILE ({tls.cert_file}, {tls.key_file}): "
             f"{error}"
         ) from None

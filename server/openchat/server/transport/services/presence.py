@@ -14,7 +14,7 @@ from openchat.server.domain.errors import (
     StreamProtocolViolation,
     Unavailable,
 )
-from openchat.server.sessions.frames import SendRejected
+from openchat.server.domain.frames import SendRejected
 from openchat.server.sessions.hub import SessionHub
 from openchat.server.sessions.session import Session
 from openchat.server.settings import SessionSettings
