@@ -49,12 +49,14 @@ def _bad_credentials() -> dict[str, tuple[tuple[str, str], ...]]:
         "forged": ((header, "Bearer " + issue_token("x" * 40, "alice", ttl_seconds=60)),),
         "expired": ((header, "Bearer " + issue_token(TEST_SECRET, "alice", ttl_seconds=-600)),),
         "unsigned (alg none)": (
-            (header, "Bearer " + jwt.encode({"sub": "alice", "exp": now + 60}, None, "none")),
+            (header, "Bearer " + jwt.encode({"sub": "alice", "exp": now + 60}, "", "none")),
         ),
         "without exp": ((header, "Bearer " + _signed({"sub": "alice"})),),
         "without sub": ((header, "Bearer " + _signed({"exp": now + 60})),),
         "empty sub": ((header, "Bearer " + _signed({"sub": "", "exp": now + 60})),),
         "overlong sub": ((header, "Bearer " + _signed({"sub": "a" * 129, "exp": now + 60})),),
+        "sub with a newline": ((header, "Bearer " + _signed({"sub": "al\nice", "exp": now + 60})),),
+        "sub with an escape": ((header, "Bearer " + _signed({"sub": "\x1b[2J", "exp": now + 60})),),
         "token in another header": (("x-token", issue_token(TEST_SECRET, "a", ttl_seconds=60)),),
     }
 

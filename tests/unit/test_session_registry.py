@@ -18,11 +18,11 @@ from openchat.server.domain.events import (
     PresenceChanged,
     SessionReplaced,
 )
+from openchat.server.domain.frames import ReconnectRequest
 from openchat.server.domain.model import Typing
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.observability.metrics import Metrics
 from openchat.server.presence.in_process import InProcessPresenceRegistry
-from openchat.server.sessions.frames import ReconnectRequest
 from openchat.server.sessions.registry import REPLACED, SessionRegistry
 from openchat.server.sessions.session import Session
 from tests.support.waiting import DEFAULT_WAIT, Arrivals, until

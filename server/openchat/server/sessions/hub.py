@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from openchat.server.domain.errors import OpenChatError
+from openchat.server.domain.frames import Outbound, ReconnectRequest
 from openchat.server.domain.model import PresenceState
 from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import (
@@ -29,7 +30,6 @@ from openchat.server.ports import (
 )
 from openchat.server.sessions.actions import ClientActions
 from openchat.server.sessions.fanout import ClusterFanout
-from openchat.server.sessions.frames import Outbound, ReconnectRequest
 from openchat.server.sessions.liveness import Liveness
 from openchat.server.sessions.registry import SessionRegistry
 from openchat.server.sessions.session import Session

@@ -26,11 +26,11 @@ from openchat.server.domain.events import (
     PresenceChanged,
     SessionReplaced,
 )
+from openchat.server.domain.frames import ReconnectRequest
 from openchat.server.domain.ids import new_id
 from openchat.server.domain.model import PresenceState, SessionKey
 from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import EventBus, PresenceRegistry
-from openchat.server.sessions.frames import ReconnectRequest
 from openchat.server.sessions.session import Session
 
 _log = structlog.get_logger(__name__)

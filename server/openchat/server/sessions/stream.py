@@ -12,10 +12,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
 
+from openchat.server.domain.frames import CaughtUp, Outbound, Welcome
 from openchat.server.domain.model import Message
 from openchat.server.ports import ConversationStore, MessageStore
 from openchat.server.sessions.batch_loader import BatchLoader
-from openchat.server.sessions.frames import CaughtUp, Outbound, Welcome
 from openchat.server.sessions.sequencer import MessageSequencer
 from openchat.server.sessions.session import Session
 from openchat.server.settings import SessionSettings

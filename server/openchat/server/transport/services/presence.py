@@ -14,7 +14,7 @@ from openchat.server.domain.errors import (
     StreamProtocolViolation,
     Unavailable,
 )
-from openchat.server.sessions.frames import SendRejected
+from openchat.server.domain.frames import SendRejected
 from openchat.server.sessions.hub import Session, SessionHub
 from openchat.server.settings import SessionSettings
 from openchat.server.transport.context import current_user_id
