@@ -57,12 +57,8 @@ def statement_held(engine: AsyncEngine, match: StatementMatch) -> Iterator[Gate]
         if not gate.arrived.is_set() and match(statement, parameters):
             gate.hold()
 
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    try:
+    with _hooked(engine, gate, {"before_cursor_execute": before}):
         yield gate
-    finally:
-        gate.release()
-        event.remove(engine.sync_engine, "before_cursor_execute", before)
 
 
 @contextlib.contextmanager
@@ -80,11 +76,21 @@ def commit_held(engine: AsyncEngine, match: StatementMatch) -> Iterator[Gate]:
         if connection.info.pop(mark, False):
             gate.hold()
 
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    event.listen(engine.sync_engine, "commit", commit)
-    try:
+    with _hooked(engine, gate, {"before_cursor_execute": before, "commit": commit}):
         yield gate
+
+
+@contextlib.contextmanager
+def _hooked(
+    engine: AsyncEngine, gate: Gate, hooks: dict[str, Callable[..., None]]
+) -> Iterator[None]:
+    """`engine`'s events call `hooks` (by event name) while the block runs; the gate opens
+    when it ends, so that no connection stays held after a failed test."""
+    for name, hook in hooks.items():
+        event.listen(engine.sync_engine, name, hook)
+    try:
+        yield
     finally:
         gate.release()
-        event.remove(engine.sync_engine, "before_cursor_execute", before)
-        event.remove(engine.sync_engine, "commit", commit)
+        for name, hook in hooks.items():
+            event.remove(engine.sync_engine, name, hook)
