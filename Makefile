@@ -142,6 +142,8 @@ stubs-test: install stubs-build ## Run every example client (Go, TypeScript, Jav
 
 .PHONY: run
 run: install ## Run the server on 127.0.0.1:50051 with SQLite (prints a dev token).
+	@echo 'grpcurl, openchat and openchat-server are in $(abspath $(BIN)): in another shell run'
+	@echo '  export PATH="$(abspath $(BIN)):$$PATH"'
 	$(BIN)/openchat-server serve --dev
 
 .PHONY: bench
