@@ -130,15 +130,15 @@ class ServerProcess:
 
 @contextlib.asynccontextmanager
 async def serve(
-    env: Mapping[str, str], output: Path, *args: str, wait: bool = True
+    env: Mapping[str, str], output: Path, *args: str, wait: bool = True, program: str = COMMAND
 ) -> AsyncIterator[ServerProcess]:
-    """Start `openchat-server serve ARGS...` with `env` (which sets OPENCHAT_LISTEN), its output
-    going to `output`; wait until it is SERVING unless `wait` is false. On exit, kill it if it
-    still runs."""
+    """Start `openchat-server serve ARGS...` (or another installation's `program`) with `env`
+    (which sets OPENCHAT_LISTEN), its output going to `output`; wait until it is SERVING unless
+    `wait` is false. On exit, kill it if it still runs."""
     target = env["OPENCHAT_LISTEN"]
     with output.open("ab") as sink:
         process = await asyncio.create_subprocess_exec(
-            COMMAND,
+            program,
             "serve",
             *args,
             env=dict(env),
