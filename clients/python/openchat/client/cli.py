@@ -4,6 +4,8 @@
 Configuration comes from flags or the environment: --target (OPENCHAT_TARGET, default
 127.0.0.1:50051), --token (OPENCHAT_TOKEN), --device (OPENCHAT_DEVICE) and --store
 (OPENCHAT_STORE: a local store file, which keeps the outbox and the cursors between runs).
+TLS: --ca-file (OPENCHAT_CA_FILE) or --tls (system roots), and for mutual TLS --cert-file and
+--key-file (OPENCHAT_CLIENT_CERT_FILE, OPENCHAT_CLIENT_KEY_FILE).
 Output is for people by default; --json prints one JSON object per line, for scripts. These
 options go before or after the command.
 
@@ -32,6 +34,7 @@ from datetime import datetime
 from typing import Any
 
 import argcomplete
+import grpc
 
 from openchat.client import (
     CaughtUp,
@@ -54,6 +57,7 @@ from openchat.client import (
     ServiceError,
     TypingChanged,
     Unavailable,
+    tls_credentials,
 )
 from openchat.client._reachability import unreachable
 from openchat.client._version import DISTRIBUTION, version
@@ -78,7 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     printer = Printer(json_output=args.json)
     try:
-        return asyncio.run(_run(args, printer))
+        credentials = _credentials(args)
+    except (OSError, ValueError) as error:
+        print(f"openchat: TLS: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return asyncio.run(_run(args, printer, credentials))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -88,15 +97,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
 
 
-async def _run(args: argparse.Namespace, printer: Printer) -> int:
+async def _run(
+    args: argparse.Namespace, printer: Printer, credentials: grpc.ChannelCredentials | None
+) -> int:
     command: Command = args.command
     if args.needs_server(args):
-        problem = await unreachable(args.target, credentials=None, within=args.connect_timeout)
+        problem = await unreachable(
+            args.target, credentials=credentials, within=args.connect_timeout
+        )
         if problem is not None:
             printer.unreachable(args.target, problem)
             command = args.offline
     client = Client(
         args.target,
+        credentials=credentials,
         token=args.token,
         device_id=args.device or f"openchat-cli-{uuid.uuid4().hex[:8]}",
         store_path=args.store,
@@ -278,6 +292,34 @@ def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> N
     parser.add_argument(
         "--json", action="store_true", default=default(False), help="one JSON object per line"
     )
+    tls = parser.add_argument_group("TLS (plaintext unless one of these is given)")
+    tls.add_argument(
+        "--tls",
+        action="store_true",
+        default=default(env.get("OPENCHAT_TLS", "").lower() in ("1", "true", "yes")),
+        help="connect over TLS, trusting the system's roots (OPENCHAT_TLS=true)",
+    )
+    tls.add_argument(
+        "--ca-file",
+        default=default(env.get("OPENCHAT_CA_FILE")),
+        help="connect over TLS, trusting the CA in this PEM file (OPENCHAT_CA_FILE)",
+    )
+    tls.add_argument(
+        "--cert-file",
+        default=default(env.get("OPENCHAT_CLIENT_CERT_FILE")),
+        help="client certificate (PEM), for mutual TLS (OPENCHAT_CLIENT_CERT_FILE)",
+    )
+    tls.add_argument(
+        "--key-file",
+        default=default(env.get("OPENCHAT_CLIENT_KEY_FILE")),
+        help="the client certificate's key (PEM) (OPENCHAT_CLIENT_KEY_FILE)",
+    )
+
+
+def _credentials(args: argparse.Namespace) -> grpc.ChannelCredentials | None:
+    if not (args.tls or args.ca_file or args.cert_file or args.key_file):
+        return None
+    return tls_credentials(ca_file=args.ca_file, cert_file=args.cert_file, key_file=args.key_file)
 
 
 def _parser() -> argparse.ArgumentParser:
