@@ -25,11 +25,12 @@ from tests.support.processes import (
 )
 from tests.support.settings import TEST_SECRET
 
-pytestmark = pytest.mark.dist
+# Installing the virtualenv (the first test that needs it pays) takes minutes on a busy machine.
+pytestmark = [pytest.mark.dist, pytest.mark.timeout(600)]
 
 DIST = ROOT / "dist"
 DISTRIBUTIONS = ("openchat_api", "openchat_client", "openchat_server")
-INSTALL_TIMEOUT = 300.0
+INSTALL_TIMEOUT = 480.0
 
 
 def wheels() -> dict[str, Path]:
