@@ -4,6 +4,7 @@ never retried, and sends that outlive an unreachable server."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
 from collections.abc import Iterator
 
@@ -20,7 +21,8 @@ from openchat.client import (
     SendTimeout,
 )
 from tests.support.api import Api
-from tests.support.clients import OpenClient, token
+from tests.support.clients import OpenClient, new_client, token
+from tests.support.processes import free_port
 from tests.support.proxy import proxy_to
 from tests.support.servers import RunningServer
 
@@ -207,3 +209,25 @@ async def test_an_app_that_never_reads_events_keeps_every_message_and_a_bounded_
     assert [type(e) for e in outbox_events] == [OutboxChanged] * 5
     assert client.stats().events_dropped == 3
     assert [e.message.seq for e in messages if isinstance(e, MessageReceived)] == list(range(1, 9))
+
+
+async def test_closing_after_a_send_timed_out_leaves_no_unretrieved_error(
+    user_ids: Iterator[str],
+) -> None:
+    """The outbox hands ClientClosed to whoever still waits for an entry when the client
+    closes; a send() that timed out left no one, and asyncio must not report the error as
+    "never retrieved" (which it does when the future is collected)."""
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, object]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    try:
+        client = new_client(f"127.0.0.1:{free_port()}", next(user_ids), live=False)
+        async with client:
+            with pytest.raises(SendTimeout):
+                await client.send("c-1", "never acknowledged", timeout=0.1)
+        del client
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+    assert reported == []
