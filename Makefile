@@ -175,6 +175,11 @@ bench-sessions: install ## Run the session benchmark: 10k idle sessions, latency
 	$(BIN)/python -m bench.sessions $(SESSIONS_BENCH_ARGS)
 SESSIONS_BENCH_ARGS ?=
 
+.PHONY: chaos
+chaos: install ## Run the fault suite: 3 nodes, their own PostgreSQL and Redis, kills, freezes, restarts.
+	$(BIN)/python -m tests.chaos $(CHAOS_ARGS)
+CHAOS_ARGS ?=
+
 .PHONY: bench-chat
 bench-chat: install ## Run the chat benchmark: senders to online, acking recipients, as ratios to an empty RPC.
 	$(BIN)/python -m bench.chat $(CHAT_BENCH_ARGS)

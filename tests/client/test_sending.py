@@ -18,13 +18,15 @@ from openchat.client import (
     OutboxChanged,
     OutboxState,
     PermissionDenied,
+    RetryPolicy,
     SendTimeout,
 )
 from tests.support.api import Api
-from tests.support.clients import OpenClient, new_client, token
+from tests.support.clients import FAST_BACKOFF, OpenClient, new_client, token
 from tests.support.processes import free_port
 from tests.support.proxy import proxy_to
 from tests.support.servers import RunningServer
+from tests.support.waiting import until
 
 
 async def test_send_returns_the_ack_and_the_outbox_shows_it_sent(
@@ -209,6 +211,39 @@ async def test_an_app_that_never_reads_events_keeps_every_message_and_a_bounded_
     assert [type(e) for e in outbox_events] == [OutboxChanged] * 5
     assert client.stats().events_dropped == 3
     assert [e.message.seq for e in messages if isinstance(e, MessageReceived)] == list(range(1, 9))
+
+
+async def test_an_outage_longer_than_the_retry_deadline_keeps_the_message_pending(
+    open_client: OpenClient, chat_server: RunningServer, chat_api: Api, user_ids: Iterator[str]
+) -> None:
+    """The retry policy's total_timeout bounds how long send() waits, never how long the outbox
+    keeps trying: a message is sent however long the outage lasts, and once."""
+    alice = next(user_ids)
+    group = await chat_api.create_group(alice, [])
+    policy = RetryPolicy(attempt_timeout=0.5, total_timeout=1.0, backoff=FAST_BACKOFF)
+    loop = asyncio.get_running_loop()
+    async with proxy_to(chat_server.target) as proxy:
+        client = await open_client(alice, live=False, target=proxy.target, retry=policy)
+        proxy.cut()
+        cut_at = loop.time()
+        with pytest.raises(SendTimeout) as late:
+            await client.send(group.conversation_id, "outlast", timeout=0.2)
+        key = late.value.client_msg_id
+
+        await until(
+            lambda: loop.time() - cut_at > 3 * policy.total_timeout,
+            within=10 * policy.total_timeout,
+            what="an outage three times the retry deadline",
+        )
+        entry = await client.outbox.get(key)
+        assert entry is not None
+        assert entry.state is OutboxState.PENDING, entry
+        assert client.stats().send_retries >= 3, "retried all along"
+        proxy.restore()
+        ack = await client.outbox.wait(key, timeout=10)
+
+    stored = await chat_api.history(alice, group.conversation_id)
+    assert [(m.message_id, m.content.text) for m in stored] == [(ack.message_id, "outlast")]
 
 
 async def test_closing_after_a_send_timed_out_leaves_no_unretrieved_error(
