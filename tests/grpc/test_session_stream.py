@@ -227,6 +227,25 @@ async def test_draining_server_asks_clients_to_reconnect_and_refuses_new_session
         assert error.code() == grpc.StatusCode.UNAVAILABLE
 
 
+async def test_a_server_whose_loop_lags_pushes_new_sessions_back_instead_of_opening_them(
+    database_url: str, user_ids: Iterator[str]
+) -> None:
+    alice = next(user_ids)
+    # A threshold of 0 counts every loop as lagging.
+    pushback = {"admission_lag": 0.0, "pushback_retry_after": 2.0, "pushback_spread": 1.0}
+    async with (
+        start_app(settings_for(database_url, sessions=pushback)) as server,
+        connect(server.channel, alice, expect_welcome=False) as stream,
+    ):
+        reconnect = (await stream.next("reconnect")).reconnect
+        assert reconnect.cause == presence_service_pb2.RECONNECT_CAUSE_OVERLOADED
+        assert 2.0 <= reconnect.retry_after.ToNanoseconds() / 1e9 <= 3.0
+        assert "busy" in reconnect.reason
+        assert await stream.status() == grpc.StatusCode.OK
+        assert server.app.hub.session_counts() == (0, 0)  # never opened, never announced
+        assert (await server.app.hub.presence([alice]))[0].online is False
+
+
 def typing_frame(conversation_id: str, typing: bool) -> presence_service_pb2.ClientFrame:
     return presence_service_pb2.ClientFrame(
         typing=presence_service_pb2.TypingUpdate(conversation_id=conversation_id, typing=typing)

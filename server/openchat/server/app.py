@@ -27,7 +27,12 @@ from openchat.server.domain.model import PUSH_ROUTE, WEBHOOK_ROUTE
 from openchat.server.events.cluster import ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.events.redis_bus import RedisEventBus
-from openchat.server.observability.garbage_collector import PauseObserver
+from openchat.server.observability.event_loop import LoopLagMonitor
+from openchat.server.observability.garbage_collector import (
+    FreezePolicy,
+    PauseObserver,
+    freezing,
+)
 from openchat.server.observability.http import MetricsServer
 from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import PresenceRegistry
@@ -100,7 +105,8 @@ class App:
     metrics: Metrics
     metrics_server: MetricsServer | None
     gc_pauses: PauseObserver
-    # Receipt flushes, outbox gauges and retention.
+    loop_lag: LoopLagMonitor
+    # Receipt flushes, outbox gauges, retention and the garbage collector's freezes.
     timers: list[PeriodicTask]
     port: int = 0
 
@@ -118,6 +124,7 @@ class App:
         for timer in self.timers:
             timer.start()
         self.gc_pauses.start()
+        self.loop_lag.start()
         listen = self.settings.server.listen
         self.port = (
             self.server.add_secure_port(listen, self.credentials)
@@ -145,6 +152,7 @@ class App:
         for worker in self.workers:
             await worker.stop(grace)
         self.gc_pauses.stop()
+        await self.loop_lag.stop()
         await self.health.stop()
         await self.events.close()
         await self.cluster.close()
@@ -229,6 +237,7 @@ async def build_app(
     messaging = Messaging(
         conversation_store, message_store, writer, receipts, response_budget_bytes=budget
     )
+    loop_lag = LoopLagMonitor(metrics.event_loop_lag)
     hub = SessionHub(
         settings=settings.sessions,
         presence=presence,
@@ -237,6 +246,7 @@ async def build_app(
         conversations=conversation_store,
         messages=message_store,
         metrics=metrics,
+        loop_lag=loop_lag.lag,
     )
     services = registrations(
         UseCases(
@@ -289,10 +299,12 @@ async def build_app(
             else None
         ),
         gc_pauses=PauseObserver(metrics.gc_pauses),
+        loop_lag=loop_lag,
         timers=[
             receipt_flush(receipts),
             OutboxGauges(outbox, list(deliverers), metrics).periodically(),
             retention.periodically(),
+            freezing(FreezePolicy(), hub.session_counts),
         ],
     )
 

@@ -189,17 +189,18 @@ public final class PresenceServiceProto {
       " \003(\0132\025.openchat.v1.PresenceR\tpresences*^" +
       "\n\013ReceiptKind\022\034\n\030RECEIPT_KIND_UNSPECIFIE" +
       "D\020\000\022\032\n\026RECEIPT_KIND_DELIVERED\020\001\022\025\n\021RECEI" +
-      "PT_KIND_READ\020\002*m\n\016ReconnectCause\022\037\n\033RECO" +
-      "NNECT_CAUSE_UNSPECIFIED\020\000\022\034\n\030RECONNECT_C" +
-      "AUSE_DRAINING\020\001\022\034\n\030RECONNECT_CAUSE_REPLA" +
-      "CED\020\0022\246\001\n\017PresenceService\022A\n\007Connect\022\030.o" +
-      "penchat.v1.ClientFrame\032\030.openchat.v1.Ser" +
-      "verFrame(\0010\001\022P\n\013GetPresence\022\037.openchat.v" +
-      "1.GetPresenceRequest\032 .openchat.v1.GetPr" +
-      "esenceResponseBj\n\017dev.openchat.v1B\024Prese" +
-      "nceServiceProtoP\001Z0openchat.dev/generate" +
-      "d/go/openchat/v1;openchatv1\352\002\014Openchat::" +
-      "V1b\006proto3"
+      "PT_KIND_READ\020\002*\215\001\n\016ReconnectCause\022\037\n\033REC" +
+      "ONNECT_CAUSE_UNSPECIFIED\020\000\022\034\n\030RECONNECT_" +
+      "CAUSE_DRAINING\020\001\022\034\n\030RECONNECT_CAUSE_REPL" +
+      "ACED\020\002\022\036\n\032RECONNECT_CAUSE_OVERLOADED\020\0032\246" +
+      "\001\n\017PresenceService\022A\n\007Connect\022\030.openchat" +
+      ".v1.ClientFrame\032\030.openchat.v1.ServerFram" +
+      "e(\0010\001\022P\n\013GetPresence\022\037.openchat.v1.GetPr" +
+      "esenceRequest\032 .openchat.v1.GetPresenceR" +
+      "esponseBj\n\017dev.openchat.v1B\024PresenceServ" +
+      "iceProtoP\001Z0openchat.dev/generated/go/op" +
+      "enchat/v1;openchatv1\352\002\014Openchat::V1b\006pro" +
+      "to3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

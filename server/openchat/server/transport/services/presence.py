@@ -66,6 +66,10 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
             return  # the client closed before saying hello
         device_id = require_id("hello.device_id", hello.device_id)
         cursors = cursors_from_pb(hello.resume_cursors, "hello.resume_cursors")
+        pushback = self._hub.pushback()
+        if pushback is not None:
+            yield server_frame(pushback)
+            return
         session = await self._hub.open(user_id, device_id)
         reader = asyncio.create_task(self._read(session, requests), name="session-reader")
         try:
