@@ -46,6 +46,7 @@ from bench.environment import (
     ServerProcess,
     cpu_seconds,
     cpu_snapshot,
+    metric_sum,
     running_server,
     temporary_database,
 )
@@ -400,9 +401,10 @@ def _lags(server: ServerProcess) -> list[float]:
     """How many lags of the server's event loop were measured so far, then how many of them
     were within each of LAG_BOUNDS."""
     name = "openchat_event_loop_lag_seconds"
+    samples = server.scrape()  # one scrape: the loop keeps measuring meanwhile
     return [
-        server.metric_sum(f"{name}_count"),
-        *(server.metric_sum(f"{name}_bucket", le=bound) for bound in LAG_BOUNDS),
+        metric_sum(samples, f"{name}_count"),
+        *(metric_sum(samples, f"{name}_bucket", le=bound) for bound in LAG_BOUNDS),
     ]
 
 
