@@ -24,16 +24,18 @@ def test_sessions_are_frozen_once_settled_and_again_only_after_enough_new_ones()
     assert policy.decide(12_000, 0) is Freeze.FREEZE
 
 
-def test_a_thaw_comes_once_a_quarter_of_the_frozen_sessions_closed() -> None:
+def test_a_thaw_comes_once_enough_frozen_sessions_closed_and_only_when_settled() -> None:
     policy = FreezePolicy(settle_checks=2, min_sessions=200, thaw_fraction=0.25)
     policy.decide(10_000, 100)
     assert policy.decide(10_000, 100) is Freeze.FREEZE
     # Churn at a steady level: as many open as close, so the count alone never shows it.
     assert policy.decide(10_000, 2_000) is None
     assert policy.decide(10_000, 2_700) is Freeze.THAW
-    # The thaw starts a new round: the next one needs another quarter.
-    assert policy.decide(10_000, 4_000) is None
-    assert policy.decide(10_000, 5_300) is Freeze.THAW
+    # The thaw starts a new round; in a storm the next waits until the sessions are back.
+    assert policy.decide(3_000, 5_000) is None
+    assert policy.decide(9_000, 12_000) is None
+    assert policy.decide(10_000, 12_000) is None
+    assert policy.decide(10_000, 12_000) is Freeze.THAW
 
 
 def test_no_thaw_before_any_freeze() -> None:

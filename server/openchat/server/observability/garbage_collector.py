@@ -13,12 +13,15 @@ long (sessions), and a young collection scans at most ~10,000 objects (a few mil
 
 That still leaves one full collection each time the heap has grown by a quarter, and it walks
 every session: 0.4-0.8 s with 10,000 of them. `FreezePolicy` moves the sessions out of the
-collector's way once their number has settled: one collection of what is not frozen yet (only
-what arrived since the last freeze), then `gc.freeze()`. Later collections walk only what came
-after. The price: a frozen object is never collected, so a frozen session that closes leaves its
-reference cycles (asyncio and grpc.aio objects) behind until the next thaw. The policy thaws
+collector's way once their number has settled: a young collection (the garbage of the calls in
+flight), then `gc.freeze()`; later collections walk only what came after. A frozen object is
+still freed when its last reference goes; what the collector no longer sees is garbage in
+reference cycles. A closed session leaves almost none (a full collection after 300 sessions
+opened and closed found 28 unreachable objects, measured in one process), so a frozen session
+that closes costs nearly nothing; to keep even that bounded, the policy thaws
 (`gc.unfreeze()`, one full collection, freeze again: one long pause) once the sessions closed
-since the first freeze reach a fraction of those frozen, which bounds that garbage.
+since the first freeze reach `thaw_fraction` times those frozen, and only when the sessions
+have settled (not in the middle of a storm, when the loop is busiest).
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ class PauseObserver:
 
 
 class Freeze(enum.Enum):
-    # Collect what is not frozen yet, then freeze everything left.
+    # Collect the young generations, then freeze everything left.
     FREEZE = "freeze"
     # Unfreeze, collect everything (the frozen garbage too), then freeze everything left.
     THAW = "thaw"
@@ -81,9 +84,9 @@ class FreezePolicy:
     """Decides from the number of sessions open and closed, checked every few seconds.
 
     Freezes when the sessions open have settled (within `tolerance` of each other over the last
-    `settle_checks` checks) and at least `min_sessions` arrived since the last freeze; thaws
-    when the sessions closed since the first freeze of the current round exceed
-    `thaw_fraction` of those frozen (and `min_sessions`).
+    `settle_checks` checks) and at least `min_sessions` arrived since the last freeze; thaws,
+    settled too, when the sessions closed since the first freeze of the current round exceed
+    `thaw_fraction` times those frozen (and `min_sessions`).
     """
 
     def __init__(
@@ -92,7 +95,7 @@ class FreezePolicy:
         settle_checks: int = 2,
         tolerance: float = 0.02,
         min_sessions: int = 200,
-        thaw_fraction: float = 0.25,
+        thaw_fraction: float = 10.0,
     ) -> None:
         self._recent: deque[int] = deque(maxlen=settle_checks)
         self._tolerance = tolerance
@@ -104,14 +107,14 @@ class FreezePolicy:
     def decide(self, sessions: int, closed: int) -> Freeze | None:
         """`sessions` open now; `closed`: sessions closed since the start (a running total)."""
         self._recent.append(sessions)
+        spread = max(self._recent) - min(self._recent)
+        if len(self._recent) < self._recent.maxlen or spread > self._tolerance * max(self._recent):
+            return None  # not settled
         if self._closed_at_first_freeze is not None:
             closed_since = closed - self._closed_at_first_freeze
             if closed_since > max(self._min_sessions, self._thaw_fraction * self._frozen):
                 return self._froze(Freeze.THAW, sessions, closed)
-        settled = len(self._recent) == self._recent.maxlen and max(self._recent) - min(
-            self._recent
-        ) <= self._tolerance * max(self._recent)
-        if settled and sessions - self._frozen >= self._min_sessions:
+        if sessions - self._frozen >= self._min_sessions:
             return self._froze(Freeze.FREEZE, sessions, closed)
         return None
 
@@ -126,7 +129,9 @@ def apply(action: Freeze) -> None:
     """Carry out the policy's decision."""
     if action is Freeze.THAW:
         gc.unfreeze()
-    gc.collect()
+        gc.collect()
+    else:
+        gc.collect(1)
     gc.freeze()
 
 
