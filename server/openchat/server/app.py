@@ -57,6 +57,7 @@ from openchat.server.routing.worker import Deliverer, RouteWorker
 from openchat.server.sessions.frames import ReconnectRequest
 from openchat.server.sessions.hub import SessionHub
 from openchat.server.settings import Settings
+from openchat.server.startup import listening
 from openchat.server.storage import migrate
 from openchat.server.storage.bot_store import SqlBotStore
 from openchat.server.storage.conversation_store import SqlConversationStore
@@ -148,8 +149,13 @@ class App:
 
     async def start(self) -> int:
         """Serve on the configured address; returns the bound port (useful with port 0)."""
+        # Both addresses first: one that is taken stops the start before anything runs.
+        server = self.settings.server
+        with listening("OPENCHAT_LISTEN", server.listen):
+            self.port = self.server.add_insecure_port(server.listen)
         if self.metrics_server is not None:
-            metrics_port = await self.metrics_server.start()
+            with listening("OPENCHAT_METRICS_LISTEN", server.metrics_listen):
+                metrics_port = await self.metrics_server.start()
             _log.info("metrics_serving", port=metrics_port)
         await self.cluster.start()
         await self.http.start()
@@ -162,7 +168,6 @@ class App:
         self.outbox_gauges.start()
         self.gc_pauses.start()
         self.retention.start()
-        self.port = self.server.add_insecure_port(self.settings.server.listen)
         await self.server.start()
         await self.health.start()
         _log.info("serving", listen=self.settings.server.listen, port=self.port)

@@ -14,6 +14,11 @@ from openchat.server.domain.errors import Unauthenticated
 
 ALGORITHM = "HS256"
 MAX_USER_ID_LENGTH = 128
+# The usual cause of a bad signature while trying things out.
+SIGNATURE_HINT = (
+    "Was it issued with another OPENCHAT_JWT_SECRET? `make run` (serve --dev) generates a new "
+    "secret at every start unless OPENCHAT_JWT_SECRET is set: use the tokens it printed last."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,11 @@ class TokenVerifier:
                 options={"require": ["sub", "exp"], "verify_exp": False},
                 leeway=self._leeway,
             )
+        except jwt.InvalidSignatureError:
+            raise Unauthenticated(
+                "the bearer token is invalid: its signature does not match this server's "
+                f"secret. {SIGNATURE_HINT}"
+            ) from None
         except jwt.InvalidTokenError as error:
             raise Unauthenticated(f"the bearer token is invalid: {error}") from None
         expires_at = claims["exp"]

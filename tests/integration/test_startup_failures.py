@@ -1,0 +1,130 @@
+"""Start-up failures an operator causes: the real `openchat-server serve` exits 2 within a few
+seconds, in a few lines that name the variable (or path) at fault and say what to do."""
+
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.support.processes import free_port, run_cli, server_environment
+
+pytestmark = pytest.mark.slow
+
+# The process's own start (imports) takes a second or two on a busy machine; each dependency
+# gets openchat.server.startup.CONNECT_TIMEOUT_SECONDS (5 s) to answer.
+DEADLINE_SECONDS = 15.0
+MOST_LINES = 5
+
+
+async def _refused(env: dict[str, str], *named: str) -> str:
+    """Run `serve` with `env`; assert how it fails and return what it printed."""
+    # What a person at a terminal reads: info-level logs, readable lines.
+    env.update(OPENCHAT_LOG_LEVEL="info", OPENCHAT_LOG_FORMAT="console")
+    started = time.monotonic()
+    result = await run_cli("serve", env=env)
+    elapsed = time.monotonic() - started
+    printed = (result.stdout + result.stderr).strip()
+    assert result.returncode == 2, printed
+    assert len(printed.splitlines()) <= MOST_LINES, printed
+    assert "Traceback" not in printed
+    for name in named:
+        assert name in result.stderr, printed
+    assert elapsed < DEADLINE_SECONDS, f"took {elapsed:.1f} s: {printed}"
+    return result.stderr
+
+
+def _sqlite_env(tmp_path: Path) -> dict[str, str]:
+    return server_environment(f"sqlite:///{tmp_path / 'openchat.db'}", free_port())
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A loopback port another process (here: a socket of this one) listens on."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        yield holder.getsockname()[1]
+
+
+async def test_a_postgresql_url_where_nothing_listens(tmp_path: Path) -> None:
+    port = free_port()
+    env = _sqlite_env(tmp_path)
+    env["OPENCHAT_DATABASE_URL"] = f"postgresql://openchat@127.0.0.1:{port}/openchat"
+    stderr = await _refused(env, "OPENCHAT_DATABASE_URL", f"127.0.0.1:{port}")
+    assert "connection refused" in stderr
+
+
+@pytest.mark.postgres
+async def test_a_database_that_does_not_exist(tmp_path: Path, fresh_postgres_url: str) -> None:
+    missing = f"openchat_missing_{uuid.uuid4().hex[:8]}"
+    env = _sqlite_env(tmp_path)
+    env["OPENCHAT_DATABASE_URL"] = (
+        make_url(fresh_postgres_url).set(database=missing).render_as_string(hide_password=False)
+    )
+    stderr = await _refused(env, "OPENCHAT_DATABASE_URL", missing)
+    assert f"createdb {missing}" in stderr, "the fix is suggested"
+
+
+@pytest.mark.postgres
+async def test_a_role_postgresql_refuses(tmp_path: Path, fresh_postgres_url: str) -> None:
+    stranger = f"openchat_stranger_{uuid.uuid4().hex[:8]}"
+    env = _sqlite_env(tmp_path)
+    env["OPENCHAT_DATABASE_URL"] = (
+        make_url(fresh_postgres_url).set(username=stranger).render_as_string(hide_password=False)
+    )
+    await _refused(env, "OPENCHAT_DATABASE_URL", stranger)
+
+
+async def test_a_sqlite_directory_that_does_not_exist(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "directory"
+    env = _sqlite_env(tmp_path)
+    env["OPENCHAT_DATABASE_URL"] = f"sqlite:///{missing / 'openchat.db'}"
+    stderr = await _refused(env, "OPENCHAT_DATABASE_URL", str(missing))
+    assert "mkdir -p" in stderr
+    assert not missing.exists(), "nothing was created on the way"
+
+
+async def test_a_sqlite_directory_nobody_may_write(tmp_path: Path) -> None:
+    # /proc refuses new files even to root (who may write into any directory chmod forbids).
+    env = _sqlite_env(tmp_path)
+    env["OPENCHAT_DATABASE_URL"] = "sqlite:////proc/openchat-test.db"
+    await _refused(env, "OPENCHAT_DATABASE_URL", "/proc")
+
+
+async def test_a_grpc_port_in_use(tmp_path: Path, taken_port: int) -> None:
+    env = _sqlite_env(tmp_path)
+    env["OPENCHAT_LISTEN"] = f"127.0.0.1:{taken_port}"
+    stderr = await _refused(env, "OPENCHAT_LISTEN", str(taken_port))
+    assert "address already in use" in stderr
+
+
+async def test_a_metrics_port_in_use(tmp_path: Path, taken_port: int) -> None:
+    # What a second `make run` meets: 9464 is taken by the first.
+    env = _sqlite_env(tmp_path)
+    env["OPENCHAT_METRICS_LISTEN"] = f"127.0.0.1:{taken_port}"
+    stderr = await _refused(env, "OPENCHAT_METRICS_LISTEN", str(taken_port))
+    assert "address already in use" in stderr
+
+
+async def test_an_unreachable_redis(tmp_path: Path) -> None:
+    port = free_port()
+    env = _sqlite_env(tmp_path)
+    env["OPENCHAT_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    stderr = await _refused(env, "OPENCHAT_REDIS_URL", f"127.0.0.1:{port}")
+    assert "connection refused" in stderr
+
+
+async def test_migrate_names_the_database_too(tmp_path: Path) -> None:
+    port = free_port()
+    env = _sqlite_env(tmp_path)
+    env["OPENCHAT_DATABASE_URL"] = f"postgresql://openchat@127.0.0.1:{port}/openchat"
+    result = await run_cli("migrate", env=env)
+    assert result.returncode == 2, result.stderr
+    assert "OPENCHAT_DATABASE_URL" in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= MOST_LINES, result.stderr
