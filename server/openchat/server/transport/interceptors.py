@@ -16,6 +16,7 @@ call ends.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -106,7 +107,10 @@ class _WrappingInterceptor(_ServerInterceptor):
             (handler.request_streaming, handler.response_streaming)
         ]
         behavior = getattr(handler, attribute)
-        if handler.response_streaming:
+        # A streaming behavior either yields its responses (an async generator) or is a
+        # coroutine that writes them with context.write(), as grpc's health Watch does: the
+        # latter is awaited like a unary one.
+        if handler.response_streaming and not inspect.iscoroutinefunction(behavior):
             wrapped: Any = self.around_stream(behavior, handler, method)
         else:
             wrapped = self.around_unary(behavior, handler, method)
@@ -225,9 +229,13 @@ class RequestObservingInterceptor(_WrappingInterceptor):
         series = self._series_of(method, handler)
         counted_requests = _request_counter(series, handler)
 
+        # A streaming behavior that writes its responses itself returns none to count.
+        sent = None if handler.response_streaming else series.sent
+
         async def counted(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             response = await behavior(counted_requests(request), context)
-            series.sent.inc()
+            if sent is not None:
+                sent.inc()
             return response
 
         return super().around_unary(counted, handler, method)

@@ -9,7 +9,6 @@ from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.observability.metrics import Metrics
@@ -21,6 +20,7 @@ from openchat.server.transport.interceptors import (
     RequestDecodingInterceptor,
     RequestObservingInterceptor,
 )
+from openchat.server.transport.reflection import enable_reflection
 
 # The largest request we accept: content is capped far below this (64 KiB by default); the
 # rest is headroom for the envelope. Responses are bounded by the response budget instead.
@@ -89,11 +89,10 @@ def build_server(
         registration.add_to_server(registration.servicer, server)
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]  # grpc-stubs lag
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
+    enable_reflection(
         [
             *(registration.service_name for registration in registrations),
             health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-            reflection.SERVICE_NAME,
         ],
         server,
     )
