@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from openchat.server.auth.tokens import issue_token
 from openchat.v1 import conversation_service_pb2
 from tests.support.api import Api
 from tests.support.processes import environment, free_port, run_cli, serve, server_environment
@@ -147,3 +148,32 @@ async def test_the_metrics_flag_overrides_the_variable() -> None:
     result = await run_cli("config", "--metrics-listen", "127.0.0.1:9999", env=env)
     assert result.returncode == 0, result.stderr
     assert "OPENCHAT_METRICS_LISTEN = 127.0.0.1:9999" in result.stdout
+
+
+async def test_otel_variables_turn_tracing_on(tmp_path: Path) -> None:
+    env = server_environment(
+        f"sqlite:///{tmp_path / 'openchat.db'}",
+        free_port(),
+        OTEL_TRACES_EXPORTER="console",
+        OTEL_SERVICE_NAME="openchat-under-test",
+    )
+    async with serve(env, tmp_path / "server.log") as server:
+        await Api(server.channel).conversations.CreateGroup(
+            conversation_service_pb2.CreateGroupRequest(title="traced"),
+            metadata=(
+                ("authorization", f"Bearer {issue_token(TEST_SECRET, 'ann', ttl_seconds=60)}"),
+            ),
+        )
+        assert await server.terminate() == 0  # which exports what is still batched
+        printed = server.log()
+    assert '"name": "/openchat.v1.ConversationService/CreateGroup"' in printed, printed
+    assert '"service.name": "openchat-under-test"' in printed
+
+
+async def test_an_unknown_otel_exporter_exits_2_naming_the_variable(tmp_path: Path) -> None:
+    env = server_environment(
+        f"sqlite:///{tmp_path / 'openchat.db'}", free_port(), OTEL_TRACES_EXPORTER="zipkin"
+    )
+    result = await run_cli("serve", env=env)
+    assert result.returncode == 2
+    assert "OTEL_TRACES_EXPORTER" in result.stderr

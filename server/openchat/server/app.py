@@ -11,6 +11,7 @@ from typing import Any
 
 import grpc
 import structlog
+from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy import text
 
@@ -30,6 +31,7 @@ from openchat.server.observability.garbage_collector import PauseObserver
 from openchat.server.observability.http import MetricsServer
 from openchat.server.observability.metrics import Metrics
 from openchat.server.observability.outbox_gauges import OutboxGauges
+from openchat.server.observability.tracing import SendTracing
 from openchat.server.ports import EventBus, PresenceRegistry, SequenceAllocator
 from openchat.server.presence.in_process import InProcessPresenceRegistry
 from openchat.server.presence.redis import RedisPresenceRegistry
@@ -202,10 +204,14 @@ class App:
 
 
 async def build_app(
-    settings: Settings, *, im_providers: Sequence[IMProvider] = (BuiltinProvider(),)
+    settings: Settings,
+    *,
+    im_providers: Sequence[IMProvider] = (BuiltinProvider(),),
+    tracer_provider: TracerProvider | None = None,
 ) -> App:
     """Build the server for `settings`, migrating the database first when configured to.
-    `im_providers` are the IM providers messages are relayed to (OpenChat's own by default)."""
+    `im_providers` are the IM providers messages are relayed to (OpenChat's own by default);
+    `tracer_provider`, when given, records the traces of RPCs and sends (tracing.py)."""
     if settings.auth.jwt_secret is None:
         raise SettingsConflict(
             "OPENCHAT_JWT_SECRET is required (at least 32 bytes); for local development, "
@@ -276,7 +282,10 @@ async def build_app(
         for route, deliverer in deliverers.items()
     ]
     routes: list[Route] = [StreamDeliveryRoute(cluster), *map(OutboxRoute, workers)]
-    router = MessageRouter(events, routes, timeout=ROUTE_TIMEOUT_SECONDS, metrics=metrics)
+    tracing = SendTracing(tracer_provider) if tracer_provider is not None else None
+    router = MessageRouter(
+        events, routes, timeout=ROUTE_TIMEOUT_SECONDS, metrics=metrics, tracing=tracing
+    )
 
     writer = GroupCommitWriter(
         message_store,
@@ -285,6 +294,7 @@ async def build_app(
         max_in_flight=settings.database.max_in_flight,
         commit_timeout=settings.database.commit_timeout,
         metrics=metrics,
+        tracing=tracing,
     )
     receipts = Receipts(receipt_store, cluster, flush_interval=RECEIPT_FLUSH_SECONDS)
     budget = settings.limits.response_budget_bytes
@@ -321,7 +331,9 @@ async def build_app(
         dead_letters=DeadLetters(outbox, _waker(workers)),
     )
     verifier = TokenVerifier(settings.auth.jwt_secret.get_secret_value())
-    server, health_servicer = build_server(registrations, verifier, settings.sessions, metrics)
+    server, health_servicer = build_server(
+        registrations, verifier, settings.sessions, metrics, tracer_provider
+    )
     probes: dict[str, Probe] = {"database": _database_probe(database)}
     if redis is not None:
         probes["redis"] = _redis_probe(redis)

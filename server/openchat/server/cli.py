@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import secrets
 import signal
 import sys
@@ -14,12 +15,14 @@ from importlib import metadata
 from typing import Any
 
 import structlog
+from opentelemetry.sdk.trace import TracerProvider
 from pydantic import SecretStr
 
 from openchat.server.app import SettingsConflict, build_app
 from openchat.server.auth.tokens import issue_token
 from openchat.server.domain.errors import InvalidArgument, OpenChatError
 from openchat.server.logging import configure_logging
+from openchat.server.observability import tracing
 from openchat.server.observability.garbage_collector import tune_for_long_lived_sessions
 from openchat.server.settings import Settings, SettingsError, load_settings
 from openchat.server.startup import StartupError, check_database, check_dependencies
@@ -130,8 +133,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if settings.auth.jwt_secret is None and args.dev:
         settings = _with_dev_secret(settings)
     try:
-        _run(_serve_until_signalled(settings))
-    except (SettingsConflict, OpenChatError, StartupError) as error:
+        tracer_provider = tracing.tracer_provider(os.environ)
+        _run(_serve_until_signalled(settings, tracer_provider))
+    except (SettingsConflict, OpenChatError, StartupError, tracing.TracingError) as error:
         print(f"openchat-server: cannot start: {error}", file=sys.stderr)
         return 2
     return 0
@@ -146,9 +150,11 @@ def _run(coroutine: Any) -> None:
         uvloop.run(coroutine)
 
 
-async def _serve_until_signalled(settings: Settings) -> None:
+async def _serve_until_signalled(
+    settings: Settings, tracer_provider: TracerProvider | None
+) -> None:
     await check_dependencies(settings)
-    app = await build_app(settings)
+    app = await build_app(settings, tracer_provider=tracer_provider)
     try:
         await app.start()
     except StartupError:
@@ -162,6 +168,9 @@ async def _serve_until_signalled(settings: Settings) -> None:
     await stop.wait()
     structlog.get_logger(__name__).info("signal_received")
     await app.stop()
+    if tracer_provider is not None:
+        # Export the spans still batched (the exporter waits for its own timeout at most).
+        tracer_provider.shutdown()
 
 
 def _with_dev_secret(settings: Settings) -> Settings:

@@ -26,6 +26,10 @@ MEMBERSHIP_CHANGED = "membership.changed"
 SESSION_REPLACED = "session.replaced"
 BOTS_CHANGED = "bots.changed"
 
+# A trace's context as W3C trace-context headers (name, value), sorted: plain data that crosses
+# the cluster bus with the event it belongs to.
+TraceHeaders = tuple[tuple[str, str], ...]
+
 
 @dataclass(frozen=True, slots=True)
 class MessagePersisted:
@@ -36,6 +40,9 @@ class MessagePersisted:
     origin_device_id: str = ""
     # The durable routes with work for the message (their workers are woken).
     routes: frozenset[str] = frozenset()
+    # The send's trace as W3C trace-context headers (traceparent, ...), so that the routes'
+    # spans join it on every node; empty when tracing is off.
+    trace_context: TraceHeaders = ()
 
 
 @dataclass(frozen=True, slots=True)

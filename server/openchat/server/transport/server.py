@@ -9,9 +9,11 @@ from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from opentelemetry.sdk.trace import TracerProvider
 
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.observability.metrics import Metrics
+from openchat.server.observability.tracing import server_interceptor
 from openchat.server.settings import SessionSettings
 from openchat.server.transport.health import HealthStatuses
 from openchat.server.transport.interceptors import (
@@ -75,9 +77,13 @@ def build_server(
     verifier: TokenVerifier,
     sessions: SessionSettings,
     metrics: Metrics,
+    tracer_provider: TracerProvider | None = None,
 ) -> tuple[grpc.aio.Server, HealthStatuses]:
+    # Outermost, so that every log line and span of a call belongs to the call's trace.
+    tracing = [] if tracer_provider is None else [server_interceptor(tracer_provider)]
     server = grpc.aio.server(
         interceptors=[
+            *tracing,
             RequestObservingInterceptor(metrics),
             ErrorMappingInterceptor(),
             AuthInterceptor(verifier),
