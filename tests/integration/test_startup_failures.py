@@ -52,33 +52,34 @@ def taken_port() -> Iterator[int]:
         yield holder.getsockname()[1]
 
 
-async def test_a_postgresql_url_where_nothing_listens(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("variable", "url"),
+    [
+        ("OPENCHAT_DATABASE_URL", "postgresql://openchat@127.0.0.1:{port}/openchat"),
+        ("OPENCHAT_REDIS_URL", "redis://127.0.0.1:{port}/0"),
+    ],
+)
+async def test_a_dependency_where_nothing_listens(tmp_path: Path, variable: str, url: str) -> None:
     port = free_port()
     env = _sqlite_env(tmp_path)
-    env["OPENCHAT_DATABASE_URL"] = f"postgresql://openchat@127.0.0.1:{port}/openchat"
-    stderr = await _refused(env, "OPENCHAT_DATABASE_URL", f"127.0.0.1:{port}")
+    env[variable] = url.format(port=port)
+    stderr = await _refused(env, variable, f"127.0.0.1:{port}")
     assert "connection refused" in stderr
 
 
 @pytest.mark.postgres
-async def test_a_database_that_does_not_exist(tmp_path: Path, fresh_postgres_url: str) -> None:
-    missing = f"openchat_missing_{uuid.uuid4().hex[:8]}"
+@pytest.mark.parametrize(("part", "fix"), [("database", "createdb"), ("username", "createuser")])
+async def test_a_database_or_role_postgresql_does_not_know(
+    tmp_path: Path, fresh_postgres_url: str, part: str, fix: str
+) -> None:
+    # Names nobody created on the shared server, which the test leaves as it found it.
+    unknown = f"openchat_unknown_{uuid.uuid4().hex[:8]}"
     env = _sqlite_env(tmp_path)
-    env["OPENCHAT_DATABASE_URL"] = (
-        make_url(fresh_postgres_url).set(database=missing).render_as_string(hide_password=False)
-    )
-    stderr = await _refused(env, "OPENCHAT_DATABASE_URL", missing)
-    assert f"createdb {missing}" in stderr, "the fix is suggested"
-
-
-@pytest.mark.postgres
-async def test_a_role_postgresql_refuses(tmp_path: Path, fresh_postgres_url: str) -> None:
-    stranger = f"openchat_stranger_{uuid.uuid4().hex[:8]}"
-    env = _sqlite_env(tmp_path)
-    env["OPENCHAT_DATABASE_URL"] = (
-        make_url(fresh_postgres_url).set(username=stranger).render_as_string(hide_password=False)
-    )
-    await _refused(env, "OPENCHAT_DATABASE_URL", stranger)
+    known = make_url(fresh_postgres_url)
+    url = known.set(database=unknown) if part == "database" else known.set(username=unknown)
+    env["OPENCHAT_DATABASE_URL"] = url.render_as_string(hide_password=False)
+    stderr = await _refused(env, "OPENCHAT_DATABASE_URL", unknown)
+    assert f"{fix} {unknown}" in stderr, "the fix is suggested"
 
 
 async def test_a_sqlite_directory_that_does_not_exist(tmp_path: Path) -> None:
@@ -97,27 +98,19 @@ async def test_a_sqlite_directory_nobody_may_write(tmp_path: Path) -> None:
     await _refused(env, "OPENCHAT_DATABASE_URL", "/proc")
 
 
-async def test_a_grpc_port_in_use(tmp_path: Path, taken_port: int) -> None:
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "OPENCHAT_LISTEN",
+        # What a second `make run` meets: 9464 is taken by the first.
+        "OPENCHAT_METRICS_LISTEN",
+    ],
+)
+async def test_a_port_in_use(tmp_path: Path, taken_port: int, variable: str) -> None:
     env = _sqlite_env(tmp_path)
-    env["OPENCHAT_LISTEN"] = f"127.0.0.1:{taken_port}"
-    stderr = await _refused(env, "OPENCHAT_LISTEN", str(taken_port))
+    env[variable] = f"127.0.0.1:{taken_port}"
+    stderr = await _refused(env, variable, str(taken_port))
     assert "address already in use" in stderr
-
-
-async def test_a_metrics_port_in_use(tmp_path: Path, taken_port: int) -> None:
-    # What a second `make run` meets: 9464 is taken by the first.
-    env = _sqlite_env(tmp_path)
-    env["OPENCHAT_METRICS_LISTEN"] = f"127.0.0.1:{taken_port}"
-    stderr = await _refused(env, "OPENCHAT_METRICS_LISTEN", str(taken_port))
-    assert "address already in use" in stderr
-
-
-async def test_an_unreachable_redis(tmp_path: Path) -> None:
-    port = free_port()
-    env = _sqlite_env(tmp_path)
-    env["OPENCHAT_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
-    stderr = await _refused(env, "OPENCHAT_REDIS_URL", f"127.0.0.1:{port}")
-    assert "connection refused" in stderr
 
 
 async def test_migrate_names_the_database_too(tmp_path: Path) -> None:
