@@ -15,6 +15,7 @@ import pytest
 from redis.asyncio import Redis
 
 from openchat.server.domain.model import PresenceState, SessionKey
+from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import PresenceRegistry
 from openchat.server.presence.in_process import InProcessPresenceRegistry
 from openchat.server.presence.redis import RedisPresenceRegistry
@@ -44,7 +45,11 @@ async def redis_registries(redis_client: Redis) -> AsyncIterator[RegistryFactory
 
     def make(ttl_seconds: float) -> PresenceRegistry:
         return RedisPresenceRegistry(
-            redis_client, node_id=uuid.uuid4().hex, ttl_seconds=ttl_seconds, key_prefix=prefix
+            redis_client,
+            node_id=uuid.uuid4().hex,
+            ttl_seconds=ttl_seconds,
+            key_prefix=prefix,
+            metrics=Metrics(),
         )
 
     yield make

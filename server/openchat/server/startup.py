@@ -24,8 +24,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from openchat.server.settings import Settings
-from openchat.server.storage.database import connect, masked_url
+from openchat.server.settings import Settings, masked_url
+from openchat.server.storage.database import connect
 
 # Seconds each dependency gets to answer at start: long enough for a database across a region,
 # short enough that a wrong address is reported while the operator is still looking.

@@ -25,11 +25,8 @@ import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from importlib.metadata import entry_points
 
-import grpc
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from opentelemetry.instrumentation.grpc import aio_server_interceptor
-from opentelemetry.instrumentation.grpc.filters import any_of, health_check, negate, service_prefix
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
@@ -93,16 +90,6 @@ def _exporter(name: str, environ: Mapping[str, str]) -> SpanExporter:
         )
     exporter: SpanExporter = next(iter(found)).load()()
     return exporter
-
-
-def server_interceptor(provider: TracerProvider) -> grpc.aio.ServerInterceptor:  # type: ignore[type-arg]
-    """The grpc.aio server interceptor that starts each RPC's span (continuing the caller's
-    trace). Health checks and reflection are left out: they are noise in every trace view,
-    and grpc's health Watch writes its stream in a way the interceptor cannot wrap."""
-    return aio_server_interceptor(  # type: ignore[no-any-return,no-untyped-call]  # untyped
-        tracer_provider=provider,
-        filter_=negate(any_of(health_check(), service_prefix("grpc.reflection."))),
-    )
 
 
 class SendTracing:

@@ -33,6 +33,10 @@ class Route(Protocol):
         ...
 
 
+# Seconds a route may spend on one message before it counts as failed.
+TIMEOUT_SECONDS = 10.0
+
+
 class MessageRouter:
     """Subscribes every route to `message.persisted`."""
 
@@ -41,15 +45,15 @@ class MessageRouter:
         events: EventBus,
         routes: Sequence[Route],
         *,
-        timeout: float,
-        metrics: Metrics | None = None,
+        timeout: float = TIMEOUT_SECONDS,
+        metrics: Metrics,
         tracing: SendTracing | None = None,
     ) -> None:
         self._events = events
         self._tracing = tracing
         self._routes = routes
         self._timeout = timeout
-        self._metrics = metrics or Metrics()
+        self._metrics = metrics
         self._unsubscribe: list[Callable[[], None]] = []
 
     def start(self) -> None:

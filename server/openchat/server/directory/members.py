@@ -9,18 +9,23 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from openchat.server.ports import ConversationStore
+from openchat.server.domain.events import MEMBERSHIP_CHANGED, MembershipChanged
+from openchat.server.ports import ConversationStore, EventBus
+
+# Cached member lists expire after this long, in case an invalidation was lost.
+TTL_SECONDS = 30.0
 
 
 class MembershipCache:
-    """Conversation id -> member ids. Entries are dropped when a MembershipChanged event
-    arrives, and expire after `ttl_seconds` in case such an event was lost."""
+    """MemberDirectory: conversation id -> member ids. Entries are dropped when a
+    MembershipChanged event arrives (see `invalidate_on`), and expire after `ttl_seconds` in
+    case such an event was lost."""
 
     def __init__(
         self,
         store: ConversationStore,
         *,
-        ttl_seconds: float,
+        ttl_seconds: float = TTL_SECONDS,
         max_entries: int = 50_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -64,3 +69,13 @@ class MembershipCache:
     def invalidate(self, conversation_id: str) -> None:
         self._entries.pop(conversation_id, None)
         self._versions[conversation_id] = self._versions.get(conversation_id, 0) + 1
+
+    def invalidate_on(self, cluster: EventBus) -> Callable[[], None]:
+        """Drop a conversation's entry whenever any node changes its members; returns a
+        function that stops listening."""
+
+        async def on_change(event: object) -> None:
+            assert isinstance(event, MembershipChanged)
+            self.invalidate(event.conversation_id)
+
+        return cluster.subscribe(MEMBERSHIP_CHANGED, on_change)
