@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from opentelemetry.instrumentation.grpc import aio_client_interceptors
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -80,8 +81,19 @@ async def test_a_send_is_one_trace_from_the_caller_to_the_fan_out(
     assert _attribute(commit, "openchat.batch_size") == 1
 
 
-async def test_health_checks_and_reflection_make_no_spans(database_url: str) -> None:
+async def test_health_checks_and_reflection_make_no_spans(
+    database_url: str, user_ids: Iterator[str]
+) -> None:
     provider, spans = _recording()
     async with start_app(settings_for(database_url), tracer_provider=provider) as server:
         await health_pb2_grpc.HealthStub(server.channel).Check(health_pb2.HealthCheckRequest())
-    assert spans.get_finished_spans() == ()
+        reflection = reflection_pb2_grpc.ServerReflectionStub(server.channel)
+        listing = reflection.ServerReflectionInfo(
+            iter([reflection_pb2.ServerReflectionRequest(list_services="")])
+        )
+        assert [answer async for answer in listing]
+        # A traced RPC in the same server, so that the test sees spans being recorded at all.
+        await Api(server.channel).create_group(next(user_ids), [])
+    names = [span.name for span in spans.get_finished_spans()]
+    assert "/openchat.v1.ConversationService/CreateGroup" in names
+    assert not [name for name in names if name.startswith(("/grpc.health", "/grpc.reflection"))]
