@@ -46,7 +46,15 @@ class StartupError(Exception):
 
 
 async def check_dependencies(settings: Settings) -> None:
-    """Raise StartupError unless the database, and Redis when configured, answer."""
+    """Raise StartupError unless both listening addresses are free and the database, and Redis
+    when configured, answer. (The listeners still report a bind that fails later.)"""
+    for variable, address in (
+        ("OPENCHAT_LISTEN", settings.server.listen),
+        ("OPENCHAT_METRICS_LISTEN", settings.server.metrics_listen),
+    ):
+        reason = _bind_reason(address) if address else None
+        if reason is not None:
+            raise _cannot_listen(variable, address, reason)
     await check_database(settings.database.url)
     if settings.redis.url is not None:
         await check_redis(settings.redis.url.get_secret_value())
@@ -158,12 +166,15 @@ def listening(variable: str, address: str) -> Iterator[None]:
     try:
         yield
     except (OSError, RuntimeError) as error:
-        reason = _bind_reason(address) or str(error)
-        raise StartupError(
-            f"{variable}: cannot listen on {address} ({reason}).\n"
-            f"Stop the process that holds it (another openchat-server?), or set {variable} "
-            f"to a free HOST:PORT."
-        ) from None
+        raise _cannot_listen(variable, address, _bind_reason(address) or str(error)) from None
+
+
+def _cannot_listen(variable: str, address: str, reason: str) -> StartupError:
+    return StartupError(
+        f"{variable}: cannot listen on {address} ({reason}).\n"
+        f"Stop the process that holds it (another openchat-server?), or set {variable} "
+        f"to a free HOST:PORT."
+    )
 
 
 def _bind_reason(address: str) -> str | None:
@@ -175,6 +186,9 @@ def _bind_reason(address: str) -> str | None:
         return _reason(error)
     family, kind, _, _, sockaddr = infos[0]
     with socket.socket(family, kind) as probe:
+        # As the servers do, so that a port whose old connections linger in TIME_WAIT counts
+        # as free, and one that a process listens on does not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(sockaddr)
         except OSError as error:
