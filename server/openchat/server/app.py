@@ -108,7 +108,9 @@ MAX_SYNC_CONVERSATIONS = 500
 # Seconds a route may spend on one message before it counts as failed.
 ROUTE_TIMEOUT_SECONDS = 10.0
 # Cached member lists and bot ids expire after this long, in case an invalidation was lost.
-MEMBERSHIP_TTL_SECONDS = 30.0
+# Membership is an authorization decision: this is the longest a removed member can keep
+# receiving live on a node that missed the invalidation (docs/architecture.md).
+MEMBERSHIP_TTL_SECONDS = 5.0
 BOTS_TTL_SECONDS = 30.0
 # Delivery acknowledgements are coalesced for this long before they are written.
 RECEIPT_FLUSH_SECONDS = 0.2
@@ -447,6 +449,9 @@ def _invalidate_caches(cluster: EventBus, members: MembershipCache, bots: BotDir
 
     cluster.subscribe(MEMBERSHIP_CHANGED, on_membership)
     cluster.subscribe(BOTS_CHANGED, on_bots)
+    if isinstance(cluster, RedisEventBus):  # the only bus that can lose events
+        cluster.on_resubscribe(members.invalidate_all)
+        cluster.on_resubscribe(bots.invalidate)
 
 
 def _route_worker(

@@ -223,8 +223,11 @@ class PresenceRegistry(Protocol):
         changed."""
         ...
 
-    async def refresh(self, sessions: Sequence[SessionKey]) -> None:
-        """Extend the life of these sessions' entries by the heartbeat timeout."""
+    async def refresh(self, sessions: Sequence[SessionKey]) -> list[PresenceState]:
+        """Extend the life of these sessions' entries by the heartbeat timeout, recreating
+        entries the registry lost (a Redis restart or flush: the caller holds these sessions,
+        so they are live); returns the presence of every user whose entry was recreated.
+        Entries that belong to a newer session of the device are left alone."""
         ...
 
     async def lookup(self, user_ids: Sequence[str]) -> list[PresenceState]:

@@ -387,13 +387,30 @@ class SessionHub:
                     await self.close(session, HeartbeatTimeout(timeout))
 
     async def _refresh_presence(self) -> None:
-        """Keep this node's registry entries alive; if the node dies they expire."""
+        """Keep this node's registry entries alive (if the node dies they expire), and recreate
+        those the registry lost, so presence heals within one refresh interval."""
         while True:
             await asyncio.sleep(self._settings.heartbeat_interval / 2)
             try:
-                await self._presence.refresh([session.key for session in self.sessions()])
+                await self._refresh_sessions(self.sessions())
             except Exception as error:  # noqa: BLE001 - retried on the next tick
                 _log.warning("presence_refresh_failed", error=repr(error))
+
+    async def _refresh_sessions(self, sessions: Sequence[Session]) -> None:
+        recreated = await self._presence.refresh([session.key for session in sessions])
+        if not recreated:
+            return
+        _log.warning("presence_entries_recreated", users=len(recreated))
+        for state in recreated:
+            await self._publish_presence(state)
+        # A session that closed while the refresh ran may have had its entry recreated after
+        # its disconnect removed it: remove it again (the registry ignores entries it lacks).
+        users = {state.user_id for state in recreated}
+        for session in sessions:
+            if session.closed and session.user_id in users:
+                gone = await self._presence.disconnect(session.key)
+                if gone is not None:
+                    await self._publish_presence(gone)
 
     async def _reap_dead_nodes(self) -> None:
         """Expire the entries of nodes that died without cleaning up, and tell watchers."""

@@ -14,7 +14,9 @@ from openchat.server.ports import ConversationStore
 
 class MembershipCache:
     """Conversation id -> member ids. Entries are dropped when a MembershipChanged event
-    arrives, and expire after `ttl_seconds` in case such an event was lost."""
+    arrives, all of them when the bus may have lost such events, and expire after
+    `ttl_seconds` in case one was lost unnoticed (a publisher that could not reach Redis):
+    the TTL bounds how long a removed member can keep receiving."""
 
     def __init__(
         self,
@@ -64,3 +66,8 @@ class MembershipCache:
     def invalidate(self, conversation_id: str) -> None:
         self._entries.pop(conversation_id, None)
         self._versions[conversation_id] = self._versions.get(conversation_id, 0) + 1
+
+    def invalidate_all(self) -> None:
+        self._entries.clear()
+        for conversation_id in self._loading:  # loads in flight may have read the old list
+            self.invalidate(conversation_id)
