@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import structlog
 
+from openchat.server.failures import is_transient
 from openchat.server.ports import EventHandler
 
 _log = structlog.get_logger(__name__)
@@ -26,8 +27,11 @@ class _Subscription:
             event = await self.queue.get()
             try:
                 await self._handler(event)
-            except Exception:  # noqa: BLE001 - a subscriber's failure must not stop its subscription
-                _log.exception("event_handler_failed", topic=self.topic)
+            except Exception as error:  # noqa: BLE001 - a failure must not stop the subscription
+                if is_transient(error):  # a dependency restarting, not a bug
+                    _log.warning("event_handler_failed", topic=self.topic, error=repr(error))
+                else:
+                    _log.exception("event_handler_failed", topic=self.topic)
 
 
 class LocalDispatch:

@@ -154,10 +154,16 @@ class SessionHub:
             if other.device_id == device_id:
                 await self.close(other, farewell=REPLACED)
         self._by_user.setdefault(user_id, {})[key.session_id] = session
-        await self._cluster.publish(
-            SESSION_REPLACED, SessionReplaced(user_id, device_id, key.session_id)
-        )
-        await self._publish_presence(await self._presence.connect(key))
+        try:
+            await self._cluster.publish(
+                SESSION_REPLACED, SessionReplaced(user_id, device_id, key.session_id)
+            )
+            await self._publish_presence(await self._presence.connect(key))
+        except BaseException:
+            # Redis is unreachable (or the call was cancelled): the caller never gets the
+            # session, so it must not stay registered, nor be refreshed back into presence.
+            await self.close(session)
+            raise
         _log.info("session_opened", session_id=key.session_id, device_id=device_id)
         return session
 

@@ -28,10 +28,10 @@ from prometheus_client import Counter
 
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.domain.errors import OpenChatError, RequestUndecodable, Unauthenticated
+from openchat.server.failures import is_transient
 from openchat.server.observability.metrics import Metrics
 from openchat.server.transport.context import principal_var
 from openchat.server.transport.errors import (
-    TRANSIENT_ERRORS,
     ErrorStatus,
     dependency_unavailable,
     internal_error,
@@ -273,8 +273,9 @@ async def _abort(context: grpc.aio.ServicerContext[Any, Any], status: ErrorStatu
 
 def _unexpected(error: Exception) -> ErrorStatus:
     """UNAVAILABLE for infrastructure failures, INTERNAL for bugs; details only in the log."""
-    if isinstance(error, TRANSIENT_ERRORS):
-        _log.warning("dependency_error", error=repr(error))
+    if is_transient(error):
+        # str() as well: redis-py's repr() drops the message.
+        _log.warning("dependency_error", error=f"{type(error).__name__}: {error}")
         return dependency_unavailable()
     request_id = structlog.contextvars.get_contextvars().get("request_id", "unknown")
     _log.error("unhandled_error", exc_info=error)

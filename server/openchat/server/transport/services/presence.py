@@ -14,13 +14,13 @@ from openchat.server.domain.errors import (
     StreamProtocolViolation,
     Unavailable,
 )
+from openchat.server.failures import is_transient
 from openchat.server.sessions.frames import SendRejected
 from openchat.server.sessions.hub import SessionHub
 from openchat.server.sessions.session import Session
 from openchat.server.settings import SessionSettings
 from openchat.server.transport.context import current_user_id
 from openchat.server.transport.converters import presence_to_pb, server_frame
-from openchat.server.transport.errors import TRANSIENT_ERRORS
 from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.services.sync import cursors_from_pb
 from openchat.server.transport.validation import require_id, require_ids, require_seq
@@ -147,7 +147,9 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
                     await self._read_marker(session, frame.read)
                 case "hello":
                     raise StreamProtocolViolation("hello may only be the first frame")
-        except TRANSIENT_ERRORS as error:
+        except Exception as error:
+            if not is_transient(error):
+                raise
             # A dependency hiccup must not end the session; the client repeats pings and acks.
             _log.warning("session_frame_failed", frame=kind, error=repr(error))
 
