@@ -11,6 +11,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
+import grpc
 import pytest
 
 from openchat.v1 import message_pb2, presence_service_pb2, presence_service_pb2_grpc
@@ -129,3 +130,16 @@ async def _messages_until(stream: StreamClient, conversation_id: str) -> list[me
     while (message := (await stream.next("message")).message).conversation_id != conversation_id:
         before.append(message)
     return before
+
+
+async def test_a_session_refused_while_redis_is_down_leaves_nothing_behind(
+    database_url: str, redis: RedisServer, user_ids: Iterator[str]
+) -> None:
+    """The session cannot be registered in presence: the client hears UNAVAILABLE, and the
+    node keeps nothing of it (which the presence refresh would bring back online)."""
+    bob = next(user_ids)
+    async with two_nodes(database_url, redis) as (node_a, _):
+        await redis.stop()
+        async with connect(node_a.channel, bob, expect_welcome=False) as stream:
+            assert await stream.status() == grpc.StatusCode.UNAVAILABLE
+        assert [s for s in node_a.app.hub.sessions() if s.user_id == bob] == []
