@@ -8,16 +8,27 @@ from collections import deque
 from collections.abc import Callable
 
 from openchat.server.domain.errors import OpenChatError, SlowConsumer
-from openchat.server.domain.model import SessionKey
+from openchat.server.domain.model import PresenceState, SessionKey
 from openchat.server.sessions.frames import Outbound, ReconnectRequest
 
 _CLOSED = object()
+
+
+class _PresenceSlot(str):
+    """A place in the queue for the pending presence of the user it names."""
+
+    __slots__ = ()
 
 
 class Session:
     """A live session. Frames are pushed by fan-out and read by the stream's writer; a client
     that stops reading fills the queue, and at capacity the session is closed (SlowConsumer)
     instead of growing server memory.
+
+    Presence frames are coalesced: at most one per user waits in the queue (the newest state
+    takes the place of the older one), and they do not count against the capacity, so the
+    snapshots of a watch of the documented maximum of users never cut a prompt client off;
+    there is at most one waiting per watched user.
 
     A server holds tens of thousands of these, so each keeps only what it needs: one deque of
     frames and, while the writer waits, one future (an asyncio.Queue and Events would add five
@@ -36,6 +47,7 @@ class Session:
         self._on_overflow = on_overflow
         self._clock = clock
         self._frames: deque[object] = deque()
+        self._presence: dict[str, PresenceState] = {}  # user id -> state behind its slot
         self._writer_waiting: asyncio.Future[None] | None = None
         self.last_activity = clock()
         self.closed = False
@@ -60,10 +72,27 @@ class Session:
         """Queue a frame for the client; closes the session when the client is too far behind."""
         if self.closed:
             return
-        if len(self._frames) >= self._capacity:
+        if isinstance(frame, PresenceState):
+            self._push_presence(frame)
+            return
+        if len(self._frames) - len(self._presence) >= self._capacity:
             self._on_overflow(self, SlowConsumer(self._capacity))
             return
         self._queue(frame)
+
+    def _push_presence(self, state: PresenceState) -> None:
+        pending = self._presence.get(state.user_id)
+        if pending is None:
+            self._presence[state.user_id] = state
+            self._queue(_PresenceSlot(state.user_id))
+        elif state.generation >= pending.generation:
+            self._presence[state.user_id] = state
+
+    def drop_presence(self) -> None:
+        """Forget the presence frames not sent yet (the watched set was replaced)."""
+        if self._presence:
+            self._presence.clear()
+            self._frames = deque(f for f in self._frames if not isinstance(f, _PresenceSlot))
 
     def close(
         self, error: OpenChatError | None = None, farewell: ReconnectRequest | None = None
@@ -90,6 +119,8 @@ class Session:
         frame = self._frames.popleft()
         if frame is _CLOSED:
             return None
+        if isinstance(frame, _PresenceSlot):
+            return self._presence.pop(frame)
         return frame  # type: ignore[return-value]  # everything else queued is Outbound
 
     @property
