@@ -18,6 +18,7 @@ from structlog.testing import capture_logs
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.observability.metrics import Metrics
 from openchat.server.settings import SessionSettings
+from openchat.server.transport.interceptors import CallGate
 from openchat.server.transport.server import Registration, build_server
 from openchat.v1 import (
     conversation_service_pb2,
@@ -358,7 +359,7 @@ async def failing_server() -> AsyncIterator[grpc.aio.Channel]:
         ),
     ]
     server, _ = build_server(
-        registrations, TokenVerifier(TEST_SECRET), SessionSettings(), Metrics()
+        registrations, TokenVerifier(TEST_SECRET), SessionSettings(), Metrics(), CallGate()
     )
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()

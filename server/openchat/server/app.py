@@ -3,6 +3,7 @@ and wires them; nothing is built at import time or looked up from a global."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -69,6 +70,7 @@ from openchat.server.storage.sequences import (
     TransactionalSequenceAllocator,
 )
 from openchat.server.transport.health import HealthMonitor, Probe
+from openchat.server.transport.interceptors import CallGate
 from openchat.server.transport.server import Registration, build_server
 from openchat.server.transport.services.admin import AdminServicer
 from openchat.server.transport.services.bots import BotServicer
@@ -140,6 +142,7 @@ class App:
     hub: SessionHub
     receipts: Receipts
     server: grpc.aio.Server
+    gate: CallGate
     health: HealthMonitor
     metrics: Metrics
     metrics_server: MetricsServer | None
@@ -175,9 +178,19 @@ class App:
         finish within `grace` seconds, then release the database and Redis."""
         grace = self.settings.server.shutdown_grace if grace is None else grace
         _log.info("draining", grace_seconds=grace)
+        deadline = asyncio.get_running_loop().time() + grace
+
+        def remaining() -> float:
+            return max(0.0, deadline - asyncio.get_running_loop().time())
+
         await self.health.drain()
-        await self.hub.stop(ReconnectRequest("the server is shutting down", retry_after=1.0))
-        await self.server.stop(grace)
+        # The server answers new calls UNAVAILABLE itself while the calls in flight finish:
+        # grpc would cancel calls still waiting when it stops (CANCELLED is not retried).
+        self.gate.close()
+        farewell = ReconnectRequest("the server is shutting down", retry_after=1.0)
+        await self.hub.stop(farewell, grace=remaining())
+        await self.gate.wait_idle(remaining())
+        await self.server.stop(remaining())
         await self.writer.stop(grace)
         self.router.stop()
         await self.receipts.stop()
@@ -318,7 +331,10 @@ async def build_app(
         dead_letters=DeadLetters(outbox, _waker(workers)),
     )
     verifier = TokenVerifier(settings.auth.jwt_secret.get_secret_value())
-    server, health_servicer = build_server(registrations, verifier, settings.sessions, metrics)
+    gate = CallGate()
+    server, health_servicer = build_server(
+        registrations, verifier, settings.sessions, metrics, gate
+    )
     probes: dict[str, Probe] = {"database": _database_probe(database)}
     if redis is not None:
         probes["redis"] = _redis_probe(redis)
@@ -341,6 +357,7 @@ async def build_app(
         hub=hub,
         receipts=receipts,
         server=server,
+        gate=gate,
         health=health,
         metrics=metrics,
         metrics_server=(

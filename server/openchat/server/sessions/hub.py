@@ -8,6 +8,7 @@ sending device), receipts to the senders, typing to the other members, presence 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -92,6 +93,7 @@ class SessionHub:
         self._unsubscribe: list[Callable[[], None]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._draining = False
+        self._emptied = asyncio.Event()  # set when the last session closes
         self._metrics.track(self._metrics.sessions_active, lambda: len(self.sessions()))
         self._metrics.track(
             self._metrics.session_queue_depth_max,
@@ -122,8 +124,10 @@ class SessionHub:
             asyncio.create_task(self._reap_dead_nodes(), name="presence-reaper"),
         ]
 
-    async def stop(self, farewell: ReconnectRequest) -> None:
-        """Refuse new sessions, ask every client to reconnect elsewhere, close every session."""
+    async def stop(self, farewell: ReconnectRequest, *, grace: float) -> None:
+        """Refuse new sessions and ask every client to reconnect elsewhere; each session ends
+        once its client has closed its side and its sends in flight are answered, and those
+        still open after `grace` seconds are closed."""
         if self._draining:
             return
         self._draining = True
@@ -132,9 +136,15 @@ class SessionHub:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         for unsubscribe in self._unsubscribe:
             unsubscribe()
+        for session in self.sessions():
+            session.drain(farewell)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                while self._by_user:
+                    self._emptied.clear()
+                    await self._emptied.wait()
         await asyncio.gather(
-            *(self.close(session, farewell=farewell) for session in self.sessions()),
-            return_exceptions=True,
+            *(self.close(session) for session in self.sessions()), return_exceptions=True
         )
 
     def sessions(self) -> list[Session]:
@@ -180,6 +190,8 @@ class SessionHub:
         sessions.pop(session.key.session_id, None)
         if not sessions:
             self._by_user.pop(session.user_id, None)
+            if not self._by_user:
+                self._emptied.set()
         self._unwatch(session)
         reason = _close_reason(error, farewell)
         self._metrics.session_disconnects.labels(reason).inc()

@@ -52,6 +52,8 @@ class Session:
         self.last_activity = clock()
         self.closed = False
         self.close_error: OpenChatError | None = None
+        # The server is shutting down: the client was asked to reconnect, new sends are refused.
+        self.draining = False
 
     @property
     def user_id(self) -> str:
@@ -107,6 +109,15 @@ class Session:
         self._queue(_CLOSED)
         self.closed = True
         return True
+
+    def drain(self, farewell: ReconnectRequest) -> None:
+        """Ask the client to reconnect elsewhere, keeping the session open so that the sends
+        in flight are still answered; the session is closed when they are (or at the end of
+        the shutdown grace)."""
+        if self.closed or self.draining:
+            return
+        self.draining = True
+        self._queue(farewell)
 
     async def next_frame(self) -> Outbound | None:
         """The next queued frame, or None once the session is closed and drained."""

@@ -36,6 +36,8 @@ _log = structlog.get_logger(__name__)
 # Sends a session may have waiting for their commit; more wait for a free slot, which stops
 # the reading of further frames (backpressure through HTTP/2 flow control).
 MAX_SENDS_IN_FLIGHT = 64
+# The answer to a send that arrives after the client was asked to reconnect.
+DRAINING = Unavailable("the server is shutting down; send it again after reconnecting")
 
 
 class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
@@ -104,7 +106,11 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
             async for frame in requests:
                 session.touch()
                 kind = frame.WhichOneof("frame")
-                if kind == "send":
+                if kind == "send" and session.draining:
+                    session.push(
+                        SendRejected(frame.send.client_msg_id, frame.send.conversation_id, DRAINING)
+                    )
+                elif kind == "send":
                     await sends.acquire()
                     task = asyncio.create_task(self._send(session, frame.send))
                     in_flight.add(task)
@@ -112,6 +118,8 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
                     task.add_done_callback(lambda _: sends.release())
                 else:
                     await self._handle(session, kind, frame)
+            # The client closed its side: every send it made gets its answer, then the end.
+            await asyncio.gather(*in_flight)
             await self._hub.close(session)
         except OpenChatError as error:
             await self._hub.close(session, error)
