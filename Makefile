@@ -154,6 +154,11 @@ bench-sessions: install ## Run the session benchmark: 10k idle sessions, latency
 	$(BIN)/python -m bench.sessions $(SESSIONS_BENCH_ARGS)
 SESSIONS_BENCH_ARGS ?=
 
+.PHONY: bench-chat
+bench-chat: install ## Run the chat benchmark: senders to online, acking recipients, as ratios to an empty RPC.
+	$(BIN)/python -m bench.chat $(CHAT_BENCH_ARGS)
+CHAT_BENCH_ARGS ?=
+
 .PHONY: clean
 clean: ## Remove the venv and caches.
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

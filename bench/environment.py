@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import asyncpg
 import grpc
@@ -116,8 +117,8 @@ def running_server(
     SIGTERM (drain) afterwards. Its log, one JSON line per RPC, goes to `log_path`."""
     # Only our own OPENCHAT_* settings: a developer's environment must not change the run.
     env = {key: value for key, value in os.environ.items() if not key.startswith("OPENCHAT_")}
-    target = f"127.0.0.1:{_free_port()}"
-    metrics_address = f"127.0.0.1:{_free_port()}"
+    target = f"127.0.0.1:{free_port()}"
+    metrics_address = f"127.0.0.1:{free_port()}"
     env |= {
         "OPENCHAT_LISTEN": target,
         # Its own metrics port, so that a run never collides with a server already running.
@@ -138,13 +139,20 @@ def running_server(
         _stop(process)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     """A port nothing listens on now (the server binds it a moment later; the server does not
     share ports, so a port taken in between fails the start loudly instead of misrouting)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+def expect_line(stream: IO[str], word: str) -> None:
+    """Reads the next line a load or server process prints, which must be `word`."""
+    line = stream.readline().strip()
+    if line != word:
+        raise RuntimeError(f"the process said {line!r} instead of {word!r}")
 
 
 def _wait_for_serving(server: ServerProcess, deadline: float) -> None:

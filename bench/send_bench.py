@@ -22,7 +22,6 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from bench.environment import (
     DEFAULT_POSTGRES_URL,
@@ -31,6 +30,7 @@ from bench.environment import (
     ServerProcess,
     cpu_seconds,
     cpu_snapshot,
+    expect_line,
     running_server,
     temporary_database,
 )
@@ -137,12 +137,6 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _expect(stream: IO[str], word: str) -> None:
-    line = stream.readline().strip()
-    if line != word:
-        raise RuntimeError(f"the load process said {line!r} instead of {word!r}")
-
-
 def _load_command(args: argparse.Namespace, target: str, result: Path) -> list[str]:
     return [
         sys.executable,
@@ -176,11 +170,11 @@ def _run_load(
     assert load.stdout is not None
     profile_path = args.output_dir / f"profile-{database.backend}.txt"
     try:
-        _expect(load.stdout, "measuring")
+        expect_line(load.stdout, "measuring")
         parties = [server.pid, load.pid, *database.backend_pids()]
         before = cpu_snapshot(parties)
         profiler = start_profiler(server.pid, args.duration, profile_path) if args.profile else None
-        _expect(load.stdout, "measured")
+        expect_line(load.stdout, "measured")
         parties += database.backend_pids()
         after = cpu_snapshot(parties)
     finally:

@@ -21,9 +21,12 @@ import structlog
 from sqlalchemy.engine import make_url
 from structlog.typing import EventDict
 
+from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.logging import configure_logging
 from openchat.server.settings import LoggingSettings
+from openchat.server.storage.database import Database
 from tests.support.api import Api
+from tests.support.databases import migrated_database
 from tests.support.servers import RunningServer, start_app
 from tests.support.settings import FAST_ROUTING, settings_for
 
@@ -137,6 +140,38 @@ async def fresh_postgres_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncI
 
 
 @pytest.fixture(scope="session")
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """One migrated database per backend for the whole session, for tests that talk to the
+    stores directly (every test works in conversations of its own, so tests never see each
+    other's rows)."""
+    async with migrated_database(database_url) as migrated:
+        yield migrated
+
+
+@pytest.fixture(scope="module")
+async def module_database(module_database_url: str) -> AsyncIterator[Database]:
+    """A migrated database of the test module's own: for tests of work that is shared by the
+    whole database (route jobs claimed by route, purges by age), which other tests must not
+    see or take."""
+    async with migrated_database(module_database_url) as migrated:
+        yield migrated
+
+
+@pytest.fixture
+async def own_database(own_database_url: str) -> AsyncIterator[Database]:
+    """A migrated database of the test's own: for counting exactly what a purge deletes."""
+    async with migrated_database(own_database_url) as migrated:
+        yield migrated
+
+
+@pytest.fixture
+async def events() -> AsyncIterator[InProcessEventBus]:
+    bus = InProcessEventBus()
+    yield bus
+    await bus.close()
+
+
+@pytest.fixture(scope="session")
 async def redis_url() -> str:
     client = aioredis.Redis.from_url(REDIS_URL)
     try:
@@ -182,6 +217,12 @@ def user_ids() -> Iterator[str]:
             yield f"user-{uuid.uuid4().hex[:10]}"
 
     return generate()
+
+
+@pytest.fixture
+def members(user_ids: Iterator[str]) -> list[str]:
+    """Four fresh users to put in conversations."""
+    return [next(user_ids) for _ in range(4)]
 
 
 @pytest.fixture

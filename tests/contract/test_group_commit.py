@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -30,62 +30,24 @@ from openchat.server.domain.events import (
 )
 from openchat.server.domain.model import Appended
 from openchat.server.events.in_process import InProcessEventBus
+from openchat.server.observability.metrics import Metrics
 from openchat.server.storage.database import Database, connect
+from openchat.server.storage.group_commit import GroupCommitWriter
 from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.sequences import TransactionalSequenceAllocator
 from openchat.server.storage.tables import conversations
-from openchat.server.usecases.group_commit import GroupCommitWriter
 from tests.conftest import POSTGRES_URL
 from tests.support.databases import (
+    GRACE_SECONDS,
     draft,
     migrated_database,
     new_group,
+    running_writer,
     stored_seqs,
     transaction_log,
 )
+from tests.support.published import collected
 from tests.support.waiting import until
-
-GRACE_SECONDS = 30.0
-
-
-@contextlib.asynccontextmanager
-async def running_writer(
-    database: Database, events: InProcessEventBus, *, max_batch: int = 64
-) -> AsyncIterator[GroupCommitWriter]:
-    store = SqlMessageStore(database, TransactionalSequenceAllocator())
-    writer = GroupCommitWriter(
-        store,
-        events,
-        max_batch=max_batch,
-        # As the app configures it: SQLite has one writer connection.
-        max_in_flight=1 if database.dialect == "sqlite" else 4,
-        commit_timeout=GRACE_SECONDS,
-    )
-    writer.start()
-    try:
-        yield writer
-    finally:
-        await writer.stop(GRACE_SECONDS)
-
-
-async def collected(
-    events: InProcessEventBus, topic: str, into: list[object]
-) -> Callable[[], Awaitable[list[object]]]:
-    """Subscribe to `topic`; the returned function waits until every event published so far has
-    been handled (a marker published last arrives last) and returns them."""
-    marker = object()
-
-    async def record(event: object) -> None:
-        into.append(event)
-
-    events.subscribe(topic, record)
-
-    async def everything_so_far() -> list[object]:
-        await events.publish(topic, marker)
-        await until(lambda: bool(into) and into[-1] is marker, what=f"{topic} delivered")
-        return into[:-1]
-
-    return everything_so_far
 
 
 async def test_concurrent_sends_share_transactions_and_are_acked_after_commit(
@@ -175,7 +137,12 @@ async def test_stop_drains_the_queued_drafts_and_refuses_new_ones(
     conversation = await new_group(database, members)
     store = SqlMessageStore(database, TransactionalSequenceAllocator())
     writer = GroupCommitWriter(
-        store, events, max_batch=10, max_in_flight=1, commit_timeout=GRACE_SECONDS
+        store,
+        events,
+        max_batch=10,
+        max_in_flight=1,
+        commit_timeout=GRACE_SECONDS,
+        metrics=Metrics(),
     )
     writer.start()
     sends = 100

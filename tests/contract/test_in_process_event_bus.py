@@ -17,7 +17,14 @@ def recorder(into: list[object]) -> EventHandler:
 
 
 async def test_publishing_without_subscribers_is_harmless(events: InProcessEventBus) -> None:
-    await events.publish("nobody-listens", object())
+    """The event is dropped, not kept for a later subscriber, and the topic works as before."""
+    await events.publish("nobody-listens", "unheard")
+    assert events.backlog() == 0
+    later: list[object] = []
+    events.subscribe("nobody-listens", recorder(later))
+    await events.publish("nobody-listens", "heard")
+    await until(lambda: later)
+    assert later == ["heard"]
 
 
 async def test_close_ends_every_subscription(events: InProcessEventBus) -> None:

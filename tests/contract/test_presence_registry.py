@@ -15,6 +15,7 @@ import pytest
 from redis.asyncio import Redis
 
 from openchat.server.domain.model import PresenceState, SessionKey
+from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import PresenceRegistry
 from openchat.server.presence.in_process import InProcessPresenceRegistry
 from openchat.server.presence.redis import RedisPresenceRegistry
@@ -55,6 +56,7 @@ def redis_registries(redis_client: Redis, redis_prefix: str) -> RegistryFactory:
             node_id=uuid.uuid4().hex,
             ttl_seconds=ttl_seconds,
             key_prefix=redis_prefix,
+            metrics=Metrics(),
         )
 
     return make

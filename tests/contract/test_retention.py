@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from openchat.server.background.retention import Retention
 from openchat.server.domain.model import RouteJobStatus
 from openchat.server.storage.database import Database
 from openchat.server.storage.receipt_store import SqlReceiptStore
 from openchat.server.storage.route_outbox import SqlRouteOutbox
 from openchat.server.storage.tables import delivery_events, route_jobs
-from openchat.server.usecases.retention import Retention
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 HISTORY = timedelta(days=7)
@@ -73,7 +73,6 @@ async def test_old_history_goes_and_everything_else_stays(database: Database) ->
         SqlReceiptStore(database),
         history=HISTORY,
         dead_letters=DEAD_LETTERS,
-        interval=3600,
         clock=lambda: NOW,
     )
     await retention.purge()

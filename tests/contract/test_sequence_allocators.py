@@ -23,11 +23,12 @@ from sqlalchemy import event
 
 from openchat.server.domain.errors import OpenChatError
 from openchat.server.domain.model import Appended
-from openchat.server.ports import SequenceAllocator
+from openchat.server.observability.metrics import Metrics
 from openchat.server.storage.database import Database
 from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.sequences import (
     RedisSequenceAllocator,
+    SequenceAllocator,
     TransactionalSequenceAllocator,
 )
 from tests.support.databases import draft, new_group, stored_seqs, transaction_log
@@ -63,7 +64,7 @@ async def allocator(allocator_redis_url: str | None) -> AsyncIterator[SequenceAl
     # Keys of this test's own on the shared Redis, removed afterwards.
     prefix = f"test-seq-{uuid.uuid4().hex}:"
     try:
-        yield RedisSequenceAllocator(client, key_prefix=prefix)
+        yield RedisSequenceAllocator(client, key_prefix=prefix, metrics=Metrics())
     finally:
         keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
         if keys:
@@ -247,7 +248,7 @@ async def test_redis_predictions_are_confirmed_while_redis_keeps_its_data(
     members: list[str],
     seq_updates: SeqUpdates,
 ) -> None:
-    store = SqlMessageStore(database, RedisSequenceAllocator(lossy_client))
+    store = SqlMessageStore(database, RedisSequenceAllocator(lossy_client, metrics=Metrics()))
     conversation = await new_group(database, members)
     for expected in range(1, 6):
         assert seqs_of(await store.append_batch([draft(conversation, members[0])])) == [expected]
@@ -272,7 +273,7 @@ async def test_redis_losing_its_data_mid_run_causes_no_reuse_and_no_gap(
     members: list[str],
     loss: str,
 ) -> None:
-    store = SqlMessageStore(database, RedisSequenceAllocator(lossy_client))
+    store = SqlMessageStore(database, RedisSequenceAllocator(lossy_client, metrics=Metrics()))
     conversations = [await new_group(database, members) for _ in range(2)]
     acked: dict[str, list[int]] = defaultdict(list)
     total = WRITERS * APPENDS_PER_WRITER
@@ -308,7 +309,7 @@ async def test_redis_losing_its_data_mid_run_causes_no_reuse_and_no_gap(
 async def test_redis_unreachable_allocation_goes_through_the_database(
     database: Database, lossy_redis: RedisServer, lossy_client: aioredis.Redis, members: list[str]
 ) -> None:
-    store = SqlMessageStore(database, RedisSequenceAllocator(lossy_client))
+    store = SqlMessageStore(database, RedisSequenceAllocator(lossy_client, metrics=Metrics()))
     conversation = await new_group(database, members)
     for expected in (1, 2):
         assert seqs_of(await store.append_batch([draft(conversation, members[0])])) == [expected]

@@ -49,12 +49,14 @@ def _bad_credentials() -> dict[str, tuple[tuple[str, str], ...]]:
         "forged": ((header, "Bearer " + issue_token("x" * 40, "alice", ttl_seconds=60)),),
         "expired": ((header, "Bearer " + issue_token(TEST_SECRET, "alice", ttl_seconds=-600)),),
         "unsigned (alg none)": (
-            (header, "Bearer " + jwt.encode({"sub": "alice", "exp": now + 60}, None, "none")),
+            (header, "Bearer " + jwt.encode({"sub": "alice", "exp": now + 60}, "", "none")),
         ),
         "without exp": ((header, "Bearer " + _signed({"sub": "alice"})),),
         "without sub": ((header, "Bearer " + _signed({"exp": now + 60})),),
         "empty sub": ((header, "Bearer " + _signed({"sub": "", "exp": now + 60})),),
         "overlong sub": ((header, "Bearer " + _signed({"sub": "a" * 129, "exp": now + 60})),),
+        "sub with a newline": ((header, "Bearer " + _signed({"sub": "al\nice", "exp": now + 60})),),
+        "sub with an escape": ((header, "Bearer " + _signed({"sub": "\x1b[2J", "exp": now + 60})),),
         "token in another header": (("x-token", issue_token(TEST_SECRET, "a", ttl_seconds=60)),),
     }
 
@@ -67,11 +69,14 @@ async def call_raw(
     """Call `method` with an empty request, whatever its streaming shape; raise its error."""
     request = request_class(method)().SerializeToString()
     if method.client_streaming:
-
-        async def requests() -> AsyncIterator[bytes]:
-            yield request
-
-        async for _ in raw_stream(channel, method)(requests(), metadata=metadata):
+        # grpc-stubs predate request-less stream calls (write() instead of an iterator).
+        call = raw_stream(channel, method)(metadata=metadata)  # type: ignore[call-arg]
+        # Write only once the server has answered the headers, as the SDK does: grpc.aio turns
+        # a write that races the server's refusal into INTERNAL (grpc/grpc#36066).
+        await call.initial_metadata()
+        if not call.done():
+            await call.write(request)
+        async for _ in call:
             pass
         return
     await raw_unary(channel, method)(request, metadata=metadata)

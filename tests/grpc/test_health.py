@@ -3,8 +3,6 @@ it is back, and NOT_SERVING while the server drains."""
 
 from __future__ import annotations
 
-import asyncio
-
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -13,6 +11,7 @@ from tests.support.postgres_server import throwaway_postgres
 from tests.support.redis_server import throwaway_redis
 from tests.support.servers import start_app
 from tests.support.settings import settings_for
+from tests.support.waiting import until
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
@@ -22,15 +21,16 @@ SERVICES = ("", "openchat.v1.MessagingService", "openchat.v1.PresenceService")
 async def status_becomes(channel: grpc.aio.Channel, expected: int, within: float = 15) -> None:
     """Poll every service's health until all report `expected`."""
     stub = health_pb2_grpc.HealthStub(channel)
-    async with asyncio.timeout(within):
-        while True:
-            statuses = [
-                (await stub.Check(health_pb2.HealthCheckRequest(service=name))).status
-                for name in SERVICES
-            ]
-            if all(status == expected for status in statuses):
-                return
-            await asyncio.sleep(0.05)  # the polling interval of this check
+
+    async def every_service_reports() -> bool:
+        statuses = [
+            (await stub.Check(health_pb2.HealthCheckRequest(service=name))).status
+            for name in SERVICES
+        ]
+        return all(status == expected for status in statuses)
+
+    name = health_pb2.HealthCheckResponse.ServingStatus.Name(expected)
+    await until(every_service_reports, within=within, what=f"every service reports {name}")
 
 
 @pytest.mark.slow

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import uuid
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from openchat.v1 import message_pb2
 from tests.support.api import Api
 from tests.support.servers import RunningServer
 from tests.support.streams import connect
+from tests.support.waiting import until
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -85,19 +85,17 @@ async def test_session_gauges_and_disconnect_reasons(
         assert value(open_now, "openchat_sessions_active") >= 1
         async with connect(server.channel, alice, "phone"):  # replaces the first
             pass
-    reason = "openchat_session_disconnects_total"
-    async with asyncio.timeout(10):
-        while True:
-            after = await scrape(server)
-            replaced = value(after, reason, reason="replaced") - value(
-                before, reason, reason="replaced"
-            )
-            by_client = value(after, reason, reason="client") - value(
-                before, reason, reason="client"
-            )
-            if replaced >= 1 and by_client >= 1:
-                break
-            await asyncio.sleep(0.05)  # the scrape's polling interval
+    disconnects = "openchat_session_disconnects_total"
+
+    async def both_disconnects_counted() -> bool:
+        after = await scrape(server)
+        return all(
+            value(after, disconnects, reason=reason) - value(before, disconnects, reason=reason)
+            >= 1
+            for reason in ("replaced", "client")
+        )
+
+    await until(both_disconnects_counted, what="a replaced and a client disconnect counted")
 
 
 async def test_no_identifier_reaches_a_label(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import grpc
 
-from openchat.server.sessions.frames import ReconnectRequest
+from openchat.server.domain.frames import ReconnectRequest
 from openchat.v1 import message_pb2, messaging_service_pb2, presence_service_pb2
 from tests.support.api import Api
 from tests.support.servers import RunningServer, bearer, start_app

@@ -83,7 +83,9 @@ async def test_serve_without_a_secret_or_dev_mode_exits_2(tmp_path: Path) -> Non
     )
     result = await run_cli("serve", env=env)
     assert result.returncode == 2
-    assert "OPENCHAT_JWT_SECRET is required" in result.stderr
+    assert "OPENCHAT_JWT_SECRET (at least 32 bytes) or OPENCHAT_JWT_JWKS_URL is required" in (
+        result.stderr
+    )
     assert "--dev" in result.stderr, "the message should say how to start without a secret"
 
 

@@ -1,5 +1,6 @@
-"""Real databases for the contract tests: migrated, holding conversations to write into, and
-observable (how many transactions an engine ran, how many were open at once)."""
+"""Real databases for the contract and use-case tests: migrated, holding conversations to
+write into (directly or through a running group-commit writer), and observable (how many
+transactions an engine ran, how many were open at once)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,21 @@ from typing import Any
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from openchat.server.domain.model import Content, MessageDraft
+from openchat.server.domain.model import Appended, Content, MessageDraft
+from openchat.server.observability.metrics import Metrics
+from openchat.server.ports import EventBus
+from openchat.server.routing.planner import DurableRoutePlanner
 from openchat.server.storage import migrate
 from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database, connect
+from openchat.server.storage.group_commit import GroupCommitWriter
+from openchat.server.storage.message_store import SqlMessageStore
+from openchat.server.storage.sequences import TransactionalSequenceAllocator
 from openchat.server.storage.tables import messages
 
 MAX_MEMBERS = 100
+# How long a writer's commits may take, and its queue to drain when it stops.
+GRACE_SECONDS = 30.0
 
 
 @contextlib.asynccontextmanager
@@ -31,11 +40,55 @@ async def migrated_database(url: str, *, pool_size: int = 10) -> AsyncIterator[D
         await database.dispose()
 
 
+@contextlib.asynccontextmanager
+async def running_writer(
+    database: Database, events: EventBus, *, max_batch: int = 64
+) -> AsyncIterator[GroupCommitWriter]:
+    """A started GroupCommitWriter over the SQL message store, drained and stopped on exit."""
+    store = SqlMessageStore(database, TransactionalSequenceAllocator())
+    writer = GroupCommitWriter(
+        store,
+        events,
+        max_batch=max_batch,
+        # As the app configures it: SQLite has one writer connection.
+        max_in_flight=1 if database.dialect == "sqlite" else 4,
+        commit_timeout=GRACE_SECONDS,
+        metrics=Metrics(),
+    )
+    writer.start()
+    try:
+        yield writer
+    finally:
+        await writer.stop(GRACE_SECONDS)
+
+
 async def new_group(database: Database, member_ids: Sequence[str]) -> str:
     """A new group conversation of `member_ids` (the first creates it); returns its id."""
     store = SqlConversationStore(database, max_members=MAX_MEMBERS)
     group = await store.create_group(member_ids[0], "a group", member_ids[1:], request_id="")
     return group.conversation_id
+
+
+async def stored_with_route_work(
+    database: Database,
+    member_ids: Sequence[str],
+    count: int,
+    *,
+    routes: Sequence[str],
+    push: bool = False,
+) -> list[Appended]:
+    """`count` new messages from the first of `member_ids` in a new group of them, each stored
+    with the route work the durable planner plans for it: a job per route of `routes` (as
+    external IM providers), a push job when `push`, a webhook job per registered bot member."""
+    conversation = await new_group(database, member_ids)
+    store = SqlMessageStore(
+        database,
+        TransactionalSequenceAllocator(),
+        DurableRoutePlanner(push_enabled=push, provider_routes=routes),
+    )
+    outcomes = await store.append_batch([draft(conversation, member_ids[0]) for _ in range(count)])
+    assert all(isinstance(outcome, Appended) for outcome in outcomes), outcomes
+    return [outcome for outcome in outcomes if isinstance(outcome, Appended)]
 
 
 def draft(

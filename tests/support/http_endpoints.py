@@ -50,13 +50,15 @@ class Received:
 
 class HttpEndpoint(Arrivals[Received]):
     """An HTTP server on 127.0.0.1 that records requests (of any method). Set `status` to
-    choose the answer (with `location` for redirects), `latency` to answer that many seconds
-    late (a slow service), `hang` to hold requests open until `release()` (or close)."""
+    choose the answer (with `location` for redirects, `body` for its content), `latency` to
+    answer that many seconds late (a slow service), `hang` to hold requests open until
+    `release()` (or close)."""
 
     def __init__(self, *, status: int = 200, latency: float = 0.0, hang: bool = False) -> None:
         super().__init__()
         self.status = status
         self.location = ""
+        self.body = b""
         self.latency = latency
         self.hang = hang
         self.url = ""
@@ -123,7 +125,7 @@ class HttpEndpoint(Arrivals[Received]):
         received.status = self.status if received.verified else 401
         self.touch()
         headers = {"Location": self.location} if self.location else None
-        return web.Response(status=received.status, headers=headers)
+        return web.Response(status=received.status, headers=headers, body=self.body)
 
 
 def signature_valid(

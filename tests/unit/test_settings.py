@@ -4,6 +4,7 @@ reported by its variable's name, and `openchat-server config` never prints a sec
 from __future__ import annotations
 
 import os
+import pathlib
 
 import pytest
 
@@ -97,6 +98,10 @@ def test_sections_are_frozen() -> None:
         ("OPENCHAT_SHUTDOWN_GRACE", "-5"),
         ("OPENCHAT_LOG_LEVEL", "loud"),
         ("OPENCHAT_LOG_FORMAT", "xml"),
+        ("OPENCHAT_TLS_CERT_FILE", "/nonexistent/server.crt"),
+        ("OPENCHAT_TLS_CLIENT_CA_FILE", "/nonexistent/clients.crt"),
+        ("OPENCHAT_JWT_JWKS_URL", "ftp://id.example/jwks.json"),
+        ("OPENCHAT_JWT_JWKS_TTL", "0"),
     ],
 )
 def test_an_invalid_value_is_reported_by_its_variable(
@@ -141,6 +146,44 @@ def test_a_secret_of_32_bytes_or_more_is_accepted(
     assert settings.auth.jwt_secret.get_secret_value() == secret
 
 
+def test_tls_files_must_be_readable_pem(
+    environment: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    not_pem = tmp_path / "server.crt"
+    not_pem.write_text("not a certificate")
+    environment.setenv("OPENCHAT_TLS_CERT_FILE", str(not_pem))
+    environment.setenv("OPENCHAT_TLS_KEY_FILE", str(tmp_path / "missing.key"))
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert "OPENCHAT_TLS_CERT_FILE: Value error, " in message
+    assert "holds no PEM block" in message
+    assert "OPENCHAT_TLS_KEY_FILE: Value error, cannot read" in message
+
+
+@pytest.mark.parametrize(
+    ("variables", "needed"),
+    [
+        ({"OPENCHAT_TLS_CERT_FILE": "server.crt"}, "OPENCHAT_TLS_KEY_FILE"),
+        ({"OPENCHAT_TLS_KEY_FILE": "server.key"}, "OPENCHAT_TLS_CERT_FILE"),
+        ({"OPENCHAT_TLS_CLIENT_CA_FILE": "clients.crt"}, "OPENCHAT_TLS_CERT_FILE"),
+        ({"OPENCHAT_JWT_JWKS_URL": "https://id.example/jwks"}, "OPENCHAT_JWT_AUDIENCE"),
+    ],
+)
+def test_settings_that_need_another_say_which(
+    environment: pytest.MonkeyPatch,
+    tmp_path: pathlib.Path,
+    variables: dict[str, str],
+    needed: str,
+) -> None:
+    for variable, value in variables.items():
+        if variable.startswith("OPENCHAT_TLS_"):
+            (tmp_path / value).write_text("-----BEGIN PLACEHOLDER-----\n")
+        environment.setenv(variable, str(tmp_path / value) if "TLS" in variable else value)
+    with pytest.raises(SettingsError, match=needed):
+        load_settings()
+
+
 def test_config_prints_every_setting_with_secrets_masked(
     environment: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -156,6 +199,8 @@ def test_config_prints_every_setting_with_secrets_masked(
     assert "OPENCHAT_LISTEN = 127.0.0.1:50051" in printed
     assert "OPENCHAT_DATABASE_URL = postgresql://chat:***@db:5432/chat" in printed
     assert "OPENCHAT_JWT_SECRET = **********" in printed
+    for variable in ("OPENCHAT_TLS_CERT_FILE", "OPENCHAT_JWT_JWKS_URL", "OPENCHAT_JWT_AUDIENCE"):
+        assert f"{variable} = None" in printed
 
 
 def test_config_with_an_invalid_setting_exits_2_naming_it(

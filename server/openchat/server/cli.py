@@ -14,14 +14,20 @@ from typing import Any
 import structlog
 from pydantic import SecretStr
 
-from openchat.server.app import SettingsConflict, build_app
+from openchat.server.app import build_app
 from openchat.server.auth.tokens import issue_token
 from openchat.server.domain.errors import OpenChatError
 from openchat.server.logging import configure_logging
 from openchat.server.observability.garbage_collector import tune_for_long_lived_sessions
-from openchat.server.settings import Settings, SettingsError, load_settings
+from openchat.server.settings import (
+    Settings,
+    SettingsConflict,
+    SettingsError,
+    load_settings,
+    masked_url,
+)
 from openchat.server.storage import migrate
-from openchat.server.storage.database import connect, masked_url
+from openchat.server.storage.database import connect
 
 DEV_USERS = ("alice", "bob")
 DAY = 24 * 3600
@@ -128,7 +134,10 @@ def _with_dev_secret(settings: Settings) -> Settings:
     print(f"  export OPENCHAT_JWT_SECRET={secret}")
     for user in DEV_USERS:
         print(f"Token for {user} (valid 1 day):")
-        print(f"  {issue_token(secret, user, ttl_seconds=DAY)}")
+        token = issue_token(
+            secret, user, ttl_seconds=DAY, issuer=auth.issuer, audience=auth.audience
+        )
+        print(f"  {token}")
     print("More tokens: OPENCHAT_JWT_SECRET=... openchat-server token USER_ID")
     print(f"Try: grpcurl -plaintext {listen} list", flush=True)
     return replace(settings, auth=auth)
@@ -139,7 +148,17 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
         print("openchat-server: OPENCHAT_JWT_SECRET is required to sign tokens", file=sys.stderr)
         return 2
     secret = settings.auth.jwt_secret.get_secret_value()
-    print(issue_token(secret, args.user_id, ttl_seconds=args.ttl, roles=args.role))
+    auth = settings.auth
+    print(
+        issue_token(
+            secret,
+            args.user_id,
+            ttl_seconds=args.ttl,
+            roles=args.role,
+            issuer=auth.issuer,
+            audience=auth.audience,
+        )
+    )
     return 0
 
 

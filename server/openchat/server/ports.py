@@ -1,9 +1,13 @@
 """The ports: narrow interfaces between the use cases and the adapters that implement them.
 
-Each port has an in-process implementation and a real one that pass the same contract tests
-(tests/contract/): for the stores, SQLite is the in-process implementation and PostgreSQL the
-networked one; for sequences, the transactional allocator and the Redis one; for events, the
-in-process bus (and Redis pub/sub, for many nodes).
+Each store (MessageStore, ConversationStore, ReceiptStore, RouteOutbox, BotStore) passes the
+same contract tests (tests/contract/) on SQLite, the in-process implementation, and on
+PostgreSQL, the networked one; so do the MessageWriter (group commit), and the PresenceRegistry
+and EventBus on their in-process and Redis implementations. RoutePlanner, MemberDirectory and
+BotDirectory have one implementation each, tested where it is used (tests/routing/,
+tests/unit/). Nothing here imports an adapter or an I/O library: the sequence allocators'
+interface, which needs a database connection, lives with the storage adapters that alone use
+it (storage/sequences.py).
 """
 
 from __future__ import annotations
@@ -11,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
-
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openchat.server.domain.errors import OpenChatError
 from openchat.server.domain.model import (
@@ -30,26 +32,6 @@ from openchat.server.domain.model import (
     RouteJobRecord,
     SessionKey,
 )
-
-
-class SequenceAllocator(Protocol):
-    """Hands out per-conversation sequence numbers inside the transaction that stores messages.
-
-    Whatever the implementation, the numbers of a conversation start at 1, increase by one with
-    no gaps, and become visible in order: they are only final when `connection`'s transaction
-    commits, and a conversation's next number can only be handed out after the previous
-    holder's transaction has ended.
-    """
-
-    async def allocate(
-        self, connection: AsyncConnection, counts: Mapping[str, int]
-    ) -> dict[str, int]:
-        """Reserve `counts[c]` consecutive numbers for each conversation `c`.
-
-        Returns the last number reserved per conversation (the first is last - count + 1).
-        Conversations that do not exist are missing from the result.
-        """
-        ...
 
 
 class MessageStore(Protocol):
@@ -203,6 +185,12 @@ class EventBus(Protocol):
         that unsubscribes. A failing handler is logged and does not affect other subscribers."""
         ...
 
+    def on_events_lost(self, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever events may have been lost (the bus's connection to the
+        other nodes came back after a loss), so that caches drop what those events would have
+        invalidated. A bus that cannot lose events never calls it."""
+        ...
+
 
 class PresenceRegistry(Protocol):
     """Which sessions are live, cluster-wide: one entry per session stream.
@@ -291,6 +279,11 @@ class RouteOutbox(Protocol):
         how many were deleted."""
         ...
 
+    async def counts(self) -> dict[tuple[str, str], int]:
+        """How many jobs wait (pending) or were given up (dead), by (route, status), for the
+        outbox gauges."""
+        ...
+
 
 class BotStore(Protocol):
     """Registered bots."""
@@ -306,6 +299,23 @@ class BotStore(Protocol):
     async def delete(self, bot_id: str) -> bool:
         """Unregister the bot; returns whether it was registered."""
         ...
+
+    async def bot_ids(self) -> frozenset[str]:
+        """The ids of every registered bot."""
+        ...
+
+
+class MemberDirectory(Protocol):
+    """The members of conversations, for the paths that ask for every event (fan-out, push):
+    implementations cache, so an answer may lag a membership change by a moment."""
+
+    async def members(self, conversation_id: str) -> frozenset[str]:
+        """The members (empty when the conversation does not exist)."""
+        ...
+
+
+class BotDirectory(Protocol):
+    """The ids of the registered bots, cached like MemberDirectory."""
 
     async def bot_ids(self) -> frozenset[str]:
         """The ids of every registered bot."""

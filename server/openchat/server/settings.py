@@ -3,6 +3,7 @@ and command-line flags in this one place, and validated before anything starts."
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,9 +17,37 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from openchat.server.storage.database import async_url, masked_url
+_ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+
+
+def async_url(url: str) -> URL:
+    """The URL with an async driver: plain `postgresql://` and `sqlite://` URLs are accepted."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend not in _ASYNC_DRIVERS:
+        raise ValueError(f"unsupported database {backend!r}: use postgresql:// or sqlite://")
+    if parsed.drivername == backend:  # no explicit driver: pick the async one we ship
+        parsed = parsed.set(drivername=_ASYNC_DRIVERS[backend])
+    return parsed
+
+
+def masked_url(url: str) -> str:
+    """The URL for display: its password, if any, replaced by ***."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class SettingsError(Exception):
+    """The configuration is invalid; the message names each bad setting."""
+
+
+class SettingsConflict(ValueError):
+    """Settings that are valid when read but not enough for what is asked of them."""
+
+
+JWKS_URL_SCHEMES = ("https", "http", "file")
 
 
 class _Section(BaseSettings):
@@ -94,11 +123,86 @@ class RedisSettings(_Section):
         "transactional", validation_alias="OPENCHAT_SEQUENCE_ALLOCATOR"
     )
 
+    @model_validator(mode="after")
+    def _redis_for_redis_sequences(self) -> RedisSettings:
+        if self.sequence_allocator == "redis" and self.url is None:
+            raise ValueError("OPENCHAT_SEQUENCE_ALLOCATOR=redis needs OPENCHAT_REDIS_URL")
+        return self
+
+
+class TlsSettings(_Section):
+    """TLS on the gRPC listener. With a certificate and key the listener speaks TLS only; with a
+    client CA it also requires client certificates signed by that CA (mutual TLS). The files
+    are read again when they change, so certificates rotate without a restart."""
+
+    cert_file: str | None = Field(None, validation_alias="OPENCHAT_TLS_CERT_FILE")
+    key_file: str | None = Field(None, validation_alias="OPENCHAT_TLS_KEY_FILE")
+    client_ca_file: str | None = Field(None, validation_alias="OPENCHAT_TLS_CLIENT_CA_FILE")
+
+    @field_validator("cert_file", "key_file", "client_ca_file")
+    @classmethod
+    def _readable_pem(cls, value: str | None) -> str | None:
+        # Checked at start, so that a typo fails here with the variable's name rather than at
+        # the first handshake.
+        if value is None:
+            return None
+        try:
+            with open(value, "rb") as file:
+                text = file.read()
+        except OSError as error:
+            raise ValueError(f"cannot read {value!r}: {error.strerror}") from None
+        if b"-----BEGIN " not in text:
+            raise ValueError(f"{value!r} holds no PEM block (-----BEGIN ...)")
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> TlsSettings:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("OPENCHAT_TLS_CERT_FILE and OPENCHAT_TLS_KEY_FILE go together")
+        if self.client_ca_file is not None and self.cert_file is None:
+            raise ValueError(
+                "OPENCHAT_TLS_CLIENT_CA_FILE needs OPENCHAT_TLS_CERT_FILE and OPENCHAT_TLS_KEY_FILE"
+            )
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.cert_file is not None
+
 
 class AuthSettings(_Section):
-    """Bearer-token verification."""
+    """Bearer-token verification: HS256 with a shared secret, and/or asymmetric tokens of an
+    identity provider verified against its JWKS."""
 
     jwt_secret: SecretStr | None = Field(None, validation_alias="OPENCHAT_JWT_SECRET")
+    # The identity provider's JSON Web Key Set: https://... (its jwks_uri), or file:///PATH.
+    jwks_url: str | None = Field(None, validation_alias="OPENCHAT_JWT_JWKS_URL")
+    # Seconds a fetched key set is used before it is fetched again.
+    jwks_ttl: float = Field(300.0, gt=0, validation_alias="OPENCHAT_JWT_JWKS_TTL")
+    # A token naming a key the set lacks (a rotation) fetches the set again, but at most once
+    # per this many seconds, so that made-up key ids cannot make the server hammer the provider.
+    jwks_min_refetch: float = Field(10.0, ge=0, validation_alias="OPENCHAT_JWT_JWKS_MIN_REFETCH")
+    # Required `iss` and `aud` of every token, when set.
+    issuer: str | None = Field(None, validation_alias="OPENCHAT_JWT_ISSUER")
+    audience: str | None = Field(None, validation_alias="OPENCHAT_JWT_AUDIENCE")
+
+    @field_validator("jwks_url")
+    @classmethod
+    def _fetchable(cls, value: str | None) -> str | None:
+        if value is not None and urllib.parse.urlsplit(value).scheme not in JWKS_URL_SCHEMES:
+            raise ValueError(f"expected an https://, http:// or file:// URL, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _audience_with_jwks(self) -> AuthSettings:
+        # An identity provider signs tokens for many applications with the same keys: without
+        # an audience check, a token it issued to any of them would be accepted here.
+        if self.jwks_url is not None and self.audience is None:
+            raise ValueError(
+                "OPENCHAT_JWT_JWKS_URL needs OPENCHAT_JWT_AUDIENCE (the audience the identity "
+                "provider puts in tokens meant for OpenChat)"
+            )
+        return self
 
     @field_validator("jwt_secret")
     @classmethod
@@ -107,6 +211,17 @@ class AuthSettings(_Section):
         if value is not None and len(value.get_secret_value().encode()) < 32:
             raise ValueError("must be at least 32 bytes (RFC 7518: HS256 keys have 256 bits)")
         return value
+
+    def secret_to_serve(self) -> str | None:
+        """The HS256 secret that tokens are verified with (None when an identity provider's
+        JWKS is the only source of keys). Serving with neither is a SettingsConflict; the other
+        commands, `config` and `migrate`, need none."""
+        if self.jwt_secret is None and self.jwks_url is None:
+            raise SettingsConflict(
+                "OPENCHAT_JWT_SECRET (at least 32 bytes) or OPENCHAT_JWT_JWKS_URL is required; "
+                "for local development, `openchat-server serve --dev` generates a secret"
+            )
+        return self.jwt_secret.get_secret_value() if self.jwt_secret is not None else None
 
 
 class LimitsSettings(_Section):
@@ -210,6 +325,7 @@ class Settings:
     """The whole configuration."""
 
     server: ServerSettings
+    tls: TlsSettings
     database: DatabaseSettings
     redis: RedisSettings
     auth: AuthSettings
@@ -219,12 +335,9 @@ class Settings:
     logging: LoggingSettings
 
 
-class SettingsError(Exception):
-    """The configuration is invalid; the message names each bad setting."""
-
-
 _SECTIONS: dict[str, type[_Section]] = {
     "server": ServerSettings,
+    "tls": TlsSettings,
     "database": DatabaseSettings,
     "redis": RedisSettings,
     "auth": AuthSettings,

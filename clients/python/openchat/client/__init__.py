@@ -1,9 +1,10 @@
 """The OpenChat client SDK for Python (asyncio).
 
-    from openchat.client import Client, MessageReceived
+    from openchat.client import Client, MessageReceived, tls_credentials
 
     async with Client("chat.example.com:443", token=get_token, device_id="laptop-1",
-                      store_path="~/.local/state/myapp/openchat.db") as client:
+                      store_path="~/.local/state/myapp/openchat.db",
+                      credentials=tls_credentials(ca_file="ca.crt")) as client:
         ack = await client.send(conversation_id, "hello")
         async for event in client.events():
             if isinstance(event, MessageReceived):
@@ -71,6 +72,7 @@ from openchat.client._models import (
 )
 from openchat.client._outbox import Outbox
 from openchat.client._policies import Backoff, ReconnectPolicy, RetryPolicy
+from openchat.client._tls import tls_credentials
 from openchat.client._tokens import TokenProvider
 
 __all__ = [
@@ -118,4 +120,5 @@ __all__ = [
     "TypingChanged",
     "Unauthenticated",
     "Unavailable",
+    "tls_credentials",
 ]

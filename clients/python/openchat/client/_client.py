@@ -91,7 +91,8 @@ class Client:
     when the server is unreachable: the client keeps connecting in the background and sends
     what was written meanwhile as soon as it can.
 
-    - `target`: the server, "host:port". `credentials`: TLS credentials (None = plaintext).
+    - `target`: the server, "host:port". `credentials`: TLS credentials (None = plaintext),
+      for example `tls_credentials(ca_file=..., cert_file=..., key_file=...)`.
     - `token`: a bearer token, or a callable (sync or async) returning a fresh one; it is
       called before every (re)connect and when the server answers UNAUTHENTICATED.
     - `device_id`: stable per installation; one Client per device id at a time (a second

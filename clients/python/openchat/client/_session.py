@@ -254,7 +254,12 @@ class Session:
         )
         try:
             async with asyncio.timeout(self._policy.connect_timeout):
-                await call.write(pb.ClientFrame(hello=hello))
+                # The server answers the headers before it reads the hello. Writing only after
+                # them means a refused call (a bad token) reports its own status: grpc.aio turns
+                # a write that races the refusal into INTERNAL (grpc/grpc#36066).
+                await call.initial_metadata()
+                if not call.done():
+                    await call.write(pb.ClientFrame(hello=hello))
                 first = await call.read()
         except TimeoutError:
             raise Unavailable(

@@ -3,6 +3,8 @@
 Configuration comes from flags or the environment: --target (OPENCHAT_TARGET, default
 127.0.0.1:50051), --token (OPENCHAT_TOKEN), --device (OPENCHAT_DEVICE) and --store
 (OPENCHAT_STORE: a local store file, which keeps the outbox and the cursors between runs).
+TLS: --ca-file (OPENCHAT_CA_FILE) or --tls (system roots), and for mutual TLS --cert-file and
+--key-file (OPENCHAT_CLIENT_CERT_FILE, OPENCHAT_CLIENT_KEY_FILE).
 Output is for people by default; --json prints one JSON object per line, for scripts.
 
 Exit status: 0 success, 1 the server refused the request, 2 bad usage, 75 a message was not
@@ -26,6 +28,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import grpc
+
 from openchat.client import (
     CaughtUp,
     Client,
@@ -46,6 +50,7 @@ from openchat.client import (
     SendTimeout,
     ServiceError,
     TypingChanged,
+    tls_credentials,
 )
 
 DEFAULT_TARGET = "127.0.0.1:50051"
@@ -63,14 +68,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     printer = Printer(json_output=args.json)
     try:
-        return asyncio.run(_run(args, printer))
+        credentials = _credentials(args)
+    except (OSError, ValueError) as error:
+        print(f"openchat: TLS: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return asyncio.run(_run(args, printer, credentials))
     except KeyboardInterrupt:
         return 130
 
 
-async def _run(args: argparse.Namespace, printer: Printer) -> int:
+async def _run(
+    args: argparse.Namespace, printer: Printer, credentials: grpc.ChannelCredentials | None
+) -> int:
     client = Client(
         args.target,
+        credentials=credentials,
         token=args.token,
         device_id=args.device or f"openchat-cli-{uuid.uuid4().hex[:8]}",
         store_path=args.store,
@@ -181,6 +194,38 @@ async def _outbox(client: Client, args: argparse.Namespace, printer: Printer) ->
 # --- arguments -------------------------------------------------------------------------------
 
 
+def _add_tls_flags(parser: argparse.ArgumentParser) -> None:
+    env = os.environ
+    tls = parser.add_argument_group("TLS (plaintext unless one of these is given)")
+    tls.add_argument(
+        "--tls",
+        action="store_true",
+        default=env.get("OPENCHAT_TLS", "").lower() in ("1", "true", "yes"),
+        help="connect over TLS, trusting the system's roots (OPENCHAT_TLS=true)",
+    )
+    tls.add_argument(
+        "--ca-file",
+        default=env.get("OPENCHAT_CA_FILE"),
+        help="connect over TLS, trusting the CA in this PEM file (OPENCHAT_CA_FILE)",
+    )
+    tls.add_argument(
+        "--cert-file",
+        default=env.get("OPENCHAT_CLIENT_CERT_FILE"),
+        help="client certificate (PEM), for mutual TLS (OPENCHAT_CLIENT_CERT_FILE)",
+    )
+    tls.add_argument(
+        "--key-file",
+        default=env.get("OPENCHAT_CLIENT_KEY_FILE"),
+        help="the client certificate's key (PEM) (OPENCHAT_CLIENT_KEY_FILE)",
+    )
+
+
+def _credentials(args: argparse.Namespace) -> grpc.ChannelCredentials | None:
+    if not (args.tls or args.ca_file or args.cert_file or args.key_file):
+        return None
+    return tls_credentials(ca_file=args.ca_file, cert_file=args.cert_file, key_file=args.key_file)
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     env = os.environ
@@ -203,6 +248,7 @@ def _parser() -> argparse.ArgumentParser:
         help="local store file: outbox and cursors kept between runs (OPENCHAT_STORE)",
     )
     common.add_argument("--json", action="store_true", help="one JSON object per line")
+    _add_tls_flags(common)
 
     parser = argparse.ArgumentParser(
         prog="openchat", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

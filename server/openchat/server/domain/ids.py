@@ -1,8 +1,23 @@
-"""Identifiers the server assigns."""
+"""Identifiers: the rule every identifier follows, and the ones the server assigns."""
 
 import os
 import time
 import uuid
+
+# User, conversation and message ids, whether a client names them or a token's `sub` does.
+MAX_ID_LENGTH = 128
+
+
+def id_problem(value: str) -> str | None:
+    """What makes a non-empty `value` unfit as an identifier, phrased to follow its name; None
+    when it is fit. Control characters are refused because ids end up in logs and in other
+    systems' keys, where a newline or an escape sequence can forge a line or a key."""
+    if len(value) > MAX_ID_LENGTH:
+        return f"has {len(value)} characters, more than {MAX_ID_LENGTH}"
+    if not value.isprintable():
+        return "must not contain control characters"
+    return None
+
 
 _COUNTER_BITS = 42
 _COUNTER_LOW_BITS = 30

@@ -134,6 +134,14 @@ class SyncResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller, as the bearer token names it."""
+
+    user_id: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
 class SessionKey:
     """One live session stream: a device of a user, on a node."""
 
@@ -216,6 +224,11 @@ class DeliveryStep:
     user_id: str = ""
     device_id: str = ""
     detail: str = ""
+
+
+# The durable routes every server knows by name (external IM providers add routes of their own).
+WEBHOOK_ROUTE = "webhook"
+PUSH_ROUTE = "push"
 
 
 @dataclass(frozen=True, slots=True)

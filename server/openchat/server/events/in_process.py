@@ -76,3 +76,6 @@ class InProcessEventBus(LocalDispatch):
 
     async def publish(self, topic: str, event: object) -> None:
         self.dispatch(topic, event)
+
+    def on_events_lost(self, callback: Callable[[], None]) -> None:
+        return None  # nothing between publisher and subscribers can lose an event

@@ -3,7 +3,7 @@
 Pub/sub is fire-and-forget: an event published while a node's subscription is reconnecting is
 lost to that node. Nothing durable depends on it: sessions notice a missed message through the
 watermark in every pong (and the client syncs), and caches that such events invalidate are
-dropped whole when the subscription comes back (`on_resubscribe`), and also expire.
+dropped whole when the subscription comes back (`on_events_lost`), and also expire.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class RedisEventBus(LocalDispatch):
         self._outgoing: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._subscribed = asyncio.Event()
-        self._resubscribed: list[Callable[[], None]] = []
+        self._lost_events: list[Callable[[], None]] = []
 
     async def start(self) -> None:
         self._tasks = [
@@ -66,10 +66,10 @@ class RedisEventBus(LocalDispatch):
                 f"{_SUBSCRIBE_TIMEOUT_SECONDS:g} s; is OPENCHAT_REDIS_URL reachable?"
             ) from None
 
-    def on_resubscribe(self, callback: Callable[[], None]) -> None:
+    def on_events_lost(self, callback: Callable[[], None]) -> None:
         """Call `callback` each time the subscription is live again after it was lost: events
         of the gap are gone, so whatever they would have invalidated must be dropped."""
-        self._resubscribed.append(callback)
+        self._lost_events.append(callback)
 
     async def publish(self, topic: str, event: object) -> None:
         self._outgoing.put_nowait((topic, self._codec.encode(topic, event)))
@@ -105,7 +105,7 @@ class RedisEventBus(LocalDispatch):
                 await pubsub.subscribe(*channels)
                 if self._subscribed.is_set():
                     _log.info("cluster_subscription_restored")
-                    for callback in self._resubscribed:
+                    for callback in self._lost_events:
                         callback()
                 self._subscribed.set()
                 async for message in pubsub.listen():

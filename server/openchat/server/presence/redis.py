@@ -163,10 +163,10 @@ class RedisPresenceRegistry:
         node_id: str,
         ttl_seconds: float,
         key_prefix: str = "openchat:",
-        metrics: Metrics | None = None,
+        metrics: Metrics,
     ) -> None:
         self._redis = redis
-        self._metrics = metrics or Metrics()
+        self._metrics = metrics
         self._node_id = node_id
         self._ttl_ms = int(ttl_seconds * 1000)
         self._prefix = key_prefix

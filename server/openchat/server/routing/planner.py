@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from openchat.server.domain.model import Message, PlannedJob
-
-WEBHOOK_ROUTE = "webhook"
-PUSH_ROUTE = "push"
+from openchat.server.domain.model import PUSH_ROUTE, WEBHOOK_ROUTE, Message, PlannedJob
 
 
 class DurableRoutePlanner:

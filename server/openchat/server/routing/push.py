@@ -15,9 +15,9 @@ import aiohttp
 import structlog
 
 from openchat.server.domain.model import Message, RouteJob
-from openchat.server.ports import PresenceRegistry
-from openchat.server.routing.bots import BotDirectory
-from openchat.server.usecases.membership import MembershipCache
+from openchat.server.ports import BotDirectory, MemberDirectory, PresenceRegistry
+from openchat.server.routing.http import HttpClient
+from openchat.server.settings import RoutingSettings
 
 _log = structlog.get_logger(__name__)
 
@@ -84,6 +84,15 @@ class HttpPushGateway:
                 raise PushGatewayRejected(f"HTTP {r.status} from the push gateway")
 
 
+def push_provider(settings: RoutingSettings, http: HttpClient) -> PushProvider | None:
+    """The configured provider, or None when push notifications are off."""
+    if settings.push_provider == "http" and settings.push_gateway_url:
+        return HttpPushGateway(settings.push_gateway_url, http.session)
+    if settings.push_provider == "log":
+        return LoggingPushProvider()
+    return None
+
+
 class PushDeliverer:
     """Delivers push jobs: one message to its members that have no online session, other
     than its sender and bots (which get messages through their webhooks)."""
@@ -91,7 +100,7 @@ class PushDeliverer:
     def __init__(
         self,
         provider: PushProvider,
-        members: MembershipCache,
+        members: MemberDirectory,
         presence: PresenceRegistry,
         bots: BotDirectory,
     ) -> None:

@@ -31,6 +31,10 @@ class Route(Protocol):
         ...
 
 
+# Seconds a route may spend on one message before it counts as failed.
+TIMEOUT_SECONDS = 10.0
+
+
 class MessageRouter:
     """Subscribes every route to `message.persisted`."""
 
@@ -39,13 +43,13 @@ class MessageRouter:
         events: EventBus,
         routes: Sequence[Route],
         *,
-        timeout: float,
-        metrics: Metrics | None = None,
+        timeout: float = TIMEOUT_SECONDS,
+        metrics: Metrics,
     ) -> None:
         self._events = events
         self._routes = routes
         self._timeout = timeout
-        self._metrics = metrics or Metrics()
+        self._metrics = metrics
         self._unsubscribe: list[Callable[[], None]] = []
 
     def start(self) -> None:

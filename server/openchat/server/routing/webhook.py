@@ -11,16 +11,21 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 import aiohttp
 
 from openchat.server.domain.model import Message, RouteJob
 from openchat.server.ports import BotStore
-from openchat.server.transport.converters import webhook_event_json
 
 SIGNATURE_HEADER = "X-OpenChat-Signature"
 TIMESTAMP_HEADER = "X-OpenChat-Timestamp"
 EVENT_ID_HEADER = "X-OpenChat-Event-Id"
+
+# The request body for (event id, bot id, message, creation time): a WebhookEvent as protobuf
+# JSON, encoded by the transport's converters (the composition root passes the encoder in, so
+# that this adapter needs no protobuf).
+WebhookEncoder = Callable[[str, str, Message, datetime], bytes]
 
 
 class WebhookRejected(Exception):
@@ -40,11 +45,13 @@ class WebhookDeliverer:
         self,
         bots: BotStore,
         http: Callable[[], aiohttp.ClientSession],
+        encode: WebhookEncoder,
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._bots = bots
         self._http = http
+        self._encode = encode
         self._clock = clock
 
     async def deliver(self, job: RouteJob, message: Message) -> bool:
@@ -54,7 +61,7 @@ class WebhookDeliverer:
         # The event is the same on every attempt (its id, and its creation time: when the
         # message was stored), so that bots can deduplicate; only the signature is fresh.
         event_id = f"{message.message_id}:{bot.bot_id}"
-        body = webhook_event_json(event_id, bot.bot_id, message, message.server_time)
+        body = self._encode(event_id, bot.bot_id, message, message.server_time)
         timestamp = int(self._clock())
         headers = {
             "Content-Type": "application/json",

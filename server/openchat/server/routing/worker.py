@@ -25,6 +25,7 @@ from openchat.server.domain.model import Message, RouteJob
 from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import MessageStore, RouteOutbox
 from openchat.server.routing.backoff import Backoff
+from openchat.server.settings import RoutingSettings
 
 _log = structlog.get_logger(__name__)
 
@@ -52,26 +53,22 @@ class RouteWorker:
         outbox: RouteOutbox,
         messages: MessageStore,
         deliverer: Deliverer,
+        settings: RoutingSettings,
         *,
-        concurrency: int,
-        attempt_timeout: float,
-        max_attempts: int,
-        backoff: Backoff,
-        poll_interval: float,
-        metrics: Metrics | None = None,
+        metrics: Metrics,
     ) -> None:
         self.route = route
-        self._metrics = metrics or Metrics()
+        self._metrics = metrics
         self._outbox = outbox
         self._messages = messages
         self._deliverer = deliverer
-        self._concurrency = concurrency
-        self._attempt_timeout = attempt_timeout
-        self._max_attempts = max_attempts
-        self._backoff = backoff
-        self._poll_interval = poll_interval
+        self._concurrency = settings.concurrency
+        self._attempt_timeout = settings.attempt_timeout
+        self._max_attempts = settings.max_attempts
+        self._backoff = Backoff(settings.backoff_base, settings.backoff_cap)
+        self._poll_interval = settings.poll_interval
         # A lease outlasts an attempt, so a live worker never loses its job to another.
-        self._lease = attempt_timeout * 2 + 5
+        self._lease = settings.attempt_timeout * 2 + 5
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._attempts: set[asyncio.Task[None]] = set()

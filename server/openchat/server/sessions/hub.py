@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import structlog
 
+from openchat.server.directory.members import MembershipCache
 from openchat.server.domain.errors import (
     HeartbeatTimeout,
     OpenChatError,
@@ -33,17 +34,16 @@ from openchat.server.domain.events import (
     SessionReplaced,
     TypingDelivery,
 )
+from openchat.server.domain.frames import CaughtUp, Outbound, Pong, ReconnectRequest, Welcome
 from openchat.server.domain.ids import new_id
 from openchat.server.domain.model import Message, PresenceState, SessionKey, Typing
 from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import ConversationStore, EventBus, MessageStore, PresenceRegistry
 from openchat.server.sessions.batch_loader import BatchLoader
-from openchat.server.sessions.frames import CaughtUp, Outbound, Pong, ReconnectRequest, Welcome
 from openchat.server.sessions.presence_coalescer import PresenceCoalescer
 from openchat.server.sessions.sequencer import MessageSequencer
 from openchat.server.sessions.session import Session
 from openchat.server.settings import SessionSettings
-from openchat.server.usecases.membership import MembershipCache
 
 _log = structlog.get_logger(__name__)
 

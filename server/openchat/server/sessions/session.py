@@ -8,8 +8,8 @@ from collections import deque
 from collections.abc import Callable
 
 from openchat.server.domain.errors import OpenChatError, SlowConsumer
+from openchat.server.domain.frames import Outbound, ReconnectRequest
 from openchat.server.domain.model import PresenceState, SessionKey
-from openchat.server.sessions.frames import Outbound, ReconnectRequest
 
 _CLOSED = object()
 

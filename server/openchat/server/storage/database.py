@@ -7,27 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Table, delete, event, select
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import Column, ColumnElement, Table, delete, event, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-_ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
-
-
-def async_url(url: str) -> URL:
-    """The URL with an async driver: plain `postgresql://` and `sqlite://` URLs are accepted."""
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend not in _ASYNC_DRIVERS:
-        raise ValueError(f"unsupported database {backend!r}: use postgresql:// or sqlite://")
-    if parsed.drivername == backend:  # no explicit driver: pick the async one we ship
-        parsed = parsed.set(drivername=_ASYNC_DRIVERS[backend])
-    return parsed
-
-
-def masked_url(url: str) -> str:
-    """The URL for display: its password, if any, replaced by ***."""
-    return make_url(url).render_as_string(hide_password=True)
+from openchat.server.settings import async_url
 
 
 @dataclass(frozen=True)
@@ -46,6 +29,11 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.writer.dialect.name
+
+    async def ping(self) -> None:
+        """Run a trivial query (the health monitor's probe)."""
+        async with self.reader.connect() as connection:
+            await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.writer.dispose()

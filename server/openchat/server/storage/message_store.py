@@ -23,11 +23,12 @@ from openchat.server.domain.errors import (
 )
 from openchat.server.domain.ids import new_id
 from openchat.server.domain.model import Appended, Attachment, Content, Message, MessageDraft
-from openchat.server.ports import RoutePlanner, SequenceAllocator
+from openchat.server.ports import RoutePlanner
 from openchat.server.storage.bot_store import bot_members
 from openchat.server.storage.database import Database
 from openchat.server.storage.key_batches import KeyBatch
 from openchat.server.storage.route_outbox import insert_planned
+from openchat.server.storage.sequences import SequenceAllocator
 from openchat.server.storage.tables import conversations, members, messages
 
 _log = structlog.get_logger(__name__)

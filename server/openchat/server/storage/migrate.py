@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
+from openchat.server.domain.errors import Unavailable
 from openchat.server.storage.database import Database
 
 _SCRIPTS = Path(__file__).parent / "migrations"
@@ -55,3 +56,16 @@ async def pending(database: Database) -> list[str]:
 
     async with database.reader.connect() as connection:
         return await connection.run_sync(_pending)
+
+
+async def prepare(database: Database, *, auto_migrate: bool) -> None:
+    """Bring the schema up to date when `auto_migrate`; otherwise refuse to serve on a schema
+    that lacks migrations (an operator runs `openchat-server migrate` first)."""
+    if auto_migrate:
+        await upgrade(database)
+        return
+    missing = await pending(database)
+    if missing:
+        raise Unavailable(
+            f"the database schema lacks migrations {missing}: run `openchat-server migrate`"
+        )

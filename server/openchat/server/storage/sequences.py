@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from redis.asyncio import Redis
@@ -32,6 +32,26 @@ from openchat.server.storage.key_batches import KeyBatch
 from openchat.server.storage.tables import conversations
 
 _log = structlog.get_logger(__name__)
+
+
+class SequenceAllocator(Protocol):
+    """Hands out per-conversation sequence numbers inside the transaction that stores messages.
+
+    Whatever the implementation, the numbers of a conversation start at 1, increase by one with
+    no gaps, and become visible in order: they are only final when `connection`'s transaction
+    commits, and a conversation's next number can only be handed out after the previous
+    holder's transaction has ended.
+    """
+
+    async def allocate(
+        self, connection: AsyncConnection, counts: Mapping[str, int]
+    ) -> dict[str, int]:
+        """Reserve `counts[c]` consecutive numbers for each conversation `c`.
+
+        Returns the last number reserved per conversation (the first is last - count + 1).
+        Conversations that do not exist are missing from the result.
+        """
+        ...
 
 
 @functools.cache
@@ -92,12 +112,10 @@ class TransactionalSequenceAllocator:
 class RedisSequenceAllocator:
     """Redis INCR (`seq:{conversation_id}`) confirmed by a compare-and-set on the database row."""
 
-    def __init__(
-        self, redis: Redis, *, key_prefix: str = "seq:", metrics: Metrics | None = None
-    ) -> None:
+    def __init__(self, redis: Redis, *, key_prefix: str = "seq:", metrics: Metrics) -> None:
         self._redis = redis
         self._key_prefix = key_prefix
-        self._metrics = metrics or Metrics()
+        self._metrics = metrics
 
     async def allocate(
         self, connection: AsyncConnection, counts: Mapping[str, int]

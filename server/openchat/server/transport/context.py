@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-from openchat.server.auth.tokens import Principal
 from openchat.server.domain.errors import Unauthenticated
+from openchat.server.domain.model import Principal
 
 principal_var: ContextVar[Principal] = ContextVar("openchat_principal")
 

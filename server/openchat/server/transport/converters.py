@@ -8,6 +8,14 @@ from google.protobuf import json_format
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from openchat.server.domain.frames import (
+    CaughtUp,
+    Outbound,
+    Pong,
+    ReconnectRequest,
+    SendRejected,
+    Welcome,
+)
 from openchat.server.domain.model import (
     Appended,
     Attachment,
@@ -24,14 +32,6 @@ from openchat.server.domain.model import (
     RouteJobRecord,
     SyncResult,
     Typing,
-)
-from openchat.server.sessions.frames import (
-    CaughtUp,
-    Outbound,
-    Pong,
-    ReconnectRequest,
-    SendRejected,
-    Welcome,
 )
 from openchat.server.transport.errors import status_of
 from openchat.v1 import (

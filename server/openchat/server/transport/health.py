@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 import structlog
 from grpc_health.v1 import health_pb2
 
+from openchat.server.background.periodic import PeriodicTask
+
 _log = structlog.get_logger(__name__)
 
-Probe = Callable[[], Awaitable[None]]
+Probe = Callable[[], Awaitable[object]]
 
 
 class HealthStatuses(Protocol):
@@ -38,19 +39,16 @@ class HealthMonitor:
         self._service_names = ["", *service_names]
         self._probes = probes
         self._interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._probing = PeriodicTask("health-monitor", interval, self.check)
         self._serving: bool | None = None
         self._draining = False
 
     async def start(self) -> None:
         await self.check()
-        self._task = asyncio.create_task(self._run(), name="health-monitor")
+        self._probing.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._probing.stop()
 
     async def drain(self) -> None:
         """NOT_SERVING from now on, so load balancers stop sending new calls."""
@@ -71,11 +69,6 @@ class HealthMonitor:
             _log.info("dependencies_recovered")
         await self._set(serving=not failures and not self._draining)
         return not failures
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            await self.check()
 
     async def _set(self, *, serving: bool) -> None:
         self._serving = serving

@@ -423,7 +423,7 @@ class _Authenticated:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("the authorization header must be 'Bearer <token>'")
-        principal = self._verifier.verify(token.strip())
+        principal = await self._verifier.verify(token.strip())
         principal_var.set(principal)
         structlog.contextvars.bind_contextvars(user_id=principal.user_id)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import grpc
@@ -13,6 +14,7 @@ from grpc_reflection.v1alpha import reflection
 
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.observability.metrics import Metrics
+from openchat.server.sessions.hub import SessionHub
 from openchat.server.settings import SessionSettings
 from openchat.server.transport.health import HealthStatuses
 from openchat.server.transport.interceptors import (
@@ -22,6 +24,34 @@ from openchat.server.transport.interceptors import (
     ErrorMappingInterceptor,
     RequestDecodingInterceptor,
     RequestObservingInterceptor,
+)
+from openchat.server.transport.services.admin import AdminServicer
+from openchat.server.transport.services.bots import BotServicer
+from openchat.server.transport.services.conversations import ConversationServicer
+from openchat.server.transport.services.messaging import MessagingServicer
+from openchat.server.transport.services.presence import PresenceServicer
+from openchat.server.transport.services.sending import MessageSender
+from openchat.server.transport.services.sync import SyncServicer
+from openchat.server.usecases.bots import Bots
+from openchat.server.usecases.conversations import Conversations
+from openchat.server.usecases.dead_letters import DeadLetters
+from openchat.server.usecases.messaging import Messaging
+from openchat.server.usecases.receipts import Receipts
+from openchat.server.usecases.sync import Synchronization
+from openchat.server.usecases.timeline import DeliveryTimeline
+from openchat.v1 import (
+    admin_service_pb2,
+    admin_service_pb2_grpc,
+    bot_service_pb2,
+    bot_service_pb2_grpc,
+    conversation_service_pb2,
+    conversation_service_pb2_grpc,
+    messaging_service_pb2,
+    messaging_service_pb2_grpc,
+    presence_service_pb2,
+    presence_service_pb2_grpc,
+    sync_service_pb2,
+    sync_service_pb2_grpc,
 )
 
 # The largest request we accept: content is capped far below this (64 KiB by default); the
@@ -36,6 +66,76 @@ class Registration:
     servicer: Any
     add_to_server: Callable[[Any, grpc.aio.Server], None]
     service_name: str
+
+
+@dataclass(frozen=True)
+class UseCases:
+    """What the services call: the use cases, and the session hub behind PresenceService."""
+
+    messaging: Messaging
+    sender: MessageSender
+    timeline: DeliveryTimeline
+    synchronization: Synchronization
+    conversations: Conversations
+    hub: SessionHub
+    receipts: Receipts
+    bots: Bots
+    dead_letters: DeadLetters
+
+
+def registrations(use_cases: UseCases, sessions: SessionSettings) -> list[Registration]:
+    """Every OpenChat service, around the use cases."""
+    presence = PresenceServicer(
+        use_cases.hub, use_cases.messaging, use_cases.sender, use_cases.receipts, sessions=sessions
+    )
+    return [
+        _registration(
+            MessagingServicer(use_cases.messaging, use_cases.sender, use_cases.timeline),
+            messaging_service_pb2_grpc.add_MessagingServiceServicer_to_server,
+            messaging_service_pb2,
+            "MessagingService",
+        ),
+        _registration(
+            SyncServicer(use_cases.synchronization),
+            sync_service_pb2_grpc.add_SyncServiceServicer_to_server,
+            sync_service_pb2,
+            "SyncService",
+        ),
+        _registration(
+            ConversationServicer(use_cases.conversations),
+            conversation_service_pb2_grpc.add_ConversationServiceServicer_to_server,
+            conversation_service_pb2,
+            "ConversationService",
+        ),
+        _registration(
+            presence,
+            presence_service_pb2_grpc.add_PresenceServiceServicer_to_server,
+            presence_service_pb2,
+            "PresenceService",
+        ),
+        _registration(
+            BotServicer(use_cases.bots),
+            bot_service_pb2_grpc.add_BotServiceServicer_to_server,
+            bot_service_pb2,
+            "BotService",
+        ),
+        _registration(
+            AdminServicer(use_cases.dead_letters),
+            admin_service_pb2_grpc.add_AdminServiceServicer_to_server,
+            admin_service_pb2,
+            "AdminService",
+        ),
+    ]
+
+
+def _registration(
+    servicer: Any,
+    add_to_server: Callable[[Any, grpc.aio.Server], None],
+    pb2_module: ModuleType,
+    service: str,
+) -> Registration:
+    descriptor = getattr(pb2_module, "DESCRIPTOR")  # noqa: B009 - generated modules are untyped here
+    return Registration(servicer, add_to_server, descriptor.services_by_name[service].full_name)
 
 
 def _ms(seconds: float) -> int:

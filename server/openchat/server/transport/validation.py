@@ -6,9 +6,9 @@ import urllib.parse
 from collections.abc import Sequence
 
 from openchat.server.domain.errors import ContentTooLarge, InvalidArgument
+from openchat.server.domain.ids import id_problem
 from openchat.v1 import message_pb2
 
-MAX_ID_LENGTH = 128
 MAX_TITLE_LENGTH = 200
 MAX_IDS_PER_REQUEST = 1000
 MAX_ATTRIBUTES = 64
@@ -23,10 +23,9 @@ def require_id(field: str, value: str) -> str:
 
 
 def check_id(field: str, value: str) -> None:
-    if len(value) > MAX_ID_LENGTH:
-        raise InvalidArgument(field, f"has {len(value)} characters, more than {MAX_ID_LENGTH}")
-    if not value.isprintable():
-        raise InvalidArgument(field, "must not contain control characters")
+    problem = id_problem(value)
+    if problem is not None:
+        raise InvalidArgument(field, problem)
 
 
 def require_ids(field: str, values: Sequence[str], *, allow_empty: bool = False) -> list[str]:

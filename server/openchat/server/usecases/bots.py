@@ -5,10 +5,9 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from openchat.server.auth.tokens import Principal
 from openchat.server.domain.errors import NotFound, PermissionDenied
 from openchat.server.domain.events import BOTS_CHANGED, BotsChanged
-from openchat.server.domain.model import Bot
+from openchat.server.domain.model import Bot, Principal
 from openchat.server.ports import BotStore, EventBus
 
 ADMIN_ROLE = "admin"

@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from openchat.server.domain.errors import (
     ActionNotAllowed,
     ConversationKindMismatch,
-    ConversationNotFound,
     InvalidArgument,
-    NotAMember,
 )
 from openchat.server.domain.events import MEMBERSHIP_CHANGED, MembershipChanged
 from openchat.server.domain.model import Conversation, ConversationKind, ConversationView
 from openchat.server.ports import ConversationStore, EventBus
+from openchat.server.usecases.access import conversation_of_member
 
 
 class Conversations:
@@ -59,7 +58,7 @@ class Conversations:
         return ConversationView(changed, read_seq=read_seq)
 
     async def get(self, user_id: str, conversation_id: str) -> ConversationView:
-        conversation = await self._conversation_of_member(user_id, conversation_id)
+        conversation = await conversation_of_member(self._store, user_id, conversation_id)
         return await self._view(user_id, conversation)
 
     async def list(
@@ -69,16 +68,8 @@ class Conversations:
             user_id, after_conversation_id=after_conversation_id, limit=limit
         )
 
-    async def _conversation_of_member(self, user_id: str, conversation_id: str) -> Conversation:
-        conversation = await self._store.get(conversation_id)
-        if conversation is None:
-            raise ConversationNotFound(conversation_id)
-        if user_id not in conversation.member_ids:
-            raise NotAMember(user_id, conversation_id)
-        return conversation
-
     async def _group_of_member(self, user_id: str, conversation_id: str) -> Conversation:
-        conversation = await self._conversation_of_member(user_id, conversation_id)
+        conversation = await conversation_of_member(self._store, user_id, conversation_id)
         if conversation.kind is not ConversationKind.GROUP:
             raise ConversationKindMismatch(
                 "the members of a direct conversation cannot change; create a group instead"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from openchat.server.auth.tokens import Principal
-from openchat.server.domain.model import RouteJobRecord
+from openchat.server.domain.model import Principal, RouteJobRecord
 from openchat.server.ports import RouteOutbox
 from openchat.server.usecases.bots import require_admin
 

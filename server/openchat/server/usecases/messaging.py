@@ -5,6 +5,7 @@ from __future__ import annotations
 from openchat.server.domain.errors import ConversationNotFound, InvalidArgument, NotAMember
 from openchat.server.domain.model import Appended, Content, Message, MessageDraft
 from openchat.server.ports import ConversationStore, MessageStore, MessageWriter
+from openchat.server.usecases.access import conversation_of_member
 from openchat.server.usecases.receipts import Receipts
 
 
@@ -63,11 +64,7 @@ class Messaging:
 
     async def mark_read(self, user_id: str, conversation_id: str, seq: int) -> int:
         """Raise the member's read position; returns the position after the call."""
-        conversation = await self._conversations.get(conversation_id)
-        if conversation is None:
-            raise ConversationNotFound(conversation_id)
-        if user_id not in conversation.member_ids:
-            raise NotAMember(user_id, conversation_id)
+        conversation = await conversation_of_member(self._conversations, user_id, conversation_id)
         if seq > conversation.last_seq:
             raise InvalidArgument(
                 "seq", f"{seq} is beyond the conversation's last seq {conversation.last_seq}"

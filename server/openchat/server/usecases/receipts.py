@@ -3,54 +3,37 @@ read, and the senders of those messages hear about it on their sessions."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from datetime import UTC, datetime
-
-import structlog
 
 from openchat.server.domain.events import DELIVER_RECEIPT, ReceiptDelivery
 from openchat.server.domain.model import Receipt, ReceiptAdvance, ReceiptKind, SessionKey
 from openchat.server.ports import EventBus, ReceiptStore
-
-_log = structlog.get_logger(__name__)
 
 
 class Receipts:
     """Records receipts and tells the senders.
 
     Devices acknowledge every batch of messages they receive; acknowledgements are coalesced
-    per device and conversation and written every `flush_interval` seconds in one transaction,
-    so a burst of acks costs one write, not one per message.
+    per device and conversation until the next flush (background/receipt_flush.py runs one
+    every 200 ms) and written in one transaction, so a burst of acks costs one write, not one
+    per message.
     """
 
-    def __init__(self, store: ReceiptStore, cluster: EventBus, *, flush_interval: float) -> None:
+    def __init__(self, store: ReceiptStore, cluster: EventBus) -> None:
         self._store = store
         self._cluster = cluster
-        self._flush_interval = flush_interval
         self._pending: dict[tuple[str, str, str], int] = {}
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._flush_periodically(), name="receipt-flush")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.flush()
 
     def acknowledge(self, session: SessionKey, conversation_id: str, seq: int) -> None:
         """A device received the conversation's messages up to `seq`."""
         key = (conversation_id, session.user_id, session.device_id)
         if seq > self._pending.get(key, 0):
             self._pending[key] = seq
-            self._wakeup.set()
 
     async def flush(self) -> None:
         """Write the coalesced acknowledgements and send the receipts."""
+        if not self._pending:
+            return
         acks, self._pending = self._pending, {}
         try:
             advances = await self._store.advance_delivered(acks)
@@ -88,13 +71,3 @@ class Receipts:
         await self._cluster.publish(
             DELIVER_RECEIPT, ReceiptDelivery(receipt, tuple(sorted(senders)))
         )
-
-    async def _flush_periodically(self) -> None:
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            await asyncio.sleep(self._flush_interval)  # let acknowledgements coalesce
-            try:
-                await self.flush()
-            except Exception as error:  # noqa: BLE001 - the client acks again on reconnect
-                _log.warning("receipt_flush_failed", error=repr(error))

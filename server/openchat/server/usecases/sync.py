@@ -9,6 +9,9 @@ from openchat.server.domain.model import ConversationSync, SyncResult
 from openchat.server.ports import ConversationStore, MessageStore
 from openchat.server.usecases.messaging import fit_in_budget
 
+# Conversations one Sync response carries at most; has_more_conversations says when more wait.
+MAX_CONVERSATIONS = 500
+
 
 class Synchronization:
     """The SyncService use case."""
@@ -18,7 +21,7 @@ class Synchronization:
         conversations: ConversationStore,
         messages: MessageStore,
         *,
-        max_conversations: int,
+        max_conversations: int = MAX_CONVERSATIONS,
         response_budget_bytes: int,
     ) -> None:
         self._conversations = conversations

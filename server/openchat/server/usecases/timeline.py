@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from openchat.server.domain.errors import MessageNotFound, PermissionDenied
 from openchat.server.domain.model import (
+    PUSH_ROUTE,
+    WEBHOOK_ROUTE,
     DeliveryState,
     DeliveryStep,
     ReceiptKind,
@@ -11,7 +13,6 @@ from openchat.server.domain.model import (
     RouteJobStatus,
 )
 from openchat.server.ports import MessageStore, ReceiptStore, RouteOutbox
-from openchat.server.routing.planner import PUSH_ROUTE, WEBHOOK_ROUTE
 
 _RECEIPT_STATES = {
     ReceiptKind.DELIVERED: DeliveryState.DELIVERED,

@@ -7,10 +7,10 @@ from typing import Any
 import grpc
 
 from openchat.server.domain.errors import InvalidArgument
-from openchat.server.transport import page_tokens
 from openchat.server.transport.context import current_principal
 from openchat.server.transport.converters import dead_letter_to_pb
-from openchat.server.transport.validation import page_size, require_ids
+from openchat.server.transport.page_tokens import Paging
+from openchat.server.transport.validation import require_ids
 from openchat.server.usecases.dead_letters import DeadLetters
 from openchat.v1 import admin_service_pb2 as pb
 from openchat.v1 import admin_service_pb2_grpc
@@ -38,18 +38,20 @@ class AdminServicer(admin_service_pb2_grpc.AdminServiceServicer):
         self, request: pb.ListDeadLettersRequest, context: Context
     ) -> pb.ListDeadLettersResponse:
         principal = current_principal()
-        limit = page_size(
-            "page_size", request.page_size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE
+        paging = Paging.of(
+            request.page_token,
+            request.page_size,
+            {"route": request.route},
+            int,
+            default_size=DEFAULT_PAGE_SIZE,
+            max_size=MAX_PAGE_SIZE,
         )
-        fixed = {"route": request.route}
-        before = None
-        if request.page_token:
-            before = page_tokens.decode(request.page_token, fixed, int)
-        jobs = await self._dead_letters.list(
-            principal, request.route, before_job_id=before, limit=limit + 1
+        page, token = await paging.read(
+            lambda limit: self._dead_letters.list(
+                principal, request.route, before_job_id=paging.start, limit=limit
+            ),
+            lambda job: job.job_id,
         )
-        page = jobs[:limit]
-        token = page_tokens.encode(fixed, page[-1].job_id) if len(jobs) > limit else ""
         return pb.ListDeadLettersResponse(
             dead_letters=[dead_letter_to_pb(job) for job in page], next_page_token=token
         )

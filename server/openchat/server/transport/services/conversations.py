@@ -6,12 +6,11 @@ from typing import Any
 
 import grpc
 
-from openchat.server.transport import page_tokens
 from openchat.server.transport.context import current_user_id
 from openchat.server.transport.converters import conversation_to_pb
+from openchat.server.transport.page_tokens import Paging
 from openchat.server.transport.validation import (
     check_id,
-    page_size,
     require_id,
     require_ids,
     require_title,
@@ -82,21 +81,20 @@ class ConversationServicer(conversation_service_pb2_grpc.ConversationServiceServ
         self, request: pb.ListConversationsRequest, context: Context
     ) -> pb.ListConversationsResponse:
         user_id = current_user_id()
-        limit = page_size(
-            "page_size", request.page_size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE
+        paging = Paging.of(
+            request.page_token,
+            request.page_size,
+            {"list": "conversations"},
+            str,
+            default_size=DEFAULT_PAGE_SIZE,
+            max_size=MAX_PAGE_SIZE,
         )
-        after = ""
-        if request.page_token:
-            after = page_tokens.decode(request.page_token, {"list": "conversations"}, str)
-        views = await self._conversations.list(
-            user_id, after_conversation_id=after, limit=limit + 1
+        page, token = await paging.read(
+            lambda limit: self._conversations.list(
+                user_id, after_conversation_id=paging.start or "", limit=limit
+            ),
+            lambda view: view.conversation.conversation_id,
         )
-        page = views[:limit]
-        token = ""
-        if len(views) > limit:
-            token = page_tokens.encode(
-                {"list": "conversations"}, page[-1].conversation.conversation_id
-            )
         return pb.ListConversationsResponse(
             conversations=[conversation_to_pb(view) for view in page], next_page_token=token
         )

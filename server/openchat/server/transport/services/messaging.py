@@ -6,11 +6,11 @@ from typing import Any
 
 import grpc
 
-from openchat.server.transport import page_tokens
 from openchat.server.transport.context import current_user_id
 from openchat.server.transport.converters import ack_to_pb, delivery_step_to_pb, message_to_pb
+from openchat.server.transport.page_tokens import Paging
 from openchat.server.transport.services.sending import MessageSender
-from openchat.server.transport.validation import page_size, require_id, require_seq
+from openchat.server.transport.validation import require_id, require_seq
 from openchat.server.usecases.messaging import Messaging
 from openchat.server.usecases.timeline import DeliveryTimeline
 from openchat.v1 import messaging_service_pb2 as pb
@@ -55,9 +55,6 @@ class MessagingServicer(messaging_service_pb2_grpc.MessagingServiceServicer):
         conversation_id = require_id("conversation_id", request.conversation_id)
         after_seq = require_seq("after_seq", request.after_seq)
         before_seq = require_seq("before_seq", request.before_seq) or None
-        limit = page_size(
-            "page_size", request.page_size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE
-        )
         newest_first = request.order != pb.MESSAGE_ORDER_OLDEST_FIRST
         fixed = {
             "conversation_id": conversation_id,
@@ -65,23 +62,32 @@ class MessagingServicer(messaging_service_pb2_grpc.MessagingServiceServicer):
             "before_seq": before_seq,
             "newest_first": newest_first,
         }
-        if request.page_token:
+        paging = Paging.of(
+            request.page_token,
+            request.page_size,
+            fixed,
+            int,
+            default_size=DEFAULT_PAGE_SIZE,
+            max_size=MAX_PAGE_SIZE,
+        )
+        if paging.start is not None:
             # The token holds the seq where the previous page stopped, which narrows the range
             # in the direction of travel.
-            resume_at = page_tokens.decode(request.page_token, fixed, int)
             if newest_first:
-                before_seq = resume_at
+                before_seq = paging.start
             else:
-                after_seq = resume_at
+                after_seq = paging.start
+        # The use case reads one message more than the page itself (and fits the page in the
+        # response budget), so it says whether more follow.
         page, more = await self._messaging.list_messages(
             user_id,
             conversation_id,
             after_seq=after_seq,
             before_seq=before_seq,
             newest_first=newest_first,
-            limit=limit,
+            limit=paging.limit,
         )
-        token = page_tokens.encode(fixed, page[-1].seq) if more and page else ""
+        token = paging.next_token(page, more, lambda message: message.seq)
         return pb.ListMessagesResponse(
             messages=[message_to_pb(message) for message in page], next_page_token=token
         )

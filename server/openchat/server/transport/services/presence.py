@@ -14,8 +14,8 @@ from openchat.server.domain.errors import (
     StreamProtocolViolation,
     Unavailable,
 )
+from openchat.server.domain.frames import SendRejected
 from openchat.server.failures import is_transient
-from openchat.server.sessions.frames import SendRejected
 from openchat.server.sessions.hub import SessionHub
 from openchat.server.sessions.session import Session
 from openchat.server.settings import SessionSettings
@@ -60,6 +60,9 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
         self, request_iterator: AsyncIterator[pb.ClientFrame], context: Context
     ) -> AsyncIterator[pb.ServerFrame]:
         user_id = current_user_id()
+        # Headers first, before waiting for the hello: a client that writes only after them
+        # never races a refusal (grpc.aio reports such a write as INTERNAL, grpc/grpc#36066).
+        await context.send_initial_metadata(())
         requests = aiter(request_iterator)
         hello = await self._hello(requests)
         if hello is None:

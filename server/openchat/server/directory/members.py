@@ -9,20 +9,25 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from openchat.server.ports import ConversationStore
+from openchat.server.domain.events import MEMBERSHIP_CHANGED, MembershipChanged
+from openchat.server.ports import ConversationStore, EventBus
+
+# Cached member lists expire after this long, in case an invalidation was lost unnoticed (its
+# publisher could not reach Redis). Membership is an authorization decision: this is the
+# longest a removed member can keep receiving live (docs/architecture.md).
+TTL_SECONDS = 5.0
 
 
 class MembershipCache:
-    """Conversation id -> member ids. Entries are dropped when a MembershipChanged event
-    arrives, all of them when the bus may have lost such events, and expire after
-    `ttl_seconds` in case one was lost unnoticed (a publisher that could not reach Redis):
-    the TTL bounds how long a removed member can keep receiving."""
+    """MemberDirectory: conversation id -> member ids. Entries are dropped when a
+    MembershipChanged event arrives (see `invalidate_on`), all of them when the bus may have
+    lost such events, and expire after `ttl_seconds` in case one was lost unnoticed."""
 
     def __init__(
         self,
         store: ConversationStore,
         *,
-        ttl_seconds: float,
+        ttl_seconds: float = TTL_SECONDS,
         max_entries: int = 50_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -71,3 +76,14 @@ class MembershipCache:
         self._entries.clear()
         for conversation_id in self._loading:  # loads in flight may have read the old list
             self.invalidate(conversation_id)
+
+    def invalidate_on(self, cluster: EventBus) -> Callable[[], None]:
+        """Drop a conversation's entry whenever any node changes its members, and every entry
+        when the bus may have lost such changes; returns a function that stops listening."""
+
+        async def on_change(event: object) -> None:
+            assert isinstance(event, MembershipChanged)
+            self.invalidate(event.conversation_id)
+
+        cluster.on_events_lost(self.invalidate_all)
+        return cluster.subscribe(MEMBERSHIP_CHANGED, on_change)

@@ -3,20 +3,22 @@ delivery timelines for a while, then deleted, so that neither table grows withou
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from openchat.server.background.periodic import PeriodicTask
 from openchat.server.ports import ReceiptStore, RouteOutbox
 
 _log = structlog.get_logger(__name__)
 
+# Seconds between purges: history is kept for days, so an hour late costs nothing.
+INTERVAL_SECONDS = 3600.0
+
 
 class Retention:
-    """Deletes delivery history older than its retention, every `interval` seconds."""
+    """Deletes delivery history older than its retention."""
 
     def __init__(
         self,
@@ -25,25 +27,13 @@ class Retention:
         *,
         history: timedelta,
         dead_letters: timedelta,
-        interval: float,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._outbox = outbox
         self._receipts = receipts
         self._history = history
         self._dead_letters = dead_letters
-        self._interval = interval
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="retention")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def purge(self) -> tuple[int, int]:
         """Delete what is past retention now; returns (route jobs, receipt events) deleted."""
@@ -56,10 +46,6 @@ class Retention:
             _log.info("retention_purged", route_jobs=jobs, delivery_events=events)
         return jobs, events
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.purge()
-            except Exception as error:  # noqa: BLE001 - the next round tries again
-                _log.warning("retention_failed", error=repr(error))
-            await asyncio.sleep(self._interval)
+    def periodically(self, interval: float = INTERVAL_SECONDS) -> PeriodicTask:
+        """A task that purges every `interval` seconds, from its start."""
+        return PeriodicTask("retention", interval, self.purge, immediately=True)

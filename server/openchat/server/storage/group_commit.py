@@ -47,11 +47,11 @@ class GroupCommitWriter:
         max_batch: int,
         max_in_flight: int,
         commit_timeout: float,
-        metrics: Metrics | None = None,
+        metrics: Metrics,
     ) -> None:
         self._store = store
         self._events = events
-        self._metrics = metrics or Metrics()
+        self._metrics = metrics
         self._metrics.track(self._metrics.commit_queue_depth, lambda: len(self._pending))
         self._max_batch = max_batch
         self._max_in_flight = max_in_flight

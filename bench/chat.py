@@ -1,0 +1,272 @@
+"""The chat benchmark (`make bench-chat`): what the server spends per message on the workload of
+every chat app, as a ratio to an empty gRPC call measured in the same run.
+
+Phases, each on a fresh database and a fresh server (as bench.send_bench starts them):
+
+- calibration: bench.empty_server (grpc.aio on uvloop, one method answering empty bytes, no
+  interceptors) driven by `--pairs` closed-loop callers from a load process: the server CPU per
+  call is the floor under every RPC on this machine today;
+- chat, per backend, with push notifications off (`OPENCHAT_PUSH_PROVIDER=none`) and on as
+  `make run` has them (`log`): `--pairs` senders each sending closed loop to a recipient whose
+  session stream is open on its own connection and who acknowledges every delivery
+  (bench.chat_load). Server settings are the defaults otherwise.
+
+It prints msgs/s, ack and send-to-deliver latencies, the server's CPU per message and its ratio
+to the empty call's, and what push costs over push off. Any error (a failed send, a message
+acked but not delivered) fails the run with exit status 1; targets only show in the report, since
+a shared machine makes even ratios move a little.
+
+    python -m bench.chat [--backend sqlite|postgresql|both] [--quick] [--pairs N] ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.environment import (
+    DEFAULT_POSTGRES_URL,
+    STOP_DEADLINE_SECONDS,
+    cpu_seconds,
+    cpu_snapshot,
+    expect_line,
+    free_port,
+    running_server,
+    temporary_database,
+)
+from bench.load import SECRET_ENV
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+QUICK = {"warmup": 2.0, "duration": 5.0}
+# issue 12's targets, as ratios measured in one run.
+TARGET_CPU_RATIO = 3.0  # server CPU per chat message / per empty RPC
+TARGET_PUSH_OVERHEAD = 0.10  # push on over push off, every recipient online
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One measured phase: what it was and what the load and the CPU accounting saw."""
+
+    name: str
+    window_seconds: float
+    calls: int
+    call_ms: list[float]
+    deliver_ms: list[float]
+    errors: dict[str, int]
+    server_cpu: float
+    database_cpu: float
+
+    @property
+    def rate(self) -> float:
+        return self.calls / self.window_seconds
+
+    @property
+    def server_ms_per_call(self) -> float:
+        return 1000 * self.server_cpu / max(self.calls, 1)
+
+    @property
+    def database_ms_per_call(self) -> float:
+        return 1000 * self.database_cpu / max(self.calls, 1)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile (NaN for no values)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.chat",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--pairs", type=int, default=20, help="senders, and as many recipients (20)"
+    )
+    parser.add_argument("--text-bytes", type=int, default=200, help="message text size (200)")
+    parser.add_argument("--duration", type=float, default=20.0, help="measured seconds (20)")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring (5)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"short run for CI: {QUICK['warmup']:g} s warm-up, {QUICK['duration']:g} s measured",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("OPENCHAT_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+        help="PostgreSQL server on which a temporary database is created and dropped",
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.warmup, args.duration = QUICK["warmup"], QUICK["duration"]
+    return args
+
+
+def _load_command(args: argparse.Namespace, role: str, target: str, result: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "bench.chat_load", role, f"--target={target}",
+        f"--pairs={args.pairs}", f"--callers={args.pairs}", f"--text-bytes={args.text_bytes}",
+        f"--warmup={args.warmup}", f"--duration={args.duration}", f"--result={result}",
+    ]  # fmt: skip
+
+
+def _measure(
+    args: argparse.Namespace,
+    *,
+    name: str,
+    role: str,
+    target: str,
+    server_pid: int,
+    database_pids: list[int],
+    result_path: Path,
+    env: dict[str, str],
+) -> Phase:
+    """Runs one load process against the server and accounts the CPU of its window."""
+    load = subprocess.Popen(
+        _load_command(args, role, target, result_path),
+        cwd=REPOSITORY,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert load.stdout is not None
+    try:
+        expect_line(load.stdout, "measuring")
+        before = cpu_snapshot([server_pid, *database_pids])
+        expect_line(load.stdout, "measured")
+        after = cpu_snapshot([server_pid, *database_pids])
+    finally:
+        load.wait()
+    if not result_path.exists():
+        raise RuntimeError(f"the {name} load exited with {load.returncode} and no result")
+    outcome = json.loads(result_path.read_text())
+    return Phase(
+        name=name,
+        window_seconds=outcome["window_seconds"],
+        calls=outcome["calls"],
+        call_ms=outcome["call_ms"],
+        deliver_ms=outcome["deliver_ms"],
+        errors=outcome["errors"],
+        server_cpu=cpu_seconds(before, after, [server_pid]),
+        database_cpu=cpu_seconds(before, after, database_pids),
+    )
+
+
+@contextlib.contextmanager
+def _empty_server() -> Iterator[tuple[subprocess.Popen[str], str]]:
+    target = f"127.0.0.1:{free_port()}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.empty_server", f"--listen={target}"],
+        cwd=REPOSITORY,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    try:
+        expect_line(server.stdout, "serving")
+        yield server, target
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(STOP_DEADLINE_SECONDS)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def calibrate(args: argparse.Namespace, workdir: Path) -> Phase:
+    with _empty_server() as (server, target):
+        return _measure(
+            args, name="empty grpc.aio RPC", role="calibrate", target=target,
+            server_pid=server.pid, database_pids=[], result_path=workdir / "calibrate.json",
+            env=dict(os.environ),
+        )  # fmt: skip
+
+
+def chat(args: argparse.Namespace, backend: str, push: str, workdir: Path) -> Phase:
+    secret = secrets.token_urlsafe(32)
+    name = f"chat {backend}, push {push}"
+    with (
+        temporary_database(backend, workdir, args.postgres_url) as database,
+        running_server(
+            database, secret, workdir / f"server-{backend}-{push}.log",
+            {"OPENCHAT_PUSH_PROVIDER": push},
+        ) as server,
+    ):  # fmt: skip
+        return _measure(
+            args, name=name, role="chat", target=server.target, server_pid=server.pid,
+            database_pids=database.backend_pids(),
+            result_path=workdir / f"chat-{backend}-{push}.json",
+            env={**os.environ, SECRET_ENV: secret},
+        )  # fmt: skip
+
+
+def report(args: argparse.Namespace, floor: Phase, phases: list[Phase]) -> str:
+    lines = [
+        f"Chat workload: {args.pairs} senders → {args.pairs} online recipients (acking each "
+        f"delivery), {args.text_bytes}-byte texts, {args.warmup:g} s warm-up, "
+        f"{args.duration:g} s measured; server defaults but OPENCHAT_PUSH_PROVIDER",
+        f"Baseline: {floor.name}, {args.pairs} callers: {floor.rate:,.0f} RPC/s, "
+        f"server CPU {floor.server_ms_per_call:.3f} ms per call",
+        "",
+        f"{'phase':<26}{'msgs/s':>8}{'ack p50':>9}{'ack p99':>9}{'dlv p50':>9}{'dlv p99':>9}"
+        f"{'server ms/msg':>15}{'x empty RPC':>13}{'PG ms/msg':>11}{'errors':>8}",
+    ]
+    for phase in phases:
+        ratio = phase.server_ms_per_call / floor.server_ms_per_call
+        lines.append(
+            f"{phase.name:<26}{phase.rate:>8,.0f}{percentile(phase.call_ms, 0.5):>9.1f}"
+            f"{percentile(phase.call_ms, 0.99):>9.1f}{percentile(phase.deliver_ms, 0.5):>9.1f}"
+            f"{percentile(phase.deliver_ms, 0.99):>9.1f}{phase.server_ms_per_call:>15.3f}"
+            f"{ratio:>12.1f}x{phase.database_ms_per_call:>11.3f}{sum(phase.errors.values()):>8}"
+            f"  {'met' if ratio <= TARGET_CPU_RATIO else 'MISSED'} (≤ {TARGET_CPU_RATIO:g}x)"
+        )
+        if phase.errors:
+            lines.append(f"  errors: {phase.errors}")
+    by_name = {phase.name: phase for phase in phases}
+    for backend in _backends(args):
+        off, on = by_name[f"chat {backend}, push none"], by_name[f"chat {backend}, push log"]
+        overhead = on.server_ms_per_call / off.server_ms_per_call - 1
+        lines.append(
+            f"push on over push off ({backend}, every recipient online): {overhead:+.0%} server "
+            f"CPU per message  {'met' if overhead <= TARGET_PUSH_OVERHEAD else 'MISSED'} "
+            f"(≤ {TARGET_PUSH_OVERHEAD:+.0%})"
+        )
+    return "\n".join(lines)
+
+
+def _backends(args: argparse.Namespace) -> list[str]:
+    return ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    with tempfile.TemporaryDirectory(prefix="openchat-chat-bench-") as directory:
+        workdir = Path(directory)
+        floor = calibrate(args, workdir)
+        phases = [
+            chat(args, backend, push, workdir)
+            for backend in _backends(args)
+            for push in ("none", "log")
+        ]
+    print()
+    print(report(args, floor, phases))
+    return 1 if floor.errors or any(phase.errors for phase in phases) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
