@@ -177,16 +177,9 @@ class RedisPresenceRegistry:
         self._lookup = redis.register_script(_LOOKUP)
 
     async def connect(self, session: SessionKey) -> PresenceState:
+        keys, args = self._entry(session)
         with self._metrics.redis_timer("presence_connect"):
-            generation, live = await self._connect(
-                keys=[self._hash(session), self._gen(session.user_id), self._expiry()],
-                args=[
-                    session.device_id,
-                    f"{session.session_id}|{self._node_id}",
-                    self._ttl_ms,
-                    _member(session),
-                ],
-            )
+            generation, live = await self._connect(keys=keys, args=args)
         return PresenceState(session.user_id, live > 0, live, None, generation)
 
     async def disconnect(self, session: SessionKey) -> PresenceState | None:
@@ -211,17 +204,8 @@ class RedisPresenceRegistry:
         with self._metrics.redis_timer("presence_refresh"):
             async with self._redis.pipeline(transaction=False) as pipe:
                 for session in sessions:
-                    await self._refresh(
-                        keys=[self._hash(session), self._gen(session.user_id), self._expiry()],
-                        args=[
-                            session.device_id,
-                            f"{session.session_id}|{self._node_id}",
-                            self._ttl_ms,
-                            _member(session),
-                            session.session_id,
-                        ],
-                        client=pipe,
-                    )
+                    keys, args = self._entry(session)
+                    await self._refresh(keys=keys, args=[*args, session.session_id], client=pipe)
                 results = await pipe.execute()
         recreated: list[PresenceState] = []
         for session, result in zip(sessions, results, strict=True):
@@ -255,6 +239,17 @@ class RedisPresenceRegistry:
             )
             if due < REAP_SLICE:
                 return states
+
+    def _entry(self, session: SessionKey) -> tuple[list[str], list[str | int]]:
+        """The keys and arguments that write a session's entry (connect, refresh)."""
+        keys = [self._hash(session), self._gen(session.user_id), self._expiry()]
+        args: list[str | int] = [
+            session.device_id,
+            f"{session.session_id}|{self._node_id}",
+            self._ttl_ms,
+            _member(session),
+        ]
+        return keys, args
 
     def _hash(self, session: SessionKey) -> str:
         return f"{self._prefix}presence:{session.user_id}"

@@ -349,13 +349,8 @@ class CallGate:
             self._idle.set()
 
 
-class DrainingInterceptor(_WrappingInterceptor):
-    """Lets calls through the CallGate (health and reflection always pass: probes must see a
-    draining server as NOT_SERVING)."""
-
-    def __init__(self, gate: CallGate) -> None:
-        super().__init__()
-        self._gate = gate
+class _ApiInterceptor(_WrappingInterceptor):
+    """Wraps the API's methods only: health and reflection pass untouched."""
 
     async def intercept_service(
         self,
@@ -365,6 +360,15 @@ class DrainingInterceptor(_WrappingInterceptor):
         if handler_call_details.method.startswith(PUBLIC_METHOD_PREFIXES):
             return await continuation(handler_call_details)
         return await super().intercept_service(continuation, handler_call_details)
+
+
+class DrainingInterceptor(_ApiInterceptor):
+    """Lets calls through the CallGate (not health: probes must see a draining server as
+    NOT_SERVING)."""
+
+    def __init__(self, gate: CallGate) -> None:
+        super().__init__()
+        self._gate = gate
 
     def around(self, method: str, handler: Handler) -> Around:
         return lambda context: _Gated(self._gate)
@@ -385,21 +389,12 @@ class _Gated:
         self._gate.leave()
 
 
-class AuthInterceptor(_WrappingInterceptor):
+class AuthInterceptor(_ApiInterceptor):
     """Requires `authorization: Bearer <JWT>` on every RPC but health and reflection."""
 
     def __init__(self, verifier: TokenVerifier) -> None:
         super().__init__()
         self._verifier = verifier
-
-    async def intercept_service(
-        self,
-        continuation: Continuation,
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Handler:
-        if handler_call_details.method.startswith(PUBLIC_METHOD_PREFIXES):
-            return await continuation(handler_call_details)
-        return await super().intercept_service(continuation, handler_call_details)
 
     def around(self, method: str, handler: Handler) -> Around:
         return lambda context: _Authenticated(self._verifier, context)
