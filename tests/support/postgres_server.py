@@ -66,8 +66,8 @@ class ThrowawayPostgres:
         )
 
     async def stop(self, mode: str = "fast") -> None:
-        """Stop the server: "fast" ends sessions with an administrator-shutdown error,
-        "immediate" drops them like a crash (the next start recovers from the WAL)."""
+        """Stop the server: `fast` as an operator does, `immediate` as a crash does (no
+        checkpoint; the next start recovers from the WAL)."""
         await _run(str(BIN / "pg_ctl"), "-D", str(self._data), "-m", mode, "-w", "stop")
 
 

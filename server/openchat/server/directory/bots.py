@@ -43,8 +43,7 @@ class BotCache:
         """Drop the cached ids whenever any node registers or unregisters a bot, or the bus may
         have lost such a change; returns a function that stops listening."""
 
-        async def on_change(event: object) -> None:
-            assert isinstance(event, BotsChanged)
+        async def on_change(event: BotsChanged) -> None:
             self.invalidate()
 
         cluster.on_events_lost(self.invalidate)

@@ -81,8 +81,7 @@ class MembershipCache:
         """Drop a conversation's entry whenever any node changes its members, and every entry
         when the bus may have lost such changes; returns a function that stops listening."""
 
-        async def on_change(event: object) -> None:
-            assert isinstance(event, MembershipChanged)
+        async def on_change(event: MembershipChanged) -> None:
             self.invalidate(event.conversation_id)
 
         cluster.on_events_lost(self.invalidate_all)
