@@ -21,6 +21,8 @@ from openchat.server.settings import SessionSettings
 from openchat.server.transport.health import HealthStatuses
 from openchat.server.transport.interceptors import (
     AuthInterceptor,
+    CallGate,
+    DrainingInterceptor,
     ErrorMappingInterceptor,
     RequestDecodingInterceptor,
     RequestObservingInterceptor,
@@ -188,6 +190,8 @@ def build_server(
     verifier: TokenVerifier,
     sessions: SessionSettings,
     metrics: Metrics,
+    gate: CallGate,
+    *,
     tracer_provider: TracerProvider | None = None,
 ) -> tuple[grpc.aio.Server, HealthStatuses]:
     # Outermost, so that every log line and span of a call belongs to the call's trace.
@@ -197,6 +201,7 @@ def build_server(
             *tracing,
             RequestObservingInterceptor(metrics),
             ErrorMappingInterceptor(),
+            DrainingInterceptor(gate),
             AuthInterceptor(verifier),
             RequestDecodingInterceptor(),
         ],
