@@ -97,6 +97,7 @@ class FreezePolicy:
         min_sessions: int = 200,
         thaw_fraction: float = 10.0,
     ) -> None:
+        self._settle_checks = settle_checks
         self._recent: deque[int] = deque(maxlen=settle_checks)
         self._tolerance = tolerance
         self._min_sessions = min_sessions
@@ -108,7 +109,7 @@ class FreezePolicy:
         """`sessions` open now; `closed`: sessions closed since the start (a running total)."""
         self._recent.append(sessions)
         spread = max(self._recent) - min(self._recent)
-        if len(self._recent) < self._recent.maxlen or spread > self._tolerance * max(self._recent):
+        if len(self._recent) < self._settle_checks or spread > self._tolerance * max(self._recent):
             return None  # not settled
         if self._closed_at_first_freeze is not None:
             closed_since = closed - self._closed_at_first_freeze
