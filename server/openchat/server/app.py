@@ -23,7 +23,7 @@ from openchat.server.directory.bots import BotCache
 from openchat.server.directory.members import MembershipCache
 from openchat.server.domain.frames import ReconnectRequest
 from openchat.server.domain.ids import new_id
-from openchat.server.domain.model import PUSH_ROUTE, WEBHOOK_ROUTE
+from openchat.server.domain.model import WEBHOOK_ROUTE
 from openchat.server.events.cluster import ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.events.redis_bus import RedisEventBus
@@ -42,7 +42,8 @@ from openchat.server.routing.providers import (
     ProviderDeliverer,
     provider_route,
 )
-from openchat.server.routing.push import PushDeliverer, push_provider
+from openchat.server.routing.push import push_provider
+from openchat.server.routing.push_sweep import PushSweeper
 from openchat.server.routing.router import MessageRouter, Route
 from openchat.server.routing.stream_route import StreamDeliveryRoute
 from openchat.server.routing.webhook import WebhookDeliverer
@@ -55,6 +56,7 @@ from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database, connect, observe_statements
 from openchat.server.storage.group_commit import GroupCommitWriter
 from openchat.server.storage.message_store import SqlMessageStore
+from openchat.server.storage.push_ledger import SqlPushLedger
 from openchat.server.storage.receipt_store import SqlReceiptStore
 from openchat.server.storage.route_outbox import SqlRouteOutbox
 from openchat.server.storage.sequences import (
@@ -193,16 +195,32 @@ async def build_app(
     bots.invalidate_on(cluster)
     pusher = push_provider(settings.routing, http)
     relaying = [provider for provider in im_providers if provider.relays]
-    planner = DurableRoutePlanner(
-        push_enabled=pusher is not None, provider_routes=[provider_route(p) for p in relaying]
-    )
+    planner = DurableRoutePlanner(provider_routes=[provider_route(p) for p in relaying])
     message_store = SqlMessageStore(database, _sequences(settings, redis, metrics), planner)
     receipt_store = SqlReceiptStore(database)
     outbox = SqlRouteOutbox(database)
+    push_sweep = (
+        PeriodicTask(
+            "push-sweep",
+            settings.routing.push_sweep_interval,
+            PushSweeper(
+                SqlPushLedger(database),
+                message_store,
+                pusher,
+                presence,
+                bots,
+                grace=settings.routing.push_grace,
+                attempt_timeout=settings.routing.attempt_timeout,
+                retry_after=settings.routing.backoff_base,
+                metrics=metrics,
+            ).sweep,
+        )
+        if pusher is not None
+        else None
+    )
 
     deliverers: dict[str, Deliverer] = {
         WEBHOOK_ROUTE: WebhookDeliverer(bot_store, http.session, webhook_event_json),
-        **({PUSH_ROUTE: PushDeliverer(pusher, members, presence, bots)} if pusher else {}),
         **{provider_route(p): ProviderDeliverer(p) for p in relaying},
     }
     workers = [
@@ -293,6 +311,7 @@ async def build_app(
             receipt_flush(receipts),
             OutboxGauges(outbox, list(deliverers), metrics).periodically(),
             retention.periodically(),
+            *([push_sweep] if push_sweep is not None else []),
         ],
     )
 

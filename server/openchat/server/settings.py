@@ -285,6 +285,12 @@ class RoutingSettings(_Section):
         "log", validation_alias="OPENCHAT_PUSH_PROVIDER"
     )
     push_gateway_url: str | None = Field(None, validation_alias="OPENCHAT_PUSH_GATEWAY_URL")
+    # Seconds a member with an online session has to acknowledge a message before it is pushed
+    # to them anyway (members with no session are pushed at the next sweep).
+    push_grace: float = Field(5.0, ge=0, validation_alias="OPENCHAT_PUSH_GRACE")
+    # Seconds between the push sweeper's looks for conversations with push work: how late a
+    # push to an offline member may be.
+    push_sweep_interval: float = Field(0.5, gt=0, validation_alias="OPENCHAT_PUSH_SWEEP_INTERVAL")
     # Seconds one delivery attempt (an HTTP call) may take.
     attempt_timeout: float = Field(5.0, gt=0, validation_alias="OPENCHAT_ROUTE_ATTEMPT_TIMEOUT")
     # Attempts before a job becomes a dead letter.

@@ -58,12 +58,12 @@ class SqlReceiptStore:
                     )
             if advances:
                 await _upsert_cursors(connection, advances)
-                await connection.execute(insert(delivery_events), [_event_row(a) for a in advances])
+                await connection.execute(insert(delivery_events), [event_row(a) for a in advances])
         return advances
 
     async def record(self, advance: ReceiptAdvance) -> None:
         async with self._database.writer.begin() as connection:
-            await connection.execute(insert(delivery_events), [_event_row(advance)])
+            await connection.execute(insert(delivery_events), [event_row(advance)])
 
     async def senders_between(
         self, conversation_id: str, after_seq: int, up_to_seq: int
@@ -175,7 +175,7 @@ async def _upsert_cursors(connection: AsyncConnection, advances: list[ReceiptAdv
     )
 
 
-def _event_row(advance: ReceiptAdvance) -> dict[str, Any]:
+def event_row(advance: ReceiptAdvance) -> dict[str, Any]:
     return {
         "conversation_id": advance.conversation_id,
         "user_id": advance.user_id,

@@ -1,0 +1,190 @@
+"""Push notifications from watermarks, not from a job per message.
+
+A member needs a push for a message when it is not theirs, none of their devices acknowledged
+it (nor did they read it), and no earlier push told them about it. Every input is already
+durable: the conversation's head (`last_seq`, moved by the send transaction), the members' read
+and device positions (receipts), and the push ledger (PushLedger: how far push is settled per
+conversation, how far each member was pushed). So a message costs push nothing when it is
+sent; the sweeper, every `interval`, claims the conversations whose head moved past their
+settled seq (a partial index holds only those) and decides for each member:
+
+- offline (no session anywhere): push the newest message they have not seen, now;
+- online: wait; if their devices have not acknowledged it `grace` seconds after it was stored,
+  push it (the device may be asleep behind a stream that has not noticed yet), as mobile
+  messengers do;
+- acknowledged, read, their own, or a bot's: nothing.
+
+A push is recorded after the push service accepted it: a crash in between pushes that member
+again once after the restart (a push service deduplicates by message id, which is stable), and
+no crash can lose a push, because nothing is settled before it was accepted. Several messages
+that arrive between two sweeps reach an offline member as one notification, about the newest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import structlog
+
+from openchat.server.domain.model import (
+    Message,
+    PushBacklog,
+    PushSettlement,
+    ReceiptAdvance,
+    ReceiptKind,
+)
+from openchat.server.observability.metrics import Metrics
+from openchat.server.ports import BotDirectory, MessageStore, PresenceRegistry, PushLedger
+from openchat.server.routing.push import PREVIEW_CHARACTERS, PushNotification, PushProvider
+
+_log = structlog.get_logger(__name__)
+
+# Conversations claimed per sweep; more wait for the next one.
+CLAIM_LIMIT = 500
+# The newest unsettled messages of a conversation the sweeper looks at: a member with unseen
+# messages has one among the newest (or is the only sender of them, and so is reading).
+WINDOW = 100
+# A message older than this is never pushed (say, when push was switched on after a while, or
+# after a long outage): a notification that late would mislead more than it helps.
+STALE_AFTER = timedelta(hours=1)
+# The label of push outcomes among the route metrics.
+ROUTE = "push"
+
+
+class PushSweeper:
+    """Decides and sends the push notifications of the conversations with push work."""
+
+    def __init__(
+        self,
+        ledger: PushLedger,
+        messages: MessageStore,
+        provider: PushProvider,
+        presence: PresenceRegistry,
+        bots: BotDirectory,
+        *,
+        grace: float,
+        attempt_timeout: float,
+        retry_after: float,
+        metrics: Metrics,
+    ) -> None:
+        self._ledger = ledger
+        self._messages = messages
+        self._provider = provider
+        self._presence = presence
+        self._bots = bots
+        self._grace = timedelta(seconds=grace)
+        self._attempt_timeout = attempt_timeout
+        # A lease outlasts the attempts of one sweep (they run side by side), so a live sweeper
+        # keeps its claims; a sweeper that died holds its conversations up to this long.
+        self._lease = attempt_timeout + 5
+        self._retry_after = retry_after
+        self._metrics = metrics
+
+    async def sweep(self) -> None:
+        """One look at every conversation with push work (up to CLAIM_LIMIT)."""
+        backlogs = await self._ledger.claim_due(CLAIM_LIMIT, self._lease)
+        if not backlogs:
+            return
+        now = datetime.now(UTC)
+        unseen = await self._unseen(backlogs, now)
+        users = sorted({user for pending in unseen for user in pending})
+        online = {state.user_id for state in await self._presence.lookup(users) if state.online}
+        settlements = await asyncio.gather(
+            *(
+                self._settle(backlog, pending, online, now)
+                for backlog, pending in zip(backlogs, unseen, strict=True)
+            )
+        )
+        await self._ledger.settle(settlements)
+
+    async def _unseen(
+        self, backlogs: Sequence[PushBacklog], now: datetime
+    ) -> list[dict[str, list[Message]]]:
+        """Per backlog, the messages each member may need a push for, oldest first."""
+        ranges = [
+            (b.conversation_id, max(b.settled_seq, b.head_seq - WINDOW), b.head_seq)
+            for b in backlogs
+        ]
+        windows = await self._messages.read_ranges(ranges)
+        bots = await self._bots.bot_ids()
+        unseen: list[dict[str, list[Message]]] = []
+        for backlog, key in zip(backlogs, ranges, strict=True):
+            fresh = [m for m in windows[key] if now - m.server_time < STALE_AFTER]
+            pending: dict[str, list[Message]] = {}
+            for member in backlog.members:
+                if member.user_id in bots:
+                    continue  # bots get their messages through their webhooks
+                seen = max(member.acknowledged_seq, member.pushed_seq)
+                mine = [m for m in fresh if m.seq > seen and m.sender_id != member.user_id]
+                if mine:
+                    pending[member.user_id] = mine
+            unseen.append(pending)
+        return unseen
+
+    async def _settle(
+        self,
+        backlog: PushBacklog,
+        unseen: dict[str, list[Message]],
+        online: set[str],
+        now: datetime,
+    ) -> PushSettlement:
+        settled = backlog.head_seq
+        due: dict[str, list[str]] = {}  # message id -> the members to tell about it
+        newest: dict[str, Message] = {}
+        for user_id, messages in unseen.items():
+            if user_id in online and now - messages[0].server_time < self._grace:
+                settled = min(settled, messages[0].seq - 1)  # look again after the grace
+                continue
+            newest[messages[-1].message_id] = messages[-1]
+            due.setdefault(messages[-1].message_id, []).append(user_id)
+        pushed: list[ReceiptAdvance] = []
+        retry_after = 0.0
+        for message_id, user_ids in due.items():
+            message = newest[message_id]
+            if await self._notify(message, user_ids):
+                pushed.extend(
+                    ReceiptAdvance(
+                        backlog.conversation_id,
+                        user_id,
+                        "",
+                        ReceiptKind.PUSHED,
+                        unseen[user_id][0].seq - 1,
+                        message.seq,
+                        now,
+                    )
+                    for user_id in user_ids
+                )
+            else:
+                first = min(unseen[user_id][0].seq for user_id in user_ids)
+                settled = min(settled, first - 1)
+                retry_after = self._retry_after
+        return PushSettlement(backlog.conversation_id, settled, tuple(pushed), retry_after)
+
+    async def _notify(self, message: Message, user_ids: list[str]) -> bool:
+        """Hand one notification to the provider; False when it failed (it is tried again)."""
+        started = time.perf_counter()
+        notification = PushNotification(
+            user_ids=tuple(sorted(user_ids)),
+            conversation_id=message.conversation_id,
+            message_id=message.message_id,
+            sender_id=message.sender_id,
+            seq=message.seq,
+            preview=message.content.text[:PREVIEW_CHARACTERS],
+            mentioned_user_ids=tuple(
+                user for user in message.content.mention_user_ids if user in user_ids
+            ),
+        )
+        try:
+            async with asyncio.timeout(self._attempt_timeout):
+                await self._provider.notify(notification)
+        except Exception as error:  # noqa: BLE001 - a failed push is tried again later
+            _log.warning("push_failed", message_id=message.message_id, error=repr(error))
+            outcome = "failed"
+        else:
+            outcome = "delivered"
+        self._metrics.route_attempts.labels(ROUTE, outcome).inc()
+        self._metrics.route_attempt_duration.labels(ROUTE).observe(time.perf_counter() - started)
+        return outcome == "delivered"
