@@ -12,7 +12,6 @@ from tests.support.http_endpoints import HttpEndpoint
 from tests.support.processes import free_port, serve, server_environment
 from tests.support.waiting import until
 
-
 LEASE_SECONDS = 6
 
 
