@@ -245,9 +245,10 @@ class PushLedger(Protocol):
     settled (its last_seq moving past it, in the send transaction, is what makes push work
     due), and per member the newest seq pushed to them."""
 
-    async def claim_due(self, limit: int, lease_seconds: float) -> list[PushBacklog]:
+    async def claim_due(self, limit: int, lease_seconds: float, window: int) -> list[PushBacklog]:
         """Up to `limit` conversations with push work and no live lease, leased to the caller
-        for `lease_seconds`, each with its members' positions."""
+        for `lease_seconds`, each with its members' positions and its newest `window`
+        unsettled messages."""
         ...
 
     async def settle(self, settlements: Sequence[PushSettlement]) -> None:

@@ -266,14 +266,26 @@ class PushPosition:
 
 
 @dataclass(frozen=True, slots=True)
+class PushCandidate:
+    """What deciding a push needs of a message (its content is read only when pushed)."""
+
+    seq: int
+    message_id: str
+    sender_id: str
+    server_time: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PushBacklog:
     """A conversation whose messages after `settled_seq` (up to `head_seq`) may still need
-    push notifications, leased to the caller, with the positions of all its members."""
+    push notifications, leased to the caller, with the positions of all its members and the
+    newest of those messages (`recent`, oldest first)."""
 
     conversation_id: str
     settled_seq: int
     head_seq: int
     members: tuple[PushPosition, ...]
+    recent: tuple[PushCandidate, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -32,6 +31,7 @@ import structlog
 from openchat.server.domain.model import (
     Message,
     PushBacklog,
+    PushCandidate,
     PushSettlement,
     ReceiptAdvance,
     ReceiptKind,
@@ -85,11 +85,12 @@ class PushSweeper:
 
     async def sweep(self) -> None:
         """One look at every conversation with push work (up to CLAIM_LIMIT)."""
-        backlogs = await self._ledger.claim_due(CLAIM_LIMIT, self._lease)
+        backlogs = await self._ledger.claim_due(CLAIM_LIMIT, self._lease, WINDOW)
         if not backlogs:
             return
         now = datetime.now(UTC)
-        unseen = await self._unseen(backlogs, now)
+        bots = await self._bots.bot_ids()
+        unseen = [_unseen(backlog, bots, now) for backlog in backlogs]
         users = sorted({user for pending in unseen for user in pending})
         online = {state.user_id for state in await self._presence.lookup(users) if state.online}
         settlements = await asyncio.gather(
@@ -100,50 +101,26 @@ class PushSweeper:
         )
         await self._ledger.settle(settlements)
 
-    async def _unseen(
-        self, backlogs: Sequence[PushBacklog], now: datetime
-    ) -> list[dict[str, list[Message]]]:
-        """Per backlog, the messages each member may need a push for, oldest first."""
-        ranges = [
-            (b.conversation_id, max(b.settled_seq, b.head_seq - WINDOW), b.head_seq)
-            for b in backlogs
-        ]
-        windows = await self._messages.read_ranges(ranges)
-        bots = await self._bots.bot_ids()
-        unseen: list[dict[str, list[Message]]] = []
-        for backlog, key in zip(backlogs, ranges, strict=True):
-            fresh = [m for m in windows[key] if now - m.server_time < STALE_AFTER]
-            pending: dict[str, list[Message]] = {}
-            for member in backlog.members:
-                if member.user_id in bots:
-                    continue  # bots get their messages through their webhooks
-                seen = max(member.acknowledged_seq, member.pushed_seq)
-                mine = [m for m in fresh if m.seq > seen and m.sender_id != member.user_id]
-                if mine:
-                    pending[member.user_id] = mine
-            unseen.append(pending)
-        return unseen
-
     async def _settle(
         self,
         backlog: PushBacklog,
-        unseen: dict[str, list[Message]],
+        unseen: dict[str, list[PushCandidate]],
         online: set[str],
         now: datetime,
     ) -> PushSettlement:
         settled = backlog.head_seq
         due: dict[str, list[str]] = {}  # message id -> the members to tell about it
-        newest: dict[str, Message] = {}
-        for user_id, messages in unseen.items():
-            if user_id in online and now - messages[0].server_time < self._grace:
-                settled = min(settled, messages[0].seq - 1)  # look again after the grace
+        for user_id, candidates in unseen.items():
+            if user_id in online and now - candidates[0].server_time < self._grace:
+                settled = min(settled, candidates[0].seq - 1)  # look again after the grace
                 continue
-            newest[messages[-1].message_id] = messages[-1]
-            due.setdefault(messages[-1].message_id, []).append(user_id)
+            due.setdefault(candidates[-1].message_id, []).append(user_id)
+        if not due:
+            return PushSettlement(backlog.conversation_id, settled)
         pushed: list[ReceiptAdvance] = []
         retry_after = 0.0
-        for message_id, user_ids in due.items():
-            message = newest[message_id]
+        for message in (await self._messages.get_many(list(due))).values():
+            user_ids = due[message.message_id]
             if await self._notify(message, user_ids):
                 pushed.extend(
                     ReceiptAdvance(
@@ -188,3 +165,19 @@ class PushSweeper:
         self._metrics.route_attempts.labels(ROUTE, outcome).inc()
         self._metrics.route_attempt_duration.labels(ROUTE).observe(time.perf_counter() - started)
         return outcome == "delivered"
+
+
+def _unseen(
+    backlog: PushBacklog, bots: frozenset[str], now: datetime
+) -> dict[str, list[PushCandidate]]:
+    """The messages each member may need a push for, oldest first."""
+    fresh = [m for m in backlog.recent if now - m.server_time < STALE_AFTER]
+    pending: dict[str, list[PushCandidate]] = {}
+    for member in backlog.members:
+        if member.user_id in bots:
+            continue  # bots get their messages through their webhooks
+        seen = max(member.acknowledged_seq, member.pushed_seq)
+        mine = [m for m in fresh if m.seq > seen and m.sender_id != member.user_id]
+        if mine:
+            pending[member.user_id] = mine
+    return pending

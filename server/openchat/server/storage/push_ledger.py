@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, case, func, insert, or_, select, update
 
-from openchat.server.domain.model import PushBacklog, PushPosition, PushSettlement
+from openchat.server.domain.model import PushBacklog, PushCandidate, PushPosition, PushSettlement
 from openchat.server.storage.database import Database
+from openchat.server.storage.message_store import ranges_query
 from openchat.server.storage.receipt_store import event_row
 from openchat.server.storage.tables import (
     PUSH_DUE,
@@ -24,6 +25,15 @@ from openchat.server.storage.tables import (
     delivery_events,
     device_cursors,
     members,
+    messages,
+)
+
+_CANDIDATE_COLUMNS = (
+    messages.c.conversation_id,
+    messages.c.seq,
+    messages.c.message_id,
+    messages.c.sender_id,
+    messages.c.created_at,
 )
 
 
@@ -33,7 +43,7 @@ class SqlPushLedger:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def claim_due(self, limit: int, lease_seconds: float) -> list[PushBacklog]:
+    async def claim_due(self, limit: int, lease_seconds: float, window: int) -> list[PushBacklog]:
         now = datetime.now(UTC)
         lease = conversations.c.push_lease_until
         due = (
@@ -60,14 +70,30 @@ class SqlPushLedger:
         if not claimed:
             return []
         positions: dict[str, list[PushPosition]] = defaultdict(list)
+        recent: dict[str, list[PushCandidate]] = defaultdict(list)
+        ranges = [(c, max(settled, head - window), head) for c, settled, head in claimed]
         async with self._database.reader.connect() as connection:
             rows = await connection.execute(_positions_query([c for c, _, _ in claimed]))
             for conversation_id, user_id, read_seq, pushed_seq, delivered_seq in rows:
                 positions[conversation_id].append(
                     PushPosition(user_id, max(read_seq, delivered_seq or 0), pushed_seq)
                 )
+            # Only what the decision needs: decoding whole messages cost more than the query.
+            rows = await connection.execute(
+                *ranges_query(connection.dialect.name, ranges, _CANDIDATE_COLUMNS)
+            )
+            for conversation_id, seq, message_id, sender_id, created_at, _, _ in rows:
+                recent[conversation_id].append(
+                    PushCandidate(seq, message_id, sender_id, created_at)
+                )
         return [
-            PushBacklog(conversation_id, settled, head, tuple(positions[conversation_id]))
+            PushBacklog(
+                conversation_id,
+                settled,
+                head,
+                tuple(positions[conversation_id]),
+                tuple(recent[conversation_id]),
+            )
             for conversation_id, settled, head in claimed
         ]
 
