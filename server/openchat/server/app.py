@@ -242,7 +242,7 @@ async def build_app(
         commit_timeout=settings.database.commit_timeout,
         metrics=metrics,
     )
-    receipts = Receipts(receipt_store, cluster)
+    receipts = Receipts(receipt_store, cluster, members)
     budget = settings.limits.response_budget_bytes
     messaging = Messaging(
         conversation_store, message_store, writer, receipts, response_budget_bytes=budget
