@@ -212,6 +212,7 @@ async def build_app(
                 grace=settings.routing.push_grace,
                 attempt_timeout=settings.routing.attempt_timeout,
                 retry_after=settings.routing.backoff_base,
+                retry_cap=settings.routing.backoff_cap,
                 metrics=metrics,
             ).sweep,
         )

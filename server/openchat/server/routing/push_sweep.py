@@ -68,6 +68,7 @@ class PushSweeper:
         grace: float,
         attempt_timeout: float,
         retry_after: float,
+        retry_cap: float,
         metrics: Metrics,
     ) -> None:
         self._ledger = ledger
@@ -81,6 +82,7 @@ class PushSweeper:
         # keeps its claims; a sweeper that died holds its conversations up to this long.
         self._lease = attempt_timeout + 5
         self._retry_after = retry_after
+        self._retry_cap = retry_cap
         self._metrics = metrics
 
     async def sweep(self) -> None:
@@ -135,9 +137,12 @@ class PushSweeper:
                     for user_id in user_ids
                 )
             else:
-                first = min(unseen[user_id][0].seq for user_id in user_ids)
-                settled = min(settled, first - 1)
-                retry_after = self._retry_after
+                oldest = min((unseen[user_id][0] for user_id in user_ids), key=lambda m: m.seq)
+                settled = min(settled, oldest.seq - 1)
+                # Back off with the age of what is owed (the ledger counts no attempts): each
+                # retry comes half the age later, up to the cap; STALE_AFTER ends the tries.
+                age = (now - oldest.server_time).total_seconds()
+                retry_after = max(retry_after, self._retry_after, min(self._retry_cap, age / 2))
         return PushSettlement(backlog.conversation_id, settled, tuple(pushed), retry_after)
 
     async def _notify(self, message: Message, user_ids: list[str]) -> bool:
