@@ -164,6 +164,11 @@ bench-chat: install ## Run the chat benchmark: senders to online, acking recipie
 	$(BIN)/python -m bench.chat $(CHAT_BENCH_ARGS)
 CHAT_BENCH_ARGS ?=
 
+.PHONY: bench-reads
+bench-reads: install ## Run the reads benchmark: MarkRead, Sync and ListMessages on a large PostgreSQL database, as ratios.
+	$(BIN)/python -m bench.reads $(READS_BENCH_ARGS)
+READS_BENCH_ARGS ?=
+
 .PHONY: clean
 clean: ## Remove the venv and caches.
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

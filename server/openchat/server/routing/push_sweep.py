@@ -95,34 +95,56 @@ class PushSweeper:
         unseen = [_unseen(backlog, bots, now) for backlog in backlogs]
         users = sorted({user for pending in unseen for user in pending})
         online = {state.user_id for state in await self._presence.lookup(users) if state.online}
+        decisions = [
+            self._decide(backlog, pending, online, now)
+            for backlog, pending in zip(backlogs, unseen, strict=True)
+        ]
+        wanted = [message_id for _, due in decisions for message_id in due]
+        messages = await self._messages.get_many(wanted) if wanted else {}
         settlements = await asyncio.gather(
             *(
-                self._settle(backlog, pending, online, now)
-                for backlog, pending in zip(backlogs, unseen, strict=True)
+                self._push(backlog, pending, settled, due, messages=messages, now=now)
+                for backlog, pending, (settled, due) in zip(
+                    backlogs, unseen, decisions, strict=True
+                )
             )
         )
         await self._ledger.settle(settlements)
 
-    async def _settle(
+    def _decide(
         self,
         backlog: PushBacklog,
         unseen: dict[str, list[PushCandidate]],
         online: set[str],
         now: datetime,
-    ) -> PushSettlement:
+    ) -> tuple[int, dict[str, list[str]]]:
+        """The seq push is settled up to unless a push fails, and the members to push to by
+        the id of the message to tell them about."""
         settled = backlog.head_seq
-        due: dict[str, list[str]] = {}  # message id -> the members to tell about it
+        due: dict[str, list[str]] = {}
         for user_id, candidates in unseen.items():
             if user_id in online and now - candidates[0].server_time < self._grace:
                 settled = min(settled, candidates[0].seq - 1)  # look again after the grace
                 continue
             due.setdefault(candidates[-1].message_id, []).append(user_id)
-        if not due:
-            return PushSettlement(backlog.conversation_id, settled)
+        return settled, due
+
+    async def _push(
+        self,
+        backlog: PushBacklog,
+        unseen: dict[str, list[PushCandidate]],
+        settled: int,
+        due: dict[str, list[str]],
+        *,
+        messages: dict[str, Message],
+        now: datetime,
+    ) -> PushSettlement:
         pushed: list[ReceiptAdvance] = []
         retry_after = 0.0
-        for message in (await self._messages.get_many(list(due))).values():
-            user_ids = due[message.message_id]
+        for message_id, user_ids in due.items():
+            message = messages.get(message_id)
+            if message is None:
+                continue  # gone since (nothing to tell about)
             if await self._notify(message, user_ids):
                 pushed.extend(
                     ReceiptAdvance(
