@@ -85,13 +85,13 @@ async def build(url: str, backlog: int, per_conversation: int, markers: int) -> 
         lengths = [backlog] + [per_conversation] * CONVERSATIONS
         await connection.executemany(
             "INSERT INTO conversations (conversation_id, kind, title, creator_id, created_at, "
-            "last_seq, push_seq) VALUES ($1, 'group', $1, 's0', now(), $2, $2)",
+            "last_seq) VALUES ($1, 'group', $1, 's0', now(), $2)",
             list(zip(conversations, lengths, strict=True)),
         )
         long_members = [f"s{n}" for n in range(SENDERS)] + [f"m{n}" for n in range(markers)]
         await connection.executemany(
-            "INSERT INTO members (conversation_id, user_id, joined_at, read_seq, pushed_seq) "
-            "VALUES ($1, $2, now(), 0, 0)",
+            "INSERT INTO members (conversation_id, user_id, joined_at, read_seq) "
+            "VALUES ($1, $2, now(), 0)",
             [(LONG, user) for user in long_members]
             + [(c, user) for c in conversations[1:] for user in (READER, "s0")],
         )
@@ -99,8 +99,9 @@ async def build(url: str, backlog: int, per_conversation: int, markers: int) -> 
             await connection.execute(
                 "INSERT INTO messages (conversation_id, seq, message_id, sender_id, "
                 "client_msg_id, created_at, text, mime_type) "
-                "SELECT $1, g, md5($1 || g)::uuid::text, 's' || (g % $3), $1 || '-' || g, "
-                "now(), $4, 'text/plain' FROM generate_series(1, $2::bigint) g",
+                "SELECT $1::text, g, md5($1::text || g)::uuid::text, 's' || (g % $3::int), "
+                "$1::text || '-' || g, now(), $4::text, 'text/plain' "
+                "FROM generate_series(1, $2::bigint) g",
                 conversation,
                 length,
                 SENDERS,

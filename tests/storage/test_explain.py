@@ -73,7 +73,9 @@ async def plan_of(database: Database, statement: Select[Any]) -> str:
             compile_kwargs={"literal_binds": True, "render_postcompile": True},
         )
     )
-    async with database.reader.connect() as connection:
+    # SET LOCAL needs a transaction: PostgreSQL's reader runs statements in autocommit mode.
+    engine = database.writer if database.dialect == "postgresql" else database.reader
+    async with engine.connect() as connection:
         if database.dialect == "postgresql":
             await connection.execute(text("SET LOCAL enable_seqscan = off"))
             rows = await connection.exec_driver_sql(f"EXPLAIN {sql}")
