@@ -4,6 +4,7 @@ never retried, and sends that outlive an unreachable server."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
 from collections.abc import Iterator
 
@@ -21,7 +22,8 @@ from openchat.client import (
     SendTimeout,
 )
 from tests.support.api import Api
-from tests.support.clients import FAST_BACKOFF, OpenClient, token
+from tests.support.clients import FAST_BACKOFF, OpenClient, new_client, token
+from tests.support.processes import free_port
 from tests.support.proxy import proxy_to
 from tests.support.servers import RunningServer
 from tests.support.waiting import until
@@ -242,3 +244,25 @@ async def test_an_outage_longer_than_the_retry_deadline_keeps_the_message_pendin
 
     stored = await chat_api.history(alice, group.conversation_id)
     assert [(m.message_id, m.content.text) for m in stored] == [(ack.message_id, "outlast")]
+
+
+async def test_closing_after_a_send_timed_out_leaves_no_unretrieved_error(
+    user_ids: Iterator[str],
+) -> None:
+    """The outbox hands ClientClosed to whoever still waits for an entry when the client
+    closes; a send() that timed out left no one, and asyncio must not report the error as
+    "never retrieved" (which it does when the future is collected)."""
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, object]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    try:
+        client = new_client(f"127.0.0.1:{free_port()}", next(user_ids), live=False)
+        async with client:
+            with pytest.raises(SendTimeout):
+                await client.send("c-1", "never acknowledged", timeout=0.1)
+        del client
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+    assert reported == []
