@@ -8,12 +8,10 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from openchat.server.domain.model import Message
 from openchat.server.routing.providers import BuiltinProvider, IMProvider
 from openchat.server.storage.route_outbox import SqlRouteOutbox
-from openchat.server.storage.tables import conversations
 from openchat.v1 import message_pb2, presence_service_pb2
 from tests.support.api import Api
 from tests.support.http_endpoints import HttpEndpoint, Received, WebhookEndpoint
@@ -50,23 +48,6 @@ def fresh_gateway(gateway: HttpEndpoint) -> HttpEndpoint:
     gateway.status = 200
     gateway.location = ""
     return gateway
-
-
-async def push_settled(server: RunningServer, conversation_id: str) -> None:
-    """Wait until the push sweeper has decided about every message of the conversation."""
-
-    async def settled() -> bool:
-        async with server.app.database.reader.connect() as connection:
-            head, pushed = (
-                await connection.execute(
-                    select(conversations.c.last_seq, conversations.c.push_seq).where(
-                        conversations.c.conversation_id == conversation_id
-                    )
-                )
-            ).one()
-        return bool(pushed >= head)
-
-    await until(settled, what="push settled")
 
 
 def notifications_for(gateway: HttpEndpoint, message_id: str) -> list[Received]:
@@ -129,7 +110,7 @@ async def test_nothing_is_pushed_to_a_recipient_who_acknowledges_and_no_job_is_w
             )
         )
         # Bob is online for the whole grace, so only his acknowledgement settles the push.
-        await push_settled(routing_server, group.conversation_id)
+        await routing_server.push_settled(group.conversation_id)
 
     assert notifications_for(fresh_gateway, ack.message_id) == []
     assert await SqlRouteOutbox(routing_server.app.database).for_message(ack.message_id) == []
@@ -150,7 +131,7 @@ async def test_a_recipient_online_but_not_acknowledging_within_the_grace_is_push
                 ack = await api.send(alice, group.conversation_id, "asleep?")
                 await phone.messages(1)  # received, never acknowledged
                 notification = await wait_for_notification(gateway, ack.message_id)
-                await push_settled(server, group.conversation_id)
+                await server.push_settled(group.conversation_id)
     # Once, and not before the grace was over.
     assert [r.status for r in gateway.requests] == [200]
     assert gateway.requests[0].at - sent_at >= 0.5
