@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, insert, select, tuple_
+from sqlalchemy import Select, case, insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -69,15 +69,7 @@ class SqlReceiptStore:
         self, conversation_id: str, after_seq: int, up_to_seq: int
     ) -> set[str]:
         async with self._database.reader.connect() as connection:
-            rows = await connection.execute(
-                select(messages.c.sender_id)
-                .where(
-                    messages.c.conversation_id == conversation_id,
-                    messages.c.seq > after_seq,
-                    messages.c.seq <= up_to_seq,
-                )
-                .distinct()
-            )
+            rows = await connection.execute(senders_query(conversation_id, after_seq, up_to_seq))
             return {sender_id for (sender_id,) in rows}
 
     async def purge(self, *, before: datetime) -> int:
@@ -111,6 +103,20 @@ class SqlReceiptStore:
                 )
                 for row in rows
             ]
+
+
+def senders_query(conversation_id: str, after_seq: int, up_to_seq: int) -> Select[Any]:
+    """The senders of the messages in (after_seq, up_to_seq]: a primary-key range scan, as
+    long as the range (use cases bound it: usecases/receipts.py)."""
+    return (
+        select(messages.c.sender_id)
+        .where(
+            messages.c.conversation_id == conversation_id,
+            messages.c.seq > after_seq,
+            messages.c.seq <= up_to_seq,
+        )
+        .distinct()
+    )
 
 
 async def _last_seq_of_members(
