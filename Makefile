@@ -141,8 +141,8 @@ stubs-test: install stubs-build ## Run every example client (Go, TypeScript, Jav
 	$(BIN)/pytest -m stubs tests/stubs $(PYTEST_ARGS)
 
 .PHONY: run
-run: install ## Run the server on 127.0.0.1:50051 with SQLite (prints a dev token).
-	$(BIN)/openchat-server serve --dev
+run: install ## Run the server on 127.0.0.1:50051 (gRPC) and :8080 (Connect, gRPC-Web) with SQLite (prints a dev token).
+	$(BIN)/openchat-server serve --dev --web-listen "$${OPENCHAT_WEB_LISTEN:-127.0.0.1:8080}"
 
 .PHONY: bench
 bench: install ## Run the send benchmark (SQLite and PostgreSQL) and print the results.

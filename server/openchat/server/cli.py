@@ -75,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_server_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--listen", dest="server__listen", help="HOST:PORT (OPENCHAT_LISTEN)")
+    parser.add_argument(
+        "--web-listen",
+        dest="server__web_listen",
+        help="HOST:PORT for Connect and gRPC-Web (OPENCHAT_WEB_LISTEN; empty: off)",
+    )
     parser.add_argument("--database-url", dest="database__url", help="(OPENCHAT_DATABASE_URL)")
     parser.add_argument("--redis-url", dest="redis__url", help="(OPENCHAT_REDIS_URL)")
     parser.add_argument("--log-level", dest="logging__level", help="(OPENCHAT_LOG_LEVEL)")
@@ -139,6 +144,8 @@ def _with_dev_secret(settings: Settings) -> Settings:
         )
         print(f"  {token}")
     print("More tokens: OPENCHAT_JWT_SECRET=... openchat-server token USER_ID")
+    if settings.server.web_listen:
+        print(f"Connect and gRPC-Web for browsers on http://{settings.server.web_listen}")
     print(f"Try: grpcurl -plaintext {listen} list", flush=True)
     return replace(settings, auth=auth)
 
