@@ -178,6 +178,7 @@ export class OpenChatClient {
     };
     await this.store.putEntry(entry);
     this.entries.push(entry);
+    this.emit({ type: "outbox", entry: { ...entry } });
     this.outboxWake.notify();
     return { ...entry };
   }
@@ -359,9 +360,14 @@ export class OpenChatClient {
 
   /** Skip the backoff wait and reconnect (or retry the outbox) now. */
   reconnect(): void {
+    this.wakeRetries();
+    this.sessionAbort?.abort();
+  }
+
+  /** Ends the backoff waits of the session and the outbox. */
+  private wakeRetries(): void {
     this.reconnectNow.abort();
     this.reconnectNow = new AbortController();
-    this.sessionAbort?.abort();
   }
 
   /** Fetches everything after the cursors with Sync (the session does this on connect). */
@@ -514,6 +520,8 @@ export class OpenChatClient {
               if (Date.now() - lastFrame > timeout) abort.abort();
             }, Math.min(1000, interval));
             this.emit({ type: "connected", sessionId: welcome.sessionId, userId: welcome.userId });
+            // The server is back: send the outbox now rather than after its backoff.
+            this.wakeRetries();
             this.outboxWake.notify();
             if (this.watched.length > 0) void this.watchPresence(this.watched);
             break;

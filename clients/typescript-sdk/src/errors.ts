@@ -56,12 +56,22 @@ const BY_CODE: Partial<Record<Code, typeof ServiceError>> = {
   [Code.DeadlineExceeded]: Unavailable,
 };
 
-/** Codes worth another attempt: the server or the network may do better soon. */
+// Refusals that no retry can change, even without an ErrorInfo (from a proxy or the runtime).
+const FINAL_CODES = new Set([
+  Code.InvalidArgument,
+  Code.Unauthenticated,
+  Code.PermissionDenied,
+  Code.Unimplemented,
+  Code.Canceled,
+]);
+
+/** Worth another attempt: the server or the network may do better soon. */
 export function isTransient(error: unknown): boolean {
   if (error instanceof Unavailable) return true;
   if (error instanceof ServiceError) {
-    // A broken connection without a status from the server (fetch failed, socket reset).
-    return (error.code === Code.Unknown || error.code === Code.Internal) && error.reason === "";
+    // OpenChat puts an ErrorInfo reason on every refusal; an error without one comes from the
+    // way there (a socket reset, a failed fetch, a proxy), which a new connection may not meet.
+    return error.reason === "" && !FINAL_CODES.has(error.code);
   }
   return false;
 }

@@ -65,4 +65,5 @@ export type ClientEvent =
   | { type: "receipt"; receipt: Receipt }
   | { type: "presence"; presence: Presence }
   | { type: "typing"; typing: Typing }
+  /** An entry was written (pending), acknowledged (sent) or refused (failed). */
   | { type: "outbox"; entry: OutboxEntry };

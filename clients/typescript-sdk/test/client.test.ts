@@ -199,11 +199,13 @@ describe("across server failures", () => {
     try {
       const group = await aliceClient.createGroup("kill -9", [bob]);
       const count = 200;
-      const acks = Array.from({ length: count }, (_, i) => aliceClient.send(group.conversationId, `n${i + 1}`, { timeoutMs: 120_000 }));
+      const acks = Promise.all(
+        Array.from({ length: count }, (_, i) => aliceClient.send(group.conversationId, `n${i + 1}`, { timeoutMs: 120_000 })),
+      );
       await until(() => aliceClient.outbox().length < count - 20, "some sends are stored");
       await server.kill();
       await server.start();
-      const acked = await Promise.all(acks);
+      const acked = await acks;
 
       assert.deepEqual(acked.map((ack) => ack.seq), Array.from({ length: count }, (_, i) => i + 1));
       const texts = await until((): string[] | undefined => {
