@@ -20,7 +20,7 @@ LIST = "/openchat.v1.ConversationService/ListConversations"
 async def post(url: str, context: ssl.SSLContext | None) -> int:
     headers = {"content-type": "application/json", **dict(bearer("tls-user"))}
     async with aiohttp.ClientSession() as http:
-        response = await http.post(url, data=b"{}", headers=headers, ssl=context)
+        response = await http.post(url, data=b"{}", headers=headers, ssl=context or True)
         await response.read()
         return response.status
 
