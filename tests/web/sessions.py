@@ -11,9 +11,9 @@ from typing import Any
 
 from connectrpc.errors import ConnectError
 
-from openchat.v1 import presence_service_pb2, sync_service_pb2
+from openchat.v1 import presence_service_pb2
 from tests.support.servers import bearer
-from tests.support.streams import DEFAULT_WAIT, StreamClient
+from tests.support.streams import DEFAULT_WAIT, StreamClient, hello_frame
 from tests.web.conftest import PROTOCOLS, WebProtocol
 
 
@@ -72,14 +72,7 @@ async def open_web_session(
     resume_all: bool = False,
 ) -> AsyncIterator[WebSessionClient]:
     """An open browser session of `user_id`'s device (after its welcome), closed on exit."""
-    hello = presence_service_pb2.Hello(
-        device_id=device_id,
-        resume_cursors=[
-            sync_service_pb2.SyncCursor(conversation_id=c, after_seq=s)
-            for c, s in (resume or {}).items()
-        ],
-        resume_all=resume_all,
-    )
+    hello = hello_frame(device_id, resume, resume_all)
     session = WebSessionClient(protocol.client("PresenceService", base_url), user_id, hello)
     try:
         await session.next("welcome")

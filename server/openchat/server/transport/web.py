@@ -13,6 +13,7 @@ listener's settings.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import socket
 import ssl
@@ -111,18 +112,14 @@ class _Edge:
         peer = f"web:{ctx.client_address or 'unknown'}"
         return series, begin_rpc(self._metrics, series, method, headers.get("x-request-id"), peer)
 
-    async def intercept_unary(
-        self,
-        call_next: Callable[[Any, RequestContext[Any, Any]], Awaitable[Any]],
-        request: Any,
-        ctx: RequestContext[Any, Any],
-        /,
-    ) -> Any:
+    @contextlib.asynccontextmanager
+    async def _call(self, ctx: RequestContext[Any, Any]) -> AsyncIterator[None]:
+        """One call: observed from begin to end, its token verified, what escapes it mapped."""
         series, started = self._begin(ctx)
         failure: BaseException | None = None
         try:
             await authenticate(self._verifier, ctx.request_headers.get("authorization"))
-            return await call_next(request, ctx)
+            yield
         except Exception as error:  # noqa: BLE001 - mapped to its status, as on gRPC
             failure = _mapped(error)
             raise failure from None
@@ -132,6 +129,17 @@ class _Edge:
         finally:
             end_rpc(self._metrics, series, _code_name(failure), started)
 
+    async def intercept_unary(
+        self,
+        call_next: Callable[[Any, RequestContext[Any, Any]], Awaitable[Any]],
+        request: Any,
+        ctx: RequestContext[Any, Any],
+        /,
+    ) -> Any:
+        async with self._call(ctx):
+            return await call_next(request, ctx)
+        return None  # unreachable: _call raises rather than suppress an error
+
     async def intercept_server_stream(
         self,
         call_next: Callable[[Any, RequestContext[Any, Any]], AsyncIterator[Any]],
@@ -139,20 +147,9 @@ class _Edge:
         ctx: RequestContext[Any, Any],
         /,
     ) -> AsyncIterator[Any]:
-        series, started = self._begin(ctx)
-        failure: BaseException | None = None
-        try:
-            await authenticate(self._verifier, ctx.request_headers.get("authorization"))
+        async with self._call(ctx):
             async for response in call_next(request, ctx):
                 yield response
-        except Exception as error:  # noqa: BLE001 - mapped to its status, as on gRPC
-            failure = _mapped(error)
-            raise failure from None
-        except BaseException as error:
-            failure = error
-            raise
-        finally:
-            end_rpc(self._metrics, series, _code_name(failure), started)
 
 
 class _CallContext:
