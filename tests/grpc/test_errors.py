@@ -322,6 +322,10 @@ class FailingPresence(presence_service_pb2_grpc.PresenceServiceServicer):
     async def GetPresence(self, request: Any, context: Any) -> NoReturn:
         raise failure("bug")
 
+    async def OpenSession(self, request: Any, context: Any) -> AsyncIterator[Any]:
+        raise failure("bug")
+        yield presence_service_pb2.OpenSessionResponse()  # unreachable: makes a generator
+
     async def SendSessionFrames(self, request: Any, context: Any) -> NoReturn:
         raise failure("bug")
 
