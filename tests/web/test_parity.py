@@ -204,3 +204,29 @@ async def test_undecodable_bytes_are_refused_alike(
     ]
     refusal = refusal_of(body["code"].upper(), body["message"], details)
     assert (response.status, refusal) == (400, expected)
+
+
+async def test_web_calls_are_counted_in_the_same_series_as_grpc_calls(
+    web_server: RunningServer, base_url: str, scene: Scene
+) -> None:
+    registry = web_server.app.metrics.registry
+    labels = {
+        "grpc_service": "openchat.v1.ConversationService",
+        "grpc_method": "GetConversation",
+        "grpc_type": "unary",
+        "grpc_code": "NOT_FOUND",
+    }
+
+    def handled() -> float:
+        return registry.get_sample_value("openchat_grpc_server_handled_total", labels) or 0.0
+
+    before = handled()
+    request = conversation_service_pb2.GetConversationRequest(conversation_id="missing")
+    auth = dict(bearer(scene.owner))
+    with pytest.raises(ConnectError):
+        await call_web(PROTOCOLS[0], base_url, GET_CONVERSATION, request, auth)
+    await grpc_refusal(
+        web_server.channel, GET_CONVERSATION, request.SerializeToString(), auth["authorization"]
+    )
+
+    assert handled() == before + 2, "the web call and the gRPC call, in one series"
