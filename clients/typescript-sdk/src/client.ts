@@ -318,6 +318,11 @@ export class OpenChatClient {
     return convert.conversation(response.conversation);
   }
 
+  async addMembers(conversationId: string, memberIds: string[]): Promise<Conversation> {
+    const response = await this.call((o) => this.conversations.addMembers({ conversationId, memberIds }, o));
+    return convert.conversation(response.conversation);
+  }
+
   async getOrCreateDirect(peerId: string): Promise<Conversation> {
     const response = await this.call((o) => this.conversations.getOrCreateDirect({ peerId }, o));
     return convert.conversation(response.conversation);

@@ -129,6 +129,27 @@ describe("against a running server", () => {
     }
   });
 
+  test("a member added to a conversation with history gets it from seq 1, in order", async () => {
+    const alice = user();
+    const bob = user();
+    const [aliceClient] = await started(server, alice, { live: false });
+    const [bobClient, bobEvents] = await started(server, bob);
+    try {
+      await until(() => bobEvents.count("connected") > 0, "bob connected");
+      const group = await aliceClient.createGroup("history", []);
+      for (let n = 1; n <= 3; n++) await aliceClient.send(group.conversationId, `before ${n}`);
+      await aliceClient.addMembers(group.conversationId, [bob]);
+      await aliceClient.send(group.conversationId, "after");
+      const texts = await until((): string[] | undefined => {
+        const messages = bobEvents.messages(group.conversationId);
+        return messages.length >= 4 ? messages.map((m) => m.text) : undefined;
+      }, "bob gets the history and the new message");
+      assert.deepEqual(texts, ["before 1", "before 2", "before 3", "after"]);
+    } finally {
+      await Promise.all([aliceClient.close(), bobClient.close()]);
+    }
+  });
+
   test("an expired token is refreshed by the provider", async () => {
     const alice = user();
     let calls = 0;
@@ -186,6 +207,31 @@ describe("across server failures", () => {
       assert.deepEqual(history.map((m) => m.text).reverse(), [1, 2, 3, 4, 5].map((n) => `offline ${n}`));
     } finally {
       await client.close();
+      await server.stop();
+    }
+  });
+
+  test("a draining server's reconnect frame is obeyed: the client comes back to the restarted server", async () => {
+    const server = await Server.start();
+    const alice = user();
+    const bob = user();
+    const [aliceClient] = await started(server, alice, { live: false });
+    const [bobClient, bobEvents] = await started(server, bob);
+    try {
+      const group = await aliceClient.createGroup("drain", [bob]);
+      await until(() => bobEvents.count("connected") === 1, "bob connected");
+      await server.stop(); // SIGTERM: the server drains and sends reconnect frames
+      await until(() => bobEvents.count("disconnected") === 1, "bob told to go");
+      await server.start();
+      await until(() => bobEvents.count("connected") === 2, "bob back");
+      await aliceClient.send(group.conversationId, "after the restart");
+      const [message] = await until(() => {
+        const messages = bobEvents.messages(group.conversationId);
+        return messages.length > 0 ? messages : undefined;
+      }, "bob receives live again");
+      assert.equal(message?.text, "after the restart");
+    } finally {
+      await Promise.all([aliceClient.close(), bobClient.close()]);
       await server.stop();
     }
   });
