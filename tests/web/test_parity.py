@@ -26,7 +26,8 @@ from openchat.v1 import (
 )
 from tests.support.api import Api
 from tests.support.methods import raw_unary
-from tests.support.servers import RunningServer, bearer
+from tests.support.servers import RunningServer, bearer, start_app
+from tests.support.settings import settings_for
 from tests.web.conftest import (
     PROTOCOLS,
     Refusal,
@@ -230,3 +231,24 @@ async def test_web_calls_are_counted_in_the_same_series_as_grpc_calls(
     )
 
     assert handled() == before + 2, "the web call and the gRPC call, in one series"
+
+
+async def test_a_draining_server_refuses_new_web_calls_as_grpc_ones(own_database_url: str) -> None:
+    settings = settings_for(own_database_url, server={"web_listen": "127.0.0.1:0"})
+    async with start_app(settings) as running:
+        running.app.gate.close()  # what stop() does first
+        request = conversation_service_pb2.GetConversationRequest(conversation_id="any")
+        auth = dict(bearer("drained"))
+        expected = await grpc_refusal(
+            running.channel, GET_CONVERSATION, request.SerializeToString(), auth["authorization"]
+        )
+        with pytest.raises(ConnectError) as raised:
+            await call_web(
+                PROTOCOLS[0],
+                f"http://127.0.0.1:{running.app.web_port}",
+                GET_CONVERSATION,
+                request,
+                auth,
+            )
+    assert (expected.code, expected.reason) == ("UNAVAILABLE", "SERVICE_UNAVAILABLE")
+    assert web_refusal(raised.value) == expected

@@ -19,6 +19,8 @@ from openchat.server.settings import SessionSettings
 from openchat.server.transport.health import HealthStatuses
 from openchat.server.transport.interceptors import (
     AuthInterceptor,
+    CallGate,
+    DrainingInterceptor,
     ErrorMappingInterceptor,
     RequestDecodingInterceptor,
     RequestObservingInterceptor,
@@ -198,11 +200,13 @@ def build_server(
     verifier: TokenVerifier,
     sessions: SessionSettings,
     metrics: Metrics,
+    gate: CallGate,
 ) -> tuple[grpc.aio.Server, HealthStatuses]:
     server = grpc.aio.server(
         interceptors=[
             RequestObservingInterceptor(metrics),
             ErrorMappingInterceptor(),
+            DrainingInterceptor(gate),
             AuthInterceptor(verifier),
             RequestDecodingInterceptor(),
         ],

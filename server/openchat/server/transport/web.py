@@ -3,11 +3,11 @@ and JSON), for browsers, beside the gRPC listener in the same process and event 
 
 Nothing is written twice. connectrpc's generated ASGI applications call the very servicers that
 grpc.aio serves (through `_Servicer`, which maps connectrpc's method names to theirs), and
-`_Edge` does around each call what the gRPC interceptors do, with the same functions: the token
-check (`authenticate`), the error table (`status_of`, with the same ErrorInfo and BadRequest
-details), and the canonical log line and RPC metrics (`begin_rpc` / `end_rpc`, into the same
-series). Hypercorn serves the applications over HTTP/1.1 and HTTP/2, with TLS from the gRPC
-listener's settings.
+`_Edge` does around each call what the gRPC interceptors do, with the same functions and
+objects: the drain gate (`CallGate`), the token check (`authenticate`), the error table
+(`status_of`, with the same ErrorInfo and BadRequest details), and the canonical log line and
+RPC metrics (`begin_rpc` / `end_rpc`, into the same series). Hypercorn serves the
+applications over HTTP/1.1 and HTTP/2, with TLS from the gRPC listener's settings.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from openchat.server.settings import TlsSettings
 from openchat.server.transport.cors import AsgiApp, Cors, Receive, Scope, Send
 from openchat.server.transport.errors import ErrorStatus, status_message, status_of
 from openchat.server.transport.interceptors import (
+    CallGate,
     MethodSeries,
     authenticate,
     begin_rpc,
@@ -97,9 +98,10 @@ class _Edge:
     """Around every Connect and gRPC-Web call, what the gRPC interceptors do around every gRPC
     call: observe (log line, metrics), map errors, authenticate."""
 
-    def __init__(self, verifier: TokenVerifier, metrics: Metrics) -> None:
+    def __init__(self, verifier: TokenVerifier, metrics: Metrics, gate: CallGate) -> None:
         self._verifier = verifier
         self._metrics = metrics
+        self._gate = gate
         self._series: dict[str, MethodSeries] = {}
 
     def _begin(self, ctx: RequestContext[Any, Any]) -> tuple[MethodSeries, float]:
@@ -114,10 +116,14 @@ class _Edge:
 
     @contextlib.asynccontextmanager
     async def _call(self, ctx: RequestContext[Any, Any]) -> AsyncIterator[None]:
-        """One call: observed from begin to end, its token verified, what escapes it mapped."""
+        """One call: observed from begin to end, through the gate (UNAVAILABLE while the server
+        drains), its token verified, what escapes it mapped."""
         series, started = self._begin(ctx)
         failure: BaseException | None = None
+        entered = False
         try:
+            self._gate.enter()
+            entered = True
             await authenticate(self._verifier, ctx.request_headers.get("authorization"))
             yield
         except Exception as error:  # noqa: BLE001 - mapped to its status, as on gRPC
@@ -127,6 +133,8 @@ class _Edge:
             failure = error
             raise
         finally:
+            if entered:
+                self._gate.leave()
             end_rpc(self._metrics, series, _code_name(failure), started)
 
     async def intercept_unary(
@@ -214,13 +222,14 @@ def build_web_app(
     services: Iterable[tuple[Any, str, ConnectApplication]],
     verifier: TokenVerifier,
     metrics: Metrics,
+    gate: CallGate,
     *,
     allowed_origins: Sequence[str],
     read_max_bytes: int,
 ) -> AsgiApp:
     """One ASGI application serving each (servicer, full service name, generated Connect
     application class), behind CORS for `allowed_origins`."""
-    edge = _Edge(verifier, metrics)
+    edge = _Edge(verifier, metrics, gate)
     codecs = [_UndecodableMapped(codec) for codec in google_protobuf_codecs()]
     by_path: dict[str, Any] = {}
     for servicer, service_name, application in services:

@@ -19,11 +19,11 @@ from openchat.server.domain.errors import (
     Unavailable,
 )
 from openchat.server.domain.frames import Outbound, SendRejected
+from openchat.server.failures import is_transient
 from openchat.server.sessions.hub import Session, SessionHub
 from openchat.server.settings import SessionSettings
 from openchat.server.transport.context import current_user_id
 from openchat.server.transport.converters import presence_to_pb, server_frame
-from openchat.server.transport.errors import TRANSIENT_ERRORS
 from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.services.sync import cursors_from_pb
 from openchat.server.transport.validation import require_id, require_ids, require_seq
@@ -41,6 +41,8 @@ _log = structlog.get_logger(__name__)
 MAX_SENDS_IN_FLIGHT = 64
 # Most client frames in one SendSessionFrames call.
 MAX_FRAMES_PER_CALL = 64
+# The answer to a send that arrives after the client was asked to reconnect.
+DRAINING = Unavailable("the server is shutting down; send it again after reconnecting")
 
 
 class ClientFrames:
@@ -68,6 +70,10 @@ class ClientFrames:
         """One frame of the client. Unknown frames (from newer clients) are ignored."""
         self.session.touch()
         kind = frame.WhichOneof("frame")
+        if kind == "send" and self.session.draining:
+            send = frame.send
+            self.session.push(SendRejected(send.client_msg_id, send.conversation_id, DRAINING))
+            return
         if kind == "send":
             await self._sends.acquire()
             task = asyncio.create_task(self._send(frame.send))
@@ -100,9 +106,15 @@ class ClientFrames:
                     await self._read_marker(frame.read)
                 case "hello":
                     raise StreamProtocolViolation("hello may only be the first frame")
-        except TRANSIENT_ERRORS as error:
+        except Exception as error:
+            if not is_transient(error):
+                raise
             # A dependency hiccup must not end the session; the client repeats pings and acks.
             _log.warning("session_frame_failed", frame=kind, error=repr(error))
+
+    async def finish(self) -> None:
+        """Waits until every send handed over has its answer queued."""
+        await asyncio.gather(*self._in_flight)
 
     async def _read_marker(self, read: pb.ReadUpdate) -> None:
         conversation_id = require_id("read.conversation_id", read.conversation_id)
@@ -255,6 +267,8 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
         try:
             async for frame in requests:
                 await client_frames.handle(frame)
+            # The client closed its side: every send it made gets its answer, then the end.
+            await client_frames.finish()
             await self._hub.close(session)
         except OpenChatError as error:
             await self._hub.close(session, error)
