@@ -219,7 +219,7 @@ async def test_web_calls_are_counted_in_the_same_series_as_grpc_calls(
     }
 
     def handled() -> float:
-        return registry.get_sample_value("openchat_grpc_server_handled_total", labels) or 0.0
+        return registry.get_sample_value("grpc_server_handled_total", labels) or 0.0
 
     before = handled()
     request = conversation_service_pb2.GetConversationRequest(conversation_id="missing")

@@ -115,7 +115,7 @@ class _Edge:
         return series, begin_rpc(self._metrics, series, method, headers.get("x-request-id"), peer)
 
     @contextlib.asynccontextmanager
-    async def _call(self, ctx: RequestContext[Any, Any]) -> AsyncIterator[None]:
+    async def _call(self, ctx: RequestContext[Any, Any]) -> AsyncIterator[MethodSeries]:
         """One call: observed from begin to end, through the gate (UNAVAILABLE while the server
         drains), its token verified, what escapes it mapped."""
         series, started = self._begin(ctx)
@@ -125,7 +125,8 @@ class _Edge:
             self._gate.enter()
             entered = True
             await authenticate(self._verifier, ctx.request_headers.get("authorization"))
-            yield
+            series.received.inc()  # the one request of a unary or server-streaming call
+            yield series
         except Exception as error:  # noqa: BLE001 - mapped to its status, as on gRPC
             failure = _mapped(error)
             raise failure from None
@@ -144,8 +145,10 @@ class _Edge:
         ctx: RequestContext[Any, Any],
         /,
     ) -> Any:
-        async with self._call(ctx):
-            return await call_next(request, ctx)
+        async with self._call(ctx) as series:
+            response = await call_next(request, ctx)
+            series.sent.inc()
+            return response
         return None  # unreachable: _call raises rather than suppress an error
 
     async def intercept_server_stream(
@@ -155,8 +158,9 @@ class _Edge:
         ctx: RequestContext[Any, Any],
         /,
     ) -> AsyncIterator[Any]:
-        async with self._call(ctx):
+        async with self._call(ctx) as series:
             async for response in call_next(request, ctx):
+                series.sent.inc()
                 yield response
 
 
