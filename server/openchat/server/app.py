@@ -71,9 +71,15 @@ from openchat.server.storage.sequences import (
 from openchat.server.transport.converters import webhook_event_json
 from openchat.server.transport.health import HealthMonitor
 from openchat.server.transport.interceptors import CallGate
-from openchat.server.transport.server import UseCases, build_server, registrations
+from openchat.server.transport.server import (
+    MAX_RECEIVE_MESSAGE_BYTES,
+    UseCases,
+    build_server,
+    registrations,
+)
 from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.tls import server_credentials
+from openchat.server.transport.web import WebListener, build_web_app
 from openchat.server.usecases.bots import Bots
 from openchat.server.usecases.conversations import Conversations
 from openchat.server.usecases.dead_letters import DeadLetters
@@ -111,7 +117,10 @@ class App:
     gc_pauses: PauseObserver
     # Receipt flushes, outbox gauges and retention.
     timers: list[PeriodicTask]
+    # Connect and gRPC-Web for browsers (OPENCHAT_WEB_LISTEN); None when off.
+    web: WebListener | None = None
     port: int = 0
+    web_port: int = 0
 
     async def start(self) -> int:
         """Serve on the configured address; returns the bound port (useful with port 0)."""
@@ -141,6 +150,9 @@ class App:
         await self.server.start()
         await self.health.start()
         _log.info("serving", listen=listen, port=self.port, tls=self.credentials is not None)
+        if self.web is not None:
+            self.web_port = await self.web.start()
+            _log.info("web_serving", listen=self.settings.server.web_listen, port=self.web_port)
         return self.port
 
     async def stop(self, grace: float | None = None) -> None:
@@ -161,6 +173,8 @@ class App:
         await self.hub.stop(farewell, grace=remaining())
         await self.gate.wait_idle(remaining())
         await self.server.stop(remaining())
+        if self.web is not None:
+            await self.web.stop()
         await self.writer.stop(grace)
         self.router.stop()
         for timer in self.timers:
@@ -340,6 +354,25 @@ async def build_app(
             else None
         ),
         gc_pauses=PauseObserver(metrics.gc_pauses),
+        web=(
+            WebListener(
+                build_web_app(
+                    [
+                        (service.servicer, service.service_name, service.connect_application)
+                        for service in services
+                    ],
+                    verifier,
+                    metrics,
+                    gate,
+                    allowed_origins=settings.server.allowed_origins,
+                    read_max_bytes=MAX_RECEIVE_MESSAGE_BYTES,
+                ),
+                settings.server.web_listen,
+                settings.tls,
+            )
+            if settings.server.web_listen
+            else None
+        ),
         timers=[
             receipt_flush(receipts),
             OutboxGauges(outbox, list(deliverers), metrics).periodically(),

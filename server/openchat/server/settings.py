@@ -66,11 +66,20 @@ class ServerSettings(_Section):
     health_interval: float = Field(2.0, gt=0, validation_alias="OPENCHAT_HEALTH_INTERVAL")
     # Where Prometheus scrapes /metrics; empty turns the endpoint off.
     metrics_listen: str = Field("127.0.0.1:9464", validation_alias="OPENCHAT_METRICS_LISTEN")
+    # Where browsers call the same services over Connect and gRPC-Web; empty turns it off.
+    web_listen: str = Field("", validation_alias="OPENCHAT_WEB_LISTEN")
+    # Browser origins (scheme://host[:port], comma-separated; `*` for any) allowed to call the
+    # web listener; none when empty.
+    web_allowed_origins: str = Field("", validation_alias="OPENCHAT_WEB_ALLOWED_ORIGINS")
 
-    @field_validator("listen", "metrics_listen")
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.web_allowed_origins.split(",") if origin.strip()]
+
+    @field_validator("listen", "metrics_listen", "web_listen")
     @classmethod
     def _host_and_port(cls, value: str, info: ValidationInfo) -> str:
-        if info.field_name == "metrics_listen" and not value:
+        if info.field_name != "listen" and not value:
             return value
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
