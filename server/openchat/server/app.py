@@ -25,7 +25,7 @@ from openchat.server.directory.bots import BotCache
 from openchat.server.directory.members import MembershipCache
 from openchat.server.domain.frames import ReconnectRequest
 from openchat.server.domain.ids import new_id
-from openchat.server.domain.model import PUSH_ROUTE, WEBHOOK_ROUTE
+from openchat.server.domain.model import WEBHOOK_ROUTE
 from openchat.server.events.cluster import ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.events.redis_bus import RedisEventBus
@@ -50,7 +50,8 @@ from openchat.server.routing.providers import (
     ProviderDeliverer,
     provider_route,
 )
-from openchat.server.routing.push import PushDeliverer, push_provider
+from openchat.server.routing.push import push_provider
+from openchat.server.routing.push_sweep import PushSweeper
 from openchat.server.routing.router import MessageRouter, Route
 from openchat.server.routing.stream_route import StreamDeliveryRoute
 from openchat.server.routing.webhook import WebhookDeliverer
@@ -64,6 +65,7 @@ from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database, connect, observe_statements
 from openchat.server.storage.group_commit import GroupCommitWriter
 from openchat.server.storage.message_store import SqlMessageStore
+from openchat.server.storage.push_ledger import SqlPushLedger
 from openchat.server.storage.receipt_store import SqlReceiptStore
 from openchat.server.storage.route_outbox import SqlRouteOutbox
 from openchat.server.storage.sequences import (
@@ -74,9 +76,15 @@ from openchat.server.storage.sequences import (
 from openchat.server.transport.converters import webhook_event_json
 from openchat.server.transport.health import HealthMonitor
 from openchat.server.transport.interceptors import CallGate
-from openchat.server.transport.server import UseCases, build_server, registrations
+from openchat.server.transport.server import (
+    MAX_RECEIVE_MESSAGE_BYTES,
+    UseCases,
+    build_server,
+    registrations,
+)
 from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.tls import server_credentials
+from openchat.server.transport.web import WebListener, build_web_app
 from openchat.server.usecases.bots import Bots
 from openchat.server.usecases.conversations import Conversations
 from openchat.server.usecases.dead_letters import DeadLetters
@@ -115,7 +123,10 @@ class App:
     loop_lag: LoopLagMonitor
     # Receipt flushes, outbox gauges, retention and the garbage collector's freezes.
     timers: list[PeriodicTask]
+    # Connect and gRPC-Web for browsers (OPENCHAT_WEB_LISTEN); None when off.
+    web: WebListener | None = None
     port: int = 0
+    web_port: int = 0
 
     async def start(self) -> int:
         """Serve on the configured address; returns the bound port (useful with port 0)."""
@@ -146,6 +157,9 @@ class App:
         await self.server.start()
         await self.health.start()
         _log.info("serving", listen=listen, port=self.port, tls=self.credentials is not None)
+        if self.web is not None:
+            self.web_port = await self.web.start()
+            _log.info("web_serving", listen=self.settings.server.web_listen, port=self.web_port)
         return self.port
 
     async def stop(self, grace: float | None = None) -> None:
@@ -166,6 +180,8 @@ class App:
         await self.hub.stop(farewell, grace=remaining())
         await self.gate.wait_idle(remaining())
         await self.server.stop(remaining())
+        if self.web is not None:
+            await self.web.stop()
         await self.writer.stop(grace)
         self.router.stop()
         for timer in self.timers:
@@ -227,16 +243,33 @@ async def build_app(
     bots.invalidate_on(cluster)
     pusher = push_provider(settings.routing, http)
     relaying = [provider for provider in im_providers if provider.relays]
-    planner = DurableRoutePlanner(
-        push_enabled=pusher is not None, provider_routes=[provider_route(p) for p in relaying]
-    )
+    planner = DurableRoutePlanner(provider_routes=[provider_route(p) for p in relaying])
     message_store = SqlMessageStore(database, _sequences(settings, redis, metrics), planner)
     receipt_store = SqlReceiptStore(database)
     outbox = SqlRouteOutbox(database)
+    push_sweep = (
+        PeriodicTask(
+            "push-sweep",
+            settings.routing.push_sweep_interval,
+            PushSweeper(
+                SqlPushLedger(database),
+                message_store,
+                pusher,
+                presence,
+                bots,
+                grace=settings.routing.push_grace,
+                attempt_timeout=settings.routing.attempt_timeout,
+                retry_after=settings.routing.backoff_base,
+                retry_cap=settings.routing.backoff_cap,
+                metrics=metrics,
+            ).sweep,
+        )
+        if pusher is not None
+        else None
+    )
 
     deliverers: dict[str, Deliverer] = {
         WEBHOOK_ROUTE: WebhookDeliverer(bot_store, http.session, webhook_event_json),
-        **({PUSH_ROUTE: PushDeliverer(pusher, members, presence, bots)} if pusher else {}),
         **{provider_route(p): ProviderDeliverer(p) for p in relaying},
     }
     workers = [
@@ -260,7 +293,7 @@ async def build_app(
         metrics=metrics,
         tracing=tracing,
     )
-    receipts = Receipts(receipt_store, cluster)
+    receipts = Receipts(receipt_store, cluster, members)
     budget = settings.limits.response_budget_bytes
     messaging = Messaging(
         conversation_store, message_store, writer, receipts, response_budget_bytes=budget
@@ -332,10 +365,30 @@ async def build_app(
         ),
         gc_pauses=PauseObserver(metrics.gc_pauses),
         loop_lag=loop_lag,
+        web=(
+            WebListener(
+                build_web_app(
+                    [
+                        (service.servicer, service.service_name, service.connect_application)
+                        for service in services
+                    ],
+                    verifier,
+                    metrics,
+                    gate,
+                    allowed_origins=settings.server.allowed_origins,
+                    read_max_bytes=MAX_RECEIVE_MESSAGE_BYTES,
+                ),
+                settings.server.web_listen,
+                settings.tls,
+            )
+            if settings.server.web_listen
+            else None
+        ),
         timers=[
             receipt_flush(receipts),
             OutboxGauges(outbox, list(deliverers), metrics).periodically(),
             retention.periodically(),
+            *([push_sweep] if push_sweep is not None else []),
             freezing(FreezePolicy(), hub.session_counts),
         ],
     )

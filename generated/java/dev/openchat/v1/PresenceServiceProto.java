@@ -95,6 +95,26 @@ public final class PresenceServiceProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_openchat_v1_Reconnect_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_OpenSessionRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_OpenSessionRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_OpenSessionResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_OpenSessionResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_SendSessionFramesRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_SendSessionFramesRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_SendSessionFramesResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_SendSessionFramesResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_openchat_v1_GetPresenceRequest_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -183,24 +203,35 @@ public final class PresenceServiceProto {
       "ount\"\222\001\n\tReconnect\022\026\n\006reason\030\001 \001(\tR\006reas" +
       "on\022:\n\013retry_after\030\002 \001(\0132\031.google.protobu" +
       "f.DurationR\nretryAfter\0221\n\005cause\030\003 \001(\0162\033." +
-      "openchat.v1.ReconnectCauseR\005cause\"/\n\022Get" +
-      "PresenceRequest\022\031\n\010user_ids\030\001 \003(\tR\007userI" +
-      "ds\"J\n\023GetPresenceResponse\0223\n\tpresences\030\001" +
-      " \003(\0132\025.openchat.v1.PresenceR\tpresences*^" +
-      "\n\013ReceiptKind\022\034\n\030RECEIPT_KIND_UNSPECIFIE" +
-      "D\020\000\022\032\n\026RECEIPT_KIND_DELIVERED\020\001\022\025\n\021RECEI" +
-      "PT_KIND_READ\020\002*\215\001\n\016ReconnectCause\022\037\n\033REC" +
-      "ONNECT_CAUSE_UNSPECIFIED\020\000\022\034\n\030RECONNECT_" +
-      "CAUSE_DRAINING\020\001\022\034\n\030RECONNECT_CAUSE_REPL" +
-      "ACED\020\002\022\036\n\032RECONNECT_CAUSE_OVERLOADED\020\0032\246" +
-      "\001\n\017PresenceService\022A\n\007Connect\022\030.openchat" +
-      ".v1.ClientFrame\032\030.openchat.v1.ServerFram" +
-      "e(\0010\001\022P\n\013GetPresence\022\037.openchat.v1.GetPr" +
-      "esenceRequest\032 .openchat.v1.GetPresenceR" +
-      "esponseBj\n\017dev.openchat.v1B\024PresenceServ" +
-      "iceProtoP\001Z0openchat.dev/generated/go/op" +
-      "enchat/v1;openchatv1\352\002\014Openchat::V1b\006pro" +
-      "to3"
+      "openchat.v1.ReconnectCauseR\005cause\">\n\022Ope" +
+      "nSessionRequest\022(\n\005hello\030\001 \001(\0132\022.opencha" +
+      "t.v1.HelloR\005hello\"E\n\023OpenSessionResponse" +
+      "\022.\n\005frame\030\001 \001(\0132\030.openchat.v1.ServerFram" +
+      "eR\005frame\"k\n\030SendSessionFramesRequest\022\035\n\n" +
+      "session_id\030\001 \001(\tR\tsessionId\0220\n\006frames\030\002 " +
+      "\003(\0132\030.openchat.v1.ClientFrameR\006frames\"\033\n" +
+      "\031SendSessionFramesResponse\"/\n\022GetPresenc" +
+      "eRequest\022\031\n\010user_ids\030\001 \003(\tR\007userIds\"J\n\023G" +
+      "etPresenceResponse\0223\n\tpresences\030\001 \003(\0132\025." +
+      "openchat.v1.PresenceR\tpresences*^\n\013Recei" +
+      "ptKind\022\034\n\030RECEIPT_KIND_UNSPECIFIED\020\000\022\032\n\026" +
+      "RECEIPT_KIND_DELIVERED\020\001\022\025\n\021RECEIPT_KIND" +
+      "_READ\020\002*\215\001\n\016ReconnectCause\022\037\n\033RECONNECT_" +
+      "CAUSE_UNSPECIFIED\020\000\022\034\n\030RECONNECT_CAUSE_D" +
+      "RAINING\020\001\022\034\n\030RECONNECT_CAUSE_REPLACED\020\002\022" +
+      "\036\n\032RECONNECT_CAUSE_OVERLOADED\020\0032\336\002\n\017Pres" +
+      "enceService\022A\n\007Connect\022\030.openchat.v1.Cli" +
+      "entFrame\032\030.openchat.v1.ServerFrame(\0010\001\022R" +
+      "\n\013OpenSession\022\037.openchat.v1.OpenSessionR" +
+      "equest\032 .openchat.v1.OpenSessionResponse" +
+      "0\001\022b\n\021SendSessionFrames\022%.openchat.v1.Se" +
+      "ndSessionFramesRequest\032&.openchat.v1.Sen" +
+      "dSessionFramesResponse\022P\n\013GetPresence\022\037." +
+      "openchat.v1.GetPresenceRequest\032 .opencha" +
+      "t.v1.GetPresenceResponseBj\n\017dev.openchat" +
+      ".v1B\024PresenceServiceProtoP\001Z0openchat.de" +
+      "v/generated/go/openchat/v1;openchatv1\352\002\014" +
+      "Openchat::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -308,14 +339,38 @@ public final class PresenceServiceProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_Reconnect_descriptor,
         new java.lang.String[] { "Reason", "RetryAfter", "Cause", });
-    internal_static_openchat_v1_GetPresenceRequest_descriptor =
+    internal_static_openchat_v1_OpenSessionRequest_descriptor =
       getDescriptor().getMessageTypes().get(16);
+    internal_static_openchat_v1_OpenSessionRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_OpenSessionRequest_descriptor,
+        new java.lang.String[] { "Hello", });
+    internal_static_openchat_v1_OpenSessionResponse_descriptor =
+      getDescriptor().getMessageTypes().get(17);
+    internal_static_openchat_v1_OpenSessionResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_OpenSessionResponse_descriptor,
+        new java.lang.String[] { "Frame", });
+    internal_static_openchat_v1_SendSessionFramesRequest_descriptor =
+      getDescriptor().getMessageTypes().get(18);
+    internal_static_openchat_v1_SendSessionFramesRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_SendSessionFramesRequest_descriptor,
+        new java.lang.String[] { "SessionId", "Frames", });
+    internal_static_openchat_v1_SendSessionFramesResponse_descriptor =
+      getDescriptor().getMessageTypes().get(19);
+    internal_static_openchat_v1_SendSessionFramesResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_SendSessionFramesResponse_descriptor,
+        new java.lang.String[] { });
+    internal_static_openchat_v1_GetPresenceRequest_descriptor =
+      getDescriptor().getMessageTypes().get(20);
     internal_static_openchat_v1_GetPresenceRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_GetPresenceRequest_descriptor,
         new java.lang.String[] { "UserIds", });
     internal_static_openchat_v1_GetPresenceResponse_descriptor =
-      getDescriptor().getMessageTypes().get(17);
+      getDescriptor().getMessageTypes().get(21);
     internal_static_openchat_v1_GetPresenceResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_GetPresenceResponse_descriptor,
