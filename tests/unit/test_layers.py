@@ -27,6 +27,7 @@ ADAPTERS = (
     "auth",
     "directory",
     "events",
+    "limits",
     "observability",
     "presence",
     "routing",

@@ -311,3 +311,21 @@ class BotDirectory(Protocol):
     async def bot_ids(self) -> frozenset[str]:
         """The ids of every registered bot."""
         ...
+
+
+class RateLimiter(Protocol):
+    """Token buckets by key: in this process for one node, in Redis for a cluster."""
+
+    async def acquire(self, key: str, rate: float, burst: int) -> float:
+        """Take a token from the bucket `key`, which gains `rate` tokens per second and holds
+        at most `burst`: 0.0 when taken, else the seconds until one is there (none taken)."""
+        ...
+
+
+class UserConversations(Protocol):
+    """Which conversations a user is in, for the session frames that name one (typing,
+    delivery acks): cached, so a frame naming a made-up conversation costs no query."""
+
+    async def includes(self, user_id: str, conversation_id: str) -> bool:
+        """Whether the user is (or was a moment ago) a member of the conversation."""
+        ...

@@ -17,6 +17,7 @@ from openchat.server.directory.members import MembershipCache
 from openchat.server.domain.errors import (
     HeartbeatTimeout,
     OpenChatError,
+    SessionLimitExceeded,
     SlowConsumer,
     StreamProtocolViolation,
     Unavailable,
@@ -53,6 +54,8 @@ PONG_LINGER_SECONDS = 0.05
 # A member's typing indicator is forwarded at most this often per conversation and session.
 TYPING_MIN_INTERVAL_SECONDS = 1.0
 MAX_WATCHED_USERS = 1000
+# A session refused for the user's session limit is told to try again after this long.
+SESSION_LIMIT_RETRY_SECONDS = 10.0
 REPLACED = ReconnectRequest("replaced by a newer session of this device", 0.0, cause="replaced")
 
 
@@ -69,6 +72,7 @@ class SessionHub:
         members: MembershipCache,
         conversations: ConversationStore,
         messages: MessageStore,
+        max_sessions_per_user: int = 0,
         metrics: Metrics | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -79,6 +83,9 @@ class SessionHub:
         self._cluster = cluster
         self._members = members
         self._messages = messages
+        # Sessions one user may hold across the cluster (the presence registry counts them);
+        # 0: no limit.
+        self._max_sessions = max_sessions_per_user
         self._clock = clock
         self._by_user: dict[str, dict[str, Session]] = {}
         self._watchers: dict[str, set[Session]] = {}
@@ -157,7 +164,14 @@ class SessionHub:
         await self._cluster.publish(
             SESSION_REPLACED, SessionReplaced(user_id, device_id, key.session_id)
         )
-        await self._publish_presence(await self._presence.connect(key))
+        state = await self._presence.connect(key)
+        if 0 < self._max_sessions < state.device_count:
+            # Counted after registering, so that concurrent opens cannot all pass; undone at
+            # once (the user stays online through their other sessions).
+            refusal = SessionLimitExceeded(self._max_sessions, SESSION_LIMIT_RETRY_SECONDS)
+            await self.close(session, refusal)
+            raise refusal
+        await self._publish_presence(state)
         _log.info("session_opened", session_id=key.session_id, device_id=device_id)
         return session
 
@@ -418,5 +432,6 @@ def _close_reason(error: OpenChatError | None, farewell: ReconnectRequest | None
 _ERROR_REASONS: dict[type[OpenChatError], str] = {
     HeartbeatTimeout: "heartbeat_timeout",
     SlowConsumer: "slow_consumer",
+    SessionLimitExceeded: "session_limit",
     StreamProtocolViolation: "protocol_violation",
 }

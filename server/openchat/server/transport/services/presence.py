@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,9 +16,12 @@ from openchat.server.domain.errors import (
     Unavailable,
 )
 from openchat.server.domain.frames import SendRejected
+from openchat.server.limits.token_bucket import TokenBucket
+from openchat.server.observability.metrics import Metrics
+from openchat.server.ports import UserConversations
 from openchat.server.sessions.hub import SessionHub
 from openchat.server.sessions.session import Session
-from openchat.server.settings import SessionSettings
+from openchat.server.settings import LimitsSettings, SessionSettings
 from openchat.server.transport.context import current_user_id
 from openchat.server.transport.converters import presence_to_pb, server_frame
 from openchat.server.transport.errors import TRANSIENT_ERRORS
@@ -36,6 +40,11 @@ _log = structlog.get_logger(__name__)
 # Sends a session may have waiting for their commit; more wait for a free slot, which stops
 # the reading of further frames (backpressure through HTTP/2 flow control).
 MAX_SENDS_IN_FLIGHT = 64
+# Frames that cost the server work per frame and that nothing but the client's own good
+# manners bounds: each kind has its own token bucket per session (OPENCHAT_SESSION_FRAME_RATE),
+# and frames over it are dropped. Sends are limited per user (OPENCHAT_SEND_RATE), pings by
+# the heartbeat's linger, read markers are MarkRead's.
+RATED_FRAMES = ("typing", "delivery_ack", "watch_presence")
 
 
 class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
@@ -46,13 +55,19 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
         sender: MessageSender,
         receipts: Receipts,
         *,
+        user_conversations: UserConversations,
+        metrics: Metrics,
         sessions: SessionSettings,
+        limits: LimitsSettings,
     ) -> None:
         self._hub = hub
         self._messaging = messaging
         self._sender = sender
         self._receipts = receipts
+        self._user_conversations = user_conversations
+        self._metrics = metrics
         self._sessions = sessions
+        self._limits = limits
 
     async def Connect(
         self, request_iterator: AsyncIterator[pb.ClientFrame], context: Context
@@ -103,11 +118,17 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
         """Handle the client's frames until it half-closes or goes away."""
         sends = asyncio.Semaphore(MAX_SENDS_IN_FLIGHT)
         in_flight: set[asyncio.Task[None]] = set()
+        rate, burst = self._limits.session_frame_rate, self._limits.session_frame_burst
+        started = time.monotonic()
+        buckets = {kind: TokenBucket(rate, burst, started) for kind in RATED_FRAMES} if rate else {}
         try:
             async for frame in requests:
                 session.touch()
                 kind = frame.WhichOneof("frame")
-                if kind == "send":
+                bucket = buckets.get(kind or "")
+                if bucket is not None and bucket.take(time.monotonic()):
+                    self._metrics.session_frames_dropped.labels(kind, "limit").inc()
+                elif kind == "send":
                     await sends.acquire()
                     task = asyncio.create_task(self._send(session, frame.send))
                     in_flight.add(task)
@@ -136,7 +157,8 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
                         "delivery_ack.conversation_id", ack.conversation_id
                     )
                     seq = require_seq("delivery_ack.seq", ack.seq)
-                    self._receipts.acknowledge(session.key, conversation_id, seq)
+                    if await self._member(session, kind, conversation_id):
+                        self._receipts.acknowledge(session.key, conversation_id, seq)
                 case "watch_presence":
                     user_ids = require_ids(
                         "watch_presence.user_ids", frame.watch_presence.user_ids, allow_empty=True
@@ -145,7 +167,8 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
                 case "typing":
                     typing = frame.typing
                     conversation_id = require_id("typing.conversation_id", typing.conversation_id)
-                    await self._hub.typing(session, conversation_id, typing.typing)
+                    if await self._member(session, kind, conversation_id):
+                        await self._hub.typing(session, conversation_id, typing.typing)
                 case "read":
                     await self._read_marker(session, frame.read)
                 case "hello":
@@ -153,6 +176,14 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
         except TRANSIENT_ERRORS as error:
             # A dependency hiccup must not end the session; the client repeats pings and acks.
             _log.warning("session_frame_failed", frame=kind, error=repr(error))
+
+    async def _member(self, session: Session, kind: str, conversation_id: str) -> bool:
+        """Whether the frame's conversation is one of the user's (from a cache: typing and
+        acks are advisory, and a made-up id must cost no query); counts the frames dropped."""
+        if await self._user_conversations.includes(session.user_id, conversation_id):
+            return True
+        self._metrics.session_frames_dropped.labels(kind, "not_member").inc()
+        return False
 
     async def _read_marker(self, session: Session, read: pb.ReadUpdate) -> None:
         conversation_id = require_id("read.conversation_id", read.conversation_id)
