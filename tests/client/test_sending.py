@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -19,10 +19,12 @@ from openchat.client import (
     PermissionDenied,
     SendTimeout,
 )
+from tests.client.conftest import FAST_SESSIONS
 from tests.support.api import Api
-from tests.support.clients import OpenClient, token
+from tests.support.clients import OpenClient, new_client, token
 from tests.support.proxy import proxy_to
-from tests.support.servers import RunningServer
+from tests.support.servers import RunningServer, start_app
+from tests.support.settings import settings_for
 
 
 async def test_send_returns_the_ack_and_the_outbox_shows_it_sent(
@@ -207,3 +209,26 @@ async def test_an_app_that_never_reads_events_keeps_every_message_and_a_bounded_
     assert [type(e) for e in outbox_events] == [OutboxChanged] * 5
     assert client.stats().events_dropped == 3
     assert [e.message.seq for e in messages if isinstance(e, MessageReceived)] == list(range(1, 9))
+
+
+@pytest.fixture(scope="module")
+async def rate_limited_server(module_database_url: str) -> AsyncIterator[RunningServer]:
+    """A server that lets a user send 2 messages at once and 4 per second after."""
+    limits = {"send_rate": 4, "send_burst": 2}
+    settings = settings_for(module_database_url, sessions=FAST_SESSIONS, limits=limits)
+    async with start_app(settings) as running:
+        yield running
+
+
+async def test_sends_over_the_rate_are_retried_after_the_servers_delay(
+    rate_limited_server: RunningServer, user_ids: Iterator[str]
+) -> None:
+    alice = next(user_ids)
+    group = await Api(rate_limited_server.channel).create_group(alice, [])
+    async with new_client(rate_limited_server.target, alice, live=False) as client:
+        sends = (client.send(group.conversation_id, f"m{n}") for n in range(6))
+        acks = await asyncio.gather(*sends)
+
+        assert [ack.seq for ack in acks] == list(range(1, 7))
+        assert client.stats().send_retries >= 1
+        assert client.stats().sends_failed == 0
