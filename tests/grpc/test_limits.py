@@ -24,7 +24,7 @@ from tests.support.status import error_info, expect_error
 from tests.support.streams import connect, open_call
 from tests.support.waiting import until
 
-SEND_RATE = 0.5  # a token every 2 s: no test refills one by being slow
+SEND_RATE = 0.2  # a send every 5 s: no test gets one more by being slow
 SEND_BURST = 3
 MAX_SESSIONS = 2
 GROUPS_PER_HOUR = 2

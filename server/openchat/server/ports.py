@@ -18,6 +18,7 @@ from typing import Protocol
 
 from openchat.server.domain.errors import OpenChatError
 from openchat.server.domain.model import (
+    Admission,
     Appended,
     Bot,
     Conversation,
@@ -314,11 +315,13 @@ class BotDirectory(Protocol):
 
 
 class RateLimiter(Protocol):
-    """Token buckets by key: in this process for one node, in Redis for a cluster."""
+    """Rates by key (GCRA, the token bucket as a schedule): in this process for one node, in
+    Redis for a cluster."""
 
-    async def acquire(self, key: str, rate: float, burst: int) -> float:
-        """Take a token from the bucket `key`, which gains `rate` tokens per second and holds
-        at most `burst`: 0.0 when taken, else the seconds until one is there (none taken)."""
+    async def acquire(self, key: str, rate: float, burst: int, max_delay: float) -> Admission:
+        """Admit one event under `key`, allowing `rate` per second on average and `burst` at
+        once. An event over the burst is admitted `delay` seconds later when that is at most
+        `max_delay` (its slot is reserved: it must then happen), and refused otherwise."""
         ...
 
 

@@ -1,11 +1,12 @@
-"""Token buckets in Redis, shared by every node, so that a user spreading calls over the
-cluster gets the same rate as on one node.
+"""Rate limits in Redis, shared by every node, so that a user spreading calls over the cluster
+gets the same rate as on one node.
 
-A bucket is a hash `{prefix}rate:{key}` holding its tokens and when they were counted; one Lua
-script refills, takes and stores atomically, with Redis's own clock (TIME), so nodes' clock
-skew cannot mint tokens. The key expires once the bucket would be full again, so idle users
-cost no memory. When Redis fails, this node's own buckets answer until it is back: a limiter
-must not take sends down with it, and each node then limits on its own.
+A key's schedule is one string, `{prefix}rate:{key}`, holding its theoretical arrival time
+(GCRA, limits/token_bucket.py's `admit`); one Lua script reads, decides and stores it
+atomically, with Redis's own clock (TIME), so nodes' clock skew cannot mint capacity. The key
+expires once the schedule is free again, so idle users cost no memory. When Redis fails, this
+node's own schedules answer until it is back: a limiter must not take sends down with it, and
+each node then limits on its own.
 """
 
 from __future__ import annotations
@@ -14,27 +15,26 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from openchat.server.domain.model import Admission
 from openchat.server.limits.token_bucket import InProcessRateLimiter
 from openchat.server.observability.metrics import Metrics
 
 _log = structlog.get_logger(__name__)
 
-# KEYS: bucket. ARGV: rate per second, burst. Returns the milliseconds until a token is there
-# (0: one was taken), as a string (Lua numbers become integers on the way out).
-_TAKE = """
+# KEYS: schedule. ARGV: rate per second, burst, max delay in ms. Returns {admitted (1 or 0),
+# delay in ms as a string (Lua numbers become integers on the way out)}; times in ms.
+_ADMIT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local rate = tonumber(ARGV[1]) / 1000
-local burst = tonumber(ARGV[2])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1]) or burst
-local at = tonumber(state[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
-local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / rate) + 1000)
-return tostring(wait)
+local interval = 1000 / tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+local slot = math.max(tat, now) + interval
+local excess = slot - now - tonumber(ARGV[2]) * interval
+if excess <= tonumber(ARGV[3]) then
+  redis.call('SET', KEYS[1], tostring(slot), 'PX', math.ceil(slot - now) + 1000)
+  return {1, tostring(math.max(excess, 0))}
+end
+return {0, tostring(excess)}
 """
 
 
@@ -44,14 +44,16 @@ class RedisRateLimiter:
     def __init__(self, redis: Redis, *, key_prefix: str, metrics: Metrics) -> None:
         self._prefix = f"{key_prefix}rate:"
         self._metrics = metrics
-        self._take = redis.register_script(_TAKE)
+        self._admit = redis.register_script(_ADMIT)
         self._fallback = InProcessRateLimiter()
 
-    async def acquire(self, key: str, rate: float, burst: int) -> float:
+    async def acquire(self, key: str, rate: float, burst: int, max_delay: float) -> Admission:
         try:
             with self._metrics.redis_timer("rate_limit"):
-                wait_ms = await self._take(keys=[self._prefix + key], args=[rate, burst])
+                admitted, delay_ms = await self._admit(
+                    keys=[self._prefix + key], args=[rate, burst, max_delay * 1000]
+                )
         except (RedisError, OSError) as error:  # limit on this node until Redis is back
             _log.warning("rate_limit_redis_failed", error=repr(error))
-            return await self._fallback.acquire(key, rate, burst)
-        return float(wait_ms) / 1000
+            return await self._fallback.acquire(key, rate, burst, max_delay)
+        return Admission(admitted=bool(admitted), delay=float(delay_ms) / 1000)

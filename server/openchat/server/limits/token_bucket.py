@@ -1,10 +1,13 @@
-"""Token buckets in this process: one per session frame kind, or by key for one node."""
+"""Rate limits in this process: a token bucket per session frame kind, and GCRA schedules by
+key for one node."""
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+
+from openchat.server.domain.model import Admission
 
 
 class TokenBucket:
@@ -29,24 +32,36 @@ class TokenBucket:
         return (1.0 - self._tokens) / self._rate
 
 
+def admit(
+    tat: float, now: float, rate: float, burst: int, max_delay: float
+) -> tuple[Admission, float]:
+    """The generic cell rate algorithm: `tat` (the theoretical arrival time) is when the key's
+    schedule is free again; an event reserves the next slot, 1/rate after it. The event is over
+    its burst by how far that slot lies beyond burst/rate from now. Returns the admission and
+    the new `tat`. (The Lua script in limits/redis.py is the same computation.)"""
+    interval = 1.0 / rate
+    slot = max(tat, now) + interval
+    excess = slot - now - burst * interval
+    if excess <= max_delay:
+        return Admission(admitted=True, delay=max(excess, 0.0)), slot
+    return Admission(admitted=False, delay=excess), tat
+
+
 class InProcessRateLimiter:
-    """RateLimiter for one node. At most `max_keys` buckets are kept, least recently used
-    first out: an evicted bucket comes back full, which only ever errs towards admitting."""
+    """RateLimiter for one node. At most `max_keys` schedules are kept, least recently used
+    first out: an evicted key starts afresh, which only ever errs towards admitting."""
 
     def __init__(
         self, *, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._max_keys = max_keys
         self._clock = clock
-        self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
+        self._tats: OrderedDict[str, float] = OrderedDict()
 
-    async def acquire(self, key: str, rate: float, burst: int) -> float:
+    async def acquire(self, key: str, rate: float, burst: int, max_delay: float) -> Admission:
         now = self._clock()
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets[key] = TokenBucket(rate, burst, now)
-            if len(self._buckets) > self._max_keys:
-                self._buckets.popitem(last=False)
-        else:
-            self._buckets.move_to_end(key)
-        return bucket.take(now)
+        admission, self._tats[key] = admit(self._tats.get(key, now), now, rate, burst, max_delay)
+        self._tats.move_to_end(key)
+        if len(self._tats) > self._max_keys:
+            self._tats.popitem(last=False)
+        return admission

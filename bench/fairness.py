@@ -1,0 +1,283 @@
+"""The fairness benchmark (`make bench-fairness`): how much one flooding user moves the others'
+send latency (issue 11: at most 2x at p99).
+
+Per backend, on one database, each phase on a fresh server:
+
+- baseline: `--victims` users each send `--rate` messages per second (paced; within their send
+  rate) to a group of their own, and their ack latencies are recorded;
+- flood: the same, while one more user runs `--callers` concurrent closed-loop SendMessage
+  callers that ignore RetryInfo and send again at once when refused (the worst a client can
+  do with one token); server limits at their defaults;
+- flood, limits off: the same flood with OPENCHAT_SEND_RATE=0, to show what the limit buys.
+
+It prints the victims' p50/p99 per phase, what the flooder got through and was refused, and
+the ratio of the flood's p99 to the baseline's. The load runs in this process (uvloop); the
+server is a subprocess as in the other benchmarks.
+
+    python -m bench.fairness [--backend sqlite|postgresql|both] [--quick] [--callers N] ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+import uvloop
+
+from bench.chat import percentile
+from bench.environment import DEFAULT_POSTGRES_URL, running_server, temporary_database
+from bench.load import RPC_TIMEOUT_SECONDS, bearer
+from openchat.server.auth.tokens import issue_token
+from openchat.server.settings import LimitsSettings
+from openchat.v1 import (
+    conversation_service_pb2,
+    conversation_service_pb2_grpc,
+    message_pb2,
+    messaging_service_pb2,
+    messaging_service_pb2_grpc,
+)
+
+QUICK = {"warmup": 2.0, "duration": 8.0}
+TARGET_RATIO = 2.0
+# The server's own defaults, written out so that the report says what was measured.
+DEFAULT_LIMITS = {
+    "OPENCHAT_SEND_RATE": f"{LimitsSettings.model_fields['send_rate'].default:g}",
+    "OPENCHAT_SEND_BURST": f"{LimitsSettings.model_fields['send_burst'].default}",
+}
+LIMITS_OFF = {"OPENCHAT_SEND_RATE": "0"}
+SERVER_ENV = {"OPENCHAT_PUSH_PROVIDER": "none"}
+
+
+@dataclass
+class Outcome:
+    """What one phase saw: the victims' ack latencies, and the flooder's results."""
+
+    name: str
+    limits: dict[str, str]
+    window_seconds: float = 0.0
+    victim_ms: list[float] = field(default_factory=list)
+    victim_errors: Counter[str] = field(default_factory=Counter)
+    flood_acked: int = 0
+    flood_refused: Counter[str] = field(default_factory=Counter)
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.fairness", description=__doc__)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--victims", type=int, default=4, help="well-behaved users")
+    parser.add_argument("--rate", type=float, default=10.0, help="each victim's messages/s")
+    parser.add_argument("--callers", type=int, default=64, help="the flooder's callers")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--quick", action="store_true", help="a short run (CI, smoke tests)")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("OPENCHAT_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        vars(args).update(QUICK)
+    return args
+
+
+async def _group(channel: grpc.aio.Channel, owner: str, token: str) -> str:
+    stub = conversation_service_pb2_grpc.ConversationServiceStub(channel)
+    response = await stub.CreateGroup(
+        conversation_service_pb2.CreateGroupRequest(title=f"{owner}'s"),
+        metadata=bearer(token),
+        timeout=RPC_TIMEOUT_SECONDS,
+    )
+    return response.conversation.conversation_id
+
+
+def _request(conversation_id: str, client_msg_id: str) -> messaging_service_pb2.SendMessageRequest:
+    return messaging_service_pb2.SendMessageRequest(
+        conversation_id=conversation_id,
+        client_msg_id=client_msg_id,
+        content=message_pb2.Content(text="x" * 200),
+    )
+
+
+async def _measure(
+    args: argparse.Namespace, target: str, secret: str, outcome: Outcome, *, flood: bool
+) -> None:
+    run = secrets.token_hex(4)
+    victims = [f"victim-{run}-{n}" for n in range(args.victims)]
+    flooder = f"flooder-{run}"
+    tokens = {user: issue_token(secret, user, ttl_seconds=3600) for user in [*victims, flooder]}
+    # Separate connections, as separate clients have.
+    victim_channel = grpc.aio.insecure_channel(target)
+    stop = asyncio.Event()
+    window_open = False
+    try:
+        groups = {user: await _group(victim_channel, user, tokens[user]) for user in tokens}
+
+        async def victim(user: str) -> None:
+            stub = messaging_service_pb2_grpc.MessagingServiceStub(victim_channel)
+            interval, sent = 1.0 / args.rate, 0
+            next_at = time.perf_counter()
+            while not stop.is_set():
+                sent += 1
+                started = time.perf_counter()
+                try:
+                    await stub.SendMessage(
+                        _request(groups[user], f"{user}-{sent}"),
+                        metadata=bearer(tokens[user]),
+                        timeout=RPC_TIMEOUT_SECONDS,
+                    )
+                except grpc.aio.AioRpcError as error:
+                    outcome.victim_errors[error.code().name] += 1
+                else:
+                    if window_open:
+                        outcome.victim_ms.append((time.perf_counter() - started) * 1000)
+                # Paced: the victims send at their rate, whatever the latency.
+                next_at += interval
+                await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+
+        tasks = [asyncio.create_task(victim(user)) for user in victims]
+        flooding: asyncio.subprocess.Process | None = None
+        if flood:
+            # In a process of its own, like a real client elsewhere: its own CPU must not delay
+            # the victims' client (the server's is what is measured).
+            flooding = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bench.fairness", "--flood", target, tokens[flooder],
+                groups[flooder], str(args.callers), str(args.warmup), str(args.duration),
+                stdout=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+        # The windows are timed by the clock; sleeping is how a load generator keeps time.
+        await asyncio.sleep(args.warmup)
+        window_open = True
+        opened = time.perf_counter()
+        await asyncio.sleep(args.duration)
+        window_open = False
+        outcome.window_seconds = time.perf_counter() - opened
+        stop.set()
+        await asyncio.gather(*tasks)
+        if flooding is not None:
+            output, _ = await flooding.communicate()
+            counts = json.loads(output)
+            outcome.flood_acked = counts.pop("OK", 0)
+            outcome.flood_refused.update(counts)
+    finally:
+        await victim_channel.close(grace=None)
+
+
+async def _flood(
+    target: str, token: str, conversation_id: str, *, callers: int, warmup: float, duration: float
+) -> Counter[str]:
+    """`callers` closed-loop senders that resend at once when refused; the outcomes (by
+    status code name) of the sends answered in the window."""
+    channel = grpc.aio.insecure_channel(target)
+    stub = messaging_service_pb2_grpc.MessagingServiceStub(channel)
+    counts: Counter[str] = Counter()
+    stop = asyncio.Event()
+    window_open = False
+
+    async def caller(index: int) -> None:
+        sent = 0
+        while not stop.is_set():
+            sent += 1
+            try:
+                await stub.SendMessage(
+                    _request(conversation_id, f"flood-{index}-{sent}"),
+                    metadata=bearer(token),
+                    timeout=RPC_TIMEOUT_SECONDS,
+                )
+                code = "OK"
+            except grpc.aio.AioRpcError as error:
+                code = error.code().name
+            if window_open:
+                counts[code] += 1
+
+    tasks = [asyncio.create_task(caller(index)) for index in range(callers)]
+    await asyncio.sleep(warmup)
+    window_open = True
+    await asyncio.sleep(duration)
+    window_open = False
+    stop.set()
+    await asyncio.gather(*tasks)
+    await channel.close(grace=None)
+    return counts
+
+
+def run_backend(args: argparse.Namespace, backend: str, workdir: Path) -> list[Outcome]:
+    phases = [
+        (Outcome("baseline", DEFAULT_LIMITS), False),
+        (Outcome("flood", DEFAULT_LIMITS), True),
+        (Outcome("flood, limits off", LIMITS_OFF), True),
+    ]
+    with temporary_database(backend, workdir, args.postgres_url) as database:
+        for index, (outcome, flood) in enumerate(phases):
+            secret = secrets.token_urlsafe(32)
+            log = workdir / f"server-{backend}-{index}.log"
+            with running_server(database, secret, log, SERVER_ENV | outcome.limits) as server:
+                uvloop.run(_measure(args, server.target, secret, outcome, flood=flood))
+    return [outcome for outcome, _ in phases]
+
+
+def report(args: argparse.Namespace, results: dict[str, list[Outcome]]) -> str:
+    lines = [
+        f"Fairness: {args.victims} users sending {args.rate:g} msgs/s each (paced), against one "
+        f"user with {args.callers} closed-loop callers that resend at once when refused; "
+        f"{args.warmup:g} s warm-up, {args.duration:g} s measured; limits: "
+        + " ".join(f"{name}={value}" for name, value in DEFAULT_LIMITS.items()),
+        "",
+        f"{'backend':<11}{'phase':<19}{'p50 ms':>8}{'p99 ms':>8}{'x base p99':>11}"
+        f"{'flood acked/s':>15}{'refused/s':>11}{'errors':>8}",
+    ]
+    verdicts = []
+    for backend, outcomes in results.items():
+        base = percentile(outcomes[0].victim_ms, 0.99)
+        for outcome in outcomes:
+            p99 = percentile(outcome.victim_ms, 0.99)
+            seconds = max(outcome.window_seconds, 1e-9)
+            lines.append(
+                f"{backend:<11}{outcome.name:<19}{percentile(outcome.victim_ms, 0.5):>8.1f}"
+                f"{p99:>8.1f}{p99 / base:>10.1f}x{outcome.flood_acked / seconds:>15,.0f}"
+                f"{sum(outcome.flood_refused.values()) / seconds:>11,.0f}"
+                f"{sum(outcome.victim_errors.values()):>8}"
+            )
+        ratio = percentile(outcomes[1].victim_ms, 0.99) / base
+        verdicts.append(
+            f"{backend}: the flood moves the others' p99 {ratio:.1f}x  "
+            f"{'met' if ratio <= TARGET_RATIO else 'MISSED'} (≤ {TARGET_RATIO:g}x)"
+        )
+    return "\n".join([*lines, "", *verdicts])
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--flood"]:  # the flooder's own process
+        target, token, conversation_id, callers, warmup, duration = argv[1:]
+        flood = _flood(
+            target,
+            token,
+            conversation_id,
+            callers=int(callers),
+            warmup=float(warmup),
+            duration=float(duration),
+        )
+        print(json.dumps(uvloop.run(flood)))
+        return 0
+    args = _arguments(argv)
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    with tempfile.TemporaryDirectory(prefix="openchat-fairness-") as directory:
+        results = {backend: run_backend(args, backend, Path(directory)) for backend in backends}
+    print()
+    print(report(args, results))
+    failed = any(o.victim_errors for outcomes in results.values() for o in outcomes)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
