@@ -12,15 +12,13 @@ from typing import Any
 
 import grpc
 import pytest
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 from openchat.server.observability.metrics import Metrics
 from openchat.v1 import messaging_service_pb2, presence_service_pb2
 from tests.support.api import Api
 from tests.support.servers import RunningServer, bearer, start_app
 from tests.support.settings import settings_for
-from tests.support.status import error_info, expect_error
+from tests.support.status import error_info, expect_error, retry_delay
 from tests.support.streams import connect, open_call
 from tests.support.waiting import until
 
@@ -53,18 +51,6 @@ async def limited(module_database_url: str) -> AsyncIterator[RunningServer]:
 @pytest.fixture
 def api(limited: RunningServer) -> Api:
     return Api(limited.channel)
-
-
-def retry_delay(error: grpc.aio.AioRpcError) -> float:
-    """The seconds of the google.rpc.RetryInfo in the error's status details."""
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
-    assert status is not None
-    for detail in status.details:
-        if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
-            info = error_details_pb2.RetryInfo()
-            detail.Unpack(info)
-            return info.retry_delay.ToNanoseconds() / 1e9
-    raise AssertionError(f"no RetryInfo in the status details: {error.details()}")
 
 
 def sample(metrics: Metrics, name: str, **labels: str) -> float:
