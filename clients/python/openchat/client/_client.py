@@ -11,7 +11,6 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from types import TracebackType
 from typing import Self, TypeVar
 
@@ -46,6 +45,7 @@ from openchat.client._rpc import Rpc, Wakeup, retrying
 from openchat.client._session import Session
 from openchat.client._store import LocalStore
 from openchat.client._tokens import TokenProvider, Tokens
+from openchat.client._version import version
 from openchat.v1 import (
     conversation_service_pb2,
     messaging_service_pb2,
@@ -73,13 +73,6 @@ class _Parts:
     inbox: Inbox
     outbox: Outbox
     session: Session | None
-
-
-def _version() -> str:
-    try:
-        return metadata.version("openchat")
-    except metadata.PackageNotFoundError:
-        return "0"
 
 
 class Client:
@@ -184,7 +177,7 @@ class Client:
                 device_id=self._device_id,
                 client_info=presence_service_pb2.ClientInfo(
                     app=self._app,
-                    version=_version(),
+                    version=version(),
                     platform=f"python {platform.python_version()}",
                 ),
                 inbox=inbox,

@@ -94,9 +94,8 @@ def status_of(error: errors.OpenChatError) -> ErrorStatus:
     for kind in type(error).__mro__:
         if kind in _TABLE:
             code, reason = _TABLE[kind]
-            retry_after = error.retry_after if isinstance(error, errors.LimitExceeded) else None
             return ErrorStatus(
-                code, ErrorReason.Name(reason), str(error), _metadata_of(error), retry_after
+                code, ErrorReason.Name(reason), str(error), _metadata_of(error), error.retry_after
             )
     return internal_error("unmapped error")
 

@@ -19,8 +19,7 @@ from openchat.server.domain.frames import SendRejected
 from openchat.server.limits.token_bucket import TokenBucket
 from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import UserConversations
-from openchat.server.sessions.hub import SessionHub
-from openchat.server.sessions.session import Session
+from openchat.server.sessions.hub import Session, SessionHub
 from openchat.server.settings import LimitsSettings, SessionSettings
 from openchat.server.transport.context import current_user_id
 from openchat.server.transport.converters import presence_to_pb, server_frame
