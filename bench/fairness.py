@@ -173,6 +173,8 @@ async def _measure(args: argparse.Namespace, target: str, secret: str, outcome: 
             await asyncio.sleep(args.window)
             recording = None
             output, _ = await flooding.communicate()
+            if flooding.returncode != 0 or not output:
+                raise RuntimeError(f"the flooder process failed (exit {flooding.returncode})")
             counts = json.loads(output)
             outcome.flood_acked += counts.pop("OK", 0)
             outcome.flood_refused.update(counts)
