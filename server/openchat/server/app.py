@@ -5,6 +5,7 @@ their owners, service registration in transport/server.py."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -67,6 +68,7 @@ from openchat.server.storage.sequences import (
 )
 from openchat.server.transport.converters import webhook_event_json
 from openchat.server.transport.health import HealthMonitor
+from openchat.server.transport.interceptors import CallGate
 from openchat.server.transport.server import UseCases, build_server, registrations
 from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.tls import server_credentials
@@ -98,6 +100,8 @@ class App:
     hub: SessionHub
     receipts: Receipts
     server: grpc.aio.Server
+    # Counts the calls in flight; closed on stop, so that new calls are answered UNAVAILABLE.
+    gate: CallGate
     # TLS for the listener; None serves plaintext.
     credentials: grpc.ServerCredentials | None
     health: HealthMonitor
@@ -138,9 +142,19 @@ class App:
         finish within `grace` seconds, then release the database and Redis."""
         grace = self.settings.server.shutdown_grace if grace is None else grace
         _log.info("draining", grace_seconds=grace)
+        deadline = asyncio.get_running_loop().time() + grace
+
+        def remaining() -> float:
+            return max(0.0, deadline - asyncio.get_running_loop().time())
+
         await self.health.drain()
-        await self.hub.stop(ReconnectRequest("the server is shutting down", retry_after=1.0))
-        await self.server.stop(grace)
+        # The server answers new calls UNAVAILABLE itself while the calls in flight finish:
+        # grpc would cancel calls still waiting when it stops (CANCELLED is not retried).
+        self.gate.close()
+        farewell = ReconnectRequest("the server is shutting down", retry_after=1.0)
+        await self.hub.stop(farewell, grace=remaining())
+        await self.gate.wait_idle(remaining())
+        await self.server.stop(remaining())
         await self.writer.stop(grace)
         self.router.stop()
         for timer in self.timers:
@@ -271,7 +285,8 @@ async def build_app(
         limits,
         metrics,
     )
-    server, health_servicer = build_server(services, verifier, settings.sessions, metrics)
+    gate = CallGate()
+    server, health_servicer = build_server(services, verifier, settings.sessions, metrics, gate)
     health = HealthMonitor(
         health_servicer,
         [service.service_name for service in services],
@@ -297,6 +312,7 @@ async def build_app(
         hub=hub,
         receipts=receipts,
         server=server,
+        gate=gate,
         credentials=credentials,
         health=health,
         metrics=metrics,

@@ -13,8 +13,10 @@ Our exception hierarchy:
     * ResourceExhausted          RESOURCE_EXHAUSTED: for example a full group; with
                                  `retry_after` (the server's RetryInfo) a limit that clears
                                  with time, such as the send rate: sends are retried after it
-    * Unavailable                UNAVAILABLE, DEADLINE_EXCEEDED or a broken connection:
-                                 retried; raised once the call's overall deadline has passed
+    * Unavailable                UNAVAILABLE, DEADLINE_EXCEEDED or a broken connection
+                                 (UNKNOWN, INTERNAL, ABORTED, CANCELLED without an OpenChat
+                                 ErrorInfo): retried; raised once the call's overall deadline
+                                 has passed
   * SendTimeout                  send() waited its deadline; the message is still pending in
                                  the outbox and goes out later (do not send it again)
   * ClientClosed                 the client was closed, or was never opened
@@ -137,10 +139,16 @@ _BY_CODE: dict[grpc.StatusCode, type[ServiceError]] = {
 }
 
 # Without an OpenChat ErrorInfo these codes come from the connection, not from the server's
-# handlers: a reset stream or a peer that vanished mid-call. The request may or may not have
-# been processed, which is why every retried request carries an idempotency key.
+# handlers: a reset stream, a peer that vanished mid-call, or a server that stopped while the
+# call waited for it (grpc cancels those: CANCELLED). The request may or may not have been
+# processed, which is why every retried request carries an idempotency key.
 _BROKEN_CONNECTION_CODES = frozenset(
-    {grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL, grpc.StatusCode.ABORTED}
+    {
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.ABORTED,
+        grpc.StatusCode.CANCELLED,
+    }
 )
 
 

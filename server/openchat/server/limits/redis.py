@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import structlog
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from openchat.server.domain.model import Admission
+from openchat.server.failures import is_transient
 from openchat.server.limits.token_bucket import InProcessRateLimiter
 from openchat.server.observability.metrics import Metrics
 
@@ -53,7 +53,10 @@ class RedisRateLimiter:
                 admitted, delay_ms = await self._admit(
                     keys=[self._prefix + key], args=[rate, burst, max_delay * 1000]
                 )
-        except (RedisError, OSError) as error:  # limit on this node until Redis is back
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            # Limit on this node until Redis is back.
             _log.warning("rate_limit_redis_failed", error=repr(error))
             return await self._fallback.acquire(key, rate, burst, max_delay)
         return Admission(admitted=bool(admitted), delay=float(delay_ms) / 1000)

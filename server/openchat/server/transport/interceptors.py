@@ -5,8 +5,11 @@
 2. ErrorMappingInterceptor: turns domain errors into statuses with ErrorInfo, and anything
    unexpected into a generic INTERNAL (grpc.aio would otherwise send the exception text, which
    can include a database URL, to the client).
-3. AuthInterceptor: verifies the bearer token and makes the principal current.
-4. RequestDecodingInterceptor: decodes request bytes itself, so that undecodable bytes are
+3. DrainingInterceptor: counts the calls in flight and, while the server shuts down, answers
+   new ones UNAVAILABLE itself (grpc would cancel calls still waiting when it stops: CANCELLED,
+   which clients do not retry).
+4. AuthInterceptor: verifies the bearer token and makes the principal current.
+5. RequestDecodingInterceptor: decodes request bytes itself, so that undecodable bytes are
    answered INVALID_ARGUMENT (grpc answers INTERNAL) and only after authentication.
 
 Each wraps the method handler's behavior; a grpc.aio interceptor cannot otherwise see how a
@@ -15,6 +18,7 @@ call ends.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 import uuid
@@ -27,11 +31,16 @@ from google.protobuf.message import DecodeError
 from prometheus_client import Counter
 
 from openchat.server.auth.tokens import TokenVerifier
-from openchat.server.domain.errors import OpenChatError, RequestUndecodable, Unauthenticated
+from openchat.server.domain.errors import (
+    OpenChatError,
+    RequestUndecodable,
+    Unauthenticated,
+    Unavailable,
+)
+from openchat.server.failures import is_transient
 from openchat.server.observability.metrics import Metrics
 from openchat.server.transport.context import principal_var
 from openchat.server.transport.errors import (
-    TRANSIENT_ERRORS,
     ErrorStatus,
     dependency_unavailable,
     internal_error,
@@ -273,8 +282,9 @@ async def _abort(context: grpc.aio.ServicerContext[Any, Any], status: ErrorStatu
 
 def _unexpected(error: Exception) -> ErrorStatus:
     """UNAVAILABLE for infrastructure failures, INTERNAL for bugs; details only in the log."""
-    if isinstance(error, TRANSIENT_ERRORS):
-        _log.warning("dependency_error", error=repr(error))
+    if is_transient(error):
+        # str() as well: redis-py's repr() drops the message.
+        _log.warning("dependency_error", error=f"{type(error).__name__}: {error}")
         return dependency_unavailable()
     request_id = structlog.contextvars.get_contextvars().get("request_id", "unknown")
     _log.error("unhandled_error", exc_info=error)
@@ -308,12 +318,39 @@ class _MappingErrors:
         # Anything else (none, an abort, a cancellation) goes on as it is.
 
 
-class AuthInterceptor(_WrappingInterceptor):
-    """Requires `authorization: Bearer <JWT>` on every RPC but health and reflection."""
+class CallGate:
+    """The calls in flight, and whether new ones are let in."""
 
-    def __init__(self, verifier: TokenVerifier) -> None:
-        super().__init__()
-        self._verifier = verifier
+    def __init__(self) -> None:
+        self.open = True
+        self.in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def close(self) -> None:
+        """From now on, new calls are answered UNAVAILABLE."""
+        self.open = False
+
+    async def wait_idle(self, grace: float) -> None:
+        """Wait until no call is in flight, or `grace` seconds."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                await self._idle.wait()
+
+    def enter(self) -> None:
+        if not self.open:
+            raise Unavailable("the server is shutting down; retry against another node")
+        self.in_flight += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.in_flight -= 1
+        if not self.in_flight:
+            self._idle.set()
+
+
+class _ApiInterceptor(_WrappingInterceptor):
+    """Wraps the API's methods only: health and reflection pass untouched."""
 
     async def intercept_service(
         self,
@@ -323,6 +360,41 @@ class AuthInterceptor(_WrappingInterceptor):
         if handler_call_details.method.startswith(PUBLIC_METHOD_PREFIXES):
             return await continuation(handler_call_details)
         return await super().intercept_service(continuation, handler_call_details)
+
+
+class DrainingInterceptor(_ApiInterceptor):
+    """Lets calls through the CallGate (not health: probes must see a draining server as
+    NOT_SERVING)."""
+
+    def __init__(self, gate: CallGate) -> None:
+        super().__init__()
+        self._gate = gate
+
+    def around(self, method: str, handler: Handler) -> Around:
+        return lambda context: _Gated(self._gate)
+
+
+class _Gated:
+    """One call through the gate."""
+
+    __slots__ = ("_gate",)
+
+    def __init__(self, gate: CallGate) -> None:
+        self._gate = gate
+
+    async def __aenter__(self) -> None:
+        self._gate.enter()
+
+    async def __aexit__(self, *_: object) -> None:
+        self._gate.leave()
+
+
+class AuthInterceptor(_ApiInterceptor):
+    """Requires `authorization: Bearer <JWT>` on every RPC but health and reflection."""
+
+    def __init__(self, verifier: TokenVerifier) -> None:
+        super().__init__()
+        self._verifier = verifier
 
     def around(self, method: str, handler: Handler) -> Around:
         return lambda context: _Authenticated(self._verifier, context)

@@ -20,6 +20,8 @@ from openchat.server.settings import LimitsSettings, SessionSettings
 from openchat.server.transport.health import HealthStatuses
 from openchat.server.transport.interceptors import (
     AuthInterceptor,
+    CallGate,
+    DrainingInterceptor,
     ErrorMappingInterceptor,
     RequestDecodingInterceptor,
     RequestObservingInterceptor,
@@ -187,11 +189,13 @@ def build_server(
     verifier: TokenVerifier,
     sessions: SessionSettings,
     metrics: Metrics,
+    gate: CallGate,
 ) -> tuple[grpc.aio.Server, HealthStatuses]:
     server = grpc.aio.server(
         interceptors=[
             RequestObservingInterceptor(metrics),
             ErrorMappingInterceptor(),
+            DrainingInterceptor(gate),
             AuthInterceptor(verifier),
             RequestDecodingInterceptor(),
         ],
