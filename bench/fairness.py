@@ -77,6 +77,8 @@ class Outcome:
     victim_errors: Counter[str] = field(default_factory=Counter)
     flood_acked: int = 0
     flood_refused: Counter[str] = field(default_factory=Counter)
+    # Flood windows left out because the flooder process crashed.
+    lost_windows: int = 0
 
     @property
     def ratio(self) -> float:
@@ -170,17 +172,21 @@ async def _measure(args: argparse.Namespace, target: str, secret: str, outcome: 
                 stdout=asyncio.subprocess.PIPE,
             )  # fmt: skip
             await asyncio.sleep(SETTLE_SECONDS)
-            recording = outcome.flood_ms
+            recording = flood_ms = list[float]()
             await asyncio.sleep(args.window)
             recording = None
             output, _ = await flooding.communicate()
+            await asyncio.sleep(SETTLE_SECONDS)
             if not output:
-                raise RuntimeError(f"the flooder process failed (exit {flooding.returncode})")
+                # grpcio's client died (SIGSEGV in its event engine, here a few times an hour
+                # on a busy machine): the window had no flood for part of its time.
+                outcome.lost_windows += 1
+                continue
+            outcome.flood_ms += flood_ms
             counts = json.loads(output)
             outcome.flood_acked += counts.pop("OK", 0)
             outcome.flood_refused.update(counts)
             outcome.flood_seconds += args.window
-            await asyncio.sleep(SETTLE_SECONDS)
         stop.set()
         await asyncio.gather(*tasks)
     finally:
@@ -267,6 +273,9 @@ def report(args: argparse.Namespace, results: dict[str, list[Outcome]]) -> str:
                 f"{sum(outcome.flood_refused.values()) / seconds:>10,.0f}"
                 f"{sum(outcome.victim_errors.values()):>7}"
             )
+        lost = sum(outcome.lost_windows for outcome in outcomes)
+        if lost:
+            lines.append(f"  {backend}: {lost} flood window(s) left out: the flooder crashed")
         ratio = outcomes[0].ratio
         verdicts.append(
             f"{backend}: with the limits, the flood moves the others' p99 {ratio:.1f}x  "
