@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import grpc
+from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy import select
 
 from openchat.server.app import App, build_app
 from openchat.server.auth.tokens import issue_token
@@ -14,6 +16,7 @@ from openchat.server.domain.model import RouteJobRecord, RouteJobStatus
 from openchat.server.routing.providers import IMProvider
 from openchat.server.settings import Settings
 from openchat.server.storage.route_outbox import SqlRouteOutbox
+from openchat.server.storage.tables import conversations
 from tests.support.settings import TEST_SECRET
 from tests.support.waiting import until
 
@@ -46,6 +49,22 @@ class RunningServer:
 
         return await until(finished)
 
+    async def push_settled(self, conversation_id: str) -> None:
+        """Wait until the push sweeper has decided about every message of the conversation."""
+
+        async def settled() -> bool:
+            async with self.app.database.reader.connect() as connection:
+                head, pushed = (
+                    await connection.execute(
+                        select(conversations.c.last_seq, conversations.c.push_seq).where(
+                            conversations.c.conversation_id == conversation_id
+                        )
+                    )
+                ).one()
+            return bool(pushed >= head)
+
+        await until(settled, what="push settled")
+
     async def stop(self, grace: float = 1.0) -> None:
         """Stop the server (once; start_app's exit then does nothing more)."""
         if self.stopped:
@@ -57,12 +76,15 @@ class RunningServer:
 
 @contextlib.asynccontextmanager
 async def start_app(
-    settings: Settings, *, im_providers: Sequence[IMProvider] | None = None
+    settings: Settings,
+    *,
+    im_providers: Sequence[IMProvider] | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> AsyncIterator[RunningServer]:
-    """Build and start a server in this event loop (relaying to `im_providers` when given);
-    stop it on exit."""
+    """Build and start a server in this event loop (relaying to `im_providers` when given,
+    tracing into `tracer_provider` when given); stop it on exit."""
     options = {} if im_providers is None else {"im_providers": im_providers}
-    app = await build_app(settings, **options)
+    app = await build_app(settings, tracer_provider=tracer_provider, **options)
     port = await app.start()
     target = f"127.0.0.1:{port}"
     channel = grpc.aio.insecure_channel(target)

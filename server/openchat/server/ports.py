@@ -29,6 +29,8 @@ from openchat.server.domain.model import (
     MessageDraft,
     PlannedJob,
     PresenceState,
+    PushBacklog,
+    PushSettlement,
     ReceiptAdvance,
     RouteJob,
     RouteJobRecord,
@@ -245,6 +247,23 @@ class RoutePlanner(Protocol):
     ) -> list[PlannedJob]:
         """The route work for newly stored messages; `bot_members` holds the registered bots
         among each conversation's members, read in the storing transaction."""
+        ...
+
+
+class PushLedger(Protocol):
+    """Where push notifications stand, durably: per conversation, the seq up to which push is
+    settled (its last_seq moving past it, in the send transaction, is what makes push work
+    due), and per member the newest seq pushed to them."""
+
+    async def claim_due(self, limit: int, lease_seconds: float, window: int) -> list[PushBacklog]:
+        """Up to `limit` conversations with push work and no live lease, leased to the caller
+        for `lease_seconds`, each with its members' positions and its newest `window`
+        unsettled messages."""
+        ...
+
+    async def settle(self, settlements: Sequence[PushSettlement]) -> None:
+        """Record what a look at claimed backlogs decided (never moving a position back) and
+        end or extend their leases."""
         ...
 
 

@@ -66,11 +66,20 @@ class ServerSettings(_Section):
     health_interval: float = Field(2.0, gt=0, validation_alias="OPENCHAT_HEALTH_INTERVAL")
     # Where Prometheus scrapes /metrics; empty turns the endpoint off.
     metrics_listen: str = Field("127.0.0.1:9464", validation_alias="OPENCHAT_METRICS_LISTEN")
+    # Where browsers call the same services over Connect and gRPC-Web; empty turns it off.
+    web_listen: str = Field("", validation_alias="OPENCHAT_WEB_LISTEN")
+    # Browser origins (scheme://host[:port], comma-separated; `*` for any) allowed to call the
+    # web listener; none when empty.
+    web_allowed_origins: str = Field("", validation_alias="OPENCHAT_WEB_ALLOWED_ORIGINS")
 
-    @field_validator("listen", "metrics_listen")
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.web_allowed_origins.split(",") if origin.strip()]
+
+    @field_validator("listen", "metrics_listen", "web_listen")
     @classmethod
     def _host_and_port(cls, value: str, info: ValidationInfo) -> str:
-        if info.field_name == "metrics_listen" and not value:
+        if info.field_name != "listen" and not value:
             return value
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
@@ -305,6 +314,12 @@ class RoutingSettings(_Section):
         "log", validation_alias="OPENCHAT_PUSH_PROVIDER"
     )
     push_gateway_url: str | None = Field(None, validation_alias="OPENCHAT_PUSH_GATEWAY_URL")
+    # Seconds a member with an online session has to acknowledge a message before it is pushed
+    # to them anyway (members with no session are pushed at the next sweep).
+    push_grace: float = Field(5.0, ge=0, validation_alias="OPENCHAT_PUSH_GRACE")
+    # Seconds between the push sweeper's looks for conversations with push work: how late a
+    # push to an offline member may be.
+    push_sweep_interval: float = Field(0.5, gt=0, validation_alias="OPENCHAT_PUSH_SWEEP_INTERVAL")
     # Seconds one delivery attempt (an HTTP call) may take.
     attempt_timeout: float = Field(5.0, gt=0, validation_alias="OPENCHAT_ROUTE_ATTEMPT_TIMEOUT")
     # Attempts before a job becomes a dead letter.

@@ -108,6 +108,12 @@ def internal_error(request_id: str) -> ErrorStatus:
 
 def to_grpc_status(status: ErrorStatus) -> grpc.Status:
     """A grpc.Status whose trailing metadata carries google.rpc.Status with ErrorInfo."""
+    return rpc_status.to_status(status_message(status))
+
+
+def status_message(status: ErrorStatus) -> status_pb2.Status:
+    """google.rpc.Status with ErrorInfo (and BadRequest for a bad field): what every listener
+    sends as the error's details."""
     details = [
         _packed(
             error_details_pb2.ErrorInfo(
@@ -125,9 +131,7 @@ def to_grpc_status(status: ErrorStatus) -> grpc.Status:
         )
         details.append(_packed(error_details_pb2.BadRequest(field_violations=[violation])))
     code_number: int = status.code.value[0]
-    return rpc_status.to_status(
-        status_pb2.Status(code=code_number, message=status.message, details=details)
-    )
+    return status_pb2.Status(code=code_number, message=status.message, details=details)
 
 
 def _packed(

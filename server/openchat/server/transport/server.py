@@ -10,7 +10,9 @@ from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
+from opentelemetry.instrumentation.grpc.filters import any_of, health_check, negate, service_prefix
+from opentelemetry.sdk.trace import TracerProvider
 
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.observability.metrics import Metrics
@@ -26,6 +28,7 @@ from openchat.server.transport.interceptors import (
     RequestDecodingInterceptor,
     RequestObservingInterceptor,
 )
+from openchat.server.transport.reflection import enable_reflection
 from openchat.server.transport.services.admin import AdminServicer
 from openchat.server.transport.services.bots import BotServicer
 from openchat.server.transport.services.conversations import ConversationServicer
@@ -33,6 +36,7 @@ from openchat.server.transport.services.messaging import MessagingServicer
 from openchat.server.transport.services.presence import PresenceServicer
 from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.services.sync import SyncServicer
+from openchat.server.transport.web import ConnectApplication
 from openchat.server.usecases.bots import Bots
 from openchat.server.usecases.conversations import Conversations
 from openchat.server.usecases.dead_letters import DeadLetters
@@ -41,16 +45,22 @@ from openchat.server.usecases.receipts import Receipts
 from openchat.server.usecases.sync import Synchronization
 from openchat.server.usecases.timeline import DeliveryTimeline
 from openchat.v1 import (
+    admin_service_connect,
     admin_service_pb2,
     admin_service_pb2_grpc,
+    bot_service_connect,
     bot_service_pb2,
     bot_service_pb2_grpc,
+    conversation_service_connect,
     conversation_service_pb2,
     conversation_service_pb2_grpc,
+    messaging_service_connect,
     messaging_service_pb2,
     messaging_service_pb2_grpc,
+    presence_service_connect,
     presence_service_pb2,
     presence_service_pb2_grpc,
+    sync_service_connect,
     sync_service_pb2,
     sync_service_pb2_grpc,
 )
@@ -62,11 +72,15 @@ MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Registration:
-    """A servicer, the generated function that registers it, and its full service name."""
+    """A servicer, the generated function that registers it, its full service name, and its
+    generated Connect application."""
 
     servicer: Any
     add_to_server: Callable[[Any, grpc.aio.Server], None]
     service_name: str
+    # The generated Connect application (Connect and gRPC-Web) that serves it on the web
+    # listener (transport/web.py).
+    connect_application: ConnectApplication
 
 
 @dataclass(frozen=True)
@@ -106,36 +120,42 @@ def registrations(
             messaging_service_pb2_grpc.add_MessagingServiceServicer_to_server,
             messaging_service_pb2,
             "MessagingService",
+            messaging_service_connect.MessagingServiceASGIApplication,
         ),
         _registration(
             SyncServicer(use_cases.synchronization),
             sync_service_pb2_grpc.add_SyncServiceServicer_to_server,
             sync_service_pb2,
             "SyncService",
+            sync_service_connect.SyncServiceASGIApplication,
         ),
         _registration(
             ConversationServicer(use_cases.conversations),
             conversation_service_pb2_grpc.add_ConversationServiceServicer_to_server,
             conversation_service_pb2,
             "ConversationService",
+            conversation_service_connect.ConversationServiceASGIApplication,
         ),
         _registration(
             presence,
             presence_service_pb2_grpc.add_PresenceServiceServicer_to_server,
             presence_service_pb2,
             "PresenceService",
+            presence_service_connect.PresenceServiceASGIApplication,
         ),
         _registration(
             BotServicer(use_cases.bots),
             bot_service_pb2_grpc.add_BotServiceServicer_to_server,
             bot_service_pb2,
             "BotService",
+            bot_service_connect.BotServiceASGIApplication,
         ),
         _registration(
             AdminServicer(use_cases.dead_letters),
             admin_service_pb2_grpc.add_AdminServiceServicer_to_server,
             admin_service_pb2,
             "AdminService",
+            admin_service_connect.AdminServiceASGIApplication,
         ),
     ]
 
@@ -145,9 +165,15 @@ def _registration(
     add_to_server: Callable[[Any, grpc.aio.Server], None],
     pb2_module: ModuleType,
     service: str,
+    connect_application: ConnectApplication,
 ) -> Registration:
     descriptor = getattr(pb2_module, "DESCRIPTOR")  # noqa: B009 - generated modules are untyped here
-    return Registration(servicer, add_to_server, descriptor.services_by_name[service].full_name)
+    return Registration(
+        servicer,
+        add_to_server,
+        descriptor.services_by_name[service].full_name,
+        connect_application,
+    )
 
 
 def _ms(seconds: float) -> int:
@@ -184,15 +210,30 @@ def transport_options(sessions: SessionSettings) -> list[tuple[str, int]]:
     ]
 
 
+def _tracing_interceptor(provider: TracerProvider) -> grpc.aio.ServerInterceptor:  # type: ignore[type-arg]
+    """Starts each RPC's span, continuing the caller's trace (observability/tracing.py). Health
+    checks and reflection are left out: they are noise in every trace view, and grpc's health
+    Watch writes its stream in a way this interceptor cannot wrap."""
+    return aio_server_interceptor(  # type: ignore[no-any-return,no-untyped-call]  # untyped
+        tracer_provider=provider,
+        filter_=negate(any_of(health_check(), service_prefix("grpc.reflection."))),
+    )
+
+
 def build_server(
     registrations: Sequence[Registration],
     verifier: TokenVerifier,
     sessions: SessionSettings,
     metrics: Metrics,
     gate: CallGate,
+    *,
+    tracer_provider: TracerProvider | None = None,
 ) -> tuple[grpc.aio.Server, HealthStatuses]:
+    # Outermost, so that every log line and span of a call belongs to the call's trace.
+    tracing = [] if tracer_provider is None else [_tracing_interceptor(tracer_provider)]
     server = grpc.aio.server(
         interceptors=[
+            *tracing,
             RequestObservingInterceptor(metrics),
             ErrorMappingInterceptor(),
             DrainingInterceptor(gate),
@@ -205,11 +246,10 @@ def build_server(
         registration.add_to_server(registration.servicer, server)
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]  # grpc-stubs lag
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
+    enable_reflection(
         [
             *(registration.service_name for registration in registrations),
             health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-            reflection.SERVICE_NAME,
         ],
         server,
     )
