@@ -211,6 +211,11 @@ bench-chat: install ## Run the chat benchmark: senders to online, acking recipie
 	$(BIN)/python -m bench.chat $(CHAT_BENCH_ARGS)
 CHAT_BENCH_ARGS ?=
 
+.PHONY: bench-fairness
+bench-fairness: install ## Run the fairness benchmark: one user's 64 callers against others' send p99.
+	$(BIN)/python -m bench.fairness $(FAIRNESS_BENCH_ARGS)
+FAIRNESS_BENCH_ARGS ?=
+
 .PHONY: bench-reads
 bench-reads: install ## Run the reads benchmark: MarkRead, Sync and ListMessages on a large PostgreSQL database, as ratios.
 	$(BIN)/python -m bench.reads $(READS_BENCH_ARGS)

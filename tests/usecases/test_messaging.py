@@ -22,6 +22,7 @@ from openchat.server.usecases.messaging import Messaging, fit_in_budget
 from openchat.server.usecases.receipts import SENDER_WINDOW, Receipts
 from tests.support.databases import MAX_MEMBERS, draft, new_group, running_writer
 from tests.support.published import Published, collected
+from tests.support.settings import without_quotas
 
 BUDGET = 1 << 20
 # Texts of this size: the budget of the small-budget tests holds two messages, not three.
@@ -77,6 +78,7 @@ async def make_messaging(
                 SqlMessageStore(database, TransactionalSequenceAllocator()),
                 writer,
                 Receipts(receipt_store, events, StoredMembers(database)),
+                without_quotas(),
                 response_budget_bytes=budget,
             )
 

@@ -23,12 +23,15 @@ from openchat.server.background.receipt_flush import receipt_flush
 from openchat.server.background.retention import Retention
 from openchat.server.directory.bots import BotCache
 from openchat.server.directory.members import MembershipCache
+from openchat.server.directory.user_conversations import UserConversationsCache
 from openchat.server.domain.frames import ReconnectRequest
 from openchat.server.domain.ids import new_id
 from openchat.server.domain.model import WEBHOOK_ROUTE
 from openchat.server.events.cluster import ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.events.redis_bus import RedisEventBus
+from openchat.server.limits.redis import RedisRateLimiter
+from openchat.server.limits.token_bucket import InProcessRateLimiter
 from openchat.server.observability.event_loop import LoopLagMonitor
 from openchat.server.observability.garbage_collector import (
     FreezePolicy,
@@ -38,7 +41,7 @@ from openchat.server.observability.garbage_collector import (
 from openchat.server.observability.http import MetricsServer
 from openchat.server.observability.metrics import Metrics
 from openchat.server.observability.tracing import SendTracing
-from openchat.server.ports import PresenceRegistry
+from openchat.server.ports import PresenceRegistry, RateLimiter
 from openchat.server.presence.in_process import InProcessPresenceRegistry
 from openchat.server.presence.redis import RedisPresenceRegistry
 from openchat.server.routing.http import HttpClient
@@ -89,6 +92,7 @@ from openchat.server.usecases.bots import Bots
 from openchat.server.usecases.conversations import Conversations
 from openchat.server.usecases.dead_letters import DeadLetters
 from openchat.server.usecases.messaging import Messaging
+from openchat.server.usecases.quotas import Quotas
 from openchat.server.usecases.receipts import Receipts
 from openchat.server.usecases.sync import Synchronization
 from openchat.server.usecases.timeline import DeliveryTimeline
@@ -234,8 +238,11 @@ async def build_app(
     metrics.track(metrics.event_bus_backlog.labels("cluster"), cluster.backlog)
 
     conversation_store = SqlConversationStore(
-        database, max_members=settings.limits.max_group_members
+        database,
+        max_members=settings.limits.max_group_members,
+        max_conversations_per_user=settings.limits.max_conversations_per_user,
     )
+    quotas = _quotas(settings, redis, metrics)
     members = MembershipCache(conversation_store)
     members.invalidate_on(cluster)
     bot_store = SqlBotStore(database)
@@ -296,9 +303,8 @@ async def build_app(
     receipts = Receipts(receipt_store, cluster, members)
     budget = settings.limits.response_budget_bytes
     messaging = Messaging(
-        conversation_store, message_store, writer, receipts, response_budget_bytes=budget
+        conversation_store, message_store, writer, receipts, quotas, response_budget_bytes=budget
     )
-    loop_lag = LoopLagMonitor(metrics.event_loop_lag)
     hub = SessionHub(
         settings=settings.sessions,
         presence=presence,
@@ -306,8 +312,10 @@ async def build_app(
         members=members,
         conversations=conversation_store,
         messages=message_store,
+        max_sessions_per_user=settings.limits.max_sessions_per_user,
         metrics=metrics,
-        loop_lag=loop_lag.lag,
+        # The admission reads the lag the App's monitor measures.
+        loop_lag=(loop_lag := LoopLagMonitor(metrics.event_loop_lag)).lag,
     )
     services = registrations(
         UseCases(
@@ -317,13 +325,16 @@ async def build_app(
             synchronization=Synchronization(
                 conversation_store, message_store, response_budget_bytes=budget
             ),
-            conversations=Conversations(conversation_store, cluster),
+            conversations=Conversations(conversation_store, cluster, quotas),
             hub=hub,
             receipts=receipts,
+            user_conversations=UserConversationsCache(conversation_store),
             bots=Bots(bot_store, cluster),
             dead_letters=DeadLetters(outbox, wake_workers),
         ),
         settings.sessions,
+        settings.limits,
+        metrics,
     )
     gate = CallGate()
     server, health_servicer = build_server(
@@ -430,6 +441,21 @@ def _sequences(settings: Settings, redis: Redis | None, metrics: Metrics) -> Seq
             redis, key_prefix=f"{settings.redis.key_prefix}seq:", metrics=metrics
         )
     return TransactionalSequenceAllocator()
+
+
+def _quotas(settings: Settings, redis: Redis | None, metrics: Metrics) -> Quotas:
+    limiter: RateLimiter = (
+        InProcessRateLimiter()
+        if redis is None
+        else RedisRateLimiter(redis, key_prefix=settings.redis.key_prefix, metrics=metrics)
+    )
+    limits = settings.limits
+    return Quotas(
+        limiter,
+        send_rate=limits.send_rate,
+        send_burst=limits.send_burst,
+        groups_per_hour=limits.groups_per_hour,
+    )
 
 
 def _presence_registry(

@@ -19,6 +19,7 @@ from typing import Protocol, TypeVar
 from openchat.server.domain.errors import OpenChatError
 from openchat.server.domain.events import Topic
 from openchat.server.domain.model import (
+    Admission,
     Appended,
     Bot,
     Conversation,
@@ -345,4 +346,24 @@ class BotDirectory(Protocol):
 
     async def bot_ids(self) -> frozenset[str]:
         """The ids of every registered bot."""
+        ...
+
+
+class RateLimiter(Protocol):
+    """Rates by key (GCRA, the token bucket as a schedule): in this process for one node, in
+    Redis for a cluster."""
+
+    async def acquire(self, key: str, rate: float, burst: int, max_delay: float) -> Admission:
+        """Admit one event under `key`, allowing `rate` per second on average and `burst` at
+        once. An event over the burst is admitted `delay` seconds later when that is at most
+        `max_delay` (its slot is reserved: it must then happen), and refused otherwise."""
+        ...
+
+
+class UserConversations(Protocol):
+    """Which conversations a user is in, for the session frames that name one (typing,
+    delivery acks): cached, so a frame naming a made-up conversation costs no query."""
+
+    async def includes(self, user_id: str, conversation_id: str) -> bool:
+        """Whether the user is (or was a moment ago) a member of the conversation."""
         ...

@@ -234,7 +234,9 @@ class AuthSettings(_Section):
 
 
 class LimitsSettings(_Section):
-    """Request limits; each violation is answered INVALID_ARGUMENT or RESOURCE_EXHAUSTED."""
+    """Request limits; each violation is answered INVALID_ARGUMENT or RESOURCE_EXHAUSTED (the
+    per-user limits with google.rpc.RetryInfo). For the per-user limits, 0 turns the limit off.
+    They are shared across the cluster when OPENCHAT_REDIS_URL is set (docs/security.md)."""
 
     max_content_bytes: int = Field(64 * 1024, ge=1, validation_alias="OPENCHAT_MAX_CONTENT_BYTES")
     max_group_members: int = Field(5000, ge=2, validation_alias="OPENCHAT_MAX_GROUP_MEMBERS")
@@ -243,6 +245,24 @@ class LimitsSettings(_Section):
     response_budget_bytes: int = Field(
         3 * 1024 * 1024, ge=64 * 1024, validation_alias="OPENCHAT_RESPONSE_BUDGET_BYTES"
     )
+    # Messages per second one user may send (SendMessage and stream sends together), as a
+    # token bucket holding `send_burst`: far above a person typing, and a burst large enough
+    # for an offline outbox that flushes at once; a flood of one user cannot starve others.
+    send_rate: float = Field(20.0, ge=0, validation_alias="OPENCHAT_SEND_RATE")
+    send_burst: int = Field(100, ge=1, validation_alias="OPENCHAT_SEND_BURST")
+    # Session streams one user may hold at once (one per device; a phone, a tablet, browsers).
+    max_sessions_per_user: int = Field(32, ge=0, validation_alias="OPENCHAT_MAX_SESSIONS_PER_USER")
+    # Groups one user may create per hour (a token bucket holding this many).
+    groups_per_hour: int = Field(100, ge=0, validation_alias="OPENCHAT_GROUPS_PER_HOUR")
+    # Conversations a user may be a member of; also bounds how many groups others can add
+    # them to without their consent.
+    max_conversations_per_user: int = Field(
+        10_000, ge=0, validation_alias="OPENCHAT_MAX_CONVERSATIONS_PER_USER"
+    )
+    # typing, delivery_ack and watch_presence frames one session may send per second, each
+    # kind in a token bucket holding `session_frame_burst`; frames over it are dropped.
+    session_frame_rate: float = Field(20.0, ge=0, validation_alias="OPENCHAT_SESSION_FRAME_RATE")
+    session_frame_burst: int = Field(100, ge=1, validation_alias="OPENCHAT_SESSION_FRAME_BURST")
 
 
 class SessionSettings(_Section):

@@ -612,6 +612,7 @@ class SendFailure(_message.Message):
     CODE_FIELD_NUMBER: _builtins.int
     MESSAGE_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    RETRY_DELAY_FIELD_NUMBER: _builtins.int
     client_msg_id: _builtins.str
     """The client_msg_id of the failed send."""
     conversation_id: _builtins.str
@@ -622,6 +623,12 @@ class SendFailure(_message.Message):
     """A human-readable explanation."""
     reason: _builtins.str
     """The AIP-193 reason, as in the unary RPC's google.rpc.ErrorInfo."""
+    @_builtins.property
+    def retry_delay(self) -> _duration_pb2.Duration:
+        """When set, the send may be repeated (same client_msg_id) after this long,
+        as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+        """
+
     def __init__(
         self,
         *,
@@ -630,10 +637,11 @@ class SendFailure(_message.Message):
         code: _builtins.int = ...,
         message: _builtins.str = ...,
         reason: _builtins.str = ...,
+        retry_delay: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["retry_delay", b"retry_delay"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_msg_id", b"client_msg_id", "code", b"code", "conversation_id", b"conversation_id", "message", b"message", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_msg_id", b"client_msg_id", "code", b"code", "conversation_id", b"conversation_id", "message", b"message", "reason", b"reason", "retry_delay", b"retry_delay"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

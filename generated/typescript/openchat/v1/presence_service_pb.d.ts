@@ -615,6 +615,14 @@ export declare type SendFailure = Message<"openchat.v1.SendFailure"> & {
    * @generated from field: string reason = 5;
    */
   reason: string;
+
+  /**
+   * When set, the send may be repeated (same client_msg_id) after this long,
+   * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+   *
+   * @generated from field: google.protobuf.Duration retry_delay = 6;
+   */
+  retryDelay?: Duration | undefined;
 };
 
 /**

@@ -151,6 +151,15 @@ class SessionKey:
 
 
 @dataclass(frozen=True, slots=True)
+class Admission:
+    """A rate limiter's answer: admitted after `delay` seconds (its slot is reserved), or
+    refused, and then `delay` is how long until the same request would be admitted at once."""
+
+    admitted: bool
+    delay: float
+
+
+@dataclass(frozen=True, slots=True)
 class PresenceState:
     """Whether a user is reachable. `generation` increases with every change of the user's
     presence, cluster-wide, so that an older state never overwrites a newer one."""

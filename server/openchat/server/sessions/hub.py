@@ -56,6 +56,7 @@ class SessionHub:
         messages: MessageStore,
         metrics: Metrics,
         loop_lag: Callable[[], float],
+        max_sessions_per_user: int = 0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._presence = presence
@@ -66,6 +67,7 @@ class SessionHub:
         )
         self._registry = SessionRegistry(
             queue_capacity=settings.queue_capacity,
+            max_sessions_per_user=max_sessions_per_user,
             presence=presence,
             cluster=cluster,
             metrics=metrics,

@@ -16,8 +16,9 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.observability.metrics import Metrics
+from openchat.server.ports import UserConversations
 from openchat.server.sessions.hub import SessionHub
-from openchat.server.settings import SessionSettings
+from openchat.server.settings import LimitsSettings, SessionSettings
 from openchat.server.transport.health import HealthStatuses
 from openchat.server.transport.interceptors import (
     AuthInterceptor,
@@ -93,14 +94,25 @@ class UseCases:
     conversations: Conversations
     hub: SessionHub
     receipts: Receipts
+    # Which conversations a user is in, for the session frames that name one.
+    user_conversations: UserConversations
     bots: Bots
     dead_letters: DeadLetters
 
 
-def registrations(use_cases: UseCases, sessions: SessionSettings) -> list[Registration]:
+def registrations(
+    use_cases: UseCases, sessions: SessionSettings, limits: LimitsSettings, metrics: Metrics
+) -> list[Registration]:
     """Every OpenChat service, around the use cases."""
     presence = PresenceServicer(
-        use_cases.hub, use_cases.messaging, use_cases.sender, use_cases.receipts, sessions=sessions
+        use_cases.hub,
+        use_cases.messaging,
+        use_cases.sender,
+        use_cases.receipts,
+        user_conversations=use_cases.user_conversations,
+        metrics=metrics,
+        sessions=sessions,
+        limits=limits,
     )
     return [
         _registration(

@@ -194,44 +194,45 @@ public final class PresenceServiceProto {
       "uf.TimestampR\004time\022\033\n\tdevice_id\030\006 \001(\tR\010d" +
       "eviceId\"g\n\013TypingEvent\022\'\n\017conversation_i" +
       "d\030\001 \001(\tR\016conversationId\022\027\n\007user_id\030\002 \001(\t" +
-      "R\006userId\022\026\n\006typing\030\003 \001(\010R\006typing\"\240\001\n\013Sen" +
+      "R\006userId\022\026\n\006typing\030\003 \001(\010R\006typing\"\334\001\n\013Sen" +
       "dFailure\022\"\n\rclient_msg_id\030\001 \001(\tR\013clientM" +
       "sgId\022\'\n\017conversation_id\030\002 \001(\tR\016conversat" +
       "ionId\022\022\n\004code\030\003 \001(\005R\004code\022\030\n\007message\030\004 \001" +
-      "(\tR\007message\022\026\n\006reason\030\005 \001(\tR\006reason\"/\n\010C" +
-      "aughtUp\022#\n\rmessage_count\030\001 \001(\003R\014messageC" +
-      "ount\"\222\001\n\tReconnect\022\026\n\006reason\030\001 \001(\tR\006reas" +
-      "on\022:\n\013retry_after\030\002 \001(\0132\031.google.protobu" +
-      "f.DurationR\nretryAfter\0221\n\005cause\030\003 \001(\0162\033." +
-      "openchat.v1.ReconnectCauseR\005cause\">\n\022Ope" +
-      "nSessionRequest\022(\n\005hello\030\001 \001(\0132\022.opencha" +
-      "t.v1.HelloR\005hello\"E\n\023OpenSessionResponse" +
-      "\022.\n\005frame\030\001 \001(\0132\030.openchat.v1.ServerFram" +
-      "eR\005frame\"k\n\030SendSessionFramesRequest\022\035\n\n" +
-      "session_id\030\001 \001(\tR\tsessionId\0220\n\006frames\030\002 " +
-      "\003(\0132\030.openchat.v1.ClientFrameR\006frames\"\033\n" +
-      "\031SendSessionFramesResponse\"/\n\022GetPresenc" +
-      "eRequest\022\031\n\010user_ids\030\001 \003(\tR\007userIds\"J\n\023G" +
-      "etPresenceResponse\0223\n\tpresences\030\001 \003(\0132\025." +
-      "openchat.v1.PresenceR\tpresences*^\n\013Recei" +
-      "ptKind\022\034\n\030RECEIPT_KIND_UNSPECIFIED\020\000\022\032\n\026" +
-      "RECEIPT_KIND_DELIVERED\020\001\022\025\n\021RECEIPT_KIND" +
-      "_READ\020\002*\215\001\n\016ReconnectCause\022\037\n\033RECONNECT_" +
-      "CAUSE_UNSPECIFIED\020\000\022\034\n\030RECONNECT_CAUSE_D" +
-      "RAINING\020\001\022\034\n\030RECONNECT_CAUSE_REPLACED\020\002\022" +
-      "\036\n\032RECONNECT_CAUSE_OVERLOADED\020\0032\336\002\n\017Pres" +
-      "enceService\022A\n\007Connect\022\030.openchat.v1.Cli" +
-      "entFrame\032\030.openchat.v1.ServerFrame(\0010\001\022R" +
-      "\n\013OpenSession\022\037.openchat.v1.OpenSessionR" +
-      "equest\032 .openchat.v1.OpenSessionResponse" +
-      "0\001\022b\n\021SendSessionFrames\022%.openchat.v1.Se" +
-      "ndSessionFramesRequest\032&.openchat.v1.Sen" +
-      "dSessionFramesResponse\022P\n\013GetPresence\022\037." +
-      "openchat.v1.GetPresenceRequest\032 .opencha" +
-      "t.v1.GetPresenceResponseBj\n\017dev.openchat" +
-      ".v1B\024PresenceServiceProtoP\001Z0openchat.de" +
-      "v/generated/go/openchat/v1;openchatv1\352\002\014" +
-      "Openchat::V1b\006proto3"
+      "(\tR\007message\022\026\n\006reason\030\005 \001(\tR\006reason\022:\n\013r" +
+      "etry_delay\030\006 \001(\0132\031.google.protobuf.Durat" +
+      "ionR\nretryDelay\"/\n\010CaughtUp\022#\n\rmessage_c" +
+      "ount\030\001 \001(\003R\014messageCount\"\222\001\n\tReconnect\022\026" +
+      "\n\006reason\030\001 \001(\tR\006reason\022:\n\013retry_after\030\002 " +
+      "\001(\0132\031.google.protobuf.DurationR\nretryAft" +
+      "er\0221\n\005cause\030\003 \001(\0162\033.openchat.v1.Reconnec" +
+      "tCauseR\005cause\">\n\022OpenSessionRequest\022(\n\005h" +
+      "ello\030\001 \001(\0132\022.openchat.v1.HelloR\005hello\"E\n" +
+      "\023OpenSessionResponse\022.\n\005frame\030\001 \001(\0132\030.op" +
+      "enchat.v1.ServerFrameR\005frame\"k\n\030SendSess" +
+      "ionFramesRequest\022\035\n\nsession_id\030\001 \001(\tR\tse" +
+      "ssionId\0220\n\006frames\030\002 \003(\0132\030.openchat.v1.Cl" +
+      "ientFrameR\006frames\"\033\n\031SendSessionFramesRe" +
+      "sponse\"/\n\022GetPresenceRequest\022\031\n\010user_ids" +
+      "\030\001 \003(\tR\007userIds\"J\n\023GetPresenceResponse\0223" +
+      "\n\tpresences\030\001 \003(\0132\025.openchat.v1.Presence" +
+      "R\tpresences*^\n\013ReceiptKind\022\034\n\030RECEIPT_KI" +
+      "ND_UNSPECIFIED\020\000\022\032\n\026RECEIPT_KIND_DELIVER" +
+      "ED\020\001\022\025\n\021RECEIPT_KIND_READ\020\002*\215\001\n\016Reconnec" +
+      "tCause\022\037\n\033RECONNECT_CAUSE_UNSPECIFIED\020\000\022" +
+      "\034\n\030RECONNECT_CAUSE_DRAINING\020\001\022\034\n\030RECONNE" +
+      "CT_CAUSE_REPLACED\020\002\022\036\n\032RECONNECT_CAUSE_O" +
+      "VERLOADED\020\0032\336\002\n\017PresenceService\022A\n\007Conne" +
+      "ct\022\030.openchat.v1.ClientFrame\032\030.openchat." +
+      "v1.ServerFrame(\0010\001\022R\n\013OpenSession\022\037.open" +
+      "chat.v1.OpenSessionRequest\032 .openchat.v1" +
+      ".OpenSessionResponse0\001\022b\n\021SendSessionFra" +
+      "mes\022%.openchat.v1.SendSessionFramesReque" +
+      "st\032&.openchat.v1.SendSessionFramesRespon" +
+      "se\022P\n\013GetPresence\022\037.openchat.v1.GetPrese" +
+      "nceRequest\032 .openchat.v1.GetPresenceResp" +
+      "onseBj\n\017dev.openchat.v1B\024PresenceService" +
+      "ProtoP\001Z0openchat.dev/generated/go/openc" +
+      "hat/v1;openchatv1\352\002\014Openchat::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -326,7 +327,7 @@ public final class PresenceServiceProto {
     internal_static_openchat_v1_SendFailure_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_SendFailure_descriptor,
-        new java.lang.String[] { "ClientMsgId", "ConversationId", "Code", "Message", "Reason", });
+        new java.lang.String[] { "ClientMsgId", "ConversationId", "Code", "Message", "Reason", "RetryDelay", });
     internal_static_openchat_v1_CaughtUp_descriptor =
       getDescriptor().getMessageTypes().get(14);
     internal_static_openchat_v1_CaughtUp_fieldAccessorTable = new

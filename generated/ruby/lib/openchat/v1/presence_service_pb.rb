@@ -97,6 +97,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :code, :int32, 3, json_name: "code"
       optional :message, :string, 4, json_name: "message"
       optional :reason, :string, 5, json_name: "reason"
+      optional :retry_delay, :message, 6, "google.protobuf.Duration", json_name: "retryDelay"
     end
     add_message "openchat.v1.CaughtUp" do
       optional :message_count, :int64, 1, json_name: "messageCount"

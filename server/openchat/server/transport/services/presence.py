@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,8 +21,11 @@ from openchat.server.domain.errors import (
 )
 from openchat.server.domain.frames import Outbound, SendRejected
 from openchat.server.failures import is_transient
+from openchat.server.limits.token_bucket import TokenBucket
+from openchat.server.observability.metrics import Metrics
+from openchat.server.ports import UserConversations
 from openchat.server.sessions.hub import Session, SessionHub
-from openchat.server.settings import SessionSettings
+from openchat.server.settings import LimitsSettings, SessionSettings
 from openchat.server.transport.context import current_user_id
 from openchat.server.transport.converters import presence_to_pb, server_frame
 from openchat.server.transport.services.sending import MessageSender
@@ -43,6 +47,11 @@ MAX_SENDS_IN_FLIGHT = 64
 MAX_FRAMES_PER_CALL = 64
 # The answer to a send that arrives after the client was asked to reconnect.
 DRAINING = Unavailable("the server is shutting down; send it again after reconnecting")
+# Frames that cost the server work per frame and that nothing but the client's own good
+# manners bounds: each kind has its own token bucket per session (OPENCHAT_SESSION_FRAME_RATE),
+# and frames over it are dropped. Sends are limited per user (OPENCHAT_SEND_RATE), pings by
+# the heartbeat's linger, read markers are MarkRead's.
+RATED_FRAMES = ("typing", "delivery_ack", "watch_presence")
 
 
 class ClientFrames:
@@ -57,12 +66,22 @@ class ClientFrames:
         sender: MessageSender,
         messaging: Messaging,
         receipts: Receipts,
+        *,
+        user_conversations: UserConversations,
+        metrics: Metrics,
+        limits: LimitsSettings,
     ) -> None:
         self.session = session
         self._hub = hub
         self._sender = sender
         self._messaging = messaging
         self._receipts = receipts
+        self._user_conversations = user_conversations
+        self._metrics = metrics
+        rate, burst, now = limits.session_frame_rate, limits.session_frame_burst, time.monotonic()
+        self._buckets = (
+            {kind: TokenBucket(rate, burst, now) for kind in RATED_FRAMES} if rate else {}
+        )
         self._sends = asyncio.Semaphore(MAX_SENDS_IN_FLIGHT)
         self._in_flight: set[asyncio.Task[None]] = set()
 
@@ -70,16 +89,12 @@ class ClientFrames:
         """One frame of the client. Unknown frames (from newer clients) are ignored."""
         self.session.touch()
         kind = frame.WhichOneof("frame")
-        if kind == "send" and self.session.draining:
-            send = frame.send
-            self.session.push(SendRejected(send.client_msg_id, send.conversation_id, DRAINING))
+        bucket = self._buckets.get(kind or "")
+        if bucket is not None and bucket.take(time.monotonic()):
+            self._metrics.session_frames_dropped.labels(kind, "limit").inc()
             return
         if kind == "send":
-            await self._sends.acquire()
-            task = asyncio.create_task(self._send(frame.send))
-            self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
-            task.add_done_callback(lambda _: self._sends.release())
+            await self._start_send(frame.send)
             return
         session = self.session
         try:
@@ -92,7 +107,8 @@ class ClientFrames:
                         "delivery_ack.conversation_id", ack.conversation_id
                     )
                     seq = require_seq("delivery_ack.seq", ack.seq)
-                    self._receipts.acknowledge(session.key, conversation_id, seq)
+                    if await self._member(kind, conversation_id):
+                        self._receipts.acknowledge(session.key, conversation_id, seq)
                 case "watch_presence":
                     user_ids = require_ids(
                         "watch_presence.user_ids", frame.watch_presence.user_ids, allow_empty=True
@@ -101,7 +117,8 @@ class ClientFrames:
                 case "typing":
                     typing = frame.typing
                     conversation_id = require_id("typing.conversation_id", typing.conversation_id)
-                    await self._hub.typing(session, conversation_id, typing.typing)
+                    if await self._member(kind, conversation_id):
+                        await self._hub.typing(session, conversation_id, typing.typing)
                 case "read":
                     await self._read_marker(frame.read)
                 case "hello":
@@ -112,9 +129,27 @@ class ClientFrames:
             # A dependency hiccup must not end the session; the client repeats pings and acks.
             _log.warning("session_frame_failed", frame=kind, error=repr(error))
 
+    async def _start_send(self, send: Any) -> None:
+        if self.session.draining:
+            self.session.push(SendRejected(send.client_msg_id, send.conversation_id, DRAINING))
+            return
+        await self._sends.acquire()
+        task = asyncio.create_task(self._send(send))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+        task.add_done_callback(lambda _: self._sends.release())
+
     async def finish(self) -> None:
         """Waits until every send handed over has its answer queued."""
         await asyncio.gather(*self._in_flight)
+
+    async def _member(self, kind: str, conversation_id: str) -> bool:
+        """Whether the frame's conversation is one of the user's (from a cache: typing and
+        acks are advisory, and a made-up id must cost no query); counts the frames dropped."""
+        if await self._user_conversations.includes(self.session.user_id, conversation_id):
+            return True
+        self._metrics.session_frames_dropped.labels(kind, "not_member").inc()
+        return False
 
     async def _read_marker(self, read: pb.ReadUpdate) -> None:
         conversation_id = require_id("read.conversation_id", read.conversation_id)
@@ -151,13 +186,19 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
         sender: MessageSender,
         receipts: Receipts,
         *,
+        user_conversations: UserConversations,
+        metrics: Metrics,
         sessions: SessionSettings,
+        limits: LimitsSettings,
     ) -> None:
         self._hub = hub
         self._messaging = messaging
         self._sender = sender
         self._receipts = receipts
+        self._user_conversations = user_conversations
+        self._metrics = metrics
         self._sessions = sessions
+        self._limits = limits
         # The sessions opened with OpenSession on this node, by session id: SendSessionFrames
         # hands them their client's frames.
         self._opened: dict[str, ClientFrames] = {}
@@ -257,7 +298,14 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
         cursors = cursors_from_pb(hello.resume_cursors, "hello.resume_cursors")
         session = await self._hub.open(user_id, device_id)
         client_frames = ClientFrames(
-            session, self._hub, self._sender, self._messaging, self._receipts
+            session,
+            self._hub,
+            self._sender,
+            self._messaging,
+            self._receipts,
+            user_conversations=self._user_conversations,
+            metrics=self._metrics,
+            limits=self._limits,
         )
         try:
             yield (
