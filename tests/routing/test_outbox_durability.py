@@ -33,7 +33,10 @@ def accepted_message_ids(webhook: WebhookEndpoint) -> Counter[str]:
 async def test_route_work_survives_a_restart(
     own_database_url: str, user_ids: Iterator[str]
 ) -> None:
-    settings = settings_for(own_database_url, routing=PATIENT_ROUTING)
+    # A long attempt timeout makes a long lease (2 x 20 s + 5 s), so that waiting for the
+    # second server's deliveries far less than a lease shows that the first left none leased,
+    # however loaded the machine (its webhook answers at once, so no attempt waits that long).
+    settings = settings_for(own_database_url, routing=PATIENT_ROUTING | {"attempt_timeout": 20.0})
     alice, bob, bot = next(user_ids), next(user_ids), next(user_ids)
     async with WebhookEndpoint(status=503) as webhook:
         async with start_app(settings) as first:
@@ -49,8 +52,8 @@ async def test_route_work_survives_a_restart(
 
         webhook.status = 200
         async with start_app(settings):
-            # Well within a lease (2 x 1 s + 5 s): the first server left no job leased.
-            await webhook.wait_for(lambda _: len(accepted_message_ids(webhook)) == len(acks), 6)
+            # Well within a lease: the first server left no job leased.
+            await webhook.wait_for(lambda _: len(accepted_message_ids(webhook)) == len(acks), 30)
 
     # Every message is delivered; none twice (receivers would deduplicate by event id, but in
     # this run nothing gave them a reason to).
