@@ -30,7 +30,7 @@ from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.events.redis_bus import RedisEventBus
 from openchat.server.observability.garbage_collector import PauseObserver
 from openchat.server.observability.http import MetricsServer
-from openchat.server.observability.metrics import Metrics
+from openchat.server.observability.metrics import MULTIPROCESS, Metrics
 from openchat.server.ports import PresenceRegistry
 from openchat.server.presence.in_process import InProcessPresenceRegistry
 from openchat.server.presence.redis import RedisPresenceRegistry
@@ -269,7 +269,14 @@ async def build_app(
         settings.sessions,
     )
     gate = CallGate()
-    server, health_servicer = build_server(services, verifier, settings.sessions, metrics, gate)
+    server, health_servicer = build_server(
+        services,
+        verifier,
+        settings.sessions,
+        metrics,
+        gate,
+        share_port=settings.server.share_port,
+    )
     health = HealthMonitor(
         health_servicer,
         [service.service_name for service in services],
@@ -300,7 +307,7 @@ async def build_app(
         health=health,
         metrics=metrics,
         metrics_server=(
-            MetricsServer(metrics, settings.server.metrics_listen)
+            MetricsServer(metrics.registry, settings.server.metrics_listen)
             if settings.server.metrics_listen
             else None
         ),
@@ -309,8 +316,20 @@ async def build_app(
             receipt_flush(receipts),
             OutboxGauges(outbox, list(deliverers), metrics).periodically(),
             retention.periodically(),
+            *_published_gauges(metrics),
         ],
     )
+
+
+def _published_gauges(metrics: Metrics) -> list[PeriodicTask]:
+    """In a supervised worker, the gauges read at scrape time are written once a second."""
+    if not MULTIPROCESS:
+        return []
+
+    async def publish() -> None:
+        metrics.publish_tracked()
+
+    return [PeriodicTask("publish_gauges", 1.0, publish, immediately=True)]
 
 
 def _token_verifier(auth: AuthSettings) -> TokenVerifier:

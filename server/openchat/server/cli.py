@@ -28,13 +28,16 @@ from openchat.server.settings import (
 )
 from openchat.server.storage import migrate
 from openchat.server.storage.database import connect
+from openchat.server.supervisor import Supervisor, WorkersRefused, check_cluster_settings
 
 DEV_USERS = ("alice", "bob")
 DAY = 24 * 3600
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
+    args.argv = argv
     try:
         settings = load_settings(_overrides(args))
     except SettingsError as error:
@@ -54,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
         "--dev",
         action="store_true",
         help="development mode: without OPENCHAT_JWT_SECRET, generate one and print tokens",
+    )
+    serve.add_argument(
+        "--workers",
+        dest="server__workers",
+        help="server processes on the port, N or auto (OPENCHAT_WORKERS; N > 1 needs Redis)",
     )
     serve.set_defaults(command=_serve)
 
@@ -93,8 +101,17 @@ def _overrides(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     configure_logging(settings.logging)
+    workers = settings.server.worker_count()
+    try:
+        check_cluster_settings(settings, workers)
+    except WorkersRefused as error:
+        print(f"openchat-server: {error}", file=sys.stderr)
+        return 2
     if settings.auth.jwt_secret is None and args.dev:
         settings = _with_dev_secret(settings)
+    if workers > 1:
+        serve_args = args.argv[args.argv.index("serve") + 1 :]
+        return asyncio.run(Supervisor(settings, workers, serve_args).run())
     try:
         _run(_serve_until_signalled(settings))
     except (SettingsConflict, OpenChatError) as error:
