@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import grpc
 import structlog
+from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from openchat.server.auth.jwks import JwksKeys, jwks_fetcher
@@ -31,6 +32,7 @@ from openchat.server.events.redis_bus import RedisEventBus
 from openchat.server.observability.garbage_collector import PauseObserver
 from openchat.server.observability.http import MetricsServer
 from openchat.server.observability.metrics import MULTIPROCESS, Metrics
+from openchat.server.observability.tracing import SendTracing
 from openchat.server.ports import PresenceRegistry
 from openchat.server.presence.in_process import InProcessPresenceRegistry
 from openchat.server.presence.redis import RedisPresenceRegistry
@@ -50,6 +52,7 @@ from openchat.server.routing.webhook import WebhookDeliverer
 from openchat.server.routing.worker import Deliverer, RouteWorker
 from openchat.server.sessions.hub import SessionHub
 from openchat.server.settings import AuthSettings, Settings
+from openchat.server.startup import listening
 from openchat.server.storage import migrate
 from openchat.server.storage.bot_store import SqlBotStore
 from openchat.server.storage.conversation_store import SqlConversationStore
@@ -110,8 +113,19 @@ class App:
 
     async def start(self) -> int:
         """Serve on the configured address; returns the bound port (useful with port 0)."""
+        # Both addresses first: one that is taken stops the start before anything runs.
+        server = self.settings.server
+        listen = server.listen
+        with listening("OPENCHAT_LISTEN", listen):
+            self.port = (
+                self.server.add_secure_port(listen, self.credentials)
+                if self.credentials is not None
+                else self.server.add_insecure_port(listen)
+            )
         if self.metrics_server is not None:
-            _log.info("metrics_serving", port=await self.metrics_server.start())
+            with listening("OPENCHAT_METRICS_LISTEN", server.metrics_listen):
+                metrics_port = await self.metrics_server.start()
+            _log.info("metrics_serving", port=metrics_port)
         await self.cluster.start()
         await self.http.start()
         self.writer.start()
@@ -122,12 +136,6 @@ class App:
         for timer in self.timers:
             timer.start()
         self.gc_pauses.start()
-        listen = self.settings.server.listen
-        self.port = (
-            self.server.add_secure_port(listen, self.credentials)
-            if self.credentials is not None
-            else self.server.add_insecure_port(listen)
-        )
         await self.server.start()
         await self.health.start()
         _log.info("serving", listen=listen, port=self.port, tls=self.credentials is not None)
@@ -172,10 +180,14 @@ class App:
 
 
 async def build_app(
-    settings: Settings, *, im_providers: Sequence[IMProvider] = (BuiltinProvider(),)
+    settings: Settings,
+    *,
+    im_providers: Sequence[IMProvider] = (BuiltinProvider(),),
+    tracer_provider: TracerProvider | None = None,
 ) -> App:
     """Build the server for `settings`, migrating the database first when configured to.
-    `im_providers` are the IM providers messages are relayed to (OpenChat's own by default)."""
+    `im_providers` are the IM providers messages are relayed to (OpenChat's own by default);
+    `tracer_provider`, when given, records the traces of RPCs and sends (tracing.py)."""
     verifier = _token_verifier(settings.auth)
     credentials = server_credentials(settings.tls)
     metrics = Metrics()
@@ -224,7 +236,8 @@ async def build_app(
         for route, deliverer in deliverers.items()
     ]
     routes: list[Route] = [StreamDeliveryRoute(cluster), *map(OutboxRoute, workers)]
-    router = MessageRouter(events, routes, metrics=metrics)
+    tracing = SendTracing(tracer_provider) if tracer_provider is not None else None
+    router = MessageRouter(events, routes, metrics=metrics, tracing=tracing)
 
     def wake_workers() -> None:  # after dead letters are replayed
         for worker in workers:
@@ -237,6 +250,7 @@ async def build_app(
         max_in_flight=settings.database.max_in_flight,
         commit_timeout=settings.database.commit_timeout,
         metrics=metrics,
+        tracing=tracing,
     )
     receipts = Receipts(receipt_store, cluster)
     budget = settings.limits.response_budget_bytes
@@ -276,6 +290,7 @@ async def build_app(
         metrics,
         gate,
         share_port=settings.server.share_port,
+        tracer_provider=tracer_provider,
     )
     health = HealthMonitor(
         health_servicer,

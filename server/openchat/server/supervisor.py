@@ -152,7 +152,6 @@ class Supervisor:
         env = {
             **os.environ,
             "OPENCHAT_SHARE_PORT": "true",
-            "OPENCHAT_METRICS_LISTEN": "",
             "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
         }
         # `serve --dev` generated a secret here: every worker must verify the same tokens.
@@ -161,7 +160,8 @@ class Supervisor:
         return env
 
     def _command(self, listen: str) -> list[str]:
-        # The last occurrence of a flag wins: the resolved port, and one process each.
+        # The last occurrence of a flag wins: the resolved port, one process each, and no
+        # metrics listener of their own (the supervisor's serves them all).
         return [
             sys.executable,
             "-m",
@@ -172,6 +172,8 @@ class Supervisor:
             listen,
             "--workers",
             "1",
+            "--metrics-listen",
+            "",
         ]
 
     async def _keep_running(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -115,7 +116,10 @@ class _WrappingInterceptor(_ServerInterceptor):
             (handler.request_streaming, handler.response_streaming)
         ]
         behavior = getattr(handler, attribute)
-        if handler.response_streaming:
+        # A streaming behavior either yields its responses (an async generator) or is a
+        # coroutine that writes them with context.write(), as grpc's health Watch does: the
+        # latter is awaited like a unary one.
+        if handler.response_streaming and not inspect.iscoroutinefunction(behavior):
             wrapped: Any = self.around_stream(behavior, handler, method)
         else:
             wrapped = self.around_unary(behavior, handler, method)
@@ -185,17 +189,28 @@ class _MethodSeries:
     """The metric series of one method, looked up once when its handler is wrapped (a
     prometheus_client labels() lookup on every call costs more than the increment)."""
 
-    __slots__ = ("_handled", "_labels", "_metrics", "duration", "started", "streaming")
+    __slots__ = (
+        "_handled",
+        "_labels",
+        "_metrics",
+        "duration",
+        "received",
+        "sent",
+        "started",
+        "streaming",
+    )
 
     def __init__(self, metrics: Metrics, method: str, handler: Handler) -> None:
         _, service, name = method.split("/", 2)
         kind = _RPC_TYPES[(handler.request_streaming, handler.response_streaming)]
         self._metrics = metrics
-        self._labels = (service, name, kind)
+        self._labels = (kind, service, name)
         self._handled: dict[str, Counter] = {}
         self.streaming = kind != "unary"
         self.started = metrics.rpc_started.labels(*self._labels)
         self.duration = metrics.rpc_duration.labels(*self._labels)
+        self.received = metrics.rpc_received.labels(*self._labels)
+        self.sent = metrics.rpc_sent.labels(*self._labels)
 
     def handled(self, code: str) -> Counter:
         """The handled-RPCs counter of this method and status code."""
@@ -208,15 +223,52 @@ class _MethodSeries:
 class RequestObservingInterceptor(_WrappingInterceptor):
     """Per RPC: binds a request id for every log line of the call, writes one canonical `rpc`
     log event (method, status code, duration, peer, request id), and records the gRPC server
-    metrics (started, handled by code, duration, streams in progress)."""
+    metrics (started, handled by code, duration, messages each way, streams in progress)."""
 
     def __init__(self, metrics: Metrics) -> None:
         super().__init__()
         self._metrics = metrics
+        self._series: dict[str, _MethodSeries] = {}
 
     def around(self, method: str, handler: Handler) -> Around:
-        series = _MethodSeries(self._metrics, method, handler)
+        series = self._series_of(method, handler)
         return lambda context: _Observed(self, method, series, context)
+
+    def around_unary(self, behavior: UnaryBehavior, handler: Handler, method: str) -> UnaryBehavior:
+        series = self._series_of(method, handler)
+        counted_requests = _request_counter(series, handler)
+
+        # A streaming behavior that writes its responses itself returns none to count.
+        sent = None if handler.response_streaming else series.sent
+
+        async def counted(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            response = await behavior(counted_requests(request), context)
+            if sent is not None:
+                sent.inc()
+            return response
+
+        return super().around_unary(counted, handler, method)
+
+    def around_stream(
+        self, behavior: StreamBehavior, handler: Handler, method: str
+    ) -> StreamBehavior:
+        series = self._series_of(method, handler)
+        counted_requests = _request_counter(series, handler)
+
+        async def counted(
+            request: Any, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
+            async for response in behavior(counted_requests(request), context):
+                series.sent.inc()
+                yield response
+
+        return super().around_stream(counted, handler, method)
+
+    def _series_of(self, method: str, handler: Handler) -> _MethodSeries:
+        series = self._series.get(method)
+        if series is None:
+            series = self._series[method] = _MethodSeries(self._metrics, method, handler)
+        return series
 
     def _begin(
         self, method: str, context: grpc.aio.ServicerContext[Any, Any], series: _MethodSeries
@@ -248,6 +300,23 @@ class RequestObservingInterceptor(_WrappingInterceptor):
             self._metrics.streams_active.dec()
         _log.info("rpc", code=code.name, duration_ms=round(elapsed * 1000, 3))
         structlog.contextvars.clear_contextvars()
+
+
+def _request_counter(series: _MethodSeries, handler: Handler) -> Callable[[Any], Any]:
+    """A function from what grpc passes the behavior (a request, or an iterator of them) to
+    the same, counting each request as it is taken."""
+    received = series.received
+
+    def count(request: Any) -> Any:
+        received.inc()
+        return request
+
+    async def count_each(requests: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for request in requests:
+            received.inc()
+            yield request
+
+    return count_each if handler.request_streaming else count
 
 
 class _Observed:
