@@ -154,7 +154,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         settings = _with_dev_secret(settings)
     if workers > 1:
         serve_args = args.argv[args.argv.index("serve") + 1 :]
-        return asyncio.run(Supervisor(settings, workers, serve_args).run())
+        try:
+            return asyncio.run(Supervisor(settings, workers, serve_args).run())
+        except StartupError as error:
+            print(f"openchat-server: cannot start: {error}", file=sys.stderr)
+            return 2
     try:
         tracer_provider = tracing.tracer_provider(os.environ)
         _run(_serve_until_signalled(settings, tracer_provider))

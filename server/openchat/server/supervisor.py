@@ -30,6 +30,7 @@ from prometheus_client import CollectorRegistry, multiprocess
 
 from openchat.server.observability.http import MetricsServer
 from openchat.server.settings import Settings
+from openchat.server.startup import listening
 
 _log = structlog.get_logger(__name__)
 
@@ -95,7 +96,8 @@ class Supervisor:
 
     async def run(self) -> int:
         metrics_dir = tempfile.mkdtemp(prefix="openchat-metrics-")
-        listener, listen = _reserve_port(self.settings.server.listen)
+        with listening("OPENCHAT_LISTEN", self.settings.server.listen):
+            listener, listen = _reserve_port(self.settings.server.listen)
         metrics_server = self._metrics_server(metrics_dir)
         try:
             if metrics_server is not None:
@@ -254,6 +256,8 @@ def _reserve_port(listen: str) -> tuple[socket.socket, str]:
         host.strip("[]"), int(port), type=socket.SOCK_STREAM
     )[0]
     reserved = socket.socket(family, kind, proto)
+    # As the workers bind it (grpc sets both).
+    reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     reserved.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     reserved.bind(address)
     return reserved, f"{host}:{reserved.getsockname()[1]}"
