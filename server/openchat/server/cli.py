@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers",
         dest="server__workers",
+        metavar="N",
         help="server processes on the port, N or auto (OPENCHAT_WORKERS; N > 1 needs Redis)",
     )
     serve.set_defaults(command=_serve)
