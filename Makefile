@@ -144,6 +144,32 @@ stubs-build: $(GO_EXAMPLE) $(TS_EXAMPLE) $(JAVA_EXAMPLE) $(RUBY_API) ## Build th
 stubs-test: install stubs-build ## Run every example client (Go, TypeScript, Java, Ruby) against a real server.
 	$(BIN)/pytest -m stubs tests/stubs $(PYTEST_ARGS)
 
+# ---- Browsers: the TypeScript SDK and the web demo (clients/typescript-sdk, clients/web-demo) ----
+SDK_MODULES := clients/typescript-sdk/node_modules/.package-lock.json
+DEMO_MODULES := clients/web-demo/node_modules/.package-lock.json
+
+.PHONY: web-tools
+web-tools: install ## Install what the browser tests need (Debian's chromium) when missing.
+	tools/install-apt-packages tools/apt/web.txt
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
+		|| { echo "the TypeScript SDK needs Node.js 20 or later"; exit 1; }
+
+# @openchat/api is installed as a copy of generated/typescript (.npmrc), so a change of the
+# generated code reinstalls it.
+$(SDK_MODULES): clients/typescript-sdk/package.json clients/typescript-sdk/package-lock.json \
+		clients/typescript-sdk/.npmrc generated/typescript/package.json \
+		$(wildcard generated/typescript/openchat/v1/*) | web-tools
+	cd clients/typescript-sdk && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+$(DEMO_MODULES): clients/web-demo/package.json clients/web-demo/package-lock.json | web-tools
+	cd clients/web-demo && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.PHONY: web-test
+web-test: install $(SDK_MODULES) $(DEMO_MODULES) ## Run the TypeScript SDK's tests and the web demo in headless Chromium, against real servers.
+	cd clients/typescript-sdk && npm test
+	cd clients/web-demo && npm test
+
 # ---- Packaging: a wheel per distribution, checked -------------------------------------------
 DIST := dist
 
@@ -160,10 +186,10 @@ dist-test: dist ## Install the built wheels into a new virtualenv and run them a
 	$(BIN)/pytest -m dist tests/packaging $(PYTEST_ARGS)
 
 .PHONY: run
-run: install ## Run the server on 127.0.0.1:50051 with SQLite (prints a dev token).
+run: install ## Run the server on 127.0.0.1:50051 (gRPC) and :8080 (Connect, gRPC-Web) with SQLite (prints a dev token).
 	@echo 'grpcurl, openchat and openchat-server are in $(abspath $(BIN)): in another shell run'
 	@echo '  export PATH="$(abspath $(BIN)):$$PATH"'
-	$(BIN)/openchat-server serve --dev
+	$(BIN)/openchat-server serve --dev --web-listen "$${OPENCHAT_WEB_LISTEN:-127.0.0.1:8080}"
 
 .PHONY: bench
 bench: install ## Run the send benchmark (SQLite and PostgreSQL) and print the results.
@@ -184,6 +210,21 @@ CHAOS_ARGS ?=
 bench-chat: install ## Run the chat benchmark: senders to online, acking recipients, as ratios to an empty RPC.
 	$(BIN)/python -m bench.chat $(CHAT_BENCH_ARGS)
 CHAT_BENCH_ARGS ?=
+
+.PHONY: bench-fairness
+bench-fairness: install ## Run the fairness benchmark: one user's 64 callers against others' send p99.
+	$(BIN)/python -m bench.fairness $(FAIRNESS_BENCH_ARGS)
+FAIRNESS_BENCH_ARGS ?=
+
+.PHONY: bench-reads
+bench-reads: install ## Run the reads benchmark: MarkRead, Sync and ListMessages on a large PostgreSQL database, as ratios.
+	$(BIN)/python -m bench.reads $(READS_BENCH_ARGS)
+READS_BENCH_ARGS ?=
+
+.PHONY: bench-web
+bench-web: install ## Run the web benchmark: server CPU per call and per delivered message, Connect/gRPC-Web vs gRPC.
+	$(BIN)/python -m bench.web $(WEB_BENCH_ARGS)
+WEB_BENCH_ARGS ?=
 
 .PHONY: clean
 clean: ## Remove the venv, caches and built wheels.

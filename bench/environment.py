@@ -116,6 +116,18 @@ class ServerProcess:
         )
 
 
+# The per-user limits (docs/security.md) that a benchmark's few users, each sending as fast as
+# the server acks, would trip: the benchmarks measure the server, not its limiter. The fairness
+# benchmark (bench.fairness) turns them on, since they are what it measures.
+WITHOUT_USER_LIMITS = {
+    "OPENCHAT_SEND_RATE": "0",
+    "OPENCHAT_GROUPS_PER_HOUR": "0",
+    "OPENCHAT_MAX_SESSIONS_PER_USER": "0",
+    "OPENCHAT_MAX_CONVERSATIONS_PER_USER": "0",
+    "OPENCHAT_SESSION_FRAME_RATE": "0",
+}
+
+
 @contextlib.contextmanager
 def running_server(
     database: BenchDatabase,
@@ -138,6 +150,7 @@ def running_server(
         "OPENCHAT_DATABASE_URL": database.url,
         "OPENCHAT_JWT_SECRET": secret,
         "OPENCHAT_LOG_FORMAT": "json",
+        **WITHOUT_USER_LIMITS,
         **extra_env,
     }
     command = [str(Path(sys.executable).with_name("openchat-server")), "serve", *extra_args]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -21,11 +21,13 @@ from openchat.client import (
     RetryPolicy,
     SendTimeout,
 )
+from tests.client.conftest import FAST_SESSIONS
 from tests.support.api import Api
 from tests.support.clients import FAST_BACKOFF, OpenClient, new_client, token
 from tests.support.processes import free_port
 from tests.support.proxy import proxy_to
-from tests.support.servers import RunningServer
+from tests.support.servers import RunningServer, start_app
+from tests.support.settings import settings_for
 from tests.support.waiting import until
 
 
@@ -266,3 +268,27 @@ async def test_closing_after_a_send_timed_out_leaves_no_unretrieved_error(
     finally:
         loop.set_exception_handler(previous)
     assert reported == []
+
+
+@pytest.fixture(scope="module")
+async def rate_limited_server(module_database_url: str) -> AsyncIterator[RunningServer]:
+    """A server that lets a user send 2 messages at once and one every 2 s after (too slow to
+    wait for: sends over it are refused)."""
+    limits = {"send_rate": 0.5, "send_burst": 2}
+    settings = settings_for(module_database_url, sessions=FAST_SESSIONS, limits=limits)
+    async with start_app(settings) as running:
+        yield running
+
+
+async def test_sends_over_the_rate_are_retried_after_the_servers_delay(
+    rate_limited_server: RunningServer, user_ids: Iterator[str]
+) -> None:
+    alice = next(user_ids)
+    group = await Api(rate_limited_server.channel).create_group(alice, [])
+    async with new_client(rate_limited_server.target, alice, live=False) as client:
+        sends = (client.send(group.conversation_id, f"m{n}") for n in range(4))
+        acks = await asyncio.gather(*sends)
+
+        assert [ack.seq for ack in acks] == list(range(1, 5))
+        assert client.stats().send_retries >= 1
+        assert client.stats().sends_failed == 0

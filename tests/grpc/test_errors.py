@@ -23,8 +23,10 @@ from openchat.server.transport.server import Registration, build_server
 from openchat.v1 import (
     conversation_service_pb2,
     message_pb2,
+    messaging_service_connect,
     messaging_service_pb2,
     messaging_service_pb2_grpc,
+    presence_service_connect,
     presence_service_pb2,
     presence_service_pb2_grpc,
     sync_service_pb2,
@@ -342,6 +344,13 @@ class FailingPresence(presence_service_pb2_grpc.PresenceServiceServicer):
     async def GetPresence(self, request: Any, context: Any) -> NoReturn:
         raise failure("bug")
 
+    async def OpenSession(self, request: Any, context: Any) -> AsyncIterator[Any]:
+        raise failure("bug")
+        yield presence_service_pb2.OpenSessionResponse()  # unreachable: makes a generator
+
+    async def SendSessionFrames(self, request: Any, context: Any) -> NoReturn:
+        raise failure("bug")
+
 
 @pytest.fixture(scope="module")
 async def failing_server() -> AsyncIterator[grpc.aio.Channel]:
@@ -351,11 +360,13 @@ async def failing_server() -> AsyncIterator[grpc.aio.Channel]:
             FailingMessaging(),
             messaging_service_pb2_grpc.add_MessagingServiceServicer_to_server,
             "openchat.v1.MessagingService",
+            messaging_service_connect.MessagingServiceASGIApplication,
         ),
         Registration(
             FailingPresence(),
             presence_service_pb2_grpc.add_PresenceServiceServicer_to_server,
             "openchat.v1.PresenceService",
+            presence_service_connect.PresenceServiceASGIApplication,
         ),
     ]
     server, _ = build_server(

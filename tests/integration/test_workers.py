@@ -192,3 +192,14 @@ async def test_a_port_in_use_stops_the_supervisor_with_a_message(redis_url: str)
         result = await run_cli("serve", "--workers", "2", env=env)
     assert result.returncode == 2
     assert f"OPENCHAT_LISTEN: cannot listen on {taken} (address already in use)" in result.stderr
+
+
+async def test_several_workers_with_a_web_listener_are_refused(redis_url: str) -> None:
+    env = environment(
+        OPENCHAT_REDIS_URL=redis_url,
+        OPENCHAT_DATABASE_URL="postgresql://postgres@127.0.0.1:5432/x",
+        OPENCHAT_WEB_LISTEN="127.0.0.1:0",
+    )
+    result = await run_cli("serve", "--workers", "2", env=env)
+    assert result.returncode == 2
+    assert "2 workers cannot serve OPENCHAT_WEB_LISTEN" in result.stderr

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from openchat.server.domain.model import Message, RouteJobStatus
+from openchat.server.domain.model import Message
 from openchat.server.routing.providers import BuiltinProvider, IMProvider
-from openchat.v1 import message_pb2
+from openchat.server.storage.route_outbox import SqlRouteOutbox
+from openchat.v1 import message_pb2, presence_service_pb2
 from tests.support.api import Api
 from tests.support.http_endpoints import HttpEndpoint, Received, WebhookEndpoint
 from tests.support.servers import RunningServer, start_app
@@ -26,9 +27,14 @@ async def gateway() -> AsyncIterator[HttpEndpoint]:
         yield endpoint
 
 
+# Members with an online session are not pushed for a minute (longer than any test here), and
+# the push sweeper looks every 50 ms.
+PUSH_SETTINGS = {"push_provider": "http", "push_grace": 60.0, "push_sweep_interval": 0.05}
+
+
 @pytest.fixture(scope="module")
 def routing_settings(gateway: HttpEndpoint) -> dict[str, Any]:
-    return FAST_ROUTING | {"push_provider": "http", "push_gateway_url": gateway.url}
+    return FAST_ROUTING | PUSH_SETTINGS | {"push_gateway_url": gateway.url}
 
 
 @pytest.fixture
@@ -88,17 +94,48 @@ async def test_offline_members_are_notified_but_not_online_ones_nor_the_sender_n
     assert len(notifications_for(fresh_gateway, ack.message_id)) == 1
 
 
-async def test_nothing_is_pushed_when_every_recipient_is_online(
+async def test_nothing_is_pushed_to_a_recipient_who_acknowledges_and_no_job_is_written(
     api: Api, routing_server: RunningServer, fresh_gateway: HttpEndpoint, user_ids: Iterator[str]
 ) -> None:
     alice, bob = next(user_ids), next(user_ids)
     group = await api.create_group(alice, [bob])
-    async with connect(routing_server.channel, bob), connect(routing_server.channel, bob, "laptop"):
+    async with connect(routing_server.channel, bob) as phone:
         ack = await api.send(alice, group.conversation_id, "bob is here")
-        jobs = await routing_server.routes_finished(ack.message_id)
-    # The push job ran, and found nobody to notify.
-    assert [(job.route, job.status) for job in jobs] == [("push", RouteJobStatus.SKIPPED)]
+        [message] = await phone.messages(1)
+        await phone.send(
+            presence_service_pb2.ClientFrame(
+                delivery_ack=presence_service_pb2.DeliveryAck(
+                    conversation_id=group.conversation_id, seq=message.seq
+                )
+            )
+        )
+        # Bob is online for the whole grace, so only his acknowledgement settles the push.
+        await routing_server.push_settled(group.conversation_id)
+
     assert notifications_for(fresh_gateway, ack.message_id) == []
+    assert await SqlRouteOutbox(routing_server.app.database).for_message(ack.message_id) == []
+
+
+async def test_a_recipient_online_but_not_acknowledging_within_the_grace_is_pushed_once(
+    own_database_url: str, user_ids: Iterator[str]
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    async with HttpEndpoint() as gateway:
+        routing = FAST_ROUTING | PUSH_SETTINGS | {"push_gateway_url": gateway.url}
+        settings = settings_for(own_database_url, routing=routing | {"push_grace": 0.5})
+        async with start_app(settings) as server:
+            api = Api(server.channel)
+            group = await api.create_group(alice, [bob])
+            async with connect(server.channel, bob) as phone:
+                sent_at = asyncio.get_running_loop().time()
+                ack = await api.send(alice, group.conversation_id, "asleep?")
+                await phone.messages(1)  # received, never acknowledged
+                notification = await wait_for_notification(gateway, ack.message_id)
+                await server.push_settled(group.conversation_id)
+    # Once, and not before the grace was over.
+    assert [r.status for r in gateway.requests] == [200]
+    assert gateway.requests[0].at - sent_at >= 0.5
+    assert notification["user_ids"] == [bob]
 
 
 async def test_a_gateway_answering_503_is_retried(
@@ -236,28 +273,6 @@ async def check_outcomes(
     timeline = await api.timeline(sender, acks[0].message_id)
     failed = [e for e in timeline if e.state == message_pb2.DELIVERY_STATE_FAILED]
     assert [e.detail for e in failed] == ["provider:broken: broken is down"]
-
-
-@pytest.mark.parametrize("status", [400, 410])
-async def test_a_gateway_refusing_a_notification_is_retried_then_dead_never_accepted(
-    api: Api,
-    routing_server: RunningServer,
-    fresh_gateway: HttpEndpoint,
-    user_ids: Iterator[str],
-    status: int,
-) -> None:
-    alice, bob = next(user_ids), next(user_ids)
-    group = await api.create_group(alice, [bob])
-    fresh_gateway.status = status
-    ack = await api.send(alice, group.conversation_id, "refused")
-
-    jobs = await routing_server.routes_finished(ack.message_id)
-
-    assert [(job.route, job.status) for job in jobs] == [("push", RouteJobStatus.DEAD)]
-    tries = notifications_for(fresh_gateway, ack.message_id)
-    assert [r.status for r in tries] == [status] * FAST_ROUTING["max_attempts"]
-    timeline = await api.timeline(alice, ack.message_id)
-    assert not [e for e in timeline if e.state == message_pb2.DELIVERY_STATE_PUSH_ACCEPTED]
 
 
 async def test_a_removed_member_is_not_notified_any_more(

@@ -33,6 +33,7 @@ from openchat.server.storage.message_store import (
     range_query,
     ranges_query,
 )
+from openchat.server.storage.receipt_store import senders_query
 from openchat.server.storage.sequences import TransactionalSequenceAllocator
 from openchat.server.storage.tables import Base
 from tests.support.databases import draft, migrated_database, new_group
@@ -73,7 +74,9 @@ async def plan_of(database: Database, statement: Select[Any]) -> str:
             compile_kwargs={"literal_binds": True, "render_postcompile": True},
         )
     )
-    async with database.reader.connect() as connection:
+    # SET LOCAL needs a transaction: PostgreSQL's reader runs statements in autocommit mode.
+    engine = database.writer if database.dialect == "postgresql" else database.reader
+    async with engine.connect() as connection:
         if database.dialect == "postgresql":
             await connection.execute(text("SET LOCAL enable_seqscan = off"))
             rows = await connection.exec_driver_sql(f"EXPLAIN {sql}")
@@ -139,6 +142,12 @@ async def test_sync_and_catch_up_ranges_are_key_ranges_each(
 ) -> None:
     ranges = [(stored.first, 0, 2), (stored.second, 1, 3), (stored.first, 2, 3)]
     await check_bound(stored, explained, ranges_query(stored.database.dialect, ranges))
+
+
+async def test_the_senders_of_a_read_range_are_a_key_range(
+    stored: Fixture, explained: list[str]
+) -> None:
+    await check(stored, explained, senders_query(stored.first, 1, 257))
 
 
 @pytest.mark.parametrize("newest_first", [True, False], ids=["newest-first", "oldest-first"])

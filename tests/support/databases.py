@@ -75,16 +75,15 @@ async def stored_with_route_work(
     count: int,
     *,
     routes: Sequence[str],
-    push: bool = False,
 ) -> list[Appended]:
     """`count` new messages from the first of `member_ids` in a new group of them, each stored
     with the route work the durable planner plans for it: a job per route of `routes` (as
-    external IM providers), a push job when `push`, a webhook job per registered bot member."""
+    external IM providers) and a webhook job per registered bot member."""
     conversation = await new_group(database, member_ids)
     store = SqlMessageStore(
         database,
         TransactionalSequenceAllocator(),
-        DurableRoutePlanner(push_enabled=push, provider_routes=routes),
+        DurableRoutePlanner(provider_routes=routes),
     )
     outcomes = await store.append_batch([draft(conversation, member_ids[0]) for _ in range(count)])
     assert all(isinstance(outcome, Appended) for outcome in outcomes), outcomes

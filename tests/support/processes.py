@@ -16,7 +16,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from tests.support.settings import TEST_SECRET
+from tests.support.settings import TEST_SECRET, WITHOUT_RATE_LIMITS_ENV
 
 COMMAND = str(Path(sys.executable).with_name("openchat-server"))
 CLIENT_COMMAND = str(Path(sys.executable).with_name("openchat"))
@@ -51,7 +51,7 @@ def server_environment(database_url: str, port: int, **settings: str) -> dict[st
         OPENCHAT_LOG_FORMAT="json",
         OPENCHAT_LOG_LEVEL="warning",
         OPENCHAT_SHUTDOWN_GRACE="5",
-        **settings,
+        **{**WITHOUT_RATE_LIMITS_ENV, **settings},
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import grpc
 from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy import select
 
 from openchat.server.app import App, build_app
 from openchat.server.auth.tokens import issue_token
@@ -15,6 +16,7 @@ from openchat.server.domain.model import RouteJobRecord, RouteJobStatus
 from openchat.server.routing.providers import IMProvider
 from openchat.server.settings import Settings
 from openchat.server.storage.route_outbox import SqlRouteOutbox
+from openchat.server.storage.tables import conversations
 from tests.support.settings import TEST_SECRET
 from tests.support.waiting import until
 
@@ -46,6 +48,22 @@ class RunningServer:
             return jobs if all(job.status is not RouteJobStatus.PENDING for job in jobs) else []
 
         return await until(finished)
+
+    async def push_settled(self, conversation_id: str) -> None:
+        """Wait until the push sweeper has decided about every message of the conversation."""
+
+        async def settled() -> bool:
+            async with self.app.database.reader.connect() as connection:
+                head, pushed = (
+                    await connection.execute(
+                        select(conversations.c.last_seq, conversations.c.push_seq).where(
+                            conversations.c.conversation_id == conversation_id
+                        )
+                    )
+                ).one()
+            return bool(pushed >= head)
+
+        await until(settled, what="push settled")
 
     async def stop(self, grace: float = 1.0) -> None:
         """Stop the server (once; start_app's exit then does nothing more)."""

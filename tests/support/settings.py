@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from openchat.server.limits.token_bucket import InProcessRateLimiter
 from openchat.server.settings import Settings, load_settings
+from openchat.server.usecases.quotas import Quotas
 
 TEST_SECRET = "test-secret-test-secret-test-secret-0123456789"
+
+# The rate limits that a test of something else would trip over: many tests send or create
+# groups as one user as fast as they can. Tests of the limits set their own values.
+WITHOUT_RATE_LIMITS: dict[str, Any] = {"send_rate": 0, "groups_per_hour": 0}
+WITHOUT_RATE_LIMITS_ENV = {"OPENCHAT_SEND_RATE": "0", "OPENCHAT_GROUPS_PER_HOUR": "0"}
+
+
+def without_quotas() -> Quotas:
+    """Quotas that limit nothing, for use-case tests."""
+    return Quotas(InProcessRateLimiter(), send_rate=0, send_burst=1, groups_per_hour=0)
 
 
 def settings_for(database_url: str, **sections: dict[str, Any]) -> Settings:
@@ -16,6 +28,7 @@ def settings_for(database_url: str, **sections: dict[str, Any]) -> Settings:
         "server": {"listen": "127.0.0.1:0", "metrics_listen": "127.0.0.1:0", "shutdown_grace": 5.0},
         "database": {"url": database_url},
         "auth": {"jwt_secret": TEST_SECRET},
+        "limits": dict(WITHOUT_RATE_LIMITS),
     }
     for section, values in sections.items():
         overrides.setdefault(section, {}).update(values)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 import pytest
@@ -15,14 +15,25 @@ DOMAIN = "openchat.v1"
 
 def error_info(error: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo:
     """The google.rpc.ErrorInfo carried in the status details of `error`."""
+    return _detail(error, error_details_pb2.ErrorInfo())
+
+
+def retry_delay(error: grpc.aio.AioRpcError) -> float:
+    """The seconds of the google.rpc.RetryInfo carried in the status details of `error`."""
+    return _detail(error, error_details_pb2.RetryInfo()).retry_delay.ToNanoseconds() / 1e9
+
+
+Detail = TypeVar("Detail", error_details_pb2.ErrorInfo, error_details_pb2.RetryInfo)
+
+
+def _detail(error: grpc.aio.AioRpcError, detail: Detail) -> Detail:
+    """`detail`, filled from the first status detail of its type."""
     status = rpc_status.from_call(error)  # type: ignore[arg-type]
     assert status is not None, f"the error carries no google.rpc.Status details: {error!r}"
-    for detail in status.details:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            return info
-    raise AssertionError("no ErrorInfo in the status details")
+    for packed in status.details:
+        if packed.Unpack(detail):
+            return detail
+    raise AssertionError(f"no {type(detail).__name__} in the status details: {error.details()}")
 
 
 async def expect_error(

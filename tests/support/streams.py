@@ -111,6 +111,20 @@ def open_call(channel: grpc.aio.Channel, user_id: str) -> grpc.aio.StreamStreamC
     return stub.Connect(metadata=bearer(user_id))  # type: ignore[call-arg]
 
 
+def hello_frame(
+    device_id: str, resume: dict[str, int] | None, resume_all: bool
+) -> presence_service_pb2.Hello:
+    """A hello resuming after `resume`'s cursors (conversation id -> seq)."""
+    return presence_service_pb2.Hello(
+        device_id=device_id,
+        resume_cursors=[
+            sync_service_pb2.SyncCursor(conversation_id=c, after_seq=s)
+            for c, s in (resume or {}).items()
+        ],
+        resume_all=resume_all,
+    )
+
+
 @contextlib.asynccontextmanager
 async def connect(
     channel: grpc.aio.Channel,
@@ -124,15 +138,9 @@ async def connect(
     """An open session of `user_id`'s device, closed on exit."""
     call = open_call(channel, user_id)
     client = StreamClient(call)
-    hello = presence_service_pb2.Hello(
-        device_id=device_id,
-        resume_cursors=[
-            sync_service_pb2.SyncCursor(conversation_id=c, after_seq=s)
-            for c, s in (resume or {}).items()
-        ],
-        resume_all=resume_all,
+    await client.send(
+        presence_service_pb2.ClientFrame(hello=hello_frame(device_id, resume, resume_all))
     )
-    await client.send(presence_service_pb2.ClientFrame(hello=hello))
     try:
         if expect_welcome:
             await client.next("welcome")

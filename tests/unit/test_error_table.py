@@ -41,6 +41,18 @@ EXPECTED: list[tuple[errors.OpenChatError, grpc.StatusCode, str]] = [
     (errors.PersistenceUnavailable(), Code.UNAVAILABLE, "PERSISTENCE_UNAVAILABLE"),
     (errors.HeartbeatTimeout(60), Code.UNAVAILABLE, "HEARTBEAT_TIMEOUT"),
     (errors.NotImplementedYet("later"), Code.UNIMPLEMENTED, "NOT_IMPLEMENTED"),
+    (errors.SendRateExceeded(20, 100, 0.05), Code.RESOURCE_EXHAUSTED, "SEND_RATE_EXCEEDED"),
+    (errors.SessionLimitExceeded(32, 10), Code.RESOURCE_EXHAUSTED, "SESSION_LIMIT_EXCEEDED"),
+    (
+        errors.GroupCreationRateExceeded(100, 36),
+        Code.RESOURCE_EXHAUSTED,
+        "GROUP_CREATION_RATE_EXCEEDED",
+    ),
+    (
+        errors.MembershipLimitExceeded("bob", 10_000),
+        Code.RESOURCE_EXHAUSTED,
+        "MEMBERSHIP_LIMIT_EXCEEDED",
+    ),
 ]
 
 
@@ -68,3 +80,12 @@ def test_each_domain_error_has_its_status_and_reason(
     status = status_of(error)
     assert (status.code, status.reason) == (code, reason)
     assert status.message == str(error)
+
+
+def test_limits_carry_their_retry_delay_and_other_errors_none() -> None:
+    retried = {type(error): status_of(error).retry_after for error, _, _ in EXPECTED}
+    assert retried.pop(errors.SendRateExceeded) == 0.05
+    assert retried.pop(errors.SessionLimitExceeded) == 10
+    assert retried.pop(errors.GroupCreationRateExceeded) == 36
+    assert retried.pop(errors.MembershipLimitExceeded) == 3600
+    assert set(retried.values()) == {None}

@@ -28,6 +28,7 @@ ADAPTERS = (
     "auth",
     "directory",
     "events",
+    "limits",
     "observability",
     "presence",
     "routing",

@@ -33,6 +33,9 @@ def test_defaults_need_no_environment() -> None:
     assert settings.redis.sequence_allocator == "transactional"
     assert settings.auth.jwt_secret is None
     assert settings.limits.max_content_bytes == 64 * 1024
+    limits = settings.limits
+    assert (limits.send_rate, limits.send_burst, limits.max_sessions_per_user) == (20, 100, 32)
+    assert (limits.groups_per_hour, limits.max_conversations_per_user) == (100, 10_000)
 
 
 def test_variables_are_parsed_into_typed_values(environment: pytest.MonkeyPatch) -> None:
@@ -102,6 +105,13 @@ def test_sections_are_frozen() -> None:
         ("OPENCHAT_TLS_CLIENT_CA_FILE", "/nonexistent/clients.crt"),
         ("OPENCHAT_JWT_JWKS_URL", "ftp://id.example/jwks.json"),
         ("OPENCHAT_JWT_JWKS_TTL", "0"),
+        ("OPENCHAT_SEND_RATE", "-1"),
+        ("OPENCHAT_SEND_BURST", "0"),
+        ("OPENCHAT_MAX_SESSIONS_PER_USER", "lots"),
+        ("OPENCHAT_GROUPS_PER_HOUR", "-1"),
+        ("OPENCHAT_MAX_CONVERSATIONS_PER_USER", "1.5"),
+        ("OPENCHAT_SESSION_FRAME_RATE", "-0.5"),
+        ("OPENCHAT_SESSION_FRAME_BURST", "0"),
     ],
 )
 def test_an_invalid_value_is_reported_by_its_variable(

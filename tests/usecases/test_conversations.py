@@ -23,6 +23,7 @@ from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database
 from openchat.server.usecases.conversations import Conversations
 from tests.support.published import Published, collected
+from tests.support.settings import without_quotas
 
 MAX_MEMBERS = 6
 
@@ -34,7 +35,7 @@ def store(database: Database) -> SqlConversationStore:
 
 @pytest.fixture
 def conversations(store: SqlConversationStore, events: InProcessEventBus) -> Conversations:
-    return Conversations(store, events)
+    return Conversations(store, events, without_quotas())
 
 
 @pytest.fixture

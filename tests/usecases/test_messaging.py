@@ -19,9 +19,10 @@ from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.receipt_store import SqlReceiptStore
 from openchat.server.storage.sequences import TransactionalSequenceAllocator
 from openchat.server.usecases.messaging import Messaging, fit_in_budget
-from openchat.server.usecases.receipts import Receipts
-from tests.support.databases import MAX_MEMBERS, new_group, running_writer
+from openchat.server.usecases.receipts import SENDER_WINDOW, Receipts
+from tests.support.databases import MAX_MEMBERS, draft, new_group, running_writer
 from tests.support.published import Published, collected
+from tests.support.settings import without_quotas
 
 BUDGET = 1 << 20
 # Texts of this size: the budget of the small-budget tests holds two messages, not three.
@@ -33,9 +34,40 @@ NOW = datetime(2026, 12, 1, tzinfo=UTC)
 MessagingFactory = Callable[[int], Messaging]
 
 
+class RangeRecordingReceipts(SqlReceiptStore):
+    """The SQL receipt store, recording the ranges whose senders it was asked for."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(database)
+        self.ranges: list[tuple[int, int]] = []
+
+    async def senders_between(
+        self, conversation_id: str, after_seq: int, up_to_seq: int
+    ) -> set[str]:
+        self.ranges.append((after_seq, up_to_seq))
+        return await super().senders_between(conversation_id, after_seq, up_to_seq)
+
+
+class StoredMembers:
+    """MemberDirectory straight from the conversation store (no cache to invalidate)."""
+
+    def __init__(self, database: Database) -> None:
+        self._store = SqlConversationStore(database, max_members=MAX_MEMBERS)
+
+    async def members(self, conversation_id: str) -> frozenset[str]:
+        conversation = await self._store.get(conversation_id)
+        assert conversation is not None
+        return frozenset(conversation.member_ids)
+
+
+@pytest.fixture
+def receipt_store(database: Database) -> RangeRecordingReceipts:
+    return RangeRecordingReceipts(database)
+
+
 @pytest.fixture
 async def make_messaging(
-    database: Database, events: InProcessEventBus
+    database: Database, events: InProcessEventBus, receipt_store: RangeRecordingReceipts
 ) -> AsyncIterator[MessagingFactory]:
     """Builds Messaging with a given response budget, as the composition root does."""
     async with running_writer(database, events) as writer:
@@ -45,7 +77,8 @@ async def make_messaging(
                 SqlConversationStore(database, max_members=MAX_MEMBERS),
                 SqlMessageStore(database, TransactionalSequenceAllocator()),
                 writer,
-                Receipts(SqlReceiptStore(database), events),
+                Receipts(receipt_store, events, StoredMembers(database)),
+                without_quotas(),
                 response_budget_bytes=budget,
             )
 
@@ -180,6 +213,51 @@ async def test_marking_read_moves_forward_and_tells_the_senders(
         (d.recipient_ids, d.receipt.user_id, d.receipt.kind, d.receipt.seq)
         for d in await receipts_published()
     ] == [((alice,), bob, ReceiptKind.READ, 2), ((carol,), bob, ReceiptKind.READ, 3)]
+
+
+async def test_a_read_over_a_long_backlog_tells_every_member_without_scanning_it(
+    messaging: Messaging,
+    database: Database,
+    members: list[str],
+    receipts_published: Published[ReceiptDelivery],
+    receipt_store: RangeRecordingReceipts,
+) -> None:
+    alice, bob, carol, dave = members
+    conversation = await new_group(database, [alice, bob, carol, dave])
+    await sent(messaging, conversation, alice, 1)
+    backlog = SENDER_WINDOW + 10
+    store = SqlMessageStore(database, TransactionalSequenceAllocator())
+    await store.append_batch([draft(conversation, carol) for _ in range(backlog)])
+
+    assert await messaging.mark_read(bob, conversation, backlog + 1) == backlog + 1
+
+    [delivery] = await receipts_published()
+    # Alice's message lies far behind the newest ones, and she is told all the same.
+    assert (delivery.recipient_ids, delivery.receipt.seq) == (
+        tuple(sorted([alice, carol, dave])),
+        backlog + 1,
+    )
+    assert receipt_store.ranges == [], "no scan of the backlog's senders"
+
+
+async def test_a_read_of_recent_messages_tells_only_their_senders(
+    messaging: Messaging,
+    database: Database,
+    members: list[str],
+    receipts_published: Published[ReceiptDelivery],
+    receipt_store: RangeRecordingReceipts,
+) -> None:
+    alice, bob, carol, dave = members
+    conversation = await new_group(database, [alice, bob, carol, dave])
+    await sent(messaging, conversation, alice, 1)
+    store = SqlMessageStore(database, TransactionalSequenceAllocator())
+    await store.append_batch([draft(conversation, carol) for _ in range(SENDER_WINDOW - 1)])
+
+    assert await messaging.mark_read(bob, conversation, SENDER_WINDOW) == SENDER_WINDOW
+
+    [delivery] = await receipts_published()
+    assert delivery.recipient_ids == tuple(sorted([alice, carol]))
+    assert receipt_store.ranges == [(0, SENDER_WINDOW)]
 
 
 async def test_a_reader_is_not_told_of_their_own_messages(

@@ -4,11 +4,11 @@ response budgets, and with has_more flags that say where to continue."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 
-from openchat.server.domain.model import SyncResult
+from openchat.server.domain.model import Message, SyncResult
 from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database
 from openchat.server.storage.message_store import SqlMessageStore
@@ -130,3 +130,46 @@ async def test_a_user_in_no_conversation_syncs_nothing(
     make_sync: SyncFactory, members: list[str]
 ) -> None:
     assert await make_sync().sync(members[0], {}, limit=10) == SyncResult((), False)
+
+
+class CountingMessages(SqlMessageStore):
+    """The SQL message store, counting the rows its range reads return."""
+
+    rows_read = 0
+
+    async def read_ranges(
+        self, ranges: Sequence[tuple[str, int, int]]
+    ) -> dict[tuple[str, int, int], list[Message]]:
+        found = await super().read_ranges(ranges)
+        self.rows_read += sum(map(len, found.values()))
+        return found
+
+
+async def test_a_sync_cut_by_the_budget_reads_about_as_many_rows_as_it_returns(
+    database: Database, messages: SqlMessageStore, members: list[str]
+) -> None:
+    alice, bob, *_ = members
+    conversations = [await new_group(database, [alice, bob]) for _ in range(20)]
+    for conversation in conversations:
+        await messages.append_batch([draft(conversation, bob, "x" * 300) for _ in range(50)])
+    counting = CountingMessages(database, TransactionalSequenceAllocator())
+    one_message = (
+        await messages.list_range(
+            conversations[0], after_seq=0, before_seq=None, newest_first=False, limit=1
+        )
+    )[0].approximate_size()
+    sync = Synchronization(
+        SqlConversationStore(database, max_members=MAX_MEMBERS),
+        counting,
+        response_budget_bytes=one_message * 120,
+    )
+
+    result = await sync.sync(alice, {}, limit=50)
+
+    returned = sum(len(item.messages) for item in result.conversations)
+    assert returned == 120
+    # Not 50 rows for each of the 20 conversations (1,000): the budget's worth, give or take
+    # the last read's estimate.
+    assert counting.rows_read <= returned + 2, counting.rows_read
+    assert [len(item.messages) for item in result.conversations if item.messages] == [50, 50, 20]
+    assert all(item.has_more for item in result.conversations[2:])

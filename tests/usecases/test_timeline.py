@@ -2,8 +2,8 @@
 message's storing, every other member's deliveries and reads, and one step per route job that
 finished (answered, accepted or failed), in time order.
 
-The module has a database of its own: its jobs are on the webhook and push routes, which the
-route workers of servers on a shared database would take."""
+The module has a database of its own: its jobs are on the webhook route, which the route
+workers of servers on a shared database would take."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import pytest
 
 from openchat.server.domain.errors import MessageNotFound, PermissionDenied
 from openchat.server.domain.model import (
-    PUSH_ROUTE,
     WEBHOOK_ROUTE,
     Bot,
     DeliveryState,
@@ -64,15 +63,15 @@ def people(user_ids: Iterator[str]) -> tuple[str, str, str]:
 
 @pytest.fixture
 async def message(module_database: Database, people: tuple[str, str, str]) -> Message:
-    """Alice's message to Bob and a bot, with a job on every route: webhook, push, providers."""
+    """Alice's message to Bob and a bot, with a job on every route: webhook, providers."""
     alice, bob, bot = people
     await SqlBotStore(module_database).save(
         Bot(bot, "https://bots.example/hook", "secret", datetime.now(UTC))
     )
     [outcome] = await stored_with_route_work(
-        module_database, [alice, bob, bot], 1, routes=PROVIDERS, push=True
+        module_database, [alice, bob, bot], 1, routes=PROVIDERS
     )
-    assert outcome.routes == {WEBHOOK_ROUTE, PUSH_ROUTE, *PROVIDERS}
+    assert outcome.routes == {WEBHOOK_ROUTE, *PROVIDERS}
     return outcome.message
 
 
@@ -112,7 +111,7 @@ async def test_only_the_sender_reads_the_timeline_of_a_stored_message(
     ], "pending route work adds no step"
 
 
-async def test_deliveries_and_reads_of_other_members_are_steps_the_senders_own_are_not(
+async def test_deliveries_reads_and_pushes_of_other_members_are_steps_the_senders_are_not(
     timeline: DeliveryTimeline,
     receipts: SqlReceiptStore,
     message: Message,
@@ -124,9 +123,10 @@ async def test_deliveries_and_reads_of_other_members_are_steps_the_senders_own_a
         {(conversation, bob, "phone"): 1, (conversation, alice, "laptop"): 1}
     )
     for reader in (bob, alice):
-        await receipts.record(
-            ReceiptAdvance(conversation, reader, "", ReceiptKind.READ, 0, 1, datetime.now(UTC))
-        )
+        for kind in (ReceiptKind.READ, ReceiptKind.PUSHED):
+            await receipts.record(
+                ReceiptAdvance(conversation, reader, "", kind, 0, 1, datetime.now(UTC))
+            )
 
     steps = await timeline.of(alice, message.message_id)
     assert described(steps) == Counter(
@@ -134,6 +134,7 @@ async def test_deliveries_and_reads_of_other_members_are_steps_the_senders_own_a
             (DeliveryState.PERSISTED, "", "", ""),
             (DeliveryState.DELIVERED, bob, "phone", ""),
             (DeliveryState.READ, bob, "", ""),
+            (DeliveryState.PUSH_ACCEPTED, bob, "", ""),
         ]
     )
     assert steps[0].state is DeliveryState.PERSISTED
@@ -148,7 +149,6 @@ async def test_each_finished_route_job_is_a_step_of_its_kind(
 ) -> None:
     alice, _, bot = people
     await finish(outbox, message, WEBHOOK_ROUTE, outcome="delivered")
-    await finish(outbox, message, PUSH_ROUTE, outcome="delivered")
     await finish(outbox, message, "im", outcome="delivered")
     await finish(outbox, message, "sms", outcome="dead")
 
@@ -157,7 +157,6 @@ async def test_each_finished_route_job_is_a_step_of_its_kind(
         [
             (DeliveryState.PERSISTED, "", "", ""),
             (DeliveryState.WEBHOOK_ANSWERED, bot, "", ""),
-            (DeliveryState.PUSH_ACCEPTED, "", "", PUSH_ROUTE),
             (DeliveryState.PROVIDER_ACCEPTED, "", "", "im"),
             (DeliveryState.FAILED, "", "", "sms: 410 gone"),
         ]
@@ -171,8 +170,8 @@ async def test_skipped_route_jobs_add_no_step(
     message: Message,
     people: tuple[str, str, str],
 ) -> None:
-    """A push skipped because everyone was online, say: nothing was delivered on the route."""
-    for route in (WEBHOOK_ROUTE, PUSH_ROUTE, *PROVIDERS):
+    """A provider relay skipped, say: nothing was delivered on the route."""
+    for route in (WEBHOOK_ROUTE, *PROVIDERS):
         await finish(outbox, message, route, outcome="skipped")
     steps = await timeline.of(people[0], message.message_id)
     assert [step.state for step in steps] == [DeliveryState.PERSISTED]

@@ -23,17 +23,20 @@ from openchat.server.background.receipt_flush import receipt_flush
 from openchat.server.background.retention import Retention
 from openchat.server.directory.bots import BotCache
 from openchat.server.directory.members import MembershipCache
+from openchat.server.directory.user_conversations import UserConversationsCache
 from openchat.server.domain.frames import ReconnectRequest
 from openchat.server.domain.ids import new_id
-from openchat.server.domain.model import PUSH_ROUTE, WEBHOOK_ROUTE
+from openchat.server.domain.model import WEBHOOK_ROUTE
 from openchat.server.events.cluster import ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.events.redis_bus import RedisEventBus
+from openchat.server.limits.redis import RedisRateLimiter
+from openchat.server.limits.token_bucket import InProcessRateLimiter
 from openchat.server.observability.garbage_collector import PauseObserver
 from openchat.server.observability.http import MetricsServer
 from openchat.server.observability.metrics import MULTIPROCESS, Metrics
 from openchat.server.observability.tracing import SendTracing
-from openchat.server.ports import PresenceRegistry
+from openchat.server.ports import PresenceRegistry, RateLimiter
 from openchat.server.presence.in_process import InProcessPresenceRegistry
 from openchat.server.presence.redis import RedisPresenceRegistry
 from openchat.server.routing.http import HttpClient
@@ -45,7 +48,8 @@ from openchat.server.routing.providers import (
     ProviderDeliverer,
     provider_route,
 )
-from openchat.server.routing.push import PushDeliverer, push_provider
+from openchat.server.routing.push import push_provider
+from openchat.server.routing.push_sweep import PushSweeper
 from openchat.server.routing.router import MessageRouter, Route
 from openchat.server.routing.stream_route import StreamDeliveryRoute
 from openchat.server.routing.webhook import WebhookDeliverer
@@ -59,6 +63,7 @@ from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database, connect, observe_statements
 from openchat.server.storage.group_commit import GroupCommitWriter
 from openchat.server.storage.message_store import SqlMessageStore
+from openchat.server.storage.push_ledger import SqlPushLedger
 from openchat.server.storage.receipt_store import SqlReceiptStore
 from openchat.server.storage.route_outbox import SqlRouteOutbox
 from openchat.server.storage.sequences import (
@@ -69,13 +74,20 @@ from openchat.server.storage.sequences import (
 from openchat.server.transport.converters import webhook_event_json
 from openchat.server.transport.health import HealthMonitor
 from openchat.server.transport.interceptors import CallGate
-from openchat.server.transport.server import UseCases, build_server, registrations
+from openchat.server.transport.server import (
+    MAX_RECEIVE_MESSAGE_BYTES,
+    UseCases,
+    build_server,
+    registrations,
+)
 from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.tls import server_credentials
+from openchat.server.transport.web import WebListener, build_web_app
 from openchat.server.usecases.bots import Bots
 from openchat.server.usecases.conversations import Conversations
 from openchat.server.usecases.dead_letters import DeadLetters
 from openchat.server.usecases.messaging import Messaging
+from openchat.server.usecases.quotas import Quotas
 from openchat.server.usecases.receipts import Receipts
 from openchat.server.usecases.sync import Synchronization
 from openchat.server.usecases.timeline import DeliveryTimeline
@@ -109,7 +121,10 @@ class App:
     gc_pauses: PauseObserver
     # Receipt flushes, outbox gauges and retention.
     timers: list[PeriodicTask]
+    # Connect and gRPC-Web for browsers (OPENCHAT_WEB_LISTEN); None when off.
+    web: WebListener | None = None
     port: int = 0
+    web_port: int = 0
 
     async def start(self) -> int:
         """Serve on the configured address; returns the bound port (useful with port 0)."""
@@ -139,6 +154,9 @@ class App:
         await self.server.start()
         await self.health.start()
         _log.info("serving", listen=listen, port=self.port, tls=self.credentials is not None)
+        if self.web is not None:
+            self.web_port = await self.web.start()
+            _log.info("web_serving", listen=self.settings.server.web_listen, port=self.web_port)
         return self.port
 
     async def stop(self, grace: float | None = None) -> None:
@@ -159,6 +177,8 @@ class App:
         await self.hub.stop(farewell, grace=remaining())
         await self.gate.wait_idle(remaining())
         await self.server.stop(remaining())
+        if self.web is not None:
+            await self.web.stop()
         await self.writer.stop(grace)
         self.router.stop()
         for timer in self.timers:
@@ -210,8 +230,11 @@ async def build_app(
     metrics.track(metrics.event_bus_backlog.labels("cluster"), cluster.backlog)
 
     conversation_store = SqlConversationStore(
-        database, max_members=settings.limits.max_group_members
+        database,
+        max_members=settings.limits.max_group_members,
+        max_conversations_per_user=settings.limits.max_conversations_per_user,
     )
+    quotas = _quotas(settings, redis, metrics)
     members = MembershipCache(conversation_store)
     members.invalidate_on(cluster)
     bot_store = SqlBotStore(database)
@@ -219,16 +242,33 @@ async def build_app(
     bots.invalidate_on(cluster)
     pusher = push_provider(settings.routing, http)
     relaying = [provider for provider in im_providers if provider.relays]
-    planner = DurableRoutePlanner(
-        push_enabled=pusher is not None, provider_routes=[provider_route(p) for p in relaying]
-    )
+    planner = DurableRoutePlanner(provider_routes=[provider_route(p) for p in relaying])
     message_store = SqlMessageStore(database, _sequences(settings, redis, metrics), planner)
     receipt_store = SqlReceiptStore(database)
     outbox = SqlRouteOutbox(database)
+    push_sweep = (
+        PeriodicTask(
+            "push-sweep",
+            settings.routing.push_sweep_interval,
+            PushSweeper(
+                SqlPushLedger(database),
+                message_store,
+                pusher,
+                presence,
+                bots,
+                grace=settings.routing.push_grace,
+                attempt_timeout=settings.routing.attempt_timeout,
+                retry_after=settings.routing.backoff_base,
+                retry_cap=settings.routing.backoff_cap,
+                metrics=metrics,
+            ).sweep,
+        )
+        if pusher is not None
+        else None
+    )
 
     deliverers: dict[str, Deliverer] = {
         WEBHOOK_ROUTE: WebhookDeliverer(bot_store, http.session, webhook_event_json),
-        **({PUSH_ROUTE: PushDeliverer(pusher, members, presence, bots)} if pusher else {}),
         **{provider_route(p): ProviderDeliverer(p) for p in relaying},
     }
     workers = [
@@ -252,10 +292,10 @@ async def build_app(
         metrics=metrics,
         tracing=tracing,
     )
-    receipts = Receipts(receipt_store, cluster)
+    receipts = Receipts(receipt_store, cluster, members)
     budget = settings.limits.response_budget_bytes
     messaging = Messaging(
-        conversation_store, message_store, writer, receipts, response_budget_bytes=budget
+        conversation_store, message_store, writer, receipts, quotas, response_budget_bytes=budget
     )
     hub = SessionHub(
         settings=settings.sessions,
@@ -264,6 +304,7 @@ async def build_app(
         members=members,
         conversations=conversation_store,
         messages=message_store,
+        max_sessions_per_user=settings.limits.max_sessions_per_user,
         metrics=metrics,
     )
     services = registrations(
@@ -274,13 +315,16 @@ async def build_app(
             synchronization=Synchronization(
                 conversation_store, message_store, response_budget_bytes=budget
             ),
-            conversations=Conversations(conversation_store, cluster),
+            conversations=Conversations(conversation_store, cluster, quotas),
             hub=hub,
             receipts=receipts,
+            user_conversations=UserConversationsCache(conversation_store),
             bots=Bots(bot_store, cluster),
             dead_letters=DeadLetters(outbox, wake_workers),
         ),
         settings.sessions,
+        settings.limits,
+        metrics,
     )
     gate = CallGate()
     server, health_servicer = build_server(
@@ -327,11 +371,31 @@ async def build_app(
             else None
         ),
         gc_pauses=PauseObserver(metrics.gc_pauses),
+        web=(
+            WebListener(
+                build_web_app(
+                    [
+                        (service.servicer, service.service_name, service.connect_application)
+                        for service in services
+                    ],
+                    verifier,
+                    metrics,
+                    gate,
+                    allowed_origins=settings.server.allowed_origins,
+                    read_max_bytes=MAX_RECEIVE_MESSAGE_BYTES,
+                ),
+                settings.server.web_listen,
+                settings.tls,
+            )
+            if settings.server.web_listen
+            else None
+        ),
         timers=[
             receipt_flush(receipts),
             OutboxGauges(outbox, list(deliverers), metrics).periodically(),
             retention.periodically(),
             *_published_gauges(metrics),
+            *([push_sweep] if push_sweep is not None else []),
         ],
     )
 
@@ -383,6 +447,21 @@ def _sequences(settings: Settings, redis: Redis | None, metrics: Metrics) -> Seq
             redis, key_prefix=f"{settings.redis.key_prefix}seq:", metrics=metrics
         )
     return TransactionalSequenceAllocator()
+
+
+def _quotas(settings: Settings, redis: Redis | None, metrics: Metrics) -> Quotas:
+    limiter: RateLimiter = (
+        InProcessRateLimiter()
+        if redis is None
+        else RedisRateLimiter(redis, key_prefix=settings.redis.key_prefix, metrics=metrics)
+    )
+    limits = settings.limits
+    return Quotas(
+        limiter,
+        send_rate=limits.send_rate,
+        send_burst=limits.send_burst,
+        groups_per_hour=limits.groups_per_hour,
+    )
 
 
 def _presence_registry(

@@ -104,6 +104,12 @@ def _add_server_flags(parser: argparse.ArgumentParser) -> None:
             "HOST:PORT",
             "Prometheus /metrics address, empty for none (OPENCHAT_METRICS_LISTEN)",
         ),
+        (
+            "--web-listen",
+            "server__web_listen",
+            "HOST:PORT",
+            "Connect and gRPC-Web address, empty for none (OPENCHAT_WEB_LISTEN)",
+        ),
         ("--database-url", "database__url", "URL", "(OPENCHAT_DATABASE_URL)"),
         ("--redis-url", "redis__url", "URL", "(OPENCHAT_REDIS_URL)"),
         ("--log-level", "logging__level", "LEVEL", "debug, info, ... (OPENCHAT_LOG_LEVEL)"),
@@ -215,6 +221,8 @@ def _with_dev_secret(settings: Settings) -> Settings:
         )
         print(f"  {token}")
     print("More tokens: OPENCHAT_JWT_SECRET=... openchat-server token USER_ID")
+    if settings.server.web_listen:
+        print(f"Connect and gRPC-Web for browsers on http://{settings.server.web_listen}")
     print(f"Try: grpcurl -plaintext {listen} list", flush=True)
     return replace(settings, auth=auth)
 

@@ -19,6 +19,7 @@ from typing import Protocol, TypeVar
 from openchat.server.domain.errors import OpenChatError
 from openchat.server.domain.events import Topic
 from openchat.server.domain.model import (
+    Admission,
     Appended,
     Bot,
     Conversation,
@@ -28,6 +29,8 @@ from openchat.server.domain.model import (
     MessageDraft,
     PlannedJob,
     PresenceState,
+    PushBacklog,
+    PushSettlement,
     ReceiptAdvance,
     RouteJob,
     RouteJobRecord,
@@ -247,6 +250,23 @@ class RoutePlanner(Protocol):
         ...
 
 
+class PushLedger(Protocol):
+    """Where push notifications stand, durably: per conversation, the seq up to which push is
+    settled (its last_seq moving past it, in the send transaction, is what makes push work
+    due), and per member the newest seq pushed to them."""
+
+    async def claim_due(self, limit: int, lease_seconds: float, window: int) -> list[PushBacklog]:
+        """Up to `limit` conversations with push work and no live lease, leased to the caller
+        for `lease_seconds`, each with its members' positions and its newest `window`
+        unsettled messages."""
+        ...
+
+    async def settle(self, settlements: Sequence[PushSettlement]) -> None:
+        """Record what a look at claimed backlogs decided (never moving a position back) and
+        end or extend their leases."""
+        ...
+
+
 class RouteOutbox(Protocol):
     """Durable route work: claimed by workers with a lease, retried, buried when hopeless."""
 
@@ -326,4 +346,24 @@ class BotDirectory(Protocol):
 
     async def bot_ids(self) -> frozenset[str]:
         """The ids of every registered bot."""
+        ...
+
+
+class RateLimiter(Protocol):
+    """Rates by key (GCRA, the token bucket as a schedule): in this process for one node, in
+    Redis for a cluster."""
+
+    async def acquire(self, key: str, rate: float, burst: int, max_delay: float) -> Admission:
+        """Admit one event under `key`, allowing `rate` per second on average and `burst` at
+        once. An event over the burst is admitted `delay` seconds later when that is at most
+        `max_delay` (its slot is reserved: it must then happen), and refused otherwise."""
+        ...
+
+
+class UserConversations(Protocol):
+    """Which conversations a user is in, for the session frames that name one (typing,
+    delivery acks): cached, so a frame naming a made-up conversation costs no query."""
+
+    async def includes(self, user_id: str, conversation_id: str) -> bool:
+        """Whether the user is (or was a moment ago) a member of the conversation."""
         ...

@@ -67,6 +67,11 @@ class ServerSettings(_Section):
     health_interval: float = Field(2.0, gt=0, validation_alias="OPENCHAT_HEALTH_INTERVAL")
     # Where Prometheus scrapes /metrics; empty turns the endpoint off.
     metrics_listen: str = Field("127.0.0.1:9464", validation_alias="OPENCHAT_METRICS_LISTEN")
+    # Where browsers call the same services over Connect and gRPC-Web; empty turns it off.
+    web_listen: str = Field("", validation_alias="OPENCHAT_WEB_LISTEN")
+    # Browser origins (scheme://host[:port], comma-separated; `*` for any) allowed to call the
+    # web listener; none when empty.
+    web_allowed_origins: str = Field("", validation_alias="OPENCHAT_WEB_ALLOWED_ORIGINS")
     # Server processes on the one port, under a supervisor (docs/operations.md, "Worker
     # processes"): a number, or `auto` for the cores this process may run on.
     workers: str = Field("1", validation_alias="OPENCHAT_WORKERS")
@@ -85,10 +90,14 @@ class ServerSettings(_Section):
         """The number of server processes: `auto` is the cores this process may run on."""
         return len(os.sched_getaffinity(0)) if self.workers == "auto" else int(self.workers)
 
-    @field_validator("listen", "metrics_listen")
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.web_allowed_origins.split(",") if origin.strip()]
+
+    @field_validator("listen", "metrics_listen", "web_listen")
     @classmethod
     def _host_and_port(cls, value: str, info: ValidationInfo) -> str:
-        if info.field_name == "metrics_listen" and not value:
+        if info.field_name != "listen" and not value:
             return value
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
@@ -243,7 +252,9 @@ class AuthSettings(_Section):
 
 
 class LimitsSettings(_Section):
-    """Request limits; each violation is answered INVALID_ARGUMENT or RESOURCE_EXHAUSTED."""
+    """Request limits; each violation is answered INVALID_ARGUMENT or RESOURCE_EXHAUSTED (the
+    per-user limits with google.rpc.RetryInfo). For the per-user limits, 0 turns the limit off.
+    They are shared across the cluster when OPENCHAT_REDIS_URL is set (docs/security.md)."""
 
     max_content_bytes: int = Field(64 * 1024, ge=1, validation_alias="OPENCHAT_MAX_CONTENT_BYTES")
     max_group_members: int = Field(5000, ge=2, validation_alias="OPENCHAT_MAX_GROUP_MEMBERS")
@@ -252,6 +263,24 @@ class LimitsSettings(_Section):
     response_budget_bytes: int = Field(
         3 * 1024 * 1024, ge=64 * 1024, validation_alias="OPENCHAT_RESPONSE_BUDGET_BYTES"
     )
+    # Messages per second one user may send (SendMessage and stream sends together), as a
+    # token bucket holding `send_burst`: far above a person typing, and a burst large enough
+    # for an offline outbox that flushes at once; a flood of one user cannot starve others.
+    send_rate: float = Field(20.0, ge=0, validation_alias="OPENCHAT_SEND_RATE")
+    send_burst: int = Field(100, ge=1, validation_alias="OPENCHAT_SEND_BURST")
+    # Session streams one user may hold at once (one per device; a phone, a tablet, browsers).
+    max_sessions_per_user: int = Field(32, ge=0, validation_alias="OPENCHAT_MAX_SESSIONS_PER_USER")
+    # Groups one user may create per hour (a token bucket holding this many).
+    groups_per_hour: int = Field(100, ge=0, validation_alias="OPENCHAT_GROUPS_PER_HOUR")
+    # Conversations a user may be a member of; also bounds how many groups others can add
+    # them to without their consent.
+    max_conversations_per_user: int = Field(
+        10_000, ge=0, validation_alias="OPENCHAT_MAX_CONVERSATIONS_PER_USER"
+    )
+    # typing, delivery_ack and watch_presence frames one session may send per second, each
+    # kind in a token bucket holding `session_frame_burst`; frames over it are dropped.
+    session_frame_rate: float = Field(20.0, ge=0, validation_alias="OPENCHAT_SESSION_FRAME_RATE")
+    session_frame_burst: int = Field(100, ge=1, validation_alias="OPENCHAT_SESSION_FRAME_BURST")
 
 
 class SessionSettings(_Section):
@@ -303,6 +332,12 @@ class RoutingSettings(_Section):
         "log", validation_alias="OPENCHAT_PUSH_PROVIDER"
     )
     push_gateway_url: str | None = Field(None, validation_alias="OPENCHAT_PUSH_GATEWAY_URL")
+    # Seconds a member with an online session has to acknowledge a message before it is pushed
+    # to them anyway (members with no session are pushed at the next sweep).
+    push_grace: float = Field(5.0, ge=0, validation_alias="OPENCHAT_PUSH_GRACE")
+    # Seconds between the push sweeper's looks for conversations with push work: how late a
+    # push to an offline member may be.
+    push_sweep_interval: float = Field(0.5, gt=0, validation_alias="OPENCHAT_PUSH_SWEEP_INTERVAL")
     # Seconds one delivery attempt (an HTTP call) may take.
     attempt_timeout: float = Field(5.0, gt=0, validation_alias="OPENCHAT_ROUTE_ATTEMPT_TIMEOUT")
     # Attempts before a job becomes a dead letter.

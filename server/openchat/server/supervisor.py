@@ -61,6 +61,12 @@ def check_cluster_settings(settings: Settings, count: int) -> None:
             " without Redis each would deliver only to its own sessions and see only its own"
             " presence (set OPENCHAT_REDIS_URL, or OPENCHAT_WORKERS=1)"
         )
+    if settings.server.web_listen:
+        raise WorkersRefused(
+            f"{count} workers cannot serve OPENCHAT_WEB_LISTEN: a browser's session is a stream"
+            " plus calls that must reach the same process, and the shared port would spread"
+            " them over the workers (run the web listener with OPENCHAT_WORKERS=1)"
+        )
     if settings.database.url.startswith("sqlite"):
         raise WorkersRefused(
             f"{count} workers need PostgreSQL (OPENCHAT_DATABASE_URL=postgresql://...): SQLite"

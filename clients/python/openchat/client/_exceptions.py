@@ -10,7 +10,9 @@ Our exception hierarchy:
     * NotFound                   NOT_FOUND
     * AlreadyExists              ALREADY_EXISTS: a client_msg_id reused for other content
     * FailedPrecondition         FAILED_PRECONDITION: for example members of a direct chat
-    * ResourceExhausted          RESOURCE_EXHAUSTED: for example a full group
+    * ResourceExhausted          RESOURCE_EXHAUSTED: for example a full group; with
+                                 `retry_after` (the server's RetryInfo) a limit that clears
+                                 with time, such as the send rate: sends are retried after it
     * Unavailable                UNAVAILABLE, DEADLINE_EXCEEDED or a broken connection
                                  (UNKNOWN, INTERNAL, ABORTED, CANCELLED without an OpenChat
                                  ErrorInfo): retried; raised once the call's overall deadline
@@ -26,6 +28,7 @@ message text.
 from __future__ import annotations
 
 import grpc
+from google.protobuf import any_pb2
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
@@ -43,7 +46,9 @@ class ServiceError(OpenChatError):
 
     `code` is the gRPC status code, `reason` the AIP-193 reason of the server's ErrorInfo
     ("" when the error came from the connection rather than from OpenChat), and `metadata`
-    the ErrorInfo's metadata (for CLIENT_MSG_ID_REUSED, `message_id` names the original)."""
+    the ErrorInfo's metadata (for CLIENT_MSG_ID_REUSED, `message_id` names the original).
+    `retry_after` is the delay of the server's google.rpc.RetryInfo, in seconds (None without
+    one): the same request may succeed after it."""
 
     def __init__(
         self,
@@ -52,12 +57,14 @@ class ServiceError(OpenChatError):
         code: grpc.StatusCode,
         reason: str = "",
         metadata: dict[str, str] | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.reason = reason
         self.metadata = dict(metadata or {})
+        self.retry_after = retry_after
 
     @property
     def retryable(self) -> bool:
@@ -147,19 +154,30 @@ _BROKEN_CONNECTION_CODES = frozenset(
 
 def error_info(error: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo | None:
     """The google.rpc.ErrorInfo of the OpenChat domain in the error's status details."""
-    try:
-        status = rpc_status.from_call(error)  # type: ignore[arg-type]  # AioRpcError quacks
-    except ValueError:  # details that contradict the status code: not from OpenChat
-        return None
-    if status is None:
-        return None
-    for detail in status.details:
+    info = error_details_pb2.ErrorInfo()
+    for detail in _details(error):
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
             if info.domain == DOMAIN:
                 return info
     return None
+
+
+def retry_after(error: grpc.aio.AioRpcError) -> float | None:
+    """The seconds of the google.rpc.RetryInfo in the error's status details, if any."""
+    retry = error_details_pb2.RetryInfo()
+    for detail in _details(error):
+        if detail.Unpack(retry):
+            return retry.retry_delay.ToNanoseconds() / 1e9
+    return None
+
+
+def _details(error: grpc.aio.AioRpcError) -> list[any_pb2.Any]:
+    try:
+        status = rpc_status.from_call(error)  # type: ignore[arg-type]  # AioRpcError quacks
+    except ValueError:  # details that contradict the status code: not from OpenChat
+        return []
+    return list(status.details) if status is not None else []
 
 
 def from_rpc_error(error: grpc.aio.AioRpcError) -> ServiceError:
@@ -172,7 +190,13 @@ def from_rpc_error(error: grpc.aio.AioRpcError) -> ServiceError:
     kind = _BY_CODE.get(code, ServiceError)
     if info is None:
         return kind(message, code=code)
-    return kind(message, code=code, reason=info.reason, metadata=dict(info.metadata))
+    return kind(
+        message,
+        code=code,
+        reason=info.reason,
+        metadata=dict(info.metadata),
+        retry_after=retry_after(error),
+    )
 
 
 def from_outbox_error(error: OutboxError) -> ServiceError:

@@ -11,6 +11,7 @@ import grpc
 
 from openchat.client._exceptions import (
     ClientClosed,
+    ResourceExhausted,
     ServiceError,
     Unauthenticated,
     Unavailable,
@@ -129,8 +130,10 @@ async def retrying(
 ) -> T:
     """Run `attempt(time_limit)` until it succeeds or fails for good. Transient failures
     (Unavailable) are retried after a full-jitter backoff, which a reconnect of the session cuts
-    short; past `deadline` (loop time; None = never) the last failure is raised. Every other
-    error is raised at once."""
+    short; a limit that clears with time (ResourceExhausted with the server's RetryInfo, such as
+    the send rate) is retried after the server's delay plus up to a tenth more (so that clients
+    refused together do not return together). Past `deadline` (loop time; None = never) the
+    last failure is raised. Every other error is raised at once."""
     loop = asyncio.get_running_loop()
     failures = 0
     while True:
@@ -142,10 +145,17 @@ async def retrying(
         except Unavailable as error:
             failures += 1
             delay = policy.backoff.delay(failures, rng)
-            if deadline is not None and loop.time() + delay >= deadline:
+            failure: ServiceError = error
+        except ResourceExhausted as error:
+            if error.retry_after is None:
                 raise
-            await on_retry(error)
-            if wakeup is None:
-                await asyncio.sleep(delay)
-            else:
-                await wakeup.pause(delay)
+            delay = error.retry_after * rng.uniform(1.0, 1.1)
+            failure = error
+        if deadline is not None and loop.time() + delay >= deadline:
+            raise failure
+        await on_retry(failure)
+        if wakeup is None or isinstance(failure, ResourceExhausted):
+            # A reconnect does not refill the server's bucket: waking early would be refused.
+            await asyncio.sleep(delay)
+        else:
+            await wakeup.pause(delay)

@@ -23,6 +23,18 @@ type PresenceServiceClient interface {
 	// a session that sends nothing for the welcome's heartbeat_timeout is closed
 	// and, if it was the user's last device, the user goes offline.
 	Connect(ctx context.Context, opts ...grpc.CallOption) (PresenceService_ConnectClient, error)
+	// The same session for clients that cannot stream both ways (browsers, over
+	// the Connect protocol or gRPC-Web): the request carries the hello, the
+	// response stream carries the same frames as Connect's, welcome first, with
+	// the same guarantees. The client's other frames go in SendSessionFrames,
+	// naming the welcome's session_id; those calls are the heartbeat.
+	OpenSession(ctx context.Context, in *OpenSessionRequest, opts ...grpc.CallOption) (PresenceService_OpenSessionClient, error)
+	// Hands client frames (ping, delivery_ack, send, watch_presence, typing,
+	// read; never hello) to a session opened with OpenSession, in order. Answers
+	// once they are accepted: what they cause (pong, ack, send_failed, ...)
+	// arrives on the session's stream. NOT_FOUND (RESOURCE_NOT_FOUND) when this
+	// node holds no such session of the caller: open a new one.
+	SendSessionFrames(ctx context.Context, in *SendSessionFramesRequest, opts ...grpc.CallOption) (*SendSessionFramesResponse, error)
 	// Returns the presence of the given users.
 	GetPresence(ctx context.Context, in *GetPresenceRequest, opts ...grpc.CallOption) (*GetPresenceResponse, error)
 }
@@ -66,6 +78,47 @@ func (x *presenceServiceConnectClient) Recv() (*ServerFrame, error) {
 	return m, nil
 }
 
+func (c *presenceServiceClient) OpenSession(ctx context.Context, in *OpenSessionRequest, opts ...grpc.CallOption) (PresenceService_OpenSessionClient, error) {
+	stream, err := c.cc.NewStream(ctx, &_PresenceService_serviceDesc.Streams[1], "/openchat.v1.PresenceService/OpenSession", opts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &presenceServiceOpenSessionClient{stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+type PresenceService_OpenSessionClient interface {
+	Recv() (*OpenSessionResponse, error)
+	grpc.ClientStream
+}
+
+type presenceServiceOpenSessionClient struct {
+	grpc.ClientStream
+}
+
+func (x *presenceServiceOpenSessionClient) Recv() (*OpenSessionResponse, error) {
+	m := new(OpenSessionResponse)
+	if err := x.ClientStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (c *presenceServiceClient) SendSessionFrames(ctx context.Context, in *SendSessionFramesRequest, opts ...grpc.CallOption) (*SendSessionFramesResponse, error) {
+	out := new(SendSessionFramesResponse)
+	err := c.cc.Invoke(ctx, "/openchat.v1.PresenceService/SendSessionFrames", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *presenceServiceClient) GetPresence(ctx context.Context, in *GetPresenceRequest, opts ...grpc.CallOption) (*GetPresenceResponse, error) {
 	out := new(GetPresenceResponse)
 	err := c.cc.Invoke(ctx, "/openchat.v1.PresenceService/GetPresence", in, out, opts...)
@@ -85,6 +138,18 @@ type PresenceServiceServer interface {
 	// a session that sends nothing for the welcome's heartbeat_timeout is closed
 	// and, if it was the user's last device, the user goes offline.
 	Connect(PresenceService_ConnectServer) error
+	// The same session for clients that cannot stream both ways (browsers, over
+	// the Connect protocol or gRPC-Web): the request carries the hello, the
+	// response stream carries the same frames as Connect's, welcome first, with
+	// the same guarantees. The client's other frames go in SendSessionFrames,
+	// naming the welcome's session_id; those calls are the heartbeat.
+	OpenSession(*OpenSessionRequest, PresenceService_OpenSessionServer) error
+	// Hands client frames (ping, delivery_ack, send, watch_presence, typing,
+	// read; never hello) to a session opened with OpenSession, in order. Answers
+	// once they are accepted: what they cause (pong, ack, send_failed, ...)
+	// arrives on the session's stream. NOT_FOUND (RESOURCE_NOT_FOUND) when this
+	// node holds no such session of the caller: open a new one.
+	SendSessionFrames(context.Context, *SendSessionFramesRequest) (*SendSessionFramesResponse, error)
 	// Returns the presence of the given users.
 	GetPresence(context.Context, *GetPresenceRequest) (*GetPresenceResponse, error)
 	mustEmbedUnimplementedPresenceServiceServer()
@@ -96,6 +161,12 @@ type UnimplementedPresenceServiceServer struct {
 
 func (UnimplementedPresenceServiceServer) Connect(PresenceService_ConnectServer) error {
 	return status.Errorf(codes.Unimplemented, "method Connect not implemented")
+}
+func (UnimplementedPresenceServiceServer) OpenSession(*OpenSessionRequest, PresenceService_OpenSessionServer) error {
+	return status.Errorf(codes.Unimplemented, "method OpenSession not implemented")
+}
+func (UnimplementedPresenceServiceServer) SendSessionFrames(context.Context, *SendSessionFramesRequest) (*SendSessionFramesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SendSessionFrames not implemented")
 }
 func (UnimplementedPresenceServiceServer) GetPresence(context.Context, *GetPresenceRequest) (*GetPresenceResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetPresence not implemented")
@@ -139,6 +210,45 @@ func (x *presenceServiceConnectServer) Recv() (*ClientFrame, error) {
 	return m, nil
 }
 
+func _PresenceService_OpenSession_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(OpenSessionRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(PresenceServiceServer).OpenSession(m, &presenceServiceOpenSessionServer{stream})
+}
+
+type PresenceService_OpenSessionServer interface {
+	Send(*OpenSessionResponse) error
+	grpc.ServerStream
+}
+
+type presenceServiceOpenSessionServer struct {
+	grpc.ServerStream
+}
+
+func (x *presenceServiceOpenSessionServer) Send(m *OpenSessionResponse) error {
+	return x.ServerStream.SendMsg(m)
+}
+
+func _PresenceService_SendSessionFrames_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SendSessionFramesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PresenceServiceServer).SendSessionFrames(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/openchat.v1.PresenceService/SendSessionFrames",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PresenceServiceServer).SendSessionFrames(ctx, req.(*SendSessionFramesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _PresenceService_GetPresence_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetPresenceRequest)
 	if err := dec(in); err != nil {
@@ -162,6 +272,10 @@ var _PresenceService_serviceDesc = grpc.ServiceDesc{
 	HandlerType: (*PresenceServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
+			MethodName: "SendSessionFrames",
+			Handler:    _PresenceService_SendSessionFrames_Handler,
+		},
+		{
 			MethodName: "GetPresence",
 			Handler:    _PresenceService_GetPresence_Handler,
 		},
@@ -172,6 +286,11 @@ var _PresenceService_serviceDesc = grpc.ServiceDesc{
 			Handler:       _PresenceService_Connect_Handler,
 			ServerStreams: true,
 			ClientStreams: true,
+		},
+		{
+			StreamName:    "OpenSession",
+			Handler:       _PresenceService_OpenSession_Handler,
+			ServerStreams: true,
 		},
 	},
 	Metadata: "openchat/v1/presence_service.proto",

@@ -89,6 +89,28 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """The RPC is declared in the contract but not served by this version
     (UNIMPLEMENTED).
     """
+    SEND_RATE_EXCEEDED: _ErrorReason.ValueType  # 19
+    """The caller sent more messages than its send rate allows (a token bucket of
+    OPENCHAT_SEND_RATE per second, OPENCHAT_SEND_BURST at once). The status
+    details carry a google.rpc.RetryInfo: send again after its retry_delay
+    with the same client_msg_id (RESOURCE_EXHAUSTED).
+    """
+    SESSION_LIMIT_EXCEEDED: _ErrorReason.ValueType  # 20
+    """The user already holds the most session streams the server allows
+    (OPENCHAT_MAX_SESSIONS_PER_USER), across the cluster; close another
+    session or retry after the RetryInfo's retry_delay (RESOURCE_EXHAUSTED).
+    """
+    GROUP_CREATION_RATE_EXCEEDED: _ErrorReason.ValueType  # 21
+    """The user created the most groups allowed per hour
+    (OPENCHAT_GROUPS_PER_HOUR); retry after the RetryInfo's retry_delay
+    (RESOURCE_EXHAUSTED).
+    """
+    MEMBERSHIP_LIMIT_EXCEEDED: _ErrorReason.ValueType  # 22
+    """A user would be in more conversations than the server allows
+    (OPENCHAT_MAX_CONVERSATIONS_PER_USER); the ErrorInfo metadata `user_id`
+    names them. It clears only when they leave conversations
+    (RESOURCE_EXHAUSTED).
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Machine-readable error reasons (AIP-193). Every error the server returns
@@ -164,5 +186,27 @@ does, under the request id (INTERNAL).
 NOT_IMPLEMENTED: ErrorReason.ValueType  # 18
 """The RPC is declared in the contract but not served by this version
 (UNIMPLEMENTED).
+"""
+SEND_RATE_EXCEEDED: ErrorReason.ValueType  # 19
+"""The caller sent more messages than its send rate allows (a token bucket of
+OPENCHAT_SEND_RATE per second, OPENCHAT_SEND_BURST at once). The status
+details carry a google.rpc.RetryInfo: send again after its retry_delay
+with the same client_msg_id (RESOURCE_EXHAUSTED).
+"""
+SESSION_LIMIT_EXCEEDED: ErrorReason.ValueType  # 20
+"""The user already holds the most session streams the server allows
+(OPENCHAT_MAX_SESSIONS_PER_USER), across the cluster; close another
+session or retry after the RetryInfo's retry_delay (RESOURCE_EXHAUSTED).
+"""
+GROUP_CREATION_RATE_EXCEEDED: ErrorReason.ValueType  # 21
+"""The user created the most groups allowed per hour
+(OPENCHAT_GROUPS_PER_HOUR); retry after the RetryInfo's retry_delay
+(RESOURCE_EXHAUSTED).
+"""
+MEMBERSHIP_LIMIT_EXCEEDED: ErrorReason.ValueType  # 22
+"""A user would be in more conversations than the server allows
+(OPENCHAT_MAX_CONVERSATIONS_PER_USER); the ErrorInfo metadata `user_id`
+names them. It clears only when they leave conversations
+(RESOURCE_EXHAUSTED).
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

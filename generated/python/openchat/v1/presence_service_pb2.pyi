@@ -601,6 +601,7 @@ class SendFailure(_message.Message):
     CODE_FIELD_NUMBER: _builtins.int
     MESSAGE_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
+    RETRY_DELAY_FIELD_NUMBER: _builtins.int
     client_msg_id: _builtins.str
     """The client_msg_id of the failed send."""
     conversation_id: _builtins.str
@@ -611,6 +612,12 @@ class SendFailure(_message.Message):
     """A human-readable explanation."""
     reason: _builtins.str
     """The AIP-193 reason, as in the unary RPC's google.rpc.ErrorInfo."""
+    @_builtins.property
+    def retry_delay(self) -> _duration_pb2.Duration:
+        """When set, the send may be repeated (same client_msg_id) after this long,
+        as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+        """
+
     def __init__(
         self,
         *,
@@ -619,10 +626,11 @@ class SendFailure(_message.Message):
         code: _builtins.int = ...,
         message: _builtins.str = ...,
         reason: _builtins.str = ...,
+        retry_delay: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["retry_delay", b"retry_delay"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_msg_id", b"client_msg_id", "code", b"code", "conversation_id", b"conversation_id", "message", b"message", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_msg_id", b"client_msg_id", "code", b"code", "conversation_id", b"conversation_id", "message", b"message", "reason", b"reason", "retry_delay", b"retry_delay"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -681,6 +689,99 @@ class Reconnect(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Reconnect: _TypeAlias = Reconnect  # noqa: Y015
+
+@_typing.final
+class OpenSessionRequest(_message.Message):
+    """Request for PresenceService.OpenSession."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HELLO_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def hello(self) -> Global___Hello:
+        """Opens the session, as Connect's first frame does."""
+
+    def __init__(
+        self,
+        *,
+        hello: Global___Hello | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["hello", b"hello"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["hello", b"hello"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OpenSessionRequest: _TypeAlias = OpenSessionRequest  # noqa: Y015
+
+@_typing.final
+class OpenSessionResponse(_message.Message):
+    """One frame of an OpenSession stream."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FRAME_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def frame(self) -> Global___ServerFrame:
+        """The frame, as Connect would send it."""
+
+    def __init__(
+        self,
+        *,
+        frame: Global___ServerFrame | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["frame", b"frame"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["frame", b"frame"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OpenSessionResponse: _TypeAlias = OpenSessionResponse  # noqa: Y015
+
+@_typing.final
+class SendSessionFramesRequest(_message.Message):
+    """Request for PresenceService.SendSessionFrames."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    FRAMES_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    """The welcome's session_id."""
+    @_builtins.property
+    def frames(self) -> _containers.RepeatedCompositeFieldContainer[Global___ClientFrame]:
+        """The frames, handled in this order (1 to 64)."""
+
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        frames: _abc.Iterable[Global___ClientFrame] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["frames", b"frames", "session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SendSessionFramesRequest: _TypeAlias = SendSessionFramesRequest  # noqa: Y015
+
+@_typing.final
+class SendSessionFramesResponse(_message.Message):
+    """Response for PresenceService.SendSessionFrames."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SendSessionFramesResponse: _TypeAlias = SendSessionFramesResponse  # noqa: Y015
 
 @_typing.final
 class GetPresenceRequest(_message.Message):

@@ -40,6 +40,16 @@ class PresenceServiceStub:
                 request_serializer=openchat_dot_v1_dot_presence__service__pb2.ClientFrame.SerializeToString,
                 response_deserializer=openchat_dot_v1_dot_presence__service__pb2.ServerFrame.FromString,
                 _registered_method=True)
+        self.OpenSession = channel.unary_stream(
+                '/openchat.v1.PresenceService/OpenSession',
+                request_serializer=openchat_dot_v1_dot_presence__service__pb2.OpenSessionRequest.SerializeToString,
+                response_deserializer=openchat_dot_v1_dot_presence__service__pb2.OpenSessionResponse.FromString,
+                _registered_method=True)
+        self.SendSessionFrames = channel.unary_unary(
+                '/openchat.v1.PresenceService/SendSessionFrames',
+                request_serializer=openchat_dot_v1_dot_presence__service__pb2.SendSessionFramesRequest.SerializeToString,
+                response_deserializer=openchat_dot_v1_dot_presence__service__pb2.SendSessionFramesResponse.FromString,
+                _registered_method=True)
         self.GetPresence = channel.unary_unary(
                 '/openchat.v1.PresenceService/GetPresence',
                 request_serializer=openchat_dot_v1_dot_presence__service__pb2.GetPresenceRequest.SerializeToString,
@@ -62,6 +72,28 @@ class PresenceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def OpenSession(self, request, context):
+        """The same session for clients that cannot stream both ways (browsers, over
+        the Connect protocol or gRPC-Web): the request carries the hello, the
+        response stream carries the same frames as Connect's, welcome first, with
+        the same guarantees. The client's other frames go in SendSessionFrames,
+        naming the welcome's session_id; those calls are the heartbeat.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendSessionFrames(self, request, context):
+        """Hands client frames (ping, delivery_ack, send, watch_presence, typing,
+        read; never hello) to a session opened with OpenSession, in order. Answers
+        once they are accepted: what they cause (pong, ack, send_failed, ...)
+        arrives on the session's stream. NOT_FOUND (RESOURCE_NOT_FOUND) when this
+        node holds no such session of the caller: open a new one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetPresence(self, request, context):
         """Returns the presence of the given users.
         """
@@ -76,6 +108,16 @@ def add_PresenceServiceServicer_to_server(servicer, server):
                     servicer.Connect,
                     request_deserializer=openchat_dot_v1_dot_presence__service__pb2.ClientFrame.FromString,
                     response_serializer=openchat_dot_v1_dot_presence__service__pb2.ServerFrame.SerializeToString,
+            ),
+            'OpenSession': grpc.unary_stream_rpc_method_handler(
+                    servicer.OpenSession,
+                    request_deserializer=openchat_dot_v1_dot_presence__service__pb2.OpenSessionRequest.FromString,
+                    response_serializer=openchat_dot_v1_dot_presence__service__pb2.OpenSessionResponse.SerializeToString,
+            ),
+            'SendSessionFrames': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendSessionFrames,
+                    request_deserializer=openchat_dot_v1_dot_presence__service__pb2.SendSessionFramesRequest.FromString,
+                    response_serializer=openchat_dot_v1_dot_presence__service__pb2.SendSessionFramesResponse.SerializeToString,
             ),
             'GetPresence': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPresence,
@@ -111,6 +153,60 @@ class PresenceService:
             '/openchat.v1.PresenceService/Connect',
             openchat_dot_v1_dot_presence__service__pb2.ClientFrame.SerializeToString,
             openchat_dot_v1_dot_presence__service__pb2.ServerFrame.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/openchat.v1.PresenceService/OpenSession',
+            openchat_dot_v1_dot_presence__service__pb2.OpenSessionRequest.SerializeToString,
+            openchat_dot_v1_dot_presence__service__pb2.OpenSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendSessionFrames(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/openchat.v1.PresenceService/SendSessionFrames',
+            openchat_dot_v1_dot_presence__service__pb2.SendSessionFramesRequest.SerializeToString,
+            openchat_dot_v1_dot_presence__service__pb2.SendSessionFramesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -40,6 +40,20 @@ class PresenceServiceStub:
     a session that sends nothing for the welcome's heartbeat_timeout is closed
     and, if it was the user's last device, the user goes offline.
     """
+    OpenSession: _grpc.UnaryStreamMultiCallable[_presence_service_pb2.OpenSessionRequest, _presence_service_pb2.OpenSessionResponse]
+    """The same session for clients that cannot stream both ways (browsers, over
+    the Connect protocol or gRPC-Web): the request carries the hello, the
+    response stream carries the same frames as Connect's, welcome first, with
+    the same guarantees. The client's other frames go in SendSessionFrames,
+    naming the welcome's session_id; those calls are the heartbeat.
+    """
+    SendSessionFrames: _grpc.UnaryUnaryMultiCallable[_presence_service_pb2.SendSessionFramesRequest, _presence_service_pb2.SendSessionFramesResponse]
+    """Hands client frames (ping, delivery_ack, send, watch_presence, typing,
+    read; never hello) to a session opened with OpenSession, in order. Answers
+    once they are accepted: what they cause (pong, ack, send_failed, ...)
+    arrives on the session's stream. NOT_FOUND (RESOURCE_NOT_FOUND) when this
+    node holds no such session of the caller: open a new one.
+    """
     GetPresence: _grpc.UnaryUnaryMultiCallable[_presence_service_pb2.GetPresenceRequest, _presence_service_pb2.GetPresenceResponse]
     """Returns the presence of the given users."""
 
@@ -54,6 +68,20 @@ class PresenceServiceAsyncStub(PresenceServiceStub):
     until either closes. The client's application pings are the heartbeat:
     a session that sends nothing for the welcome's heartbeat_timeout is closed
     and, if it was the user's last device, the user goes offline.
+    """
+    OpenSession: _aio.UnaryStreamMultiCallable[_presence_service_pb2.OpenSessionRequest, _presence_service_pb2.OpenSessionResponse]  # type: ignore[assignment]
+    """The same session for clients that cannot stream both ways (browsers, over
+    the Connect protocol or gRPC-Web): the request carries the hello, the
+    response stream carries the same frames as Connect's, welcome first, with
+    the same guarantees. The client's other frames go in SendSessionFrames,
+    naming the welcome's session_id; those calls are the heartbeat.
+    """
+    SendSessionFrames: _aio.UnaryUnaryMultiCallable[_presence_service_pb2.SendSessionFramesRequest, _presence_service_pb2.SendSessionFramesResponse]  # type: ignore[assignment]
+    """Hands client frames (ping, delivery_ack, send, watch_presence, typing,
+    read; never hello) to a session opened with OpenSession, in order. Answers
+    once they are accepted: what they cause (pong, ack, send_failed, ...)
+    arrives on the session's stream. NOT_FOUND (RESOURCE_NOT_FOUND) when this
+    node holds no such session of the caller: open a new one.
     """
     GetPresence: _aio.UnaryUnaryMultiCallable[_presence_service_pb2.GetPresenceRequest, _presence_service_pb2.GetPresenceResponse]  # type: ignore[assignment]
     """Returns the presence of the given users."""
@@ -72,6 +100,32 @@ class PresenceServiceServicer(metaclass=_abc_1.ABCMeta):
         until either closes. The client's application pings are the heartbeat:
         a session that sends nothing for the welcome's heartbeat_timeout is closed
         and, if it was the user's last device, the user goes offline.
+        """
+
+    @_abc_1.abstractmethod
+    def OpenSession(
+        self,
+        request: _presence_service_pb2.OpenSessionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_presence_service_pb2.OpenSessionResponse], _abc.AsyncIterator[_presence_service_pb2.OpenSessionResponse]]:
+        """The same session for clients that cannot stream both ways (browsers, over
+        the Connect protocol or gRPC-Web): the request carries the hello, the
+        response stream carries the same frames as Connect's, welcome first, with
+        the same guarantees. The client's other frames go in SendSessionFrames,
+        naming the welcome's session_id; those calls are the heartbeat.
+        """
+
+    @_abc_1.abstractmethod
+    def SendSessionFrames(
+        self,
+        request: _presence_service_pb2.SendSessionFramesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_presence_service_pb2.SendSessionFramesResponse, _abc.Awaitable[_presence_service_pb2.SendSessionFramesResponse]]:
+        """Hands client frames (ping, delivery_ack, send, watch_presence, typing,
+        read; never hello) to a session opened with OpenSession, in order. Answers
+        once they are accepted: what they cause (pong, ack, send_failed, ...)
+        arrives on the session's stream. NOT_FOUND (RESOURCE_NOT_FOUND) when this
+        node holds no such session of the caller: open a new one.
         """
 
     @_abc_1.abstractmethod

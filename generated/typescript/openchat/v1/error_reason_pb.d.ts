@@ -166,6 +166,44 @@ export enum ErrorReason {
    * @generated from enum value: NOT_IMPLEMENTED = 18;
    */
   NOT_IMPLEMENTED = 18,
+
+  /**
+   * The caller sent more messages than its send rate allows (a token bucket of
+   * OPENCHAT_SEND_RATE per second, OPENCHAT_SEND_BURST at once). The status
+   * details carry a google.rpc.RetryInfo: send again after its retry_delay
+   * with the same client_msg_id (RESOURCE_EXHAUSTED).
+   *
+   * @generated from enum value: SEND_RATE_EXCEEDED = 19;
+   */
+  SEND_RATE_EXCEEDED = 19,
+
+  /**
+   * The user already holds the most session streams the server allows
+   * (OPENCHAT_MAX_SESSIONS_PER_USER), across the cluster; close another
+   * session or retry after the RetryInfo's retry_delay (RESOURCE_EXHAUSTED).
+   *
+   * @generated from enum value: SESSION_LIMIT_EXCEEDED = 20;
+   */
+  SESSION_LIMIT_EXCEEDED = 20,
+
+  /**
+   * The user created the most groups allowed per hour
+   * (OPENCHAT_GROUPS_PER_HOUR); retry after the RetryInfo's retry_delay
+   * (RESOURCE_EXHAUSTED).
+   *
+   * @generated from enum value: GROUP_CREATION_RATE_EXCEEDED = 21;
+   */
+  GROUP_CREATION_RATE_EXCEEDED = 21,
+
+  /**
+   * A user would be in more conversations than the server allows
+   * (OPENCHAT_MAX_CONVERSATIONS_PER_USER); the ErrorInfo metadata `user_id`
+   * names them. It clears only when they leave conversations
+   * (RESOURCE_EXHAUSTED).
+   *
+   * @generated from enum value: MEMBERSHIP_LIMIT_EXCEEDED = 22;
+   */
+  MEMBERSHIP_LIMIT_EXCEEDED = 22,
 }
 
 /**

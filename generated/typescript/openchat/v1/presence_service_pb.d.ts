@@ -614,6 +614,14 @@ export declare type SendFailure = Message<"openchat.v1.SendFailure"> & {
    * @generated from field: string reason = 5;
    */
   reason: string;
+
+  /**
+   * When set, the send may be repeated (same client_msg_id) after this long,
+   * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+   *
+   * @generated from field: google.protobuf.Duration retry_delay = 6;
+   */
+  retryDelay?: Duration | undefined;
 };
 
 /**
@@ -675,6 +683,87 @@ export declare type Reconnect = Message<"openchat.v1.Reconnect"> & {
  * Use `create(ReconnectSchema)` to create a new message.
  */
 export declare const ReconnectSchema: GenMessage<Reconnect>;
+
+/**
+ * Request for PresenceService.OpenSession.
+ *
+ * @generated from message openchat.v1.OpenSessionRequest
+ */
+export declare type OpenSessionRequest = Message<"openchat.v1.OpenSessionRequest"> & {
+  /**
+   * Opens the session, as Connect's first frame does.
+   *
+   * @generated from field: openchat.v1.Hello hello = 1;
+   */
+  hello?: Hello | undefined;
+};
+
+/**
+ * Describes the message openchat.v1.OpenSessionRequest.
+ * Use `create(OpenSessionRequestSchema)` to create a new message.
+ */
+export declare const OpenSessionRequestSchema: GenMessage<OpenSessionRequest>;
+
+/**
+ * One frame of an OpenSession stream.
+ *
+ * @generated from message openchat.v1.OpenSessionResponse
+ */
+export declare type OpenSessionResponse = Message<"openchat.v1.OpenSessionResponse"> & {
+  /**
+   * The frame, as Connect would send it.
+   *
+   * @generated from field: openchat.v1.ServerFrame frame = 1;
+   */
+  frame?: ServerFrame | undefined;
+};
+
+/**
+ * Describes the message openchat.v1.OpenSessionResponse.
+ * Use `create(OpenSessionResponseSchema)` to create a new message.
+ */
+export declare const OpenSessionResponseSchema: GenMessage<OpenSessionResponse>;
+
+/**
+ * Request for PresenceService.SendSessionFrames.
+ *
+ * @generated from message openchat.v1.SendSessionFramesRequest
+ */
+export declare type SendSessionFramesRequest = Message<"openchat.v1.SendSessionFramesRequest"> & {
+  /**
+   * The welcome's session_id.
+   *
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * The frames, handled in this order (1 to 64).
+   *
+   * @generated from field: repeated openchat.v1.ClientFrame frames = 2;
+   */
+  frames: ClientFrame[];
+};
+
+/**
+ * Describes the message openchat.v1.SendSessionFramesRequest.
+ * Use `create(SendSessionFramesRequestSchema)` to create a new message.
+ */
+export declare const SendSessionFramesRequestSchema: GenMessage<SendSessionFramesRequest>;
+
+/**
+ * Response for PresenceService.SendSessionFrames.
+ *
+ * @generated from message openchat.v1.SendSessionFramesResponse
+ */
+export declare type SendSessionFramesResponse = Message<"openchat.v1.SendSessionFramesResponse"> & {
+};
+
+/**
+ * Describes the message openchat.v1.SendSessionFramesResponse.
+ * Use `create(SendSessionFramesResponseSchema)` to create a new message.
+ */
+export declare const SendSessionFramesResponseSchema: GenMessage<SendSessionFramesResponse>;
 
 /**
  * Request for PresenceService.GetPresence.
@@ -803,6 +892,34 @@ export declare const PresenceService: GenService<{
     methodKind: "bidi_streaming";
     input: typeof ClientFrameSchema;
     output: typeof ServerFrameSchema;
+  },
+  /**
+   * The same session for clients that cannot stream both ways (browsers, over
+   * the Connect protocol or gRPC-Web): the request carries the hello, the
+   * response stream carries the same frames as Connect's, welcome first, with
+   * the same guarantees. The client's other frames go in SendSessionFrames,
+   * naming the welcome's session_id; those calls are the heartbeat.
+   *
+   * @generated from rpc openchat.v1.PresenceService.OpenSession
+   */
+  openSession: {
+    methodKind: "server_streaming";
+    input: typeof OpenSessionRequestSchema;
+    output: typeof OpenSessionResponseSchema;
+  },
+  /**
+   * Hands client frames (ping, delivery_ack, send, watch_presence, typing,
+   * read; never hello) to a session opened with OpenSession, in order. Answers
+   * once they are accepted: what they cause (pong, ack, send_failed, ...)
+   * arrives on the session's stream. NOT_FOUND (RESOURCE_NOT_FOUND) when this
+   * node holds no such session of the caller: open a new one.
+   *
+   * @generated from rpc openchat.v1.PresenceService.SendSessionFrames
+   */
+  sendSessionFrames: {
+    methodKind: "unary";
+    input: typeof SendSessionFramesRequestSchema;
+    output: typeof SendSessionFramesResponseSchema;
   },
   /**
    * Returns the presence of the given users.

@@ -16,6 +16,10 @@ OpenChatError
 ├── ConversationKindMismatch   the operation does not apply to this kind of conversation
 ├── StreamProtocolViolation    a session stream broke the frame protocol
 ├── MemberLimitExceeded        the group would exceed its maximum size
+├── SendRateExceeded           the sender is over its send rate          } per-user limits,
+├── SessionLimitExceeded       the user holds the most sessions allowed  } each with the
+├── GroupCreationRateExceeded  the user created their groups of the hour } retry_after a
+├── MembershipLimitExceeded    a user would be in too many conversations } client is told
 ├── SlowConsumer               a session did not read its frames fast enough
 ├── Unavailable                retry later
 │   ├── PersistenceUnavailable the message could not be stored; nothing was acknowledged
@@ -27,7 +31,11 @@ from __future__ import annotations
 
 
 class OpenChatError(Exception):
-    """Base class of every error the server reports to a client. `str()` is the client's message."""
+    """Base class of every error the server reports to a client. `str()` is the client's message;
+    `retry_after`, when set, the seconds after which the same request may succeed (the transport
+    sends it as google.rpc.RetryInfo)."""
+
+    retry_after: float | None = None
 
 
 class InvalidArgument(OpenChatError):
@@ -125,6 +133,54 @@ class MemberLimitExceeded(OpenChatError):
 
     def __init__(self, maximum: int) -> None:
         super().__init__(f"a group has at most {maximum} members")
+
+
+class SendRateExceeded(OpenChatError):
+    """The sender sent more messages than its rate allows."""
+
+    def __init__(self, rate: float, burst: int, retry_after: float) -> None:
+        super().__init__(
+            f"more than {rate:g} messages per second (bursts of {burst}); "
+            f"retry after {retry_after:.3g} s with the same client_msg_id",
+        )
+        self.retry_after = retry_after
+
+
+class SessionLimitExceeded(OpenChatError):
+    """The user already holds the most session streams allowed."""
+
+    def __init__(self, maximum: int, retry_after: float) -> None:
+        super().__init__(
+            f"a user may hold at most {maximum} session streams at once; close one first",
+        )
+        self.retry_after = retry_after
+
+
+class GroupCreationRateExceeded(OpenChatError):
+    """The user created the most groups allowed per hour."""
+
+    def __init__(self, per_hour: int, retry_after: float) -> None:
+        super().__init__(
+            f"a user may create at most {per_hour} groups per hour; "
+            f"retry after {retry_after:.3g} s",
+        )
+        self.retry_after = retry_after
+
+
+class MembershipLimitExceeded(OpenChatError):
+    """A user would be a member of more conversations than allowed."""
+
+    # Nothing clears this limit but the user leaving conversations; RetryInfo says not to
+    # try again soon.
+    RETRY_AFTER_SECONDS = 3600.0
+
+    def __init__(self, user_id: str, maximum: int) -> None:
+        super().__init__(
+            f"user {user_id!r} is already in the most conversations allowed ({maximum}); "
+            "they must leave one first",
+        )
+        self.retry_after = self.RETRY_AFTER_SECONDS
+        self.user_id = user_id
 
 
 class Unavailable(OpenChatError):

@@ -151,6 +151,15 @@ class SessionKey:
 
 
 @dataclass(frozen=True, slots=True)
+class Admission:
+    """A rate limiter's answer: admitted after `delay` seconds (its slot is reserved), or
+    refused, and then `delay` is how long until the same request would be admitted at once."""
+
+    admitted: bool
+    delay: float
+
+
+@dataclass(frozen=True, slots=True)
 class PresenceState:
     """Whether a user is reachable. `generation` increases with every change of the user's
     presence, cluster-wide, so that an older state never overwrites a newer one."""
@@ -167,6 +176,8 @@ class ReceiptKind(enum.Enum):
 
     DELIVERED = "delivered"
     READ = "read"
+    # A push notification about the range was accepted for the member (never sent to senders).
+    PUSHED = "pushed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,9 +237,9 @@ class DeliveryStep:
     detail: str = ""
 
 
-# The durable routes every server knows by name (external IM providers add routes of their own).
+# The durable route every server knows by name (external IM providers add routes of their own;
+# push notifications have a ledger of their own, see PushBacklog).
 WEBHOOK_ROUTE = "webhook"
-PUSH_ROUTE = "push"
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +262,52 @@ class PlannedJob:
     route: str
     message: Message
     target: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PushPosition:
+    """How far one member of a conversation is, for push: the newest seq any of their devices
+    acknowledged or they read, and the newest seq a push notification told them about."""
+
+    user_id: str
+    acknowledged_seq: int
+    pushed_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class PushCandidate:
+    """What deciding a push needs of a message (its content is read only when pushed)."""
+
+    seq: int
+    message_id: str
+    sender_id: str
+    server_time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PushBacklog:
+    """A conversation whose messages after `settled_seq` (up to `head_seq`) may still need
+    push notifications, leased to the caller, with the positions of all its members and the
+    newest of those messages (`recent`, oldest first)."""
+
+    conversation_id: str
+    settled_seq: int
+    head_seq: int
+    members: tuple[PushPosition, ...]
+    recent: tuple[PushCandidate, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PushSettlement:
+    """The outcome of one look at a PushBacklog: push is settled up to `settled_seq`, the
+    `pushed` members were notified about their ranges (ReceiptKind.PUSHED), and the
+    conversation's lease ends at once or, after a failed notification, in `retry_after`
+    seconds."""
+
+    conversation_id: str
+    settled_seq: int
+    pushed: tuple[ReceiptAdvance, ...] = ()
+    retry_after: float = 0.0
 
 
 class RouteJobStatus(enum.Enum):

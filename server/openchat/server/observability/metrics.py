@@ -129,6 +129,12 @@ class Metrics:
         self.session_disconnects = counter(
             "openchat_session_disconnects", "Sessions that ended, by reason.", ("reason",)
         )
+        self.session_frames_dropped = counter(
+            "openchat_session_frames_dropped",
+            "Session frames dropped unhandled: over the session's frame rate (limit) or naming "
+            "a conversation the user is not in (not_member), by frame kind.",
+            ("frame", "cause"),
+        )
         self.gc_pauses = histogram(
             "openchat_gc_pause_seconds",
             "Garbage collections of the server process, which stop its event loop, by generation.",

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from openchat.server.domain.model import PUSH_ROUTE, WEBHOOK_ROUTE, Message, PlannedJob
+from openchat.server.domain.model import WEBHOOK_ROUTE, Message, PlannedJob
 
 
 class DurableRoutePlanner:
-    """RoutePlanner: a webhook job per bot member (other than the sender), a push job per
-    message when push is enabled (the push worker picks the offline recipients when it runs),
-    and a job per message for each external IM provider."""
+    """RoutePlanner: a webhook job per bot member (other than the sender) and a job per
+    message for each external IM provider. Push notifications need no job: the push sweeper
+    works from watermarks (routing/push_sweep.py)."""
 
-    def __init__(self, *, push_enabled: bool, provider_routes: Sequence[str]) -> None:
-        self._push_enabled = push_enabled
+    def __init__(self, *, provider_routes: Sequence[str]) -> None:
         self._provider_routes = provider_routes
 
     async def plan(
@@ -26,7 +25,5 @@ class DurableRoutePlanner:
                 for bot_id in sorted(bot_members.get(message.conversation_id, ()))
                 if bot_id != message.sender_id
             )
-            if self._push_enabled:
-                jobs.append(PlannedJob(PUSH_ROUTE, message))
             jobs.extend(PlannedJob(route, message) for route in self._provider_routes)
         return jobs

@@ -2,7 +2,7 @@
 
 OpenChat is its own provider: the built-in one delivers through session streams and needs no
 relay. An external provider (a bridge to another IM system) gets every message through its own
-durable route, isolated and retried like webhooks and pushes.
+durable route, isolated and retried like webhooks.
 """
 
 from __future__ import annotations

@@ -1,21 +1,18 @@
-"""Push notifications for members with no online device.
+"""Push providers: where a push notification goes (routing/push_sweep.py decides which).
 
-The push worker decides the recipients when it runs (not when the message is stored), so a
-member who came online in between is not notified; a PushProvider then hands the notification
-to a push service. Notifications carry ids and a short preview, never more of the message.
+A PushProvider hands the notification to a push service. Notifications carry ids and a short
+preview, never more of the message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
 import aiohttp
 import structlog
 
-from openchat.server.domain.model import Message, RouteJob
-from openchat.server.ports import BotDirectory, MemberDirectory, PresenceRegistry
 from openchat.server.routing.http import HttpClient
 from openchat.server.settings import RoutingSettings
 
@@ -91,45 +88,3 @@ def push_provider(settings: RoutingSettings, http: HttpClient) -> PushProvider |
     if settings.push_provider == "log":
         return LoggingPushProvider()
     return None
-
-
-class PushDeliverer:
-    """Delivers push jobs: one message to its members that have no online session, other
-    than its sender and bots (which get messages through their webhooks)."""
-
-    def __init__(
-        self,
-        provider: PushProvider,
-        members: MemberDirectory,
-        presence: PresenceRegistry,
-        bots: BotDirectory,
-    ) -> None:
-        self._provider = provider
-        self._members = members
-        self._presence = presence
-        self._bots = bots
-
-    async def deliver(self, job: RouteJob, message: Message) -> bool:
-        members = await self._members.members(message.conversation_id)
-        others = sorted(members - {message.sender_id} - await self._bots.bot_ids())
-        offline = await self._offline(others)
-        if not offline:
-            return False
-        await self._provider.notify(
-            PushNotification(
-                user_ids=tuple(offline),
-                conversation_id=message.conversation_id,
-                message_id=message.message_id,
-                sender_id=message.sender_id,
-                seq=message.seq,
-                preview=message.content.text[:PREVIEW_CHARACTERS],
-                mentioned_user_ids=tuple(
-                    user for user in message.content.mention_user_ids if user in offline
-                ),
-            )
-        )
-        return True
-
-    async def _offline(self, user_ids: Sequence[str]) -> list[str]:
-        states = await self._presence.lookup(user_ids)
-        return [state.user_id for state in states if not state.online]

@@ -1,14 +1,15 @@
 """A route worker: works off one route's durable jobs, isolated from every other route.
 
 Each route has its own worker, concurrency limit and per-attempt timeout, so a webhook that
-hangs cannot hold up pushes. Failed attempts are retried with exponential backoff and full
-jitter; after the retry budget the job becomes a dead letter (AdminService lists and replays
-them). Jobs are claimed with a lease, so a worker that dies mid-attempt only delays its jobs.
+hangs cannot hold up a provider relay. Failed attempts are retried with exponential backoff and
+full jitter; after the retry budget the job becomes a dead letter (AdminService lists and
+replays them). Jobs are claimed with a lease, so a worker that dies mid-attempt only delays its
+jobs.
 
-The database work is batched, because a route (push) may have a job for every message: jobs are
-claimed together (the worker lingers briefly after a wake-up so that more arrive), their messages
-are loaded in one query, and successful outcomes are recorded together, one transaction per
-batch rather than per job.
+The database work is batched, because a route (a provider relay) may have a job for every
+message: jobs are claimed together (the worker lingers briefly after a wake-up so that more
+arrive), their messages are loaded in one query, and successful outcomes are recorded
+together, one transaction per batch rather than per job.
 """
 
 from __future__ import annotations

@@ -53,6 +53,7 @@ class SessionHub:
         conversations: ConversationStore,
         messages: MessageStore,
         metrics: Metrics,
+        max_sessions_per_user: int = 0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._presence = presence
@@ -62,6 +63,7 @@ class SessionHub:
         )
         self._registry = SessionRegistry(
             queue_capacity=settings.queue_capacity,
+            max_sessions_per_user=max_sessions_per_user,
             presence=presence,
             cluster=cluster,
             metrics=metrics,

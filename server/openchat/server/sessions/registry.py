@@ -17,6 +17,7 @@ import structlog
 from openchat.server.domain.errors import (
     HeartbeatTimeout,
     OpenChatError,
+    SessionLimitExceeded,
     SlowConsumer,
     StreamProtocolViolation,
     Unavailable,
@@ -36,6 +37,8 @@ from openchat.server.sessions.session import Session
 
 _log = structlog.get_logger(__name__)
 
+# A session refused for the user's session limit is told to try again after this long.
+SESSION_LIMIT_RETRY_SECONDS = 10.0
 REPLACED = ReconnectRequest("replaced by a newer session of this device", 0.0, cause="replaced")
 
 # Called (synchronously) with each session as it closes, to release what is kept for it.
@@ -49,12 +52,16 @@ class SessionRegistry:
         self,
         *,
         queue_capacity: int,
+        max_sessions_per_user: int = 0,
         presence: PresenceRegistry,
         cluster: EventBus,
         metrics: Metrics,
         close_hooks: Sequence[CloseHook] = (),
     ) -> None:
         self._queue_capacity = queue_capacity
+        # Sessions one user may hold across the cluster (the presence registry counts them);
+        # 0: no limit.
+        self._max_sessions = max_sessions_per_user
         self._presence = presence
         self._cluster = cluster
         self._metrics = metrics
@@ -102,11 +109,19 @@ class SessionRegistry:
             await self._cluster.publish(
                 SESSION_REPLACED, SessionReplaced(user_id, device_id, key.session_id)
             )
-            await self.publish_presence(await self._presence.connect(key))
-        except BaseException:
-            # Redis is unreachable (or the call was cancelled): the caller never gets the
-            # session, so it must not stay registered, nor be refreshed back into presence.
-            await self.close(session)
+            state = await self._presence.connect(key)
+            if 0 < self._max_sessions < state.device_count:
+                # Counted after registering, so that concurrent opens cannot all pass; undone
+                # below (the user stays online through their other sessions).
+                raise SessionLimitExceeded(self._max_sessions, SESSION_LIMIT_RETRY_SECONDS)
+            await self.publish_presence(state)
+        except BaseException as failure:
+            # Refused for the limit, Redis unreachable, or the call cancelled: the caller never
+            # gets the session, so it must not stay registered, nor be refreshed back into
+            # presence.
+            await self.close(
+                session, failure if isinstance(failure, SessionLimitExceeded) else None
+            )
             raise
         _log.info("session_opened", session_id=key.session_id, device_id=device_id)
         return session
@@ -190,5 +205,6 @@ def _close_reason(
 _ERROR_REASONS: dict[type[OpenChatError], str] = {
     HeartbeatTimeout: "heartbeat_timeout",
     SlowConsumer: "slow_consumer",
+    SessionLimitExceeded: "session_limit",
     StreamProtocolViolation: "protocol_violation",
 }

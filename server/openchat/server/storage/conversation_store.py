@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openchat.server.domain.errors import MemberLimitExceeded
+from openchat.server.domain.errors import MemberLimitExceeded, MembershipLimitExceeded
 from openchat.server.domain.ids import new_id
 from openchat.server.domain.model import (
     Conversation,
@@ -35,9 +35,13 @@ def direct_key(user_a: str, user_b: str) -> str:
 class SqlConversationStore:
     """ConversationStore on SQLite or PostgreSQL."""
 
-    def __init__(self, database: Database, *, max_members: int) -> None:
+    def __init__(
+        self, database: Database, *, max_members: int, max_conversations_per_user: int = 0
+    ) -> None:
         self._database = database
         self._max_members = max_members
+        # 0: no limit.
+        self._max_conversations = max_conversations_per_user
 
     async def create_group(
         self, creator_id: str, title: str, member_ids: Sequence[str], request_id: str
@@ -121,6 +125,7 @@ class SqlConversationStore:
             if (count or 0) > self._max_members:
                 # Raising rolls the insert back.
                 raise MemberLimitExceeded(self._max_members)
+            await self._refuse_users_over_limit(connection, user_ids)
         return await self._require(conversation_id)
 
     async def remove_members(self, conversation_id: str, user_ids: Sequence[str]) -> Conversation:
@@ -243,6 +248,25 @@ class SqlConversationStore:
                 for user_id in member_ids
             ],
         )
+        await self._refuse_users_over_limit(connection, member_ids)
+
+    async def _refuse_users_over_limit(
+        self, connection: AsyncConnection, user_ids: Sequence[str]
+    ) -> None:
+        """Raise MembershipLimitExceeded (rolling the transaction back) when one of the users
+        is now in more conversations than allowed. One index range per user (members by
+        user_id); on PostgreSQL, additions committing at the same moment may each pass."""
+        if not self._max_conversations:
+            return
+        over = await connection.scalar(
+            select(members.c.user_id)
+            .where(members.c.user_id.in_(sorted(set(user_ids))))
+            .group_by(members.c.user_id)
+            .having(func.count() > self._max_conversations)
+            .limit(1)
+        )
+        if over is not None:
+            raise MembershipLimitExceeded(over, self._max_conversations)
 
     async def _find_group_request(self, creator_id: str, request_id: str) -> Conversation | None:
         return await self._find_one(

@@ -17,14 +17,22 @@ from openchat.server.settings import async_url
 class Database:
     """The engines of one database: `writer` for transactions that write, `reader` for reads.
 
-    On PostgreSQL both are the same pooled engine. On SQLite, which allows one writer at a time,
-    the writer is a single connection whose transactions start with BEGIN IMMEDIATE (taking the
-    write lock up front instead of failing with SQLITE_BUSY halfway), and readers have a pool of
-    their own that WAL mode lets read while the writer writes.
+    On PostgreSQL both share one pool, and the reader runs each statement in autocommit mode: a
+    read then costs its one round trip, where a transaction added a BEGIN and a ROLLBACK (and
+    the pool's liveness ping two more), and no snapshot is lost by it, as PostgreSQL's READ
+    COMMITTED gives each statement its own snapshot anyway. On SQLite, which allows one writer
+    at a time, the writer is a single connection whose transactions start with BEGIN IMMEDIATE
+    (taking the write lock up front instead of failing with SQLITE_BUSY halfway), and readers
+    have a pool of their own that WAL mode lets read while the writer writes.
     """
 
     writer: AsyncEngine
     reader: AsyncEngine
+
+    @property
+    def shares_pool(self) -> bool:
+        """Whether reader and writer are one engine's pool (PostgreSQL)."""
+        return self.reader.sync_engine.pool is self.writer.sync_engine.pool
 
     @property
     def dialect(self) -> str:
@@ -37,7 +45,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.writer.dispose()
-        if self.reader is not self.writer:
+        if not self.shares_pool:
             await self.reader.dispose()
 
 
@@ -53,7 +61,9 @@ def connect(url: str, *, pool_size: int = 10) -> Database:
             # Commit only once the WAL is flushed: an ack must never precede durability.
             connect_args={"server_settings": {"synchronous_commit": "on"}},
         )
-        return Database(writer=engine, reader=engine)
+        return Database(
+            writer=engine, reader=engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
     writer = create_async_engine(parsed, pool_size=1, max_overflow=0)
     reader = create_async_engine(parsed, pool_size=pool_size, max_overflow=0)
     _configure_sqlite(writer, begin="BEGIN IMMEDIATE")
@@ -85,7 +95,8 @@ _STATEMENT_KINDS = frozenset({"select", "insert", "update", "delete"})
 
 def observe_statements(database: Database, record: Callable[[str, float], None]) -> None:
     """Call record(kind, seconds) after every SQL statement (SQLAlchemy's timing recipe)."""
-    for engine in {database.writer, database.reader}:
+    # Listeners of an engine also hear the statements of engines derived from it (the reader).
+    for engine in [database.writer] if database.shares_pool else [database.writer, database.reader]:
 
         @event.listens_for(engine.sync_engine, "before_cursor_execute")
         def _before(connection: Any, *_: Any) -> None:

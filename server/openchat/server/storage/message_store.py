@@ -307,24 +307,26 @@ def range_query(
 
 
 def ranges_query(
-    dialect: str, ranges: Iterable[tuple[str, int, int]]
+    dialect: str, ranges: Iterable[tuple[str, int, int]], columns: Sequence[Column[Any]] = ()
 ) -> tuple[Select[Any], dict[str, Any]]:
     """The messages with after < seq <= until of each (conversation_id, after, until), ordered
-    by conversation and seq, each row with its range: one primary-key range scan per range, and
-    one SQL text for any number of ranges (a UNION of one page per range would have to be
-    built and compiled afresh every time)."""
-    batch, query = _ranges_statement(dialect)
+    by conversation and seq, each row with its range (and only `columns` of the message, when
+    given): one primary-key range scan per range, and one SQL text for any number of ranges (a
+    UNION of one page per range would have to be built and compiled afresh every time)."""
+    batch, query = _ranges_statement(dialect, tuple(columns) or tuple(messages.c))
     return query, batch.params(ranges)
 
 
 @functools.cache
-def _ranges_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
+def _ranges_statement(
+    dialect: str, columns: tuple[Column[Any], ...]
+) -> tuple[KeyBatch, Select[Any]]:
     after = Column("range_after", BigInteger())
     until = Column("range_until", BigInteger())
     batch = KeyBatch(dialect, "ranges", [messages.c.conversation_id, after, until])
     wanted = batch.table.c
     query = (
-        select(messages, wanted.range_after, wanted.range_until)
+        select(*columns, wanted.range_after, wanted.range_until)
         .join(
             batch.table,
             (messages.c.conversation_id == wanted.conversation_id)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, insert, select, tuple_
+from sqlalchemy import Select, case, insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -58,26 +58,18 @@ class SqlReceiptStore:
                     )
             if advances:
                 await _upsert_cursors(connection, advances)
-                await connection.execute(insert(delivery_events), [_event_row(a) for a in advances])
+                await connection.execute(insert(delivery_events), [event_row(a) for a in advances])
         return advances
 
     async def record(self, advance: ReceiptAdvance) -> None:
         async with self._database.writer.begin() as connection:
-            await connection.execute(insert(delivery_events), [_event_row(advance)])
+            await connection.execute(insert(delivery_events), [event_row(advance)])
 
     async def senders_between(
         self, conversation_id: str, after_seq: int, up_to_seq: int
     ) -> set[str]:
         async with self._database.reader.connect() as connection:
-            rows = await connection.execute(
-                select(messages.c.sender_id)
-                .where(
-                    messages.c.conversation_id == conversation_id,
-                    messages.c.seq > after_seq,
-                    messages.c.seq <= up_to_seq,
-                )
-                .distinct()
-            )
+            rows = await connection.execute(senders_query(conversation_id, after_seq, up_to_seq))
             return {sender_id for (sender_id,) in rows}
 
     async def purge(self, *, before: datetime) -> int:
@@ -111,6 +103,20 @@ class SqlReceiptStore:
                 )
                 for row in rows
             ]
+
+
+def senders_query(conversation_id: str, after_seq: int, up_to_seq: int) -> Select[Any]:
+    """The senders of the messages in (after_seq, up_to_seq]: a primary-key range scan, as
+    long as the range (use cases bound it: usecases/receipts.py)."""
+    return (
+        select(messages.c.sender_id)
+        .where(
+            messages.c.conversation_id == conversation_id,
+            messages.c.seq > after_seq,
+            messages.c.seq <= up_to_seq,
+        )
+        .distinct()
+    )
 
 
 async def _last_seq_of_members(
@@ -175,7 +181,7 @@ async def _upsert_cursors(connection: AsyncConnection, advances: list[ReceiptAdv
     )
 
 
-def _event_row(advance: ReceiptAdvance) -> dict[str, Any]:
+def event_row(advance: ReceiptAdvance) -> dict[str, Any]:
     return {
         "conversation_id": advance.conversation_id,
         "user_id": advance.user_id,

@@ -24,10 +24,13 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ID_LENGTH = 36
+# The conversations with push work (see ConversationRow.push_seq).
+PUSH_DUE = text("last_seq > push_seq")
 USER_ID_LENGTH = 128
 
 
@@ -76,10 +79,25 @@ class ConversationRow(Base):
     direct_key: Mapped[str | None] = mapped_column(String(2 * USER_ID_LENGTH + 1))
     # CreateGroup's optional idempotency key, unique per creator.
     create_request_id: Mapped[str | None] = mapped_column(String(ID_LENGTH * 4))
+    # Push notifications are settled up to this seq (each member's message after it was pushed,
+    # acknowledged, or their own): a conversation with last_seq > push_seq has push work, which
+    # the push sweeper (routing/push_sweep.py) finds through the partial index below. The send
+    # transaction writes nothing for push: its last_seq increment is what makes the work due.
+    push_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The sweeper's lease on the conversation's push work (NULL: not leased).
+    push_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         UniqueConstraint("direct_key"),
         UniqueConstraint("creator_id", "create_request_id"),
+        # The push sweeper: conversations with push work (few: the ones active in the last
+        # seconds, whatever the size of the table).
+        Index(
+            "ix_conversations_push_due",
+            "conversation_id",
+            postgresql_where=PUSH_DUE,
+            sqlite_where=PUSH_DUE,
+        ),
     )
 
 
@@ -93,6 +111,9 @@ class MemberRow(Base):
     user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The newest seq a push notification told this member about: a message at or below it is
+    # never pushed to them again (routing/push_sweep.py).
+    pushed_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     __table_args__ = (
         # Sync and ListConversations: the conversations of one user, in id order.

@@ -248,6 +248,9 @@ def server_frame(frame: Outbound) -> presence_service_pb2.ServerFrame:
                     code=status.code.value[0],
                     message=status.message,
                     reason=status.reason,
+                    retry_delay=(
+                        duration(status.retry_after) if status.retry_after is not None else None
+                    ),
                 )
             )
         case CaughtUp():

@@ -1,5 +1,6 @@
 """One table from domain exception to gRPC status code and AIP-193 reason, and the status
-details that carry them (google.rpc.ErrorInfo, plus google.rpc.BadRequest for bad fields)."""
+details that carry them (google.rpc.ErrorInfo, plus google.rpc.BadRequest for bad fields and
+google.rpc.RetryInfo for limits that clear with time)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,19 @@ _TABLE: dict[type[errors.OpenChatError], tuple[grpc.StatusCode, ErrorReason.Valu
         grpc.StatusCode.RESOURCE_EXHAUSTED,
         ErrorReason.MEMBER_LIMIT_EXCEEDED,
     ),
+    errors.SendRateExceeded: (grpc.StatusCode.RESOURCE_EXHAUSTED, ErrorReason.SEND_RATE_EXCEEDED),
+    errors.SessionLimitExceeded: (
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        ErrorReason.SESSION_LIMIT_EXCEEDED,
+    ),
+    errors.GroupCreationRateExceeded: (
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        ErrorReason.GROUP_CREATION_RATE_EXCEEDED,
+    ),
+    errors.MembershipLimitExceeded: (
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        ErrorReason.MEMBERSHIP_LIMIT_EXCEEDED,
+    ),
     errors.PersistenceUnavailable: (
         grpc.StatusCode.UNAVAILABLE,
         ErrorReason.PERSISTENCE_UNAVAILABLE,
@@ -56,6 +70,8 @@ class ErrorStatus:
     reason: str
     message: str
     metadata: dict[str, str]
+    # Seconds after which the same request may succeed (limits); sent as google.rpc.RetryInfo.
+    retry_after: float | None = None
 
 
 def status_of(error: errors.OpenChatError) -> ErrorStatus:
@@ -63,7 +79,9 @@ def status_of(error: errors.OpenChatError) -> ErrorStatus:
     for kind in type(error).__mro__:
         if kind in _TABLE:
             code, reason = _TABLE[kind]
-            return ErrorStatus(code, ErrorReason.Name(reason), str(error), _metadata_of(error))
+            return ErrorStatus(
+                code, ErrorReason.Name(reason), str(error), _metadata_of(error), error.retry_after
+            )
     return internal_error("unmapped error")
 
 
@@ -90,6 +108,12 @@ def internal_error(request_id: str) -> ErrorStatus:
 
 def to_grpc_status(status: ErrorStatus) -> grpc.Status:
     """A grpc.Status whose trailing metadata carries google.rpc.Status with ErrorInfo."""
+    return rpc_status.to_status(status_message(status))
+
+
+def status_message(status: ErrorStatus) -> status_pb2.Status:
+    """google.rpc.Status with ErrorInfo (and BadRequest for a bad field): what every listener
+    sends as the error's details."""
     details = [
         _packed(
             error_details_pb2.ErrorInfo(
@@ -97,18 +121,24 @@ def to_grpc_status(status: ErrorStatus) -> grpc.Status:
             )
         )
     ]
+    if status.retry_after is not None:
+        retry = error_details_pb2.RetryInfo()
+        retry.retry_delay.FromNanoseconds(round(status.retry_after * 1e9))
+        details.append(_packed(retry))
     if "field" in status.metadata:
         violation = error_details_pb2.BadRequest.FieldViolation(
             field=status.metadata["field"], description=status.message
         )
         details.append(_packed(error_details_pb2.BadRequest(field_violations=[violation])))
     code_number: int = status.code.value[0]
-    return rpc_status.to_status(
-        status_pb2.Status(code=code_number, message=status.message, details=details)
-    )
+    return status_pb2.Status(code=code_number, message=status.message, details=details)
 
 
-def _packed(message: error_details_pb2.ErrorInfo | error_details_pb2.BadRequest) -> any_pb2.Any:
+def _packed(
+    message: error_details_pb2.ErrorInfo
+    | error_details_pb2.BadRequest
+    | error_details_pb2.RetryInfo,
+) -> any_pb2.Any:
     packed = any_pb2.Any()
     packed.Pack(message)
     return packed
@@ -121,4 +151,6 @@ def _metadata_of(error: errors.OpenChatError) -> dict[str, str]:
         return {"message_id": error.original_message_id}
     if isinstance(error, errors.ConversationNotFound):
         return {"conversation_id": error.conversation_id}
+    if isinstance(error, errors.MembershipLimitExceeded):
+        return {"user_id": error.user_id}
     return {}

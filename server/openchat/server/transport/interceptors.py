@@ -169,14 +169,6 @@ def _metadata_value(context: grpc.aio.ServicerContext[Any, Any], key: str) -> st
     return None
 
 
-def _request_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
-    """The caller's x-request-id when it is sane, else a new one."""
-    given = _metadata_value(context, "x-request-id")
-    if given and len(given) <= 64 and given.isprintable():
-        return given
-    return uuid.uuid4().hex[:16]
-
-
 _RPC_TYPES = {
     (False, False): "unary",
     (False, True): "server_stream",
@@ -185,9 +177,15 @@ _RPC_TYPES = {
 }
 
 
-class _MethodSeries:
+def rpc_type(request_streaming: bool, response_streaming: bool) -> str:
+    """The grpc_type label of a method: unary, server_stream, client_stream or bidi_stream."""
+    return _RPC_TYPES[(request_streaming, response_streaming)]
+
+
+class MethodSeries:
     """The metric series of one method, looked up once when its handler is wrapped (a
-    prometheus_client labels() lookup on every call costs more than the increment)."""
+    prometheus_client labels() lookup on every call costs more than the increment). The web
+    listener records into the same series."""
 
     __slots__ = (
         "_handled",
@@ -200,9 +198,8 @@ class _MethodSeries:
         "streaming",
     )
 
-    def __init__(self, metrics: Metrics, method: str, handler: Handler) -> None:
+    def __init__(self, metrics: Metrics, method: str, kind: str) -> None:
         _, service, name = method.split("/", 2)
-        kind = _RPC_TYPES[(handler.request_streaming, handler.response_streaming)]
         self._metrics = metrics
         self._labels = (kind, service, name)
         self._handled: dict[str, Counter] = {}
@@ -228,7 +225,7 @@ class RequestObservingInterceptor(_WrappingInterceptor):
     def __init__(self, metrics: Metrics) -> None:
         super().__init__()
         self._metrics = metrics
-        self._series: dict[str, _MethodSeries] = {}
+        self._series: dict[str, MethodSeries] = {}
 
     def around(self, method: str, handler: Handler) -> Around:
         series = self._series_of(method, handler)
@@ -264,45 +261,63 @@ class RequestObservingInterceptor(_WrappingInterceptor):
 
         return super().around_stream(counted, handler, method)
 
-    def _series_of(self, method: str, handler: Handler) -> _MethodSeries:
+    def _series_of(self, method: str, handler: Handler) -> MethodSeries:
         series = self._series.get(method)
         if series is None:
-            series = self._series[method] = _MethodSeries(self._metrics, method, handler)
+            series = self._series[method] = MethodSeries(
+                self._metrics,
+                method,
+                rpc_type(handler.request_streaming, handler.response_streaming),
+            )
         return series
 
     def _begin(
-        self, method: str, context: grpc.aio.ServicerContext[Any, Any], series: _MethodSeries
+        self, method: str, context: grpc.aio.ServicerContext[Any, Any], series: MethodSeries
     ) -> float:
-        structlog.contextvars.clear_contextvars()
         # The peer is read now: asking a finished call for it (in _end, after the client went
         # away) crashed the process with a segmentation fault in grpc 1.85's Cython layer.
-        structlog.contextvars.bind_contextvars(
-            request_id=_request_id(context), method=method, peer=context.peer()
-        )
-        series.started.inc()
-        if series.streaming:
-            self._metrics.streams_active.inc()
-        return time.perf_counter()
+        given = _metadata_value(context, "x-request-id")
+        return begin_rpc(self._metrics, series, method, given, context.peer())
 
     def _end(
         self,
         context: grpc.aio.ServicerContext[Any, Any],
-        series: _MethodSeries,
+        series: MethodSeries,
         started: float,
     ) -> None:
-        elapsed = time.perf_counter() - started
         code = context.code() or grpc.StatusCode.OK
         if context.cancelled() and code == grpc.StatusCode.OK:
             code = grpc.StatusCode.CANCELLED
-        series.handled(code.name).inc()
-        series.duration.observe(elapsed)
-        if series.streaming:
-            self._metrics.streams_active.dec()
-        _log.info("rpc", code=code.name, duration_ms=round(elapsed * 1000, 3))
-        structlog.contextvars.clear_contextvars()
+        end_rpc(self._metrics, series, code.name, started)
 
 
-def _request_counter(series: _MethodSeries, handler: Handler) -> Callable[[Any], Any]:
+def begin_rpc(
+    metrics: Metrics, series: MethodSeries, method: str, request_id: str | None, peer: str
+) -> float:
+    """The start of an RPC, whichever listener took it: binds the log context (the caller's
+    x-request-id when it is sane, else a new one) and counts it; returns its start time."""
+    structlog.contextvars.clear_contextvars()
+    if not (request_id and len(request_id) <= 64 and request_id.isprintable()):
+        request_id = uuid.uuid4().hex[:16]
+    structlog.contextvars.bind_contextvars(request_id=request_id, method=method, peer=peer)
+    series.started.inc()
+    if series.streaming:
+        metrics.streams_active.inc()
+    return time.perf_counter()
+
+
+def end_rpc(metrics: Metrics, series: MethodSeries, code: str, started: float) -> None:
+    """The end of an RPC with its status code name: the canonical log line and the metrics."""
+    elapsed = time.perf_counter() - started
+    series.handled(code).inc()
+    series.duration.observe(elapsed)
+    if series.streaming:
+        metrics.streams_active.dec()
+    _log.info("rpc", code=code, duration_ms=round(elapsed * 1000, 3))
+    structlog.contextvars.clear_contextvars()
+
+
+def _request_counter(series: MethodSeries, handler: Handler) -> Callable[[Any], Any]:
     """A function from what grpc passes the behavior (a request, or an iterator of them) to
     the same, counting each request as it is taken."""
     received = series.received
@@ -328,7 +343,7 @@ class _Observed:
         self,
         interceptor: RequestObservingInterceptor,
         method: str,
-        series: _MethodSeries,
+        series: MethodSeries,
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> None:
         self._interceptor = interceptor
@@ -349,7 +364,7 @@ async def _abort(context: grpc.aio.ServicerContext[Any, Any], status: ErrorStatu
     await context.abort(grpc_status.code, grpc_status.details, grpc_status.trailing_metadata)
 
 
-def _unexpected(error: Exception) -> ErrorStatus:
+def unexpected_status(error: Exception) -> ErrorStatus:
     """UNAVAILABLE for infrastructure failures, INTERNAL for bugs; details only in the log."""
     if is_transient(error):
         # str() as well: redis-py's repr() drops the message.
@@ -383,7 +398,7 @@ class _MappingErrors:
         if isinstance(error, OpenChatError):
             await _abort(self._context, status_of(error))
         elif isinstance(error, Exception) and not isinstance(error, grpc.aio.AbortError):
-            await _abort(self._context, _unexpected(error))
+            await _abort(self._context, unexpected_status(error))
         # Anything else (none, an abort, a cancellation) goes on as it is.
 
 
@@ -469,6 +484,18 @@ class AuthInterceptor(_ApiInterceptor):
         return lambda context: _Authenticated(self._verifier, context)
 
 
+async def authenticate(verifier: TokenVerifier, header: str | None) -> None:
+    """Verifies an `authorization: Bearer <JWT>` header and makes its principal current."""
+    if header is None:
+        raise Unauthenticated("missing authorization header: send 'Bearer <token>'")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("the authorization header must be 'Bearer <token>'")
+    principal = await verifier.verify(token.strip())
+    principal_var.set(principal)
+    structlog.contextvars.bind_contextvars(user_id=principal.user_id)
+
+
 class _Authenticated:
     """Verifies the call's bearer token and makes its principal current."""
 
@@ -481,15 +508,7 @@ class _Authenticated:
         self._context = context
 
     async def __aenter__(self) -> None:
-        header = _metadata_value(self._context, "authorization")
-        if header is None:
-            raise Unauthenticated("missing authorization header: send 'Bearer <token>'")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("the authorization header must be 'Bearer <token>'")
-        principal = await self._verifier.verify(token.strip())
-        principal_var.set(principal)
-        structlog.contextvars.bind_contextvars(user_id=principal.user_id)
+        await authenticate(self._verifier, _metadata_value(self._context, "authorization"))
 
     async def __aexit__(self, *_: object) -> None:
         return None

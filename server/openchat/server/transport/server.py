@@ -16,8 +16,9 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.observability.metrics import Metrics
+from openchat.server.ports import UserConversations
 from openchat.server.sessions.hub import SessionHub
-from openchat.server.settings import SessionSettings
+from openchat.server.settings import LimitsSettings, SessionSettings
 from openchat.server.transport.health import HealthStatuses
 from openchat.server.transport.interceptors import (
     AuthInterceptor,
@@ -35,6 +36,7 @@ from openchat.server.transport.services.messaging import MessagingServicer
 from openchat.server.transport.services.presence import PresenceServicer
 from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.services.sync import SyncServicer
+from openchat.server.transport.web import ConnectApplication
 from openchat.server.usecases.bots import Bots
 from openchat.server.usecases.conversations import Conversations
 from openchat.server.usecases.dead_letters import DeadLetters
@@ -43,16 +45,22 @@ from openchat.server.usecases.receipts import Receipts
 from openchat.server.usecases.sync import Synchronization
 from openchat.server.usecases.timeline import DeliveryTimeline
 from openchat.v1 import (
+    admin_service_connect,
     admin_service_pb2,
     admin_service_pb2_grpc,
+    bot_service_connect,
     bot_service_pb2,
     bot_service_pb2_grpc,
+    conversation_service_connect,
     conversation_service_pb2,
     conversation_service_pb2_grpc,
+    messaging_service_connect,
     messaging_service_pb2,
     messaging_service_pb2_grpc,
+    presence_service_connect,
     presence_service_pb2,
     presence_service_pb2_grpc,
+    sync_service_connect,
     sync_service_pb2,
     sync_service_pb2_grpc,
 )
@@ -64,11 +72,15 @@ MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Registration:
-    """A servicer, the generated function that registers it, and its full service name."""
+    """A servicer, the generated function that registers it, its full service name, and its
+    generated Connect application."""
 
     servicer: Any
     add_to_server: Callable[[Any, grpc.aio.Server], None]
     service_name: str
+    # The generated Connect application (Connect and gRPC-Web) that serves it on the web
+    # listener (transport/web.py).
+    connect_application: ConnectApplication
 
 
 @dataclass(frozen=True)
@@ -82,14 +94,25 @@ class UseCases:
     conversations: Conversations
     hub: SessionHub
     receipts: Receipts
+    # Which conversations a user is in, for the session frames that name one.
+    user_conversations: UserConversations
     bots: Bots
     dead_letters: DeadLetters
 
 
-def registrations(use_cases: UseCases, sessions: SessionSettings) -> list[Registration]:
+def registrations(
+    use_cases: UseCases, sessions: SessionSettings, limits: LimitsSettings, metrics: Metrics
+) -> list[Registration]:
     """Every OpenChat service, around the use cases."""
     presence = PresenceServicer(
-        use_cases.hub, use_cases.messaging, use_cases.sender, use_cases.receipts, sessions=sessions
+        use_cases.hub,
+        use_cases.messaging,
+        use_cases.sender,
+        use_cases.receipts,
+        user_conversations=use_cases.user_conversations,
+        metrics=metrics,
+        sessions=sessions,
+        limits=limits,
     )
     return [
         _registration(
@@ -97,36 +120,42 @@ def registrations(use_cases: UseCases, sessions: SessionSettings) -> list[Regist
             messaging_service_pb2_grpc.add_MessagingServiceServicer_to_server,
             messaging_service_pb2,
             "MessagingService",
+            messaging_service_connect.MessagingServiceASGIApplication,
         ),
         _registration(
             SyncServicer(use_cases.synchronization),
             sync_service_pb2_grpc.add_SyncServiceServicer_to_server,
             sync_service_pb2,
             "SyncService",
+            sync_service_connect.SyncServiceASGIApplication,
         ),
         _registration(
             ConversationServicer(use_cases.conversations),
             conversation_service_pb2_grpc.add_ConversationServiceServicer_to_server,
             conversation_service_pb2,
             "ConversationService",
+            conversation_service_connect.ConversationServiceASGIApplication,
         ),
         _registration(
             presence,
             presence_service_pb2_grpc.add_PresenceServiceServicer_to_server,
             presence_service_pb2,
             "PresenceService",
+            presence_service_connect.PresenceServiceASGIApplication,
         ),
         _registration(
             BotServicer(use_cases.bots),
             bot_service_pb2_grpc.add_BotServiceServicer_to_server,
             bot_service_pb2,
             "BotService",
+            bot_service_connect.BotServiceASGIApplication,
         ),
         _registration(
             AdminServicer(use_cases.dead_letters),
             admin_service_pb2_grpc.add_AdminServiceServicer_to_server,
             admin_service_pb2,
             "AdminService",
+            admin_service_connect.AdminServiceASGIApplication,
         ),
     ]
 
@@ -136,9 +165,15 @@ def _registration(
     add_to_server: Callable[[Any, grpc.aio.Server], None],
     pb2_module: ModuleType,
     service: str,
+    connect_application: ConnectApplication,
 ) -> Registration:
     descriptor = getattr(pb2_module, "DESCRIPTOR")  # noqa: B009 - generated modules are untyped here
-    return Registration(servicer, add_to_server, descriptor.services_by_name[service].full_name)
+    return Registration(
+        servicer,
+        add_to_server,
+        descriptor.services_by_name[service].full_name,
+        connect_application,
+    )
 
 
 def _ms(seconds: float) -> int:

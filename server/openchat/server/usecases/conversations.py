@@ -13,18 +13,21 @@ from openchat.server.domain.events import MEMBERSHIP_CHANGED, MembershipChanged
 from openchat.server.domain.model import Conversation, ConversationKind, ConversationView
 from openchat.server.ports import ConversationStore, EventBus
 from openchat.server.usecases.access import conversation_of_member
+from openchat.server.usecases.quotas import Quotas
 
 
 class Conversations:
     """The ConversationService use cases."""
 
-    def __init__(self, store: ConversationStore, cluster: EventBus) -> None:
+    def __init__(self, store: ConversationStore, cluster: EventBus, quotas: Quotas) -> None:
         self._store = store
         self._cluster = cluster
+        self._quotas = quotas
 
     async def create_group(
         self, creator_id: str, title: str, member_ids: Sequence[str], request_id: str
     ) -> ConversationView:
+        await self._quotas.create_group(creator_id)
         group = await self._store.create_group(creator_id, title, member_ids, request_id)
         return ConversationView(group, read_seq=0)
 

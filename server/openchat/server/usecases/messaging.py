@@ -6,6 +6,7 @@ from openchat.server.domain.errors import ConversationNotFound, InvalidArgument,
 from openchat.server.domain.model import Appended, Content, Message, MessageDraft
 from openchat.server.ports import ConversationStore, MessageStore, MessageWriter
 from openchat.server.usecases.access import conversation_of_member
+from openchat.server.usecases.quotas import Quotas
 from openchat.server.usecases.receipts import Receipts
 
 
@@ -18,10 +19,12 @@ class Messaging:
         messages: MessageStore,
         writer: MessageWriter,
         receipts: Receipts,
+        quotas: Quotas,
         *,
         response_budget_bytes: int,
     ) -> None:
         self._conversations = conversations
+        self._quotas = quotas
         self._messages = messages
         self._writer = writer
         self._receipts = receipts
@@ -36,7 +39,9 @@ class Messaging:
         *,
         origin_device_id: str = "",
     ) -> Appended:
-        """Store a message (membership is checked in its transaction) and return after commit."""
+        """Store a message (membership is checked in its transaction) and return after commit.
+        A sender over their rate is refused before the message costs any storage work."""
+        await self._quotas.send(sender_id)
         draft = MessageDraft(conversation_id, sender_id, client_msg_id, content, origin_device_id)
         return await self._writer.append(draft)
 

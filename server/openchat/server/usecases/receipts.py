@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 
 from openchat.server.domain.events import DELIVER_RECEIPT, ReceiptDelivery
 from openchat.server.domain.model import Receipt, ReceiptAdvance, ReceiptKind, SessionKey
-from openchat.server.ports import EventBus, ReceiptStore
+from openchat.server.ports import EventBus, MemberDirectory, ReceiptStore
+
+# The newest messages of a receipt's range whose senders are looked up. A longer range (a
+# member catching up on a long backlog) goes to every member instead: its cost then is the
+# cached member list, not a scan of the backlog, and a receipt reaching a member who sent
+# nothing in the range changes nothing for them.
+SENDER_WINDOW = 256
 
 
 class Receipts:
@@ -19,9 +25,10 @@ class Receipts:
     per message.
     """
 
-    def __init__(self, store: ReceiptStore, cluster: EventBus) -> None:
+    def __init__(self, store: ReceiptStore, cluster: EventBus, members: MemberDirectory) -> None:
         self._store = store
         self._cluster = cluster
+        self._members = members
         self._pending: dict[tuple[str, str, str], int] = {}
 
     def acknowledge(self, session: SessionKey, conversation_id: str, seq: int) -> None:
@@ -54,9 +61,12 @@ class Receipts:
         await self._notify_senders(advance)
 
     async def _notify_senders(self, advance: ReceiptAdvance) -> None:
-        senders = await self._store.senders_between(
-            advance.conversation_id, advance.from_seq, advance.to_seq
-        )
+        if advance.to_seq - advance.from_seq > SENDER_WINDOW:
+            senders = set(await self._members.members(advance.conversation_id))
+        else:
+            senders = await self._store.senders_between(
+                advance.conversation_id, advance.from_seq, advance.to_seq
+            )
         senders.discard(advance.user_id)
         if not senders:
             return

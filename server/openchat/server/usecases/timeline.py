@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from openchat.server.domain.errors import MessageNotFound, PermissionDenied
 from openchat.server.domain.model import (
-    PUSH_ROUTE,
     WEBHOOK_ROUTE,
     DeliveryState,
     DeliveryStep,
@@ -17,6 +16,7 @@ from openchat.server.ports import MessageStore, ReceiptStore, RouteOutbox
 _RECEIPT_STATES = {
     ReceiptKind.DELIVERED: DeliveryState.DELIVERED,
     ReceiptKind.READ: DeliveryState.READ,
+    ReceiptKind.PUSHED: DeliveryState.PUSH_ACCEPTED,
 }
 
 
@@ -34,8 +34,6 @@ def _route_step(job: RouteJobRecord) -> DeliveryStep | None:
         return None
     if job.route == WEBHOOK_ROUTE:
         return DeliveryStep(DeliveryState.WEBHOOK_ANSWERED, job.updated_at, user_id=job.target)
-    if job.route == PUSH_ROUTE:
-        return DeliveryStep(DeliveryState.PUSH_ACCEPTED, job.updated_at, detail=job.route)
     return DeliveryStep(DeliveryState.PROVIDER_ACCEPTED, job.updated_at, detail=job.route)
 
 

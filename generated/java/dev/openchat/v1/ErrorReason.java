@@ -183,6 +183,48 @@ public enum ErrorReason
    * <code>NOT_IMPLEMENTED = 18;</code>
    */
   NOT_IMPLEMENTED(18),
+  /**
+   * <pre>
+   * The caller sent more messages than its send rate allows (a token bucket of
+   * OPENCHAT_SEND_RATE per second, OPENCHAT_SEND_BURST at once). The status
+   * details carry a google.rpc.RetryInfo: send again after its retry_delay
+   * with the same client_msg_id (RESOURCE_EXHAUSTED).
+   * </pre>
+   *
+   * <code>SEND_RATE_EXCEEDED = 19;</code>
+   */
+  SEND_RATE_EXCEEDED(19),
+  /**
+   * <pre>
+   * The user already holds the most session streams the server allows
+   * (OPENCHAT_MAX_SESSIONS_PER_USER), across the cluster; close another
+   * session or retry after the RetryInfo's retry_delay (RESOURCE_EXHAUSTED).
+   * </pre>
+   *
+   * <code>SESSION_LIMIT_EXCEEDED = 20;</code>
+   */
+  SESSION_LIMIT_EXCEEDED(20),
+  /**
+   * <pre>
+   * The user created the most groups allowed per hour
+   * (OPENCHAT_GROUPS_PER_HOUR); retry after the RetryInfo's retry_delay
+   * (RESOURCE_EXHAUSTED).
+   * </pre>
+   *
+   * <code>GROUP_CREATION_RATE_EXCEEDED = 21;</code>
+   */
+  GROUP_CREATION_RATE_EXCEEDED(21),
+  /**
+   * <pre>
+   * A user would be in more conversations than the server allows
+   * (OPENCHAT_MAX_CONVERSATIONS_PER_USER); the ErrorInfo metadata `user_id`
+   * names them. It clears only when they leave conversations
+   * (RESOURCE_EXHAUSTED).
+   * </pre>
+   *
+   * <code>MEMBERSHIP_LIMIT_EXCEEDED = 22;</code>
+   */
+  MEMBERSHIP_LIMIT_EXCEEDED(22),
   UNRECOGNIZED(-1),
   ;
 
@@ -353,6 +395,48 @@ public enum ErrorReason
    * <code>NOT_IMPLEMENTED = 18;</code>
    */
   public static final int NOT_IMPLEMENTED_VALUE = 18;
+  /**
+   * <pre>
+   * The caller sent more messages than its send rate allows (a token bucket of
+   * OPENCHAT_SEND_RATE per second, OPENCHAT_SEND_BURST at once). The status
+   * details carry a google.rpc.RetryInfo: send again after its retry_delay
+   * with the same client_msg_id (RESOURCE_EXHAUSTED).
+   * </pre>
+   *
+   * <code>SEND_RATE_EXCEEDED = 19;</code>
+   */
+  public static final int SEND_RATE_EXCEEDED_VALUE = 19;
+  /**
+   * <pre>
+   * The user already holds the most session streams the server allows
+   * (OPENCHAT_MAX_SESSIONS_PER_USER), across the cluster; close another
+   * session or retry after the RetryInfo's retry_delay (RESOURCE_EXHAUSTED).
+   * </pre>
+   *
+   * <code>SESSION_LIMIT_EXCEEDED = 20;</code>
+   */
+  public static final int SESSION_LIMIT_EXCEEDED_VALUE = 20;
+  /**
+   * <pre>
+   * The user created the most groups allowed per hour
+   * (OPENCHAT_GROUPS_PER_HOUR); retry after the RetryInfo's retry_delay
+   * (RESOURCE_EXHAUSTED).
+   * </pre>
+   *
+   * <code>GROUP_CREATION_RATE_EXCEEDED = 21;</code>
+   */
+  public static final int GROUP_CREATION_RATE_EXCEEDED_VALUE = 21;
+  /**
+   * <pre>
+   * A user would be in more conversations than the server allows
+   * (OPENCHAT_MAX_CONVERSATIONS_PER_USER); the ErrorInfo metadata `user_id`
+   * names them. It clears only when they leave conversations
+   * (RESOURCE_EXHAUSTED).
+   * </pre>
+   *
+   * <code>MEMBERSHIP_LIMIT_EXCEEDED = 22;</code>
+   */
+  public static final int MEMBERSHIP_LIMIT_EXCEEDED_VALUE = 22;
 
 
   public final int getNumber() {
@@ -398,6 +482,10 @@ public enum ErrorReason
       case 16: return RESOURCE_NOT_FOUND;
       case 17: return INTERNAL_ERROR;
       case 18: return NOT_IMPLEMENTED;
+      case 19: return SEND_RATE_EXCEEDED;
+      case 20: return SESSION_LIMIT_EXCEEDED;
+      case 21: return GROUP_CREATION_RATE_EXCEEDED;
+      case 22: return MEMBERSHIP_LIMIT_EXCEEDED;
       default: return null;
     }
   }

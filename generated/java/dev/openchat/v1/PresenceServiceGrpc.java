@@ -49,6 +49,68 @@ public final class PresenceServiceGrpc {
     return getConnectMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.openchat.v1.OpenSessionRequest,
+      dev.openchat.v1.OpenSessionResponse> getOpenSessionMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "OpenSession",
+      requestType = dev.openchat.v1.OpenSessionRequest.class,
+      responseType = dev.openchat.v1.OpenSessionResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+  public static io.grpc.MethodDescriptor<dev.openchat.v1.OpenSessionRequest,
+      dev.openchat.v1.OpenSessionResponse> getOpenSessionMethod() {
+    io.grpc.MethodDescriptor<dev.openchat.v1.OpenSessionRequest, dev.openchat.v1.OpenSessionResponse> getOpenSessionMethod;
+    if ((getOpenSessionMethod = PresenceServiceGrpc.getOpenSessionMethod) == null) {
+      synchronized (PresenceServiceGrpc.class) {
+        if ((getOpenSessionMethod = PresenceServiceGrpc.getOpenSessionMethod) == null) {
+          PresenceServiceGrpc.getOpenSessionMethod = getOpenSessionMethod =
+              io.grpc.MethodDescriptor.<dev.openchat.v1.OpenSessionRequest, dev.openchat.v1.OpenSessionResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "OpenSession"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.OpenSessionRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.OpenSessionResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new PresenceServiceMethodDescriptorSupplier("OpenSession"))
+              .build();
+        }
+      }
+    }
+    return getOpenSessionMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.openchat.v1.SendSessionFramesRequest,
+      dev.openchat.v1.SendSessionFramesResponse> getSendSessionFramesMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "SendSessionFrames",
+      requestType = dev.openchat.v1.SendSessionFramesRequest.class,
+      responseType = dev.openchat.v1.SendSessionFramesResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.openchat.v1.SendSessionFramesRequest,
+      dev.openchat.v1.SendSessionFramesResponse> getSendSessionFramesMethod() {
+    io.grpc.MethodDescriptor<dev.openchat.v1.SendSessionFramesRequest, dev.openchat.v1.SendSessionFramesResponse> getSendSessionFramesMethod;
+    if ((getSendSessionFramesMethod = PresenceServiceGrpc.getSendSessionFramesMethod) == null) {
+      synchronized (PresenceServiceGrpc.class) {
+        if ((getSendSessionFramesMethod = PresenceServiceGrpc.getSendSessionFramesMethod) == null) {
+          PresenceServiceGrpc.getSendSessionFramesMethod = getSendSessionFramesMethod =
+              io.grpc.MethodDescriptor.<dev.openchat.v1.SendSessionFramesRequest, dev.openchat.v1.SendSessionFramesResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "SendSessionFrames"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.SendSessionFramesRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.SendSessionFramesResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new PresenceServiceMethodDescriptorSupplier("SendSessionFrames"))
+              .build();
+        }
+      }
+    }
+    return getSendSessionFramesMethod;
+  }
+
   private static volatile io.grpc.MethodDescriptor<dev.openchat.v1.GetPresenceRequest,
       dev.openchat.v1.GetPresenceResponse> getGetPresenceMethod;
 
@@ -147,6 +209,34 @@ public final class PresenceServiceGrpc {
 
     /**
      * <pre>
+     * The same session for clients that cannot stream both ways (browsers, over
+     * the Connect protocol or gRPC-Web): the request carries the hello, the
+     * response stream carries the same frames as Connect's, welcome first, with
+     * the same guarantees. The client's other frames go in SendSessionFrames,
+     * naming the welcome's session_id; those calls are the heartbeat.
+     * </pre>
+     */
+    public void openSession(dev.openchat.v1.OpenSessionRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.OpenSessionResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getOpenSessionMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Hands client frames (ping, delivery_ack, send, watch_presence, typing,
+     * read; never hello) to a session opened with OpenSession, in order. Answers
+     * once they are accepted: what they cause (pong, ack, send_failed, ...)
+     * arrives on the session's stream. NOT_FOUND (RESOURCE_NOT_FOUND) when this
+     * node holds no such session of the caller: open a new one.
+     * </pre>
+     */
+    public void sendSessionFrames(dev.openchat.v1.SendSessionFramesRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.SendSessionFramesResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getSendSessionFramesMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
      * Returns the presence of the given users.
      * </pre>
      */
@@ -164,6 +254,20 @@ public final class PresenceServiceGrpc {
                 dev.openchat.v1.ClientFrame,
                 dev.openchat.v1.ServerFrame>(
                   this, METHODID_CONNECT)))
+          .addMethod(
+            getOpenSessionMethod(),
+            io.grpc.stub.ServerCalls.asyncServerStreamingCall(
+              new MethodHandlers<
+                dev.openchat.v1.OpenSessionRequest,
+                dev.openchat.v1.OpenSessionResponse>(
+                  this, METHODID_OPEN_SESSION)))
+          .addMethod(
+            getSendSessionFramesMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.openchat.v1.SendSessionFramesRequest,
+                dev.openchat.v1.SendSessionFramesResponse>(
+                  this, METHODID_SEND_SESSION_FRAMES)))
           .addMethod(
             getGetPresenceMethod(),
             io.grpc.stub.ServerCalls.asyncUnaryCall(
@@ -209,6 +313,36 @@ public final class PresenceServiceGrpc {
 
     /**
      * <pre>
+     * The same session for clients that cannot stream both ways (browsers, over
+     * the Connect protocol or gRPC-Web): the request carries the hello, the
+     * response stream carries the same frames as Connect's, welcome first, with
+     * the same guarantees. The client's other frames go in SendSessionFrames,
+     * naming the welcome's session_id; those calls are the heartbeat.
+     * </pre>
+     */
+    public void openSession(dev.openchat.v1.OpenSessionRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.OpenSessionResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncServerStreamingCall(
+          getChannel().newCall(getOpenSessionMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Hands client frames (ping, delivery_ack, send, watch_presence, typing,
+     * read; never hello) to a session opened with OpenSession, in order. Answers
+     * once they are accepted: what they cause (pong, ack, send_failed, ...)
+     * arrives on the session's stream. NOT_FOUND (RESOURCE_NOT_FOUND) when this
+     * node holds no such session of the caller: open a new one.
+     * </pre>
+     */
+    public void sendSessionFrames(dev.openchat.v1.SendSessionFramesRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.SendSessionFramesResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getSendSessionFramesMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
      * Returns the presence of the given users.
      * </pre>
      */
@@ -234,6 +368,35 @@ public final class PresenceServiceGrpc {
     protected PresenceServiceBlockingStub build(
         io.grpc.Channel channel, io.grpc.CallOptions callOptions) {
       return new PresenceServiceBlockingStub(channel, callOptions);
+    }
+
+    /**
+     * <pre>
+     * The same session for clients that cannot stream both ways (browsers, over
+     * the Connect protocol or gRPC-Web): the request carries the hello, the
+     * response stream carries the same frames as Connect's, welcome first, with
+     * the same guarantees. The client's other frames go in SendSessionFrames,
+     * naming the welcome's session_id; those calls are the heartbeat.
+     * </pre>
+     */
+    public java.util.Iterator<dev.openchat.v1.OpenSessionResponse> openSession(
+        dev.openchat.v1.OpenSessionRequest request) {
+      return io.grpc.stub.ClientCalls.blockingServerStreamingCall(
+          getChannel(), getOpenSessionMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Hands client frames (ping, delivery_ack, send, watch_presence, typing,
+     * read; never hello) to a session opened with OpenSession, in order. Answers
+     * once they are accepted: what they cause (pong, ack, send_failed, ...)
+     * arrives on the session's stream. NOT_FOUND (RESOURCE_NOT_FOUND) when this
+     * node holds no such session of the caller: open a new one.
+     * </pre>
+     */
+    public dev.openchat.v1.SendSessionFramesResponse sendSessionFrames(dev.openchat.v1.SendSessionFramesRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getSendSessionFramesMethod(), getCallOptions(), request);
     }
 
     /**
@@ -266,6 +429,21 @@ public final class PresenceServiceGrpc {
 
     /**
      * <pre>
+     * Hands client frames (ping, delivery_ack, send, watch_presence, typing,
+     * read; never hello) to a session opened with OpenSession, in order. Answers
+     * once they are accepted: what they cause (pong, ack, send_failed, ...)
+     * arrives on the session's stream. NOT_FOUND (RESOURCE_NOT_FOUND) when this
+     * node holds no such session of the caller: open a new one.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.openchat.v1.SendSessionFramesResponse> sendSessionFrames(
+        dev.openchat.v1.SendSessionFramesRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getSendSessionFramesMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
      * Returns the presence of the given users.
      * </pre>
      */
@@ -276,8 +454,10 @@ public final class PresenceServiceGrpc {
     }
   }
 
-  private static final int METHODID_GET_PRESENCE = 0;
-  private static final int METHODID_CONNECT = 1;
+  private static final int METHODID_OPEN_SESSION = 0;
+  private static final int METHODID_SEND_SESSION_FRAMES = 1;
+  private static final int METHODID_GET_PRESENCE = 2;
+  private static final int METHODID_CONNECT = 3;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -296,6 +476,14 @@ public final class PresenceServiceGrpc {
     @java.lang.SuppressWarnings("unchecked")
     public void invoke(Req request, io.grpc.stub.StreamObserver<Resp> responseObserver) {
       switch (methodId) {
+        case METHODID_OPEN_SESSION:
+          serviceImpl.openSession((dev.openchat.v1.OpenSessionRequest) request,
+              (io.grpc.stub.StreamObserver<dev.openchat.v1.OpenSessionResponse>) responseObserver);
+          break;
+        case METHODID_SEND_SESSION_FRAMES:
+          serviceImpl.sendSessionFrames((dev.openchat.v1.SendSessionFramesRequest) request,
+              (io.grpc.stub.StreamObserver<dev.openchat.v1.SendSessionFramesResponse>) responseObserver);
+          break;
         case METHODID_GET_PRESENCE:
           serviceImpl.getPresence((dev.openchat.v1.GetPresenceRequest) request,
               (io.grpc.stub.StreamObserver<dev.openchat.v1.GetPresenceResponse>) responseObserver);
@@ -365,6 +553,8 @@ public final class PresenceServiceGrpc {
           serviceDescriptor = result = io.grpc.ServiceDescriptor.newBuilder(SERVICE_NAME)
               .setSchemaDescriptor(new PresenceServiceFileDescriptorSupplier())
               .addMethod(getConnectMethod())
+              .addMethod(getOpenSessionMethod())
+              .addMethod(getSendSessionFramesMethod())
               .addMethod(getGetPresenceMethod())
               .build();
         }

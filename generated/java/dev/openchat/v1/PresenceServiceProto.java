@@ -95,6 +95,26 @@ public final class PresenceServiceProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_openchat_v1_Reconnect_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_OpenSessionRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_OpenSessionRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_OpenSessionResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_OpenSessionResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_SendSessionFramesRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_SendSessionFramesRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_SendSessionFramesResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_SendSessionFramesResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_openchat_v1_GetPresenceRequest_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -174,32 +194,45 @@ public final class PresenceServiceProto {
       "uf.TimestampR\004time\022\033\n\tdevice_id\030\006 \001(\tR\010d" +
       "eviceId\"g\n\013TypingEvent\022\'\n\017conversation_i" +
       "d\030\001 \001(\tR\016conversationId\022\027\n\007user_id\030\002 \001(\t" +
-      "R\006userId\022\026\n\006typing\030\003 \001(\010R\006typing\"\240\001\n\013Sen" +
+      "R\006userId\022\026\n\006typing\030\003 \001(\010R\006typing\"\334\001\n\013Sen" +
       "dFailure\022\"\n\rclient_msg_id\030\001 \001(\tR\013clientM" +
       "sgId\022\'\n\017conversation_id\030\002 \001(\tR\016conversat" +
       "ionId\022\022\n\004code\030\003 \001(\005R\004code\022\030\n\007message\030\004 \001" +
-      "(\tR\007message\022\026\n\006reason\030\005 \001(\tR\006reason\"/\n\010C" +
-      "aughtUp\022#\n\rmessage_count\030\001 \001(\003R\014messageC" +
-      "ount\"\222\001\n\tReconnect\022\026\n\006reason\030\001 \001(\tR\006reas" +
-      "on\022:\n\013retry_after\030\002 \001(\0132\031.google.protobu" +
-      "f.DurationR\nretryAfter\0221\n\005cause\030\003 \001(\0162\033." +
-      "openchat.v1.ReconnectCauseR\005cause\"/\n\022Get" +
-      "PresenceRequest\022\031\n\010user_ids\030\001 \003(\tR\007userI" +
-      "ds\"J\n\023GetPresenceResponse\0223\n\tpresences\030\001" +
-      " \003(\0132\025.openchat.v1.PresenceR\tpresences*^" +
-      "\n\013ReceiptKind\022\034\n\030RECEIPT_KIND_UNSPECIFIE" +
-      "D\020\000\022\032\n\026RECEIPT_KIND_DELIVERED\020\001\022\025\n\021RECEI" +
-      "PT_KIND_READ\020\002*m\n\016ReconnectCause\022\037\n\033RECO" +
-      "NNECT_CAUSE_UNSPECIFIED\020\000\022\034\n\030RECONNECT_C" +
-      "AUSE_DRAINING\020\001\022\034\n\030RECONNECT_CAUSE_REPLA" +
-      "CED\020\0022\246\001\n\017PresenceService\022A\n\007Connect\022\030.o" +
-      "penchat.v1.ClientFrame\032\030.openchat.v1.Ser" +
-      "verFrame(\0010\001\022P\n\013GetPresence\022\037.openchat.v" +
-      "1.GetPresenceRequest\032 .openchat.v1.GetPr" +
-      "esenceResponseBj\n\017dev.openchat.v1B\024Prese" +
-      "nceServiceProtoP\001Z0openchat.dev/generate" +
-      "d/go/openchat/v1;openchatv1\352\002\014Openchat::" +
-      "V1b\006proto3"
+      "(\tR\007message\022\026\n\006reason\030\005 \001(\tR\006reason\022:\n\013r" +
+      "etry_delay\030\006 \001(\0132\031.google.protobuf.Durat" +
+      "ionR\nretryDelay\"/\n\010CaughtUp\022#\n\rmessage_c" +
+      "ount\030\001 \001(\003R\014messageCount\"\222\001\n\tReconnect\022\026" +
+      "\n\006reason\030\001 \001(\tR\006reason\022:\n\013retry_after\030\002 " +
+      "\001(\0132\031.google.protobuf.DurationR\nretryAft" +
+      "er\0221\n\005cause\030\003 \001(\0162\033.openchat.v1.Reconnec" +
+      "tCauseR\005cause\">\n\022OpenSessionRequest\022(\n\005h" +
+      "ello\030\001 \001(\0132\022.openchat.v1.HelloR\005hello\"E\n" +
+      "\023OpenSessionResponse\022.\n\005frame\030\001 \001(\0132\030.op" +
+      "enchat.v1.ServerFrameR\005frame\"k\n\030SendSess" +
+      "ionFramesRequest\022\035\n\nsession_id\030\001 \001(\tR\tse" +
+      "ssionId\0220\n\006frames\030\002 \003(\0132\030.openchat.v1.Cl" +
+      "ientFrameR\006frames\"\033\n\031SendSessionFramesRe" +
+      "sponse\"/\n\022GetPresenceRequest\022\031\n\010user_ids" +
+      "\030\001 \003(\tR\007userIds\"J\n\023GetPresenceResponse\0223" +
+      "\n\tpresences\030\001 \003(\0132\025.openchat.v1.Presence" +
+      "R\tpresences*^\n\013ReceiptKind\022\034\n\030RECEIPT_KI" +
+      "ND_UNSPECIFIED\020\000\022\032\n\026RECEIPT_KIND_DELIVER" +
+      "ED\020\001\022\025\n\021RECEIPT_KIND_READ\020\002*m\n\016Reconnect" +
+      "Cause\022\037\n\033RECONNECT_CAUSE_UNSPECIFIED\020\000\022\034" +
+      "\n\030RECONNECT_CAUSE_DRAINING\020\001\022\034\n\030RECONNEC" +
+      "T_CAUSE_REPLACED\020\0022\336\002\n\017PresenceService\022A" +
+      "\n\007Connect\022\030.openchat.v1.ClientFrame\032\030.op" +
+      "enchat.v1.ServerFrame(\0010\001\022R\n\013OpenSession" +
+      "\022\037.openchat.v1.OpenSessionRequest\032 .open" +
+      "chat.v1.OpenSessionResponse0\001\022b\n\021SendSes" +
+      "sionFrames\022%.openchat.v1.SendSessionFram" +
+      "esRequest\032&.openchat.v1.SendSessionFrame" +
+      "sResponse\022P\n\013GetPresence\022\037.openchat.v1.G" +
+      "etPresenceRequest\032 .openchat.v1.GetPrese" +
+      "nceResponseBj\n\017dev.openchat.v1B\024Presence" +
+      "ServiceProtoP\001Z0openchat.dev/generated/g" +
+      "o/openchat/v1;openchatv1\352\002\014Openchat::V1b" +
+      "\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -294,7 +327,7 @@ public final class PresenceServiceProto {
     internal_static_openchat_v1_SendFailure_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_SendFailure_descriptor,
-        new java.lang.String[] { "ClientMsgId", "ConversationId", "Code", "Message", "Reason", });
+        new java.lang.String[] { "ClientMsgId", "ConversationId", "Code", "Message", "Reason", "RetryDelay", });
     internal_static_openchat_v1_CaughtUp_descriptor =
       getDescriptor().getMessageTypes().get(14);
     internal_static_openchat_v1_CaughtUp_fieldAccessorTable = new
@@ -307,14 +340,38 @@ public final class PresenceServiceProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_Reconnect_descriptor,
         new java.lang.String[] { "Reason", "RetryAfter", "Cause", });
-    internal_static_openchat_v1_GetPresenceRequest_descriptor =
+    internal_static_openchat_v1_OpenSessionRequest_descriptor =
       getDescriptor().getMessageTypes().get(16);
+    internal_static_openchat_v1_OpenSessionRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_OpenSessionRequest_descriptor,
+        new java.lang.String[] { "Hello", });
+    internal_static_openchat_v1_OpenSessionResponse_descriptor =
+      getDescriptor().getMessageTypes().get(17);
+    internal_static_openchat_v1_OpenSessionResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_OpenSessionResponse_descriptor,
+        new java.lang.String[] { "Frame", });
+    internal_static_openchat_v1_SendSessionFramesRequest_descriptor =
+      getDescriptor().getMessageTypes().get(18);
+    internal_static_openchat_v1_SendSessionFramesRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_SendSessionFramesRequest_descriptor,
+        new java.lang.String[] { "SessionId", "Frames", });
+    internal_static_openchat_v1_SendSessionFramesResponse_descriptor =
+      getDescriptor().getMessageTypes().get(19);
+    internal_static_openchat_v1_SendSessionFramesResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_SendSessionFramesResponse_descriptor,
+        new java.lang.String[] { });
+    internal_static_openchat_v1_GetPresenceRequest_descriptor =
+      getDescriptor().getMessageTypes().get(20);
     internal_static_openchat_v1_GetPresenceRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_GetPresenceRequest_descriptor,
         new java.lang.String[] { "UserIds", });
     internal_static_openchat_v1_GetPresenceResponse_descriptor =
-      getDescriptor().getMessageTypes().get(17);
+      getDescriptor().getMessageTypes().get(21);
     internal_static_openchat_v1_GetPresenceResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_GetPresenceResponse_descriptor,

@@ -254,6 +254,47 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int RETRY_DELAY_FIELD_NUMBER = 6;
+  private com.google.protobuf.Duration retryDelay_;
+  /**
+   * <pre>
+   * When set, the send may be repeated (same client_msg_id) after this long,
+   * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retry_delay = 6 [json_name = "retryDelay"];</code>
+   * @return Whether the retryDelay field is set.
+   */
+  @java.lang.Override
+  public boolean hasRetryDelay() {
+    return retryDelay_ != null;
+  }
+  /**
+   * <pre>
+   * When set, the send may be repeated (same client_msg_id) after this long,
+   * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retry_delay = 6 [json_name = "retryDelay"];</code>
+   * @return The retryDelay.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Duration getRetryDelay() {
+    return retryDelay_ == null ? com.google.protobuf.Duration.getDefaultInstance() : retryDelay_;
+  }
+  /**
+   * <pre>
+   * When set, the send may be repeated (same client_msg_id) after this long,
+   * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retry_delay = 6 [json_name = "retryDelay"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.DurationOrBuilder getRetryDelayOrBuilder() {
+    return retryDelay_ == null ? com.google.protobuf.Duration.getDefaultInstance() : retryDelay_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -283,6 +324,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(reason_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 5, reason_);
     }
+    if (retryDelay_ != null) {
+      output.writeMessage(6, getRetryDelay());
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -307,6 +351,10 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(reason_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(5, reason_);
+    }
+    if (retryDelay_ != null) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(6, getRetryDelay());
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -333,6 +381,11 @@ private static final long serialVersionUID = 0L;
         .equals(other.getMessage())) return false;
     if (!getReason()
         .equals(other.getReason())) return false;
+    if (hasRetryDelay() != other.hasRetryDelay()) return false;
+    if (hasRetryDelay()) {
+      if (!getRetryDelay()
+          .equals(other.getRetryDelay())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -354,6 +407,10 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getMessage().hashCode();
     hash = (37 * hash) + REASON_FIELD_NUMBER;
     hash = (53 * hash) + getReason().hashCode();
+    if (hasRetryDelay()) {
+      hash = (37 * hash) + RETRY_DELAY_FIELD_NUMBER;
+      hash = (53 * hash) + getRetryDelay().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -492,6 +549,11 @@ private static final long serialVersionUID = 0L;
       code_ = 0;
       message_ = "";
       reason_ = "";
+      retryDelay_ = null;
+      if (retryDelayBuilder_ != null) {
+        retryDelayBuilder_.dispose();
+        retryDelayBuilder_ = null;
+      }
       return this;
     }
 
@@ -539,6 +601,11 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000010) != 0)) {
         result.reason_ = reason_;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.retryDelay_ = retryDelayBuilder_ == null
+            ? retryDelay_
+            : retryDelayBuilder_.build();
       }
     }
 
@@ -609,6 +676,9 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000010;
         onChanged();
       }
+      if (other.hasRetryDelay()) {
+        mergeRetryDelay(other.getRetryDelay());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -660,6 +730,13 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000010;
               break;
             } // case 42
+            case 50: {
+              input.readMessage(
+                  getRetryDelayFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1087,6 +1164,170 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000010;
       onChanged();
       return this;
+    }
+
+    private com.google.protobuf.Duration retryDelay_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> retryDelayBuilder_;
+    /**
+     * <pre>
+     * When set, the send may be repeated (same client_msg_id) after this long,
+     * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retry_delay = 6 [json_name = "retryDelay"];</code>
+     * @return Whether the retryDelay field is set.
+     */
+    public boolean hasRetryDelay() {
+      return ((bitField0_ & 0x00000020) != 0);
+    }
+    /**
+     * <pre>
+     * When set, the send may be repeated (same client_msg_id) after this long,
+     * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retry_delay = 6 [json_name = "retryDelay"];</code>
+     * @return The retryDelay.
+     */
+    public com.google.protobuf.Duration getRetryDelay() {
+      if (retryDelayBuilder_ == null) {
+        return retryDelay_ == null ? com.google.protobuf.Duration.getDefaultInstance() : retryDelay_;
+      } else {
+        return retryDelayBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * When set, the send may be repeated (same client_msg_id) after this long,
+     * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retry_delay = 6 [json_name = "retryDelay"];</code>
+     */
+    public Builder setRetryDelay(com.google.protobuf.Duration value) {
+      if (retryDelayBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        retryDelay_ = value;
+      } else {
+        retryDelayBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When set, the send may be repeated (same client_msg_id) after this long,
+     * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retry_delay = 6 [json_name = "retryDelay"];</code>
+     */
+    public Builder setRetryDelay(
+        com.google.protobuf.Duration.Builder builderForValue) {
+      if (retryDelayBuilder_ == null) {
+        retryDelay_ = builderForValue.build();
+      } else {
+        retryDelayBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When set, the send may be repeated (same client_msg_id) after this long,
+     * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retry_delay = 6 [json_name = "retryDelay"];</code>
+     */
+    public Builder mergeRetryDelay(com.google.protobuf.Duration value) {
+      if (retryDelayBuilder_ == null) {
+        if (((bitField0_ & 0x00000020) != 0) &&
+          retryDelay_ != null &&
+          retryDelay_ != com.google.protobuf.Duration.getDefaultInstance()) {
+          getRetryDelayBuilder().mergeFrom(value);
+        } else {
+          retryDelay_ = value;
+        }
+      } else {
+        retryDelayBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When set, the send may be repeated (same client_msg_id) after this long,
+     * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retry_delay = 6 [json_name = "retryDelay"];</code>
+     */
+    public Builder clearRetryDelay() {
+      bitField0_ = (bitField0_ & ~0x00000020);
+      retryDelay_ = null;
+      if (retryDelayBuilder_ != null) {
+        retryDelayBuilder_.dispose();
+        retryDelayBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When set, the send may be repeated (same client_msg_id) after this long,
+     * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retry_delay = 6 [json_name = "retryDelay"];</code>
+     */
+    public com.google.protobuf.Duration.Builder getRetryDelayBuilder() {
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return getRetryDelayFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * When set, the send may be repeated (same client_msg_id) after this long,
+     * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retry_delay = 6 [json_name = "retryDelay"];</code>
+     */
+    public com.google.protobuf.DurationOrBuilder getRetryDelayOrBuilder() {
+      if (retryDelayBuilder_ != null) {
+        return retryDelayBuilder_.getMessageOrBuilder();
+      } else {
+        return retryDelay_ == null ?
+            com.google.protobuf.Duration.getDefaultInstance() : retryDelay_;
+      }
+    }
+    /**
+     * <pre>
+     * When set, the send may be repeated (same client_msg_id) after this long,
+     * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+     * </pre>
+     *
+     * <code>.google.protobuf.Duration retry_delay = 6 [json_name = "retryDelay"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder> 
+        getRetryDelayFieldBuilder() {
+      if (retryDelayBuilder_ == null) {
+        retryDelayBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            com.google.protobuf.Duration, com.google.protobuf.Duration.Builder, com.google.protobuf.DurationOrBuilder>(
+                getRetryDelay(),
+                getParentForChildren(),
+                isClean());
+        retryDelay_ = null;
+      }
+      return retryDelayBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -96,4 +96,34 @@ public interface SendFailureOrBuilder extends
    */
   com.google.protobuf.ByteString
       getReasonBytes();
+
+  /**
+   * <pre>
+   * When set, the send may be repeated (same client_msg_id) after this long,
+   * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retry_delay = 6 [json_name = "retryDelay"];</code>
+   * @return Whether the retryDelay field is set.
+   */
+  boolean hasRetryDelay();
+  /**
+   * <pre>
+   * When set, the send may be repeated (same client_msg_id) after this long,
+   * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retry_delay = 6 [json_name = "retryDelay"];</code>
+   * @return The retryDelay.
+   */
+  com.google.protobuf.Duration getRetryDelay();
+  /**
+   * <pre>
+   * When set, the send may be repeated (same client_msg_id) after this long,
+   * as the unary RPC's google.rpc.RetryInfo says (SEND_RATE_EXCEEDED).
+   * </pre>
+   *
+   * <code>.google.protobuf.Duration retry_delay = 6 [json_name = "retryDelay"];</code>
+   */
+  com.google.protobuf.DurationOrBuilder getRetryDelayOrBuilder();
 }

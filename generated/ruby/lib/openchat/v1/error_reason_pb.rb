@@ -25,6 +25,10 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       value :RESOURCE_NOT_FOUND, 16
       value :INTERNAL_ERROR, 17
       value :NOT_IMPLEMENTED, 18
+      value :SEND_RATE_EXCEEDED, 19
+      value :SESSION_LIMIT_EXCEEDED, 20
+      value :GROUP_CREATION_RATE_EXCEEDED, 21
+      value :MEMBERSHIP_LIMIT_EXCEEDED, 22
     end
   end
 end

@@ -97,6 +97,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :code, :int32, 3, json_name: "code"
       optional :message, :string, 4, json_name: "message"
       optional :reason, :string, 5, json_name: "reason"
+      optional :retry_delay, :message, 6, "google.protobuf.Duration", json_name: "retryDelay"
     end
     add_message "openchat.v1.CaughtUp" do
       optional :message_count, :int64, 1, json_name: "messageCount"
@@ -105,6 +106,18 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :reason, :string, 1, json_name: "reason"
       optional :retry_after, :message, 2, "google.protobuf.Duration", json_name: "retryAfter"
       optional :cause, :enum, 3, "openchat.v1.ReconnectCause", json_name: "cause"
+    end
+    add_message "openchat.v1.OpenSessionRequest" do
+      optional :hello, :message, 1, "openchat.v1.Hello", json_name: "hello"
+    end
+    add_message "openchat.v1.OpenSessionResponse" do
+      optional :frame, :message, 1, "openchat.v1.ServerFrame", json_name: "frame"
+    end
+    add_message "openchat.v1.SendSessionFramesRequest" do
+      optional :session_id, :string, 1, json_name: "sessionId"
+      repeated :frames, :message, 2, "openchat.v1.ClientFrame", json_name: "frames"
+    end
+    add_message "openchat.v1.SendSessionFramesResponse" do
     end
     add_message "openchat.v1.GetPresenceRequest" do
       repeated :user_ids, :string, 1, json_name: "userIds"
@@ -143,6 +156,10 @@ module Openchat
     SendFailure = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.SendFailure").msgclass
     CaughtUp = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.CaughtUp").msgclass
     Reconnect = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.Reconnect").msgclass
+    OpenSessionRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.OpenSessionRequest").msgclass
+    OpenSessionResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.OpenSessionResponse").msgclass
+    SendSessionFramesRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.SendSessionFramesRequest").msgclass
+    SendSessionFramesResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.SendSessionFramesResponse").msgclass
     GetPresenceRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.GetPresenceRequest").msgclass
     GetPresenceResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.GetPresenceResponse").msgclass
     ReceiptKind = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.ReceiptKind").enummodule

@@ -22,6 +22,18 @@ module Openchat
         # a session that sends nothing for the welcome's heartbeat_timeout is closed
         # and, if it was the user's last device, the user goes offline.
         rpc :Connect, stream(::Openchat::V1::ClientFrame), stream(::Openchat::V1::ServerFrame)
+        # The same session for clients that cannot stream both ways (browsers, over
+        # the Connect protocol or gRPC-Web): the request carries the hello, the
+        # response stream carries the same frames as Connect's, welcome first, with
+        # the same guarantees. The client's other frames go in SendSessionFrames,
+        # naming the welcome's session_id; those calls are the heartbeat.
+        rpc :OpenSession, ::Openchat::V1::OpenSessionRequest, stream(::Openchat::V1::OpenSessionResponse)
+        # Hands client frames (ping, delivery_ack, send, watch_presence, typing,
+        # read; never hello) to a session opened with OpenSession, in order. Answers
+        # once they are accepted: what they cause (pong, ack, send_failed, ...)
+        # arrives on the session's stream. NOT_FOUND (RESOURCE_NOT_FOUND) when this
+        # node holds no such session of the caller: open a new one.
+        rpc :SendSessionFrames, ::Openchat::V1::SendSessionFramesRequest, ::Openchat::V1::SendSessionFramesResponse
         # Returns the presence of the given users.
         rpc :GetPresence, ::Openchat::V1::GetPresenceRequest, ::Openchat::V1::GetPresenceResponse
       end
