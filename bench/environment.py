@@ -23,6 +23,7 @@ import grpc
 import psutil
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
 from sqlalchemy.engine import make_url
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -105,15 +106,25 @@ class ServerProcess:
 
     def metric_sum(self, name: str, **labels: str) -> float:
         """The sum of the series of the server's metric `name` with these labels."""
+        return metric_sum(self.scrape(), name, **labels)
+
+    def scrape(self) -> list[Sample]:
+        """Every sample of the server's metrics, read at one instant."""
         url = f"http://{self.metrics_address}/metrics"
         with urllib.request.urlopen(url, timeout=10) as response:
             text = response.read().decode()
-        return sum(
-            sample.value
-            for family in text_string_to_metric_families(text)
-            for sample in family.samples
-            if sample.name == name and labels.items() <= sample.labels.items()
-        )
+        return [
+            sample for family in text_string_to_metric_families(text) for sample in family.samples
+        ]
+
+
+def metric_sum(samples: list[Sample], name: str, **labels: str) -> float:
+    """The sum of the series of metric `name` with these labels among `samples`."""
+    return sum(
+        sample.value
+        for sample in samples
+        if sample.name == name and labels.items() <= sample.labels.items()
+    )
 
 
 # The per-user limits (docs/security.md) that a benchmark's few users, each sending as fast as

@@ -92,6 +92,8 @@ class Device:
     connects: int = 0
     attempts: int = 0
     call: SessionCall | None = None
+    # The retry_after of the server's pushback (a reconnect frame instead of the welcome).
+    pushed_back: float | None = None
     welcomed: asyncio.Event = field(default_factory=asyncio.Event)
     caught_up: asyncio.Event = field(default_factory=asyncio.Event)
     seq_advanced: asyncio.Event = field(default_factory=asyncio.Event)
@@ -126,15 +128,42 @@ def _connect(stub: PresenceServiceAsyncStub, token: str) -> SessionCall:
     return stub.Connect(metadata=bearer(token))  # type: ignore[call-arg]
 
 
+class PushedBack(Exception):
+    """The server was too busy to open the session (a reconnect frame instead of the welcome):
+    come back after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"pushed back for {retry_after:.2f} s")
+        self.retry_after = retry_after
+
+
 async def open_session(
     stub: PresenceServiceAsyncStub,
     device: Device,
     on_message: OnMessage | None = None,
 ) -> asyncio.Task[grpc.StatusCode]:
     """Opens the device's stream and waits for the welcome (and for the catch-up when the device
-    resumes a conversation); the returned task reads the stream until it ends."""
+    resumes a conversation); the returned task reads the stream until it ends. A pushback is
+    obeyed as the SDK does: after its retry_after plus the backoff's jitter."""
+    pushbacks = 0
+    while True:
+        try:
+            return await _open_once(stub, device, on_message)
+        except PushedBack as pushback:
+            pushbacks += 1
+            await asyncio.sleep(pushback.retry_after + _JITTER.delay(pushbacks, _RNG))
+
+
+_JITTER = Backoff()
+_RNG = random.Random()  # noqa: S311 - jitter, not security
+
+
+async def _open_once(
+    stub: PresenceServiceAsyncStub, device: Device, on_message: OnMessage | None
+) -> asyncio.Task[grpc.StatusCode]:
     device.welcomed.clear()
     device.caught_up.clear()
+    device.pushed_back = None
     device.attempts += 1
     device.call = call = _connect(stub, device.token)
     reader = asyncio.create_task(_read(device, call, on_message))
@@ -142,6 +171,8 @@ async def open_session(
         await call.write(device.hello())
         async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS):
             await device.welcomed.wait()
+            if device.pushed_back is not None:
+                raise PushedBack(device.pushed_back)
             if device.conversation_id:
                 await device.caught_up.wait()
     except BaseException:
@@ -166,6 +197,10 @@ async def _read(device: Device, call: SessionCall, on_message: OnMessage | None)
                 device.welcomed.set()
             elif kind == "caught_up":
                 device.caught_up.set()
+            elif kind == "reconnect" and not device.welcomed.is_set():
+                # Pushback: wakes open_session, which sees it (the stream ends next).
+                device.pushed_back = frame.reconnect.retry_after.ToNanoseconds() / 1e9
+                device.welcomed.set()
     device.welcomed.clear()
     return await call.code()
 

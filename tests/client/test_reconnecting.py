@@ -3,6 +3,7 @@ can see, a reconnect limit, token refresh, the heartbeat, and the server's recon
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -14,12 +15,15 @@ from openchat.client import (
     ReconnectPolicy,
     Unavailable,
 )
+from tests.client.conftest import FAST_SESSIONS
 from tests.support.api import Api
 from tests.support.client_events import EventLog, of_kind
-from tests.support.clients import FAST_BACKOFF, OpenClient, token
+from tests.support.clients import FAST_BACKOFF, OpenClient, new_client, token
 from tests.support.proxy import proxy_to
-from tests.support.servers import RunningServer
+from tests.support.servers import RunningServer, start_app
+from tests.support.settings import settings_for
 from tests.support.streams import connect
+from tests.support.waiting import until
 
 # An attempt waits this long for the unreachable server before the next one is scheduled.
 QUICK_ATTEMPTS = ReconnectPolicy(backoff=FAST_BACKOFF, connect_timeout=0.3)
@@ -137,3 +141,33 @@ async def test_a_session_replaced_by_the_server_reconnects_as_asked(
     assert ended.error is None
     assert ended.will_reconnect
     assert [e.attempt for e in resumed if isinstance(e, Reconnecting)] == [1]
+
+
+async def test_a_client_pushed_back_by_a_lagging_server_waits_retry_after_then_connects(
+    database_url: str, user_ids: Iterator[str]
+) -> None:
+    pushback = {"admission_lag": 0.2, "pushback_retry_after": 0.5, "pushback_spread": 0.0}
+    settings = settings_for(database_url, sessions=FAST_SESSIONS | pushback)
+    async with start_app(settings) as server:
+        client = new_client(server.target, next(user_ids))
+        events = EventLog(client)
+        await client.open()
+        try:
+
+            def lagging_until_pushed_back() -> bool:
+                # The loop (the server's and the client's) stands still, as in a long garbage
+                # collection, until the client's hello lands while the server sees it lag.
+                if not client.stats().reconnect_attempts:
+                    time.sleep(0.3)
+                return client.stats().reconnect_attempts > 0
+
+            await until(lagging_until_pushed_back, what="a pushback")
+            pushed_back = time.monotonic()
+            attempt = await events.first(Reconnecting)
+            await events.first(Connected)
+            waited = time.monotonic() - pushed_back
+        finally:
+            await client.close()
+    assert attempt.delay >= 0.5
+    assert waited >= 0.5 - 0.1  # the wait began as the pushback was read, just before here
+    assert client.stats().connects == 1

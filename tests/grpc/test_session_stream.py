@@ -8,7 +8,12 @@ from collections.abc import Iterator
 import grpc
 
 from openchat.server.domain.frames import ReconnectRequest
-from openchat.v1 import message_pb2, messaging_service_pb2, presence_service_pb2
+from openchat.v1 import (
+    message_pb2,
+    messaging_service_pb2,
+    presence_service_pb2,
+    presence_service_pb2_grpc,
+)
 from tests.support.api import Api
 from tests.support.gates import StatementMatch, statement_held
 from tests.support.servers import RunningServer, bearer, start_app
@@ -228,6 +233,45 @@ async def test_draining_server_asks_clients_to_reconnect_and_refuses_new_session
         _, error = await read_to_end(late)
         assert error is not None
         assert error.code() == grpc.StatusCode.UNAVAILABLE
+
+
+async def test_a_server_whose_loop_lags_pushes_new_sessions_back_instead_of_opening_them(
+    database_url: str, user_ids: Iterator[str]
+) -> None:
+    alice = next(user_ids)
+    # A threshold of 0 counts every loop as lagging.
+    pushback = {"admission_lag": 0.0, "pushback_retry_after": 2.0, "pushback_spread": 1.0}
+    async with (
+        start_app(settings_for(database_url, sessions=pushback)) as server,
+        connect(server.channel, alice, expect_welcome=False) as stream,
+    ):
+        reconnect = (await stream.next("reconnect")).reconnect
+        assert reconnect.cause == presence_service_pb2.RECONNECT_CAUSE_OVERLOADED
+        assert 2.0 <= reconnect.retry_after.ToNanoseconds() / 1e9 <= 3.0
+        assert "busy" in reconnect.reason
+        assert await stream.status() == grpc.StatusCode.OK
+        assert server.app.hub.session_counts() == (0, 0)  # never opened, never announced
+        assert (await server.app.hub.presence([alice]))[0].online is False
+
+
+async def test_open_session_is_pushed_back_as_connect_is(
+    database_url: str, user_ids: Iterator[str]
+) -> None:
+    alice = next(user_ids)
+    pushback = {"admission_lag": 0.0, "pushback_retry_after": 2.0, "pushback_spread": 0.0}
+    async with start_app(settings_for(database_url, sessions=pushback)) as server:
+        stub = presence_service_pb2_grpc.PresenceServiceStub(server.channel)
+        hello = presence_service_pb2.Hello(device_id="browser")
+        call = stub.OpenSession(
+            presence_service_pb2.OpenSessionRequest(hello=hello), metadata=bearer(alice)
+        )
+        responses = [response async for response in call]
+        assert [r.frame.WhichOneof("frame") for r in responses] == ["reconnect"]
+        reconnect = responses[0].frame.reconnect
+        assert reconnect.cause == presence_service_pb2.RECONNECT_CAUSE_OVERLOADED
+        assert reconnect.retry_after.seconds == 2
+        assert await call.code() == grpc.StatusCode.OK
+        assert server.app.hub.session_counts() == (0, 0)
 
 
 def typing_frame(conversation_id: str, typing: bool) -> presence_service_pb2.ClientFrame:

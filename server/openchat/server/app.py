@@ -32,7 +32,12 @@ from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.events.redis_bus import RedisEventBus
 from openchat.server.limits.redis import RedisRateLimiter
 from openchat.server.limits.token_bucket import InProcessRateLimiter
-from openchat.server.observability.garbage_collector import PauseObserver
+from openchat.server.observability.event_loop import LoopLagMonitor
+from openchat.server.observability.garbage_collector import (
+    FreezePolicy,
+    PauseObserver,
+    freezing,
+)
 from openchat.server.observability.http import MetricsServer
 from openchat.server.observability.metrics import MULTIPROCESS, Metrics
 from openchat.server.observability.tracing import SendTracing
@@ -119,7 +124,8 @@ class App:
     metrics: Metrics
     metrics_server: MetricsServer | None
     gc_pauses: PauseObserver
-    # Receipt flushes, outbox gauges and retention.
+    loop_lag: LoopLagMonitor
+    # Receipt flushes, outbox gauges, retention and the garbage collector's freezes.
     timers: list[PeriodicTask]
     # Connect and gRPC-Web for browsers (OPENCHAT_WEB_LISTEN); None when off.
     web: WebListener | None = None
@@ -151,6 +157,7 @@ class App:
         for timer in self.timers:
             timer.start()
         self.gc_pauses.start()
+        self.loop_lag.start()
         await self.server.start()
         await self.health.start()
         _log.info("serving", listen=listen, port=self.port, tls=self.credentials is not None)
@@ -187,6 +194,7 @@ class App:
         for worker in self.workers:
             await worker.stop(grace)
         self.gc_pauses.stop()
+        await self.loop_lag.stop()
         await self.health.stop()
         await self.events.close()
         await self.cluster.close()
@@ -306,6 +314,8 @@ async def build_app(
         messages=message_store,
         max_sessions_per_user=settings.limits.max_sessions_per_user,
         metrics=metrics,
+        # The admission reads the lag the App's monitor measures.
+        loop_lag=(loop_lag := LoopLagMonitor(metrics.event_loop_lag)).lag,
     )
     services = registrations(
         UseCases(
@@ -371,6 +381,7 @@ async def build_app(
             else None
         ),
         gc_pauses=PauseObserver(metrics.gc_pauses),
+        loop_lag=loop_lag,
         web=(
             WebListener(
                 build_web_app(
@@ -396,6 +407,7 @@ async def build_app(
             retention.periodically(),
             *_published_gauges(metrics),
             *([push_sweep] if push_sweep is not None else []),
+            freezing(FreezePolicy(), hub.session_counts),
         ],
     )
 

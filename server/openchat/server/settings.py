@@ -310,6 +310,19 @@ class SessionSettings(_Section):
     queue_capacity: int = Field(1024, ge=16, validation_alias="OPENCHAT_SESSION_QUEUE_CAPACITY")
     # Presence changes of one user within this window reach watchers as at most two events.
     presence_coalesce: float = Field(1.0, ge=0, validation_alias="OPENCHAT_PRESENCE_COALESCE")
+    # Pushback: while the event loop is at least this many seconds behind (a storm of hellos,
+    # a garbage collection), a new session gets Reconnect{retry_after} instead of its welcome,
+    # so clients wait on their side instead of queueing on the server's. 0 pushes back every
+    # new session (tests).
+    # Above the lag of a server that keeps up (a few ms; 50 ms is already a bad tail), below that
+    # of a storm or a full collection of 10,000 sessions (0.5 s and more).
+    admission_lag: float = Field(0.25, ge=0, validation_alias="OPENCHAT_SESSION_ADMISSION_LAG")
+    # The retry_after of a pushback: at least this many seconds, plus a uniform share of the
+    # spread, so that the clients pushed back together come back spread over time.
+    pushback_retry_after: float = Field(
+        1.0, ge=0, validation_alias="OPENCHAT_SESSION_PUSHBACK_RETRY_AFTER"
+    )
+    pushback_spread: float = Field(4.0, ge=0, validation_alias="OPENCHAT_SESSION_PUSHBACK_SPREAD")
     # This node's name in the presence registry; generated when unset.
     node_id: str = Field("", validation_alias="OPENCHAT_NODE_ID")
 

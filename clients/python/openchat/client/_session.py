@@ -266,6 +266,9 @@ class Session:
                 f"no welcome within {self._policy.connect_timeout:g} s",
                 code=grpc.StatusCode.DEADLINE_EXCEEDED,
             ) from None
+        if isinstance(first, pb.ServerFrame) and first.WhichOneof("frame") == "reconnect":
+            # Pushback: the server is too busy to open the session now.
+            await self._dispatch(first)
         if not isinstance(first, pb.ServerFrame) or first.WhichOneof("frame") != "welcome":
             raise Unavailable("the server ended the session before its welcome",
                               code=grpc.StatusCode.UNAVAILABLE)  # fmt: skip

@@ -64,6 +64,11 @@ class _ReconnectCauseEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Reconn
     session (the newer one is live), or two clients of one device will replace
     each other in a loop.
     """
+    RECONNECT_CAUSE_OVERLOADED: _ReconnectCause.ValueType  # 3
+    """The node is too busy to open a session now (its event loop lags): the
+    session was not opened; reconnect after `retry_after`, to this node or
+    another. Sent instead of the welcome.
+    """
 
 class ReconnectCause(_ReconnectCause, metaclass=_ReconnectCauseEnumTypeWrapper):
     """Why the server asks a client to reconnect."""
@@ -76,6 +81,11 @@ RECONNECT_CAUSE_REPLACED: ReconnectCause.ValueType  # 2
 """A newer session of the same device replaced this one: do not reconnect this
 session (the newer one is live), or two clients of one device will replace
 each other in a loop.
+"""
+RECONNECT_CAUSE_OVERLOADED: ReconnectCause.ValueType  # 3
+"""The node is too busy to open a session now (its event loop lags): the
+session was not opened; reconnect after `retry_after`, to this node or
+another. Sent instead of the welcome.
 """
 Global___ReconnectCause: _TypeAlias = ReconnectCause  # noqa: Y015
 
@@ -204,8 +214,9 @@ class ServerFrame(_message.Message):
 
     @_builtins.property
     def reconnect(self) -> Global___Reconnect:
-        """The server is going away (draining, or the session is being replaced);
-        reconnect, to another node if you can, after `retry_after`.
+        """The server is going away (draining, or the session is being replaced),
+        or, as the first frame instead of the welcome, is too busy to open the
+        session now; reconnect, to another node if you can, after `retry_after`.
         """
 
     def __init__(

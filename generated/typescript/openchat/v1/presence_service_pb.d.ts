@@ -181,8 +181,9 @@ export declare type ServerFrame = Message<"openchat.v1.ServerFrame"> & {
     case: "caughtUp";
   } | {
     /**
-     * The server is going away (draining, or the session is being replaced);
-     * reconnect, to another node if you can, after `retry_after`.
+     * The server is going away (draining, or the session is being replaced),
+     * or, as the first frame instead of the welcome, is too busy to open the
+     * session now; reconnect, to another node if you can, after `retry_after`.
      *
      * @generated from field: openchat.v1.Reconnect reconnect = 10;
      */
@@ -866,6 +867,15 @@ export enum ReconnectCause {
    * @generated from enum value: RECONNECT_CAUSE_REPLACED = 2;
    */
   REPLACED = 2,
+
+  /**
+   * The node is too busy to open a session now (its event loop lags): the
+   * session was not opened; reconnect after `retry_after`, to this node or
+   * another. Sent instead of the welcome.
+   *
+   * @generated from enum value: RECONNECT_CAUSE_OVERLOADED = 3;
+   */
+  OVERLOADED = 3,
 }
 
 /**

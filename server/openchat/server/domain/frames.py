@@ -50,7 +50,8 @@ class CaughtUp:
 class ReconnectRequest:
     reason: str
     retry_after: float
-    # Why, as a metric label: "replaced" (a newer session of the device) or "draining".
+    # Why, as a metric label: "replaced" (a newer session of the device), "draining", or
+    # "overloaded" (a new session pushed back, instead of its welcome, while the loop lags).
     cause: str = "draining"
 
 

@@ -10,19 +10,38 @@ milliseconds under load) the objects of every RPC in flight survive two young co
 are promoted, so under 500 msgs/s a full collection came every ~20 s. A young threshold of
 10,000 lets them die young: the full collections then follow the growth of what really lives
 long (sessions), and a young collection scans at most ~10,000 objects (a few milliseconds).
+
+That still leaves one full collection each time the heap has grown by a quarter, and it walks
+every session: 0.4-0.8 s with 10,000 of them. `FreezePolicy` moves the sessions out of the
+collector's way once their number has settled: a young collection (the garbage of the calls in
+flight), then `gc.freeze()`; later collections walk only what came after. A frozen object is
+still freed when its last reference goes; what the collector no longer sees is garbage in
+reference cycles. A closed session leaves almost none (a full collection after 300 sessions
+opened and closed found 28 unreachable objects, measured in one process), so a frozen session
+that closes costs nearly nothing; to keep even that bounded, the policy thaws
+(`gc.unfreeze()`, one full collection, freeze again: one long pause) once the sessions closed
+since the first freeze reach `thaw_fraction` times those frozen, and only when the sessions
+have settled (not in the middle of a storm, when the loop is busiest).
 """
 
 from __future__ import annotations
 
+import enum
 import gc
 import time
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import Histogram
 
+from openchat.server.background.periodic import PeriodicTask
+
 YOUNG_THRESHOLD = 10_000
 MIDDLE_THRESHOLD = 10
 OLD_THRESHOLD = 10
+# How often the freeze policy looks at the sessions.
+FREEZE_CHECK_SECONDS = 5.0
 
 
 def tune_for_long_lived_sessions() -> None:
@@ -52,3 +71,77 @@ class PauseObserver:
             self._started = time.perf_counter()
         else:
             self._by_generation[info["generation"]].observe(time.perf_counter() - self._started)
+
+
+class Freeze(enum.Enum):
+    # Collect the young generations, then freeze everything left.
+    FREEZE = "freeze"
+    # Unfreeze, collect everything (the frozen garbage too), then freeze everything left.
+    THAW = "thaw"
+
+
+class FreezePolicy:
+    """Decides from the number of sessions open and closed, checked every few seconds.
+
+    Freezes when the sessions open have settled (within `tolerance` of each other over the last
+    `settle_checks` checks) and at least `min_sessions` arrived since the last freeze; thaws,
+    settled too, when the sessions closed since the first freeze of the current round exceed
+    `thaw_fraction` times those frozen (and `min_sessions`).
+    """
+
+    def __init__(
+        self,
+        *,
+        settle_checks: int = 2,
+        tolerance: float = 0.02,
+        min_sessions: int = 200,
+        thaw_fraction: float = 10.0,
+    ) -> None:
+        self._settle_checks = settle_checks
+        self._recent: deque[int] = deque(maxlen=settle_checks)
+        self._tolerance = tolerance
+        self._min_sessions = min_sessions
+        self._thaw_fraction = thaw_fraction
+        self._frozen = 0  # sessions open at the last freeze
+        self._closed_at_first_freeze: int | None = None
+
+    def decide(self, sessions: int, closed: int) -> Freeze | None:
+        """`sessions` open now; `closed`: sessions closed since the start (a running total)."""
+        self._recent.append(sessions)
+        spread = max(self._recent) - min(self._recent)
+        if len(self._recent) < self._settle_checks or spread > self._tolerance * max(self._recent):
+            return None  # not settled
+        if self._closed_at_first_freeze is not None:
+            closed_since = closed - self._closed_at_first_freeze
+            if closed_since > max(self._min_sessions, self._thaw_fraction * self._frozen):
+                return self._froze(Freeze.THAW, sessions, closed)
+        if sessions - self._frozen >= self._min_sessions:
+            return self._froze(Freeze.FREEZE, sessions, closed)
+        return None
+
+    def _froze(self, action: Freeze, sessions: int, closed: int) -> Freeze:
+        self._frozen = sessions
+        if action is Freeze.THAW or self._closed_at_first_freeze is None:
+            self._closed_at_first_freeze = closed
+        return action
+
+
+def apply(action: Freeze) -> None:
+    """Carry out the policy's decision."""
+    if action is Freeze.THAW:
+        gc.unfreeze()
+        gc.collect()
+    else:
+        gc.collect(1)
+    gc.freeze()
+
+
+def freezing(policy: FreezePolicy, counts: Callable[[], tuple[int, int]]) -> PeriodicTask:
+    """The timer loop applying `policy` to `counts()`: (sessions open, sessions closed so far)."""
+
+    async def check() -> None:
+        action = policy.decide(*counts())
+        if action is not None:
+            apply(action)
+
+    return PeriodicTask("gc-freeze", FREEZE_CHECK_SECONDS, check)

@@ -140,6 +140,14 @@ class Metrics:
             "Garbage collections of the server process, which stop its event loop, by generation.",
             ("generation",),
         )
+        self.event_loop_lag = histogram(
+            "openchat_event_loop_lag_seconds",
+            "How much later than asked a timer on the event loop woke (every callback waited).",
+        )
+        self.session_pushbacks = counter(
+            "openchat_session_pushbacks",
+            "New sessions asked to come back later (Reconnect{retry_after}) as the loop lagged.",
+        )
         self.heartbeat_timeouts = counter(
             "openchat_heartbeat_timeouts", "Sessions closed for sending nothing in time."
         )

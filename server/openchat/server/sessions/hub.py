@@ -7,7 +7,8 @@ It only puts together the parts, each of which owns one thing:
 - `watching.py`: whose presence each session receives;
 - `actions.py`: pongs and typing indicators;
 - `fanout.py`: delivery of the cluster's events to the sessions here;
-- `liveness.py`: the heartbeat timeout and the upkeep of presence entries.
+- `liveness.py`: the heartbeat timeout and the upkeep of presence entries;
+- `admission.py`: pushback of new sessions while the event loop lags.
 
 The transport imports this module only: `Session` is re-exported for its annotations.
 """
@@ -29,6 +30,7 @@ from openchat.server.ports import (
     PresenceRegistry,
 )
 from openchat.server.sessions.actions import ClientActions
+from openchat.server.sessions.admission import Admission
 from openchat.server.sessions.fanout import ClusterFanout
 from openchat.server.sessions.liveness import Liveness
 from openchat.server.sessions.registry import SessionRegistry
@@ -53,10 +55,12 @@ class SessionHub:
         conversations: ConversationStore,
         messages: MessageStore,
         metrics: Metrics,
+        loop_lag: Callable[[], float],
         max_sessions_per_user: int = 0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._presence = presence
+        self._admission = Admission(settings, lag=loop_lag, metrics=metrics)
         self._watch = PresenceWatch(presence, coalesce_seconds=settings.presence_coalesce)
         self._actions = ClientActions(
             cluster=cluster, members=members, conversations=conversations, clock=clock
@@ -100,6 +104,15 @@ class SessionHub:
 
     def sessions(self) -> list[Session]:
         return self._registry.sessions()
+
+    def session_counts(self) -> tuple[int, int]:
+        """Sessions open now, and sessions closed since the start."""
+        return len(self._registry.sessions()), self._registry.closed
+
+    def pushback(self) -> ReconnectRequest | None:
+        """What to answer a new session instead of its welcome while this node is too busy to
+        open it (None: open it)."""
+        return self._admission.pushback()
 
     async def open(self, user_id: str, device_id: str) -> Session:
         """Register a new session of the device, replacing any older one."""

@@ -70,6 +70,8 @@ class SessionRegistry:
         # Closes of slow consumers, started from a synchronous push during fan-out.
         self._closing: set[asyncio.Task[None]] = set()
         self._draining = False
+        # Sessions closed since the start (the garbage collector's freeze policy reads it).
+        self.closed = 0
         self._emptied = asyncio.Event()  # set when the last session closes
         metrics.track(metrics.sessions_active, lambda: len(self.sessions()))
         metrics.track(
@@ -135,6 +137,7 @@ class SessionRegistry:
         """Close the session (idempotent) and release its presence at once."""
         if not session.close(error, farewell):
             return
+        self.closed += 1
         sessions = self._by_user.get(session.user_id, {})
         sessions.pop(session.key.session_id, None)
         if not sessions:

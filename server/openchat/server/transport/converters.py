@@ -54,6 +54,7 @@ _KINDS = {
 _RECONNECT_CAUSES = {
     "draining": presence_service_pb2.RECONNECT_CAUSE_DRAINING,
     "replaced": presence_service_pb2.RECONNECT_CAUSE_REPLACED,
+    "overloaded": presence_service_pb2.RECONNECT_CAUSE_OVERLOADED,
 }
 
 _RECEIPT_KINDS = {

@@ -217,22 +217,22 @@ public final class PresenceServiceProto {
       "\n\tpresences\030\001 \003(\0132\025.openchat.v1.Presence" +
       "R\tpresences*^\n\013ReceiptKind\022\034\n\030RECEIPT_KI" +
       "ND_UNSPECIFIED\020\000\022\032\n\026RECEIPT_KIND_DELIVER" +
-      "ED\020\001\022\025\n\021RECEIPT_KIND_READ\020\002*m\n\016Reconnect" +
-      "Cause\022\037\n\033RECONNECT_CAUSE_UNSPECIFIED\020\000\022\034" +
-      "\n\030RECONNECT_CAUSE_DRAINING\020\001\022\034\n\030RECONNEC" +
-      "T_CAUSE_REPLACED\020\0022\336\002\n\017PresenceService\022A" +
-      "\n\007Connect\022\030.openchat.v1.ClientFrame\032\030.op" +
-      "enchat.v1.ServerFrame(\0010\001\022R\n\013OpenSession" +
-      "\022\037.openchat.v1.OpenSessionRequest\032 .open" +
-      "chat.v1.OpenSessionResponse0\001\022b\n\021SendSes" +
-      "sionFrames\022%.openchat.v1.SendSessionFram" +
-      "esRequest\032&.openchat.v1.SendSessionFrame" +
-      "sResponse\022P\n\013GetPresence\022\037.openchat.v1.G" +
-      "etPresenceRequest\032 .openchat.v1.GetPrese" +
-      "nceResponseBj\n\017dev.openchat.v1B\024Presence" +
-      "ServiceProtoP\001Z0openchat.dev/generated/g" +
-      "o/openchat/v1;openchatv1\352\002\014Openchat::V1b" +
-      "\006proto3"
+      "ED\020\001\022\025\n\021RECEIPT_KIND_READ\020\002*\215\001\n\016Reconnec" +
+      "tCause\022\037\n\033RECONNECT_CAUSE_UNSPECIFIED\020\000\022" +
+      "\034\n\030RECONNECT_CAUSE_DRAINING\020\001\022\034\n\030RECONNE" +
+      "CT_CAUSE_REPLACED\020\002\022\036\n\032RECONNECT_CAUSE_O" +
+      "VERLOADED\020\0032\336\002\n\017PresenceService\022A\n\007Conne" +
+      "ct\022\030.openchat.v1.ClientFrame\032\030.openchat." +
+      "v1.ServerFrame(\0010\001\022R\n\013OpenSession\022\037.open" +
+      "chat.v1.OpenSessionRequest\032 .openchat.v1" +
+      ".OpenSessionResponse0\001\022b\n\021SendSessionFra" +
+      "mes\022%.openchat.v1.SendSessionFramesReque" +
+      "st\032&.openchat.v1.SendSessionFramesRespon" +
+      "se\022P\n\013GetPresence\022\037.openchat.v1.GetPrese" +
+      "nceRequest\032 .openchat.v1.GetPresenceResp" +
+      "onseBj\n\017dev.openchat.v1B\024PresenceService" +
+      "ProtoP\001Z0openchat.dev/generated/go/openc" +
+      "hat/v1;openchatv1\352\002\014Openchat::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

@@ -38,6 +38,16 @@ public enum ReconnectCause
    * <code>RECONNECT_CAUSE_REPLACED = 2;</code>
    */
   RECONNECT_CAUSE_REPLACED(2),
+  /**
+   * <pre>
+   * The node is too busy to open a session now (its event loop lags): the
+   * session was not opened; reconnect after `retry_after`, to this node or
+   * another. Sent instead of the welcome.
+   * </pre>
+   *
+   * <code>RECONNECT_CAUSE_OVERLOADED = 3;</code>
+   */
+  RECONNECT_CAUSE_OVERLOADED(3),
   UNRECOGNIZED(-1),
   ;
 
@@ -67,6 +77,16 @@ public enum ReconnectCause
    * <code>RECONNECT_CAUSE_REPLACED = 2;</code>
    */
   public static final int RECONNECT_CAUSE_REPLACED_VALUE = 2;
+  /**
+   * <pre>
+   * The node is too busy to open a session now (its event loop lags): the
+   * session was not opened; reconnect after `retry_after`, to this node or
+   * another. Sent instead of the welcome.
+   * </pre>
+   *
+   * <code>RECONNECT_CAUSE_OVERLOADED = 3;</code>
+   */
+  public static final int RECONNECT_CAUSE_OVERLOADED_VALUE = 3;
 
 
   public final int getNumber() {
@@ -96,6 +116,7 @@ public enum ReconnectCause
       case 0: return RECONNECT_CAUSE_UNSPECIFIED;
       case 1: return RECONNECT_CAUSE_DRAINING;
       case 2: return RECONNECT_CAUSE_REPLACED;
+      case 3: return RECONNECT_CAUSE_OVERLOADED;
       default: return null;
     }
   }

@@ -500,8 +500,9 @@ private static final long serialVersionUID = 0L;
   public static final int RECONNECT_FIELD_NUMBER = 10;
   /**
    * <pre>
-   * The server is going away (draining, or the session is being replaced);
-   * reconnect, to another node if you can, after `retry_after`.
+   * The server is going away (draining, or the session is being replaced),
+   * or, as the first frame instead of the welcome, is too busy to open the
+   * session now; reconnect, to another node if you can, after `retry_after`.
    * </pre>
    *
    * <code>.openchat.v1.Reconnect reconnect = 10 [json_name = "reconnect"];</code>
@@ -513,8 +514,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The server is going away (draining, or the session is being replaced);
-   * reconnect, to another node if you can, after `retry_after`.
+   * The server is going away (draining, or the session is being replaced),
+   * or, as the first frame instead of the welcome, is too busy to open the
+   * session now; reconnect, to another node if you can, after `retry_after`.
    * </pre>
    *
    * <code>.openchat.v1.Reconnect reconnect = 10 [json_name = "reconnect"];</code>
@@ -529,8 +531,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The server is going away (draining, or the session is being replaced);
-   * reconnect, to another node if you can, after `retry_after`.
+   * The server is going away (draining, or the session is being replaced),
+   * or, as the first frame instead of the welcome, is too busy to open the
+   * session now; reconnect, to another node if you can, after `retry_after`.
    * </pre>
    *
    * <code>.openchat.v1.Reconnect reconnect = 10 [json_name = "reconnect"];</code>
@@ -2838,8 +2841,9 @@ private static final long serialVersionUID = 0L;
         dev.openchat.v1.Reconnect, dev.openchat.v1.Reconnect.Builder, dev.openchat.v1.ReconnectOrBuilder> reconnectBuilder_;
     /**
      * <pre>
-     * The server is going away (draining, or the session is being replaced);
-     * reconnect, to another node if you can, after `retry_after`.
+     * The server is going away (draining, or the session is being replaced),
+     * or, as the first frame instead of the welcome, is too busy to open the
+     * session now; reconnect, to another node if you can, after `retry_after`.
      * </pre>
      *
      * <code>.openchat.v1.Reconnect reconnect = 10 [json_name = "reconnect"];</code>
@@ -2851,8 +2855,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The server is going away (draining, or the session is being replaced);
-     * reconnect, to another node if you can, after `retry_after`.
+     * The server is going away (draining, or the session is being replaced),
+     * or, as the first frame instead of the welcome, is too busy to open the
+     * session now; reconnect, to another node if you can, after `retry_after`.
      * </pre>
      *
      * <code>.openchat.v1.Reconnect reconnect = 10 [json_name = "reconnect"];</code>
@@ -2874,8 +2879,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The server is going away (draining, or the session is being replaced);
-     * reconnect, to another node if you can, after `retry_after`.
+     * The server is going away (draining, or the session is being replaced),
+     * or, as the first frame instead of the welcome, is too busy to open the
+     * session now; reconnect, to another node if you can, after `retry_after`.
      * </pre>
      *
      * <code>.openchat.v1.Reconnect reconnect = 10 [json_name = "reconnect"];</code>
@@ -2895,8 +2901,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The server is going away (draining, or the session is being replaced);
-     * reconnect, to another node if you can, after `retry_after`.
+     * The server is going away (draining, or the session is being replaced),
+     * or, as the first frame instead of the welcome, is too busy to open the
+     * session now; reconnect, to another node if you can, after `retry_after`.
      * </pre>
      *
      * <code>.openchat.v1.Reconnect reconnect = 10 [json_name = "reconnect"];</code>
@@ -2914,8 +2921,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The server is going away (draining, or the session is being replaced);
-     * reconnect, to another node if you can, after `retry_after`.
+     * The server is going away (draining, or the session is being replaced),
+     * or, as the first frame instead of the welcome, is too busy to open the
+     * session now; reconnect, to another node if you can, after `retry_after`.
      * </pre>
      *
      * <code>.openchat.v1.Reconnect reconnect = 10 [json_name = "reconnect"];</code>
@@ -2942,8 +2950,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The server is going away (draining, or the session is being replaced);
-     * reconnect, to another node if you can, after `retry_after`.
+     * The server is going away (draining, or the session is being replaced),
+     * or, as the first frame instead of the welcome, is too busy to open the
+     * session now; reconnect, to another node if you can, after `retry_after`.
      * </pre>
      *
      * <code>.openchat.v1.Reconnect reconnect = 10 [json_name = "reconnect"];</code>
@@ -2966,8 +2975,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The server is going away (draining, or the session is being replaced);
-     * reconnect, to another node if you can, after `retry_after`.
+     * The server is going away (draining, or the session is being replaced),
+     * or, as the first frame instead of the welcome, is too busy to open the
+     * session now; reconnect, to another node if you can, after `retry_after`.
      * </pre>
      *
      * <code>.openchat.v1.Reconnect reconnect = 10 [json_name = "reconnect"];</code>
@@ -2977,8 +2987,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The server is going away (draining, or the session is being replaced);
-     * reconnect, to another node if you can, after `retry_after`.
+     * The server is going away (draining, or the session is being replaced),
+     * or, as the first frame instead of the welcome, is too busy to open the
+     * session now; reconnect, to another node if you can, after `retry_after`.
      * </pre>
      *
      * <code>.openchat.v1.Reconnect reconnect = 10 [json_name = "reconnect"];</code>
@@ -2996,8 +3007,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The server is going away (draining, or the session is being replaced);
-     * reconnect, to another node if you can, after `retry_after`.
+     * The server is going away (draining, or the session is being replaced),
+     * or, as the first frame instead of the welcome, is too busy to open the
+     * session now; reconnect, to another node if you can, after `retry_after`.
      * </pre>
      *
      * <code>.openchat.v1.Reconnect reconnect = 10 [json_name = "reconnect"];</code>

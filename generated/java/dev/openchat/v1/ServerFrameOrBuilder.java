@@ -258,8 +258,9 @@ public interface ServerFrameOrBuilder extends
 
   /**
    * <pre>
-   * The server is going away (draining, or the session is being replaced);
-   * reconnect, to another node if you can, after `retry_after`.
+   * The server is going away (draining, or the session is being replaced),
+   * or, as the first frame instead of the welcome, is too busy to open the
+   * session now; reconnect, to another node if you can, after `retry_after`.
    * </pre>
    *
    * <code>.openchat.v1.Reconnect reconnect = 10 [json_name = "reconnect"];</code>
@@ -268,8 +269,9 @@ public interface ServerFrameOrBuilder extends
   boolean hasReconnect();
   /**
    * <pre>
-   * The server is going away (draining, or the session is being replaced);
-   * reconnect, to another node if you can, after `retry_after`.
+   * The server is going away (draining, or the session is being replaced),
+   * or, as the first frame instead of the welcome, is too busy to open the
+   * session now; reconnect, to another node if you can, after `retry_after`.
    * </pre>
    *
    * <code>.openchat.v1.Reconnect reconnect = 10 [json_name = "reconnect"];</code>
@@ -278,8 +280,9 @@ public interface ServerFrameOrBuilder extends
   dev.openchat.v1.Reconnect getReconnect();
   /**
    * <pre>
-   * The server is going away (draining, or the session is being replaced);
-   * reconnect, to another node if you can, after `retry_after`.
+   * The server is going away (draining, or the session is being replaced),
+   * or, as the first frame instead of the welcome, is too busy to open the
+   * session now; reconnect, to another node if you can, after `retry_after`.
    * </pre>
    *
    * <code>.openchat.v1.Reconnect reconnect = 10 [json_name = "reconnect"];</code>

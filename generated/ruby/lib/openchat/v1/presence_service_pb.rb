@@ -134,6 +134,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       value :RECONNECT_CAUSE_UNSPECIFIED, 0
       value :RECONNECT_CAUSE_DRAINING, 1
       value :RECONNECT_CAUSE_REPLACED, 2
+      value :RECONNECT_CAUSE_OVERLOADED, 3
     end
   end
 end

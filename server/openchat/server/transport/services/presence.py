@@ -214,6 +214,10 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
         hello = await self._hello(requests)
         if hello is None:
             return  # the client closed before saying hello
+        pushback = self._hub.pushback()
+        if pushback is not None:
+            yield server_frame(pushback)
+            return
         async with self._session(user_id, hello) as (client_frames, frames):
             reader = asyncio.create_task(self._read(client_frames, requests), name="session-reader")
             try:
@@ -228,6 +232,10 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
         user_id = current_user_id()
         if not request.HasField("hello"):
             raise InvalidArgument("hello", "is required")
+        pushback = self._hub.pushback()
+        if pushback is not None:
+            yield pb.OpenSessionResponse(frame=server_frame(pushback))
+            return
         async with self._session(user_id, request.hello) as (client_frames, frames):
             session_id = client_frames.session.key.session_id
             self._opened[session_id] = client_frames
