@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -97,6 +97,13 @@ class ServerProcess:
     def pid(self) -> int:
         return self.process.pid
 
+    def pids(self) -> list[int]:
+        """The server's processes: the one started, and its workers under `--workers N`."""
+        with contextlib.suppress(psutil.NoSuchProcess):
+            workers = psutil.Process(self.pid).children(recursive=True)
+            return [self.pid, *(worker.pid for worker in workers)]
+        return [self.pid]
+
     def metric_sum(self, name: str, **labels: str) -> float:
         """The sum of the series of the server's metric `name` with these labels."""
         return metric_sum(self.scrape(), name, **labels)
@@ -134,10 +141,15 @@ WITHOUT_USER_LIMITS = {
 
 @contextlib.contextmanager
 def running_server(
-    database: BenchDatabase, secret: str, log_path: Path, extra_env: Mapping[str, str]
+    database: BenchDatabase,
+    secret: str,
+    log_path: Path,
+    extra_env: Mapping[str, str],
+    extra_args: Sequence[str] = (),
 ) -> Iterator[ServerProcess]:
-    """`openchat-server serve` on a free loopback port, SERVING before this yields; stopped with
-    SIGTERM (drain) afterwards. Its log, one JSON line per RPC, goes to `log_path`."""
+    """`openchat-server serve EXTRA_ARGS...` on a free loopback port, SERVING before this
+    yields; stopped with SIGTERM (drain) afterwards. Its log, one JSON line per RPC, goes to
+    `log_path`."""
     # Only our own OPENCHAT_* settings: a developer's environment must not change the run.
     env = {key: value for key, value in os.environ.items() if not key.startswith("OPENCHAT_")}
     target = f"127.0.0.1:{free_port()}"
@@ -152,7 +164,7 @@ def running_server(
         **WITHOUT_USER_LIMITS,
         **extra_env,
     }
-    command = [str(Path(sys.executable).with_name("openchat-server")), "serve"]
+    command = [str(Path(sys.executable).with_name("openchat-server")), "serve", *extra_args]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

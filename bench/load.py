@@ -136,7 +136,12 @@ async def run_load(args: argparse.Namespace, secret: str) -> LoadResult:
     run_id = uuid.uuid4().hex[:8]
     senders = [f"bench-{run_id}-{index}" for index in range(args.senders)]
     tokens = {sender: issue_token(secret, sender, ttl_seconds=24 * 3600) for sender in senders}
-    channels = [grpc.aio.insecure_channel(args.target) for _ in range(args.channels)]
+    # Each channel its own TCP connection: channels of one process with the same arguments
+    # otherwise share one (grpc's global subchannel pool), and `--channels` would change nothing.
+    channels = [
+        grpc.aio.insecure_channel(args.target, options=[("grpc.use_local_subchannel_pool", 1)])
+        for _ in range(args.channels)
+    ]
     stubs = [messaging_service_pb2_grpc.MessagingServiceStub(channel) for channel in channels]
     try:
         setup_started = time.perf_counter()

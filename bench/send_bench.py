@@ -131,6 +131,14 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="a server setting (repeatable), e.g. OPENCHAT_GROUP_COMMIT_IN_FLIGHT=2; push "
         "notifications are off unless OPENCHAT_PUSH_PROVIDER=log is given",
     )
+    parser.add_argument(
+        "--server-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="an argument of `openchat-server serve` (repeatable), e.g. --server-arg=--workers=2 "
+        "(which also needs --server-env OPENCHAT_REDIS_URL=redis://...)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.warmup, args.duration = QUICK["warmup"], QUICK["duration"]
@@ -171,7 +179,9 @@ def _run_load(
     profile_path = args.output_dir / f"profile-{database.backend}.txt"
     try:
         expect_line(load.stdout, "measuring")
-        parties = [server.pid, load.pid, *database.backend_pids()]
+        # Under --workers N the server is the supervisor and its workers.
+        servers = server.pids()
+        parties = [*servers, load.pid, *database.backend_pids()]
         before = cpu_snapshot(parties)
         profiler = start_profiler(server.pid, args.duration, profile_path) if args.profile else None
         expect_line(load.stdout, "measured")
@@ -192,7 +202,7 @@ def _run_load(
         acked=outcome["acked"],
         latencies_ms=outcome["latencies_ms"],
         errors=outcome["errors"],
-        cpu=_cpu_split(before, after, server.pid, load.pid, set(parties) - {server.pid, load.pid}),
+        cpu=_cpu_split(before, after, servers, load.pid, set(parties) - {*servers, load.pid}),
     )
     if profiler is not None and profiler.returncode == 0:
         print(f"\n== where the {database.backend} server's time goes ({profile_path}) ==")
@@ -201,10 +211,10 @@ def _run_load(
 
 
 def _cpu_split(
-    before: CpuSnapshot, after: CpuSnapshot, server: int, load: int, database: set[int]
+    before: CpuSnapshot, after: CpuSnapshot, servers: list[int], load: int, database: set[int]
 ) -> CpuSplit:
     return CpuSplit(
-        server=cpu_seconds(before, after, [server]),
+        server=cpu_seconds(before, after, servers),
         load=cpu_seconds(before, after, [load]),
         database=cpu_seconds(before, after, database),
         machine=after.machine_busy - before.machine_busy,
@@ -217,7 +227,7 @@ def run_backend(args: argparse.Namespace, backend: str, workdir: Path) -> RunRes
     log_path = workdir / f"server-{backend}.log"
     with (
         temporary_database(backend, workdir, args.postgres_url) as database,
-        running_server(database, secret, log_path, extra_env) as server,
+        running_server(database, secret, log_path, extra_env, args.server_arg) as server,
     ):
         return _run_load(args, database, server, secret, workdir / f"load-{backend}.json")
 
@@ -238,7 +248,8 @@ def report(results: list[RunResult], args: argparse.Namespace) -> str:
         f"{args.text_bytes}-byte texts, {args.channels} channel(s), "
         f"{args.warmup:g} s warm-up, {args.duration:g} s measured",
         "Server settings: "
-        + " ".join(f"{name}={value}" for name, value in sorted(_server_env(args).items())),
+        + " ".join(f"{name}={value}" for name, value in sorted(_server_env(args).items()))
+        + "".join(f" {arg}" for arg in args.server_arg),
         "CPU columns: cores busy over the window (CPU microseconds per acked send)",
         "",
         f"{'backend':<11}{'acked/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'p99.9 ms':>9}{'errors':>7}"

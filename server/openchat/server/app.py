@@ -39,7 +39,7 @@ from openchat.server.observability.garbage_collector import (
     freezing,
 )
 from openchat.server.observability.http import MetricsServer
-from openchat.server.observability.metrics import Metrics
+from openchat.server.observability.metrics import MULTIPROCESS, Metrics
 from openchat.server.observability.tracing import SendTracing
 from openchat.server.ports import PresenceRegistry, RateLimiter
 from openchat.server.presence.in_process import InProcessPresenceRegistry
@@ -338,7 +338,13 @@ async def build_app(
     )
     gate = CallGate()
     server, health_servicer = build_server(
-        services, verifier, settings.sessions, metrics, gate, tracer_provider=tracer_provider
+        services,
+        verifier,
+        settings.sessions,
+        metrics,
+        gate,
+        share_port=settings.server.share_port,
+        tracer_provider=tracer_provider,
     )
     health = HealthMonitor(
         health_servicer,
@@ -370,7 +376,7 @@ async def build_app(
         health=health,
         metrics=metrics,
         metrics_server=(
-            MetricsServer(metrics, settings.server.metrics_listen)
+            MetricsServer(metrics.registry, settings.server.metrics_listen)
             if settings.server.metrics_listen
             else None
         ),
@@ -399,10 +405,22 @@ async def build_app(
             receipt_flush(receipts),
             OutboxGauges(outbox, list(deliverers), metrics).periodically(),
             retention.periodically(),
+            *_published_gauges(metrics),
             *([push_sweep] if push_sweep is not None else []),
             freezing(FreezePolicy(), hub.session_counts),
         ],
     )
+
+
+def _published_gauges(metrics: Metrics) -> list[PeriodicTask]:
+    """In a supervised worker, the gauges read at scrape time are written once a second."""
+    if not MULTIPROCESS:
+        return []
+
+    async def publish() -> None:
+        metrics.publish_tracked()
+
+    return [PeriodicTask("publish_gauges", 1.0, publish, immediately=True)]
 
 
 def _token_verifier(auth: AuthSettings) -> TokenVerifier:

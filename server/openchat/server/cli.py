@@ -34,6 +34,7 @@ from openchat.server.settings import (
 from openchat.server.startup import StartupError, check_database, check_dependencies
 from openchat.server.storage import migrate
 from openchat.server.storage.database import connect
+from openchat.server.supervisor import Supervisor, WorkersRefused, check_cluster_settings
 from openchat.server.transport.validation import require_id
 
 DEV_USERS = ("alice", "bob")
@@ -41,7 +42,9 @@ DAY = 24 * 3600
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
+    args.argv = argv
     try:
         settings = load_settings(_overrides(args))
     except SettingsError as error:
@@ -62,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
         "--dev",
         action="store_true",
         help="development mode: without OPENCHAT_JWT_SECRET, generate one and print tokens",
+    )
+    serve.add_argument(
+        "--workers",
+        dest="server__workers",
+        metavar="N",
+        help="server processes on the port, N or auto (OPENCHAT_WORKERS; N > 1 needs Redis)",
     )
     serve.set_defaults(command=_serve)
 
@@ -142,8 +151,21 @@ def _overrides(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     configure_logging(settings.logging)
+    workers = settings.server.worker_count()
+    try:
+        check_cluster_settings(settings, workers)
+    except WorkersRefused as error:
+        print(f"openchat-server: cannot start: {error}", file=sys.stderr)
+        return 2
     if settings.auth.jwt_secret is None and args.dev:
         settings = _with_dev_secret(settings)
+    if workers > 1:
+        serve_args = args.argv[args.argv.index("serve") + 1 :]
+        try:
+            return asyncio.run(Supervisor(settings, workers, serve_args).run())
+        except StartupError as error:
+            print(f"openchat-server: cannot start: {error}", file=sys.stderr)
+            return 2
     try:
         tracer_provider = tracing.tracer_provider(os.environ)
         _run(_serve_until_signalled(settings, tracer_provider))

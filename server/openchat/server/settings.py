@@ -3,6 +3,7 @@ and command-line flags in this one place, and validated before anything starts."
 
 from __future__ import annotations
 
+import os
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -71,6 +72,23 @@ class ServerSettings(_Section):
     # Browser origins (scheme://host[:port], comma-separated; `*` for any) allowed to call the
     # web listener; none when empty.
     web_allowed_origins: str = Field("", validation_alias="OPENCHAT_WEB_ALLOWED_ORIGINS")
+    # Server processes on the one port, under a supervisor (docs/operations.md, "Worker
+    # processes"): a number, or `auto` for the cores this process may run on.
+    workers: str = Field("1", validation_alias="OPENCHAT_WORKERS")
+    # Bind the port with SO_REUSEPORT, so that other processes (the supervisor's other workers)
+    # share it; off otherwise, so a second server on the port fails instead of stealing calls.
+    share_port: bool = Field(False, validation_alias="OPENCHAT_SHARE_PORT")
+
+    @field_validator("workers")
+    @classmethod
+    def _worker_count(cls, value: str) -> str:
+        if value != "auto" and not (value.isdigit() and int(value) >= 1):
+            raise ValueError(f"expected a number of processes (1 or more) or 'auto', got {value!r}")
+        return value
+
+    def worker_count(self) -> int:
+        """The number of server processes: `auto` is the cores this process may run on."""
+        return len(os.sched_getaffinity(0)) if self.workers == "auto" else int(self.workers)
 
     @property
     def allowed_origins(self) -> list[str]:

@@ -48,11 +48,11 @@ class StartupError(Exception):
 async def check_dependencies(settings: Settings) -> None:
     """Raise StartupError unless both listening addresses are free and the database, and Redis
     when configured, answer. (The listeners still report a bind that fails later.)"""
-    for variable, address in (
-        ("OPENCHAT_LISTEN", settings.server.listen),
-        ("OPENCHAT_METRICS_LISTEN", settings.server.metrics_listen),
+    for variable, address, share in (
+        ("OPENCHAT_LISTEN", settings.server.listen, settings.server.share_port),
+        ("OPENCHAT_METRICS_LISTEN", settings.server.metrics_listen, False),
     ):
-        reason = _bind_reason(address) if address else None
+        reason = _bind_reason(address, share_port=share) if address else None
         if reason is not None:
             raise _cannot_listen(variable, address, reason)
     await check_database(settings.database.url)
@@ -177,8 +177,9 @@ def _cannot_listen(variable: str, address: str, reason: str) -> StartupError:
     )
 
 
-def _bind_reason(address: str) -> str | None:
-    """Why binding `address` fails right now, in the OS's words; None when it would succeed."""
+def _bind_reason(address: str, *, share_port: bool = False) -> str | None:
+    """Why binding `address` fails right now, in the OS's words; None when it would succeed
+    (`share_port`: alongside the sockets of the other workers, which share it)."""
     host, _, port = address.rpartition(":")
     try:
         infos = socket.getaddrinfo(host.strip("[]"), int(port), type=socket.SOCK_STREAM)
@@ -189,6 +190,8 @@ def _bind_reason(address: str) -> str | None:
         # As the servers do, so that a port whose old connections linger in TIME_WAIT counts
         # as free, and one that a process listens on does not.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if share_port:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         try:
             probe.bind(sockaddr)
         except OSError as error:

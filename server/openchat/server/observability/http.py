@@ -1,18 +1,27 @@
-"""The /metrics endpoint, served by aiohttp on the server's own event loop."""
+"""The /metrics endpoint (and, for the supervisor of worker processes, /healthz), served by
+aiohttp on the process's own event loop."""
 
 from __future__ import annotations
 
-from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from collections.abc import Callable
+from typing import Any
 
-from openchat.server.observability.metrics import Metrics
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+# Whether all is well, and the details to show.
+HealthReport = Callable[[], tuple[bool, dict[str, Any]]]
 
 
 class MetricsServer:
-    """Serves `GET /metrics` (Prometheus text format) on HOST:PORT."""
+    """Serves `GET /metrics` (Prometheus text format) of `registry` on HOST:PORT, and
+    `GET /healthz` (200 or 503, with a JSON body) when given a `health` report."""
 
-    def __init__(self, metrics: Metrics, listen: str) -> None:
-        self._metrics = metrics
+    def __init__(
+        self, registry: CollectorRegistry, listen: str, health: HealthReport | None = None
+    ) -> None:
+        self._registry = registry
+        self._health = health
         self._host, _, port = listen.rpartition(":")
         self._port = int(port)
         self._runner: web.AppRunner | None = None
@@ -21,6 +30,8 @@ class MetricsServer:
     async def start(self) -> int:
         app = web.Application()
         app.router.add_get("/metrics", self._scrape)
+        if self._health is not None:
+            app.router.add_get("/healthz", self._healthz)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
@@ -33,5 +44,10 @@ class MetricsServer:
             await self._runner.cleanup()
 
     async def _scrape(self, request: web.Request) -> web.Response:
-        body = generate_latest(self._metrics.registry)
+        body = generate_latest(self._registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        assert self._health is not None
+        healthy, details = self._health()
+        return web.json_response(details, status=200 if healthy else 503)

@@ -9,9 +9,11 @@ process), built by the composition root and handed to the components that record
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Literal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -21,6 +23,9 @@ LATENCY_BUCKETS = (
     10.0,
 )  # fmt: skip
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+# Set by the supervisor for its workers: prometheus_client then keeps every value in a file of
+# this directory, where the supervisor's /metrics reads all workers' values together.
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
 class Metrics:
@@ -29,6 +34,7 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         registry = self.registry
+        self._tracked: list[tuple[Gauge, Callable[[], float]]] = []
 
         def counter(name: str, doc: str, labels: tuple[str, ...] = ()) -> Counter:
             return Counter(name, doc, labels, registry=registry)
@@ -41,8 +47,16 @@ class Metrics:
         ) -> Histogram:
             return Histogram(name, doc, labels, registry=registry, buckets=buckets)
 
-        def gauge(name: str, doc: str, labels: tuple[str, ...] = ()) -> Gauge:
-            return Gauge(name, doc, labels, registry=registry)
+        def gauge(
+            name: str,
+            doc: str,
+            labels: tuple[str, ...] = (),
+            across_processes: Literal["livesum", "livemax", "liveall"] = "livesum",
+        ) -> Gauge:
+            # `across_processes` says how the supervisor's /metrics combines its workers' values
+            # (prometheus_client's multiprocess mode; ignored in a single process). The "live"
+            # modes drop a worker's values when it exits.
+            return Gauge(name, doc, labels, registry=registry, multiprocess_mode=across_processes)
 
         # The gRPC server metrics under the names and labels of go-grpc-prometheus (and its
         # Java and Python ports), which the ecosystem's dashboards and alerts query.
@@ -108,7 +122,10 @@ class Metrics:
             "openchat_group_commit_queue_depth", "Sends waiting for a transaction."
         )
 
-        self.sessions_active = gauge("openchat_sessions_active", "Open session streams.")
+        # Per worker (a `pid` label on the supervisor's /metrics): how the port spreads them.
+        self.sessions_active = gauge(
+            "openchat_sessions_active", "Open session streams.", across_processes="liveall"
+        )
         self.session_disconnects = counter(
             "openchat_session_disconnects", "Sessions that ended, by reason.", ("reason",)
         )
@@ -135,7 +152,9 @@ class Metrics:
             "openchat_heartbeat_timeouts", "Sessions closed for sending nothing in time."
         )
         self.session_queue_depth_max = gauge(
-            "openchat_session_queue_depth_max", "Frames waiting in the fullest session queue."
+            "openchat_session_queue_depth_max",
+            "Frames waiting in the fullest session queue.",
+            across_processes="livemax",
         )
         self.session_queue_depth_total = gauge(
             "openchat_session_queue_depth_total", "Frames waiting in all session queues."
@@ -166,6 +185,8 @@ class Metrics:
             "openchat_route_jobs",
             "Durable route jobs in the outbox, by state.",
             ("route", "status"),
+            # Every worker counts the same shared table.
+            across_processes="livemax",
         )
 
         self.database_query_duration = histogram(
@@ -192,5 +213,15 @@ class Metrics:
             self.redis_operation_duration.labels(operation).observe(time.perf_counter() - started)
 
     def track(self, gauge: Gauge, read: Callable[[], float]) -> None:
-        """Have `gauge` read its value at each scrape."""
-        gauge.set_function(read)
+        """Have `gauge` read its value at each scrape, or, in a worker whose values the
+        supervisor scrapes from files, at each `publish_tracked()`: a scrape of the files
+        cannot call into the worker."""
+        if MULTIPROCESS:
+            self._tracked.append((gauge, read))
+        else:
+            gauge.set_function(read)
+
+    def publish_tracked(self) -> None:
+        """Write the tracked gauges' current values (multiprocess mode only)."""
+        for gauge, read in self._tracked:
+            gauge.set(read())

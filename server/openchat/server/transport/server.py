@@ -180,13 +180,16 @@ def _ms(seconds: float) -> int:
     return round(seconds * 1000)
 
 
-def transport_options(sessions: SessionSettings) -> list[tuple[str, int]]:
+def transport_options(
+    sessions: SessionSettings, *, share_port: bool = False
+) -> list[tuple[str, int]]:
     """HTTP/2 options: keepalive detects dead peers below the application heartbeat."""
     return [
         ("grpc.max_receive_message_length", MAX_RECEIVE_MESSAGE_BYTES),
         # Never share a port silently with another process (grpc enables SO_REUSEPORT by
-        # default, so a second server on the same port would steal half the connections).
-        ("grpc.so_reuseport", 0),
+        # default, so a second server on the same port would steal half the connections),
+        # unless asked to: the supervisor's workers share theirs on purpose.
+        ("grpc.so_reuseport", int(share_port)),
         # PING idle connections and close those whose PING goes unanswered. grpc's internal
         # grpc.http2.ping_timeout_ms (60 s by default) is what governs the wait for a PING
         # ack, not only keepalive_timeout_ms, so both are set.
@@ -227,6 +230,7 @@ def build_server(
     metrics: Metrics,
     gate: CallGate,
     *,
+    share_port: bool = False,
     tracer_provider: TracerProvider | None = None,
 ) -> tuple[grpc.aio.Server, HealthStatuses]:
     # Outermost, so that every log line and span of a call belongs to the call's trace.
@@ -240,7 +244,7 @@ def build_server(
             AuthInterceptor(verifier),
             RequestDecodingInterceptor(),
         ],
-        options=transport_options(sessions),
+        options=transport_options(sessions, share_port=share_port),
     )
     for registration in registrations:
         registration.add_to_server(registration.servicer, server)
