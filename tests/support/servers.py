@@ -10,10 +10,11 @@ import grpc
 from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import select
 
-from openchat.server.app import App, build_app
+from openchat.server.app import build_app
 from openchat.server.auth.tokens import issue_token
 from openchat.server.domain.model import RouteJobRecord, RouteJobStatus
 from openchat.server.routing.providers import IMProvider
+from openchat.server.runtime import App
 from openchat.server.settings import Settings
 from openchat.server.storage.route_outbox import SqlRouteOutbox
 from openchat.server.storage.tables import conversations
