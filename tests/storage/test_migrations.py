@@ -53,6 +53,13 @@ async def differences_from_models(database: Database) -> list[Any]:
         return await connection.run_sync(compare)
 
 
+def _comparable_index(index: Any) -> dict[str, Any]:
+    """An index as the inspector describes it, with a partial index's WHERE clause (a
+    TextClause, equal only to itself) as its text."""
+    options = {key: str(value) for key, value in index.get("dialect_options", {}).items()}
+    return {**index, "dialect_options": options}
+
+
 async def schema_of(database: Database) -> dict[str, Any]:
     """Every table with its columns, keys, indexes and constraints, and the recorded revision."""
 
@@ -67,7 +74,10 @@ async def schema_of(database: Database) -> dict[str, Any]:
                 ],
                 "primary key": inspector.get_pk_constraint(table),
                 "foreign keys": inspector.get_foreign_keys(table),
-                "indexes": sorted(inspector.get_indexes(table), key=lambda i: str(i["name"])),
+                "indexes": sorted(
+                    map(_comparable_index, inspector.get_indexes(table)),
+                    key=lambda i: str(i["name"]),
+                ),
                 "unique": sorted(
                     inspector.get_unique_constraints(table), key=lambda u: str(u["name"])
                 ),

@@ -23,6 +23,7 @@ from openchat.server.directory.bots import BotCache
 from openchat.server.directory.members import MembershipCache
 from openchat.server.domain.frames import ReconnectRequest
 from openchat.server.domain.ids import new_id
+from openchat.server.domain.lifecycle import ChangeRules
 from openchat.server.domain.model import PUSH_ROUTE, WEBHOOK_ROUTE
 from openchat.server.events.cluster import ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
@@ -68,6 +69,7 @@ from openchat.server.transport.server import UseCases, build_server, registratio
 from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.tls import server_credentials
 from openchat.server.usecases.bots import Bots
+from openchat.server.usecases.changes import MessageChanges
 from openchat.server.usecases.conversations import Conversations
 from openchat.server.usecases.dead_letters import DeadLetters
 from openchat.server.usecases.messaging import Messaging
@@ -196,7 +198,13 @@ async def build_app(
     planner = DurableRoutePlanner(
         push_enabled=pusher is not None, provider_routes=[provider_route(p) for p in relaying]
     )
-    message_store = SqlMessageStore(database, _sequences(settings, redis, metrics), planner)
+    rules = ChangeRules(
+        edit_window_seconds=settings.limits.edit_window,
+        recall_window_seconds=settings.limits.recall_window,
+    )
+    message_store = SqlMessageStore(
+        database, _sequences(settings, redis, metrics), planner, rules=rules
+    )
     receipt_store = SqlReceiptStore(database)
     outbox = SqlRouteOutbox(database)
 
@@ -242,6 +250,7 @@ async def build_app(
     services = registrations(
         UseCases(
             messaging=messaging,
+            changes=MessageChanges(conversation_store, message_store, writer),
             sender=MessageSender(messaging, settings.limits, metrics),
             timeline=DeliveryTimeline(message_store, receipt_store, outbox),
             synchronization=Synchronization(
@@ -254,6 +263,7 @@ async def build_app(
             dead_letters=DeadLetters(outbox, wake_workers),
         ),
         settings.sessions,
+        settings.limits,
     )
     server, health_servicer = build_server(services, verifier, settings.sessions, metrics)
     health = HealthMonitor(

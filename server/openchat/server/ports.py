@@ -71,7 +71,34 @@ class MessageStore(Protocol):
         newest_first: bool,
         limit: int,
     ) -> list[Message]:
-        """Up to `limit` messages with after_seq < seq < before_seq, in the requested order."""
+        """Up to `limit` entries (messages and changes) with after_seq < seq < before_seq, in
+        the requested order."""
+        ...
+
+    async def history(
+        self,
+        viewer_id: str,
+        conversation_id: str,
+        *,
+        after_seq: int,
+        before_seq: int | None,
+        newest_first: bool,
+        limit: int,
+    ) -> list[Message]:
+        """Like list_range, but messages only, in their current state (changes folded in,
+        reactions summarized for the viewer), without those the viewer deleted for
+        themselves."""
+        ...
+
+    async def hide(self, user_id: str, conversation_id: str, message_ids: Sequence[str]) -> int:
+        """Delete messages for one member; returns how many were not hidden before. Raises
+        MessageNotFound (and hides nothing) when one is not a message of the conversation."""
+        ...
+
+    async def hidden_seqs(
+        self, user_id: str, conversation_ids: Sequence[str]
+    ) -> set[tuple[str, int]]:
+        """The (conversation_id, seq) of the messages the member deleted for themselves."""
         ...
 
 

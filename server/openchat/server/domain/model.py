@@ -39,9 +39,32 @@ class Content:
         return size + len(self.reply_to_message_id)
 
 
+class MessageKind(enum.Enum):
+    """What an entry of a conversation's sequence is: a message, or a change to an earlier one.
+
+    Changes are stored as entries of their own (with a seq, in the messages table) so that the
+    send path's transaction, idempotency, Sync, catch-up and live delivery carry them unchanged.
+    """
+
+    MESSAGE = "message"
+    EDIT = "edit"
+    RECALL = "recall"
+    REACTION_ADDED = "reaction_added"
+    REACTION_REMOVED = "reaction_removed"
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardOrigin:
+    """The message a forwarded copy was made from."""
+
+    conversation_id: str
+    message_id: str
+    sender_id: str
+
+
 @dataclass(frozen=True, slots=True)
 class MessageDraft:
-    """A message a user asked to send, before it has a seq."""
+    """A message (or a change to one) a user asked to store, before it has a seq."""
 
     conversation_id: str
     sender_id: str
@@ -50,6 +73,23 @@ class MessageDraft:
     # The sender's device, when known: the message is pushed to the sender's other devices but
     # not back to this one.
     origin_device_id: str = ""
+    kind: MessageKind = MessageKind.MESSAGE
+    # The message a change applies to (empty for a message).
+    target_message_id: str = ""
+    # The emoji of a reaction change.
+    emoji: str = ""
+    forwarded_from: ForwardOrigin | None = None
+    # A group's owner may recall any message; the use case knows who the caller is.
+    moderator: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionSummary:
+    """The reactions to a message with one emoji, as one member sees them."""
+
+    emoji: str
+    count: int
+    reacted_by_me: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +103,16 @@ class Message:
     client_msg_id: str
     content: Content
     server_time: datetime
+    kind: MessageKind = MessageKind.MESSAGE
+    target_message_id: str = ""
+    emoji: str = ""
+    # The current state of a message (changes fold into it as they commit).
+    edit_count: int = 0
+    edit_time: datetime | None = None
+    recalled: bool = False
+    forwarded_from: ForwardOrigin | None = None
+    # Filled for one reader by ListMessages; empty elsewhere.
+    reactions: tuple[ReactionSummary, ...] = ()
 
     def approximate_size(self) -> int:
         """Bytes this message occupies on the wire, within a few percent."""
@@ -123,6 +173,8 @@ class ConversationSync:
     head: ConversationHead
     messages: tuple[Message, ...]
     has_more: bool
+    # The highest seq covered (messages deleted for the member are covered but left out).
+    covered_seq: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +281,10 @@ class DeliveryStep:
 # The durable routes every server knows by name (external IM providers add routes of their own).
 WEBHOOK_ROUTE = "webhook"
 PUSH_ROUTE = "push"
+# Bots hear of messages, edits and recalls (reactions are chatter between people); pushes and
+# external providers only of messages: an edit or a reaction notifies nobody, and a recall
+# cannot withdraw a notification a device already shows.
+WEBHOOK_KINDS = frozenset({MessageKind.MESSAGE, MessageKind.EDIT, MessageKind.RECALL})
 
 
 @dataclass(frozen=True, slots=True)

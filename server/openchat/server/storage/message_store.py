@@ -11,25 +11,41 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import BigInteger, Column, Insert, Row, Select, insert, select
+from sqlalchemy import BigInteger, Column, Insert, Select, case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openchat.server.domain.errors import (
     ClientMsgIdReused,
     ConversationNotFound,
+    MessageNotFound,
     NotAMember,
     OpenChatError,
 )
 from openchat.server.domain.ids import new_id
-from openchat.server.domain.model import Appended, Attachment, Content, Message, MessageDraft
+from openchat.server.domain.lifecycle import DEFAULT_RULES, ChangeRules
+from openchat.server.domain.model import (
+    Appended,
+    Message,
+    MessageDraft,
+    MessageKind,
+    ReactionSummary,
+)
 from openchat.server.ports import RoutePlanner
 from openchat.server.storage.bot_store import bot_members
+from openchat.server.storage.changes import ERASED_CONTENT, apply_changes
 from openchat.server.storage.database import Database
 from openchat.server.storage.key_batches import KeyBatch
+from openchat.server.storage.message_rows import message_from_row, message_to_row
 from openchat.server.storage.route_outbox import insert_planned
 from openchat.server.storage.sequences import SequenceAllocator
-from openchat.server.storage.tables import conversations, members, messages
+from openchat.server.storage.tables import (
+    conversations,
+    hidden_messages,
+    members,
+    messages,
+    reactions,
+)
 
 _log = structlog.get_logger(__name__)
 
@@ -50,10 +66,13 @@ class SqlMessageStore:
         database: Database,
         allocator: SequenceAllocator,
         planner: RoutePlanner | None = None,
+        *,
+        rules: ChangeRules = DEFAULT_RULES,
     ) -> None:
         self._database = database
         self._allocator = allocator
         self._planner = planner
+        self._rules = rules
 
     async def append_batch(self, drafts: Sequence[MessageDraft]) -> list[Outcome]:
         for attempt in range(1, _MAX_ATTEMPTS + 1):
@@ -81,7 +100,11 @@ class SqlMessageStore:
             else:
                 candidates.append(index)
         writable = await self._check_access(connection, drafts, candidates, outcomes)
-        await self._insert(connection, drafts, writable, outcomes)
+        now = datetime.now(UTC)
+        writable, recalled = await apply_changes(
+            connection, drafts, writable, outcomes, rules=self._rules, now=now
+        )
+        await self._insert(connection, drafts, writable, outcomes, now=now, recalled=recalled)
         # A repeat inside the batch is judged against the stored message or, when there was
         # none, against its first occurrence, whose failure it shares.
         results: list[Outcome] = []
@@ -99,7 +122,7 @@ class SqlMessageStore:
         self, connection: AsyncConnection, keys: list[Key]
     ) -> dict[Key, Message]:
         rows = await connection.execute(*dedup_query(connection.dialect.name, keys))
-        found = (_message_from_row(row) for row in rows)
+        found = (message_from_row(row) for row in rows)
         return {(message.sender_id, message.client_msg_id): message for message in found}
 
     async def _check_access(
@@ -137,13 +160,17 @@ class SqlMessageStore:
         drafts: Sequence[MessageDraft],
         writable: list[int],
         outcomes: dict[int, Outcome],
+        *,
+        now: datetime,
+        recalled: set[str],
     ) -> None:
+        """Store the writable drafts with their seqs; an edit of a message this batch recalled
+        is stored erased."""
         if not writable:
             return
         counts = Counter(drafts[index].conversation_id for index in writable)
         last_seqs = await self._allocator.allocate(connection, counts)
         next_seq = {c: last_seqs[c] - counts[c] + 1 for c in last_seqs}
-        now = datetime.now(UTC)
         rows: list[dict[str, Any]] = []
         stored: list[Message] = []
         for index in writable:
@@ -153,16 +180,22 @@ class SqlMessageStore:
                 continue
             seq = next_seq[draft.conversation_id]
             next_seq[draft.conversation_id] = seq + 1
+            erased = draft.kind is MessageKind.EDIT and draft.target_message_id in recalled
             message = Message(
                 message_id=new_id(),
                 conversation_id=draft.conversation_id,
                 seq=seq,
                 sender_id=draft.sender_id,
                 client_msg_id=draft.client_msg_id,
-                content=draft.content,
+                content=ERASED_CONTENT if erased else draft.content,
                 server_time=now,
+                kind=draft.kind,
+                target_message_id=draft.target_message_id,
+                emoji=draft.emoji,
+                recalled=erased,
+                forwarded_from=draft.forwarded_from,
             )
-            rows.append(_message_to_row(message))
+            rows.append(message_to_row(message))
             stored.append(message)
             outcomes[index] = Appended(message, duplicate=False)
         if not rows:
@@ -197,7 +230,7 @@ class SqlMessageStore:
                     select(messages).where(messages.c.message_id == message_id)
                 )
             ).first()
-        return None if row is None else _message_from_row(row)
+        return None if row is None else message_from_row(row)
 
     async def get_many(self, message_ids: Sequence[str]) -> dict[str, Message]:
         if not message_ids:
@@ -206,7 +239,7 @@ class SqlMessageStore:
             rows = await connection.execute(
                 select(messages).where(messages.c.message_id.in_(list(message_ids)))
             )
-            return {row.message_id: _message_from_row(row) for row in rows}
+            return {row.message_id: message_from_row(row) for row in rows}
 
     async def read_ranges(
         self, ranges: Sequence[tuple[str, int, int]]
@@ -216,7 +249,7 @@ class SqlMessageStore:
             rows = await connection.execute(*ranges_query(connection.dialect.name, ranges))
         for row in rows:
             found[(row.conversation_id, row.range_after, row.range_until)].append(
-                _message_from_row(row)
+                message_from_row(row)
             )
         return found
 
@@ -233,7 +266,91 @@ class SqlMessageStore:
             conversation_id, after_seq, before_seq, newest_first=newest_first, limit=limit
         )
         async with self._database.reader.connect() as connection:
-            return [_message_from_row(row) for row in await connection.execute(query)]
+            return [message_from_row(row) for row in await connection.execute(query)]
+
+    async def history(
+        self,
+        viewer_id: str,
+        conversation_id: str,
+        *,
+        after_seq: int,
+        before_seq: int | None,
+        newest_first: bool,
+        limit: int,
+    ) -> list[Message]:
+        query = history_query(
+            viewer_id,
+            conversation_id,
+            after_seq,
+            before_seq,
+            newest_first=newest_first,
+            limit=limit,
+        )
+        async with self._database.reader.connect() as connection:
+            page = [message_from_row(row) for row in await connection.execute(query)]
+            if not page:
+                return page
+            summaries: dict[str, list[ReactionSummary]] = {}
+            rows = await connection.execute(
+                reactions_query(viewer_id, [message.message_id for message in page])
+            )
+            for row in rows:
+                summaries.setdefault(row.message_id, []).append(
+                    ReactionSummary(row.emoji, row.count, bool(row.mine))
+                )
+        return [
+            replace(message, reactions=tuple(summaries.get(message.message_id, ())))
+            for message in page
+        ]
+
+    async def hide(self, user_id: str, conversation_id: str, message_ids: Sequence[str]) -> int:
+        async with self._database.writer.begin() as connection:
+            rows = await connection.execute(
+                select(messages.c.message_id, messages.c.seq).where(
+                    messages.c.message_id.in_(set(message_ids)),
+                    messages.c.conversation_id == conversation_id,
+                    messages.c.kind == MessageKind.MESSAGE.value,
+                )
+            )
+            seqs = {message_id: seq for message_id, seq in rows}
+            missing = [message_id for message_id in message_ids if message_id not in seqs]
+            if missing:
+                raise MessageNotFound(missing[0])
+            taken = set(
+                (
+                    await connection.execute(
+                        select(hidden_messages.c.seq).where(
+                            hidden_messages.c.user_id == user_id,
+                            hidden_messages.c.conversation_id == conversation_id,
+                            hidden_messages.c.seq.in_(set(seqs.values())),
+                        )
+                    )
+                ).scalars()
+            )
+            new = sorted(set(seqs.values()) - taken)
+            if new:
+                await connection.execute(
+                    insert(hidden_messages),
+                    [
+                        {"user_id": user_id, "conversation_id": conversation_id, "seq": s}
+                        for s in new
+                    ],
+                )
+            return len(new)
+
+    async def hidden_seqs(
+        self, user_id: str, conversation_ids: Sequence[str]
+    ) -> set[tuple[str, int]]:
+        if not conversation_ids:
+            return set()
+        async with self._database.reader.connect() as connection:
+            rows = await connection.execute(
+                select(hidden_messages.c.conversation_id, hidden_messages.c.seq).where(
+                    hidden_messages.c.user_id == user_id,
+                    hidden_messages.c.conversation_id.in_(set(conversation_ids)),
+                )
+            )
+            return {(conversation_id, seq) for conversation_id, seq in rows}
 
 
 # The statements below are module-level so that tests can EXPLAIN exactly what the store runs.
@@ -306,6 +423,48 @@ def range_query(
     return query.order_by(order).limit(limit)
 
 
+def history_query(
+    viewer_id: str,
+    conversation_id: str,
+    after_seq: int,
+    before_seq: int | None,
+    *,
+    newest_first: bool,
+    limit: int,
+) -> Select[Any]:
+    """A page of history as `viewer_id` sees it: messages only (changes are folded into their
+    rows), without those the viewer deleted for themselves; a primary-key range scan."""
+    hidden = (
+        select(hidden_messages.c.seq)
+        .where(
+            hidden_messages.c.user_id == viewer_id,
+            hidden_messages.c.conversation_id == conversation_id,
+            hidden_messages.c.seq == messages.c.seq,
+        )
+        .exists()
+    )
+    query = range_query(
+        conversation_id, after_seq, before_seq, newest_first=newest_first, limit=limit
+    )
+    return query.where(messages.c.kind == MessageKind.MESSAGE.value, ~hidden)
+
+
+def reactions_query(viewer_id: str, message_ids: Sequence[str]) -> Select[Any]:
+    """Per message and emoji: how many reacted and whether the viewer did, in the order the
+    emojis were first used (a primary-key range per message)."""
+    return (
+        select(
+            reactions.c.message_id,
+            reactions.c.emoji,
+            func.count().label("count"),
+            func.max(case((reactions.c.user_id == viewer_id, 1), else_=0)).label("mine"),
+        )
+        .where(reactions.c.message_id.in_(message_ids))
+        .group_by(reactions.c.message_id, reactions.c.emoji)
+        .order_by(reactions.c.message_id, func.min(reactions.c.created_at), reactions.c.emoji)
+    )
+
+
 def ranges_query(
     dialect: str, ranges: Iterable[tuple[str, int, int]]
 ) -> tuple[Select[Any], dict[str, Any]]:
@@ -337,56 +496,15 @@ def _ranges_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
 
 
 def _repeat_of(draft: MessageDraft, stored: Message) -> Outcome:
-    """A draft whose idempotency key is taken: the same message again, or a client bug."""
-    if stored.conversation_id == draft.conversation_id and stored.content == draft.content:
+    """A draft whose idempotency key is taken: the same request again, or a client bug. (An
+    edit erased by a recall since no longer shows its content, so its kind and target decide.)"""
+    same_request = (
+        stored.conversation_id == draft.conversation_id
+        and stored.kind is draft.kind
+        and stored.target_message_id == draft.target_message_id
+        and stored.emoji == draft.emoji
+        and stored.forwarded_from == draft.forwarded_from
+    )
+    if same_request and (stored.content == draft.content or stored.recalled):
         return Appended(stored, duplicate=True)
     return ClientMsgIdReused(draft.client_msg_id, stored.message_id)
-
-
-def _message_to_row(message: Message) -> dict[str, Any]:
-    content = message.content
-    extras: dict[str, Any] = {}
-    if content.attachments:
-        extras["attachments"] = [
-            [a.uri, a.mime_type, a.size_bytes, a.name] for a in content.attachments
-        ]
-    if content.attributes:
-        extras["attributes"] = dict(content.attributes)
-    if content.mention_user_ids:
-        extras["mentions"] = list(content.mention_user_ids)
-    if content.reply_to_message_id:
-        extras["reply_to"] = content.reply_to_message_id
-    return {
-        "conversation_id": message.conversation_id,
-        "seq": message.seq,
-        "message_id": message.message_id,
-        "sender_id": message.sender_id,
-        "client_msg_id": message.client_msg_id,
-        "created_at": message.server_time,
-        "text": content.text,
-        "mime_type": content.mime_type,
-        "data": content.data or None,
-        "extras": extras or None,
-    }
-
-
-def _message_from_row(row: Row[Any]) -> Message:
-    extras = row.extras or {}
-    content = Content(
-        text=row.text,
-        mime_type=row.mime_type,
-        data=row.data or b"",
-        attachments=tuple(Attachment(*fields) for fields in extras.get("attachments", ())),
-        attributes=extras.get("attributes", {}),
-        mention_user_ids=tuple(extras.get("mentions", ())),
-        reply_to_message_id=extras.get("reply_to", ""),
-    )
-    return Message(
-        message_id=row.message_id,
-        conversation_id=row.conversation_id,
-        seq=row.seq,
-        sender_id=row.sender_id,
-        client_msg_id=row.client_msg_id,
-        content=content,
-        server_time=row.created_at,
-    )

@@ -12,6 +12,7 @@ from typing import Any, cast
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     ForeignKey,
@@ -24,7 +25,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ID_LENGTH = 36
@@ -116,15 +119,60 @@ class MessageRow(Base):
     text: Mapped[str] = mapped_column(Text)
     mime_type: Mapped[str] = mapped_column(String(255))
     data: Mapped[bytes | None] = mapped_column(LargeBinary)
-    # Attachments, attributes, mentions and reply-to; NULL when the message has none.
+    # Attachments, attributes, mentions, reply-to and forward origin; NULL when there are none.
     extras: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A message, or a change to an earlier one (domain MessageKind): changes take seqs of their
+    # own so that Sync and live delivery carry them; history filters them out.
+    kind: Mapped[str] = mapped_column(String(16), server_default="message")
+    # The message a change applies to; NULL for messages.
+    target_message_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    # The emoji of a reaction change; NULL otherwise.
+    emoji: Mapped[str | None] = mapped_column(String(64))
+    # The current state of a message: changes update it in their transaction, so history reads
+    # one row per message and never replays changes.
+    edit_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Content erased (a recalled message, or an edit of one).
+    recalled: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     __table_args__ = (
         # Idempotency: one message per (sender, client_msg_id); the dedup lookup.
         UniqueConstraint("sender_id", "client_msg_id"),
         # Lookups by message id (delivery timelines, replies).
         UniqueConstraint("message_id"),
+        # A recall erases the content of the recalled message's edits. Partial: messages (the
+        # send path) add no index entry.
+        Index(
+            None,
+            "target_message_id",
+            sqlite_where=sql_text("target_message_id IS NOT NULL"),
+            postgresql_where=sql_text("target_message_id IS NOT NULL"),
+        ),
     )
+
+
+class ReactionRow(Base):
+    """The current reactions: a set per (message, emoji, user)."""
+
+    __tablename__ = "reactions"
+
+    # Primary key (message_id, emoji, user_id): the summaries of a page of history, and the
+    # set semantics of AddReaction.
+    message_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    emoji: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HiddenMessageRow(Base):
+    """Messages a member deleted for themselves (DeleteMessages)."""
+
+    __tablename__ = "hidden_messages"
+
+    # Primary key (user_id, conversation_id, seq): the filter of one member's history and sync.
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
 class DeviceCursorRow(Base):
@@ -218,3 +266,5 @@ device_cursors = cast(Table, DeviceCursorRow.__table__)
 delivery_events = cast(Table, DeliveryEventRow.__table__)
 bots = cast(Table, BotRow.__table__)
 route_jobs = cast(Table, RouteJobRow.__table__)
+reactions = cast(Table, ReactionRow.__table__)
+hidden_messages = cast(Table, HiddenMessageRow.__table__)

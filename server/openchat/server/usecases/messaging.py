@@ -52,7 +52,8 @@ class Messaging:
     ) -> tuple[list[Message], bool]:
         """A page of history and whether more messages lie beyond it in the same direction."""
         await self.require_member(user_id, conversation_id)
-        page = await self._messages.list_range(
+        page = await self._messages.history(
+            user_id,
             conversation_id,
             after_seq=after_seq,
             before_seq=before_seq,

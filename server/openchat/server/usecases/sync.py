@@ -49,6 +49,7 @@ class Synchronization:
             after = cursors.get(head.conversation_id, 0)
             ranges[head.conversation_id] = (head.conversation_id, after, after + limit)
         pages = await self._messages.read_ranges(list(ranges.values()))
+        hidden = await self._messages.hidden_seqs(user_id, list(ranges))
         budget = self._response_budget_bytes
         result = []
         for head in behind:
@@ -58,9 +59,15 @@ class Synchronization:
             kept = fit_in_budget(page, budget) if budget > 0 else []
             budget -= sum(message.approximate_size() for message in kept)
             reached = kept[-1].seq if kept else cursors.get(head.conversation_id, 0)
+            # Messages the user deleted for themselves are left out (the cursor still passes
+            # them: `last_seq` and `has_more` count them).
+            shown = tuple(m for m in kept if (m.conversation_id, m.seq) not in hidden)
             result.append(
                 ConversationSync(
-                    replace(head, last_seq=last_seq), tuple(kept), has_more=reached < last_seq
+                    replace(head, last_seq=last_seq),
+                    shown,
+                    has_more=reached < last_seq,
+                    covered_seq=reached,
                 )
             )
         return SyncResult(tuple(result), has_more_conversations=len(heads) > len(behind))

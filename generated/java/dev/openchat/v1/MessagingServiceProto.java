@@ -54,6 +54,66 @@ public final class MessagingServiceProto {
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_openchat_v1_GetDeliveryTimelineResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_EditMessageRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_EditMessageRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_EditMessageResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_EditMessageResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_RecallMessageRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_RecallMessageRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_RecallMessageResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_RecallMessageResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_DeleteMessagesRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_DeleteMessagesRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_DeleteMessagesResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_DeleteMessagesResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_AddReactionRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_AddReactionRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_AddReactionResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_AddReactionResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_RemoveReactionRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_RemoveReactionRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_RemoveReactionResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_RemoveReactionResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_ForwardMessagesRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_ForwardMessagesRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_ForwardMessagesResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_ForwardMessagesResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -85,22 +145,68 @@ public final class MessagingServiceProto {
       "dSeq\";\n\032GetDeliveryTimelineRequest\022\035\n\nme" +
       "ssage_id\030\001 \001(\tR\tmessageId\"Q\n\033GetDelivery" +
       "TimelineResponse\0222\n\006events\030\001 \003(\0132\032.openc" +
-      "hat.v1.DeliveryEventR\006events*m\n\014MessageO" +
-      "rder\022\035\n\031MESSAGE_ORDER_UNSPECIFIED\020\000\022\036\n\032M" +
-      "ESSAGE_ORDER_NEWEST_FIRST\020\001\022\036\n\032MESSAGE_O" +
-      "RDER_OLDEST_FIRST\020\0022\354\002\n\020MessagingService" +
-      "\022P\n\013SendMessage\022\037.openchat.v1.SendMessag" +
-      "eRequest\032 .openchat.v1.SendMessageRespon" +
-      "se\022S\n\014ListMessages\022 .openchat.v1.ListMes" +
-      "sagesRequest\032!.openchat.v1.ListMessagesR" +
-      "esponse\022G\n\010MarkRead\022\034.openchat.v1.MarkRe" +
-      "adRequest\032\035.openchat.v1.MarkReadResponse" +
-      "\022h\n\023GetDeliveryTimeline\022\'.openchat.v1.Ge" +
-      "tDeliveryTimelineRequest\032(.openchat.v1.G" +
-      "etDeliveryTimelineResponseBk\n\017dev.opench" +
-      "at.v1B\025MessagingServiceProtoP\001Z0openchat" +
-      ".dev/generated/go/openchat/v1;openchatv1" +
-      "\352\002\014Openchat::V1b\006proto3"
+      "hat.v1.DeliveryEventR\006events\"\253\001\n\022EditMes" +
+      "sageRequest\022\'\n\017conversation_id\030\001 \001(\tR\016co" +
+      "nversationId\022\035\n\nmessage_id\030\002 \001(\tR\tmessag" +
+      "eId\022.\n\007content\030\003 \001(\0132\024.openchat.v1.Conte" +
+      "ntR\007content\022\035\n\nrequest_id\030\004 \001(\tR\trequest" +
+      "Id\"@\n\023EditMessageResponse\022)\n\003ack\030\001 \001(\0132\027" +
+      ".openchat.v1.MessageAckR\003ack\"}\n\024RecallMe" +
+      "ssageRequest\022\'\n\017conversation_id\030\001 \001(\tR\016c" +
+      "onversationId\022\035\n\nmessage_id\030\002 \001(\tR\tmessa" +
+      "geId\022\035\n\nrequest_id\030\003 \001(\tR\trequestId\"B\n\025R" +
+      "ecallMessageResponse\022)\n\003ack\030\001 \001(\0132\027.open" +
+      "chat.v1.MessageAckR\003ack\"\200\001\n\025DeleteMessag" +
+      "esRequest\022\'\n\017conversation_id\030\001 \001(\tR\016conv" +
+      "ersationId\022\037\n\013message_ids\030\002 \003(\tR\nmessage" +
+      "Ids\022\035\n\nrequest_id\030\003 \001(\tR\trequestId\"=\n\026De" +
+      "leteMessagesResponse\022#\n\rdeleted_count\030\001 " +
+      "\001(\005R\014deletedCount\"\221\001\n\022AddReactionRequest" +
+      "\022\'\n\017conversation_id\030\001 \001(\tR\016conversationI" +
+      "d\022\035\n\nmessage_id\030\002 \001(\tR\tmessageId\022\024\n\005emoj" +
+      "i\030\003 \001(\tR\005emoji\022\035\n\nrequest_id\030\004 \001(\tR\trequ" +
+      "estId\"@\n\023AddReactionResponse\022)\n\003ack\030\001 \001(" +
+      "\0132\027.openchat.v1.MessageAckR\003ack\"\224\001\n\025Remo" +
+      "veReactionRequest\022\'\n\017conversation_id\030\001 \001" +
+      "(\tR\016conversationId\022\035\n\nmessage_id\030\002 \001(\tR\t" +
+      "messageId\022\024\n\005emoji\030\003 \001(\tR\005emoji\022\035\n\nreque" +
+      "st_id\030\004 \001(\tR\trequestId\"C\n\026RemoveReaction" +
+      "Response\022)\n\003ack\030\001 \001(\0132\027.openchat.v1.Mess" +
+      "ageAckR\003ack\"\267\001\n\026ForwardMessagesRequest\022\'" +
+      "\n\017conversation_id\030\001 \001(\tR\016conversationId\022" +
+      "\037\n\013message_ids\030\002 \003(\tR\nmessageIds\0224\n\026targ" +
+      "et_conversation_id\030\003 \001(\tR\024targetConversa" +
+      "tionId\022\035\n\nrequest_id\030\004 \001(\tR\trequestId\"F\n" +
+      "\027ForwardMessagesResponse\022+\n\004acks\030\001 \003(\0132\027" +
+      ".openchat.v1.MessageAckR\004acks*m\n\014Message" +
+      "Order\022\035\n\031MESSAGE_ORDER_UNSPECIFIED\020\000\022\036\n\032" +
+      "MESSAGE_ORDER_NEWEST_FIRST\020\001\022\036\n\032MESSAGE_" +
+      "ORDER_OLDEST_FIRST\020\0022\374\006\n\020MessagingServic" +
+      "e\022P\n\013SendMessage\022\037.openchat.v1.SendMessa" +
+      "geRequest\032 .openchat.v1.SendMessageRespo" +
+      "nse\022S\n\014ListMessages\022 .openchat.v1.ListMe" +
+      "ssagesRequest\032!.openchat.v1.ListMessages" +
+      "Response\022G\n\010MarkRead\022\034.openchat.v1.MarkR" +
+      "eadRequest\032\035.openchat.v1.MarkReadRespons" +
+      "e\022h\n\023GetDeliveryTimeline\022\'.openchat.v1.G" +
+      "etDeliveryTimelineRequest\032(.openchat.v1." +
+      "GetDeliveryTimelineResponse\022P\n\013EditMessa" +
+      "ge\022\037.openchat.v1.EditMessageRequest\032 .op" +
+      "enchat.v1.EditMessageResponse\022V\n\rRecallM" +
+      "essage\022!.openchat.v1.RecallMessageReques" +
+      "t\032\".openchat.v1.RecallMessageResponse\022Y\n" +
+      "\016DeleteMessages\022\".openchat.v1.DeleteMess" +
+      "agesRequest\032#.openchat.v1.DeleteMessages" +
+      "Response\022P\n\013AddReaction\022\037.openchat.v1.Ad" +
+      "dReactionRequest\032 .openchat.v1.AddReacti" +
+      "onResponse\022Y\n\016RemoveReaction\022\".openchat." +
+      "v1.RemoveReactionRequest\032#.openchat.v1.R" +
+      "emoveReactionResponse\022\\\n\017ForwardMessages" +
+      "\022#.openchat.v1.ForwardMessagesRequest\032$." +
+      "openchat.v1.ForwardMessagesResponseBk\n\017d" +
+      "ev.openchat.v1B\025MessagingServiceProtoP\001Z" +
+      "0openchat.dev/generated/go/openchat/v1;o" +
+      "penchatv1\352\002\014Openchat::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -155,6 +261,78 @@ public final class MessagingServiceProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_GetDeliveryTimelineResponse_descriptor,
         new java.lang.String[] { "Events", });
+    internal_static_openchat_v1_EditMessageRequest_descriptor =
+      getDescriptor().getMessageTypes().get(8);
+    internal_static_openchat_v1_EditMessageRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_EditMessageRequest_descriptor,
+        new java.lang.String[] { "ConversationId", "MessageId", "Content", "RequestId", });
+    internal_static_openchat_v1_EditMessageResponse_descriptor =
+      getDescriptor().getMessageTypes().get(9);
+    internal_static_openchat_v1_EditMessageResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_EditMessageResponse_descriptor,
+        new java.lang.String[] { "Ack", });
+    internal_static_openchat_v1_RecallMessageRequest_descriptor =
+      getDescriptor().getMessageTypes().get(10);
+    internal_static_openchat_v1_RecallMessageRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_RecallMessageRequest_descriptor,
+        new java.lang.String[] { "ConversationId", "MessageId", "RequestId", });
+    internal_static_openchat_v1_RecallMessageResponse_descriptor =
+      getDescriptor().getMessageTypes().get(11);
+    internal_static_openchat_v1_RecallMessageResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_RecallMessageResponse_descriptor,
+        new java.lang.String[] { "Ack", });
+    internal_static_openchat_v1_DeleteMessagesRequest_descriptor =
+      getDescriptor().getMessageTypes().get(12);
+    internal_static_openchat_v1_DeleteMessagesRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_DeleteMessagesRequest_descriptor,
+        new java.lang.String[] { "ConversationId", "MessageIds", "RequestId", });
+    internal_static_openchat_v1_DeleteMessagesResponse_descriptor =
+      getDescriptor().getMessageTypes().get(13);
+    internal_static_openchat_v1_DeleteMessagesResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_DeleteMessagesResponse_descriptor,
+        new java.lang.String[] { "DeletedCount", });
+    internal_static_openchat_v1_AddReactionRequest_descriptor =
+      getDescriptor().getMessageTypes().get(14);
+    internal_static_openchat_v1_AddReactionRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_AddReactionRequest_descriptor,
+        new java.lang.String[] { "ConversationId", "MessageId", "Emoji", "RequestId", });
+    internal_static_openchat_v1_AddReactionResponse_descriptor =
+      getDescriptor().getMessageTypes().get(15);
+    internal_static_openchat_v1_AddReactionResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_AddReactionResponse_descriptor,
+        new java.lang.String[] { "Ack", });
+    internal_static_openchat_v1_RemoveReactionRequest_descriptor =
+      getDescriptor().getMessageTypes().get(16);
+    internal_static_openchat_v1_RemoveReactionRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_RemoveReactionRequest_descriptor,
+        new java.lang.String[] { "ConversationId", "MessageId", "Emoji", "RequestId", });
+    internal_static_openchat_v1_RemoveReactionResponse_descriptor =
+      getDescriptor().getMessageTypes().get(17);
+    internal_static_openchat_v1_RemoveReactionResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_RemoveReactionResponse_descriptor,
+        new java.lang.String[] { "Ack", });
+    internal_static_openchat_v1_ForwardMessagesRequest_descriptor =
+      getDescriptor().getMessageTypes().get(18);
+    internal_static_openchat_v1_ForwardMessagesRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_ForwardMessagesRequest_descriptor,
+        new java.lang.String[] { "ConversationId", "MessageIds", "TargetConversationId", "RequestId", });
+    internal_static_openchat_v1_ForwardMessagesResponse_descriptor =
+      getDescriptor().getMessageTypes().get(19);
+    internal_static_openchat_v1_ForwardMessagesResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_ForwardMessagesResponse_descriptor,
+        new java.lang.String[] { "Acks", });
     dev.openchat.v1.MessageProto.getDescriptor();
   }
 

@@ -40,6 +40,58 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
     add_message "openchat.v1.GetDeliveryTimelineResponse" do
       repeated :events, :message, 1, "openchat.v1.DeliveryEvent", json_name: "events"
     end
+    add_message "openchat.v1.EditMessageRequest" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      optional :message_id, :string, 2, json_name: "messageId"
+      optional :content, :message, 3, "openchat.v1.Content", json_name: "content"
+      optional :request_id, :string, 4, json_name: "requestId"
+    end
+    add_message "openchat.v1.EditMessageResponse" do
+      optional :ack, :message, 1, "openchat.v1.MessageAck", json_name: "ack"
+    end
+    add_message "openchat.v1.RecallMessageRequest" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      optional :message_id, :string, 2, json_name: "messageId"
+      optional :request_id, :string, 3, json_name: "requestId"
+    end
+    add_message "openchat.v1.RecallMessageResponse" do
+      optional :ack, :message, 1, "openchat.v1.MessageAck", json_name: "ack"
+    end
+    add_message "openchat.v1.DeleteMessagesRequest" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      repeated :message_ids, :string, 2, json_name: "messageIds"
+      optional :request_id, :string, 3, json_name: "requestId"
+    end
+    add_message "openchat.v1.DeleteMessagesResponse" do
+      optional :deleted_count, :int32, 1, json_name: "deletedCount"
+    end
+    add_message "openchat.v1.AddReactionRequest" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      optional :message_id, :string, 2, json_name: "messageId"
+      optional :emoji, :string, 3, json_name: "emoji"
+      optional :request_id, :string, 4, json_name: "requestId"
+    end
+    add_message "openchat.v1.AddReactionResponse" do
+      optional :ack, :message, 1, "openchat.v1.MessageAck", json_name: "ack"
+    end
+    add_message "openchat.v1.RemoveReactionRequest" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      optional :message_id, :string, 2, json_name: "messageId"
+      optional :emoji, :string, 3, json_name: "emoji"
+      optional :request_id, :string, 4, json_name: "requestId"
+    end
+    add_message "openchat.v1.RemoveReactionResponse" do
+      optional :ack, :message, 1, "openchat.v1.MessageAck", json_name: "ack"
+    end
+    add_message "openchat.v1.ForwardMessagesRequest" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      repeated :message_ids, :string, 2, json_name: "messageIds"
+      optional :target_conversation_id, :string, 3, json_name: "targetConversationId"
+      optional :request_id, :string, 4, json_name: "requestId"
+    end
+    add_message "openchat.v1.ForwardMessagesResponse" do
+      repeated :acks, :message, 1, "openchat.v1.MessageAck", json_name: "acks"
+    end
     add_enum "openchat.v1.MessageOrder" do
       value :MESSAGE_ORDER_UNSPECIFIED, 0
       value :MESSAGE_ORDER_NEWEST_FIRST, 1
@@ -58,6 +110,18 @@ module Openchat
     MarkReadResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.MarkReadResponse").msgclass
     GetDeliveryTimelineRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.GetDeliveryTimelineRequest").msgclass
     GetDeliveryTimelineResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.GetDeliveryTimelineResponse").msgclass
+    EditMessageRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.EditMessageRequest").msgclass
+    EditMessageResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.EditMessageResponse").msgclass
+    RecallMessageRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.RecallMessageRequest").msgclass
+    RecallMessageResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.RecallMessageResponse").msgclass
+    DeleteMessagesRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.DeleteMessagesRequest").msgclass
+    DeleteMessagesResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.DeleteMessagesResponse").msgclass
+    AddReactionRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.AddReactionRequest").msgclass
+    AddReactionResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.AddReactionResponse").msgclass
+    RemoveReactionRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.RemoveReactionRequest").msgclass
+    RemoveReactionResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.RemoveReactionResponse").msgclass
+    ForwardMessagesRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.ForwardMessagesRequest").msgclass
+    ForwardMessagesResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.ForwardMessagesResponse").msgclass
     MessageOrder = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.MessageOrder").enummodule
   end
 end
