@@ -96,14 +96,16 @@ async def test_sync_replays_every_change_in_seq_order_to_a_device_that_was_offli
     assert entries[2].content.text == "first (edited)"
     assert [e.emoji for e in entries[3:6]] == ["👍", "🎉", "👍"]
     assert [e.sender_id for e in entries[3:6]] == [bob, carol, bob]
-    assert not entries[6].content.text and not entries[1].content.text, "recalled: erased"
+    assert not entries[6].content.text, "a recall carries no content"
+    assert not entries[1].content.text, "the recalled message is erased"
     assert entries[1].recalled
 
     history = await api.history(carol, conversation_id)
     assert [m.seq for m in history] == [1, 2], "changes never appear as messages"
     assert history[0].content.text == "first (edited)"
     assert [(r.emoji, r.count, r.reacted_by_me) for r in history[0].reactions] == [("🎉", 1, True)]
-    assert history[1].recalled and not history[1].content.text
+    assert history[1].recalled
+    assert not history[1].content.text
 
 
 async def test_a_live_session_receives_changes_as_they_commit(
@@ -242,7 +244,8 @@ async def test_every_change_is_idempotent_and_a_reused_key_is_already_exists(
         first = await call(f"key-{name}")
         before = await snapshot(server.app.database)
         again = await call(f"key-{name}")
-        assert again.duplicate and not first.duplicate, name
+        assert again.duplicate, name
+        assert not first.duplicate, name
         assert (again.seq, again.message_id) == (first.seq, first.message_id), name
         assert await snapshot(server.app.database) == before, name
     # An edit retried after its message was recalled (its stored content erased) is still
@@ -335,7 +338,8 @@ async def test_delete_for_me_hides_messages_from_the_callers_history_and_sync_on
     assert [m.content.text for m in await api.history(bob, conversation_id)] == ["m2"]
     (synced,) = (await api.sync(bob, {conversation_id: 0})).conversations
     assert [m.content.text for m in synced.messages] == ["m2"]
-    assert synced.covered_seq == 3 and not synced.has_more, "the cursor passes hidden ones"
+    assert synced.covered_seq == 3, "the cursor passes hidden ones"
+    assert not synced.has_more
     assert [m.content.text for m in await api.history(alice, conversation_id)] == ["m1", "m2", "m3"]
 
     await expect_error(
