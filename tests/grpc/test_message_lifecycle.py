@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import grpc
 import pytest
@@ -234,7 +234,7 @@ async def test_every_change_is_idempotent_and_a_reused_key_is_already_exists(
     conversation_id = group.conversation_id
     sent = await api.send(alice, conversation_id, "target")
     target = sent.message_id
-    calls = {
+    calls: dict[str, Callable[[str], Awaitable[message_pb2.MessageAck]]] = {
         "edit": lambda key: api.edit(alice, conversation_id, target, "edited", key),
         "add": lambda key: api.react(bob, conversation_id, target, "👍", key),
         "remove": lambda key: api.react(bob, conversation_id, target, "👍", key, add=False),
