@@ -210,7 +210,11 @@ async def build_app(
 
     deliverers: dict[str, Deliverer] = {
         WEBHOOK_ROUTE: WebhookDeliverer(bot_store, http.session, webhook_event_json),
-        **({PUSH_ROUTE: PushDeliverer(pusher, members, presence, bots)} if pusher else {}),
+        **(
+            {PUSH_ROUTE: PushDeliverer(pusher, members, presence, bots, conversation_store)}
+            if pusher
+            else {}
+        ),
         **{provider_route(p): ProviderDeliverer(p) for p in relaying},
     }
     workers = [

@@ -23,6 +23,7 @@ from openchat.server.domain.model import (
     Conversation,
     ConversationHead,
     ConversationView,
+    InboxPosition,
     Message,
     MessageDraft,
     PlannedJob,
@@ -31,6 +32,7 @@ from openchat.server.domain.model import (
     RouteJob,
     RouteJobRecord,
     SessionKey,
+    SettingsChange,
 )
 
 
@@ -131,10 +133,31 @@ class ConversationStore(Protocol):
         """The member's read seq, or None when the user is not a member."""
         ...
 
-    async def list_for_member(
-        self, user_id: str, *, after_conversation_id: str, limit: int
+    async def inbox(
+        self, user_id: str, *, after: InboxPosition | None, limit: int
     ) -> list[ConversationView]:
-        """The member's conversations with ids above `after_conversation_id`, ordered by id."""
+        """The member's conversations after `after` in inbox order (pinned first, then the
+        most recently active), with unread and mention counts (from counters: no scan of the
+        conversations), settings and last messages."""
+        ...
+
+    async def view(self, conversation_id: str, user_id: str) -> ConversationView | None:
+        """One conversation as `inbox` shows it; None when the user is not a member."""
+        ...
+
+    async def update_settings(
+        self, conversation_id: str, user_id: str, change: SettingsChange
+    ) -> bool:
+        """Change the member's settings named in the change; False when the user is not a
+        member."""
+        ...
+
+    async def readers(self, conversation_id: str, seq: int) -> list[str]:
+        """The members whose read position is at or past `seq`, sorted."""
+        ...
+
+    async def muted_members(self, conversation_id: str, at: datetime) -> frozenset[str]:
+        """The members who muted the conversation beyond `at`."""
         ...
 
     async def heads_for_member(self, user_id: str) -> list[ConversationHead]:
@@ -320,6 +343,14 @@ class BotStore(Protocol):
 
     async def bot_ids(self) -> frozenset[str]:
         """The ids of every registered bot."""
+        ...
+
+
+class MutedMembers(Protocol):
+    """Who muted a conversation (ConversationStore is one)."""
+
+    async def muted_members(self, conversation_id: str, at: datetime) -> frozenset[str]:
+        """The members who muted the conversation beyond `at`."""
         ...
 
 

@@ -63,6 +63,9 @@ type MessagingServiceClient interface {
 	// to, as new messages of the caller that name their origin. The caller must
 	// be a member of both. Safe to retry with the same request_id.
 	ForwardMessages(ctx context.Context, in *ForwardMessagesRequest, opts ...grpc.CallOption) (*ForwardMessagesResponse, error)
+	// Returns which members have read a message, from their read positions
+	// (MarkRead). Only the message's sender may ask.
+	GetReadBy(ctx context.Context, in *GetReadByRequest, opts ...grpc.CallOption) (*GetReadByResponse, error)
 }
 
 type messagingServiceClient struct {
@@ -163,6 +166,15 @@ func (c *messagingServiceClient) ForwardMessages(ctx context.Context, in *Forwar
 	return out, nil
 }
 
+func (c *messagingServiceClient) GetReadBy(ctx context.Context, in *GetReadByRequest, opts ...grpc.CallOption) (*GetReadByResponse, error) {
+	out := new(GetReadByResponse)
+	err := c.cc.Invoke(ctx, "/openchat.v1.MessagingService/GetReadBy", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MessagingServiceServer is the server API for MessagingService service.
 // All implementations must embed UnimplementedMessagingServiceServer
 // for forward compatibility
@@ -213,6 +225,9 @@ type MessagingServiceServer interface {
 	// to, as new messages of the caller that name their origin. The caller must
 	// be a member of both. Safe to retry with the same request_id.
 	ForwardMessages(context.Context, *ForwardMessagesRequest) (*ForwardMessagesResponse, error)
+	// Returns which members have read a message, from their read positions
+	// (MarkRead). Only the message's sender may ask.
+	GetReadBy(context.Context, *GetReadByRequest) (*GetReadByResponse, error)
 	mustEmbedUnimplementedMessagingServiceServer()
 }
 
@@ -249,6 +264,9 @@ func (UnimplementedMessagingServiceServer) RemoveReaction(context.Context, *Remo
 }
 func (UnimplementedMessagingServiceServer) ForwardMessages(context.Context, *ForwardMessagesRequest) (*ForwardMessagesResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ForwardMessages not implemented")
+}
+func (UnimplementedMessagingServiceServer) GetReadBy(context.Context, *GetReadByRequest) (*GetReadByResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetReadBy not implemented")
 }
 func (UnimplementedMessagingServiceServer) mustEmbedUnimplementedMessagingServiceServer() {}
 
@@ -443,6 +461,24 @@ func _MessagingService_ForwardMessages_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MessagingService_GetReadBy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetReadByRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MessagingServiceServer).GetReadBy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/openchat.v1.MessagingService/GetReadBy",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MessagingServiceServer).GetReadBy(ctx, req.(*GetReadByRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _MessagingService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "openchat.v1.MessagingService",
 	HandlerType: (*MessagingServiceServer)(nil),
@@ -486,6 +522,10 @@ var _MessagingService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ForwardMessages",
 			Handler:    _MessagingService_ForwardMessages_Handler,
+		},
+		{
+			MethodName: "GetReadBy",
+			Handler:    _MessagingService_GetReadBy_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

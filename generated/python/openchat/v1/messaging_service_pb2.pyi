@@ -630,3 +630,61 @@ class ForwardMessagesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ForwardMessagesResponse: _TypeAlias = ForwardMessagesResponse  # noqa: Y015
+
+@_typing.final
+class GetReadByRequest(_message.Message):
+    """Request for MessagingService.GetReadBy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    conversation_id: _builtins.str
+    """The conversation of the message. The caller must be a member."""
+    message_id: _builtins.str
+    """The message. The caller must have sent it."""
+    def __init__(
+        self,
+        *,
+        conversation_id: _builtins.str = ...,
+        message_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "message_id", b"message_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetReadByRequest: _TypeAlias = GetReadByRequest  # noqa: Y015
+
+@_typing.final
+class GetReadByResponse(_message.Message):
+    """Response for MessagingService.GetReadBy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    READER_IDS_FIELD_NUMBER: _builtins.int
+    UNREAD_MEMBER_IDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def reader_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The members other than the sender whose read position covers the
+        message, sorted.
+        """
+
+    @_builtins.property
+    def unread_member_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The other members, who have not read it yet, sorted."""
+
+    def __init__(
+        self,
+        *,
+        reader_ids: _abc.Iterable[_builtins.str] | None = ...,
+        unread_member_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reader_ids", b"reader_ids", "unread_member_ids", b"unread_member_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetReadByResponse: _TypeAlias = GetReadByResponse  # noqa: Y015

@@ -86,6 +86,11 @@ class MessagingServiceStub:
                 request_serializer=openchat_dot_v1_dot_messaging__service__pb2.ForwardMessagesRequest.SerializeToString,
                 response_deserializer=openchat_dot_v1_dot_messaging__service__pb2.ForwardMessagesResponse.FromString,
                 _registered_method=True)
+        self.GetReadBy = channel.unary_unary(
+                '/openchat.v1.MessagingService/GetReadBy',
+                request_serializer=openchat_dot_v1_dot_messaging__service__pb2.GetReadByRequest.SerializeToString,
+                response_deserializer=openchat_dot_v1_dot_messaging__service__pb2.GetReadByResponse.FromString,
+                _registered_method=True)
 
 
 class MessagingServiceServicer:
@@ -189,6 +194,14 @@ class MessagingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetReadBy(self, request, context):
+        """Returns which members have read a message, from their read positions
+        (MarkRead). Only the message's sender may ask.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MessagingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -241,6 +254,11 @@ def add_MessagingServiceServicer_to_server(servicer, server):
                     servicer.ForwardMessages,
                     request_deserializer=openchat_dot_v1_dot_messaging__service__pb2.ForwardMessagesRequest.FromString,
                     response_serializer=openchat_dot_v1_dot_messaging__service__pb2.ForwardMessagesResponse.SerializeToString,
+            ),
+            'GetReadBy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReadBy,
+                    request_deserializer=openchat_dot_v1_dot_messaging__service__pb2.GetReadByRequest.FromString,
+                    response_serializer=openchat_dot_v1_dot_messaging__service__pb2.GetReadByResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -515,6 +533,33 @@ class MessagingService:
             '/openchat.v1.MessagingService/ForwardMessages',
             openchat_dot_v1_dot_messaging__service__pb2.ForwardMessagesRequest.SerializeToString,
             openchat_dot_v1_dot_messaging__service__pb2.ForwardMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReadBy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/openchat.v1.MessagingService/GetReadBy',
+            openchat_dot_v1_dot_messaging__service__pb2.GetReadByRequest.SerializeToString,
+            openchat_dot_v1_dot_messaging__service__pb2.GetReadByResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -91,6 +91,10 @@ class MessagingServiceStub:
     to, as new messages of the caller that name their origin. The caller must
     be a member of both. Safe to retry with the same request_id.
     """
+    GetReadBy: _grpc.UnaryUnaryMultiCallable[_messaging_service_pb2.GetReadByRequest, _messaging_service_pb2.GetReadByResponse]
+    """Returns which members have read a message, from their read positions
+    (MarkRead). Only the message's sender may ask.
+    """
 
 @_typing.type_check_only
 class MessagingServiceAsyncStub(MessagingServiceStub):
@@ -154,6 +158,10 @@ class MessagingServiceAsyncStub(MessagingServiceStub):
     """Copies messages of one conversation into another one the caller belongs
     to, as new messages of the caller that name their origin. The caller must
     be a member of both. Safe to retry with the same request_id.
+    """
+    GetReadBy: _aio.UnaryUnaryMultiCallable[_messaging_service_pb2.GetReadByRequest, _messaging_service_pb2.GetReadByResponse]  # type: ignore[assignment]
+    """Returns which members have read a message, from their read positions
+    (MarkRead). Only the message's sender may ask.
     """
 
 class MessagingServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -275,6 +283,16 @@ class MessagingServiceServicer(metaclass=_abc_1.ABCMeta):
         """Copies messages of one conversation into another one the caller belongs
         to, as new messages of the caller that name their origin. The caller must
         be a member of both. Safe to retry with the same request_id.
+        """
+
+    @_abc_1.abstractmethod
+    def GetReadBy(
+        self,
+        request: _messaging_service_pb2.GetReadByRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_messaging_service_pb2.GetReadByResponse, _abc.Awaitable[_messaging_service_pb2.GetReadByResponse]]:
+        """Returns which members have read a message, from their read positions
+        (MarkRead). Only the message's sender may ask.
         """
 
 def add_MessagingServiceServicer_to_server(servicer: MessagingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

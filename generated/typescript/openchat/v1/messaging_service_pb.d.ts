@@ -600,6 +600,61 @@ export declare type ForwardMessagesResponse = Message<"openchat.v1.ForwardMessag
 export declare const ForwardMessagesResponseSchema: GenMessage<ForwardMessagesResponse>;
 
 /**
+ * Request for MessagingService.GetReadBy.
+ *
+ * @generated from message openchat.v1.GetReadByRequest
+ */
+export declare type GetReadByRequest = Message<"openchat.v1.GetReadByRequest"> & {
+  /**
+   * The conversation of the message. The caller must be a member.
+   *
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * The message. The caller must have sent it.
+   *
+   * @generated from field: string message_id = 2;
+   */
+  messageId: string;
+};
+
+/**
+ * Describes the message openchat.v1.GetReadByRequest.
+ * Use `create(GetReadByRequestSchema)` to create a new message.
+ */
+export declare const GetReadByRequestSchema: GenMessage<GetReadByRequest>;
+
+/**
+ * Response for MessagingService.GetReadBy.
+ *
+ * @generated from message openchat.v1.GetReadByResponse
+ */
+export declare type GetReadByResponse = Message<"openchat.v1.GetReadByResponse"> & {
+  /**
+   * The members other than the sender whose read position covers the
+   * message, sorted.
+   *
+   * @generated from field: repeated string reader_ids = 1;
+   */
+  readerIds: string[];
+
+  /**
+   * The other members, who have not read it yet, sorted.
+   *
+   * @generated from field: repeated string unread_member_ids = 2;
+   */
+  unreadMemberIds: string[];
+};
+
+/**
+ * Describes the message openchat.v1.GetReadByResponse.
+ * Use `create(GetReadByResponseSchema)` to create a new message.
+ */
+export declare const GetReadByResponseSchema: GenMessage<GetReadByResponse>;
+
+/**
  * Orders in which a list of messages can be returned.
  *
  * @generated from enum openchat.v1.MessageOrder
@@ -764,6 +819,17 @@ export declare const MessagingService: GenService<{
     methodKind: "unary";
     input: typeof ForwardMessagesRequestSchema;
     output: typeof ForwardMessagesResponseSchema;
+  },
+  /**
+   * Returns which members have read a message, from their read positions
+   * (MarkRead). Only the message's sender may ask.
+   *
+   * @generated from rpc openchat.v1.MessagingService.GetReadBy
+   */
+  getReadBy: {
+    methodKind: "unary";
+    input: typeof GetReadByRequestSchema;
+    output: typeof GetReadByResponseSchema;
   },
 }>;
 

@@ -147,14 +147,56 @@ class Conversation:
     created_at: datetime
     last_seq: int
     member_ids: tuple[str, ...]
+    # When the newest message was stored (the creation time before the first).
+    last_activity_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboxPosition:
+    """Where an inbox page ends: pinned conversations first, then by last activity, newest
+    first, then by id (descending), so that the order is total."""
+
+    pinned: bool
+    last_activity_at: datetime
+    conversation_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSettings:
+    """A member's settings for one conversation."""
+
+    # No push notifications until then, except mentions; None: not muted.
+    muted_until: datetime | None = None
+    pinned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChange:
+    """New values for the member settings named in `fields` ("muted_until", "pinned")."""
+
+    fields: frozenset[str]
+    settings: MemberSettings
 
 
 @dataclass(frozen=True, slots=True)
 class ConversationView:
-    """A conversation as one member sees it: with that member's read position."""
+    """A conversation as one member sees it: with that member's read position, counts and
+    settings (what an inbox line shows)."""
 
     conversation: Conversation
     read_seq: int
+    unread_count: int = 0
+    mention_count: int = 0
+    last_message: Message | None = None
+    settings: MemberSettings = MemberSettings()
+
+    def position(self) -> InboxPosition:
+        conversation = self.conversation
+        return InboxPosition(
+            self.settings.pinned,
+            conversation.last_activity_at or conversation.created_at,
+            conversation.conversation_id,
+        )
 
 
 @dataclass(frozen=True, slots=True)

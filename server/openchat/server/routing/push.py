@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 
 import aiohttp
 import structlog
 
 from openchat.server.domain.model import Message, RouteJob
-from openchat.server.ports import BotDirectory, MemberDirectory, PresenceRegistry
+from openchat.server.ports import BotDirectory, MemberDirectory, MutedMembers, PresenceRegistry
 from openchat.server.routing.http import HttpClient
 from openchat.server.settings import RoutingSettings
 
@@ -95,7 +96,9 @@ def push_provider(settings: RoutingSettings, http: HttpClient) -> PushProvider |
 
 class PushDeliverer:
     """Delivers push jobs: one message to its members that have no online session, other
-    than its sender and bots (which get messages through their webhooks)."""
+    than its sender, bots (which get messages through their webhooks) and members who muted
+    the conversation, unless the message mentions them. A message recalled before its push
+    ran is not pushed (one already shown on a device cannot be withdrawn)."""
 
     def __init__(
         self,
@@ -103,15 +106,21 @@ class PushDeliverer:
         members: MemberDirectory,
         presence: PresenceRegistry,
         bots: BotDirectory,
+        muting: MutedMembers,
     ) -> None:
         self._provider = provider
         self._members = members
         self._presence = presence
         self._bots = bots
+        self._muting = muting
 
     async def deliver(self, job: RouteJob, message: Message) -> bool:
+        if message.recalled:
+            return False
         members = await self._members.members(message.conversation_id)
-        others = sorted(members - {message.sender_id} - await self._bots.bot_ids())
+        muted = await self._muting.muted_members(message.conversation_id, datetime.now(UTC))
+        muted -= set(message.content.mention_user_ids)
+        others = sorted(members - {message.sender_id} - muted - await self._bots.bot_ids())
         offline = await self._offline(others)
         if not offline:
             return False

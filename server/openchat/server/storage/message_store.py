@@ -35,6 +35,7 @@ from openchat.server.ports import RoutePlanner
 from openchat.server.storage.bot_store import bot_members
 from openchat.server.storage.changes import ERASED_CONTENT, apply_changes
 from openchat.server.storage.database import Database
+from openchat.server.storage.inbox import advance_counted, count_messages, record_mentions
 from openchat.server.storage.key_batches import KeyBatch
 from openchat.server.storage.message_rows import message_from_row, message_to_row
 from openchat.server.storage.route_outbox import insert_planned
@@ -164,15 +165,14 @@ class SqlMessageStore:
         now: datetime,
         recalled: set[str],
     ) -> None:
-        """Store the writable drafts with their seqs; an edit of a message this batch recalled
-        is stored erased."""
+        """Store the writable drafts with their seqs and keep the inbox counters; an edit of a
+        message this batch recalled is stored erased."""
         if not writable:
             return
         counts = Counter(drafts[index].conversation_id for index in writable)
         last_seqs = await self._allocator.allocate(connection, counts)
         next_seq = {c: last_seqs[c] - counts[c] + 1 for c in last_seqs}
-        rows: list[dict[str, Any]] = []
-        stored: list[Message] = []
+        stored: list[tuple[int, Message]] = []
         for index in writable:
             draft = drafts[index]
             if draft.conversation_id not in next_seq:
@@ -180,26 +180,16 @@ class SqlMessageStore:
                 continue
             seq = next_seq[draft.conversation_id]
             next_seq[draft.conversation_id] = seq + 1
-            erased = draft.kind is MessageKind.EDIT and draft.target_message_id in recalled
-            message = Message(
-                message_id=new_id(),
-                conversation_id=draft.conversation_id,
-                seq=seq,
-                sender_id=draft.sender_id,
-                client_msg_id=draft.client_msg_id,
-                content=ERASED_CONTENT if erased else draft.content,
-                server_time=now,
-                kind=draft.kind,
-                target_message_id=draft.target_message_id,
-                emoji=draft.emoji,
-                recalled=erased,
-                forwarded_from=draft.forwarded_from,
+            stored.append(
+                (index, _stored(draft, seq, now, erased=draft.target_message_id in recalled))
             )
-            rows.append(message_to_row(message))
-            stored.append(message)
-            outcomes[index] = Appended(message, duplicate=False)
-        if not rows:
+        if not stored:
             return
+        ordinals = await _count(connection, [message for _, message in stored], now)
+        rows = [
+            message_to_row(message) | {"ordinal": ordinals[message.message_id]}
+            for _, message in stored
+        ]
         bulk = _bulk_insert(connection.dialect.name)
         if bulk is None:
             await connection.execute(insert(messages), rows)
@@ -209,19 +199,26 @@ class SqlMessageStore:
             await connection.execute(
                 statement, batch.params(tuple(row[key] for key in columns) for row in rows)
             )
-        if self._planner is not None:
-            # Durable route work commits with its messages: a crash cannot lose it.
-            bots = await bot_members(connection, {m.conversation_id for m in stored})
-            jobs = await self._planner.plan(stored, bots)
-            await insert_planned(connection, jobs, now)
-            routes: dict[str, set[str]] = {}
-            for job in jobs:
-                routes.setdefault(job.message.message_id, set()).add(job.route)
-            for index, outcome in outcomes.items():
-                if isinstance(outcome, Appended) and outcome.message.message_id in routes:
-                    outcomes[index] = replace(
-                        outcome, routes=frozenset(routes[outcome.message.message_id])
-                    )
+        routes = await self._plan_routes(connection, [message for _, message in stored], now)
+        for index, message in stored:
+            outcomes[index] = Appended(
+                message, duplicate=False, routes=frozenset(routes.get(message.message_id, ()))
+            )
+
+    async def _plan_routes(
+        self, connection: AsyncConnection, stored: list[Message], now: datetime
+    ) -> dict[str, set[str]]:
+        """Write the durable route work of the stored entries (it commits with them: a crash
+        cannot lose it); returns the routes each entry got work on, by message id."""
+        routes: dict[str, set[str]] = {}
+        if self._planner is None:
+            return routes
+        bots = await bot_members(connection, {m.conversation_id for m in stored})
+        jobs = await self._planner.plan(stored, bots)
+        await insert_planned(connection, jobs, now)
+        for job in jobs:
+            routes.setdefault(job.message.message_id, set()).add(job.route)
+        return routes
 
     async def get(self, message_id: str) -> Message | None:
         async with self._database.reader.connect() as connection:
@@ -359,6 +356,64 @@ class SqlMessageStore:
 # The send transaction's statements are built once per dialect and take a batch's keys as one
 # bound value (storage/key_batches.py): each function returns the statement and the parameters
 # of one execution.
+
+
+def _stored(draft: MessageDraft, seq: int, now: datetime, *, erased: bool) -> Message:
+    """The entry a draft is stored as. An edit whose target the same batch recalled is stored
+    without its content."""
+    erased = erased and draft.kind is MessageKind.EDIT
+    return Message(
+        message_id=new_id(),
+        conversation_id=draft.conversation_id,
+        seq=seq,
+        sender_id=draft.sender_id,
+        client_msg_id=draft.client_msg_id,
+        content=ERASED_CONTENT if erased else draft.content,
+        server_time=now,
+        kind=draft.kind,
+        target_message_id=draft.target_message_id,
+        emoji=draft.emoji,
+        recalled=erased,
+        forwarded_from=draft.forwarded_from,
+    )
+
+
+async def _count(
+    connection: AsyncConnection, stored: list[Message], now: datetime
+) -> dict[str, int]:
+    """Keep the inbox counters (storage/inbox.py) for the stored entries, in seq order per
+    conversation; returns each entry's ordinal by message id."""
+    added: dict[str, int] = {}
+    newest: dict[str, int] = {}
+    for message in stored:
+        added.setdefault(message.conversation_id, 0)
+        if message.kind is MessageKind.MESSAGE:
+            added[message.conversation_id] += 1
+            newest[message.conversation_id] = message.seq
+    totals = await count_messages(
+        connection, ((c, n, newest.get(c, 0)) for c, n in added.items()), now
+    )
+    running = {c: totals[c] - n for c, n in added.items()}
+    ordinals: dict[str, int] = {}
+    positions: dict[tuple[str, str], tuple[int, int]] = {}
+    found_mentions: list[tuple[str, str, int]] = []
+    for message in stored:
+        conversation_id = message.conversation_id
+        if message.kind is MessageKind.MESSAGE:
+            running[conversation_id] += 1
+            # Sending counts as having read what came before.
+            positions[(conversation_id, message.sender_id)] = (
+                message.seq,
+                running[conversation_id],
+            )
+            found_mentions.extend(
+                (user_id, conversation_id, message.seq)
+                for user_id in set(message.content.mention_user_ids) - {message.sender_id}
+            )
+        ordinals[message.message_id] = running[conversation_id]
+    await advance_counted(connection, ((c, u, s, o) for (c, u), (s, o) in positions.items()))
+    await record_mentions(connection, found_mentions)
+    return ordinals
 
 
 def dedup_query(dialect: str, keys: Iterable[Key]) -> tuple[Select[Any], dict[str, Any]]:

@@ -79,6 +79,14 @@ class ConversationRow(Base):
     direct_key: Mapped[str | None] = mapped_column(String(2 * USER_ID_LENGTH + 1))
     # CreateGroup's optional idempotency key, unique per creator.
     create_request_id: Mapped[str | None] = mapped_column(String(ID_LENGTH * 4))
+    # Messages (not changes) stored so far: each message row keeps this count as its ordinal,
+    # and a member's unread count is the difference of two ordinals (no COUNT over messages).
+    # Updated under the row lock the sequence allocator holds, so ordinals follow seqs.
+    message_count: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # The newest message (0 when none) and when it was stored (the creation time before):
+    # ListConversations' order and its last-message summary.
+    last_message_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         UniqueConstraint("direct_key"),
@@ -96,6 +104,14 @@ class MemberRow(Base):
     user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Where the member's unread count starts: the higher of the read position and the member's
+    # own newest message (sending implies having read what came before), with the
+    # conversation's message ordinal there. Both move together, forwards only.
+    counted_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    counted_ordinal: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # Per-member settings: no push until then (except mentions; NULL: not muted), and pinned.
+    muted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pinned: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     __table_args__ = (
         # Sync and ListConversations: the conversations of one user, in id order.
@@ -134,6 +150,8 @@ class MessageRow(Base):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Content erased (a recalled message, or an edit of one).
     recalled: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # conversations.message_count once this entry was stored (see there).
+    ordinal: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
     __table_args__ = (
         # Idempotency: one message per (sender, client_msg_id); the dedup lookup.
@@ -162,6 +180,16 @@ class ReactionRow(Base):
     emoji: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MentionRow(Base):
+    """Messages that mention a member: the member's mention count is a range of this key."""
+
+    __tablename__ = "mentions"
+
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
 class HiddenMessageRow(Base):
@@ -268,3 +296,4 @@ bots = cast(Table, BotRow.__table__)
 route_jobs = cast(Table, RouteJobRow.__table__)
 reactions = cast(Table, ReactionRow.__table__)
 hidden_messages = cast(Table, HiddenMessageRow.__table__)
+mentions = cast(Table, MentionRow.__table__)

@@ -190,7 +190,7 @@ def delivery_step_to_pb(step: DeliveryStep) -> message_pb2.DeliveryEvent:
 
 def conversation_to_pb(view: ConversationView) -> conversation_pb2.Conversation:
     conversation = view.conversation
-    return conversation_pb2.Conversation(
+    shown = conversation_pb2.Conversation(
         conversation_id=conversation.conversation_id,
         kind=_KINDS[conversation.kind],
         title=conversation.title,
@@ -199,7 +199,16 @@ def conversation_to_pb(view: ConversationView) -> conversation_pb2.Conversation:
         creator_id=conversation.creator_id,
         create_time=timestamp(conversation.created_at),
         read_seq=view.read_seq,
+        unread_count=view.unread_count,
+        mention_count=view.mention_count,
+        pinned=view.settings.pinned,
+        last_activity_time=timestamp(view.position().last_activity_at),
     )
+    if view.last_message is not None:
+        shown.last_message.CopyFrom(message_to_pb(view.last_message))
+    if view.settings.muted_until is not None:
+        shown.muted_until.CopyFrom(timestamp(view.settings.muted_until))
+    return shown
 
 
 def sync_to_pb(result: SyncResult) -> sync_service_pb2.SyncResponse:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from openchat.server.domain.errors import ConversationNotFound, InvalidArgument, NotAMember
-from openchat.server.domain.model import Appended, Content, Message, MessageDraft
+from openchat.server.domain.errors import (
+    ActionNotAllowed,
+    ConversationNotFound,
+    InvalidArgument,
+    MessageNotFound,
+    NotAMember,
+)
+from openchat.server.domain.model import Appended, Content, Message, MessageDraft, MessageKind
 from openchat.server.ports import ConversationStore, MessageStore, MessageWriter
 from openchat.server.usecases.access import conversation_of_member
 from openchat.server.usecases.receipts import Receipts
@@ -77,6 +83,27 @@ class Messaging:
         if after > before:
             await self._receipts.read(conversation_id, user_id, before, after)
         return after
+
+    async def read_by(
+        self, user_id: str, conversation_id: str, message_id: str
+    ) -> tuple[list[str], list[str]]:
+        """The other members who have read the caller's message, and those who have not."""
+        conversation = await conversation_of_member(self._conversations, user_id, conversation_id)
+        message = await self._messages.get(message_id)
+        if (
+            message is None
+            or message.conversation_id != conversation_id
+            or message.kind is not MessageKind.MESSAGE
+        ):
+            raise MessageNotFound(message_id)
+        if message.sender_id != user_id:
+            raise ActionNotAllowed("only the sender of a message may see who read it")
+        readers = set(await self._conversations.readers(conversation_id, message.seq))
+        others = [member for member in conversation.member_ids if member != user_id]
+        return (
+            [member for member in others if member in readers],
+            [member for member in others if member not in readers],
+        )
 
     async def require_member(self, user_id: str, conversation_id: str) -> int:
         """The member's read seq; NotFound or NotAMember otherwise."""

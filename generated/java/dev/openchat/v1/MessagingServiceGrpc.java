@@ -329,6 +329,37 @@ public final class MessagingServiceGrpc {
     return getForwardMessagesMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.openchat.v1.GetReadByRequest,
+      dev.openchat.v1.GetReadByResponse> getGetReadByMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetReadBy",
+      requestType = dev.openchat.v1.GetReadByRequest.class,
+      responseType = dev.openchat.v1.GetReadByResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.openchat.v1.GetReadByRequest,
+      dev.openchat.v1.GetReadByResponse> getGetReadByMethod() {
+    io.grpc.MethodDescriptor<dev.openchat.v1.GetReadByRequest, dev.openchat.v1.GetReadByResponse> getGetReadByMethod;
+    if ((getGetReadByMethod = MessagingServiceGrpc.getGetReadByMethod) == null) {
+      synchronized (MessagingServiceGrpc.class) {
+        if ((getGetReadByMethod = MessagingServiceGrpc.getGetReadByMethod) == null) {
+          MessagingServiceGrpc.getGetReadByMethod = getGetReadByMethod =
+              io.grpc.MethodDescriptor.<dev.openchat.v1.GetReadByRequest, dev.openchat.v1.GetReadByResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetReadBy"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.GetReadByRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.GetReadByResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new MessagingServiceMethodDescriptorSupplier("GetReadBy"))
+              .build();
+        }
+      }
+    }
+    return getGetReadByMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -507,6 +538,17 @@ public final class MessagingServiceGrpc {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getForwardMessagesMethod(), responseObserver);
     }
 
+    /**
+     * <pre>
+     * Returns which members have read a message, from their read positions
+     * (MarkRead). Only the message's sender may ask.
+     * </pre>
+     */
+    public void getReadBy(dev.openchat.v1.GetReadByRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.GetReadByResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetReadByMethod(), responseObserver);
+    }
+
     @java.lang.Override public final io.grpc.ServerServiceDefinition bindService() {
       return io.grpc.ServerServiceDefinition.builder(getServiceDescriptor())
           .addMethod(
@@ -579,6 +621,13 @@ public final class MessagingServiceGrpc {
                 dev.openchat.v1.ForwardMessagesRequest,
                 dev.openchat.v1.ForwardMessagesResponse>(
                   this, METHODID_FORWARD_MESSAGES)))
+          .addMethod(
+            getGetReadByMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.openchat.v1.GetReadByRequest,
+                dev.openchat.v1.GetReadByResponse>(
+                  this, METHODID_GET_READ_BY)))
           .build();
     }
   }
@@ -736,6 +785,18 @@ public final class MessagingServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getForwardMessagesMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Returns which members have read a message, from their read positions
+     * (MarkRead). Only the message's sender may ask.
+     * </pre>
+     */
+    public void getReadBy(dev.openchat.v1.GetReadByRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.GetReadByResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetReadByMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -880,6 +941,17 @@ public final class MessagingServiceGrpc {
     public dev.openchat.v1.ForwardMessagesResponse forwardMessages(dev.openchat.v1.ForwardMessagesRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getForwardMessagesMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Returns which members have read a message, from their read positions
+     * (MarkRead). Only the message's sender may ask.
+     * </pre>
+     */
+    public dev.openchat.v1.GetReadByResponse getReadBy(dev.openchat.v1.GetReadByRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetReadByMethod(), getCallOptions(), request);
     }
   }
 
@@ -1036,6 +1108,18 @@ public final class MessagingServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getForwardMessagesMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * Returns which members have read a message, from their read positions
+     * (MarkRead). Only the message's sender may ask.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.openchat.v1.GetReadByResponse> getReadBy(
+        dev.openchat.v1.GetReadByRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetReadByMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_SEND_MESSAGE = 0;
@@ -1048,6 +1132,7 @@ public final class MessagingServiceGrpc {
   private static final int METHODID_ADD_REACTION = 7;
   private static final int METHODID_REMOVE_REACTION = 8;
   private static final int METHODID_FORWARD_MESSAGES = 9;
+  private static final int METHODID_GET_READ_BY = 10;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -1105,6 +1190,10 @@ public final class MessagingServiceGrpc {
         case METHODID_FORWARD_MESSAGES:
           serviceImpl.forwardMessages((dev.openchat.v1.ForwardMessagesRequest) request,
               (io.grpc.stub.StreamObserver<dev.openchat.v1.ForwardMessagesResponse>) responseObserver);
+          break;
+        case METHODID_GET_READ_BY:
+          serviceImpl.getReadBy((dev.openchat.v1.GetReadByRequest) request,
+              (io.grpc.stub.StreamObserver<dev.openchat.v1.GetReadByResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -1177,6 +1266,7 @@ public final class MessagingServiceGrpc {
               .addMethod(getAddReactionMethod())
               .addMethod(getRemoveReactionMethod())
               .addMethod(getForwardMessagesMethod())
+              .addMethod(getGetReadByMethod())
               .build();
         }
       }

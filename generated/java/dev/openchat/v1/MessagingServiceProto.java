@@ -114,6 +114,16 @@ public final class MessagingServiceProto {
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_openchat_v1_ForwardMessagesResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_GetReadByRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_GetReadByRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_GetReadByResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_GetReadByResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -178,35 +188,42 @@ public final class MessagingServiceProto {
       "et_conversation_id\030\003 \001(\tR\024targetConversa" +
       "tionId\022\035\n\nrequest_id\030\004 \001(\tR\trequestId\"F\n" +
       "\027ForwardMessagesResponse\022+\n\004acks\030\001 \003(\0132\027" +
-      ".openchat.v1.MessageAckR\004acks*m\n\014Message" +
-      "Order\022\035\n\031MESSAGE_ORDER_UNSPECIFIED\020\000\022\036\n\032" +
-      "MESSAGE_ORDER_NEWEST_FIRST\020\001\022\036\n\032MESSAGE_" +
-      "ORDER_OLDEST_FIRST\020\0022\374\006\n\020MessagingServic" +
-      "e\022P\n\013SendMessage\022\037.openchat.v1.SendMessa" +
-      "geRequest\032 .openchat.v1.SendMessageRespo" +
-      "nse\022S\n\014ListMessages\022 .openchat.v1.ListMe" +
-      "ssagesRequest\032!.openchat.v1.ListMessages" +
-      "Response\022G\n\010MarkRead\022\034.openchat.v1.MarkR" +
-      "eadRequest\032\035.openchat.v1.MarkReadRespons" +
-      "e\022h\n\023GetDeliveryTimeline\022\'.openchat.v1.G" +
-      "etDeliveryTimelineRequest\032(.openchat.v1." +
-      "GetDeliveryTimelineResponse\022P\n\013EditMessa" +
-      "ge\022\037.openchat.v1.EditMessageRequest\032 .op" +
-      "enchat.v1.EditMessageResponse\022V\n\rRecallM" +
-      "essage\022!.openchat.v1.RecallMessageReques" +
-      "t\032\".openchat.v1.RecallMessageResponse\022Y\n" +
-      "\016DeleteMessages\022\".openchat.v1.DeleteMess" +
-      "agesRequest\032#.openchat.v1.DeleteMessages" +
-      "Response\022P\n\013AddReaction\022\037.openchat.v1.Ad" +
-      "dReactionRequest\032 .openchat.v1.AddReacti" +
-      "onResponse\022Y\n\016RemoveReaction\022\".openchat." +
-      "v1.RemoveReactionRequest\032#.openchat.v1.R" +
-      "emoveReactionResponse\022\\\n\017ForwardMessages" +
-      "\022#.openchat.v1.ForwardMessagesRequest\032$." +
-      "openchat.v1.ForwardMessagesResponseBk\n\017d" +
-      "ev.openchat.v1B\025MessagingServiceProtoP\001Z" +
-      "0openchat.dev/generated/go/openchat/v1;o" +
-      "penchatv1\352\002\014Openchat::V1b\006proto3"
+      ".openchat.v1.MessageAckR\004acks\"Z\n\020GetRead" +
+      "ByRequest\022\'\n\017conversation_id\030\001 \001(\tR\016conv" +
+      "ersationId\022\035\n\nmessage_id\030\002 \001(\tR\tmessageI" +
+      "d\"^\n\021GetReadByResponse\022\035\n\nreader_ids\030\001 \003" +
+      "(\tR\treaderIds\022*\n\021unread_member_ids\030\002 \003(\t" +
+      "R\017unreadMemberIds*m\n\014MessageOrder\022\035\n\031MES" +
+      "SAGE_ORDER_UNSPECIFIED\020\000\022\036\n\032MESSAGE_ORDE" +
+      "R_NEWEST_FIRST\020\001\022\036\n\032MESSAGE_ORDER_OLDEST" +
+      "_FIRST\020\0022\310\007\n\020MessagingService\022P\n\013SendMes" +
+      "sage\022\037.openchat.v1.SendMessageRequest\032 ." +
+      "openchat.v1.SendMessageResponse\022S\n\014ListM" +
+      "essages\022 .openchat.v1.ListMessagesReques" +
+      "t\032!.openchat.v1.ListMessagesResponse\022G\n\010" +
+      "MarkRead\022\034.openchat.v1.MarkReadRequest\032\035" +
+      ".openchat.v1.MarkReadResponse\022h\n\023GetDeli" +
+      "veryTimeline\022\'.openchat.v1.GetDeliveryTi" +
+      "melineRequest\032(.openchat.v1.GetDeliveryT" +
+      "imelineResponse\022P\n\013EditMessage\022\037.opencha" +
+      "t.v1.EditMessageRequest\032 .openchat.v1.Ed" +
+      "itMessageResponse\022V\n\rRecallMessage\022!.ope" +
+      "nchat.v1.RecallMessageRequest\032\".openchat" +
+      ".v1.RecallMessageResponse\022Y\n\016DeleteMessa" +
+      "ges\022\".openchat.v1.DeleteMessagesRequest\032" +
+      "#.openchat.v1.DeleteMessagesResponse\022P\n\013" +
+      "AddReaction\022\037.openchat.v1.AddReactionReq" +
+      "uest\032 .openchat.v1.AddReactionResponse\022Y" +
+      "\n\016RemoveReaction\022\".openchat.v1.RemoveRea" +
+      "ctionRequest\032#.openchat.v1.RemoveReactio" +
+      "nResponse\022\\\n\017ForwardMessages\022#.openchat." +
+      "v1.ForwardMessagesRequest\032$.openchat.v1." +
+      "ForwardMessagesResponse\022J\n\tGetReadBy\022\035.o" +
+      "penchat.v1.GetReadByRequest\032\036.openchat.v" +
+      "1.GetReadByResponseBk\n\017dev.openchat.v1B\025" +
+      "MessagingServiceProtoP\001Z0openchat.dev/ge" +
+      "nerated/go/openchat/v1;openchatv1\352\002\014Open" +
+      "chat::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -333,6 +350,18 @@ public final class MessagingServiceProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_ForwardMessagesResponse_descriptor,
         new java.lang.String[] { "Acks", });
+    internal_static_openchat_v1_GetReadByRequest_descriptor =
+      getDescriptor().getMessageTypes().get(20);
+    internal_static_openchat_v1_GetReadByRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_GetReadByRequest_descriptor,
+        new java.lang.String[] { "ConversationId", "MessageId", });
+    internal_static_openchat_v1_GetReadByResponse_descriptor =
+      getDescriptor().getMessageTypes().get(21);
+    internal_static_openchat_v1_GetReadByResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_GetReadByResponse_descriptor,
+        new java.lang.String[] { "ReaderIds", "UnreadMemberIds", });
     dev.openchat.v1.MessageProto.getDescriptor();
   }
 

@@ -92,6 +92,14 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
     add_message "openchat.v1.ForwardMessagesResponse" do
       repeated :acks, :message, 1, "openchat.v1.MessageAck", json_name: "acks"
     end
+    add_message "openchat.v1.GetReadByRequest" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      optional :message_id, :string, 2, json_name: "messageId"
+    end
+    add_message "openchat.v1.GetReadByResponse" do
+      repeated :reader_ids, :string, 1, json_name: "readerIds"
+      repeated :unread_member_ids, :string, 2, json_name: "unreadMemberIds"
+    end
     add_enum "openchat.v1.MessageOrder" do
       value :MESSAGE_ORDER_UNSPECIFIED, 0
       value :MESSAGE_ORDER_NEWEST_FIRST, 1
@@ -122,6 +130,8 @@ module Openchat
     RemoveReactionResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.RemoveReactionResponse").msgclass
     ForwardMessagesRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.ForwardMessagesRequest").msgclass
     ForwardMessagesResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.ForwardMessagesResponse").msgclass
+    GetReadByRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.GetReadByRequest").msgclass
+    GetReadByResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.GetReadByResponse").msgclass
     MessageOrder = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.MessageOrder").enummodule
   end
 end

@@ -63,6 +63,9 @@ module Openchat
         # to, as new messages of the caller that name their origin. The caller must
         # be a member of both. Safe to retry with the same request_id.
         rpc :ForwardMessages, ::Openchat::V1::ForwardMessagesRequest, ::Openchat::V1::ForwardMessagesResponse
+        # Returns which members have read a message, from their read positions
+        # (MarkRead). Only the message's sender may ask.
+        rpc :GetReadBy, ::Openchat::V1::GetReadByRequest, ::Openchat::V1::GetReadByResponse
       end
 
       Stub = Service.rpc_stub_class

@@ -206,6 +206,16 @@ class MessagingServicer(messaging_service_pb2_grpc.MessagingServiceServicer):
         )
         return pb.ForwardMessagesResponse(acks=[ack_to_pb(a) for a in appended])
 
+    async def GetReadBy(
+        self, request: pb.GetReadByRequest, context: Context
+    ) -> pb.GetReadByResponse:
+        conversation_id = require_id("conversation_id", request.conversation_id)
+        message_id = require_id("message_id", request.message_id)
+        readers, others = await self._messaging.read_by(
+            current_user_id(), conversation_id, message_id
+        )
+        return pb.GetReadByResponse(reader_ids=readers, unread_member_ids=others)
+
 
 def _target(
     request: pb.EditMessageRequest
