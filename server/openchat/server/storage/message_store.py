@@ -79,11 +79,15 @@ class SqlMessageStore:
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             try:
                 async with self._database.writer.begin() as connection:
-                    return await self._append(connection, drafts)
+                    outcomes = await self._append(connection, drafts)
             except IntegrityError:
                 if attempt == _MAX_ATTEMPTS:
                     raise
                 _log.info("append_conflict_retry", attempt=attempt, batch=len(drafts))
+                continue
+            if any(_recalls(outcome) for outcome in outcomes):
+                await self._database.erase_freed_content()
+            return outcomes
         raise AssertionError("unreachable")
 
     async def _append(
@@ -356,6 +360,15 @@ class SqlMessageStore:
 # The send transaction's statements are built once per dialect and take a batch's keys as one
 # bound value (storage/key_batches.py): each function returns the statement and the parameters
 # of one execution.
+
+
+def _recalls(outcome: Outcome) -> bool:
+    """Whether the outcome is a newly stored recall (which erased content)."""
+    return (
+        isinstance(outcome, Appended)
+        and not outcome.duplicate
+        and outcome.message.kind is MessageKind.RECALL
+    )
 
 
 def _stored(draft: MessageDraft, seq: int, now: datetime, *, erased: bool) -> Message:
