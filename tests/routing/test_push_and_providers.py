@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from google.protobuf.field_mask_pb2 import FieldMask
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from openchat.server.domain.model import Message, RouteJobStatus
 from openchat.server.routing.providers import BuiltinProvider, IMProvider
-from openchat.v1 import message_pb2
+from openchat.server.storage.route_outbox import SqlRouteOutbox
+from openchat.v1 import conversation_service_pb2, message_pb2
 from tests.support.api import Api
 from tests.support.http_endpoints import HttpEndpoint, Received, WebhookEndpoint
-from tests.support.servers import RunningServer, start_app
+from tests.support.servers import RunningServer, bearer, start_app
 from tests.support.settings import FAST_ROUTING, settings_for
 from tests.support.streams import connect
 from tests.support.waiting import Arrivals, until
@@ -99,6 +103,35 @@ async def test_nothing_is_pushed_when_every_recipient_is_online(
     # The push job ran, and found nobody to notify.
     assert [(job.route, job.status) for job in jobs] == [("push", RouteJobStatus.SKIPPED)]
     assert notifications_for(fresh_gateway, ack.message_id) == []
+
+
+async def test_muted_members_are_pushed_only_their_mentions_and_changes_push_nobody(
+    api: Api, routing_server: RunningServer, fresh_gateway: HttpEndpoint, user_ids: Iterator[str]
+) -> None:
+    alice, bob, carol = next(user_ids), next(user_ids), next(user_ids)
+    conversation_id = (await api.create_group(alice, [bob, carol])).conversation_id
+    forever = Timestamp()
+    forever.FromDatetime(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
+    await api.conversations.UpdateMemberSettings(
+        conversation_service_pb2.UpdateMemberSettingsRequest(
+            conversation_id=conversation_id,
+            update_mask=FieldMask(paths=["muted_until"]),
+            muted_until=forever,
+        ),
+        metadata=bearer(bob),
+    )
+    plain = await api.send(alice, conversation_id, "for everyone")
+    assert (await wait_for_notification(fresh_gateway, plain.message_id))["user_ids"] == [carol]
+    mention = message_pb2.Content(text="@bob look", mention_user_ids=[bob])
+    mentioning = await api.send(alice, conversation_id, content=mention)
+    notification = await wait_for_notification(fresh_gateway, mentioning.message_id)
+    assert notification["user_ids"] == sorted([bob, carol])
+
+    edit = await api.edit(alice, conversation_id, plain.message_id, "for everyone!")
+    reaction = await api.react(bob, conversation_id, plain.message_id, "👍")
+    # Changes plan no push work at all (nothing to wait for: their routes are empty).
+    for ack in (edit, reaction):
+        assert await SqlRouteOutbox(routing_server.app.database).for_message(ack.message_id) == []
 
 
 async def test_a_gateway_answering_503_is_retried(
