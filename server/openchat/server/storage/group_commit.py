@@ -27,7 +27,7 @@ from openchat.server.domain.events import (
     MessagePersisted,
     MessagePersistFailed,
 )
-from openchat.server.domain.model import Appended, MessageDraft
+from openchat.server.domain.model import Appended, MessageDraft, MessageKind
 from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import EventBus, MessageStore
 
@@ -148,8 +148,15 @@ class GroupCommitWriter:
                 future.set_result(outcome)
         for draft, outcome in zip(drafts, outcomes, strict=True):
             if isinstance(outcome, Appended) and not outcome.duplicate:
-                self._metrics.messages_persisted.inc()
+                self._count(outcome)
                 await self._events.publish(
                     MESSAGE_PERSISTED,
                     MessagePersisted(outcome.message, draft.origin_device_id, outcome.routes),
                 )
+
+    def _count(self, stored: Appended) -> None:
+        kind = stored.message.kind
+        if kind is MessageKind.MESSAGE:
+            self._metrics.messages_persisted.inc()
+        else:
+            self._metrics.changes_persisted.labels(kind.value).inc()
