@@ -64,7 +64,7 @@ class Metrics:
         self.changes_persisted = counter(
             "openchat_message_changes_persisted",
             "New edits, recalls and reactions committed to the database, by kind.",
-            ["kind"],
+            ("kind",),
         )
         self.messages_duplicate = counter(
             "openchat_messages_duplicate", "Sends answered with the original ack (retries)."
