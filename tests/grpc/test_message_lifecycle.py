@@ -337,9 +337,11 @@ async def test_delete_for_me_hides_messages_from_the_callers_history_and_sync_on
 
     assert [m.content.text for m in await api.history(bob, conversation_id)] == ["m2"]
     (synced,) = (await api.sync(bob, {conversation_id: 0})).conversations
-    assert [m.content.text for m in synced.messages] == ["m2"]
-    assert synced.covered_seq == 3, "the cursor passes hidden ones"
-    assert not synced.has_more
+    assert [m.seq for m in synced.messages] == [1, 2, 3], "placeholders keep the seqs"
+    assert [m.deleted_for_me for m in synced.messages] == [True, False, True]
+    assert [m.content.text for m in synced.messages] == ["", "m2", ""]
+    gap = await api.list_messages(bob, conversation_id, include_changes=True)
+    assert [(m.seq, m.deleted_for_me) for m in gap.messages] == [(3, True), (2, False), (1, True)]
     assert [m.content.text for m in await api.history(alice, conversation_id)] == ["m1", "m2", "m3"]
 
     await expect_error(

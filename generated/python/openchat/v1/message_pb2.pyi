@@ -261,6 +261,7 @@ class Message(_message.Message):
     RECALLED_FIELD_NUMBER: _builtins.int
     REACTIONS_FIELD_NUMBER: _builtins.int
     FORWARDED_FROM_FIELD_NUMBER: _builtins.int
+    DELETED_FOR_ME_FIELD_NUMBER: _builtins.int
     message_id: _builtins.str
     """Server-assigned unique identifier of the message (a time-ordered UUID)."""
     conversation_id: _builtins.str
@@ -295,6 +296,11 @@ class Message(_message.Message):
     recalled: _builtins.bool
     """True when the message was recalled: `content` is then empty, and the
     server no longer stores what it said.
+    """
+    deleted_for_me: _builtins.bool
+    """True when the calling user deleted this message for themselves
+    (DeleteMessages): Sync and gap fills still carry its seq, without content,
+    so that the sequence stays gapless; show nothing for it.
     """
     @_builtins.property
     def content(self) -> Global___Content:
@@ -336,10 +342,11 @@ class Message(_message.Message):
         recalled: _builtins.bool = ...,
         reactions: _abc.Iterable[Global___ReactionSummary] | None = ...,
         forwarded_from: Global___ForwardOrigin | None = ...,
+        deleted_for_me: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "edit_time", b"edit_time", "forwarded_from", b"forwarded_from", "server_time", b"server_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_msg_id", b"client_msg_id", "content", b"content", "conversation_id", b"conversation_id", "edit_count", b"edit_count", "edit_time", b"edit_time", "emoji", b"emoji", "forwarded_from", b"forwarded_from", "kind", b"kind", "message_id", b"message_id", "reactions", b"reactions", "recalled", b"recalled", "sender_id", b"sender_id", "seq", b"seq", "server_time", b"server_time", "target_message_id", b"target_message_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_msg_id", b"client_msg_id", "content", b"content", "conversation_id", b"conversation_id", "deleted_for_me", b"deleted_for_me", "edit_count", b"edit_count", "edit_time", b"edit_time", "emoji", b"emoji", "forwarded_from", b"forwarded_from", "kind", b"kind", "message_id", b"message_id", "reactions", b"reactions", "recalled", b"recalled", "sender_id", b"sender_id", "seq", b"seq", "server_time", b"server_time", "target_message_id", b"target_message_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -117,6 +117,7 @@ class ListMessagesRequest(_message.Message):
     ORDER_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    INCLUDE_CHANGES_FIELD_NUMBER: _builtins.int
     conversation_id: _builtins.str
     """The conversation to read. The caller must be a member."""
     before_seq: _builtins.int
@@ -131,6 +132,13 @@ class ListMessagesRequest(_message.Message):
     """A next_page_token from a previous response with the same other fields,
     to continue where that page ended; empty for the first page.
     """
+    include_changes: _builtins.bool
+    """False (the default, a history screen): messages only, in their current
+    state, without those the caller deleted for themselves. True (a client
+    filling a gap in its replay of the sequence): every entry of the range,
+    changes included, deleted-for-me messages as `deleted_for_me`
+    placeholders; reactions are not summarized.
+    """
     def __init__(
         self,
         *,
@@ -140,10 +148,11 @@ class ListMessagesRequest(_message.Message):
         order: Global___MessageOrder.ValueType = ...,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        include_changes: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["after_seq", b"after_seq", "before_seq", b"before_seq", "conversation_id", b"conversation_id", "order", b"order", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["after_seq", b"after_seq", "before_seq", b"before_seq", "conversation_id", b"conversation_id", "include_changes", b"include_changes", "order", b"order", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

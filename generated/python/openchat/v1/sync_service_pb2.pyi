@@ -87,7 +87,6 @@ class ConversationSync(_message.Message):
     MESSAGES_FIELD_NUMBER: _builtins.int
     HAS_MORE_FIELD_NUMBER: _builtins.int
     READ_SEQ_FIELD_NUMBER: _builtins.int
-    COVERED_SEQ_FIELD_NUMBER: _builtins.int
     conversation_id: _builtins.str
     """The conversation."""
     last_seq: _builtins.int
@@ -98,11 +97,6 @@ class ConversationSync(_message.Message):
     """
     read_seq: _builtins.int
     """The caller's read position in the conversation."""
-    covered_seq: _builtins.int
-    """The highest seq this response covers: the cursor to sync after next time.
-    It can be above the last returned message's seq, because messages the
-    caller deleted for themselves (DeleteMessages) are covered but left out.
-    """
     @_builtins.property
     def messages(self) -> _containers.RepeatedCompositeFieldContainer[_message_pb2.Message]:
         """Messages after the cursor, in seq order, at most `limit` of them."""
@@ -115,11 +109,10 @@ class ConversationSync(_message.Message):
         messages: _abc.Iterable[_message_pb2.Message] | None = ...,
         has_more: _builtins.bool = ...,
         read_seq: _builtins.int = ...,
-        covered_seq: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "covered_seq", b"covered_seq", "has_more", b"has_more", "last_seq", b"last_seq", "messages", b"messages", "read_seq", b"read_seq"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "has_more", b"has_more", "last_seq", b"last_seq", "messages", b"messages", "read_seq", b"read_seq"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -245,6 +245,15 @@ export declare type Message = Message$1<"openchat.v1.Message"> & {
    * @generated from field: openchat.v1.ForwardOrigin forwarded_from = 15;
    */
   forwardedFrom?: ForwardOrigin | undefined;
+
+  /**
+   * True when the calling user deleted this message for themselves
+   * (DeleteMessages): Sync and gap fills still carry its seq, without content,
+   * so that the sequence stays gapless; show nothing for it.
+   *
+   * @generated from field: bool deleted_for_me = 16;
+   */
+  deletedForMe: boolean;
 };
 
 /**

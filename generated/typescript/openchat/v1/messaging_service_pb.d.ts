@@ -116,6 +116,17 @@ export declare type ListMessagesRequest = Message<"openchat.v1.ListMessagesReque
    * @generated from field: string page_token = 6;
    */
   pageToken: string;
+
+  /**
+   * False (the default, a history screen): messages only, in their current
+   * state, without those the caller deleted for themselves. True (a client
+   * filling a gap in its replay of the sequence): every entry of the range,
+   * changes included, deleted-for-me messages as `deleted_for_me`
+   * placeholders; reactions are not summarized.
+   *
+   * @generated from field: bool include_changes = 7;
+   */
+  includeChanges: boolean;
 };
 
 /**

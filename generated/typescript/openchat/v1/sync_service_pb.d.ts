@@ -108,15 +108,6 @@ export declare type ConversationSync = Message<"openchat.v1.ConversationSync"> &
    * @generated from field: int64 read_seq = 5;
    */
   readSeq: bigint;
-
-  /**
-   * The highest seq this response covers: the cursor to sync after next time.
-   * It can be above the last returned message's seq, because messages the
-   * caller deleted for themselves (DeleteMessages) are covered but left out.
-   *
-   * @generated from field: int64 covered_seq = 6;
-   */
-  coveredSeq: bigint;
 };
 
 /**

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 
@@ -113,6 +113,12 @@ class Message:
     forwarded_from: ForwardOrigin | None = None
     # Filled for one reader by ListMessages; empty elsewhere.
     reactions: tuple[ReactionSummary, ...] = ()
+    # A placeholder for a message the reader deleted for themselves (no content).
+    deleted_for_me: bool = False
+
+    def hidden(self) -> Message:
+        """This message as a placeholder for a reader who deleted it for themselves."""
+        return replace(self, content=Content(), reactions=(), deleted_for_me=True)
 
     def approximate_size(self) -> int:
         """Bytes this message occupies on the wire, within a few percent."""
@@ -215,8 +221,6 @@ class ConversationSync:
     head: ConversationHead
     messages: tuple[Message, ...]
     has_more: bool
-    # The highest seq covered (messages deleted for the member are covered but left out).
-    covered_seq: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,6 +147,7 @@ def message_to_pb(message: Message) -> message_pb2.Message:
         emoji=message.emoji,
         edit_count=message.edit_count,
         recalled=message.recalled,
+        deleted_for_me=message.deleted_for_me,
         reactions=[
             message_pb2.ReactionSummary(emoji=r.emoji, count=r.count, reacted_by_me=r.reacted_by_me)
             for r in message.reactions
@@ -220,7 +221,6 @@ def sync_to_pb(result: SyncResult) -> sync_service_pb2.SyncResponse:
                 messages=[message_to_pb(message) for message in item.messages],
                 has_more=item.has_more,
                 read_seq=item.head.read_seq,
-                covered_seq=item.covered_seq,
             )
             for item in result.conversations
         ],

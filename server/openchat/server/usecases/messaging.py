@@ -55,17 +55,30 @@ class Messaging:
         before_seq: int | None,
         newest_first: bool,
         limit: int,
+        include_changes: bool = False,
     ) -> tuple[list[Message], bool]:
-        """A page of history and whether more messages lie beyond it in the same direction."""
+        """A page of history and whether more messages lie beyond it in the same direction:
+        messages in their current state, or (`include_changes`) every entry of the range."""
         await self.require_member(user_id, conversation_id)
-        page = await self._messages.history(
-            user_id,
-            conversation_id,
-            after_seq=after_seq,
-            before_seq=before_seq,
-            newest_first=newest_first,
-            limit=limit + 1,
-        )
+        if include_changes:
+            entries = await self._messages.list_range(
+                conversation_id,
+                after_seq=after_seq,
+                before_seq=before_seq,
+                newest_first=newest_first,
+                limit=limit + 1,
+            )
+            hidden = await self._messages.hidden_seqs(user_id, [conversation_id])
+            page = [m.hidden() if (conversation_id, m.seq) in hidden else m for m in entries]
+        else:
+            page = await self._messages.history(
+                user_id,
+                conversation_id,
+                after_seq=after_seq,
+                before_seq=before_seq,
+                newest_first=newest_first,
+                limit=limit + 1,
+            )
         kept = fit_in_budget(page[:limit], self._response_budget_bytes)
         return kept, len(kept) < len(page)
 

@@ -59,15 +59,11 @@ class Synchronization:
             kept = fit_in_budget(page, budget) if budget > 0 else []
             budget -= sum(message.approximate_size() for message in kept)
             reached = kept[-1].seq if kept else cursors.get(head.conversation_id, 0)
-            # Messages the user deleted for themselves are left out (the cursor still passes
-            # them: `last_seq` and `has_more` count them).
-            shown = tuple(m for m in kept if (m.conversation_id, m.seq) not in hidden)
+            # Messages the user deleted for themselves keep their seqs, as placeholders.
+            shown = tuple(m.hidden() if (m.conversation_id, m.seq) in hidden else m for m in kept)
             result.append(
                 ConversationSync(
-                    replace(head, last_seq=last_seq),
-                    shown,
-                    has_more=reached < last_seq,
-                    covered_seq=reached,
+                    replace(head, last_seq=last_seq), shown, has_more=reached < last_seq
                 )
             )
         return SyncResult(tuple(result), has_more_conversations=len(heads) > len(behind))

@@ -203,23 +203,6 @@ private static final long serialVersionUID = 0L;
     return readSeq_;
   }
 
-  public static final int COVERED_SEQ_FIELD_NUMBER = 6;
-  private long coveredSeq_ = 0L;
-  /**
-   * <pre>
-   * The highest seq this response covers: the cursor to sync after next time.
-   * It can be above the last returned message's seq, because messages the
-   * caller deleted for themselves (DeleteMessages) are covered but left out.
-   * </pre>
-   *
-   * <code>int64 covered_seq = 6 [json_name = "coveredSeq"];</code>
-   * @return The coveredSeq.
-   */
-  @java.lang.Override
-  public long getCoveredSeq() {
-    return coveredSeq_;
-  }
-
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -249,9 +232,6 @@ private static final long serialVersionUID = 0L;
     if (readSeq_ != 0L) {
       output.writeInt64(5, readSeq_);
     }
-    if (coveredSeq_ != 0L) {
-      output.writeInt64(6, coveredSeq_);
-    }
     getUnknownFields().writeTo(output);
   }
 
@@ -280,10 +260,6 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(5, readSeq_);
     }
-    if (coveredSeq_ != 0L) {
-      size += com.google.protobuf.CodedOutputStream
-        .computeInt64Size(6, coveredSeq_);
-    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -309,8 +285,6 @@ private static final long serialVersionUID = 0L;
         != other.getHasMore()) return false;
     if (getReadSeq()
         != other.getReadSeq()) return false;
-    if (getCoveredSeq()
-        != other.getCoveredSeq()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -337,9 +311,6 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + READ_SEQ_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getReadSeq());
-    hash = (37 * hash) + COVERED_SEQ_FIELD_NUMBER;
-    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
-        getCoveredSeq());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -484,7 +455,6 @@ private static final long serialVersionUID = 0L;
       bitField0_ = (bitField0_ & ~0x00000004);
       hasMore_ = false;
       readSeq_ = 0L;
-      coveredSeq_ = 0L;
       return this;
     }
 
@@ -542,9 +512,6 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000010) != 0)) {
         result.readSeq_ = readSeq_;
-      }
-      if (((from_bitField0_ & 0x00000020) != 0)) {
-        result.coveredSeq_ = coveredSeq_;
       }
     }
 
@@ -632,9 +599,6 @@ private static final long serialVersionUID = 0L;
       if (other.getReadSeq() != 0L) {
         setReadSeq(other.getReadSeq());
       }
-      if (other.getCoveredSeq() != 0L) {
-        setCoveredSeq(other.getCoveredSeq());
-      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -694,11 +658,6 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000010;
               break;
             } // case 40
-            case 48: {
-              coveredSeq_ = input.readInt64();
-              bitField0_ |= 0x00000020;
-              break;
-            } // case 48
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1251,56 +1210,6 @@ private static final long serialVersionUID = 0L;
     public Builder clearReadSeq() {
       bitField0_ = (bitField0_ & ~0x00000010);
       readSeq_ = 0L;
-      onChanged();
-      return this;
-    }
-
-    private long coveredSeq_ ;
-    /**
-     * <pre>
-     * The highest seq this response covers: the cursor to sync after next time.
-     * It can be above the last returned message's seq, because messages the
-     * caller deleted for themselves (DeleteMessages) are covered but left out.
-     * </pre>
-     *
-     * <code>int64 covered_seq = 6 [json_name = "coveredSeq"];</code>
-     * @return The coveredSeq.
-     */
-    @java.lang.Override
-    public long getCoveredSeq() {
-      return coveredSeq_;
-    }
-    /**
-     * <pre>
-     * The highest seq this response covers: the cursor to sync after next time.
-     * It can be above the last returned message's seq, because messages the
-     * caller deleted for themselves (DeleteMessages) are covered but left out.
-     * </pre>
-     *
-     * <code>int64 covered_seq = 6 [json_name = "coveredSeq"];</code>
-     * @param value The coveredSeq to set.
-     * @return This builder for chaining.
-     */
-    public Builder setCoveredSeq(long value) {
-      
-      coveredSeq_ = value;
-      bitField0_ |= 0x00000020;
-      onChanged();
-      return this;
-    }
-    /**
-     * <pre>
-     * The highest seq this response covers: the cursor to sync after next time.
-     * It can be above the last returned message's seq, because messages the
-     * caller deleted for themselves (DeleteMessages) are covered but left out.
-     * </pre>
-     *
-     * <code>int64 covered_seq = 6 [json_name = "coveredSeq"];</code>
-     * @return This builder for chaining.
-     */
-    public Builder clearCoveredSeq() {
-      bitField0_ = (bitField0_ & ~0x00000020);
-      coveredSeq_ = 0L;
       onChanged();
       return this;
     }

@@ -101,16 +101,4 @@ public interface ConversationSyncOrBuilder extends
    * @return The readSeq.
    */
   long getReadSeq();
-
-  /**
-   * <pre>
-   * The highest seq this response covers: the cursor to sync after next time.
-   * It can be above the last returned message's seq, because messages the
-   * caller deleted for themselves (DeleteMessages) are covered but left out.
-   * </pre>
-   *
-   * <code>int64 covered_seq = 6 [json_name = "coveredSeq"];</code>
-   * @return The coveredSeq.
-   */
-  long getCoveredSeq();
 }

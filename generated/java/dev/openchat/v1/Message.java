@@ -640,6 +640,23 @@ private static final long serialVersionUID = 0L;
     return forwardedFrom_ == null ? dev.openchat.v1.ForwardOrigin.getDefaultInstance() : forwardedFrom_;
   }
 
+  public static final int DELETED_FOR_ME_FIELD_NUMBER = 16;
+  private boolean deletedForMe_ = false;
+  /**
+   * <pre>
+   * True when the calling user deleted this message for themselves
+   * (DeleteMessages): Sync and gap fills still carry its seq, without content,
+   * so that the sequence stays gapless; show nothing for it.
+   * </pre>
+   *
+   * <code>bool deleted_for_me = 16 [json_name = "deletedForMe"];</code>
+   * @return The deletedForMe.
+   */
+  @java.lang.Override
+  public boolean getDeletedForMe() {
+    return deletedForMe_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -698,6 +715,9 @@ private static final long serialVersionUID = 0L;
     }
     if (forwardedFrom_ != null) {
       output.writeMessage(15, getForwardedFrom());
+    }
+    if (deletedForMe_ != false) {
+      output.writeBool(16, deletedForMe_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -762,6 +782,10 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(15, getForwardedFrom());
     }
+    if (deletedForMe_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(16, deletedForMe_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -818,6 +842,8 @@ private static final long serialVersionUID = 0L;
       if (!getForwardedFrom()
           .equals(other.getForwardedFrom())) return false;
     }
+    if (getDeletedForMe()
+        != other.getDeletedForMe()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -871,6 +897,9 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + FORWARDED_FROM_FIELD_NUMBER;
       hash = (53 * hash) + getForwardedFrom().hashCode();
     }
+    hash = (37 * hash) + DELETED_FOR_ME_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getDeletedForMe());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -1041,6 +1070,7 @@ private static final long serialVersionUID = 0L;
         forwardedFromBuilder_.dispose();
         forwardedFromBuilder_ = null;
       }
+      deletedForMe_ = false;
       return this;
     }
 
@@ -1136,6 +1166,9 @@ private static final long serialVersionUID = 0L;
         result.forwardedFrom_ = forwardedFromBuilder_ == null
             ? forwardedFrom_
             : forwardedFromBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00008000) != 0)) {
+        result.deletedForMe_ = deletedForMe_;
       }
     }
 
@@ -1263,6 +1296,9 @@ private static final long serialVersionUID = 0L;
       if (other.hasForwardedFrom()) {
         mergeForwardedFrom(other.getForwardedFrom());
       }
+      if (other.getDeletedForMe() != false) {
+        setDeletedForMe(other.getDeletedForMe());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -1380,6 +1416,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00004000;
               break;
             } // case 122
+            case 128: {
+              deletedForMe_ = input.readBool();
+              bitField0_ |= 0x00008000;
+              break;
+            } // case 128
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -3139,6 +3180,56 @@ private static final long serialVersionUID = 0L;
         forwardedFrom_ = null;
       }
       return forwardedFromBuilder_;
+    }
+
+    private boolean deletedForMe_ ;
+    /**
+     * <pre>
+     * True when the calling user deleted this message for themselves
+     * (DeleteMessages): Sync and gap fills still carry its seq, without content,
+     * so that the sequence stays gapless; show nothing for it.
+     * </pre>
+     *
+     * <code>bool deleted_for_me = 16 [json_name = "deletedForMe"];</code>
+     * @return The deletedForMe.
+     */
+    @java.lang.Override
+    public boolean getDeletedForMe() {
+      return deletedForMe_;
+    }
+    /**
+     * <pre>
+     * True when the calling user deleted this message for themselves
+     * (DeleteMessages): Sync and gap fills still carry its seq, without content,
+     * so that the sequence stays gapless; show nothing for it.
+     * </pre>
+     *
+     * <code>bool deleted_for_me = 16 [json_name = "deletedForMe"];</code>
+     * @param value The deletedForMe to set.
+     * @return This builder for chaining.
+     */
+    public Builder setDeletedForMe(boolean value) {
+      
+      deletedForMe_ = value;
+      bitField0_ |= 0x00008000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * True when the calling user deleted this message for themselves
+     * (DeleteMessages): Sync and gap fills still carry its seq, without content,
+     * so that the sequence stays gapless; show nothing for it.
+     * </pre>
+     *
+     * <code>bool deleted_for_me = 16 [json_name = "deletedForMe"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearDeletedForMe() {
+      bitField0_ = (bitField0_ & ~0x00008000);
+      deletedForMe_ = false;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -346,4 +346,16 @@ public interface MessageOrBuilder extends
    * <code>.openchat.v1.ForwardOrigin forwarded_from = 15 [json_name = "forwardedFrom"];</code>
    */
   dev.openchat.v1.ForwardOriginOrBuilder getForwardedFromOrBuilder();
+
+  /**
+   * <pre>
+   * True when the calling user deleted this message for themselves
+   * (DeleteMessages): Sync and gap fills still carry its seq, without content,
+   * so that the sequence stays gapless; show nothing for it.
+   * </pre>
+   *
+   * <code>bool deleted_for_me = 16 [json_name = "deletedForMe"];</code>
+   * @return The deletedForMe.
+   */
+  boolean getDeletedForMe();
 }

@@ -49,20 +49,20 @@ public final class SyncServiceProto {
       "ationId\022\033\n\tafter_seq\030\002 \001(\003R\010afterSeq\"V\n\013" +
       "SyncRequest\0221\n\007cursors\030\001 \003(\0132\027.openchat." +
       "v1.SyncCursorR\007cursors\022\024\n\005limit\030\002 \001(\005R\005l" +
-      "imit\"\337\001\n\020ConversationSync\022\'\n\017conversatio" +
+      "imit\"\276\001\n\020ConversationSync\022\'\n\017conversatio" +
       "n_id\030\001 \001(\tR\016conversationId\022\031\n\010last_seq\030\002" +
       " \001(\003R\007lastSeq\0220\n\010messages\030\003 \003(\0132\024.opench" +
       "at.v1.MessageR\010messages\022\031\n\010has_more\030\004 \001(" +
-      "\010R\007hasMore\022\031\n\010read_seq\030\005 \001(\003R\007readSeq\022\037\n" +
-      "\013covered_seq\030\006 \001(\003R\ncoveredSeq\"\211\001\n\014SyncR" +
-      "esponse\022C\n\rconversations\030\001 \003(\0132\035.opencha" +
-      "t.v1.ConversationSyncR\rconversations\0224\n\026" +
-      "has_more_conversations\030\002 \001(\010R\024hasMoreCon" +
-      "versations2J\n\013SyncService\022;\n\004Sync\022\030.open" +
-      "chat.v1.SyncRequest\032\031.openchat.v1.SyncRe" +
-      "sponseBf\n\017dev.openchat.v1B\020SyncServicePr" +
-      "otoP\001Z0openchat.dev/generated/go/opencha" +
-      "t/v1;openchatv1\352\002\014Openchat::V1b\006proto3"
+      "\010R\007hasMore\022\031\n\010read_seq\030\005 \001(\003R\007readSeq\"\211\001" +
+      "\n\014SyncResponse\022C\n\rconversations\030\001 \003(\0132\035." +
+      "openchat.v1.ConversationSyncR\rconversati" +
+      "ons\0224\n\026has_more_conversations\030\002 \001(\010R\024has" +
+      "MoreConversations2J\n\013SyncService\022;\n\004Sync" +
+      "\022\030.openchat.v1.SyncRequest\032\031.openchat.v1" +
+      ".SyncResponseBf\n\017dev.openchat.v1B\020SyncSe" +
+      "rviceProtoP\001Z0openchat.dev/generated/go/" +
+      "openchat/v1;openchatv1\352\002\014Openchat::V1b\006p" +
+      "roto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -86,7 +86,7 @@ public final class SyncServiceProto {
     internal_static_openchat_v1_ConversationSync_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_ConversationSync_descriptor,
-        new java.lang.String[] { "ConversationId", "LastSeq", "Messages", "HasMore", "ReadSeq", "CoveredSeq", });
+        new java.lang.String[] { "ConversationId", "LastSeq", "Messages", "HasMore", "ReadSeq", });
     internal_static_openchat_v1_SyncResponse_descriptor =
       getDescriptor().getMessageTypes().get(3);
     internal_static_openchat_v1_SyncResponse_fieldAccessorTable = new

@@ -38,6 +38,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :recalled, :bool, 13, json_name: "recalled"
       repeated :reactions, :message, 14, "openchat.v1.ReactionSummary", json_name: "reactions"
       optional :forwarded_from, :message, 15, "openchat.v1.ForwardOrigin", json_name: "forwardedFrom"
+      optional :deleted_for_me, :bool, 16, json_name: "deletedForMe"
     end
     add_message "openchat.v1.ReactionSummary" do
       optional :emoji, :string, 1, json_name: "emoji"

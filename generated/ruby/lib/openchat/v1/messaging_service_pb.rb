@@ -22,6 +22,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :order, :enum, 4, "openchat.v1.MessageOrder", json_name: "order"
       optional :page_size, :int32, 5, json_name: "pageSize"
       optional :page_token, :string, 6, json_name: "pageToken"
+      optional :include_changes, :bool, 7, json_name: "includeChanges"
     end
     add_message "openchat.v1.ListMessagesResponse" do
       repeated :messages, :message, 1, "openchat.v1.Message", json_name: "messages"

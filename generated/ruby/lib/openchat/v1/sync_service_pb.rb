@@ -21,7 +21,6 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       repeated :messages, :message, 3, "openchat.v1.Message", json_name: "messages"
       optional :has_more, :bool, 4, json_name: "hasMore"
       optional :read_seq, :int64, 5, json_name: "readSeq"
-      optional :covered_seq, :int64, 6, json_name: "coveredSeq"
     end
     add_message "openchat.v1.SyncResponse" do
       repeated :conversations, :message, 1, "openchat.v1.ConversationSync", json_name: "conversations"

@@ -88,6 +88,7 @@ class MessagingServicer(messaging_service_pb2_grpc.MessagingServiceServicer):
             "after_seq": after_seq,
             "before_seq": before_seq,
             "newest_first": newest_first,
+            "include_changes": request.include_changes,
         }
         paging = Paging.of(
             request.page_token,
@@ -113,6 +114,7 @@ class MessagingServicer(messaging_service_pb2_grpc.MessagingServiceServicer):
             before_seq=before_seq,
             newest_first=newest_first,
             limit=paging.limit,
+            include_changes=request.include_changes,
         )
         token = paging.next_token(page, more, lambda message: message.seq)
         return pb.ListMessagesResponse(
