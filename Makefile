@@ -14,10 +14,12 @@ export PATH := $(abspath $(BIN)):$(PATH)
 help: ## List the targets.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-$(BIN)/openchat-server: pyproject.toml constraints.txt
+# The three distributions (README.md, "Packages"), each installed editable, and the dev tools.
+DISTRIBUTIONS := generated/python clients/python .
+$(BIN)/openchat-server: $(addsuffix /pyproject.toml,$(DISTRIBUTIONS)) constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e generated/python -e clients/python -e '.[dev]'
 	touch $@
 
 .PHONY: install
@@ -44,6 +46,8 @@ GENERATED_CODE := generated/python/openchat generated/go/openchat generated/type
 generate: codegen-tools ## Regenerate generated/ (every language) from proto/ with buf and local plugins.
 	rm -rf $(GENERATED_CODE)
 	buf generate
+	# PEP 561: the Python stubs are typed (protoc writes .pyi files, not this marker).
+	touch generated/python/openchat/v1/py.typed
 
 # The contract as last released: `buf breaking` fails on any change that would break its users.
 BREAKING_BASELINE := buf.baseline.binpb
@@ -140,8 +144,25 @@ stubs-build: $(GO_EXAMPLE) $(TS_EXAMPLE) $(JAVA_EXAMPLE) $(RUBY_API) ## Build th
 stubs-test: install stubs-build ## Run every example client (Go, TypeScript, Java, Ruby) against a real server.
 	$(BIN)/pytest -m stubs tests/stubs $(PYTEST_ARGS)
 
+# ---- Packaging: a wheel per distribution, checked -------------------------------------------
+DIST := dist
+
+.PHONY: dist
+dist: install ## Build the wheels of openchat-api, openchat-client and openchat-server into dist/ and check them.
+	rm -rf $(DIST)
+	for project in $(DISTRIBUTIONS); do \
+		$(BIN)/python -m build --wheel --no-isolation --outdir $(DIST) $$project; \
+	done
+	$(BIN)/twine check --strict $(DIST)/*.whl
+
+.PHONY: dist-test
+dist-test: dist ## Install the built wheels into a new virtualenv and run them against each other.
+	$(BIN)/pytest -m dist tests/packaging $(PYTEST_ARGS)
+
 .PHONY: run
 run: install ## Run the server on 127.0.0.1:50051 with SQLite (prints a dev token).
+	@echo 'grpcurl, openchat and openchat-server are in $(abspath $(BIN)): in another shell run'
+	@echo '  export PATH="$(abspath $(BIN)):$$PATH"'
 	$(BIN)/openchat-server serve --dev
 
 .PHONY: bench
@@ -154,11 +175,16 @@ bench-sessions: install ## Run the session benchmark: 10k idle sessions, latency
 	$(BIN)/python -m bench.sessions $(SESSIONS_BENCH_ARGS)
 SESSIONS_BENCH_ARGS ?=
 
+.PHONY: chaos
+chaos: install ## Run the fault suite: 3 nodes, their own PostgreSQL and Redis, kills, freezes, restarts.
+	$(BIN)/python -m tests.chaos $(CHAOS_ARGS)
+CHAOS_ARGS ?=
+
 .PHONY: bench-chat
 bench-chat: install ## Run the chat benchmark: senders to online, acking recipients, as ratios to an empty RPC.
 	$(BIN)/python -m bench.chat $(CHAT_BENCH_ARGS)
 CHAT_BENCH_ARGS ?=
 
 .PHONY: clean
-clean: ## Remove the venv and caches.
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+clean: ## Remove the venv, caches and built wheels.
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache $(DIST)

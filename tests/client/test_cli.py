@@ -3,10 +3,15 @@ errors and exit codes, and `listen`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import signal
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.support.api import Api
 from tests.support.clients import token
@@ -21,13 +26,18 @@ from tests.support.processes import (
 )
 from tests.support.servers import RunningServer
 
+# However the server fails, a command ends within this (the issue: "never hangs").
+CLI_DEADLINE = 10.0
 
-async def openchat(*args: str, target: str, user_id: str | None) -> Completed:
+
+async def openchat(
+    *args: str, target: str, user_id: str | None, stdout: int = asyncio.subprocess.PIPE
+) -> Completed:
     """`openchat ARGS...` configured through the environment, as a script would."""
     env = environment(OPENCHAT_TARGET=target)
     if user_id is not None:
         env["OPENCHAT_TOKEN"] = token(user_id)
-    return await run_cli(*args, env=env, program=CLIENT_COMMAND)
+    return await run_cli(*args, env=env, program=CLIENT_COMMAND, within=CLI_DEADLINE, stdout=stdout)
 
 
 def lines(result: Completed) -> list[Line]:
@@ -206,3 +216,124 @@ async def test_edit_react_recall_delete_forward_read_by_mute_and_pin(
     (deleted,) = await as_user(bob, "delete", conversation_id, message_id)
     assert deleted == {"type": "deleted", "count": 1}
     assert await as_user(bob, "history", conversation_id) == []
+
+
+@pytest.mark.parametrize(
+    "ttl_seconds", [pytest.param(None, id="bad-token"), pytest.param(-60, id="expired-token")]
+)
+async def test_listen_refused_for_good_exits_1_naming_the_reason(
+    chat_server: RunningServer, user_ids: Iterator[str], ttl_seconds: float | None
+) -> None:
+    alice = next(user_ids)
+    bad = "not-a-token" if ttl_seconds is None else token(alice, ttl_seconds=ttl_seconds)
+    env = environment(OPENCHAT_TARGET=chat_server.target, OPENCHAT_TOKEN=bad)
+    result = await run_cli("listen", env=env, program=CLIENT_COMMAND, within=CLI_DEADLINE)
+    assert result.returncode == 1, result.stderr
+    assert "giving up" in result.stdout
+    assert "UNAUTHENTICATED" in result.stderr
+
+
+COMMANDS = {
+    "send": ["send", "c-1", "hi"],
+    "listen": ["listen"],
+    "sync": ["sync"],
+    "history": ["history", "c-1"],
+    "groups create": ["groups", "create", "team"],
+    "groups list": ["groups", "list"],
+    "direct": ["direct", "bob"],
+    "presence": ["presence", "bob"],
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS.values(), ids=COMMANDS.keys())
+async def test_every_command_says_at_once_that_the_server_refuses_connections(
+    command: list[str],
+) -> None:
+    nowhere = f"127.0.0.1:{free_port()}"  # nothing listens there: the server is down
+    result = await openchat(*command, target=nowhere, user_id="alice")
+    assert result.returncode == 69, result.stderr
+    assert f"cannot reach the server at {nowhere}: connection refused" in result.stderr
+    # Nothing was written without --store, so nothing may promise a later delivery.
+    assert "will be sent" not in result.stderr
+    assert "never retrieved" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_a_server_that_never_answers_is_reported_after_the_connect_timeout() -> None:
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog), says nothing
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        target = "{}:{}".format(*silent.getsockname())
+        result = await openchat(
+            "groups", "list", "--connect-timeout", "1", target=target, user_id="alice"
+        )
+    assert result.returncode == 69, result.stderr
+    assert f"cannot reach the server at {target}: no answer within 1 s" in result.stderr
+
+
+async def test_send_to_a_down_server_with_a_store_keeps_the_message_at_once(
+    tmp_path: Path,
+) -> None:
+    nowhere = f"127.0.0.1:{free_port()}"
+    store = str(tmp_path / "alice.db")
+    result = await openchat("send", "--store", store, "c-1", "later", target=nowhere, user_id="a")
+    assert result.returncode == 75, result.stderr
+    assert "connection refused" in result.stderr
+    assert f"waits in {store} and goes out on the next run" in result.stderr
+    assert "never retrieved" not in result.stderr
+
+    flush = await openchat("outbox", "--flush", "--store", store, target=nowhere, user_id="a")
+    assert flush.returncode == 75, flush.stderr
+    assert "connection refused" in flush.stderr
+    assert flush.stdout.startswith("pending c-1 ")
+
+
+async def test_global_options_work_before_and_after_the_command(
+    chat_server: RunningServer, user_ids: Iterator[str]
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    env = environment()  # no OPENCHAT_* variable: everything comes from the flags
+    flags = ["--json", "--target", chat_server.target, "--token", token(alice)]
+    before = await run_cli(
+        *flags, "groups", "create", "before", bob, env=env, program=CLIENT_COMMAND
+    )
+    after = await run_cli("groups", "create", *flags, "after", bob, env=env, program=CLIENT_COMMAND)
+    titles = [json.loads(result.stdout)["title"] for result in (before, after)]
+    assert titles == ["before", "after"]
+
+
+async def test_a_closed_output_pipe_ends_quietly(
+    chat_server: RunningServer, chat_api: Api, user_ids: Iterator[str]
+) -> None:
+    alice = next(user_ids)
+    group = await chat_api.create_group(alice, [])
+    reader, writer = os.pipe()
+    os.close(reader)  # like `| head -1` once it has its line: every write fails with EPIPE
+    try:
+        result = await openchat(
+            "groups", "list", target=chat_server.target, user_id=alice, stdout=writer
+        )
+    finally:
+        os.close(writer)
+    assert group.conversation_id
+    assert result.returncode == 141
+    assert result.stderr == ""
+
+
+async def test_version_and_shell_completion(tmp_path: Path) -> None:
+    version = await run_cli("--version", env=environment(), program=CLIENT_COMMAND)
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.startswith("openchat ")
+    assert "openchat-client" in version.stdout
+
+    completions = tmp_path / "completions"
+    line = "openchat gro"
+    env = environment(
+        _ARGCOMPLETE="1",
+        COMP_LINE=line,
+        COMP_POINT=str(len(line)),
+        _ARGCOMPLETE_STDOUT_FILENAME=str(completions),
+    )
+    completed = await run_cli(env=env, program=CLIENT_COMMAND)
+    assert completed.returncode == 0, completed.stderr
+    assert completions.read_text().split("\v") == ["groups "]  # the space ends the word

@@ -4,6 +4,7 @@ never retried, and sends that outlive an unreachable server."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
 from collections.abc import Iterator
 
@@ -17,12 +18,15 @@ from openchat.client import (
     OutboxChanged,
     OutboxState,
     PermissionDenied,
+    RetryPolicy,
     SendTimeout,
 )
 from tests.support.api import Api
-from tests.support.clients import OpenClient, token
+from tests.support.clients import FAST_BACKOFF, OpenClient, new_client, token
+from tests.support.processes import free_port
 from tests.support.proxy import proxy_to
 from tests.support.servers import RunningServer
+from tests.support.waiting import until
 
 
 async def test_send_returns_the_ack_and_the_outbox_shows_it_sent(
@@ -207,3 +211,58 @@ async def test_an_app_that_never_reads_events_keeps_every_message_and_a_bounded_
     assert [type(e) for e in outbox_events] == [OutboxChanged] * 5
     assert client.stats().events_dropped == 3
     assert [e.message.seq for e in messages if isinstance(e, MessageReceived)] == list(range(1, 9))
+
+
+async def test_an_outage_longer_than_the_retry_deadline_keeps_the_message_pending(
+    open_client: OpenClient, chat_server: RunningServer, chat_api: Api, user_ids: Iterator[str]
+) -> None:
+    """The retry policy's total_timeout bounds how long send() waits, never how long the outbox
+    keeps trying: a message is sent however long the outage lasts, and once."""
+    alice = next(user_ids)
+    group = await chat_api.create_group(alice, [])
+    policy = RetryPolicy(attempt_timeout=0.5, total_timeout=1.0, backoff=FAST_BACKOFF)
+    loop = asyncio.get_running_loop()
+    async with proxy_to(chat_server.target) as proxy:
+        client = await open_client(alice, live=False, target=proxy.target, retry=policy)
+        proxy.cut()
+        cut_at = loop.time()
+        with pytest.raises(SendTimeout) as late:
+            await client.send(group.conversation_id, "outlast", timeout=0.2)
+        key = late.value.client_msg_id
+
+        await until(
+            lambda: loop.time() - cut_at > 3 * policy.total_timeout,
+            within=10 * policy.total_timeout,
+            what="an outage three times the retry deadline",
+        )
+        entry = await client.outbox.get(key)
+        assert entry is not None
+        assert entry.state is OutboxState.PENDING, entry
+        assert client.stats().send_retries >= 3, "retried all along"
+        proxy.restore()
+        ack = await client.outbox.wait(key, timeout=10)
+
+    stored = await chat_api.history(alice, group.conversation_id)
+    assert [(m.message_id, m.content.text) for m in stored] == [(ack.message_id, "outlast")]
+
+
+async def test_closing_after_a_send_timed_out_leaves_no_unretrieved_error(
+    user_ids: Iterator[str],
+) -> None:
+    """The outbox hands ClientClosed to whoever still waits for an entry when the client
+    closes; a send() that timed out left no one, and asyncio must not report the error as
+    "never retrieved" (which it does when the future is collected)."""
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, object]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: reported.append(context))
+    try:
+        client = new_client(f"127.0.0.1:{free_port()}", next(user_ids), live=False)
+        async with client:
+            with pytest.raises(SendTimeout):
+                await client.send("c-1", "never acknowledged", timeout=0.1)
+        del client
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+    assert reported == []

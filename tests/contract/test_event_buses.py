@@ -4,28 +4,51 @@ the shared Redis under a channel prefix of their own per test)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import pytest
 from redis.asyncio import Redis
 
 from openchat.server.domain.events import (
+    BOTS_CHANGED,
     DELIVER_MESSAGE,
+    DELIVER_RECEIPT,
+    DELIVER_TYPING,
+    MEMBERSHIP_CHANGED,
     PRESENCE_CHANGED,
+    SESSION_REPLACED,
+    BotsChanged,
+    MembershipChanged,
     MessagePersisted,
     PresenceChanged,
+    ReceiptDelivery,
+    SessionReplaced,
+    Topic,
+    TypingDelivery,
 )
-from openchat.server.domain.model import Attachment, Content, Message, PresenceState
-from openchat.server.events.cluster import ClusterCodec
+from openchat.server.domain.model import (
+    Attachment,
+    Content,
+    Message,
+    PresenceState,
+    Receipt,
+    ReceiptKind,
+    Typing,
+)
+from openchat.server.events.cluster import CLUSTER_TOPICS, ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.events.redis_bus import RedisEventBus
 from tests.support.waiting import Arrivals
 
 DEADLINE = 10.0
+AT = datetime(2026, 5, 6, 7, 8, 9, 123000, tzinfo=UTC)
 
 Bus = InProcessEventBus | RedisEventBus
+Event = TypeVar("Event")
 
 
 @pytest.fixture(params=["in_process", "redis"])
@@ -58,14 +81,14 @@ async def redis_nodes(redis_url: str) -> AsyncIterator[list[Bus]]:
         await client.aclose()
 
 
-class Recorder(Arrivals[object]):
+class Recorder(Arrivals[Event]):
     """A subscriber that keeps what it receives."""
 
     @property
-    def received(self) -> list[object]:
+    def received(self) -> list[Event]:
         return self.items
 
-    async def handle(self, event: object) -> None:
+    async def handle(self, event: Event) -> None:
         self.add(event)
 
 
@@ -92,7 +115,7 @@ def message_event(publisher: str, seq: int) -> MessagePersisted:
     return MessagePersisted(message, origin_device_id=publisher)
 
 
-async def publish_all(bus: Bus, topic: str, events: Sequence[object]) -> None:
+async def publish_all(bus: Bus, topic: Topic[Event], events: Sequence[Event]) -> None:
     for event in events:
         await bus.publish(topic, event)
 
@@ -100,7 +123,7 @@ async def publish_all(bus: Bus, topic: str, events: Sequence[object]) -> None:
 async def test_every_subscriber_on_every_node_gets_every_event_in_order(
     nodes: list[Bus],
 ) -> None:
-    recorders = [Recorder() for _ in range(2 * len(nodes))]
+    recorders = [Recorder[MessagePersisted]() for _ in range(2 * len(nodes))]
     for index, recorder in enumerate(recorders):
         nodes[index % len(nodes)].subscribe(DELIVER_MESSAGE, recorder.handle)
     per_publisher = 50
@@ -122,20 +145,16 @@ async def test_every_subscriber_on_every_node_gets_every_event_in_order(
         received = await recorder.wait_for_count(total)
         assert len(received) == total
         for publisher, events in published.items():
-            from_publisher = [
-                event
-                for event in received
-                if isinstance(event, MessagePersisted) and event.origin_device_id == publisher
-            ]
+            from_publisher = [event for event in received if event.origin_device_id == publisher]
             # In publication order, with every field (bytes, unicode, times) intact.
             assert from_publisher == events
 
 
 async def test_subscribers_get_only_their_topic(nodes: list[Bus]) -> None:
-    messages, presence = Recorder(), Recorder()
+    messages, presence = Recorder[MessagePersisted](), Recorder[PresenceChanged]()
     nodes[-1].subscribe(DELIVER_MESSAGE, messages.handle)
     nodes[-1].subscribe(PRESENCE_CHANGED, presence.handle)
-    state = PresenceState("bob", False, 0, datetime(2026, 5, 6, 7, 8, 9, 123000, tzinfo=UTC), 42)
+    state = PresenceState("bob", False, 0, AT, 42)
 
     await nodes[0].publish(PRESENCE_CHANGED, PresenceChanged(state))
     await nodes[0].publish(DELIVER_MESSAGE, message_event("node-0", 1))
@@ -150,18 +169,18 @@ async def test_a_failing_or_stuck_handler_does_not_affect_the_others(nodes: list
     stuck_entered = asyncio.Event()
     release = asyncio.Event()
 
-    async def failing(event: object) -> None:
+    async def failing(event: MessagePersisted) -> None:
         nonlocal failures
         failures += 1
         if failures == len(events) * len(nodes):
             failed_everywhere.set()
         raise RuntimeError("this subscriber is broken")
 
-    async def stuck(event: object) -> None:
+    async def stuck(event: MessagePersisted) -> None:
         stuck_entered.set()
         await release.wait()
 
-    healthy = [Recorder() for _ in nodes]
+    healthy = [Recorder[MessagePersisted]() for _ in nodes]
     for node, recorder in zip(nodes, healthy, strict=True):
         node.subscribe(DELIVER_MESSAGE, failing)
         node.subscribe(DELIVER_MESSAGE, stuck)
@@ -184,7 +203,7 @@ async def test_a_failing_or_stuck_handler_does_not_affect_the_others(nodes: list
 
 
 async def test_unsubscribed_handlers_get_nothing_more(nodes: list[Bus]) -> None:
-    leaving, staying = Recorder(), Recorder()
+    leaving, staying = Recorder[MessagePersisted](), Recorder[MessagePersisted]()
     unsubscribe = nodes[-1].subscribe(DELIVER_MESSAGE, leaving.handle)
     nodes[-1].subscribe(DELIVER_MESSAGE, staying.handle)
     await nodes[0].publish(DELIVER_MESSAGE, message_event("node-0", 1))
@@ -196,3 +215,66 @@ async def test_unsubscribed_handlers_get_nothing_more(nodes: list[Bus]) -> None:
     # Events arrive in order, so once the last one is in, nothing else is on its way.
     await staying.wait_for_count(3)
     assert leaving.received == [message_event("node-0", 1)]
+
+
+async def test_every_cluster_topic_carries_its_own_event_type(nodes: list[Bus]) -> None:
+    samples: dict[Topic[Any], object] = {
+        DELIVER_MESSAGE: message_event("node-0", 1),
+        DELIVER_RECEIPT: ReceiptDelivery(
+            Receipt("c-1", "bob", ReceiptKind.DELIVERED, 7, AT, device_id="phone"), ("alice",)
+        ),
+        DELIVER_TYPING: TypingDelivery(Typing("c-1", "bob", typing=True)),
+        PRESENCE_CHANGED: PresenceChanged(PresenceState("bob", True, 2, AT, 3)),
+        MEMBERSHIP_CHANGED: MembershipChanged("c-1"),
+        SESSION_REPLACED: SessionReplaced("bob", "phone", "s-2"),
+        BOTS_CHANGED: BotsChanged("bot-1"),
+    }
+    assert set(samples) == set(CLUSTER_TOPICS), "a sample event for every cluster topic"
+    recorders = {topic: Recorder[object]() for topic in samples}
+    for topic, recorder in recorders.items():
+        nodes[-1].subscribe(topic, recorder.handle)
+
+    for topic, event in samples.items():
+        await nodes[0].publish(topic, event)
+
+    for topic, recorder in recorders.items():
+        # Another node decodes each event as its topic's type, with every field intact.
+        assert await recorder.wait_for_count(1) == [samples[topic]], topic.name
+        assert type(recorder.received[0]) is topic.event_type
+
+
+# What a node sends for PresenceChanged(PresenceState("bob", False, 0, AT, 42)), written down
+# from the bus as it was before topics were typed: nodes of one cluster must understand each
+# other, so the channel names and the payloads stay as they were.
+PRESENCE_WIRE = (
+    b'{"event":{"state":{"user_id":"bob","online":false,"device_count":0,'
+    b'"last_seen":"2026-05-06T07:08:09.123000Z","generation":42}}}'
+)
+
+
+async def test_redis_channels_and_payloads_keep_their_wire_format(redis_url: str) -> None:
+    prefix = f"test:{uuid.uuid4().hex}:"
+    observer, client = Redis.from_url(redis_url), Redis.from_url(redis_url)
+    bus = RedisEventBus(client, ClusterCodec(), channel_prefix=prefix)
+    wire = observer.pubsub(ignore_subscribe_messages=True)
+    received = Recorder[PresenceChanged]()
+    try:
+        await wire.subscribe(prefix + "presence.changed")
+        await bus.start()
+        bus.subscribe(PRESENCE_CHANGED, received.handle)
+        offline = PresenceChanged(PresenceState("bob", False, 0, AT, 42))
+
+        await bus.publish(PRESENCE_CHANGED, offline)
+        async with asyncio.timeout(DEADLINE):
+            sent = await anext(aiter(wire.listen()))
+        assert json.loads(sent["data"]) == json.loads(PRESENCE_WIRE)
+
+        # What another node sends in that format reaches this node's subscribers.
+        await observer.publish(prefix + "presence.changed", PRESENCE_WIRE.replace(b"42", b"43"))
+        later = PresenceChanged(PresenceState("bob", False, 0, AT, 43))
+        assert await received.wait_for_count(2) == [offline, later]
+    finally:
+        await bus.close()
+        await wire.aclose()  # type: ignore[no-untyped-call]  # redis-py lacks a hint
+        await observer.aclose()
+        await client.aclose()

@@ -4,9 +4,11 @@ and recent dead letters) stays."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, insert, select
 
 from openchat.server.background.retention import Retention
@@ -15,10 +17,20 @@ from openchat.server.storage.database import Database
 from openchat.server.storage.receipt_store import SqlReceiptStore
 from openchat.server.storage.route_outbox import SqlRouteOutbox
 from openchat.server.storage.tables import delivery_events, route_jobs
+from tests.support.databases import migrated_database
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 HISTORY = timedelta(days=7)
 DEAD_LETTERS = timedelta(days=30)
+
+
+@pytest.fixture
+async def database(own_database_url: str) -> AsyncIterator[Database]:
+    """A database of the test's own. The suite's shared one is also served by running servers
+    (session fixtures), whose webhook workers would claim the due pending job planted here
+    (and, finding no message, retry it), changing the rows the test asserts on."""
+    async with migrated_database(own_database_url) as migrated:
+        yield migrated
 
 
 def job(marker: str, status: RouteJobStatus, age: timedelta) -> dict[str, Any]:

@@ -10,9 +10,10 @@ import grpc
 from openchat.server.domain.frames import ReconnectRequest
 from openchat.v1 import message_pb2, messaging_service_pb2, presence_service_pb2
 from tests.support.api import Api
+from tests.support.gates import StatementMatch, statement_held
 from tests.support.servers import RunningServer, bearer, start_app
 from tests.support.settings import settings_for
-from tests.support.streams import connect, open_call, read_to_end
+from tests.support.streams import DEFAULT_WAIT, connect, open_call, read_to_end
 
 DRAINING = ReconnectRequest("the server is shutting down", retry_after=1.0)
 
@@ -224,3 +225,95 @@ async def test_draining_server_asks_clients_to_reconnect_and_refuses_new_session
         _, error = await read_to_end(late)
         assert error is not None
         assert error.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def typing_frame(conversation_id: str, typing: bool) -> presence_service_pb2.ClientFrame:
+    return presence_service_pb2.ClientFrame(
+        typing=presence_service_pb2.TypingUpdate(conversation_id=conversation_id, typing=typing)
+    )
+
+
+async def test_resume_cursors_of_conversations_of_others_get_nothing(
+    server: RunningServer, api: Api, user_ids: Iterator[str]
+) -> None:
+    alice, carol, mallory = next(user_ids), next(user_ids), next(user_ids)
+    never_in = await api.create_group(alice, [carol])
+    removed_from = await api.create_group(alice, [mallory])
+    own = await api.create_group(mallory, [alice])
+    await api.send(alice, never_in.conversation_id, "not for mallory")
+    await api.send(alice, removed_from.conversation_id, "seen while a member")
+    await api.remove_members(alice, removed_from.conversation_id, [mallory])
+    await api.send(alice, removed_from.conversation_id, "after mallory left")
+    await api.send(alice, own.conversation_id, "for mallory")
+    cursors = {c.conversation_id: 0 for c in (never_in, removed_from, own)}
+
+    async with connect(server.channel, mallory, resume=cursors) as stream:
+        (message,) = await stream.messages(1)
+        assert message.content.text == "for mallory"
+        assert (await stream.next("caught_up")).caught_up.message_count == 1
+        # Nor does anything of theirs arrive live: the next message is the one sent after.
+        await api.send(alice, never_in.conversation_id, "still not for mallory")
+        await api.send(alice, removed_from.conversation_id, "nor this")
+        await api.send(alice, own.conversation_id, "marker")
+        assert [m.content.text for m in await stream.messages(1)] == ["marker"]
+
+
+def heads_read_of(user_id: str) -> StatementMatch:
+    """Matches the read of a user's conversation heads that a resuming session starts with."""
+
+    def match(statement: str, parameters: object) -> bool:
+        return "read_seq" in statement and user_id in repr(parameters)
+
+    return match
+
+
+async def test_a_message_committed_between_registration_and_the_catch_up_arrives_once(
+    server: RunningServer, api: Api, user_ids: Iterator[str]
+) -> None:
+    """The message reaches the session twice, live (it is registered) and in the catch-up
+    (committed before the heads are read): the client must get it once."""
+    alice, bob = next(user_ids), next(user_ids)
+    group = await api.create_group(alice, [bob])
+    with statement_held(server.app.database.reader, heads_read_of(bob)) as heads:
+        async with connect(server.channel, bob, resume={group.conversation_id: 0}) as stream:
+            await asyncio.wait_for(heads.arrived.wait(), DEFAULT_WAIT)
+            await api.send(alice, group.conversation_id, "in between")
+            heads.release()
+            (caught,) = await stream.messages(1)
+            assert (await stream.next("caught_up")).caught_up.message_count == 1
+            await api.send(alice, group.conversation_id, "after")
+            (live,) = await stream.messages(1)
+    assert [(m.seq, m.content.text) for m in (caught, live)] == [(1, "in between"), (2, "after")]
+
+
+async def test_a_removed_member_gets_no_more_messages_or_typing(
+    server: RunningServer, api: Api, user_ids: Iterator[str]
+) -> None:
+    alice, bob, carol = next(user_ids), next(user_ids), next(user_ids)
+    group = await api.create_group(alice, [bob, carol])
+    # Where bob stays, to learn when whatever followed the removal has been delivered.
+    elsewhere = await api.create_group(alice, [bob, carol])
+    async with (
+        connect(server.channel, bob) as bob_stream,
+        connect(server.channel, carol) as carol_stream,
+    ):
+        # Bob hears the group (its members are cached now)...
+        await api.send(alice, group.conversation_id, "before")
+        assert [m.content.text for m in await bob_stream.messages(1)] == ["before"]
+        await carol_stream.send(typing_frame(group.conversation_id, True))
+        assert (await bob_stream.next("typing")).typing.conversation_id == group.conversation_id
+
+        await api.remove_members(alice, group.conversation_id, [bob])
+
+        # ...and nothing of it after his removal: each next frame comes from elsewhere.
+        await api.send(alice, group.conversation_id, "after")
+        await api.send(alice, elsewhere.conversation_id, "marker")
+        (message,) = await bob_stream.messages(1)
+        assert (message.conversation_id, message.content.text) == (
+            elsewhere.conversation_id,
+            "marker",
+        )
+        await carol_stream.send(typing_frame(group.conversation_id, False))
+        await carol_stream.send(typing_frame(elsewhere.conversation_id, True))
+        typing = (await bob_stream.next("typing")).typing
+        assert typing.conversation_id == elsewhere.conversation_id

@@ -196,3 +196,79 @@ async def test_the_redis_allocator_also_lets_a_syncing_reader_miss_nothing(
     redis_allocated_api: Api, user_ids: Iterator[str]
 ) -> None:
     await read_while_others_send(redis_allocated_api, user_ids)
+
+
+# Sync's documented cap on the conversations in one response (sync_service.proto).
+MAX_SYNC_CONVERSATIONS = 500
+SMALL_BUDGET_BYTES = 64 * 1024  # the smallest budget the settings accept
+LARGE_TEXT_BYTES = 30_000
+
+
+async def sync_to_the_end(
+    api: Api, user: str, limit: int
+) -> tuple[dict[str, list[int]], list[sync_service_pb2.SyncResponse]]:
+    """What a client following the contract gets: it syncs again, from the cursors it reached,
+    while a response says there is more. Returns the seqs per conversation, and the responses."""
+    cursors: dict[str, int] = {}
+    seqs: dict[str, list[int]] = {}
+    responses = []
+    while True:
+        response = await api.sync(user, cursors, limit=limit)
+        responses.append(response)
+        assert len(responses) < 100, "the cursor loop does not end"
+        for item in response.conversations:
+            seqs.setdefault(item.conversation_id, []).extend(m.seq for m in item.messages)
+            if item.messages:
+                cursors[item.conversation_id] = item.messages[-1].seq
+        if not response.has_more_conversations and not any(
+            item.has_more for item in response.conversations
+        ):
+            return seqs, responses
+
+
+@pytest.fixture
+async def small_budget_api(own_database_url: str) -> AsyncIterator[Api]:
+    """A server whose responses carry about two large messages at most."""
+    settings = settings_for(own_database_url, limits={"response_budget_bytes": SMALL_BUDGET_BYTES})
+    async with start_app(settings) as running:
+        yield Api(running.channel)
+
+
+async def test_a_response_budget_that_cuts_pages_still_lets_the_cursor_loop_get_everything(
+    small_budget_api: Api, user_ids: Iterator[str]
+) -> None:
+    api = small_budget_api
+    alice = next(user_ids)
+    groups = [(await api.create_group(alice, [])).conversation_id for _ in range(3)]
+    for group in groups:
+        for n in range(5):
+            await api.send(alice, group, f"{n}" * LARGE_TEXT_BYTES)
+
+    seqs, responses = await sync_to_the_end(api, alice, limit=100)
+
+    assert seqs == {group: [1, 2, 3, 4, 5] for group in groups}
+    assert len(responses) >= 5, "every response kept to the budget"
+    for response in responses:
+        assert sum(len(i.SerializeToString()) for i in response.conversations) < (
+            SMALL_BUDGET_BYTES + LARGE_TEXT_BYTES + 1000
+        )
+
+
+async def test_more_conversations_than_one_response_carries_are_all_synced(
+    api: Api, user_ids: Iterator[str]
+) -> None:
+    alice = next(user_ids)
+    count = MAX_SYNC_CONVERSATIONS + 1
+    groups: list[str] = []
+    for _ in range(0, count, 50):
+        created = await asyncio.gather(
+            *(api.create_group(alice, []) for _ in range(min(50, count - len(groups))))
+        )
+        groups.extend(group.conversation_id for group in created)
+        await asyncio.gather(*(api.send(alice, group.conversation_id) for group in created))
+
+    seqs, responses = await sync_to_the_end(api, alice, limit=10)
+
+    assert seqs == {group: [1] for group in groups}
+    assert [len(r.conversations) for r in responses] == [MAX_SYNC_CONVERSATIONS, 1]
+    assert [r.has_more_conversations for r in responses] == [True, False]

@@ -269,3 +269,41 @@ async def check_outcomes(
     timeline = await api.timeline(sender, acks[0].message_id)
     failed = [e for e in timeline if e.state == message_pb2.DELIVERY_STATE_FAILED]
     assert [e.detail for e in failed] == ["provider:broken: broken is down"]
+
+
+@pytest.mark.parametrize("status", [400, 410])
+async def test_a_gateway_refusing_a_notification_is_retried_then_dead_never_accepted(
+    api: Api,
+    routing_server: RunningServer,
+    fresh_gateway: HttpEndpoint,
+    user_ids: Iterator[str],
+    status: int,
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    group = await api.create_group(alice, [bob])
+    fresh_gateway.status = status
+    ack = await api.send(alice, group.conversation_id, "refused")
+
+    jobs = await routing_server.routes_finished(ack.message_id)
+
+    assert [(job.route, job.status) for job in jobs] == [("push", RouteJobStatus.DEAD)]
+    tries = notifications_for(fresh_gateway, ack.message_id)
+    assert [r.status for r in tries] == [status] * FAST_ROUTING["max_attempts"]
+    timeline = await api.timeline(alice, ack.message_id)
+    assert not [e for e in timeline if e.state == message_pb2.DELIVERY_STATE_PUSH_ACCEPTED]
+
+
+async def test_a_removed_member_is_not_notified_any_more(
+    api: Api, fresh_gateway: HttpEndpoint, user_ids: Iterator[str]
+) -> None:
+    alice, bob, carol = next(user_ids), next(user_ids), next(user_ids)
+    group = await api.create_group(alice, [bob, carol])
+    before = await api.send(alice, group.conversation_id, "to both")
+    assert (await wait_for_notification(fresh_gateway, before.message_id))["user_ids"] == sorted(
+        [bob, carol]
+    )
+
+    await api.remove_members(alice, group.conversation_id, [bob])
+    after = await api.send(alice, group.conversation_id, "to carol")
+
+    assert (await wait_for_notification(fresh_gateway, after.message_id))["user_ids"] == [carol]

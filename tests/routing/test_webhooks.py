@@ -15,6 +15,7 @@ import grpc
 import pytest
 from google.protobuf import json_format
 
+from openchat.server.domain.model import RouteJobStatus
 from openchat.server.transport import page_tokens
 from openchat.v1 import admin_service_pb2, bot_service_pb2, webhook_pb2
 from openchat.v1.message_pb2 import DELIVERY_STATE_WEBHOOK_ANSWERED
@@ -411,3 +412,51 @@ async def test_replay_rejects_malformed_job_ids(api: Api) -> None:
         assert invalid.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert "job_ids" in (invalid.value.details() or "")
     assert await api.replay(["999999999"]) == 0  # not a dead letter: ignored
+
+
+@pytest.mark.parametrize("status", [400, 410])
+async def test_a_webhook_refusing_the_event_is_retried_then_dead_never_delivered(
+    api: Api,
+    routing_server: RunningServer,
+    webhook: WebhookEndpoint,
+    user_ids: Iterator[str],
+    status: int,
+) -> None:
+    """A 4xx is no delivery: the bot did not take the event (a bad deployment, a gone URL)."""
+    webhook.status = status
+    alice, bot = next(user_ids), next(user_ids)
+    await add_bot(api, webhook, bot)
+    group = await api.create_group(alice, [bot])
+    ack = await api.send(alice, group.conversation_id, "are you there?")
+
+    jobs = await routing_server.routes_finished(ack.message_id)
+    assert [(job.route, job.status) for job in jobs] == [("webhook", RouteJobStatus.DEAD)]
+    (letter,) = await dead_letters_of(api, ack.message_id)
+
+    assert (letter.attempts, letter.last_error) == (MAX_ATTEMPTS, f"HTTP {status} from the webhook")
+    assert [r.status for r in webhook.requests] == [status] * MAX_ATTEMPTS
+    timeline = await api.timeline(alice, ack.message_id)
+    assert not [e for e in timeline if e.state == DELIVERY_STATE_WEBHOOK_ANSWERED], timeline
+
+
+async def test_a_replayed_dead_letter_gets_a_whole_new_retry_budget(
+    api: Api, webhook: WebhookEndpoint, user_ids: Iterator[str]
+) -> None:
+    webhook.status = 500
+    alice, bot = next(user_ids), next(user_ids)
+    await add_bot(api, webhook, bot)
+    group = await api.create_group(alice, [bot])
+    ack = await api.send(alice, group.conversation_id, "try again")
+    (letter,) = await until(lambda: dead_letters_of(api, ack.message_id), within=30)
+    assert len(webhook.requests) == MAX_ATTEMPTS
+
+    # Replayed while the webhook still fails: tried the whole budget again, then dead again.
+    assert await api.replay([letter.job_id]) == 1
+    (again,) = await until(lambda: dead_letters_of(api, ack.message_id), within=30)
+    assert again.job_id == letter.job_id
+    assert again.attempts == MAX_ATTEMPTS
+    assert len(webhook.requests) == 2 * MAX_ATTEMPTS
+
+
+async def dead_letters_of(api: Api, message_id: str) -> list[admin_service_pb2.DeadLetter]:
+    return [d for d in await api.dead_letters("webhook") if d.message_id == message_id]

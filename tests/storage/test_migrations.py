@@ -14,6 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
+from openchat.server.storage import database as database_module
 from openchat.server.storage import migrate
 from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database, connect
@@ -136,3 +137,28 @@ async def test_concurrent_upgrades_of_a_fresh_database_all_succeed(fresh_url: st
     finally:
         for node in nodes:
             await node.dispose()
+
+
+async def test_a_sqlite_node_waits_for_its_turn_longer_than_ordinary_writes_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another node's migration may outlast the busy timeout of ordinary writes (a busy machine
+    took over 10 s): the waiting node still takes its turn, then waits as ordinary writes do."""
+    ordinary_ms = 100
+    monkeypatch.setattr(database_module, "SQLITE_BUSY_TIMEOUT_MS", ordinary_ms)
+    monkeypatch.setattr(migrate, "SQLITE_BUSY_TIMEOUT_MS", ordinary_ms)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'turns.db'}"
+    first, second = connect(url), connect(url)
+    try:
+        async with first.writer.begin():  # the first node's turn, 10 busy timeouts long
+            waiting = asyncio.create_task(migrate.upgrade(second))
+            done, _ = await asyncio.wait({waiting}, timeout=10 * ordinary_ms / 1000)
+            assert not done, "the second node did not wait for its turn"
+        await asyncio.wait_for(waiting, MIGRATION_DEADLINE_SECONDS)
+        assert await migrate.pending(second) == []
+        async with second.writer.connect() as connection:
+            busy_timeout = (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar()
+        assert busy_timeout == ordinary_ms
+    finally:
+        await first.dispose()
+        await second.dispose()

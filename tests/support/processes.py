@@ -64,20 +64,27 @@ class Completed:
     stderr: str
 
 
-async def run_cli(*args: str, env: Mapping[str, str], program: str = COMMAND) -> Completed:
-    """Run `openchat-server ARGS...` (or another `program`) to completion."""
+async def run_cli(
+    *args: str,
+    env: Mapping[str, str],
+    program: str = COMMAND,
+    within: float = CLI_TIMEOUT,
+    stdout: int = asyncio.subprocess.PIPE,
+) -> Completed:
+    """Run `openchat-server ARGS...` (or another `program`) to completion, failing the test
+    when it takes more than `within` seconds. `stdout` may name another file descriptor."""
     process = await asyncio.create_subprocess_exec(
         program,
         *args,
         env=dict(env),
         stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
+        stdout=stdout,
         stderr=asyncio.subprocess.PIPE,
     )
-    async with asyncio.timeout(CLI_TIMEOUT):
-        stdout, stderr = await process.communicate()
+    async with asyncio.timeout(within):
+        output, errors = await process.communicate()
     assert process.returncode is not None
-    return Completed(process.returncode, stdout.decode(), stderr.decode())
+    return Completed(process.returncode, (output or b"").decode(), errors.decode())
 
 
 @dataclass
@@ -123,15 +130,15 @@ class ServerProcess:
 
 @contextlib.asynccontextmanager
 async def serve(
-    env: Mapping[str, str], output: Path, *args: str, wait: bool = True
+    env: Mapping[str, str], output: Path, *args: str, wait: bool = True, program: str = COMMAND
 ) -> AsyncIterator[ServerProcess]:
-    """Start `openchat-server serve ARGS...` with `env` (which sets OPENCHAT_LISTEN), its output
-    going to `output`; wait until it is SERVING unless `wait` is false. On exit, kill it if it
-    still runs."""
+    """Start `openchat-server serve ARGS...` (or another installation's `program`) with `env`
+    (which sets OPENCHAT_LISTEN), its output going to `output`; wait until it is SERVING unless
+    `wait` is false. On exit, kill it if it still runs."""
     target = env["OPENCHAT_LISTEN"]
     with output.open("ab") as sink:
         process = await asyncio.create_subprocess_exec(
-            COMMAND,
+            program,
             "serve",
             *args,
             env=dict(env),

@@ -1,8 +1,9 @@
 """The server's layering (docs/architecture.md), read from its imports: every arrow points
 inward. The inner layers (domain/, ports.py, usecases/) import only each other and the
-standard library; an adapter imports only the inner layers, its own package, the settings and
-the metrics instruments it is handed; nothing but the composition root and the edge reaches
-into the adapters.
+standard library; an adapter imports only the inner layers, its own package, the settings, the
+metrics instruments it is handed and the timer-loop helper; nothing but the composition root
+and the edge reaches into the adapters, and the edge reaches the sessions only through their
+facade (sessions/hub.py).
 
 Imports are read from the source (every import statement, also those inside functions or
 `if TYPE_CHECKING:`), so the rules hold for annotations too.
@@ -34,12 +35,10 @@ ADAPTERS = (
     "storage",
 )
 # What every adapter may use besides the inner layers and its own package: the settings (read
-# at construction) and the metric instruments (built once by the composition root and passed
-# in; observability/metrics.py imports nothing of the server).
-SHARED = ("settings", "observability.metrics")
-# Arrows that another change removes: sessions/hub.py takes the concrete membership cache until
-# the hub's split gives it the MemberDirectory port.
-PENDING = {("sessions.hub", "directory.members")}
+# at construction), the metric instruments (built once by the composition root and passed in;
+# observability/metrics.py imports nothing of the server) and the one shape of a timer loop
+# (background/periodic.py imports nothing of the server either).
+SHARED = ("settings", "observability.metrics", "background.periodic")
 
 
 def _module_name(path: Path) -> str:
@@ -122,9 +121,7 @@ def test_adapters_import_no_other_adapter_nor_the_edge(module: str) -> None:
     sideways = [
         name
         for name in _server_imports(module)
-        if _top(name) != own
-        and not _within(name, ("domain", "ports", *SHARED))
-        and (module, name) not in PENDING
+        if _top(name) != own and not _within(name, ("domain", "ports", *SHARED))
     ]
     assert not sideways, f"{module} imports {sideways}"
 
@@ -147,3 +144,21 @@ def test_only_the_composition_root_and_the_command_line_import_the_root() -> Non
 
 def test_the_settings_import_nothing_of_the_server() -> None:
     assert list(_server_imports("settings")) == []
+
+
+@pytest.mark.parametrize("module", [m for m in _modules() if _within(m, ("transport",))])
+def test_the_transport_reaches_the_sessions_only_through_their_facade(module: str) -> None:
+    """sessions/hub.py is the one door: the registry, the stream, the fan-out and the session
+    itself may change shape without the transport noticing."""
+    inside = [
+        name
+        for name in _server_imports(module)
+        if _within(name, ("sessions",)) and name != "sessions.hub"
+    ]
+    assert not inside, f"{module} imports {inside}"
+
+
+def test_the_parts_of_the_sessions_do_not_import_their_facade() -> None:
+    for module in _modules():
+        if _within(module, ("sessions",)) and module != "sessions.hub":
+            assert "sessions.hub" not in set(_server_imports(module)), f"{module} imports it"

@@ -5,7 +5,6 @@ BotNotFound; every change is announced (BotsChanged) so that cached bot lists ar
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -16,13 +15,11 @@ from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.storage.bot_store import SqlBotStore
 from openchat.server.storage.database import Database
 from openchat.server.usecases.bots import ADMIN_ROLE, BotNotFound, Bots
-from tests.support.published import collected
+from tests.support.published import Published, collected
 
 ADMIN = Principal("operator", frozenset({ADMIN_ROLE}))
 USER = Principal("someone", frozenset({"user"}))
 URL = "https://bots.example/hook"
-
-Published = Callable[[], Awaitable[list[object]]]
 
 
 @pytest.fixture
@@ -36,7 +33,7 @@ def bots(store: SqlBotStore, events: InProcessEventBus) -> Bots:
 
 
 @pytest.fixture
-async def bot_changes(events: InProcessEventBus) -> Published:
+async def bot_changes(events: InProcessEventBus) -> Published[BotsChanged]:
     return await collected(events, BOTS_CHANGED, [])
 
 
@@ -46,7 +43,7 @@ def bot_id() -> str:
 
 
 async def test_a_registered_bot_is_stored_announced_and_found(
-    bots: Bots, store: SqlBotStore, bot_id: str, bot_changes: Published
+    bots: Bots, store: SqlBotStore, bot_id: str, bot_changes: Published[BotsChanged]
 ) -> None:
     bot = await bots.register(ADMIN, bot_id, URL)
     assert (bot.bot_id, bot.webhook_url) == (bot_id, URL)
@@ -57,7 +54,7 @@ async def test_a_registered_bot_is_stored_announced_and_found(
 
 
 async def test_registering_again_replaces_the_url_and_the_secret(
-    bots: Bots, bot_id: str, bot_changes: Published
+    bots: Bots, bot_id: str, bot_changes: Published[BotsChanged]
 ) -> None:
     first = await bots.register(ADMIN, bot_id, URL)
     second = await bots.register(ADMIN, bot_id, "https://elsewhere.example/hook")
@@ -67,7 +64,7 @@ async def test_registering_again_replaces_the_url_and_the_secret(
 
 
 async def test_unregistering_removes_the_bot_and_is_announced(
-    bots: Bots, store: SqlBotStore, bot_id: str, bot_changes: Published
+    bots: Bots, store: SqlBotStore, bot_id: str, bot_changes: Published[BotsChanged]
 ) -> None:
     await bots.register(ADMIN, bot_id, URL)
     await bots.unregister(ADMIN, bot_id)
@@ -78,7 +75,7 @@ async def test_unregistering_removes_the_bot_and_is_announced(
 
 
 async def test_unknown_bots_are_not_found_and_nothing_is_announced(
-    bots: Bots, bot_id: str, bot_changes: Published
+    bots: Bots, bot_id: str, bot_changes: Published[BotsChanged]
 ) -> None:
     with pytest.raises(NotFound, match=f"bot {bot_id!r} is not registered"):
         await bots.get(ADMIN, bot_id)
@@ -88,7 +85,7 @@ async def test_unknown_bots_are_not_found_and_nothing_is_announced(
 
 
 async def test_only_admins_manage_bots(
-    bots: Bots, store: SqlBotStore, bot_id: str, bot_changes: Published
+    bots: Bots, store: SqlBotStore, bot_id: str, bot_changes: Published[BotsChanged]
 ) -> None:
     registered = await bots.register(ADMIN, bot_id, URL)
     for attempt in (

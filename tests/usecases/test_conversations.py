@@ -5,7 +5,6 @@ change a conversation, what each change answers, and that every member change is
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -23,11 +22,9 @@ from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database
 from openchat.server.usecases.conversations import Conversations
-from tests.support.published import collected
+from tests.support.published import Published, collected
 
 MAX_MEMBERS = 6
-
-Published = Callable[[], Awaitable[list[object]]]
 
 
 @pytest.fixture
@@ -41,7 +38,7 @@ def conversations(store: SqlConversationStore, events: InProcessEventBus) -> Con
 
 
 @pytest.fixture
-async def membership_changes(events: InProcessEventBus) -> Published:
+async def membership_changes(events: InProcessEventBus) -> Published[MembershipChanged]:
     return await collected(events, MEMBERSHIP_CHANGED, [])
 
 
@@ -79,7 +76,9 @@ async def test_only_members_see_a_conversation(
 
 
 async def test_members_add_members_and_the_change_is_announced(
-    conversations: Conversations, members: list[str], membership_changes: Published
+    conversations: Conversations,
+    members: list[str],
+    membership_changes: Published[MembershipChanged],
 ) -> None:
     alice, bob, carol, dave = members
     group = (await conversations.create_group(alice, "g", [bob], "")).conversation
@@ -90,7 +89,9 @@ async def test_members_add_members_and_the_change_is_announced(
 
 
 async def test_refused_additions_change_nothing_and_announce_nothing(
-    conversations: Conversations, members: list[str], membership_changes: Published
+    conversations: Conversations,
+    members: list[str],
+    membership_changes: Published[MembershipChanged],
 ) -> None:
     alice, bob, carol, stranger = members
     group = (await conversations.create_group(alice, "g", [bob], "")).conversation
@@ -110,7 +111,9 @@ async def test_refused_additions_change_nothing_and_announce_nothing(
 
 
 async def test_the_owner_removes_anyone_and_the_change_is_announced(
-    conversations: Conversations, members: list[str], membership_changes: Published
+    conversations: Conversations,
+    members: list[str],
+    membership_changes: Published[MembershipChanged],
 ) -> None:
     alice, bob, carol, _ = members
     group = (await conversations.create_group(alice, "g", [bob, carol], "")).conversation
@@ -121,7 +124,9 @@ async def test_the_owner_removes_anyone_and_the_change_is_announced(
 
 
 async def test_a_member_may_remove_only_themselves(
-    conversations: Conversations, members: list[str], membership_changes: Published
+    conversations: Conversations,
+    members: list[str],
+    membership_changes: Published[MembershipChanged],
 ) -> None:
     alice, bob, carol, _ = members
     group = (await conversations.create_group(alice, "g", [bob, carol], "")).conversation

@@ -4,7 +4,7 @@ within the response budget, and read marks that only move forward and tell the s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -21,7 +21,7 @@ from openchat.server.storage.sequences import TransactionalSequenceAllocator
 from openchat.server.usecases.messaging import Messaging, fit_in_budget
 from openchat.server.usecases.receipts import Receipts
 from tests.support.databases import MAX_MEMBERS, new_group, running_writer
-from tests.support.published import collected
+from tests.support.published import Published, collected
 
 BUDGET = 1 << 20
 # Texts of this size: the budget of the small-budget tests holds two messages, not three.
@@ -156,7 +156,7 @@ def test_a_budget_keeps_the_longest_fitting_prefix_and_at_least_one_message() ->
 
 
 @pytest.fixture
-async def receipts_published(events: InProcessEventBus) -> Callable[[], Awaitable[list[object]]]:
+async def receipts_published(events: InProcessEventBus) -> Published[ReceiptDelivery]:
     return await collected(events, DELIVER_RECEIPT, [])
 
 
@@ -164,7 +164,7 @@ async def test_marking_read_moves_forward_and_tells_the_senders(
     messaging: Messaging,
     database: Database,
     members: list[str],
-    receipts_published: Callable[[], Awaitable[list[object]]],
+    receipts_published: Published[ReceiptDelivery],
 ) -> None:
     alice, bob, carol, _ = members
     conversation = await new_group(database, [alice, bob, carol])
@@ -176,20 +176,17 @@ async def test_marking_read_moves_forward_and_tells_the_senders(
     assert await messaging.mark_read(bob, conversation, 3) == 3
     assert await messaging.require_member(bob, conversation) == 3
 
-    published = await receipts_published()
     assert [
         (d.recipient_ids, d.receipt.user_id, d.receipt.kind, d.receipt.seq)
-        for d in published
-        if isinstance(d, ReceiptDelivery)
+        for d in await receipts_published()
     ] == [((alice,), bob, ReceiptKind.READ, 2), ((carol,), bob, ReceiptKind.READ, 3)]
-    assert len(published) == 2
 
 
 async def test_a_reader_is_not_told_of_their_own_messages(
     messaging: Messaging,
     database: Database,
     members: list[str],
-    receipts_published: Callable[[], Awaitable[list[object]]],
+    receipts_published: Published[ReceiptDelivery],
 ) -> None:
     alice, bob, *_ = members
     conversation = await new_group(database, [alice, bob])

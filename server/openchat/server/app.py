@@ -242,7 +242,6 @@ async def build_app(
         conversation_store, message_store, writer, receipts, response_budget_bytes=budget
     )
     hub = SessionHub(
-        node_id=node_id,
         settings=settings.sessions,
         presence=presence,
         cluster=cluster,

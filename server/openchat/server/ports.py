@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from openchat.server.domain.errors import OpenChatError
+from openchat.server.domain.events import Topic
 from openchat.server.domain.model import (
     Appended,
     Bot,
@@ -220,17 +221,23 @@ class MessageWriter(Protocol):
         ...
 
 
-EventHandler = Callable[[object], Awaitable[None]]
+Event = TypeVar("Event")
+
+# What a subscriber of a Topic[Event] provides: `EventHandler[MessagePersisted]`.
+EventHandler = Callable[[Event], Awaitable[None]]
 
 
 class EventBus(Protocol):
-    """Publish/subscribe of domain events by topic. Publishing never waits for subscribers."""
+    """Publish/subscribe of domain events by topic. Publishing never waits for subscribers.
 
-    async def publish(self, topic: str, event: object) -> None:
+    Topics are typed (`domain/events.py`): mypy checks that an event fits its topic and that a
+    handler takes the topic's event, so subscribers need no type checks of their own."""
+
+    async def publish(self, topic: Topic[Event], event: Event) -> None:
         """Hand the event to every subscriber of the topic."""
         ...
 
-    def subscribe(self, topic: str, handler: EventHandler) -> Callable[[], None]:
+    def subscribe(self, topic: Topic[Event], handler: EventHandler[Event]) -> Callable[[], None]:
         """Call `handler` for each event on the topic, in publication order; returns a function
         that unsubscribes. A failing handler is logged and does not affect other subscribers."""
         ...

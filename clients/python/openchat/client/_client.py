@@ -12,7 +12,6 @@ import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from types import TracebackType
 from typing import Self, TypeVar
 
@@ -50,6 +49,7 @@ from openchat.client._rpc import Rpc, Wakeup, retrying
 from openchat.client._session import Session
 from openchat.client._store import LocalStore
 from openchat.client._tokens import TokenProvider, Tokens
+from openchat.client._version import version
 from openchat.v1 import (
     conversation_service_pb2,
     message_pb2,
@@ -81,13 +81,6 @@ class _Parts:
     inbox: Inbox
     outbox: Outbox
     session: Session | None
-
-
-def _version() -> str:
-    try:
-        return metadata.version("openchat")
-    except metadata.PackageNotFoundError:
-        return "0"
 
 
 class Client:
@@ -192,7 +185,7 @@ class Client:
                 device_id=self._device_id,
                 client_info=presence_service_pb2.ClientInfo(
                     app=self._app,
-                    version=_version(),
+                    version=version(),
                     platform=f"python {platform.python_version()}",
                 ),
                 inbox=inbox,

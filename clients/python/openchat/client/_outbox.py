@@ -75,6 +75,9 @@ class Outbox:
         for waiter in self._waiters.values():
             if not waiter.done():
                 waiter.set_exception(ClientClosed("the client was closed"))
+                # Whoever still waits gets the error; a wait() that timed out left no one to
+                # read it, and asyncio would report it as "never retrieved".
+                waiter.exception()
         self._waiters.clear()
 
     @property

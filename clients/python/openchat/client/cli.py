@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """`openchat`: the OpenChat command line, built on the client SDK.
 
 Configuration comes from flags or the environment: --target (OPENCHAT_TARGET, default
@@ -5,10 +6,14 @@ Configuration comes from flags or the environment: --target (OPENCHAT_TARGET, de
 (OPENCHAT_STORE: a local store file, which keeps the outbox and the cursors between runs).
 TLS: --ca-file (OPENCHAT_CA_FILE) or --tls (system roots), and for mutual TLS --cert-file and
 --key-file (OPENCHAT_CLIENT_CERT_FILE, OPENCHAT_CLIENT_KEY_FILE).
-Output is for people by default; --json prints one JSON object per line, for scripts.
+Output is for people by default; --json prints one JSON object per line, for scripts. These
+options go before or after the command.
 
-Exit status: 0 success, 1 the server refused the request, 2 bad usage, 75 a message was not
-acknowledged in time (it stays pending in the store's outbox and goes out on the next run).
+Exit status: 0 success, 1 the server refused the request, 2 bad usage, 69 the server could not
+be reached, 75 a message was not acknowledged (with --store it stays pending in the store's
+outbox and goes out on the next run).
+
+Shell completion: eval "$(register-python-argcomplete openchat)".
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import argcomplete
 import grpc
 
 from openchat.client import (
@@ -51,19 +57,27 @@ from openchat.client import (
     SendTimeout,
     ServiceError,
     TypingChanged,
+    Unavailable,
     tls_credentials,
 )
+from openchat.client._reachability import unreachable
+from openchat.client._version import DISTRIBUTION, version
 
 DEFAULT_TARGET = "127.0.0.1:50051"
+DEFAULT_CONNECT_TIMEOUT = 5.0
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
+EXIT_UNAVAILABLE = 69  # EX_UNAVAILABLE: the server could not be reached
 EXIT_PENDING = 75  # EX_TEMPFAIL: try again later
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a process killed by SIGPIPE
 
 Command = Callable[[Client, argparse.Namespace, "Printer"], Awaitable[int]]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    argcomplete.autocomplete(parser)
+    args = parser.parse_args(argv)
     if not args.token:
         print("openchat: a token is required (--token or OPENCHAT_TOKEN)", file=sys.stderr)
         return EXIT_USAGE
@@ -77,28 +91,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(args, printer, credentials))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`openchat ... | head -1`): stop quietly, as other tools do, and
+        # keep Python from failing again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 async def _run(
     args: argparse.Namespace, printer: Printer, credentials: grpc.ChannelCredentials | None
 ) -> int:
+    command: Command = args.command
+    if args.needs_server(args):
+        problem = await unreachable(
+            args.target, credentials=credentials, within=args.connect_timeout
+        )
+        if problem is not None:
+            printer.unreachable(args.target, problem)
+            command = args.offline
     client = Client(
         args.target,
         credentials=credentials,
         token=args.token,
         device_id=args.device or f"openchat-cli-{uuid.uuid4().hex[:8]}",
         store_path=args.store,
-        live=args.command is _listen,
+        live=command is _listen,
         catch_up_history=getattr(args, "history", True),
         app="openchat-cli",
     )
     try:
         async with client:
-            result: int = await args.command(client, args, printer)
-            return result
+            return await command(client, args, printer)
+    except Unavailable as error:
+        printer.error(error)
+        return EXIT_UNAVAILABLE
     except ServiceError as error:
         printer.error(error)
         return EXIT_REFUSED
+
+
+def _always(args: argparse.Namespace) -> bool:
+    return True
+
+
+async def _server_needed(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    """What a command that needs the server does when it is unreachable (already said)."""
+    return EXIT_UNAVAILABLE
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -108,10 +146,23 @@ async def _send(client: Client, args: argparse.Namespace, printer: Printer) -> i
     try:
         ack = await client.send(args.conversation_id, args.text, timeout=args.timeout)
     except SendTimeout as pending:
-        printer.pending(pending)
+        printer.pending(
+            pending.client_msg_id, args.store, f"not acknowledged within {args.timeout:g} s"
+        )
         return EXIT_PENDING
     printer.ack(ack)
     return 0
+
+
+async def _send_later(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    """The server is unreachable: with a store the message waits in its outbox for a later
+    run; without one nothing is written, and saying otherwise would lose it silently."""
+    if args.store is None:
+        printer.note("the message was not sent; with --store it would wait for a later run")
+        return EXIT_UNAVAILABLE
+    entry = await client.enqueue(args.conversation_id, args.text)
+    printer.pending(entry.client_msg_id, args.store, "not sent")
+    return EXIT_PENDING
 
 
 async def _listen(client: Client, args: argparse.Namespace, printer: Printer) -> int:
@@ -119,16 +170,22 @@ async def _listen(client: Client, args: argparse.Namespace, printer: Printer) ->
     if args.watch:
         await client.watch_presence(args.watch)
 
-    async def print_events() -> None:
+    async def print_events() -> int:
         async for event in client.events():
             printer.event(event)
+            if isinstance(event, Disconnected) and not event.will_reconnect:
+                # Refused for good (a bad or expired token, say): reconnecting cannot help.
+                if isinstance(event.error, ServiceError):
+                    printer.error(event.error)
+                return EXIT_REFUSED
+        return 0
 
     printing = asyncio.create_task(print_events())
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, printing.cancel)
     with contextlib.suppress(asyncio.CancelledError):
-        await printing
+        return await printing
     return 0
 
 
@@ -233,6 +290,10 @@ async def _outbox(client: Client, args: argparse.Namespace, printer: Printer) ->
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(args.timeout):
                 await client.outbox.flush()
+    return await _list_outbox(client, args, printer)
+
+
+async def _list_outbox(client: Client, args: argparse.Namespace, printer: Printer) -> int:
     entries = await client.outbox.entries()
     for entry in entries:
         printer.outbox_entry(entry)
@@ -243,28 +304,63 @@ async def _outbox(client: Client, args: argparse.Namespace, printer: Printer) ->
 # --- arguments -------------------------------------------------------------------------------
 
 
-def _add_tls_flags(parser: argparse.ArgumentParser) -> None:
+def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """The options every command takes. They are added to the main parser (with their
+    defaults) and to each command's (without: SUPPRESS keeps a value given before the command
+    from being overwritten), so that they work before and after the command."""
+
+    def default(value: Any) -> Any:
+        return value if defaults else argparse.SUPPRESS
+
     env = os.environ
+    parser.add_argument(
+        "--target",
+        default=default(env.get("OPENCHAT_TARGET", DEFAULT_TARGET)),
+        help=f"server HOST:PORT (OPENCHAT_TARGET, default {DEFAULT_TARGET})",
+    )
+    parser.add_argument(
+        "--token", default=default(env.get("OPENCHAT_TOKEN")), help="bearer token (OPENCHAT_TOKEN)"
+    )
+    parser.add_argument(
+        "--device",
+        default=default(env.get("OPENCHAT_DEVICE")),
+        help="device id (OPENCHAT_DEVICE; a new one per run by default)",
+    )
+    parser.add_argument(
+        "--store",
+        default=default(env.get("OPENCHAT_STORE")),
+        help="local store file: outbox and cursors kept between runs (OPENCHAT_STORE)",
+    )
+    parser.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=default(DEFAULT_CONNECT_TIMEOUT),
+        metavar="S",
+        help=f"seconds to wait for the server to answer at all ({DEFAULT_CONNECT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--json", action="store_true", default=default(False), help="one JSON object per line"
+    )
     tls = parser.add_argument_group("TLS (plaintext unless one of these is given)")
     tls.add_argument(
         "--tls",
         action="store_true",
-        default=env.get("OPENCHAT_TLS", "").lower() in ("1", "true", "yes"),
+        default=default(env.get("OPENCHAT_TLS", "").lower() in ("1", "true", "yes")),
         help="connect over TLS, trusting the system's roots (OPENCHAT_TLS=true)",
     )
     tls.add_argument(
         "--ca-file",
-        default=env.get("OPENCHAT_CA_FILE"),
+        default=default(env.get("OPENCHAT_CA_FILE")),
         help="connect over TLS, trusting the CA in this PEM file (OPENCHAT_CA_FILE)",
     )
     tls.add_argument(
         "--cert-file",
-        default=env.get("OPENCHAT_CLIENT_CERT_FILE"),
+        default=default(env.get("OPENCHAT_CLIENT_CERT_FILE")),
         help="client certificate (PEM), for mutual TLS (OPENCHAT_CLIENT_CERT_FILE)",
     )
     tls.add_argument(
         "--key-file",
-        default=env.get("OPENCHAT_CLIENT_KEY_FILE"),
+        default=default(env.get("OPENCHAT_CLIENT_KEY_FILE")),
         help="the client certificate's key (PEM) (OPENCHAT_CLIENT_KEY_FILE)",
     )
 
@@ -277,31 +373,18 @@ def _credentials(args: argparse.Namespace) -> grpc.ChannelCredentials | None:
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    env = os.environ
-    common.add_argument(
-        "--target",
-        default=env.get("OPENCHAT_TARGET", DEFAULT_TARGET),
-        help="server HOST:PORT (OPENCHAT_TARGET, default %(default)s)",
-    )
-    common.add_argument(
-        "--token", default=env.get("OPENCHAT_TOKEN"), help="bearer token (OPENCHAT_TOKEN)"
-    )
-    common.add_argument(
-        "--device",
-        default=env.get("OPENCHAT_DEVICE"),
-        help="device id (OPENCHAT_DEVICE; a new one per run by default)",
-    )
-    common.add_argument(
-        "--store",
-        default=env.get("OPENCHAT_STORE"),
-        help="local store file: outbox and cursors kept between runs (OPENCHAT_STORE)",
-    )
-    common.add_argument("--json", action="store_true", help="one JSON object per line")
-    _add_tls_flags(common)
+    _add_global_options(common, defaults=False)
 
     parser = argparse.ArgumentParser(
         prog="openchat", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {version()} ({DISTRIBUTION})"
+    )
+    _add_global_options(parser, defaults=True)
+    # needs_server: whether to check first that the server answers; offline: what to do
+    # instead when it does not.
+    parser.set_defaults(needs_server=_always, offline=_server_needed)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     def command(name: str, run: Command, help_text: str) -> argparse.ArgumentParser:
@@ -315,6 +398,7 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument(
         "--timeout", type=float, default=30.0, help="seconds to wait for the ack (30)"
     )
+    send.set_defaults(offline=_send_later)
 
     listen = command("listen", _listen, "print messages, receipts and presence live")
     listen.add_argument("--watch", nargs="+", metavar="USER", help="also watch their presence")
@@ -362,6 +446,8 @@ def _parser() -> argparse.ArgumentParser:
     outbox = command("outbox", _outbox, "list the store's outbox (pending, sent, failed)")
     outbox.add_argument("--flush", action="store_true", help="first send what is pending")
     outbox.add_argument("--timeout", type=float, default=30.0, help="seconds --flush may take (30)")
+    # Listing works offline; --flush reports an unreachable server and lists what is pending.
+    outbox.set_defaults(needs_server=lambda args: args.flush, offline=_list_outbox)
     return parser
 
 
@@ -511,20 +597,35 @@ class Printer:
             case _:
                 self._emit(_EVENT_NAMES[type(event)], event, f"* {_describe(event)}")
 
-    def pending(self, pending: SendTimeout) -> None:
+    def pending(self, client_msg_id: str, store: str | None, outcome: str) -> None:
+        """A message that was not acknowledged: say where it is, and what happens to it."""
         if self._json:
-            print(
-                json.dumps({"type": "pending", "client_msg_id": pending.client_msg_id}),
-                flush=True,
+            print(json.dumps({"type": "pending", "client_msg_id": client_msg_id}), flush=True)
+        if store is None:
+            later = "it may or may not have been stored; nothing retries it after this run"
+        else:
+            later = f"it waits in {store} and goes out on the next run with this --store"
+        self.note(f"message {client_msg_id} {outcome}: {later}")
+
+    def note(self, text: str) -> None:
+        print(f"openchat: {text}", file=sys.stderr)
+
+    def unreachable(self, target: str, problem: Unavailable) -> None:
+        if self._json:
+            detail = {"code": problem.code.name, "target": target, "message": problem.message}
+            print(json.dumps({"type": "error", **detail}), file=sys.stderr)
+        else:
+            self.note(
+                f"cannot reach the server at {target}: {problem.message} "
+                "(is it running? --target or OPENCHAT_TARGET says where it is)"
             )
-        print(f"openchat: {pending}", file=sys.stderr)
 
     def error(self, error: ServiceError) -> None:
         if self._json:
             detail = {"code": error.code.name, "reason": error.reason, "message": error.message}
             print(json.dumps({"type": "error", **detail}), file=sys.stderr)
         else:
-            print(f"openchat: {error}", file=sys.stderr)
+            self.note(str(error))
 
 
 def _describe(event: Event) -> str:

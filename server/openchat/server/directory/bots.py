@@ -43,8 +43,7 @@ class BotCache:
         """Drop the cached ids whenever any node registers or unregisters a bot; returns a
         function that stops listening."""
 
-        async def on_change(event: object) -> None:
-            assert isinstance(event, BotsChanged)
+        async def on_change(event: BotsChanged) -> None:
             self.invalidate()
 
         return cluster.subscribe(BOTS_CHANGED, on_change)

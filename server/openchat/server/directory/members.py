@@ -74,8 +74,7 @@ class MembershipCache:
         """Drop a conversation's entry whenever any node changes its members; returns a
         function that stops listening."""
 
-        async def on_change(event: object) -> None:
-            assert isinstance(event, MembershipChanged)
+        async def on_change(event: MembershipChanged) -> None:
             self.invalidate(event.conversation_id)
 
         return cluster.subscribe(MEMBERSHIP_CHANGED, on_change)

@@ -1,8 +1,14 @@
-"""Events the core publishes on the event bus, and their topics."""
+"""Events the core publishes on the event bus, and their topics.
+
+A topic is a typed object, not a string: `bus.publish(DELIVER_MESSAGE, event)` is checked by mypy
+to carry a `MessagePersisted`, each subscriber's handler is checked to take one, and a reader
+follows a message from the writer to the sessions by the topic's name in the code.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from openchat.server.domain.model import (
     Message,
@@ -12,25 +18,23 @@ from openchat.server.domain.model import (
     Typing,
 )
 
-# Topics of the node-local event bus (domain events of this node).
-MESSAGE_PERSISTED = "message.persisted"
-MESSAGE_PERSIST_FAILED = "message.persist_failed"
+# Invariant on purpose: a covariant topic would let `publish(DELIVER_MESSAGE, object())` pass.
+Event = TypeVar("Event")
 
-# Topics of the cluster bus, which reaches every node (in-process for one node, Redis pub/sub
-# for many): what each node needs to serve its own sessions.
-DELIVER_MESSAGE = "deliver.message"
-DELIVER_RECEIPT = "deliver.receipt"
-DELIVER_TYPING = "deliver.typing"
-PRESENCE_CHANGED = "presence.changed"
-MEMBERSHIP_CHANGED = "membership.changed"
-SESSION_REPLACED = "session.replaced"
-BOTS_CHANGED = "bots.changed"
+
+@dataclass(frozen=True, slots=True)
+class Topic(Generic[Event]):
+    """A named stream of events of one type. The name is what buses that leave the process
+    (Redis pub/sub) use on the wire, so it must not change between versions of a cluster."""
+
+    name: str
+    event_type: type[Event]
 
 
 @dataclass(frozen=True, slots=True)
 class MessagePersisted:
     """A message is committed; routing may deliver it. Published once per stored message, on
-    the node-local bus of the node that stored it and (as DELIVER_MESSAGE) to every node."""
+    the node-local bus of the node that stored it and (on DELIVER_MESSAGE) to every node."""
 
     message: Message
     origin_device_id: str = ""
@@ -89,3 +93,18 @@ class BotsChanged:
     """A bot was registered or unregistered; cached bot lists must be reloaded."""
 
     bot_id: str
+
+
+# Topics of the node-local event bus (domain events of this node).
+MESSAGE_PERSISTED = Topic("message.persisted", MessagePersisted)
+MESSAGE_PERSIST_FAILED = Topic("message.persist_failed", MessagePersistFailed)
+
+# Topics of the cluster bus, which reaches every node (in-process for one node, Redis pub/sub
+# for many): what each node needs to serve its own sessions.
+DELIVER_MESSAGE = Topic("deliver.message", MessagePersisted)
+DELIVER_RECEIPT = Topic("deliver.receipt", ReceiptDelivery)
+DELIVER_TYPING = Topic("deliver.typing", TypingDelivery)
+PRESENCE_CHANGED = Topic("presence.changed", PresenceChanged)
+MEMBERSHIP_CHANGED = Topic("membership.changed", MembershipChanged)
+SESSION_REPLACED = Topic("session.replaced", SessionReplaced)
+BOTS_CHANGED = Topic("bots.changed", BotsChanged)

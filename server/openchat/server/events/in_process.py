@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 import structlog
 
+from openchat.server.domain.events import Topic
 from openchat.server.ports import EventHandler
 
 _log = structlog.get_logger(__name__)
 
+Event = TypeVar("Event")
 
-class _Subscription:
+
+class _Subscription(Generic[Event]):
     """One subscriber: its own queue and task, so a slow or failing handler only delays itself."""
 
-    def __init__(self, topic: str, handler: EventHandler) -> None:
+    def __init__(self, topic: Topic[Event], handler: EventHandler[Event]) -> None:
         self.topic = topic
-        self.queue: asyncio.Queue[object] = asyncio.Queue()
+        self.queue: asyncio.Queue[Event] = asyncio.Queue()
         self._handler = handler
-        self.task = asyncio.create_task(self._run(), name=f"subscriber:{topic}")
+        self.task = asyncio.create_task(self._run(), name=f"subscriber:{topic.name}")
 
     async def _run(self) -> None:
         while True:
@@ -27,16 +31,17 @@ class _Subscription:
             try:
                 await self._handler(event)
             except Exception:  # noqa: BLE001 - a subscriber's failure must not stop its subscription
-                _log.exception("event_handler_failed", topic=self.topic)
+                _log.exception("event_handler_failed", topic=self.topic.name)
 
 
 class LocalDispatch:
     """Subscriptions of this process, and handing an event to each subscriber of its topic."""
 
     def __init__(self) -> None:
-        self._subscriptions: dict[str, list[_Subscription]] = {}
+        # Each list holds the subscriptions of its key's topic, so their events fit each other.
+        self._subscriptions: dict[Topic[Any], list[_Subscription[Any]]] = {}
 
-    def subscribe(self, topic: str, handler: EventHandler) -> Callable[[], None]:
+    def subscribe(self, topic: Topic[Event], handler: EventHandler[Event]) -> Callable[[], None]:
         subscription = _Subscription(topic, handler)
         self._subscriptions.setdefault(topic, []).append(subscription)
 
@@ -48,7 +53,7 @@ class LocalDispatch:
 
         return unsubscribe
 
-    def dispatch(self, topic: str, event: object) -> None:
+    def dispatch(self, topic: Topic[Event], event: Event) -> None:
         for subscription in self._subscriptions.get(topic, ()):
             subscription.queue.put_nowait(event)
 
@@ -70,5 +75,5 @@ class InProcessEventBus(LocalDispatch):
     async def start(self) -> None:
         return None
 
-    async def publish(self, topic: str, event: object) -> None:
+    async def publish(self, topic: Topic[Event], event: Event) -> None:
         self.dispatch(topic, event)

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any, TypeVar
 
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from openchat.server.domain.errors import Unavailable
-from openchat.server.events.cluster import CLUSTER_EVENTS, ClusterCodec
+from openchat.server.domain.events import Topic
+from openchat.server.events.cluster import CLUSTER_TOPICS, ClusterCodec
 from openchat.server.events.in_process import LocalDispatch
 from openchat.server.observability.metrics import Metrics
 
 _log = structlog.get_logger(__name__)
+
+Event = TypeVar("Event")
 
 # Events sent per pipelined round trip to Redis.
 _PUBLISH_BATCH = 256
@@ -63,8 +67,8 @@ class RedisEventBus(LocalDispatch):
                 f"{_SUBSCRIBE_TIMEOUT_SECONDS:g} s; is OPENCHAT_REDIS_URL reachable?"
             ) from None
 
-    async def publish(self, topic: str, event: object) -> None:
-        self._outgoing.put_nowait((topic, self._codec.encode(topic, event)))
+    async def publish(self, topic: Topic[Event], event: Event) -> None:
+        self._outgoing.put_nowait((topic.name, self._codec.encode(topic, event)))
 
     def backlog(self) -> int:
         return super().backlog() + self._outgoing.qsize()
@@ -83,14 +87,16 @@ class RedisEventBus(LocalDispatch):
             try:
                 with self._metrics.redis_timer("bus_publish"):
                     async with self._redis.pipeline(transaction=False) as pipe:
-                        for topic, payload in batch:
-                            pipe.publish(self._prefix + topic, payload)
+                        for name, payload in batch:
+                            pipe.publish(self._prefix + name, payload)
                         await pipe.execute()
             except RedisError as error:
                 _log.warning("cluster_publish_failed", events=len(batch), error=repr(error))
 
     async def _listen(self) -> None:
-        channels = {self._prefix + topic: topic for topic in CLUSTER_EVENTS}
+        channels: dict[str, Topic[Any]] = {
+            self._prefix + topic.name: topic for topic in CLUSTER_TOPICS
+        }
         while True:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
@@ -101,7 +107,9 @@ class RedisEventBus(LocalDispatch):
                     try:
                         event = self._codec.decode(topic, message["data"])
                     except ValueError as error:  # a node of another version, or garbage
-                        _log.warning("cluster_event_undecodable", topic=topic, error=repr(error))
+                        _log.warning(
+                            "cluster_event_undecodable", topic=topic.name, error=repr(error)
+                        )
                         continue
                     self.dispatch(topic, event)
             except RedisError as error:

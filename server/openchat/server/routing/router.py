@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import structlog
 
 from openchat.server.domain.events import MESSAGE_PERSISTED, MessagePersisted
 from openchat.server.observability.metrics import Metrics
-from openchat.server.ports import EventBus
+from openchat.server.ports import EventBus, EventHandler
 
 _log = structlog.get_logger(__name__)
 
@@ -61,9 +61,8 @@ class MessageRouter:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
 
-    def _runner(self, route: Route) -> Callable[[object], Awaitable[None]]:
-        async def run(event: object) -> None:
-            assert isinstance(event, MessagePersisted)
+    def _runner(self, route: Route) -> EventHandler[MessagePersisted]:
+        async def run(event: MessagePersisted) -> None:
             started = time.perf_counter()
             outcome = "ok"
             try:

@@ -1,5 +1,5 @@
-"""Stream delivery: hand the message to every node, whose session hub pushes it to the online
-devices of the members."""
+"""Stream delivery: hand the message to every node on DELIVER_MESSAGE, whose session fan-out
+(`sessions/fanout.py`) pushes it to the online devices of the members."""
 
 from __future__ import annotations
 

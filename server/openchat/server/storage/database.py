@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Table, delete, event, select, text
+from sqlalchemy import Column, ColumnElement, Connection, Table, delete, event, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from openchat.server.settings import async_url
@@ -116,6 +116,20 @@ def observe_statements(database: Database, record: Callable[[str, float], None])
             record(kind if kind in _STATEMENT_KINDS else "other", elapsed)
 
 
+# How long a SQLite statement waits for another connection's lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def set_sqlite_busy_timeout(connection: Connection, milliseconds: int) -> None:
+    """Change how long this SQLite connection waits for locks (through the driver, so that no
+    transaction begins: the next BEGIN waits that long)."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA busy_timeout={int(milliseconds)}")
+    finally:
+        cursor.close()
+
+
 def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -124,7 +138,7 @@ def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
         cursor = dbapi_connection.cursor()
         # First, so that the pragmas below wait for a lock instead of failing with "database
         # is locked" (switching to WAL takes an exclusive lock while other processes connect).
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         # WAL lets readers proceed during writes; synchronous=FULL fsyncs the WAL on every commit
         # (NORMAL can lose the last committed transactions on power loss).
         cursor.execute("PRAGMA journal_mode=WAL")

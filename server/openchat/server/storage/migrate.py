@@ -11,11 +11,17 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
 from openchat.server.domain.errors import Unavailable
-from openchat.server.storage.database import Database
+from openchat.server.storage.database import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    Database,
+    set_sqlite_busy_timeout,
+)
 
 _SCRIPTS = Path(__file__).parent / "migrations"
 # Any constant: it names the advisory lock that serializes migrations across nodes.
 _MIGRATION_LOCK = 0x6F70656E63686174  # "openchat"
+# The longest a SQLite node waits for other nodes' migrations before giving up.
+_TURN_WAIT_MS = 300_000
 
 
 def _config(connection: Connection) -> Config:
@@ -33,12 +39,22 @@ async def upgrade(database: Database) -> None:
     """Apply every pending migration. Nodes starting together take turns (on PostgreSQL, behind
     an advisory lock; SQLite's BEGIN IMMEDIATE serializes them), and each finds the work done by
     the one before."""
-    async with database.writer.begin() as connection:
-        if database.dialect == "postgresql":
-            await connection.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
-            )
-        await connection.run_sync(_upgrade)
+    async with database.writer.connect() as connection:
+        if database.dialect == "sqlite":
+            # Wait for the turn as long as the migrations before it take (as the advisory lock
+            # does): on a busy machine they outlast the busy timeout of ordinary writes, and
+            # the node would fail with "database is locked" instead.
+            await connection.run_sync(set_sqlite_busy_timeout, _TURN_WAIT_MS)
+        try:
+            async with connection.begin():
+                if database.dialect == "postgresql":
+                    await connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                    )
+                await connection.run_sync(_upgrade)
+        finally:
+            if database.dialect == "sqlite":
+                await connection.run_sync(set_sqlite_busy_timeout, SQLITE_BUSY_TIMEOUT_MS)
 
 
 async def pending(database: Database) -> list[str]:

@@ -15,8 +15,7 @@ from openchat.server.domain.errors import (
     Unavailable,
 )
 from openchat.server.domain.frames import SendRejected
-from openchat.server.sessions.hub import SessionHub
-from openchat.server.sessions.session import Session
+from openchat.server.sessions.hub import Session, SessionHub
 from openchat.server.settings import SessionSettings
 from openchat.server.transport.context import current_user_id
 from openchat.server.transport.converters import presence_to_pb, server_frame

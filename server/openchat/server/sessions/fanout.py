@@ -1,0 +1,101 @@
+"""Fan-out from the cluster bus to this node's sessions.
+
+Every node subscribes to the cluster topics (in-process for one node, Redis pub/sub for many)
+and delivers each event to its own sessions: messages to the members' devices (except the
+sending device), receipts to the senders, typing to the other members, presence to watchers;
+a session replaced by a newer one of its device on another node is closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from openchat.server.domain.events import (
+    DELIVER_MESSAGE,
+    DELIVER_RECEIPT,
+    DELIVER_TYPING,
+    PRESENCE_CHANGED,
+    SESSION_REPLACED,
+    MessagePersisted,
+    PresenceChanged,
+    ReceiptDelivery,
+    SessionReplaced,
+    TypingDelivery,
+)
+from openchat.server.observability.metrics import Metrics
+from openchat.server.ports import EventBus, MemberDirectory
+from openchat.server.sessions.registry import REPLACED, SessionRegistry
+from openchat.server.sessions.session import Session
+from openchat.server.sessions.watching import PresenceWatch
+
+
+class ClusterFanout:
+    """The cluster bus's subscriber on behalf of this node's sessions."""
+
+    def __init__(
+        self,
+        *,
+        cluster: EventBus,
+        registry: SessionRegistry,
+        watch: PresenceWatch,
+        members: MemberDirectory,
+        metrics: Metrics,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._cluster = cluster
+        self._registry = registry
+        self._watch = watch
+        self._members = members
+        self._metrics = metrics
+        self._clock = clock
+        self._unsubscribe: list[Callable[[], None]] = []
+
+    def start(self) -> None:
+        self._unsubscribe = [
+            self._cluster.subscribe(DELIVER_MESSAGE, self._on_message),
+            self._cluster.subscribe(DELIVER_RECEIPT, self._on_receipt),
+            self._cluster.subscribe(DELIVER_TYPING, self._on_typing),
+            self._cluster.subscribe(PRESENCE_CHANGED, self._on_presence),
+            self._cluster.subscribe(SESSION_REPLACED, self._on_replaced),
+        ]
+
+    def stop(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+
+    async def _on_message(self, event: MessagePersisted) -> None:
+        message = event.message
+        pushed = 0
+        for session in await self._member_sessions(message.conversation_id):
+            if session.user_id == message.sender_id and (
+                session.device_id == event.origin_device_id
+            ):
+                continue
+            session.push(message)
+            pushed += 1
+        if pushed:
+            self._metrics.messages_delivered.inc(pushed)
+            latency = (self._clock() - message.server_time).total_seconds()
+            self._metrics.deliver_latency.observe(max(latency, 0.0))
+
+    async def _on_receipt(self, event: ReceiptDelivery) -> None:
+        for session in self._registry.sessions_of(event.recipient_ids):
+            session.push(event.receipt)
+
+    async def _on_typing(self, event: TypingDelivery) -> None:
+        typing = event.typing
+        for session in await self._member_sessions(typing.conversation_id):
+            if session.user_id != typing.user_id:
+                session.push(typing)
+
+    async def _on_presence(self, event: PresenceChanged) -> None:
+        self._watch.offer(event.state)
+
+    async def _on_replaced(self, event: SessionReplaced) -> None:
+        for session in self._registry.sessions_of((event.user_id,)):
+            if session.device_id == event.device_id and session.key.session_id != event.session_id:
+                await self._registry.close(session, farewell=REPLACED)
+
+    async def _member_sessions(self, conversation_id: str) -> list[Session]:
+        return self._registry.sessions_of(await self._members.members(conversation_id))

@@ -1,0 +1,116 @@
+"""What a session's client receives, in order: the welcome, the catch-up from its resume
+cursors (when it asked for one), then the live frames until the session closes.
+
+The catch-up is read after the session was registered, so whatever the read misses arrives live;
+the session's `MessageSequencer` drops what arrives both ways and fills holes, so each
+conversation reaches the client in seq order without duplicates or holes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import datetime
+
+from openchat.server.domain.frames import CaughtUp, Outbound, Welcome
+from openchat.server.domain.model import Message
+from openchat.server.ports import ConversationStore, MessageStore
+from openchat.server.sessions.batch_loader import BatchLoader
+from openchat.server.sessions.sequencer import MessageSequencer
+from openchat.server.sessions.session import Session
+from openchat.server.settings import SessionSettings
+
+CATCH_UP_PAGE = 200
+
+
+class StreamAssembler:
+    """Builds each session's outbound stream; the reads of all sessions are batched."""
+
+    def __init__(
+        self,
+        *,
+        settings: SessionSettings,
+        conversations: ConversationStore,
+        messages: MessageStore,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._settings = settings
+        self._messages = messages
+        self._clock = clock
+        # The reads every hello makes, batched across sessions (a reconnect storm is thousands).
+        self._heads = BatchLoader(conversations.heads_for_members)
+        self._pages = BatchLoader(messages.read_ranges)
+
+    async def frames(
+        self, session: Session, *, cursors: Mapping[str, int], resume_all: bool
+    ) -> AsyncIterator[Outbound]:
+        """Everything the session's client receives: the welcome, the catch-up (when asked
+        for), then live frames until the session closes; raises the close error, if any."""
+        yield Welcome(
+            session_id=session.key.session_id,
+            user_id=session.user_id,
+            heartbeat_interval=self._settings.heartbeat_interval,
+            heartbeat_timeout=self._settings.heartbeat_timeout,
+            server_time=self._clock(),
+        )
+        sequencer = MessageSequencer(self._fetch_range)
+        if cursors or resume_all:
+            sent = 0
+            async for message in self._catch_up(session.user_id, cursors, resume_all, sequencer):
+                for frame in await sequencer.accept(message):
+                    yield frame
+                    sent += 1
+            yield CaughtUp(sent)
+        while (live := await session.next_frame()) is not None:
+            if isinstance(live, Message):
+                for message in await sequencer.accept(live):
+                    yield message
+            else:
+                yield live
+        if session.close_error is not None:
+            raise session.close_error
+
+    async def _catch_up(
+        self,
+        user_id: str,
+        cursors: Mapping[str, int],
+        resume_all: bool,
+        sequencer: MessageSequencer,
+    ) -> AsyncIterator[Message]:
+        """Messages after the cursors, in seq order per conversation, read after the session
+        was registered: whatever this read misses arrives live, so there is no hole between
+        the two parts (and the sequencer drops what arrives twice)."""
+        targets: dict[str, tuple[int, int]] = {}
+        for head in await self._heads.get(user_id):
+            if head.conversation_id in cursors or resume_all:
+                after = cursors.get(head.conversation_id, 0)
+                sequencer.start_at(head.conversation_id, after)
+                if head.last_seq > after:
+                    targets[head.conversation_id] = (after, head.last_seq)
+        while targets:
+            # Seqs have no gaps, so a page is a range: (after, after + CATCH_UP_PAGE], capped
+            # at the head. Sessions resuming a conversation from the same seq share its read.
+            ranges = [
+                (conversation_id, after, min(last, after + CATCH_UP_PAGE))
+                for conversation_id, (after, last) in targets.items()
+            ]
+            pages = await asyncio.gather(*(self._pages.get(key) for key in ranges))
+            remaining: dict[str, tuple[int, int]] = {}
+            for conversation_id, page in zip(targets, pages, strict=True):
+                for message in page:
+                    yield message
+                last = targets[conversation_id][1]
+                if page and page[-1].seq < last:
+                    remaining[conversation_id] = (page[-1].seq, last)
+            targets = remaining
+
+    async def _fetch_range(
+        self, conversation_id: str, after_seq: int, before_seq: int
+    ) -> list[Message]:
+        return await self._messages.list_range(
+            conversation_id,
+            after_seq=after_seq,
+            before_seq=before_seq,
+            newest_first=False,
+            limit=before_seq - after_seq - 1,
+        )
