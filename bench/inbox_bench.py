@@ -38,6 +38,7 @@ READER = "reader"
 WRITER = "writer"
 # Concurrent calls while the conversations are filled (setup only, not measured).
 SETUP_CONCURRENCY = 16
+SETUP_ATTEMPTS = 5
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -74,16 +75,22 @@ async def _fill(channel: grpc.aio.Channel, secret: str, args: argparse.Namespace
             conversation_id = group.conversation.conversation_id
             for index in range(args.messages):
                 mentions = [READER] if number % 3 == 0 and index == 0 else []
-                await messaging.SendMessage(
-                    messaging_service_pb2.SendMessageRequest(
-                        conversation_id=conversation_id,
-                        client_msg_id=uuid.uuid4().hex,
-                        content=message_pb2.Content(
-                            text=f"message {index}", mention_user_ids=mentions
-                        ),
-                    ),
-                    metadata=writer,
+                send = messaging_service_pb2.SendMessageRequest(
+                    conversation_id=conversation_id,
+                    client_msg_id=uuid.uuid4().hex,
+                    content=message_pb2.Content(text=f"message {index}", mention_user_ids=mentions),
                 )
+                # UNAVAILABLE is safe to retry with the same client_msg_id (a busy machine).
+                for attempt in range(SETUP_ATTEMPTS):
+                    try:
+                        await messaging.SendMessage(send, metadata=writer)
+                        break
+                    except grpc.aio.AioRpcError as error:
+                        if (
+                            error.code() != grpc.StatusCode.UNAVAILABLE
+                            or attempt == SETUP_ATTEMPTS - 1
+                        ):
+                            raise
             if number % 5 == 0:
                 await messaging.MarkRead(
                     messaging_service_pb2.MarkReadRequest(conversation_id=conversation_id, seq=1),
