@@ -14,10 +14,9 @@ OpenChatError
 │   └── ActionNotAllowed       the caller may not make this change
 ├── ClientMsgIdReused          the idempotency key was used for another message
 ├── ConversationKindMismatch   the operation does not apply to this kind of conversation
-├── ChangeRefused              a message can no longer be changed
-│   ├── EditWindowClosed       too late to edit
-│   ├── RecallWindowClosed     too late for its sender to recall
-│   └── MessageRecalled        the message was recalled
+├── EditWindowClosed           too late to edit the message
+├── RecallWindowClosed         too late for its sender to recall the message
+├── MessageRecalled            the message was recalled and cannot change any more
 ├── ReactionLimitExceeded      too many distinct reactions on a message (or by one user)
 ├── StreamProtocolViolation    a session stream broke the frame protocol
 ├── MemberLimitExceeded        the group would exceed its maximum size
@@ -111,11 +110,7 @@ class ConversationKindMismatch(OpenChatError):
     """The operation does not apply to this kind of conversation."""
 
 
-class ChangeRefused(OpenChatError):
-    """The message exists but can no longer be changed this way."""
-
-
-class EditWindowClosed(ChangeRefused):
+class EditWindowClosed(OpenChatError):
     def __init__(self, message_id: str, window_seconds: float) -> None:
         super().__init__(
             f"message {message_id!r} is older than the edit window "
@@ -123,7 +118,7 @@ class EditWindowClosed(ChangeRefused):
         )
 
 
-class RecallWindowClosed(ChangeRefused):
+class RecallWindowClosed(OpenChatError):
     def __init__(self, message_id: str, window_seconds: float) -> None:
         super().__init__(
             f"message {message_id!r} is older than the recall window ({window_seconds:g} s); "
@@ -131,7 +126,7 @@ class RecallWindowClosed(ChangeRefused):
         )
 
 
-class MessageRecalled(ChangeRefused):
+class MessageRecalled(OpenChatError):
     def __init__(self, message_id: str) -> None:
         super().__init__(f"message {message_id!r} was recalled and can no longer be changed")
 
