@@ -39,20 +39,30 @@ async def redis_client(redis_url: str) -> AsyncIterator[Redis]:
 
 
 @pytest.fixture
-async def redis_registries(redis_client: Redis) -> AsyncIterator[RegistryFactory]:
-    """Registries of several nodes sharing one fresh key prefix on the shared Redis."""
+async def redis_prefix(redis_client: Redis) -> AsyncIterator[str]:
+    """A fresh key prefix on the shared Redis; its keys are removed afterwards."""
     prefix = f"test:{uuid.uuid4().hex}:"
+    yield prefix
+    await delete_keys(redis_client, prefix)
+
+
+@pytest.fixture
+def redis_registries(redis_client: Redis, redis_prefix: str) -> RegistryFactory:
+    """Registries of several nodes sharing one fresh key prefix on the shared Redis."""
 
     def make(ttl_seconds: float) -> PresenceRegistry:
         return RedisPresenceRegistry(
             redis_client,
             node_id=uuid.uuid4().hex,
             ttl_seconds=ttl_seconds,
-            key_prefix=prefix,
+            key_prefix=redis_prefix,
             metrics=Metrics(),
         )
 
-    yield make
+    return make
+
+
+async def delete_keys(redis_client: Redis, prefix: str) -> None:
     keys = [key async for key in redis_client.scan_iter(match=f"{prefix}*", count=1000)]
     if keys:
         await redis_client.delete(*keys)
@@ -278,3 +288,35 @@ async def test_concurrent_reapers_report_each_change_once(
         assert connected[user] < generations[0] < generations[1]
         assert [(c.online, c.device_count) for c in user_changes] == [(False, 0)] * 2
         assert all(change.last_seen is not None for change in user_changes)
+
+
+async def test_refresh_recreates_entries_redis_lost(
+    redis_registries: RegistryFactory, redis_client: Redis, redis_prefix: str
+) -> None:
+    """After Redis loses its data (FLUSHALL, a restart without persistence), the next refresh
+    of the node holding the sessions makes them online again, with generations above every
+    one handed out before, so watchers take the new state instead of dropping it as stale."""
+    registry = redis_registries(LONG_TTL)
+    alice, bob = new_user(), new_user()
+    phone, laptop, newer = session(alice, "phone"), session(alice, "laptop"), session(bob)
+    await registry.connect(phone)
+    before = (await registry.connect(laptop)).generation
+    await registry.connect(newer)
+    await delete_keys(redis_client, redis_prefix)  # this test's share of a FLUSHALL
+    assert not (await lookup_one(registry, alice)).online
+
+    recreated = await registry.refresh([phone, laptop])
+
+    assert [(s.user_id, s.online) for s in recreated] == [(alice, True), (alice, True)]
+    assert before < recreated[0].generation < recreated[1].generation
+    assert recreated[1].device_count == 2
+    state = await lookup_one(registry, alice)
+    assert (state.online, state.device_count, state.generation) == (
+        True,
+        2,
+        recreated[1].generation,
+    )
+    assert await registry.refresh([phone, laptop]) == [], "entries that exist are only extended"
+    # A newer session of a device owns its entry: an older session's refresh leaves it alone.
+    await registry.connect(session(bob, newer.device_id))
+    assert await registry.refresh([newer]) == []

@@ -11,12 +11,14 @@ from typing import Any, NoReturn
 
 import grpc
 import pytest
+import redis.exceptions
 import sqlalchemy.exc
 from structlog.testing import capture_logs
 
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.observability.metrics import Metrics
 from openchat.server.settings import SessionSettings
+from openchat.server.transport.interceptors import CallGate
 from openchat.server.transport.server import Registration, build_server
 from openchat.v1 import (
     conversation_service_pb2,
@@ -292,7 +294,27 @@ def failure(kind: str) -> Exception:
         return ConnectionRefusedError(111, f"connect to {FAKE_URL} refused")
     if kind == "database down":
         return sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception(f"{FAKE_URL} gone"))
+    if kind in SQLSTATES:
+        # What asyncpg's errors look like through SQLAlchemy: a generic DBAPIError whose
+        # driver error carries the SQLSTATE (test_database_restart.py meets the real ones).
+        return sqlalchemy.exc.DBAPIError("SELECT 1", {}, DriverError(SQLSTATES[kind]))
+    if kind == "redis restarting":
+        return redis.exceptions.BusyLoadingError(f"{FAKE_URL} is loading the dataset")
     raise AssertionError(kind)
+
+
+SQLSTATES = {
+    "starting up": "57P03",
+    "admin shutdown": "57P01",
+    "connection failure": "08006",
+    "syntax": "42601",
+}
+
+
+class DriverError(Exception):
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"{FAKE_URL}: sqlstate {sqlstate}")
+        self.sqlstate = sqlstate
 
 
 class FailingMessaging(messaging_service_pb2_grpc.MessagingServiceServicer):
@@ -358,7 +380,7 @@ async def failing_server() -> AsyncIterator[grpc.aio.Channel]:
         ),
     ]
     server, _ = build_server(
-        registrations, TokenVerifier(TEST_SECRET), SessionSettings(), Metrics()
+        registrations, TokenVerifier(TEST_SECRET), SessionSettings(), Metrics(), CallGate()
     )
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
@@ -384,6 +406,11 @@ def assert_no_leak(error: grpc.aio.AioRpcError) -> None:
         ("bug", grpc.StatusCode.INTERNAL, "INTERNAL_ERROR"),
         ("refused", grpc.StatusCode.UNAVAILABLE, "SERVICE_UNAVAILABLE"),
         ("database down", grpc.StatusCode.UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+        ("starting up", grpc.StatusCode.UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+        ("admin shutdown", grpc.StatusCode.UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+        ("connection failure", grpc.StatusCode.UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+        ("redis restarting", grpc.StatusCode.UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+        ("syntax", grpc.StatusCode.INTERNAL, "INTERNAL_ERROR"),
     ],
 )
 async def test_unexpected_failures_are_generic_and_logged(
@@ -399,8 +426,11 @@ async def test_unexpected_failures_are_generic_and_logged(
     if code == grpc.StatusCode.INTERNAL:
         request_id = error_info(error).metadata["request_id"]
         assert request_id in (error.details() or "")
-    # The detail goes to the server log instead.
+    # The detail goes to the server log instead; only bugs are logged as errors (with their
+    # traceback), dependencies that restart are warnings.
     assert any("hunter2" in repr(entry) for entry in logs), logs
+    levels = {entry["log_level"] for entry in logs if "hunter2" in repr(entry)}
+    assert levels == ({"error"} if code == grpc.StatusCode.INTERNAL else {"warning"}), logs
 
 
 async def test_a_failing_stream_is_internal_without_detail(

@@ -3,10 +3,13 @@ it is back, and NOT_SERVING while the server drains."""
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from tests.support.methods import SERVICES as SERVICE_DESCRIPTORS
 from tests.support.postgres_server import throwaway_postgres
 from tests.support.redis_server import throwaway_redis
 from tests.support.servers import start_app
@@ -66,3 +69,24 @@ async def test_draining_server_is_not_serving(database_url: str) -> None:
         await status_becomes(server.channel, SERVING)
         await server.app.health.drain()
         await status_becomes(server.channel, NOT_SERVING)
+
+
+async def test_each_service_reports_its_own_status(database_url: str) -> None:
+    async with start_app(settings_for(database_url)) as server:
+        stub = health_pb2_grpc.HealthStub(server.channel)
+        every = ["", *(service.full_name for service in SERVICE_DESCRIPTORS)]
+        for name in every:
+            response = await stub.Check(health_pb2.HealthCheckRequest(service=name))
+            assert response.status == SERVING, name
+        with pytest.raises(grpc.aio.AioRpcError) as unknown:
+            await stub.Check(health_pb2.HealthCheckRequest(service="openchat.v1.NoSuchService"))
+        assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+        # A watcher of one service hears that service go NOT_SERVING when the node drains.
+        watch = stub.Watch(health_pb2.HealthCheckRequest(service="openchat.v1.SyncService"))
+        assert (await watch.read()).status == SERVING
+        await server.app.health.drain()
+        assert (await asyncio.wait_for(watch.read(), 10)).status == NOT_SERVING
+        watch.cancel()
+        for name in every:
+            response = await stub.Check(health_pb2.HealthCheckRequest(service=name))
+            assert response.status == NOT_SERVING, name

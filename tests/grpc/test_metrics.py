@@ -66,11 +66,30 @@ async def test_message_counters_move_by_the_traffic(
     failed = "openchat_messages_failed_total"
     for reason in ("FIELD_INVALID", "CONVERSATION_NOT_FOUND"):
         assert value(during, failed, reason=reason) - value(before, failed, reason=reason) == 1
-    handled = "openchat_grpc_server_handled_total"
-    send = {"grpc_service": "openchat.v1.MessagingService", "grpc_method": "SendMessage"}
-    for code, delta in (("OK", 4), ("INVALID_ARGUMENT", 1), ("NOT_FOUND", 1)):
-        labels = {**send, "grpc_type": "unary", "grpc_code": code}
-        assert value(during, handled, **labels) - value(before, handled, **labels) == delta, code
+
+    # The gRPC server metrics, with the names and labels of go-grpc-prometheus and its ports.
+    def moved(name: str, **labels: str) -> float:
+        return value(during, name, **labels) - value(before, name, **labels)
+
+    send = {
+        "grpc_type": "unary",
+        "grpc_service": "openchat.v1.MessagingService",
+        "grpc_method": "SendMessage",
+    }
+    for code, count in (("OK", 4), ("INVALID_ARGUMENT", 1), ("NOT_FOUND", 1)):
+        assert moved("grpc_server_handled_total", **send, grpc_code=code) == count, code
+    assert moved("grpc_server_started_total", **send) == 6
+    assert moved("grpc_server_handling_seconds_count", **send) == 6
+    assert moved("grpc_server_msg_received_total", **send) == 6
+    assert moved("grpc_server_msg_sent_total", **send) == 4, "a failed call sends no response"
+    session = {
+        "grpc_type": "bidi_stream",
+        "grpc_service": "openchat.v1.PresenceService",
+        "grpc_method": "Connect",
+    }
+    assert moved("grpc_server_started_total", **session) == 1
+    assert moved("grpc_server_msg_received_total", **session) >= 1  # the hello
+    assert moved("grpc_server_msg_sent_total", **session) >= 4  # the welcome, three messages
     assert value(during, "openchat_sessions_active") >= 1
     assert value(during, "openchat_grpc_streams_active") >= 1
 

@@ -200,3 +200,32 @@ async def test_slow_consumer_is_cut_off_and_then_syncs_everything(
         async with connect(server.channel, bob, resume={group.conversation_id: received}) as again:
             rest = await again.messages(sent - received, within=30)
             assert [m.seq for m in rest] == list(range(received + 1, sent + 1))
+
+
+async def test_watching_the_documented_maximum_twice_never_cuts_a_prompt_client_off(
+    server: RunningServer, user_ids: Iterator[str]
+) -> None:
+    """Two WatchPresence frames of 1,000 users (the documented maximum) queue their snapshots
+    at once, more than the session queue's 1,024 frames: presence frames are coalesced per
+    user and do not count against the capacity, so the session stays open."""
+    carol = next(user_ids)
+    first, second = [next(user_ids) for _ in range(1000)], [next(user_ids) for _ in range(1000)]
+    async with connect(server.channel, carol) as watcher:
+        for users in (first, second):
+            await watcher.send(
+                presence_service_pb2.ClientFrame(
+                    watch_presence=presence_service_pb2.WatchPresence(user_ids=users)
+                )
+            )
+        await watcher.send(
+            presence_service_pb2.ClientFrame(ping=presence_service_pb2.Ping(nonce=7))
+        )
+        # The frames are handled in order, so the pong follows both snapshots.
+        seen: set[str] = set()
+        async with asyncio.timeout(10):  # the stream ends (SLOW_CONSUMER) when this fails
+            while (frame := await watcher.frames.get()).WhichOneof("frame") != "pong":
+                if frame.WhichOneof("frame") == "presence":
+                    seen.add(frame.presence.user_id)
+        assert not watcher.ended.is_set()
+        # Every user of the second, current, watch had their state sent.
+        assert set(second) <= seen

@@ -212,10 +212,13 @@ async def test_draining_server_asks_clients_to_reconnect_and_refuses_new_session
     alice, bob = next(user_ids), next(user_ids)
     async with start_app(settings_for(database_url)) as server:
         async with connect(server.channel, alice) as stream:
-            stopping = asyncio.create_task(server.app.hub.stop(DRAINING))
+            stopping = asyncio.create_task(server.app.hub.stop(DRAINING, grace=30))
             reconnect = (await stream.next("reconnect")).reconnect
             assert reconnect.retry_after.seconds == 1
             assert reconnect.cause == presence_service_pb2.RECONNECT_CAUSE_DRAINING
+            # The client closes its side, as asked; the server then ends the stream (long
+            # before the grace).
+            await stream.call.done_writing()
             assert await stream.status() == grpc.StatusCode.OK
             await stopping
         late = open_call(server.channel, bob)

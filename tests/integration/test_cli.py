@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from openchat.server.auth.tokens import issue_token
 from openchat.v1 import conversation_service_pb2
 from tests.support.api import Api
 from tests.support.processes import environment, free_port, run_cli, serve, server_environment
@@ -108,3 +109,73 @@ async def test_dev_mode_prints_tokens_that_work(tmp_path: Path) -> None:
         )
         assert [c.title for c in listed.conversations] == ["dev"]
         assert await server.terminate() == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (("token", ""), "user_id: is required"),
+        (("token", "a\tb"), "user_id: must not contain control characters"),
+        (("token", "x" * 129), "user_id: has 129 characters"),
+        (("token", "alice", "--ttl", "-5"), "--ttl: must be a finite number above 0"),
+        (("token", "alice", "--ttl", "0"), "--ttl: must be a finite number above 0"),
+        (("token", "alice", "--ttl", "soon"), "--ttl: expected a number of seconds"),
+    ],
+)
+async def test_token_refuses_what_would_make_an_unusable_token(
+    args: tuple[str, ...], complaint: str
+) -> None:
+    result = await run_cli(*args, env=environment(OPENCHAT_JWT_SECRET=TEST_SECRET))
+    assert result.returncode == 2
+    assert complaint in result.stderr
+    assert result.stdout == "", "no token is printed"
+
+
+async def test_version() -> None:
+    result = await run_cli("--version", env=environment())
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(r"openchat-server \d+\.\d+\.\S+\n", result.stdout)
+
+
+async def test_serve_help_names_flags_and_variables_not_internal_fields() -> None:
+    result = await run_cli("serve", "--help", env=environment())
+    assert result.returncode == 0, result.stderr
+    assert "__" not in result.stdout, result.stdout
+    assert "--metrics-listen HOST:PORT" in result.stdout
+    assert "OPENCHAT_METRICS_LISTEN" in result.stdout
+
+
+async def test_the_metrics_flag_overrides_the_variable() -> None:
+    env = environment(OPENCHAT_JWT_SECRET=TEST_SECRET, OPENCHAT_METRICS_LISTEN="127.0.0.1:9464")
+    result = await run_cli("config", "--metrics-listen", "127.0.0.1:9999", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "OPENCHAT_METRICS_LISTEN = 127.0.0.1:9999" in result.stdout
+
+
+async def test_otel_variables_turn_tracing_on(tmp_path: Path) -> None:
+    env = server_environment(
+        f"sqlite:///{tmp_path / 'openchat.db'}",
+        free_port(),
+        OTEL_TRACES_EXPORTER="console",
+        OTEL_SERVICE_NAME="openchat-under-test",
+    )
+    async with serve(env, tmp_path / "server.log") as server:
+        await Api(server.channel).conversations.CreateGroup(
+            conversation_service_pb2.CreateGroupRequest(title="traced"),
+            metadata=(
+                ("authorization", f"Bearer {issue_token(TEST_SECRET, 'ann', ttl_seconds=60)}"),
+            ),
+        )
+        assert await server.terminate() == 0  # which exports what is still batched
+        printed = server.log()
+    assert '"name": "/openchat.v1.ConversationService/CreateGroup"' in printed, printed
+    assert '"service.name": "openchat-under-test"' in printed
+
+
+async def test_an_unknown_otel_exporter_exits_2_naming_the_variable(tmp_path: Path) -> None:
+    env = server_environment(
+        f"sqlite:///{tmp_path / 'openchat.db'}", free_port(), OTEL_TRACES_EXPORTER="zipkin"
+    )
+    result = await run_cli("serve", env=env)
+    assert result.returncode == 2
+    assert "OTEL_TRACES_EXPORTER" in result.stderr

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import grpc
+from opentelemetry.sdk.trace import TracerProvider
 
 from openchat.server.app import App, build_app
 from openchat.server.auth.tokens import issue_token
@@ -57,12 +58,15 @@ class RunningServer:
 
 @contextlib.asynccontextmanager
 async def start_app(
-    settings: Settings, *, im_providers: Sequence[IMProvider] | None = None
+    settings: Settings,
+    *,
+    im_providers: Sequence[IMProvider] | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> AsyncIterator[RunningServer]:
-    """Build and start a server in this event loop (relaying to `im_providers` when given);
-    stop it on exit."""
+    """Build and start a server in this event loop (relaying to `im_providers` when given,
+    tracing into `tracer_provider` when given); stop it on exit."""
     options = {} if im_providers is None else {"im_providers": im_providers}
-    app = await build_app(settings, **options)
+    app = await build_app(settings, tracer_provider=tracer_provider, **options)
     port = await app.start()
     target = f"127.0.0.1:{port}"
     channel = grpc.aio.insecure_channel(target)

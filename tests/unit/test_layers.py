@@ -35,10 +35,19 @@ ADAPTERS = (
     "storage",
 )
 # What every adapter may use besides the inner layers and its own package: the settings (read
-# at construction), the metric instruments (built once by the composition root and passed in;
-# observability/metrics.py imports nothing of the server) and the one shape of a timer loop
-# (background/periodic.py imports nothing of the server either).
-SHARED = ("settings", "observability.metrics", "background.periodic")
+# at construction), the metric instruments and the send's tracing (built once by the composition
+# root and passed in; observability/metrics.py imports nothing of the server,
+# observability/tracing.py only the domain's trace headers), the one shape of a timer loop
+# (background/periodic.py imports nothing of the server either) and failures.py, which tells a
+# dependency's outage from a bug for the edge and for the adapters' background work alike (it
+# imports nothing of the server).
+SHARED = (
+    "settings",
+    "observability.metrics",
+    "observability.tracing",
+    "background.periodic",
+    "failures",
+)
 
 
 def _module_name(path: Path) -> str:

@@ -87,8 +87,11 @@ async def test_a_remembered_token_still_expires(verifier: TokenVerifier, clock: 
 
 async def test_a_token_signed_with_another_secret_is_rejected(verifier: TokenVerifier) -> None:
     token = issue_token(SECRET[::-1], "alice", ttl_seconds=60)
-    with pytest.raises(Unauthenticated, match="invalid"):
+    with pytest.raises(Unauthenticated, match="invalid") as refused:
         await verifier.verify(token)
+    # The usual cause while trying things out: a token from an earlier `make run`.
+    assert "OPENCHAT_JWT_SECRET" in str(refused.value)
+    assert "make run" in str(refused.value)
 
 
 async def test_a_token_whose_claims_were_altered_is_rejected(verifier: TokenVerifier) -> None:

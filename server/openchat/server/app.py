@@ -5,12 +5,14 @@ their owners, service registration in transport/server.py."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 import grpc
 import structlog
+from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from openchat.server.auth.jwks import JwksKeys, jwks_fetcher
@@ -31,6 +33,7 @@ from openchat.server.events.redis_bus import RedisEventBus
 from openchat.server.observability.garbage_collector import PauseObserver
 from openchat.server.observability.http import MetricsServer
 from openchat.server.observability.metrics import Metrics
+from openchat.server.observability.tracing import SendTracing
 from openchat.server.ports import PresenceRegistry
 from openchat.server.presence.in_process import InProcessPresenceRegistry
 from openchat.server.presence.redis import RedisPresenceRegistry
@@ -50,6 +53,7 @@ from openchat.server.routing.webhook import WebhookDeliverer
 from openchat.server.routing.worker import Deliverer, RouteWorker
 from openchat.server.sessions.hub import SessionHub
 from openchat.server.settings import AuthSettings, Settings
+from openchat.server.startup import listening
 from openchat.server.storage import migrate
 from openchat.server.storage.bot_store import SqlBotStore
 from openchat.server.storage.conversation_store import SqlConversationStore
@@ -65,6 +69,7 @@ from openchat.server.storage.sequences import (
 )
 from openchat.server.transport.converters import webhook_event_json
 from openchat.server.transport.health import HealthMonitor
+from openchat.server.transport.interceptors import CallGate
 from openchat.server.transport.server import UseCases, build_server, registrations
 from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.tls import server_credentials
@@ -96,6 +101,8 @@ class App:
     hub: SessionHub
     receipts: Receipts
     server: grpc.aio.Server
+    # Counts the calls in flight; closed on stop, so that new calls are answered UNAVAILABLE.
+    gate: CallGate
     # TLS for the listener; None serves plaintext.
     credentials: grpc.ServerCredentials | None
     health: HealthMonitor
@@ -108,8 +115,19 @@ class App:
 
     async def start(self) -> int:
         """Serve on the configured address; returns the bound port (useful with port 0)."""
+        # Both addresses first: one that is taken stops the start before anything runs.
+        server = self.settings.server
+        listen = server.listen
+        with listening("OPENCHAT_LISTEN", listen):
+            self.port = (
+                self.server.add_secure_port(listen, self.credentials)
+                if self.credentials is not None
+                else self.server.add_insecure_port(listen)
+            )
         if self.metrics_server is not None:
-            _log.info("metrics_serving", port=await self.metrics_server.start())
+            with listening("OPENCHAT_METRICS_LISTEN", server.metrics_listen):
+                metrics_port = await self.metrics_server.start()
+            _log.info("metrics_serving", port=metrics_port)
         await self.cluster.start()
         await self.http.start()
         self.writer.start()
@@ -120,12 +138,6 @@ class App:
         for timer in self.timers:
             timer.start()
         self.gc_pauses.start()
-        listen = self.settings.server.listen
-        self.port = (
-            self.server.add_secure_port(listen, self.credentials)
-            if self.credentials is not None
-            else self.server.add_insecure_port(listen)
-        )
         await self.server.start()
         await self.health.start()
         _log.info("serving", listen=listen, port=self.port, tls=self.credentials is not None)
@@ -136,9 +148,19 @@ class App:
         finish within `grace` seconds, then release the database and Redis."""
         grace = self.settings.server.shutdown_grace if grace is None else grace
         _log.info("draining", grace_seconds=grace)
+        deadline = asyncio.get_running_loop().time() + grace
+
+        def remaining() -> float:
+            return max(0.0, deadline - asyncio.get_running_loop().time())
+
         await self.health.drain()
-        await self.hub.stop(ReconnectRequest("the server is shutting down", retry_after=1.0))
-        await self.server.stop(grace)
+        # The server answers new calls UNAVAILABLE itself while the calls in flight finish:
+        # grpc would cancel calls still waiting when it stops (CANCELLED is not retried).
+        self.gate.close()
+        farewell = ReconnectRequest("the server is shutting down", retry_after=1.0)
+        await self.hub.stop(farewell, grace=remaining())
+        await self.gate.wait_idle(remaining())
+        await self.server.stop(remaining())
         await self.writer.stop(grace)
         self.router.stop()
         for timer in self.timers:
@@ -160,10 +182,14 @@ class App:
 
 
 async def build_app(
-    settings: Settings, *, im_providers: Sequence[IMProvider] = (BuiltinProvider(),)
+    settings: Settings,
+    *,
+    im_providers: Sequence[IMProvider] = (BuiltinProvider(),),
+    tracer_provider: TracerProvider | None = None,
 ) -> App:
     """Build the server for `settings`, migrating the database first when configured to.
-    `im_providers` are the IM providers messages are relayed to (OpenChat's own by default)."""
+    `im_providers` are the IM providers messages are relayed to (OpenChat's own by default);
+    `tracer_provider`, when given, records the traces of RPCs and sends (tracing.py)."""
     verifier = _token_verifier(settings.auth)
     credentials = server_credentials(settings.tls)
     metrics = Metrics()
@@ -222,7 +248,8 @@ async def build_app(
         for route, deliverer in deliverers.items()
     ]
     routes: list[Route] = [StreamDeliveryRoute(cluster), *map(OutboxRoute, workers)]
-    router = MessageRouter(events, routes, metrics=metrics)
+    tracing = SendTracing(tracer_provider) if tracer_provider is not None else None
+    router = MessageRouter(events, routes, metrics=metrics, tracing=tracing)
 
     def wake_workers() -> None:  # after dead letters are replayed
         for worker in workers:
@@ -235,6 +262,7 @@ async def build_app(
         max_in_flight=settings.database.max_in_flight,
         commit_timeout=settings.database.commit_timeout,
         metrics=metrics,
+        tracing=tracing,
     )
     receipts = Receipts(receipt_store, cluster)
     budget = settings.limits.response_budget_bytes
@@ -268,7 +296,10 @@ async def build_app(
         settings.sessions,
         settings.limits,
     )
-    server, health_servicer = build_server(services, verifier, settings.sessions, metrics)
+    gate = CallGate()
+    server, health_servicer = build_server(
+        services, verifier, settings.sessions, metrics, gate, tracer_provider=tracer_provider
+    )
     health = HealthMonitor(
         health_servicer,
         [service.service_name for service in services],
@@ -294,6 +325,7 @@ async def build_app(
         hub=hub,
         receipts=receipts,
         server=server,
+        gate=gate,
         credentials=credentials,
         health=health,
         metrics=metrics,

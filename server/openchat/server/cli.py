@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
+import os
 import secrets
 import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from importlib import metadata
 from typing import Any
 
 import structlog
+from opentelemetry.sdk.trace import TracerProvider
 from pydantic import SecretStr
 
 from openchat.server.app import build_app
 from openchat.server.auth.tokens import issue_token
-from openchat.server.domain.errors import OpenChatError
+from openchat.server.domain.errors import InvalidArgument, OpenChatError
 from openchat.server.logging import configure_logging
+from openchat.server.observability import tracing
 from openchat.server.observability.garbage_collector import tune_for_long_lived_sessions
 from openchat.server.settings import (
     Settings,
@@ -26,8 +31,10 @@ from openchat.server.settings import (
     load_settings,
     masked_url,
 )
+from openchat.server.startup import StartupError, check_database, check_dependencies
 from openchat.server.storage import migrate
 from openchat.server.storage.database import connect
+from openchat.server.transport.validation import require_id
 
 DEV_USERS = ("alice", "bob")
 DAY = 24 * 3600
@@ -46,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="openchat-server", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the gRPC server")
@@ -58,13 +66,17 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(command=_serve)
 
     token = commands.add_parser("token", help="print a bearer token for a user")
-    token.add_argument("user_id")
-    token.add_argument("--ttl", type=float, default=DAY, help="lifetime in seconds (1 day)")
+    token.add_argument("user_id", help="the user the token identifies (its sub claim)")
+    token.add_argument(
+        "--ttl", type=_seconds, default=DAY, metavar="SECONDS", help="lifetime (1 day)"
+    )
     token.add_argument("--role", action="append", default=[], help="a role claim (repeatable)")
     token.set_defaults(command=_token)
 
     migrate_command = commands.add_parser("migrate", help="apply pending database migrations")
-    migrate_command.add_argument("--database-url", dest="database__url")
+    migrate_command.add_argument(
+        "--database-url", dest="database__url", metavar="URL", help="(OPENCHAT_DATABASE_URL)"
+    )
     migrate_command.set_defaults(command=_migrate)
 
     config = commands.add_parser("config", help="print the effective configuration")
@@ -74,11 +86,42 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_server_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--listen", dest="server__listen", help="HOST:PORT (OPENCHAT_LISTEN)")
-    parser.add_argument("--database-url", dest="database__url", help="(OPENCHAT_DATABASE_URL)")
-    parser.add_argument("--redis-url", dest="redis__url", help="(OPENCHAT_REDIS_URL)")
-    parser.add_argument("--log-level", dest="logging__level", help="(OPENCHAT_LOG_LEVEL)")
-    parser.add_argument("--log-format", dest="logging__format", help="(OPENCHAT_LOG_FORMAT)")
+    # Each flag's dest is SECTION__FIELD (see _overrides); the metavar keeps it out of --help.
+    flags = [
+        ("--listen", "server__listen", "HOST:PORT", "gRPC address (OPENCHAT_LISTEN)"),
+        (
+            "--metrics-listen",
+            "server__metrics_listen",
+            "HOST:PORT",
+            "Prometheus /metrics address, empty for none (OPENCHAT_METRICS_LISTEN)",
+        ),
+        ("--database-url", "database__url", "URL", "(OPENCHAT_DATABASE_URL)"),
+        ("--redis-url", "redis__url", "URL", "(OPENCHAT_REDIS_URL)"),
+        ("--log-level", "logging__level", "LEVEL", "debug, info, ... (OPENCHAT_LOG_LEVEL)"),
+        ("--log-format", "logging__format", "FORMAT", "json, console, auto (OPENCHAT_LOG_FORMAT)"),
+    ]
+    for flag, dest, metavar, help_text in flags:
+        parser.add_argument(flag, dest=dest, metavar=metavar, help=help_text)
+
+
+def _seconds(value: str) -> float:
+    """A positive number of seconds (argparse type)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value!r}") from None
+    if not 0 < seconds < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {value}")
+    return seconds
+
+
+def _version() -> str:
+    """The installed distribution's version (whatever the distribution is called)."""
+    scripts = metadata.entry_points(group="console_scripts", name="openchat-server")
+    for script in scripts:
+        if script.dist is not None:
+            return script.dist.version
+    return "unknown"
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
@@ -96,9 +139,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if settings.auth.jwt_secret is None and args.dev:
         settings = _with_dev_secret(settings)
     try:
-        _run(_serve_until_signalled(settings))
-    except (SettingsConflict, OpenChatError) as error:
-        print(f"openchat-server: {error}", file=sys.stderr)
+        tracer_provider = tracing.tracer_provider(os.environ)
+        _run(_serve_until_signalled(settings, tracer_provider))
+    except (SettingsConflict, OpenChatError, StartupError, tracing.TracingError) as error:
+        print(f"openchat-server: cannot start: {error}", file=sys.stderr)
         return 2
     return 0
 
@@ -112,9 +156,16 @@ def _run(coroutine: Any) -> None:
         uvloop.run(coroutine)
 
 
-async def _serve_until_signalled(settings: Settings) -> None:
-    app = await build_app(settings)
-    await app.start()
+async def _serve_until_signalled(
+    settings: Settings, tracer_provider: TracerProvider | None
+) -> None:
+    await check_dependencies(settings)
+    app = await build_app(settings, tracer_provider=tracer_provider)
+    try:
+        await app.start()
+    except StartupError:
+        await app.database.dispose()
+        raise
     tune_for_long_lived_sessions()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -123,6 +174,9 @@ async def _serve_until_signalled(settings: Settings) -> None:
     await stop.wait()
     structlog.get_logger(__name__).info("signal_received")
     await app.stop()
+    if tracer_provider is not None:
+        # Export the spans still batched (the exporter waits for its own timeout at most).
+        tracer_provider.shutdown()
 
 
 def _with_dev_secret(settings: Settings) -> Settings:
@@ -147,6 +201,11 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
     if settings.auth.jwt_secret is None:
         print("openchat-server: OPENCHAT_JWT_SECRET is required to sign tokens", file=sys.stderr)
         return 2
+    try:
+        require_id("user_id", args.user_id)
+    except InvalidArgument as error:
+        print(f"openchat-server: {error}", file=sys.stderr)
+        return 2
     secret = settings.auth.jwt_secret.get_secret_value()
     auth = settings.auth
     print(
@@ -166,13 +225,18 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     configure_logging(settings.logging)
 
     async def run() -> None:
+        await check_database(settings.database.url)
         database = connect(settings.database.url)
         try:
             await migrate.upgrade(database)
         finally:
             await database.dispose()
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except StartupError as error:
+        print(f"openchat-server: cannot migrate: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -242,6 +242,12 @@ class EventBus(Protocol):
         that unsubscribes. A failing handler is logged and does not affect other subscribers."""
         ...
 
+    def on_events_lost(self, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever events may have been lost (the bus's connection to the
+        other nodes came back after a loss), so that caches drop what those events would have
+        invalidated. A bus that cannot lose events never calls it."""
+        ...
+
 
 class PresenceRegistry(Protocol):
     """Which sessions are live, cluster-wide: one entry per session stream.
@@ -262,8 +268,11 @@ class PresenceRegistry(Protocol):
         changed."""
         ...
 
-    async def refresh(self, sessions: Sequence[SessionKey]) -> None:
-        """Extend the life of these sessions' entries by the heartbeat timeout."""
+    async def refresh(self, sessions: Sequence[SessionKey]) -> list[PresenceState]:
+        """Extend the life of these sessions' entries by the heartbeat timeout, recreating
+        entries the registry lost (a Redis restart or flush: the caller holds these sessions,
+        so they are live); returns the presence of every user whose entry was recreated.
+        Entries that belong to a newer session of the device are left alone."""
         ...
 
     async def lookup(self, user_ids: Sequence[str]) -> list[PresenceState]:

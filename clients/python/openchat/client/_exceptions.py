@@ -11,8 +11,10 @@ Our exception hierarchy:
     * AlreadyExists              ALREADY_EXISTS: a client_msg_id reused for other content
     * FailedPrecondition         FAILED_PRECONDITION: for example members of a direct chat
     * ResourceExhausted          RESOURCE_EXHAUSTED: for example a full group
-    * Unavailable                UNAVAILABLE, DEADLINE_EXCEEDED or a broken connection:
-                                 retried; raised once the call's overall deadline has passed
+    * Unavailable                UNAVAILABLE, DEADLINE_EXCEEDED or a broken connection
+                                 (UNKNOWN, INTERNAL, ABORTED, CANCELLED without an OpenChat
+                                 ErrorInfo): retried; raised once the call's overall deadline
+                                 has passed
   * SendTimeout                  send() waited its deadline; the message is still pending in
                                  the outbox and goes out later (do not send it again)
   * ClientClosed                 the client was closed, or was never opened
@@ -130,10 +132,16 @@ _BY_CODE: dict[grpc.StatusCode, type[ServiceError]] = {
 }
 
 # Without an OpenChat ErrorInfo these codes come from the connection, not from the server's
-# handlers: a reset stream or a peer that vanished mid-call. The request may or may not have
-# been processed, which is why every retried request carries an idempotency key.
+# handlers: a reset stream, a peer that vanished mid-call, or a server that stopped while the
+# call waited for it (grpc cancels those: CANCELLED). The request may or may not have been
+# processed, which is why every retried request carries an idempotency key.
 _BROKEN_CONNECTION_CODES = frozenset(
-    {grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL, grpc.StatusCode.ABORTED}
+    {
+        grpc.StatusCode.UNKNOWN,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.ABORTED,
+        grpc.StatusCode.CANCELLED,
+    }
 )
 
 

@@ -18,6 +18,11 @@ from openchat.server.domain.ids import id_problem
 from openchat.server.domain.model import Principal
 
 ALGORITHM = "HS256"
+# The usual cause of a bad signature while trying things out (HS256 tokens only).
+SIGNATURE_HINT = (
+    "Was it issued with another OPENCHAT_JWT_SECRET? `make run` (serve --dev) generates a new "
+    "secret at every start unless OPENCHAT_JWT_SECRET is set: use the tokens it printed last."
+)
 
 
 def issue_token(
@@ -107,6 +112,13 @@ class TokenVerifier:
                 },
                 leeway=self._leeway,
             )
+        except jwt.InvalidSignatureError:
+            if algorithm != ALGORITHM:  # a key of the identity provider's JWKS
+                raise Unauthenticated("the bearer token is invalid: bad signature") from None
+            raise Unauthenticated(
+                "the bearer token is invalid: its signature does not match this server's "
+                f"secret. {SIGNATURE_HINT}"
+            ) from None
         except jwt.InvalidTokenError as error:
             raise Unauthenticated(f"the bearer token is invalid: {error}") from None
         expires_at = claims["exp"]

@@ -40,10 +40,11 @@ class BotCache:
         self._cached = None
 
     def invalidate_on(self, cluster: EventBus) -> Callable[[], None]:
-        """Drop the cached ids whenever any node registers or unregisters a bot; returns a
-        function that stops listening."""
+        """Drop the cached ids whenever any node registers or unregisters a bot, or the bus may
+        have lost such a change; returns a function that stops listening."""
 
         async def on_change(event: BotsChanged) -> None:
             self.invalidate()
 
+        cluster.on_events_lost(self.invalidate)
         return cluster.subscribe(BOTS_CHANGED, on_change)

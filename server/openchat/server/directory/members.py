@@ -12,14 +12,16 @@ from collections.abc import Callable
 from openchat.server.domain.events import MEMBERSHIP_CHANGED, MembershipChanged
 from openchat.server.ports import ConversationStore, EventBus
 
-# Cached member lists expire after this long, in case an invalidation was lost.
-TTL_SECONDS = 30.0
+# Cached member lists expire after this long, in case an invalidation was lost unnoticed (its
+# publisher could not reach Redis). Membership is an authorization decision: this is the
+# longest a removed member can keep receiving live (docs/architecture.md).
+TTL_SECONDS = 5.0
 
 
 class MembershipCache:
     """MemberDirectory: conversation id -> member ids. Entries are dropped when a
-    MembershipChanged event arrives (see `invalidate_on`), and expire after `ttl_seconds` in
-    case such an event was lost."""
+    MembershipChanged event arrives (see `invalidate_on`), all of them when the bus may have
+    lost such events, and expire after `ttl_seconds` in case one was lost unnoticed."""
 
     def __init__(
         self,
@@ -70,11 +72,17 @@ class MembershipCache:
         self._entries.pop(conversation_id, None)
         self._versions[conversation_id] = self._versions.get(conversation_id, 0) + 1
 
+    def invalidate_all(self) -> None:
+        self._entries.clear()
+        for conversation_id in self._loading:  # loads in flight may have read the old list
+            self.invalidate(conversation_id)
+
     def invalidate_on(self, cluster: EventBus) -> Callable[[], None]:
-        """Drop a conversation's entry whenever any node changes its members; returns a
-        function that stops listening."""
+        """Drop a conversation's entry whenever any node changes its members, and every entry
+        when the bus may have lost such changes; returns a function that stops listening."""
 
         async def on_change(event: MembershipChanged) -> None:
             self.invalidate(event.conversation_id)
 
+        cluster.on_events_lost(self.invalidate_all)
         return cluster.subscribe(MEMBERSHIP_CHANGED, on_change)

@@ -31,6 +31,11 @@ class Topic(Generic[Event]):
     event_type: type[Event]
 
 
+# A trace's context as W3C trace-context headers (name, value), sorted: plain data that crosses
+# the cluster bus with the event it belongs to.
+TraceHeaders = tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class MessagePersisted:
     """A message is committed; routing may deliver it. Published once per stored message, on
@@ -40,6 +45,9 @@ class MessagePersisted:
     origin_device_id: str = ""
     # The durable routes with work for the message (their workers are woken).
     routes: frozenset[str] = frozenset()
+    # The send's trace as W3C trace-context headers (traceparent, ...), so that the routes'
+    # spans join it on every node; empty when tracing is off.
+    trace_context: TraceHeaders = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 import structlog
 
 from openchat.server.domain.events import Topic
+from openchat.server.failures import is_transient
 from openchat.server.ports import EventHandler
 
 _log = structlog.get_logger(__name__)
@@ -30,8 +31,11 @@ class _Subscription(Generic[Event]):
             event = await self.queue.get()
             try:
                 await self._handler(event)
-            except Exception:  # noqa: BLE001 - a subscriber's failure must not stop its subscription
-                _log.exception("event_handler_failed", topic=self.topic.name)
+            except Exception as error:  # noqa: BLE001 - a failure must not stop the subscription
+                if is_transient(error):  # a dependency restarting, not a bug
+                    _log.warning("event_handler_failed", topic=self.topic.name, error=repr(error))
+                else:
+                    _log.exception("event_handler_failed", topic=self.topic.name)
 
 
 class LocalDispatch:
@@ -77,3 +81,6 @@ class InProcessEventBus(LocalDispatch):
 
     async def publish(self, topic: Topic[Event], event: Event) -> None:
         self.dispatch(topic, event)
+
+    def on_events_lost(self, callback: Callable[[], None]) -> None:
+        return None  # nothing between publisher and subscribers can lose an event

@@ -2,13 +2,15 @@
 
 Pub/sub is fire-and-forget: an event published while a node's subscription is reconnecting is
 lost to that node. Nothing durable depends on it: sessions notice a missed message through the
-watermark in every pong (and the client syncs), and cached member lists also expire.
+watermark in every pong (and the client syncs), and caches that such events invalidate are
+dropped whole when the subscription comes back (`on_events_lost`), and also expire.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import structlog
@@ -50,6 +52,7 @@ class RedisEventBus(LocalDispatch):
         self._outgoing: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._subscribed = asyncio.Event()
+        self._lost_events: list[Callable[[], None]] = []
 
     async def start(self) -> None:
         self._tasks = [
@@ -66,6 +69,11 @@ class RedisEventBus(LocalDispatch):
                 f"Redis did not accept the cluster subscription within "
                 f"{_SUBSCRIBE_TIMEOUT_SECONDS:g} s; is OPENCHAT_REDIS_URL reachable?"
             ) from None
+
+    def on_events_lost(self, callback: Callable[[], None]) -> None:
+        """Call `callback` each time the subscription is live again after it was lost: events
+        of the gap are gone, so whatever they would have invalidated must be dropped."""
+        self._lost_events.append(callback)
 
     async def publish(self, topic: Topic[Event], event: Event) -> None:
         self._outgoing.put_nowait((topic.name, self._codec.encode(topic, event)))
@@ -101,6 +109,10 @@ class RedisEventBus(LocalDispatch):
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(*channels)
+                if self._subscribed.is_set():
+                    _log.info("cluster_subscription_restored")
+                    for callback in self._lost_events:
+                        callback()
                 self._subscribed.set()
                 async for message in pubsub.listen():
                     topic = channels[message["channel"].decode()]

@@ -1,6 +1,7 @@
 """Every metric the server exports, following Prometheus naming (openchat_ prefix, base units,
-_total counters). Labels never carry user, conversation or message ids: each label has a small,
-fixed set of values, so the number of series does not grow with traffic.
+_total counters; the gRPC server metrics carry the ecosystem's grpc_server_ names instead).
+Labels never carry user, conversation or message ids: each label has a small, fixed set of
+values, so the number of series does not grow with traffic.
 
 One Metrics object per server, on a registry of its own (tests run several servers in one
 process), built by the composition root and handed to the components that record.
@@ -43,13 +44,30 @@ class Metrics:
         def gauge(name: str, doc: str, labels: tuple[str, ...] = ()) -> Gauge:
             return Gauge(name, doc, labels, registry=registry)
 
-        rpc = ("grpc_service", "grpc_method", "grpc_type")
-        self.rpc_started = counter("openchat_grpc_server_started", "RPCs started.", rpc)
+        # The gRPC server metrics under the names and labels of go-grpc-prometheus (and its
+        # Java and Python ports), which the ecosystem's dashboards and alerts query.
+        rpc = ("grpc_type", "grpc_service", "grpc_method")
+        self.rpc_started = counter(
+            "grpc_server_started", "Total number of RPCs started on the server.", rpc
+        )
         self.rpc_handled = counter(
-            "openchat_grpc_server_handled", "RPCs finished, by status code.", (*rpc, "grpc_code")
+            "grpc_server_handled",
+            "Total number of RPCs completed on the server, regardless of success or failure.",
+            (*rpc, "grpc_code"),
         )
         self.rpc_duration = histogram(
-            "openchat_grpc_server_handling_seconds", "Time to finish an RPC.", rpc
+            "grpc_server_handling_seconds",
+            "Histogram of response latency (seconds) of gRPC that had been application-level "
+            "handled by the server.",
+            rpc,
+        )
+        self.rpc_received = counter(
+            "grpc_server_msg_received",
+            "Total number of RPC stream messages received on the server.",
+            rpc,
+        )
+        self.rpc_sent = counter(
+            "grpc_server_msg_sent", "Total number of gRPC stream messages sent by the server.", rpc
         )
         self.streams_active = gauge("openchat_grpc_streams_active", "Streaming RPCs in progress.")
 

@@ -33,8 +33,8 @@ class InProcessPresenceRegistry:
             self._last_seen[session.user_id] = self._clock()
         return self._changed(session.user_id)
 
-    async def refresh(self, sessions: Sequence[SessionKey]) -> None:
-        return None
+    async def refresh(self, sessions: Sequence[SessionKey]) -> list[PresenceState]:
+        return []  # entries live as long as the process, which is as long as its sessions
 
     async def lookup(self, user_ids: Sequence[str]) -> list[PresenceState]:
         return [self._state(user_id) for user_id in user_ids]

@@ -41,6 +41,16 @@ end
 local function owned_by(value, session)
   return value and string.sub(value, 1, #session + 1) == session .. '|'
 end
+-- A generation key that Redis lost (FLUSHALL, a restart without persistence) starts again from
+-- the current time in microseconds, above every generation handed out before the loss, so
+-- watchers never drop the states that follow it as stale.
+local function next_generation(key)
+  if redis.call('EXISTS', key) == 0 then
+    local t = redis.call('TIME')
+    redis.call('SET', key, t[1] .. string.format('%06d', tonumber(t[2])))
+  end
+  return redis.call('INCR', key)
+end
 """
 
 # KEYS: hash, gen, expiry zset. ARGV: device, "session|node", ttl_ms, zset member.
@@ -51,7 +61,7 @@ local now = now_ms()
 local expires = now + tonumber(ARGV[3])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. expires)
 redis.call('ZADD', KEYS[3], expires, ARGV[4])
-local gen = redis.call('INCR', KEYS[2])
+local gen = next_generation(KEYS[2])
 return {gen, live_devices(KEYS[1], now)}
 """
 )
@@ -65,23 +75,27 @@ if not owned_by(current, ARGV[2]) then return false end
 local now = now_ms()
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[3])
-local gen = redis.call('INCR', KEYS[2])
+local gen = next_generation(KEYS[2])
 local live = live_devices(KEYS[1], now)
 if live == 0 then redis.call('SET', KEYS[4], now) end
 return {gen, live, now}
 """
 )
 
-# KEYS: hash, expiry zset. ARGV: device, session, ttl_ms, zset member.
+# KEYS: hash, gen, expiry zset. ARGV: device, "session|node", ttl_ms, zset member, session.
+# Extends the session's entry; recreates it when Redis lost it (the node still holds the session,
+# so it is live) and then returns the user's new presence; leaves a newer session's entry alone.
 _REFRESH = (
     _COMMON
     + """
 local current = redis.call('HGET', KEYS[1], ARGV[1])
-if not owned_by(current, ARGV[2]) then return 0 end
-local expires = now_ms() + tonumber(ARGV[3])
-redis.call('HSET', KEYS[1], ARGV[1], string.match(current, '^(.*)|%d+$') .. '|' .. expires)
-redis.call('ZADD', KEYS[2], 'XX', expires, ARGV[4])
-return 1
+if current and not owned_by(current, ARGV[5]) then return false end
+local now = now_ms()
+local expires = now + tonumber(ARGV[3])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. expires)
+redis.call('ZADD', KEYS[3], expires, ARGV[4])
+if current then return false end
+return {next_generation(KEYS[2]), live_devices(KEYS[1], now)}
 """
 )
 
@@ -104,7 +118,7 @@ for _, member in ipairs(due) do
     redis.call('ZREM', KEYS[1], member)
     if current then
       redis.call('HDEL', hash, device)
-      local gen = redis.call('INCR', ARGV[1] .. 'presence-gen:' .. user)
+      local gen = next_generation(ARGV[1] .. 'presence-gen:' .. user)
       local live = live_devices(hash, now)
       if live == 0 then redis.call('SET', ARGV[1] .. 'presence-seen:' .. user, now) end
       table.insert(changes, {user, gen, live, now})
@@ -163,16 +177,9 @@ class RedisPresenceRegistry:
         self._lookup = redis.register_script(_LOOKUP)
 
     async def connect(self, session: SessionKey) -> PresenceState:
+        keys, args = self._entry(session)
         with self._metrics.redis_timer("presence_connect"):
-            generation, live = await self._connect(
-                keys=[self._hash(session), self._gen(session.user_id), self._expiry()],
-                args=[
-                    session.device_id,
-                    f"{session.session_id}|{self._node_id}",
-                    self._ttl_ms,
-                    _member(session),
-                ],
-            )
+            generation, live = await self._connect(keys=keys, args=args)
         return PresenceState(session.user_id, live > 0, live, None, generation)
 
     async def disconnect(self, session: SessionKey) -> PresenceState | None:
@@ -193,19 +200,19 @@ class RedisPresenceRegistry:
             session.user_id, live > 0, live, None if live else _from_ms(now_ms), generation
         )
 
-    async def refresh(self, sessions: Sequence[SessionKey]) -> None:
+    async def refresh(self, sessions: Sequence[SessionKey]) -> list[PresenceState]:
         with self._metrics.redis_timer("presence_refresh"):
-            await self._refresh_all(sessions)
-
-    async def _refresh_all(self, sessions: Sequence[SessionKey]) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for session in sessions:
-                await self._refresh(
-                    keys=[self._hash(session), self._expiry()],
-                    args=[session.device_id, session.session_id, self._ttl_ms, _member(session)],
-                    client=pipe,
-                )
-            await pipe.execute()
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for session in sessions:
+                    keys, args = self._entry(session)
+                    await self._refresh(keys=keys, args=[*args, session.session_id], client=pipe)
+                results = await pipe.execute()
+        recreated: list[PresenceState] = []
+        for session, result in zip(sessions, results, strict=True):
+            if result:
+                generation, live = result
+                recreated.append(PresenceState(session.user_id, True, live, None, generation))
+        return recreated
 
     async def lookup(self, user_ids: Sequence[str]) -> list[PresenceState]:
         if not user_ids:
@@ -232,6 +239,17 @@ class RedisPresenceRegistry:
             )
             if due < REAP_SLICE:
                 return states
+
+    def _entry(self, session: SessionKey) -> tuple[list[str], list[str | int]]:
+        """The keys and arguments that write a session's entry (connect, refresh)."""
+        keys = [self._hash(session), self._gen(session.user_id), self._expiry()]
+        args: list[str | int] = [
+            session.device_id,
+            f"{session.session_id}|{self._node_id}",
+            self._ttl_ms,
+            _member(session),
+        ]
+        return keys, args
 
     def _hash(self, session: SessionKey) -> str:
         return f"{self._prefix}presence:{session.user_id}"

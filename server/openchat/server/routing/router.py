@@ -8,6 +8,7 @@ logged and counted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
@@ -16,6 +17,7 @@ import structlog
 
 from openchat.server.domain.events import MESSAGE_PERSISTED, MessagePersisted
 from openchat.server.observability.metrics import Metrics
+from openchat.server.observability.tracing import SendTracing
 from openchat.server.ports import EventBus, EventHandler
 
 _log = structlog.get_logger(__name__)
@@ -45,8 +47,10 @@ class MessageRouter:
         *,
         timeout: float = TIMEOUT_SECONDS,
         metrics: Metrics,
+        tracing: SendTracing | None = None,
     ) -> None:
         self._events = events
+        self._tracing = tracing
         self._routes = routes
         self._timeout = timeout
         self._metrics = metrics
@@ -65,9 +69,15 @@ class MessageRouter:
         async def run(event: MessagePersisted) -> None:
             started = time.perf_counter()
             outcome = "ok"
+            traced = (
+                self._tracing.route(route.name, event.trace_context)
+                if self._tracing is not None and event.trace_context
+                else contextlib.nullcontext()
+            )
             try:
-                async with asyncio.timeout(self._timeout):
-                    await route.route(event)
+                with traced:
+                    async with asyncio.timeout(self._timeout):
+                        await route.route(event)
             except Exception as error:  # noqa: BLE001 - isolate the route: log, count, go on
                 outcome = "timeout" if isinstance(error, TimeoutError) else "failed"
                 _log.warning(

@@ -86,13 +86,15 @@ class SessionHub:
         self._fanout.start()
         self._liveness.start()
 
-    async def stop(self, farewell: ReconnectRequest) -> None:
-        """Refuse new sessions, ask every client to reconnect elsewhere, close every session."""
+    async def stop(self, farewell: ReconnectRequest, *, grace: float) -> None:
+        """Refuse new sessions and ask every client to reconnect elsewhere; each session ends
+        once its client has closed its side and its sends in flight are answered, and those
+        still open after `grace` seconds are closed."""
         if not self._registry.drain():
             return
         await self._liveness.stop()
         self._fanout.stop()
-        await self._registry.close_all(farewell)
+        await self._registry.close_all(farewell, grace=grace)
 
     def sessions(self) -> list[Session]:
         return self._registry.sessions()

@@ -9,6 +9,7 @@ that closing a session releases it without the registry knowing what it is.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Collection, Iterable, Sequence
 
 import structlog
@@ -62,6 +63,7 @@ class SessionRegistry:
         # Closes of slow consumers, started from a synchronous push during fan-out.
         self._closing: set[asyncio.Task[None]] = set()
         self._draining = False
+        self._emptied = asyncio.Event()  # set when the last session closes
         metrics.track(metrics.sessions_active, lambda: len(self.sessions()))
         metrics.track(
             metrics.session_queue_depth_max,
@@ -96,10 +98,16 @@ class SessionRegistry:
             if other.device_id == device_id:
                 await self.close(other, farewell=REPLACED)
         self._by_user.setdefault(user_id, {})[key.session_id] = session
-        await self._cluster.publish(
-            SESSION_REPLACED, SessionReplaced(user_id, device_id, key.session_id)
-        )
-        await self.publish_presence(await self._presence.connect(key))
+        try:
+            await self._cluster.publish(
+                SESSION_REPLACED, SessionReplaced(user_id, device_id, key.session_id)
+            )
+            await self.publish_presence(await self._presence.connect(key))
+        except BaseException:
+            # Redis is unreachable (or the call was cancelled): the caller never gets the
+            # session, so it must not stay registered, nor be refreshed back into presence.
+            await self.close(session)
+            raise
         _log.info("session_opened", session_id=key.session_id, device_id=device_id)
         return session
 
@@ -116,9 +124,11 @@ class SessionRegistry:
         sessions.pop(session.key.session_id, None)
         if not sessions:
             self._by_user.pop(session.user_id, None)
+            if not self._by_user:
+                self._emptied.set()
         for hook in self._close_hooks:
             hook(session)
-        reason = _close_reason(error, farewell)
+        reason = _close_reason(error, farewell, draining=session.draining)
         self._metrics.session_disconnects.labels(reason).inc()
         _log.info("session_closed", session_id=session.key.session_id, reason=reason)
         try:
@@ -136,14 +146,22 @@ class SessionRegistry:
         self._draining = True
         return True
 
-    async def close_all(self, farewell: ReconnectRequest) -> None:
-        """Close every session, asking its client to reconnect (after drain())."""
+    async def close_all(self, farewell: ReconnectRequest, *, grace: float) -> None:
+        """Ask every client to reconnect (after drain()), keeping its session open so that its
+        sends in flight are still answered: each session ends once its client has closed its
+        side and they are; those still open after `grace` seconds are closed."""
         for task in self._closing:
             task.cancel()
         await asyncio.gather(*self._closing, return_exceptions=True)
+        for session in self.sessions():
+            session.drain(farewell)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                while self._by_user:
+                    self._emptied.clear()
+                    await self._emptied.wait()
         await asyncio.gather(
-            *(self.close(session, farewell=farewell) for session in self.sessions()),
-            return_exceptions=True,
+            *(self.close(session) for session in self.sessions()), return_exceptions=True
         )
 
     async def publish_presence(self, state: PresenceState) -> None:
@@ -158,13 +176,15 @@ class SessionRegistry:
         task.add_done_callback(self._closing.discard)
 
 
-def _close_reason(error: OpenChatError | None, farewell: ReconnectRequest | None) -> str:
+def _close_reason(
+    error: OpenChatError | None, farewell: ReconnectRequest | None, *, draining: bool
+) -> str:
     """A metric label: why a session ended (a small, fixed set of values)."""
     if error is not None:
         return _ERROR_REASONS.get(type(error), "error")
     if farewell is not None:
         return farewell.cause
-    return "client"
+    return "draining" if draining else "client"
 
 
 _ERROR_REASONS: dict[type[OpenChatError], str] = {

@@ -25,6 +25,7 @@ class PresenceWatch:
     async def watch(self, session: Session, user_ids: Sequence[str]) -> None:
         """Replace the users whose presence the session receives; sends their current state."""
         self.forget(session)
+        session.drop_presence()  # of the users watched before; the snapshot below follows
         watched = frozenset(user_ids[:MAX_WATCHED_USERS])
         self._watching[session] = watched
         for user_id in watched:

@@ -29,11 +29,13 @@ from openchat.server.domain.events import (
 )
 from openchat.server.domain.model import Appended, MessageDraft, MessageKind
 from openchat.server.observability.metrics import Metrics
+from openchat.server.observability.tracing import Caller, SendTracing, untraced
 from openchat.server.ports import EventBus, MessageStore
 
 _log = structlog.get_logger(__name__)
 
-_Pending = tuple[MessageDraft, "asyncio.Future[Appended]"]
+# A draft, its sender's future, and its sender's trace (None when tracing is off).
+_Pending = tuple[MessageDraft, "asyncio.Future[Appended]", Caller | None]
 
 
 class GroupCommitWriter:
@@ -48,9 +50,11 @@ class GroupCommitWriter:
         max_in_flight: int,
         commit_timeout: float,
         metrics: Metrics,
+        tracing: SendTracing | None = None,
     ) -> None:
         self._store = store
         self._events = events
+        self._tracing = tracing
         self._metrics = metrics
         self._metrics.track(self._metrics.commit_queue_depth, lambda: len(self._pending))
         self._max_batch = max_batch
@@ -82,7 +86,7 @@ class GroupCommitWriter:
         for worker in self._workers:
             worker.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
-        for _, future in self._pending:
+        for _, future, _ in self._pending:
             if not future.done():
                 future.set_exception(PersistenceUnavailable())
         self._pending.clear()
@@ -96,7 +100,8 @@ class GroupCommitWriter:
         if not self._accepting:
             raise Unavailable("the server is shutting down; retry against another node")
         future: asyncio.Future[Appended] = asyncio.get_running_loop().create_future()
-        self._pending.append((draft, future))
+        caller = self._tracing.caller() if self._tracing is not None else None
+        self._pending.append((draft, future, caller))
         self._wakeup.set()
         return await future
 
@@ -116,12 +121,18 @@ class GroupCommitWriter:
                     self._idle.set()
 
     async def _commit(self, batch: list[_Pending]) -> None:
-        drafts = [draft for draft, _ in batch]
+        drafts = [draft for draft, _, _ in batch]
+        spans = (
+            self._tracing.commit([caller for *_, caller in batch])
+            if self._tracing is not None
+            else untraced(len(batch))
+        )
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self._commit_timeout):
                 outcomes = await self._store.append_batch(drafts)
         except Exception as error:  # noqa: BLE001 - any failure to persist is answered UNAVAILABLE
+            spans.end(error)
             _log.warning("persist_failed", batch=len(batch), error=repr(error))
             if len(batch) > 1 and not isinstance(error, TimeoutError):
                 # One draft the database rejects must not fail the others sharing its
@@ -130,7 +141,7 @@ class GroupCommitWriter:
                 for item in batch:
                     await self._commit([item])
                 return
-            for draft, future in batch:
+            for draft, future, _ in batch:
                 if not future.done():
                     future.set_exception(PersistenceUnavailable())
                 await self._events.publish(
@@ -139,19 +150,22 @@ class GroupCommitWriter:
             return
         self._metrics.commit_duration.observe(time.perf_counter() - started)
         self._metrics.commit_batch_size.observe(len(batch))
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
+        spans.end()
+        for (_, future, _), outcome in zip(batch, outcomes, strict=True):
             if future.done():
                 continue
             if isinstance(outcome, OpenChatError):
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
-        for draft, outcome in zip(drafts, outcomes, strict=True):
+        for draft, outcome, trace in zip(drafts, outcomes, spans.headers(), strict=True):
             if isinstance(outcome, Appended) and not outcome.duplicate:
                 self._count(outcome)
                 await self._events.publish(
                     MESSAGE_PERSISTED,
-                    MessagePersisted(outcome.message, draft.origin_device_id, outcome.routes),
+                    MessagePersisted(
+                        outcome.message, draft.origin_device_id, outcome.routes, trace
+                    ),
                 )
 
     def _count(self, stored: Appended) -> None:

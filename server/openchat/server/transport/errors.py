@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import grpc
-import redis.exceptions
-import sqlalchemy.exc
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
@@ -60,19 +58,6 @@ _TABLE: dict[type[errors.OpenChatError], tuple[grpc.StatusCode, ErrorReason.Valu
 }
 
 
-# Failures of the infrastructure rather than of the request: a database or Redis that is down,
-# restarting or too slow. They are answered UNAVAILABLE (retry later) with a generic message;
-# the detail (which may name hosts or credentials) only goes to the log.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,  # includes ConnectionError and TimeoutError
-    sqlalchemy.exc.OperationalError,
-    sqlalchemy.exc.InterfaceError,
-    sqlalchemy.exc.TimeoutError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-)
-
-
 @dataclass(frozen=True, slots=True)
 class ErrorStatus:
     """What a client is told about an error."""
@@ -93,7 +78,8 @@ def status_of(error: errors.OpenChatError) -> ErrorStatus:
 
 
 def dependency_unavailable() -> ErrorStatus:
-    """UNAVAILABLE for an infrastructure failure, without its detail."""
+    """UNAVAILABLE for a dependency's failure (`failures.is_transient`), without its detail:
+    the detail (which may name hosts or credentials) only goes to the log."""
     return ErrorStatus(
         grpc.StatusCode.UNAVAILABLE,
         ErrorReason.Name(ErrorReason.SERVICE_UNAVAILABLE),

@@ -5,8 +5,11 @@
 2. ErrorMappingInterceptor: turns domain errors into statuses with ErrorInfo, and anything
    unexpected into a generic INTERNAL (grpc.aio would otherwise send the exception text, which
    can include a database URL, to the client).
-3. AuthInterceptor: verifies the bearer token and makes the principal current.
-4. RequestDecodingInterceptor: decodes request bytes itself, so that undecodable bytes are
+3. DrainingInterceptor: counts the calls in flight and, while the server shuts down, answers
+   new ones UNAVAILABLE itself (grpc would cancel calls still waiting when it stops: CANCELLED,
+   which clients do not retry).
+4. AuthInterceptor: verifies the bearer token and makes the principal current.
+5. RequestDecodingInterceptor: decodes request bytes itself, so that undecodable bytes are
    answered INVALID_ARGUMENT (grpc answers INTERNAL) and only after authentication.
 
 Each wraps the method handler's behavior; a grpc.aio interceptor cannot otherwise see how a
@@ -15,7 +18,9 @@ call ends.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import inspect
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,11 +32,16 @@ from google.protobuf.message import DecodeError
 from prometheus_client import Counter
 
 from openchat.server.auth.tokens import TokenVerifier
-from openchat.server.domain.errors import OpenChatError, RequestUndecodable, Unauthenticated
+from openchat.server.domain.errors import (
+    OpenChatError,
+    RequestUndecodable,
+    Unauthenticated,
+    Unavailable,
+)
+from openchat.server.failures import is_transient
 from openchat.server.observability.metrics import Metrics
 from openchat.server.transport.context import principal_var
 from openchat.server.transport.errors import (
-    TRANSIENT_ERRORS,
     ErrorStatus,
     dependency_unavailable,
     internal_error,
@@ -106,7 +116,10 @@ class _WrappingInterceptor(_ServerInterceptor):
             (handler.request_streaming, handler.response_streaming)
         ]
         behavior = getattr(handler, attribute)
-        if handler.response_streaming:
+        # A streaming behavior either yields its responses (an async generator) or is a
+        # coroutine that writes them with context.write(), as grpc's health Watch does: the
+        # latter is awaited like a unary one.
+        if handler.response_streaming and not inspect.iscoroutinefunction(behavior):
             wrapped: Any = self.around_stream(behavior, handler, method)
         else:
             wrapped = self.around_unary(behavior, handler, method)
@@ -176,17 +189,28 @@ class _MethodSeries:
     """The metric series of one method, looked up once when its handler is wrapped (a
     prometheus_client labels() lookup on every call costs more than the increment)."""
 
-    __slots__ = ("_handled", "_labels", "_metrics", "duration", "started", "streaming")
+    __slots__ = (
+        "_handled",
+        "_labels",
+        "_metrics",
+        "duration",
+        "received",
+        "sent",
+        "started",
+        "streaming",
+    )
 
     def __init__(self, metrics: Metrics, method: str, handler: Handler) -> None:
         _, service, name = method.split("/", 2)
         kind = _RPC_TYPES[(handler.request_streaming, handler.response_streaming)]
         self._metrics = metrics
-        self._labels = (service, name, kind)
+        self._labels = (kind, service, name)
         self._handled: dict[str, Counter] = {}
         self.streaming = kind != "unary"
         self.started = metrics.rpc_started.labels(*self._labels)
         self.duration = metrics.rpc_duration.labels(*self._labels)
+        self.received = metrics.rpc_received.labels(*self._labels)
+        self.sent = metrics.rpc_sent.labels(*self._labels)
 
     def handled(self, code: str) -> Counter:
         """The handled-RPCs counter of this method and status code."""
@@ -199,15 +223,52 @@ class _MethodSeries:
 class RequestObservingInterceptor(_WrappingInterceptor):
     """Per RPC: binds a request id for every log line of the call, writes one canonical `rpc`
     log event (method, status code, duration, peer, request id), and records the gRPC server
-    metrics (started, handled by code, duration, streams in progress)."""
+    metrics (started, handled by code, duration, messages each way, streams in progress)."""
 
     def __init__(self, metrics: Metrics) -> None:
         super().__init__()
         self._metrics = metrics
+        self._series: dict[str, _MethodSeries] = {}
 
     def around(self, method: str, handler: Handler) -> Around:
-        series = _MethodSeries(self._metrics, method, handler)
+        series = self._series_of(method, handler)
         return lambda context: _Observed(self, method, series, context)
+
+    def around_unary(self, behavior: UnaryBehavior, handler: Handler, method: str) -> UnaryBehavior:
+        series = self._series_of(method, handler)
+        counted_requests = _request_counter(series, handler)
+
+        # A streaming behavior that writes its responses itself returns none to count.
+        sent = None if handler.response_streaming else series.sent
+
+        async def counted(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            response = await behavior(counted_requests(request), context)
+            if sent is not None:
+                sent.inc()
+            return response
+
+        return super().around_unary(counted, handler, method)
+
+    def around_stream(
+        self, behavior: StreamBehavior, handler: Handler, method: str
+    ) -> StreamBehavior:
+        series = self._series_of(method, handler)
+        counted_requests = _request_counter(series, handler)
+
+        async def counted(
+            request: Any, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
+            async for response in behavior(counted_requests(request), context):
+                series.sent.inc()
+                yield response
+
+        return super().around_stream(counted, handler, method)
+
+    def _series_of(self, method: str, handler: Handler) -> _MethodSeries:
+        series = self._series.get(method)
+        if series is None:
+            series = self._series[method] = _MethodSeries(self._metrics, method, handler)
+        return series
 
     def _begin(
         self, method: str, context: grpc.aio.ServicerContext[Any, Any], series: _MethodSeries
@@ -239,6 +300,23 @@ class RequestObservingInterceptor(_WrappingInterceptor):
             self._metrics.streams_active.dec()
         _log.info("rpc", code=code.name, duration_ms=round(elapsed * 1000, 3))
         structlog.contextvars.clear_contextvars()
+
+
+def _request_counter(series: _MethodSeries, handler: Handler) -> Callable[[Any], Any]:
+    """A function from what grpc passes the behavior (a request, or an iterator of them) to
+    the same, counting each request as it is taken."""
+    received = series.received
+
+    def count(request: Any) -> Any:
+        received.inc()
+        return request
+
+    async def count_each(requests: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for request in requests:
+            received.inc()
+            yield request
+
+    return count_each if handler.request_streaming else count
 
 
 class _Observed:
@@ -273,8 +351,9 @@ async def _abort(context: grpc.aio.ServicerContext[Any, Any], status: ErrorStatu
 
 def _unexpected(error: Exception) -> ErrorStatus:
     """UNAVAILABLE for infrastructure failures, INTERNAL for bugs; details only in the log."""
-    if isinstance(error, TRANSIENT_ERRORS):
-        _log.warning("dependency_error", error=repr(error))
+    if is_transient(error):
+        # str() as well: redis-py's repr() drops the message.
+        _log.warning("dependency_error", error=f"{type(error).__name__}: {error}")
         return dependency_unavailable()
     request_id = structlog.contextvars.get_contextvars().get("request_id", "unknown")
     _log.error("unhandled_error", exc_info=error)
@@ -308,12 +387,39 @@ class _MappingErrors:
         # Anything else (none, an abort, a cancellation) goes on as it is.
 
 
-class AuthInterceptor(_WrappingInterceptor):
-    """Requires `authorization: Bearer <JWT>` on every RPC but health and reflection."""
+class CallGate:
+    """The calls in flight, and whether new ones are let in."""
 
-    def __init__(self, verifier: TokenVerifier) -> None:
-        super().__init__()
-        self._verifier = verifier
+    def __init__(self) -> None:
+        self.open = True
+        self.in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def close(self) -> None:
+        """From now on, new calls are answered UNAVAILABLE."""
+        self.open = False
+
+    async def wait_idle(self, grace: float) -> None:
+        """Wait until no call is in flight, or `grace` seconds."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace):
+                await self._idle.wait()
+
+    def enter(self) -> None:
+        if not self.open:
+            raise Unavailable("the server is shutting down; retry against another node")
+        self.in_flight += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.in_flight -= 1
+        if not self.in_flight:
+            self._idle.set()
+
+
+class _ApiInterceptor(_WrappingInterceptor):
+    """Wraps the API's methods only: health and reflection pass untouched."""
 
     async def intercept_service(
         self,
@@ -323,6 +429,41 @@ class AuthInterceptor(_WrappingInterceptor):
         if handler_call_details.method.startswith(PUBLIC_METHOD_PREFIXES):
             return await continuation(handler_call_details)
         return await super().intercept_service(continuation, handler_call_details)
+
+
+class DrainingInterceptor(_ApiInterceptor):
+    """Lets calls through the CallGate (not health: probes must see a draining server as
+    NOT_SERVING)."""
+
+    def __init__(self, gate: CallGate) -> None:
+        super().__init__()
+        self._gate = gate
+
+    def around(self, method: str, handler: Handler) -> Around:
+        return lambda context: _Gated(self._gate)
+
+
+class _Gated:
+    """One call through the gate."""
+
+    __slots__ = ("_gate",)
+
+    def __init__(self, gate: CallGate) -> None:
+        self._gate = gate
+
+    async def __aenter__(self) -> None:
+        self._gate.enter()
+
+    async def __aexit__(self, *_: object) -> None:
+        self._gate.leave()
+
+
+class AuthInterceptor(_ApiInterceptor):
+    """Requires `authorization: Bearer <JWT>` on every RPC but health and reflection."""
+
+    def __init__(self, verifier: TokenVerifier) -> None:
+        super().__init__()
+        self._verifier = verifier
 
     def around(self, method: str, handler: Handler) -> Around:
         return lambda context: _Authenticated(self._verifier, context)

@@ -10,7 +10,9 @@ from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from opentelemetry.instrumentation.grpc import aio_server_interceptor
+from opentelemetry.instrumentation.grpc.filters import any_of, health_check, negate, service_prefix
+from opentelemetry.sdk.trace import TracerProvider
 
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.observability.metrics import Metrics
@@ -19,10 +21,13 @@ from openchat.server.settings import LimitsSettings, SessionSettings
 from openchat.server.transport.health import HealthStatuses
 from openchat.server.transport.interceptors import (
     AuthInterceptor,
+    CallGate,
+    DrainingInterceptor,
     ErrorMappingInterceptor,
     RequestDecodingInterceptor,
     RequestObservingInterceptor,
 )
+from openchat.server.transport.reflection import enable_reflection
 from openchat.server.transport.services.admin import AdminServicer
 from openchat.server.transport.services.bots import BotServicer
 from openchat.server.transport.services.conversations import ConversationServicer
@@ -180,16 +185,33 @@ def transport_options(sessions: SessionSettings) -> list[tuple[str, int]]:
     ]
 
 
+def _tracing_interceptor(provider: TracerProvider) -> grpc.aio.ServerInterceptor:  # type: ignore[type-arg]
+    """Starts each RPC's span, continuing the caller's trace (observability/tracing.py). Health
+    checks and reflection are left out: they are noise in every trace view, and grpc's health
+    Watch writes its stream in a way this interceptor cannot wrap."""
+    return aio_server_interceptor(  # type: ignore[no-any-return,no-untyped-call]  # untyped
+        tracer_provider=provider,
+        filter_=negate(any_of(health_check(), service_prefix("grpc.reflection."))),
+    )
+
+
 def build_server(
     registrations: Sequence[Registration],
     verifier: TokenVerifier,
     sessions: SessionSettings,
     metrics: Metrics,
+    gate: CallGate,
+    *,
+    tracer_provider: TracerProvider | None = None,
 ) -> tuple[grpc.aio.Server, HealthStatuses]:
+    # Outermost, so that every log line and span of a call belongs to the call's trace.
+    tracing = [] if tracer_provider is None else [_tracing_interceptor(tracer_provider)]
     server = grpc.aio.server(
         interceptors=[
+            *tracing,
             RequestObservingInterceptor(metrics),
             ErrorMappingInterceptor(),
+            DrainingInterceptor(gate),
             AuthInterceptor(verifier),
             RequestDecodingInterceptor(),
         ],
@@ -199,11 +221,10 @@ def build_server(
         registration.add_to_server(registration.servicer, server)
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]  # grpc-stubs lag
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
+    enable_reflection(
         [
             *(registration.service_name for registration in registrations),
             health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-            reflection.SERVICE_NAME,
         ],
         server,
     )

@@ -15,11 +15,11 @@ from openchat.server.domain.errors import (
     Unavailable,
 )
 from openchat.server.domain.frames import SendRejected
+from openchat.server.failures import is_transient
 from openchat.server.sessions.hub import Session, SessionHub
 from openchat.server.settings import SessionSettings
 from openchat.server.transport.context import current_user_id
 from openchat.server.transport.converters import presence_to_pb, server_frame
-from openchat.server.transport.errors import TRANSIENT_ERRORS
 from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.services.sync import cursors_from_pb
 from openchat.server.transport.validation import require_id, require_ids, require_seq
@@ -35,6 +35,8 @@ _log = structlog.get_logger(__name__)
 # Sends a session may have waiting for their commit; more wait for a free slot, which stops
 # the reading of further frames (backpressure through HTTP/2 flow control).
 MAX_SENDS_IN_FLIGHT = 64
+# The answer to a send that arrives after the client was asked to reconnect.
+DRAINING = Unavailable("the server is shutting down; send it again after reconnecting")
 
 
 class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
@@ -106,7 +108,11 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
             async for frame in requests:
                 session.touch()
                 kind = frame.WhichOneof("frame")
-                if kind == "send":
+                if kind == "send" and session.draining:
+                    session.push(
+                        SendRejected(frame.send.client_msg_id, frame.send.conversation_id, DRAINING)
+                    )
+                elif kind == "send":
                     await sends.acquire()
                     task = asyncio.create_task(self._send(session, frame.send))
                     in_flight.add(task)
@@ -114,6 +120,8 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
                     task.add_done_callback(lambda _: sends.release())
                 else:
                     await self._handle(session, kind, frame)
+            # The client closed its side: every send it made gets its answer, then the end.
+            await asyncio.gather(*in_flight)
             await self._hub.close(session)
         except OpenChatError as error:
             await self._hub.close(session, error)
@@ -149,7 +157,9 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
                     await self._read_marker(session, frame.read)
                 case "hello":
                     raise StreamProtocolViolation("hello may only be the first frame")
-        except TRANSIENT_ERRORS as error:
+        except Exception as error:
+            if not is_transient(error):
+                raise
             # A dependency hiccup must not end the session; the client repeats pings and acks.
             _log.warning("session_frame_failed", frame=kind, error=repr(error))
 
