@@ -25,6 +25,7 @@ from openchat.server.directory.bots import BotCache
 from openchat.server.directory.members import MembershipCache
 from openchat.server.domain.frames import ReconnectRequest
 from openchat.server.domain.ids import new_id
+from openchat.server.domain.lifecycle import ChangeRules
 from openchat.server.domain.model import WEBHOOK_ROUTE
 from openchat.server.events.cluster import ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
@@ -81,6 +82,7 @@ from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.tls import server_credentials
 from openchat.server.transport.web import WebListener, build_web_app
 from openchat.server.usecases.bots import Bots
+from openchat.server.usecases.changes import MessageChanges
 from openchat.server.usecases.conversations import Conversations
 from openchat.server.usecases.dead_letters import DeadLetters
 from openchat.server.usecases.messaging import Messaging
@@ -236,7 +238,13 @@ async def build_app(
     pusher = push_provider(settings.routing, http)
     relaying = [provider for provider in im_providers if provider.relays]
     planner = DurableRoutePlanner(provider_routes=[provider_route(p) for p in relaying])
-    message_store = SqlMessageStore(database, _sequences(settings, redis, metrics), planner)
+    rules = ChangeRules(
+        edit_window_seconds=settings.limits.edit_window,
+        recall_window_seconds=settings.limits.recall_window,
+    )
+    message_store = SqlMessageStore(
+        database, _sequences(settings, redis, metrics), planner, rules=rules
+    )
     receipt_store = SqlReceiptStore(database)
     outbox = SqlRouteOutbox(database)
     push_sweep = (
@@ -302,6 +310,7 @@ async def build_app(
     services = registrations(
         UseCases(
             messaging=messaging,
+            changes=MessageChanges(conversation_store, message_store, writer),
             sender=MessageSender(messaging, settings.limits, metrics),
             timeline=DeliveryTimeline(message_store, receipt_store, outbox),
             synchronization=Synchronization(
@@ -314,6 +323,7 @@ async def build_app(
             dead_letters=DeadLetters(outbox, wake_workers),
         ),
         settings.sessions,
+        settings.limits,
     )
     gate = CallGate()
     server, health_servicer = build_server(

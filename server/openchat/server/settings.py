@@ -243,6 +243,10 @@ class LimitsSettings(_Section):
     response_budget_bytes: int = Field(
         3 * 1024 * 1024, ge=64 * 1024, validation_alias="OPENCHAT_RESPONSE_BUDGET_BYTES"
     )
+    # Seconds after sending during which a sender may edit a message, and recall it (a group's
+    # owner may recall at any time).
+    edit_window: float = Field(48 * 3600.0, ge=0, validation_alias="OPENCHAT_EDIT_WINDOW")
+    recall_window: float = Field(24 * 3600.0, ge=0, validation_alias="OPENCHAT_RECALL_WINDOW")
 
 
 class SessionSettings(_Section):

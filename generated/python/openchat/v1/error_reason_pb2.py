@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eopenchat/v1/error_reason.proto\x12\x0bopenchat.v1*\xdc\x03\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x11\n\rTOKEN_INVALID\x10\x01\x12\x11\n\rFIELD_INVALID\x10\x02\x12\x17\n\x13REQUEST_UNDECODABLE\x10\x03\x12\x15\n\x11\x43ONTENT_TOO_LARGE\x10\x04\x12\x1a\n\x16\x43ONVERSATION_NOT_FOUND\x10\x05\x12\x10\n\x0cNOT_A_MEMBER\x10\x06\x12\x16\n\x12\x41\x43TION_NOT_ALLOWED\x10\x07\x12\x18\n\x14\x43LIENT_MSG_ID_REUSED\x10\x08\x12\x1e\n\x1a\x43ONVERSATION_KIND_MISMATCH\x10\t\x12\x19\n\x15MEMBER_LIMIT_EXCEEDED\x10\n\x12\x1b\n\x17PERSISTENCE_UNAVAILABLE\x10\x0b\x12\x17\n\x13SERVICE_UNAVAILABLE\x10\x0c\x12\x11\n\rSLOW_CONSUMER\x10\r\x12\x15\n\x11HEARTBEAT_TIMEOUT\x10\x0e\x12\x1d\n\x19STREAM_PROTOCOL_VIOLATION\x10\x0f\x12\x16\n\x12RESOURCE_NOT_FOUND\x10\x10\x12\x12\n\x0eINTERNAL_ERROR\x10\x11\x12\x13\n\x0fNOT_IMPLEMENTED\x10\x12\x42\x66\n\x0f\x64\x65v.openchat.v1B\x10\x45rrorReasonProtoP\x01Z0openchat.dev/generated/go/openchat/v1;openchatv1\xea\x02\x0cOpenchat::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eopenchat/v1/error_reason.proto\x12\x0bopenchat.v1*\xc1\x04\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x11\n\rTOKEN_INVALID\x10\x01\x12\x11\n\rFIELD_INVALID\x10\x02\x12\x17\n\x13REQUEST_UNDECODABLE\x10\x03\x12\x15\n\x11\x43ONTENT_TOO_LARGE\x10\x04\x12\x1a\n\x16\x43ONVERSATION_NOT_FOUND\x10\x05\x12\x10\n\x0cNOT_A_MEMBER\x10\x06\x12\x16\n\x12\x41\x43TION_NOT_ALLOWED\x10\x07\x12\x18\n\x14\x43LIENT_MSG_ID_REUSED\x10\x08\x12\x1e\n\x1a\x43ONVERSATION_KIND_MISMATCH\x10\t\x12\x19\n\x15MEMBER_LIMIT_EXCEEDED\x10\n\x12\x1b\n\x17PERSISTENCE_UNAVAILABLE\x10\x0b\x12\x17\n\x13SERVICE_UNAVAILABLE\x10\x0c\x12\x11\n\rSLOW_CONSUMER\x10\r\x12\x15\n\x11HEARTBEAT_TIMEOUT\x10\x0e\x12\x1d\n\x19STREAM_PROTOCOL_VIOLATION\x10\x0f\x12\x16\n\x12RESOURCE_NOT_FOUND\x10\x10\x12\x12\n\x0eINTERNAL_ERROR\x10\x11\x12\x13\n\x0fNOT_IMPLEMENTED\x10\x12\x12\x16\n\x12\x45\x44IT_WINDOW_CLOSED\x10\x13\x12\x18\n\x14RECALL_WINDOW_CLOSED\x10\x14\x12\x14\n\x10MESSAGE_RECALLED\x10\x15\x12\x1b\n\x17REACTION_LIMIT_EXCEEDED\x10\x16\x42\x66\n\x0f\x64\x65v.openchat.v1B\x10\x45rrorReasonProtoP\x01Z0openchat.dev/generated/go/openchat/v1;openchatv1\xea\x02\x0cOpenchat::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,5 +33,5 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\017dev.openchat.v1B\020ErrorReasonProtoP\001Z0openchat.dev/generated/go/openchat/v1;openchatv1\352\002\014Openchat::V1'
   _globals['_ERRORREASON']._serialized_start=48
-  _globals['_ERRORREASON']._serialized_end=524
+  _globals['_ERRORREASON']._serialized_end=625
 # @@protoc_insertion_point(module_scope)

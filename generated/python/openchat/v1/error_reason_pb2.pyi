@@ -89,6 +89,22 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """The RPC is declared in the contract but not served by this version
     (UNIMPLEMENTED).
     """
+    EDIT_WINDOW_CLOSED: _ErrorReason.ValueType  # 19
+    """The message can no longer be edited: the edit window has passed
+    (FAILED_PRECONDITION).
+    """
+    RECALL_WINDOW_CLOSED: _ErrorReason.ValueType  # 20
+    """The message can no longer be recalled by its sender: the recall window has
+    passed (FAILED_PRECONDITION).
+    """
+    MESSAGE_RECALLED: _ErrorReason.ValueType  # 21
+    """The message was recalled and cannot be edited, reacted to or forwarded
+    (FAILED_PRECONDITION).
+    """
+    REACTION_LIMIT_EXCEEDED: _ErrorReason.ValueType  # 22
+    """The message has as many distinct reactions as allowed, or the caller has
+    (RESOURCE_EXHAUSTED).
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Machine-readable error reasons (AIP-193). Every error the server returns
@@ -164,5 +180,21 @@ does, under the request id (INTERNAL).
 NOT_IMPLEMENTED: ErrorReason.ValueType  # 18
 """The RPC is declared in the contract but not served by this version
 (UNIMPLEMENTED).
+"""
+EDIT_WINDOW_CLOSED: ErrorReason.ValueType  # 19
+"""The message can no longer be edited: the edit window has passed
+(FAILED_PRECONDITION).
+"""
+RECALL_WINDOW_CLOSED: ErrorReason.ValueType  # 20
+"""The message can no longer be recalled by its sender: the recall window has
+passed (FAILED_PRECONDITION).
+"""
+MESSAGE_RECALLED: ErrorReason.ValueType  # 21
+"""The message was recalled and cannot be edited, reacted to or forwarded
+(FAILED_PRECONDITION).
+"""
+REACTION_LIMIT_EXCEEDED: ErrorReason.ValueType  # 22
+"""The message has as many distinct reactions as allowed, or the caller has
+(RESOURCE_EXHAUSTED).
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

@@ -166,6 +166,38 @@ export enum ErrorReason {
    * @generated from enum value: NOT_IMPLEMENTED = 18;
    */
   NOT_IMPLEMENTED = 18,
+
+  /**
+   * The message can no longer be edited: the edit window has passed
+   * (FAILED_PRECONDITION).
+   *
+   * @generated from enum value: EDIT_WINDOW_CLOSED = 19;
+   */
+  EDIT_WINDOW_CLOSED = 19,
+
+  /**
+   * The message can no longer be recalled by its sender: the recall window has
+   * passed (FAILED_PRECONDITION).
+   *
+   * @generated from enum value: RECALL_WINDOW_CLOSED = 20;
+   */
+  RECALL_WINDOW_CLOSED = 20,
+
+  /**
+   * The message was recalled and cannot be edited, reacted to or forwarded
+   * (FAILED_PRECONDITION).
+   *
+   * @generated from enum value: MESSAGE_RECALLED = 21;
+   */
+  MESSAGE_RECALLED = 21,
+
+  /**
+   * The message has as many distinct reactions as allowed, or the caller has
+   * (RESOURCE_EXHAUSTED).
+   *
+   * @generated from enum value: REACTION_LIMIT_EXCEEDED = 22;
+   */
+  REACTION_LIMIT_EXCEEDED = 22,
 }
 
 /**

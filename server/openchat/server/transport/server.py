@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.observability.metrics import Metrics
 from openchat.server.sessions.hub import SessionHub
-from openchat.server.settings import SessionSettings
+from openchat.server.settings import LimitsSettings, SessionSettings
 from openchat.server.transport.health import HealthStatuses
 from openchat.server.transport.interceptors import (
     AuthInterceptor,
@@ -37,6 +37,7 @@ from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.services.sync import SyncServicer
 from openchat.server.transport.web import ConnectApplication
 from openchat.server.usecases.bots import Bots
+from openchat.server.usecases.changes import MessageChanges
 from openchat.server.usecases.conversations import Conversations
 from openchat.server.usecases.dead_letters import DeadLetters
 from openchat.server.usecases.messaging import Messaging
@@ -87,6 +88,7 @@ class UseCases:
     """What the services call: the use cases, and the session hub behind PresenceService."""
 
     messaging: Messaging
+    changes: MessageChanges
     sender: MessageSender
     timeline: DeliveryTimeline
     synchronization: Synchronization
@@ -97,14 +99,22 @@ class UseCases:
     dead_letters: DeadLetters
 
 
-def registrations(use_cases: UseCases, sessions: SessionSettings) -> list[Registration]:
+def registrations(
+    use_cases: UseCases, sessions: SessionSettings, limits: LimitsSettings
+) -> list[Registration]:
     """Every OpenChat service, around the use cases."""
     presence = PresenceServicer(
         use_cases.hub, use_cases.messaging, use_cases.sender, use_cases.receipts, sessions=sessions
     )
     return [
         _registration(
-            MessagingServicer(use_cases.messaging, use_cases.sender, use_cases.timeline),
+            MessagingServicer(
+                use_cases.messaging,
+                use_cases.changes,
+                use_cases.sender,
+                use_cases.timeline,
+                max_content_bytes=limits.max_content_bytes,
+            ),
             messaging_service_pb2_grpc.add_MessagingServiceServicer_to_server,
             messaging_service_pb2,
             "MessagingService",

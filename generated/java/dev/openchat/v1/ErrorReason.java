@@ -183,6 +183,42 @@ public enum ErrorReason
    * <code>NOT_IMPLEMENTED = 18;</code>
    */
   NOT_IMPLEMENTED(18),
+  /**
+   * <pre>
+   * The message can no longer be edited: the edit window has passed
+   * (FAILED_PRECONDITION).
+   * </pre>
+   *
+   * <code>EDIT_WINDOW_CLOSED = 19;</code>
+   */
+  EDIT_WINDOW_CLOSED(19),
+  /**
+   * <pre>
+   * The message can no longer be recalled by its sender: the recall window has
+   * passed (FAILED_PRECONDITION).
+   * </pre>
+   *
+   * <code>RECALL_WINDOW_CLOSED = 20;</code>
+   */
+  RECALL_WINDOW_CLOSED(20),
+  /**
+   * <pre>
+   * The message was recalled and cannot be edited, reacted to or forwarded
+   * (FAILED_PRECONDITION).
+   * </pre>
+   *
+   * <code>MESSAGE_RECALLED = 21;</code>
+   */
+  MESSAGE_RECALLED(21),
+  /**
+   * <pre>
+   * The message has as many distinct reactions as allowed, or the caller has
+   * (RESOURCE_EXHAUSTED).
+   * </pre>
+   *
+   * <code>REACTION_LIMIT_EXCEEDED = 22;</code>
+   */
+  REACTION_LIMIT_EXCEEDED(22),
   UNRECOGNIZED(-1),
   ;
 
@@ -353,6 +389,42 @@ public enum ErrorReason
    * <code>NOT_IMPLEMENTED = 18;</code>
    */
   public static final int NOT_IMPLEMENTED_VALUE = 18;
+  /**
+   * <pre>
+   * The message can no longer be edited: the edit window has passed
+   * (FAILED_PRECONDITION).
+   * </pre>
+   *
+   * <code>EDIT_WINDOW_CLOSED = 19;</code>
+   */
+  public static final int EDIT_WINDOW_CLOSED_VALUE = 19;
+  /**
+   * <pre>
+   * The message can no longer be recalled by its sender: the recall window has
+   * passed (FAILED_PRECONDITION).
+   * </pre>
+   *
+   * <code>RECALL_WINDOW_CLOSED = 20;</code>
+   */
+  public static final int RECALL_WINDOW_CLOSED_VALUE = 20;
+  /**
+   * <pre>
+   * The message was recalled and cannot be edited, reacted to or forwarded
+   * (FAILED_PRECONDITION).
+   * </pre>
+   *
+   * <code>MESSAGE_RECALLED = 21;</code>
+   */
+  public static final int MESSAGE_RECALLED_VALUE = 21;
+  /**
+   * <pre>
+   * The message has as many distinct reactions as allowed, or the caller has
+   * (RESOURCE_EXHAUSTED).
+   * </pre>
+   *
+   * <code>REACTION_LIMIT_EXCEEDED = 22;</code>
+   */
+  public static final int REACTION_LIMIT_EXCEEDED_VALUE = 22;
 
 
   public final int getNumber() {
@@ -398,6 +470,10 @@ public enum ErrorReason
       case 16: return RESOURCE_NOT_FOUND;
       case 17: return INTERNAL_ERROR;
       case 18: return NOT_IMPLEMENTED;
+      case 19: return EDIT_WINDOW_CLOSED;
+      case 20: return RECALL_WINDOW_CLOSED;
+      case 21: return MESSAGE_RECALLED;
+      case 22: return REACTION_LIMIT_EXCEEDED;
       default: return null;
     }
   }

@@ -24,7 +24,7 @@ public final class ErrorReasonProto {
   static {
     java.lang.String[] descriptorData = {
       "\n\036openchat/v1/error_reason.proto\022\013opench" +
-      "at.v1*\334\003\n\013ErrorReason\022\034\n\030ERROR_REASON_UN" +
+      "at.v1*\301\004\n\013ErrorReason\022\034\n\030ERROR_REASON_UN" +
       "SPECIFIED\020\000\022\021\n\rTOKEN_INVALID\020\001\022\021\n\rFIELD_" +
       "INVALID\020\002\022\027\n\023REQUEST_UNDECODABLE\020\003\022\025\n\021CO" +
       "NTENT_TOO_LARGE\020\004\022\032\n\026CONVERSATION_NOT_FO" +
@@ -36,9 +36,12 @@ public final class ErrorReasonProto {
       "MER\020\r\022\025\n\021HEARTBEAT_TIMEOUT\020\016\022\035\n\031STREAM_P" +
       "ROTOCOL_VIOLATION\020\017\022\026\n\022RESOURCE_NOT_FOUN" +
       "D\020\020\022\022\n\016INTERNAL_ERROR\020\021\022\023\n\017NOT_IMPLEMENT" +
-      "ED\020\022Bf\n\017dev.openchat.v1B\020ErrorReasonProt" +
-      "oP\001Z0openchat.dev/generated/go/openchat/" +
-      "v1;openchatv1\352\002\014Openchat::V1b\006proto3"
+      "ED\020\022\022\026\n\022EDIT_WINDOW_CLOSED\020\023\022\030\n\024RECALL_W" +
+      "INDOW_CLOSED\020\024\022\024\n\020MESSAGE_RECALLED\020\025\022\033\n\027" +
+      "REACTION_LIMIT_EXCEEDED\020\026Bf\n\017dev.opencha" +
+      "t.v1B\020ErrorReasonProtoP\001Z0openchat.dev/g" +
+      "enerated/go/openchat/v1;openchatv1\352\002\014Ope" +
+      "nchat::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

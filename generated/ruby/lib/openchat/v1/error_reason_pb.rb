@@ -25,6 +25,10 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       value :RESOURCE_NOT_FOUND, 16
       value :INTERNAL_ERROR, 17
       value :NOT_IMPLEMENTED, 18
+      value :EDIT_WINDOW_CLOSED, 19
+      value :RECALL_WINDOW_CLOSED, 20
+      value :MESSAGE_RECALLED, 21
+      value :REACTION_LIMIT_EXCEEDED, 22
     end
   end
 end
