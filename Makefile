@@ -196,6 +196,10 @@ bench: install ## Run the send benchmark (SQLite and PostgreSQL) and print the r
 	$(BIN)/python -m bench.send_bench $(BENCH_ARGS)
 BENCH_ARGS ?=
 
+.PHONY: bench-inbox
+bench-inbox: install ## Run the inbox benchmark: ListConversations with unread counts, 1,000 conversations.
+	$(BIN)/python -m bench.inbox_bench $(INBOX_BENCH_ARGS)
+
 .PHONY: bench-sessions
 bench-sessions: install ## Run the session benchmark: 10k idle sessions, latency, fan-out, storm, churn.
 	$(BIN)/python -m bench.sessions $(SESSIONS_BENCH_ARGS)

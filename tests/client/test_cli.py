@@ -181,6 +181,43 @@ async def test_listen_prints_messages_and_presence_live_until_sigterm(
     assert message["content"]["text"] == "are you there?"
 
 
+async def test_edit_react_recall_delete_forward_read_by_mute_and_pin(
+    chat_server: RunningServer, user_ids: Iterator[str]
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    target = chat_server.target
+
+    async def as_user(user_id: str, *args: str) -> list[Line]:
+        return lines(await openchat(*args, "--json", target=target, user_id=user_id))
+
+    (group,) = await as_user(alice, "groups", "create", "team", bob)
+    conversation_id = str(group["conversation_id"])
+    (other,) = await as_user(bob, "groups", "create", "elsewhere")
+    (sent,) = await as_user(alice, "send", conversation_id, "helo")
+    message_id = str(sent["message_id"])
+    (edit,) = await as_user(alice, "edit", conversation_id, message_id, "hello")
+    (react,) = await as_user(bob, "react", conversation_id, message_id, "👍")
+    assert [edit["seq"], react["seq"]] == [2, 3]
+    (forwarded,) = await as_user(
+        bob, "forward", conversation_id, message_id, "--to", str(other["conversation_id"])
+    )
+    assert forwarded["seq"] == 1
+    (shown,) = await as_user(bob, "history", conversation_id)
+    assert shown["content"]["text"] == "hello"
+    assert shown["reactions"] == [{"emoji": "👍", "count": 1, "reacted_by_me": True}]
+    (read_by,) = await as_user(alice, "read-by", conversation_id, message_id)
+    assert read_by["reader_ids"] == []
+    (muted,) = await as_user(bob, "mute", conversation_id)
+    assert muted["muted_until"].startswith("9999-12-31")
+    (pinned,) = await as_user(bob, "pin", conversation_id)
+    assert pinned["pinned"]
+    (recall,) = await as_user(alice, "recall", conversation_id, message_id)
+    assert recall["seq"] == 4
+    (deleted,) = await as_user(bob, "delete", conversation_id, message_id)
+    assert deleted == {"type": "deleted", "count": 1}
+    assert await as_user(bob, "history", conversation_id) == []
+
+
 @pytest.mark.parametrize(
     "ttl_seconds", [pytest.param(None, id="bad-token"), pytest.param(-60, id="expired-token")]
 )

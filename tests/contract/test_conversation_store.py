@@ -62,10 +62,9 @@ async def test_a_repeated_request_id_returns_the_first_group(
 
     again = await store.create_group(creator, "second", [carol], key)
     assert again == first
-    assert [
-        view.conversation
-        for view in await store.list_for_member(creator, after_conversation_id="", limit=10)
-    ] == [first]
+    assert [view.conversation for view in await store.inbox(creator, after=None, limit=10)] == [
+        first
+    ]
 
 
 async def test_a_request_id_is_scoped_to_its_creator_and_an_empty_one_never_repeats(
@@ -89,7 +88,7 @@ async def test_concurrent_creates_with_one_request_id_make_one_group(
         *(store.create_group(creator, "race", others, key) for _ in range(6))
     )
     assert len({group.conversation_id for group in groups}) == 1
-    views = await store.list_for_member(creator, after_conversation_id="", limit=10)
+    views = await store.inbox(creator, after=None, limit=10)
     assert len(views) == 1
 
 
@@ -101,7 +100,7 @@ async def test_a_group_over_the_limit_is_refused_and_not_stored(
 
     with pytest.raises(MemberLimitExceeded, match=f"at most {MAX_MEMBERS} members"):
         await store.create_group(creator, "crowd", too_many, request_id())
-    assert await store.list_for_member(creator, after_conversation_id="", limit=10) == []
+    assert await store.inbox(creator, after=None, limit=10) == []
     full = await store.create_group(creator, "full", too_many[1:], "")
     assert len(full.member_ids) == MAX_MEMBERS
 
@@ -246,7 +245,7 @@ async def test_concurrent_marks_leave_the_highest_position(
     assert await store.read_position(group.conversation_id, bob) == 10
 
 
-async def test_a_members_conversations_come_in_pages_ordered_by_id(
+async def test_a_members_inbox_comes_in_pages_most_recently_active_first(
     store: SqlConversationStore, messages: SqlMessageStore, members: list[str]
 ) -> None:
     alice, bob, carol, _ = members
@@ -254,25 +253,29 @@ async def test_a_members_conversations_come_in_pages_ordered_by_id(
     await store.create_group(bob, "without alice", [carol], "")
     await send(messages, groups[2].conversation_id, bob, 2)
     await store.mark_read(groups[2].conversation_id, alice, 1)
-    expected = sorted(group.conversation_id for group in groups)
+    # The active one first, then the others, the newest created first.
+    ids = [group.conversation_id for group in groups]
+    expected = [ids[2], ids[4], ids[3], ids[1], ids[0]]
 
-    first = await store.list_for_member(alice, after_conversation_id="", limit=2)
-    second = await store.list_for_member(
-        alice, after_conversation_id=first[-1].conversation.conversation_id, limit=2
-    )
-    rest = await store.list_for_member(
-        alice, after_conversation_id=second[-1].conversation.conversation_id, limit=2
-    )
+    first = await store.inbox(alice, after=None, limit=2)
+    second = await store.inbox(alice, after=first[-1].position(), limit=2)
+    rest = await store.inbox(alice, after=second[-1].position(), limit=2)
     pages = [first, second, rest]
     assert [len(page) for page in pages] == [2, 2, 1]
     views = [view for page in pages for view in page]
     assert [view.conversation.conversation_id for view in views] == expected
     read = {view.conversation.conversation_id: view.read_seq for view in views}
-    assert read == {c: 1 if c == groups[2].conversation_id else 0 for c in expected}
-    by_id = {view.conversation.conversation_id: view.conversation for view in views}
-    assert by_id[groups[2].conversation_id].last_seq == 2
-    assert by_id[groups[0].conversation_id].member_ids == tuple(sorted((alice, bob)))
-    assert await store.list_for_member(alice, after_conversation_id=expected[-1], limit=2) == []
+    assert read == {c: 1 if c == ids[2] else 0 for c in expected}
+    unread = {view.conversation.conversation_id: view.unread_count for view in views}
+    assert unread == {c: 1 if c == ids[2] else 0 for c in expected}
+    by_id = {view.conversation.conversation_id: view for view in views}
+    active = by_id[ids[2]]
+    assert active.conversation.last_seq == 2
+    assert active.last_message is not None
+    assert active.last_message.seq == 2
+    assert by_id[ids[0]].last_message is None
+    assert by_id[ids[0]].conversation.member_ids == tuple(sorted((alice, bob)))
+    assert await store.inbox(alice, after=rest[-1].position(), limit=2) == []
 
 
 async def test_heads_show_each_members_last_and_read_seq(

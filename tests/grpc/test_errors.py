@@ -334,6 +334,27 @@ class FailingMessaging(messaging_service_pb2_grpc.MessagingServiceServicer):
     async def GetDeliveryTimeline(self, request: Any, context: Any) -> NoReturn:
         raise failure(request.message_id)
 
+    async def EditMessage(self, request: Any, context: Any) -> NoReturn:
+        raise failure(request.conversation_id)
+
+    async def RecallMessage(self, request: Any, context: Any) -> NoReturn:
+        raise failure(request.conversation_id)
+
+    async def DeleteMessages(self, request: Any, context: Any) -> NoReturn:
+        raise failure(request.conversation_id)
+
+    async def AddReaction(self, request: Any, context: Any) -> NoReturn:
+        raise failure(request.conversation_id)
+
+    async def RemoveReaction(self, request: Any, context: Any) -> NoReturn:
+        raise failure(request.conversation_id)
+
+    async def ForwardMessages(self, request: Any, context: Any) -> NoReturn:
+        raise failure(request.conversation_id)
+
+    async def GetReadBy(self, request: Any, context: Any) -> NoReturn:
+        raise failure(request.conversation_id)
+
 
 class FailingPresence(presence_service_pb2_grpc.PresenceServiceServicer):
     async def Connect(self, request_iterator: Any, context: Any) -> AsyncIterator[Any]:

@@ -136,3 +136,21 @@ async def test_garbage_collector_pauses_are_measured(server: RunningServer) -> N
     gc.collect()
     after = await scrape(server)
     assert value(after, name, generation="2") - value(before, name, generation="2") >= 1
+
+
+async def test_changes_are_counted_by_kind_apart_from_messages(
+    server: RunningServer, api: Api, user_ids: Iterator[str]
+) -> None:
+    alice = next(user_ids)
+    conversation_id = (await api.create_group(alice, [])).conversation_id
+    sent = await api.send(alice, conversation_id, "count me")
+    before = await scrape(server)
+    await api.edit(alice, conversation_id, sent.message_id, "count me twice")
+    await api.react(alice, conversation_id, sent.message_id, "🔢")
+    await api.recall(alice, conversation_id, sent.message_id)
+    after = await scrape(server)
+    changes = "openchat_message_changes_persisted_total"
+    for kind in ("edit", "reaction_added", "recall"):
+        assert value(after, changes, kind=kind) - value(before, changes, kind=kind) == 1, kind
+    persisted = "openchat_messages_persisted_total"
+    assert value(after, persisted) == value(before, persisted)

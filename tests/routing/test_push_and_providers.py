@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from google.protobuf.field_mask_pb2 import FieldMask
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from openchat.server.domain.model import Message
 from openchat.server.routing.providers import BuiltinProvider, IMProvider
 from openchat.server.storage.route_outbox import SqlRouteOutbox
-from openchat.v1 import message_pb2, presence_service_pb2
+from openchat.v1 import conversation_service_pb2, message_pb2, presence_service_pb2
 from tests.support.api import Api
 from tests.support.http_endpoints import HttpEndpoint, Received, WebhookEndpoint
-from tests.support.servers import RunningServer, start_app
+from tests.support.servers import RunningServer, bearer, start_app
 from tests.support.settings import FAST_ROUTING, settings_for
 from tests.support.streams import connect
 from tests.support.waiting import Arrivals, until
@@ -136,6 +139,62 @@ async def test_a_recipient_online_but_not_acknowledging_within_the_grace_is_push
     assert [r.status for r in gateway.requests] == [200]
     assert gateway.requests[0].at - sent_at >= 0.5
     assert notification["user_ids"] == [bob]
+
+
+async def test_muted_members_are_pushed_only_their_mentions_and_changes_push_nobody(
+    api: Api, routing_server: RunningServer, fresh_gateway: HttpEndpoint, user_ids: Iterator[str]
+) -> None:
+    alice, bob, carol = next(user_ids), next(user_ids), next(user_ids)
+    conversation_id = (await api.create_group(alice, [bob, carol])).conversation_id
+    forever = Timestamp()
+    forever.FromDatetime(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
+    await api.conversations.UpdateMemberSettings(
+        conversation_service_pb2.UpdateMemberSettingsRequest(
+            conversation_id=conversation_id,
+            update_mask=FieldMask(paths=["muted_until"]),
+            muted_until=forever,
+        ),
+        metadata=bearer(bob),
+    )
+    plain = await api.send(alice, conversation_id, "for everyone")
+    assert (await wait_for_notification(fresh_gateway, plain.message_id))["user_ids"] == [carol]
+    mention = message_pb2.Content(text="@bob look", mention_user_ids=[bob])
+    mentioning = await api.send(alice, conversation_id, content=mention)
+    notification = await wait_for_notification(fresh_gateway, mentioning.message_id)
+    assert notification["user_ids"] == sorted([bob, carol])
+
+    edit = await api.edit(alice, conversation_id, plain.message_id, "for everyone!")
+    reaction = await api.react(bob, conversation_id, plain.message_id, "👍")
+    await routing_server.push_settled(conversation_id)
+    # The sweeper passed over both changes: nobody is told of an edit or a reaction.
+    for ack in (edit, reaction):
+        assert notifications_for(fresh_gateway, ack.message_id) == []
+    told = [r.json()["notification"] for r in fresh_gateway.requests]
+    assert [n["message_id"] for n in told if n["conversation_id"] == conversation_id] == [
+        plain.message_id,
+        mentioning.message_id,
+    ]
+
+
+async def test_a_message_recalled_before_its_push_is_not_pushed(
+    own_database_url: str, user_ids: Iterator[str]
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    async with HttpEndpoint() as gateway:
+        routing = FAST_ROUTING | PUSH_SETTINGS | {"push_gateway_url": gateway.url}
+        settings = settings_for(own_database_url, routing=routing | {"push_grace": 5.0})
+        async with start_app(settings) as server:
+            api = Api(server.channel)
+            group = await api.create_group(alice, [bob])
+            # Bob is online without acknowledging: his push waits for the grace, and the
+            # recall comes within it.
+            async with connect(server.channel, bob):
+                ack = await api.send(alice, group.conversation_id, "oops")
+                recall = await api.recall(alice, group.conversation_id, ack.message_id)
+                await server.push_settled(group.conversation_id)
+    assert notifications_for(gateway, ack.message_id) == []
+    assert notifications_for(gateway, recall.message_id) == []
+    assert gateway.requests == []
 
 
 async def test_a_gateway_answering_503_is_retried(

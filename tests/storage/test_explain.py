@@ -21,6 +21,7 @@ from sqlalchemy import Select, text
 
 from openchat.server.storage.conversation_store import (
     heads_query,
+    inbox_query,
     read_position_query,
     watermarks_query,
 )
@@ -29,9 +30,11 @@ from openchat.server.storage.message_store import (
     SqlMessageStore,
     dedup_query,
     existing_query,
+    history_query,
     membership_query,
     range_query,
     ranges_query,
+    reactions_query,
 )
 from openchat.server.storage.receipt_store import senders_query
 from openchat.server.storage.sequences import TransactionalSequenceAllocator
@@ -192,3 +195,31 @@ async def test_read_membership_check_uses_the_primary_key(
     stored: Fixture, explained: list[str]
 ) -> None:
     await check(stored, explained, read_position_query(stored.first, stored.bob))
+
+
+@pytest.mark.parametrize("newest_first", [True, False], ids=["newest-first", "oldest-first"])
+async def test_current_state_history_is_a_key_range_with_key_probes(
+    stored: Fixture, explained: list[str], newest_first: bool
+) -> None:
+    """ListMessages: the page's key range, the viewer's deleted-for-me rows by primary key."""
+    statement = history_query(
+        stored.alice, stored.first, 1, None, newest_first=newest_first, limit=50
+    )
+    await check(stored, explained, statement)
+
+
+async def test_reaction_summaries_use_the_reactions_primary_key(
+    stored: Fixture, explained: list[str]
+) -> None:
+    await check(stored, explained, reactions_query(stored.alice, [str(uuid.uuid4())] * 3))
+
+
+async def test_the_inbox_counts_without_scanning_messages(
+    stored: Fixture, explained: list[str]
+) -> None:
+    """ListConversations: the member index, conversations by primary key, and the unread and
+    mention counts as primary-key ranges of hidden_messages and mentions (never messages)."""
+    plan = await plan_of(stored.database, inbox_query(stored.alice))
+    explained.append(plan)
+    assert_no_table_scan(plan)
+    assert "messages" not in plan.replace("hidden_messages", "")

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, bindparam, inspect, text
 
 from openchat.server.storage import database as database_module
 from openchat.server.storage import migrate
 from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database, connect
-from openchat.server.storage.tables import Base
+from openchat.server.storage.tables import Base, UTCDateTime
 from tests.support.databases import MAX_MEMBERS, new_group
 
 # Far above the second or so that migrating takes; without the lock, upgrades can hang.
@@ -161,3 +163,73 @@ async def test_a_sqlite_node_waits_for_its_turn_longer_than_ordinary_writes_wait
     finally:
         await first.dispose()
         await second.dispose()
+
+
+async def test_a_database_at_0002_with_data_upgrades_to_the_declared_schema(
+    fresh: Database,
+) -> None:
+    """Push watermarks (0003) and the message lifecycle (0004) apply to a database that has
+    conversations, members and messages, and start their columns from what is stored."""
+
+    # Stored as the models store times (naive UTC on SQLite).
+    AT = bindparam("at", type_=UTCDateTime())
+
+    def to_0002(connection: Connection) -> None:
+        command.upgrade(migrate._config(connection), "0002")
+
+    async with fresh.writer.begin() as connection:
+        await connection.run_sync(to_0002)
+        at = datetime(2026, 12, 1, 10, tzinfo=UTC)
+        await connection.execute(
+            text(
+                "INSERT INTO conversations (conversation_id, kind, title, creator_id, created_at,"
+                " last_seq) VALUES ('c1', 'group', 'g', 'alice', :at, 2)"
+            ).bindparams(AT),
+            {"at": at},
+        )
+        for user, read_seq in (("alice", 2), ("bob", 1)):
+            await connection.execute(
+                text(
+                    "INSERT INTO members (conversation_id, user_id, joined_at, read_seq)"
+                    " VALUES ('c1', :user, :at, :read)"
+                ).bindparams(AT),
+                {"user": user, "at": at, "read": read_seq},
+            )
+        for seq in (1, 2):
+            await connection.execute(
+                text(
+                    "INSERT INTO messages (conversation_id, seq, message_id, sender_id,"
+                    " client_msg_id, created_at, text, mime_type)"
+                    " VALUES ('c1', :seq, :id, 'alice', :id, :at, 'hi', 'text/plain')"
+                ).bindparams(AT),
+                {"seq": seq, "id": f"m{seq}", "at": at},
+            )
+
+    await migrate.upgrade(fresh)
+
+    assert await migrate.pending(fresh) == []
+    assert await differences_from_models(fresh) == []
+    async with fresh.reader.connect() as connection:
+        conversation = (
+            await connection.execute(
+                text(
+                    "SELECT push_seq, message_count, last_message_seq FROM conversations"
+                    " WHERE conversation_id = 'c1'"
+                )
+            )
+        ).one()
+        counted = (
+            await connection.execute(
+                text(
+                    "SELECT user_id, counted_seq, counted_ordinal, pushed_seq FROM members"
+                    " ORDER BY user_id"
+                )
+            )
+        ).all()
+        ordinals = (
+            await connection.execute(text("SELECT seq, ordinal, kind FROM messages ORDER BY seq"))
+        ).all()
+    # No push job was pending: everything stored before is settled for push.
+    assert tuple(conversation) == (2, 2, 2)
+    assert [tuple(row) for row in counted] == [("alice", 2, 2, 0), ("bob", 1, 1, 0)]
+    assert [tuple(row) for row in ordinals] == [(1, 1, "message"), (2, 2, "message")]

@@ -127,8 +127,20 @@ class Api:
         self, user: str, conversation_id: str
     ) -> dict[str, Callable[[], Awaitable[Any]]]:
         """A call of every RPC that acts on one conversation and requires the caller to be its
-        member, by name; each changes something stored if it is wrongly allowed."""
+        member, by name; each changes something stored if it is wrongly allowed. (The change
+        calls name a message that need not exist: membership is checked first.)"""
+        some_message = str(uuid.uuid4())
         return {
+            "EditMessage": lambda: self.edit(user, conversation_id, some_message, "edited?"),
+            "RecallMessage": lambda: self.recall(user, conversation_id, some_message),
+            "AddReaction": lambda: self.react(user, conversation_id, some_message, "👍"),
+            "RemoveReaction": lambda: self.react(
+                user, conversation_id, some_message, "👍", add=False
+            ),
+            "DeleteMessages": lambda: self.delete_for_me(user, conversation_id, [some_message]),
+            "ForwardMessages": lambda: self.forward(
+                user, conversation_id, [some_message], conversation_id
+            ),
             "SendMessage": lambda: self.send(user, conversation_id, "am I allowed?"),
             "ListMessages": lambda: self.list_messages(user, conversation_id),
             "MarkRead": lambda: self.mark_read(user, conversation_id, 0),
@@ -175,6 +187,87 @@ class Api:
             ),
             metadata=bearer(user),
         )
+
+    async def edit(
+        self, user: str, conversation_id: str, message_id: str, text: str, request_id: str = ""
+    ) -> message_pb2.MessageAck:
+        response = await self.messaging.EditMessage(
+            messaging_service_pb2.EditMessageRequest(
+                conversation_id=conversation_id,
+                message_id=message_id,
+                content=message_pb2.Content(text=text),
+                request_id=request_id or uuid.uuid4().hex,
+            ),
+            metadata=bearer(user),
+        )
+        return response.ack
+
+    async def recall(
+        self, user: str, conversation_id: str, message_id: str, request_id: str = ""
+    ) -> message_pb2.MessageAck:
+        response = await self.messaging.RecallMessage(
+            messaging_service_pb2.RecallMessageRequest(
+                conversation_id=conversation_id,
+                message_id=message_id,
+                request_id=request_id or uuid.uuid4().hex,
+            ),
+            metadata=bearer(user),
+        )
+        return response.ack
+
+    async def react(
+        self,
+        user: str,
+        conversation_id: str,
+        message_id: str,
+        emoji: str,
+        request_id: str = "",
+        *,
+        add: bool = True,
+    ) -> message_pb2.MessageAck:
+        fields = {
+            "conversation_id": conversation_id,
+            "message_id": message_id,
+            "emoji": emoji,
+            "request_id": request_id or uuid.uuid4().hex,
+        }
+        if add:
+            added = await self.messaging.AddReaction(
+                messaging_service_pb2.AddReactionRequest(**fields), metadata=bearer(user)
+            )
+            return added.ack
+        removed = await self.messaging.RemoveReaction(
+            messaging_service_pb2.RemoveReactionRequest(**fields), metadata=bearer(user)
+        )
+        return removed.ack
+
+    async def delete_for_me(self, user: str, conversation_id: str, message_ids: list[str]) -> int:
+        response = await self.messaging.DeleteMessages(
+            messaging_service_pb2.DeleteMessagesRequest(
+                conversation_id=conversation_id, message_ids=message_ids
+            ),
+            metadata=bearer(user),
+        )
+        return response.deleted_count
+
+    async def forward(
+        self,
+        user: str,
+        conversation_id: str,
+        message_ids: list[str],
+        target_conversation_id: str,
+        request_id: str = "",
+    ) -> list[message_pb2.MessageAck]:
+        response = await self.messaging.ForwardMessages(
+            messaging_service_pb2.ForwardMessagesRequest(
+                conversation_id=conversation_id,
+                message_ids=message_ids,
+                target_conversation_id=target_conversation_id,
+                request_id=request_id or uuid.uuid4().hex,
+            ),
+            metadata=bearer(user),
+        )
+        return list(response.acks)
 
     async def timeline(self, user: str, message_id: str) -> list[message_pb2.DeliveryEvent]:
         response = await self.messaging.GetDeliveryTimeline(

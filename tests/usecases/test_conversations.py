@@ -152,8 +152,6 @@ async def test_the_list_pages_through_the_callers_conversations(
     ]
     await conversations.create_group(bob, "not alice's", [carol], "")
 
-    first = await conversations.list(alice, after_conversation_id="", limit=2)
-    rest = await conversations.list(
-        alice, after_conversation_id=first[-1].conversation.conversation_id, limit=2
-    )
-    assert [view.conversation.conversation_id for view in first + rest] == sorted(mine)
+    first = await conversations.inbox(alice, after=None, limit=2)
+    rest = await conversations.inbox(alice, after=first[-1].position(), limit=2)
+    assert [view.conversation.conversation_id for view in first + rest] == mine[::-1]

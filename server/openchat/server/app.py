@@ -18,6 +18,7 @@ from openchat.server.directory.bots import BotCache
 from openchat.server.directory.members import MembershipCache
 from openchat.server.directory.user_conversations import UserConversationsCache
 from openchat.server.domain.ids import new_id
+from openchat.server.domain.lifecycle import ChangeRules
 from openchat.server.domain.model import WEBHOOK_ROUTE
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.implementations import (
@@ -77,6 +78,7 @@ from openchat.server.transport.server import (
 from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.tls import server_credentials
 from openchat.server.usecases.bots import Bots
+from openchat.server.usecases.changes import MessageChanges
 from openchat.server.usecases.conversations import Conversations
 from openchat.server.usecases.dead_letters import DeadLetters
 from openchat.server.usecases.messaging import Messaging
@@ -129,7 +131,15 @@ async def build_app(
     pusher = push_provider(settings.routing, http)
     relaying = [provider for provider in im_providers if provider.relays]
     planner = DurableRoutePlanner(provider_routes=[provider_route(p) for p in relaying])
-    message_store = SqlMessageStore(database, sequence_allocator(settings, redis, metrics), planner)
+    message_store = SqlMessageStore(
+        database,
+        sequence_allocator(settings, redis, metrics),
+        planner,
+        rules=ChangeRules(
+            edit_window_seconds=settings.limits.edit_window,
+            recall_window_seconds=settings.limits.recall_window,
+        ),
+    )
     receipt_store = SqlReceiptStore(database)
     outbox = SqlRouteOutbox(database)
     push_sweep = push_sweep_task(
@@ -181,6 +191,7 @@ async def build_app(
     services = registrations(
         UseCases(
             messaging=messaging,
+            changes=MessageChanges(conversation_store, message_store, writer),
             sender=MessageSender(messaging, settings.limits, metrics),
             timeline=DeliveryTimeline(message_store, receipt_store, outbox),
             synchronization=Synchronization(

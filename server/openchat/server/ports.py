@@ -25,6 +25,7 @@ from openchat.server.domain.model import (
     Conversation,
     ConversationHead,
     ConversationView,
+    InboxPosition,
     Message,
     MessageDraft,
     PlannedJob,
@@ -35,6 +36,7 @@ from openchat.server.domain.model import (
     RouteJob,
     RouteJobRecord,
     SessionKey,
+    SettingsChange,
 )
 
 
@@ -75,7 +77,34 @@ class MessageStore(Protocol):
         newest_first: bool,
         limit: int,
     ) -> list[Message]:
-        """Up to `limit` messages with after_seq < seq < before_seq, in the requested order."""
+        """Up to `limit` entries (messages and changes) with after_seq < seq < before_seq, in
+        the requested order."""
+        ...
+
+    async def history(
+        self,
+        viewer_id: str,
+        conversation_id: str,
+        *,
+        after_seq: int,
+        before_seq: int | None,
+        newest_first: bool,
+        limit: int,
+    ) -> list[Message]:
+        """Like list_range, but messages only, in their current state (changes folded in,
+        reactions summarized for the viewer), without those the viewer deleted for
+        themselves."""
+        ...
+
+    async def hide(self, user_id: str, conversation_id: str, message_ids: Sequence[str]) -> int:
+        """Delete messages for one member; returns how many were not hidden before. Raises
+        MessageNotFound (and hides nothing) when one is not a message of the conversation."""
+        ...
+
+    async def hidden_seqs(
+        self, user_id: str, conversation_ids: Sequence[str]
+    ) -> set[tuple[str, int]]:
+        """The (conversation_id, seq) of the messages the member deleted for themselves."""
         ...
 
 
@@ -108,10 +137,27 @@ class ConversationStore(Protocol):
         """The member's read seq, or None when the user is not a member."""
         ...
 
-    async def list_for_member(
-        self, user_id: str, *, after_conversation_id: str, limit: int
+    async def inbox(
+        self, user_id: str, *, after: InboxPosition | None, limit: int
     ) -> list[ConversationView]:
-        """The member's conversations with ids above `after_conversation_id`, ordered by id."""
+        """The member's conversations after `after` in inbox order (pinned first, then the
+        most recently active), with unread and mention counts (from counters: no scan of the
+        conversations), settings and last messages."""
+        ...
+
+    async def view(self, conversation_id: str, user_id: str) -> ConversationView | None:
+        """One conversation as `inbox` shows it; None when the user is not a member."""
+        ...
+
+    async def update_settings(
+        self, conversation_id: str, user_id: str, change: SettingsChange
+    ) -> bool:
+        """Change the member's settings named in the change; False when the user is not a
+        member."""
+        ...
+
+    async def readers(self, conversation_id: str, seq: int) -> list[str]:
+        """The members whose read position is at or past `seq`, sorted."""
         ...
 
     async def heads_for_member(self, user_id: str) -> list[ConversationHead]:

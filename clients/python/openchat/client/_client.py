@@ -9,12 +9,14 @@ import os
 import platform
 import random
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self, TypeVar
 
 import grpc
+from google.protobuf.field_mask_pb2 import FieldMask
 
 from openchat.client._convert import (
     ack_from_pb,
@@ -23,6 +25,7 @@ from openchat.client._convert import (
     delivery_event_from_pb,
     message_from_pb,
     presence_from_pb,
+    timestamp,
 )
 from openchat.client._counters import Counters
 from openchat.client._event_queue import EventQueue
@@ -36,6 +39,7 @@ from openchat.client._models import (
     DeliveryEvent,
     Message,
     MessageAck,
+    MessageKind,
     OutboxEntry,
     Presence,
 )
@@ -48,12 +52,16 @@ from openchat.client._tokens import TokenProvider, Tokens
 from openchat.client._version import version
 from openchat.v1 import (
     conversation_service_pb2,
+    message_pb2,
     messaging_service_pb2,
     presence_service_pb2,
     sync_service_pb2,
 )
 
 _log = logging.getLogger("openchat.client")
+
+# The `muted_until` that never ends (the largest time the contract knows).
+_FOREVER = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 Response = TypeVar("Response")
 Request = TypeVar("Request")
@@ -331,9 +339,12 @@ class Client:
             upper = cursor + 1
         if upper > 1:
             first = max(1, upper - limit)
-            stored = await self._store.messages(conversation_id, first, upper - 1)
+            stored = await self._store.messages(
+                conversation_id, first, upper - 1, viewer=self.user_id or ""
+            )
             if len(stored) == upper - first:
-                return stored
+                # Every entry of the range is here, changes folded into their messages.
+                return [m for m in stored if m.kind is MessageKind.MESSAGE and not m.deleted_for_me]
         response = await self._call(
             parts.rpc.messaging.ListMessages,
             messaging_service_pb2.ListMessagesRequest(
@@ -394,6 +405,9 @@ class Client:
                 before_seq=before,
                 order=messaging_service_pb2.MESSAGE_ORDER_OLDEST_FIRST,
                 page_size=min(PAGE_LIMIT, before - after - 1),
+                # Every entry of the range (changes, deleted-for-me placeholders): the
+                # inbox's sequence has no holes.
+                include_changes=True,
             ),
         )
         return [message_from_pb(m) for m in response.messages]
@@ -422,7 +436,149 @@ class Client:
         )
         return [delivery_event_from_pb(e) for e in response.events]
 
+    # --- changing messages ------------------------------------------------------------------
+    # Each change is an entry of the conversation's sequence: every member's client receives
+    # it (MessageReceived, with its `kind`), and the local store folds it into its target.
+    # Retries of one call reuse one request_id, so a change is applied once.
+
+    async def edit_message(
+        self,
+        conversation_id: str,
+        message_id: str,
+        text: str,
+        *,
+        attributes: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+    ) -> MessageAck:
+        """Replace the text (and attributes) of a message this user sent."""
+        response = await self._call(
+            self._parts().rpc.messaging.EditMessage,
+            messaging_service_pb2.EditMessageRequest(
+                conversation_id=conversation_id,
+                message_id=message_id,
+                content=message_pb2.Content(text=text, attributes=dict(attributes or {})),
+                request_id=request_id or str(uuid.uuid4()),
+            ),
+        )
+        return ack_from_pb(response.ack)
+
+    async def recall_message(
+        self, conversation_id: str, message_id: str, *, request_id: str | None = None
+    ) -> MessageAck:
+        """Recall a message for everyone (its sender, in time; a group's owner, any time)."""
+        response = await self._call(
+            self._parts().rpc.messaging.RecallMessage,
+            messaging_service_pb2.RecallMessageRequest(
+                conversation_id=conversation_id,
+                message_id=message_id,
+                request_id=request_id or str(uuid.uuid4()),
+            ),
+        )
+        return ack_from_pb(response.ack)
+
+    async def delete_messages(self, conversation_id: str, message_ids: Iterable[str]) -> int:
+        """Hide messages from this user's history on all their devices; returns how many
+        were newly hidden."""
+        response = await self._call(
+            self._parts().rpc.messaging.DeleteMessages,
+            messaging_service_pb2.DeleteMessagesRequest(
+                conversation_id=conversation_id, message_ids=list(message_ids)
+            ),
+        )
+        return response.deleted_count
+
+    async def add_reaction(
+        self, conversation_id: str, message_id: str, emoji: str, *, request_id: str | None = None
+    ) -> MessageAck:
+        response = await self._call(
+            self._parts().rpc.messaging.AddReaction,
+            messaging_service_pb2.AddReactionRequest(
+                conversation_id=conversation_id,
+                message_id=message_id,
+                emoji=emoji,
+                request_id=request_id or str(uuid.uuid4()),
+            ),
+        )
+        return ack_from_pb(response.ack)
+
+    async def remove_reaction(
+        self, conversation_id: str, message_id: str, emoji: str, *, request_id: str | None = None
+    ) -> MessageAck:
+        response = await self._call(
+            self._parts().rpc.messaging.RemoveReaction,
+            messaging_service_pb2.RemoveReactionRequest(
+                conversation_id=conversation_id,
+                message_id=message_id,
+                emoji=emoji,
+                request_id=request_id or str(uuid.uuid4()),
+            ),
+        )
+        return ack_from_pb(response.ack)
+
+    async def forward_messages(
+        self,
+        conversation_id: str,
+        message_ids: Iterable[str],
+        to_conversation_id: str,
+        *,
+        request_id: str | None = None,
+    ) -> list[MessageAck]:
+        """Copy messages into another conversation of this user, as new messages of theirs."""
+        response = await self._call(
+            self._parts().rpc.messaging.ForwardMessages,
+            messaging_service_pb2.ForwardMessagesRequest(
+                conversation_id=conversation_id,
+                message_ids=list(message_ids),
+                target_conversation_id=to_conversation_id,
+                request_id=request_id or uuid.uuid4().hex,
+            ),
+        )
+        return [ack_from_pb(ack) for ack in response.acks]
+
+    async def get_read_by(
+        self, conversation_id: str, message_id: str
+    ) -> tuple[list[str], list[str]]:
+        """For a message this user sent: the members who read it, and those who have not."""
+        response = await self._call(
+            self._parts().rpc.messaging.GetReadBy,
+            messaging_service_pb2.GetReadByRequest(
+                conversation_id=conversation_id, message_id=message_id
+            ),
+        )
+        return list(response.reader_ids), list(response.unread_member_ids)
+
     # --- conversations ----------------------------------------------------------------------
+
+    async def mute(self, conversation_id: str, until: datetime | None = None) -> Conversation:
+        """No push notifications (except mentions) until `until`, or forever without it."""
+        return await self._mute_until(conversation_id, until or _FOREVER)
+
+    async def unmute(self, conversation_id: str) -> Conversation:
+        return await self._mute_until(conversation_id, None)
+
+    async def _mute_until(self, conversation_id: str, until: datetime | None) -> Conversation:
+        request = conversation_service_pb2.UpdateMemberSettingsRequest(
+            conversation_id=conversation_id, update_mask=FieldMask(paths=["muted_until"])
+        )
+        if until is not None:
+            request.muted_until.CopyFrom(timestamp(until))
+        return await self._update_settings(request)
+
+    async def pin(self, conversation_id: str, pinned: bool = True) -> Conversation:
+        """Pin (or unpin) a conversation to the top of this user's list."""
+        return await self._update_settings(
+            conversation_service_pb2.UpdateMemberSettingsRequest(
+                conversation_id=conversation_id,
+                update_mask=FieldMask(paths=["pinned"]),
+                pinned=pinned,
+            )
+        )
+
+    async def _update_settings(
+        self, request: conversation_service_pb2.UpdateMemberSettingsRequest
+    ) -> Conversation:
+        response = await self._call(self._parts().rpc.conversations.UpdateMemberSettings, request)
+        return conversation_from_pb(response.conversation)
 
     async def create_group(
         self, title: str, member_ids: Iterable[str] = (), *, request_id: str | None = None
@@ -471,7 +627,8 @@ class Client:
         return conversation_from_pb(response.conversation)
 
     async def list_conversations(self) -> list[Conversation]:
-        """Every conversation this user belongs to, ordered by id (all pages)."""
+        """Every conversation this user belongs to (all pages), as an inbox shows them:
+        pinned first, then the most recently active, with unread and mention counts."""
         rpc = self._parts().rpc
         found: list[Conversation] = []
         token = ""

@@ -15,9 +15,12 @@ from openchat.client._models import (
     ConversationKind,
     DeliveryEvent,
     DeliveryState,
+    ForwardOrigin,
     Message,
     MessageAck,
+    MessageKind,
     Presence,
+    ReactionSummary,
     Receipt,
     ReceiptKind,
     Typing,
@@ -33,6 +36,15 @@ _KINDS = {
     conversation_pb2.CONVERSATION_KIND_DIRECT: ConversationKind.DIRECT,
     conversation_pb2.CONVERSATION_KIND_GROUP: ConversationKind.GROUP,
 }
+
+_MESSAGE_KINDS = {
+    message_pb2.MESSAGE_KIND_UNSPECIFIED: MessageKind.MESSAGE,
+    message_pb2.MESSAGE_KIND_EDIT: MessageKind.EDIT,
+    message_pb2.MESSAGE_KIND_RECALL: MessageKind.RECALL,
+    message_pb2.MESSAGE_KIND_REACTION_ADDED: MessageKind.REACTION_ADDED,
+    message_pb2.MESSAGE_KIND_REACTION_REMOVED: MessageKind.REACTION_REMOVED,
+}
+_MESSAGE_KIND_VALUES = {kind: value for value, kind in _MESSAGE_KINDS.items()}
 
 _RECEIPT_KINDS = {
     presence_service_pb2.RECEIPT_KIND_DELIVERED: ReceiptKind.DELIVERED,
@@ -96,6 +108,7 @@ def content_from_pb(content: message_pb2.Content) -> Content:
 
 
 def message_from_pb(message: message_pb2.Message) -> Message:
+    origin = message.forwarded_from
     return Message(
         message_id=message.message_id,
         conversation_id=message.conversation_id,
@@ -104,11 +117,24 @@ def message_from_pb(message: message_pb2.Message) -> Message:
         client_msg_id=message.client_msg_id,
         content=content_from_pb(message.content),
         server_time=moment(message.server_time),
+        kind=_MESSAGE_KINDS[message.kind],
+        target_message_id=message.target_message_id,
+        emoji=message.emoji,
+        edit_count=message.edit_count,
+        edit_time=moment(message.edit_time) if message.HasField("edit_time") else None,
+        recalled=message.recalled,
+        reactions=tuple(
+            ReactionSummary(r.emoji, r.count, r.reacted_by_me) for r in message.reactions
+        ),
+        forwarded_from=ForwardOrigin(origin.conversation_id, origin.message_id, origin.sender_id)
+        if message.HasField("forwarded_from")
+        else None,
+        deleted_for_me=message.deleted_for_me,
     )
 
 
 def message_to_pb(message: Message) -> message_pb2.Message:
-    return message_pb2.Message(
+    stored = message_pb2.Message(
         message_id=message.message_id,
         conversation_id=message.conversation_id,
         seq=message.seq,
@@ -116,7 +142,29 @@ def message_to_pb(message: Message) -> message_pb2.Message:
         client_msg_id=message.client_msg_id,
         content=content_to_pb(message.content),
         server_time=timestamp(message.server_time),
+        kind=_MESSAGE_KIND_VALUES[message.kind],
+        target_message_id=message.target_message_id,
+        emoji=message.emoji,
+        edit_count=message.edit_count,
+        recalled=message.recalled,
+        reactions=[
+            message_pb2.ReactionSummary(emoji=r.emoji, count=r.count, reacted_by_me=r.reacted_by_me)
+            for r in message.reactions
+        ],
+        deleted_for_me=message.deleted_for_me,
     )
+    if message.edit_time is not None:
+        stored.edit_time.CopyFrom(timestamp(message.edit_time))
+    if message.forwarded_from is not None:
+        origin = message.forwarded_from
+        stored.forwarded_from.CopyFrom(
+            message_pb2.ForwardOrigin(
+                conversation_id=origin.conversation_id,
+                message_id=origin.message_id,
+                sender_id=origin.sender_id,
+            )
+        )
+    return stored
 
 
 def ack_from_pb(ack: message_pb2.MessageAck) -> MessageAck:
@@ -151,6 +199,18 @@ def conversation_from_pb(conversation: conversation_pb2.Conversation) -> Convers
         creator_id=conversation.creator_id,
         create_time=moment(conversation.create_time),
         read_seq=conversation.read_seq,
+        unread_count=conversation.unread_count,
+        mention_count=conversation.mention_count,
+        last_message=message_from_pb(conversation.last_message)
+        if conversation.HasField("last_message")
+        else None,
+        last_activity_time=moment(conversation.last_activity_time)
+        if conversation.HasField("last_activity_time")
+        else None,
+        muted_until=moment(conversation.muted_until)
+        if conversation.HasField("muted_until")
+        else None,
+        pinned=conversation.pinned,
     )
 
 

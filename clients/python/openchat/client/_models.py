@@ -36,9 +36,40 @@ class Content:
     reply_to_message_id: str = ""
 
 
+class MessageKind(enum.Enum):
+    """What an entry of a conversation's sequence is: a message, or a change to one (the
+    change names its target in `target_message_id`)."""
+
+    MESSAGE = "message"
+    EDIT = "edit"
+    RECALL = "recall"
+    REACTION_ADDED = "reaction_added"
+    REACTION_REMOVED = "reaction_removed"
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionSummary:
+    """The reactions to a message with one emoji."""
+
+    emoji: str
+    count: int
+    reacted_by_me: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardOrigin:
+    """The message a forwarded one was copied from."""
+
+    conversation_id: str
+    message_id: str
+    sender_id: str
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A stored message. `seq` numbers the conversation's messages 1, 2, 3, ... in order."""
+    """A stored entry. `seq` numbers the conversation's entries 1, 2, 3, ... in order: messages
+    and changes to them (`kind`). The history (`Client.history`) holds messages only, in their
+    current state: edited in place, recalled ones as tombstones (`recalled`, no content)."""
 
     message_id: str
     conversation_id: str
@@ -47,6 +78,16 @@ class Message:
     client_msg_id: str
     content: Content
     server_time: datetime
+    kind: MessageKind = MessageKind.MESSAGE
+    target_message_id: str = ""
+    emoji: str = ""
+    edit_count: int = 0
+    edit_time: datetime | None = None
+    recalled: bool = False
+    reactions: tuple[ReactionSummary, ...] = ()
+    forwarded_from: ForwardOrigin | None = None
+    # A message this user deleted for themselves: a placeholder without content.
+    deleted_for_me: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +120,15 @@ class Conversation:
     creator_id: str
     create_time: datetime
     read_seq: int
+    # Messages of others after the read position (not changes, not deleted for me), and
+    # those of them that mention this user.
+    unread_count: int = 0
+    mention_count: int = 0
+    last_message: Message | None = None
+    last_activity_time: datetime | None = None
+    # No push notifications until then, except mentions (None: not muted).
+    muted_until: datetime | None = None
+    pinned: bool = False
 
 
 @dataclass(frozen=True, slots=True)

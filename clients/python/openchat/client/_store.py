@@ -18,6 +18,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TypeVar
@@ -31,17 +32,20 @@ from openchat.client._convert import (
     message_to_pb,
 )
 from openchat.client._models import (
+    Content,
     Message,
     MessageAck,
+    MessageKind,
     OutboxEntry,
     OutboxError,
     OutboxState,
+    ReactionSummary,
 )
 from openchat.v1 import message_pb2
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE outbox (
@@ -67,6 +71,20 @@ CREATE TABLE messages (
     PRIMARY KEY (conversation_id, seq)
 ) WITHOUT ROWID;
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+"""
+
+# Version 2: changes (edits, recalls, reactions) are folded into the messages they target,
+# found by id; reactions are kept as the set they describe.
+_SCHEMA_2 = """
+ALTER TABLE messages ADD COLUMN message_id TEXT;
+CREATE INDEX messages_by_id ON messages (message_id);
+CREATE TABLE reactions (
+    message_id TEXT NOT NULL,
+    emoji TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,                        -- of the change that added it: the order
+    PRIMARY KEY (message_id, emoji, user_id)
+) WITHOUT ROWID;
 """
 
 _OUTBOX_COLUMNS = (
@@ -138,7 +156,11 @@ class LocalStore:
             )
         if version == 0:
             # One transaction: a store is either empty or complete.
-            db.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+            db.executescript(
+                f"BEGIN; {_SCHEMA} {_SCHEMA_2} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+            )
+        elif version == 1:
+            _upgrade_from_1(db)
         self._db = db
 
     @property
@@ -276,25 +298,81 @@ class LocalStore:
     # --- messages ---------------------------------------------------------------------------
 
     async def put_messages(self, messages: Iterable[Message]) -> None:
-        rows = [
-            (m.conversation_id, m.seq, message_to_pb(m).SerializeToString(deterministic=True))
-            for m in messages
-        ]
-        if not rows:
+        """Store entries (each seq once) and fold each new change into the message it targets,
+        when that message is stored here: an edit replaces its text and attributes, a recall
+        makes it a tombstone, reactions add to or remove from its set."""
+        entries = list(messages)
+        if not entries:
             return
 
         def write() -> None:
             with _transaction(self._conn):
-                self._conn.executemany(
-                    "INSERT OR IGNORE INTO messages (conversation_id, seq, message)"
-                    " VALUES (?, ?, ?)",
-                    rows,
-                )
+                for entry in entries:
+                    if self._insert(entry) and entry.kind is not MessageKind.MESSAGE:
+                        self._fold(entry)
 
         await self._run(write)
 
-    async def messages(self, conversation_id: str, first_seq: int, last_seq: int) -> list[Message]:
-        """The stored messages with first_seq <= seq <= last_seq, in seq order."""
+    def _insert(self, message: Message) -> bool:
+        cursor = self._conn.execute(
+            "INSERT OR IGNORE INTO messages (conversation_id, seq, message_id, message)"
+            " VALUES (?, ?, ?, ?)",
+            (
+                message.conversation_id,
+                message.seq,
+                message.message_id,
+                message_to_pb(message).SerializeToString(deterministic=True),
+            ),
+        )
+        return cursor.rowcount == 1
+
+    def _fold(self, change: Message) -> None:
+        target_id = change.target_message_id
+        match change.kind:
+            case MessageKind.REACTION_ADDED:
+                self._conn.execute(
+                    "INSERT OR IGNORE INTO reactions (message_id, emoji, user_id, seq)"
+                    " VALUES (?, ?, ?, ?)",
+                    (target_id, change.emoji, change.sender_id, change.seq),
+                )
+                return
+            case MessageKind.REACTION_REMOVED:
+                self._conn.execute(
+                    "DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?",
+                    (target_id, change.emoji, change.sender_id),
+                )
+                return
+        row = self._conn.execute(
+            "SELECT message FROM messages WHERE message_id = ?", (target_id,)
+        ).fetchone()
+        if row is None:
+            return  # not stored here: the server's history has it in its current state
+        target = message_from_pb(message_pb2.Message.FromString(row[0]))
+        if change.kind is MessageKind.RECALL:
+            target = replace(target, content=Content(), recalled=True, reactions=())
+            self._conn.execute("DELETE FROM reactions WHERE message_id = ?", (target_id,))
+        elif target.edit_time is None or target.edit_time < change.server_time:
+            # (A target fetched in its current state may already include this edit.)
+            target = replace(
+                target,
+                content=replace(
+                    target.content,
+                    text=change.content.text,
+                    attributes=change.content.attributes,
+                ),
+                edit_count=target.edit_count + 1,
+                edit_time=change.server_time,
+            )
+        self._conn.execute(
+            "UPDATE messages SET message = ? WHERE message_id = ?",
+            (message_to_pb(target).SerializeToString(deterministic=True), target_id),
+        )
+
+    async def messages(
+        self, conversation_id: str, first_seq: int, last_seq: int, *, viewer: str = ""
+    ) -> list[Message]:
+        """The stored entries with first_seq <= seq <= last_seq, in seq order; messages carry
+        the reactions folded into them (`reacted_by_me` for `viewer`)."""
 
         def read() -> list[Message]:
             rows = self._conn.execute(
@@ -302,9 +380,38 @@ class LocalStore:
                 " ORDER BY seq",
                 (conversation_id, first_seq, last_seq),
             )
-            return [message_from_pb(message_pb2.Message.FromString(row[0])) for row in rows]
+            found = [message_from_pb(message_pb2.Message.FromString(row[0])) for row in rows]
+            return [self._with_reactions(message, viewer) for message in found]
 
         return await self._run(read)
+
+    def _with_reactions(self, message: Message, viewer: str) -> Message:
+        if message.kind is not MessageKind.MESSAGE:
+            return message
+        rows = self._conn.execute(
+            "SELECT emoji, count(*), max(user_id = ?) FROM reactions WHERE message_id = ?"
+            " GROUP BY emoji ORDER BY min(seq)",
+            (viewer, message.message_id),
+        ).fetchall()
+        if not rows:
+            return message
+        summary = tuple(ReactionSummary(emoji, count, bool(mine)) for emoji, count, mine in rows)
+        return replace(message, reactions=summary)
+
+
+def _upgrade_from_1(db: sqlite3.Connection) -> None:
+    """Add version 2 to a store of version 1: index the stored messages by id."""
+    with _transaction(db):
+        for statement in _SCHEMA_2.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        rows = db.execute("SELECT conversation_id, seq, message FROM messages").fetchall()
+        for conversation_id, seq, blob in rows:
+            db.execute(
+                "UPDATE messages SET message_id = ? WHERE conversation_id = ? AND seq = ?",
+                (message_pb2.Message.FromString(blob).message_id, conversation_id, seq),
+            )
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
 
 @contextlib.contextmanager

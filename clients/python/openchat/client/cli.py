@@ -45,6 +45,7 @@ from openchat.client import (
     Event,
     Message,
     MessageAck,
+    MessageKind,
     MessageReceived,
     OutboxChanged,
     OutboxEntry,
@@ -200,6 +201,54 @@ async def _history(client: Client, args: argparse.Namespace, printer: Printer) -
         args.conversation_id, before_seq=args.before, limit=args.limit
     ):
         printer.message(message)
+    return 0
+
+
+async def _edit(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    printer.ack(await client.edit_message(args.conversation_id, args.message_id, args.text))
+    return 0
+
+
+async def _recall(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    printer.ack(await client.recall_message(args.conversation_id, args.message_id))
+    return 0
+
+
+async def _delete(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    deleted = await client.delete_messages(args.conversation_id, args.message_ids)
+    printer.count("deleted", deleted)
+    return 0
+
+
+async def _react(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    change = client.remove_reaction if args.remove else client.add_reaction
+    printer.ack(await change(args.conversation_id, args.message_id, args.emoji))
+    return 0
+
+
+async def _forward(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    for ack in await client.forward_messages(args.conversation_id, args.message_ids, args.to):
+        printer.ack(ack)
+    return 0
+
+
+async def _read_by(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    readers, others = await client.get_read_by(args.conversation_id, args.message_id)
+    printer.read_by(readers, others)
+    return 0
+
+
+async def _mute(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    if args.off:
+        printer.conversation(await client.unmute(args.conversation_id))
+    else:
+        until = datetime.fromisoformat(args.until) if args.until else None
+        printer.conversation(await client.mute(args.conversation_id, until))
+    return 0
+
+
+async def _pin(client: Client, args: argparse.Namespace, printer: Printer) -> int:
+    printer.conversation(await client.pin(args.conversation_id, not args.off))
     return 0
 
 
@@ -367,6 +416,8 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument("--before", type=int, help="only messages with a lower seq")
     history.add_argument("--limit", type=int, default=50, help="at most this many (50)")
 
+    _add_change_commands(command)
+
     groups = commands.add_parser("groups", help="create, change and list groups")
     group_commands = groups.add_subparsers(required=True, metavar="ACTION")
 
@@ -398,6 +449,41 @@ def _parser() -> argparse.ArgumentParser:
     # Listing works offline; --flush reports an unreachable server and lists what is pending.
     outbox.set_defaults(needs_server=lambda args: args.flush, offline=_list_outbox)
     return parser
+
+
+def _add_change_commands(
+    command: Callable[[str, Command, str], argparse.ArgumentParser],
+) -> None:
+    """The commands that change messages and conversation settings."""
+    edit = command("edit", _edit, "replace the text of a message you sent")
+    edit.add_argument("conversation_id")
+    edit.add_argument("message_id")
+    edit.add_argument("text")
+    recall = command("recall", _recall, "recall a message for everyone")
+    recall.add_argument("conversation_id")
+    recall.add_argument("message_id")
+    delete = command("delete", _delete, "delete messages from your own history")
+    delete.add_argument("conversation_id")
+    delete.add_argument("message_ids", nargs="+", metavar="MESSAGE_ID")
+    react = command("react", _react, "react to a message with an emoji")
+    react.add_argument("conversation_id")
+    react.add_argument("message_id")
+    react.add_argument("emoji")
+    react.add_argument("--remove", action="store_true", help="take the reaction back")
+    forward = command("forward", _forward, "copy messages into another conversation")
+    forward.add_argument("conversation_id")
+    forward.add_argument("message_ids", nargs="+", metavar="MESSAGE_ID")
+    forward.add_argument("--to", required=True, help="the conversation to copy them into")
+    read_by = command("read-by", _read_by, "print who read a message you sent")
+    read_by.add_argument("conversation_id")
+    read_by.add_argument("message_id")
+    mute = command("mute", _mute, "no push notifications except mentions (forever by default)")
+    mute.add_argument("conversation_id")
+    mute.add_argument("--until", help="an ISO 8601 time with its offset, e.g. 2027-01-01T08:00Z")
+    mute.add_argument("--off", action="store_true", help="unmute")
+    pin = command("pin", _pin, "pin a conversation to the top of your list")
+    pin.add_argument("conversation_id")
+    pin.add_argument("--off", action="store_true", help="unpin")
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -449,6 +535,12 @@ class Printer:
 
     def message(self, message: Message) -> None:
         text = message.content.text or f"[{message.content.mime_type or 'attachment'}]"
+        if message.recalled:
+            text = "[recalled]"
+        elif message.kind is not MessageKind.MESSAGE:
+            change = message.kind.value.replace("_", " ")
+            detail = message.emoji or message.content.text
+            text = f"[{change} {message.target_message_id}] {detail}".rstrip()
         when = message.server_time.strftime("%Y-%m-%d %H:%M:%S")
         self._emit(
             "message",
@@ -467,7 +559,17 @@ class Printer:
             "conversation",
             conversation,
             f"{conversation.conversation_id} {conversation.kind.value} {title!r} "
-            f"last #{conversation.last_seq}: {members}",
+            f"last #{conversation.last_seq}, {conversation.unread_count} unread: {members}",
+        )
+
+    def count(self, kind: str, count: int) -> None:
+        self._emit(kind, {"count": count}, f"{kind}: {count}")
+
+    def read_by(self, readers: list[str], others: list[str]) -> None:
+        self._emit(
+            "read_by",
+            {"reader_ids": readers, "unread_member_ids": others},
+            f"read by: {', '.join(readers) or '-'}; not yet: {', '.join(others) or '-'}",
         )
 
     def presence(self, presence: Presence) -> None:

@@ -32,8 +32,15 @@ type ConversationServiceClient interface {
 	RemoveMembers(ctx context.Context, in *RemoveMembersRequest, opts ...grpc.CallOption) (*RemoveMembersResponse, error)
 	// Returns one conversation the caller belongs to.
 	GetConversation(ctx context.Context, in *GetConversationRequest, opts ...grpc.CallOption) (*GetConversationResponse, error)
-	// Lists the conversations the caller belongs to, ordered by conversation_id.
+	// Lists the conversations the caller belongs to in inbox order: pinned ones
+	// first, then by last activity (the newest message, or the creation), newest
+	// first. Each carries the caller's unread and mention counts and the last
+	// message. A conversation that becomes active while a client pages moves to
+	// the front: it may be missed by the pages still to come, or seen twice.
 	ListConversations(ctx context.Context, in *ListConversationsRequest, opts ...grpc.CallOption) (*ListConversationsResponse, error)
+	// Changes the caller's own settings for a conversation: mute (no push
+	// notifications except for messages that mention the caller) and pin.
+	UpdateMemberSettings(ctx context.Context, in *UpdateMemberSettingsRequest, opts ...grpc.CallOption) (*UpdateMemberSettingsResponse, error)
 }
 
 type conversationServiceClient struct {
@@ -98,6 +105,15 @@ func (c *conversationServiceClient) ListConversations(ctx context.Context, in *L
 	return out, nil
 }
 
+func (c *conversationServiceClient) UpdateMemberSettings(ctx context.Context, in *UpdateMemberSettingsRequest, opts ...grpc.CallOption) (*UpdateMemberSettingsResponse, error) {
+	out := new(UpdateMemberSettingsResponse)
+	err := c.cc.Invoke(ctx, "/openchat.v1.ConversationService/UpdateMemberSettings", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ConversationServiceServer is the server API for ConversationService service.
 // All implementations must embed UnimplementedConversationServiceServer
 // for forward compatibility
@@ -117,8 +133,15 @@ type ConversationServiceServer interface {
 	RemoveMembers(context.Context, *RemoveMembersRequest) (*RemoveMembersResponse, error)
 	// Returns one conversation the caller belongs to.
 	GetConversation(context.Context, *GetConversationRequest) (*GetConversationResponse, error)
-	// Lists the conversations the caller belongs to, ordered by conversation_id.
+	// Lists the conversations the caller belongs to in inbox order: pinned ones
+	// first, then by last activity (the newest message, or the creation), newest
+	// first. Each carries the caller's unread and mention counts and the last
+	// message. A conversation that becomes active while a client pages moves to
+	// the front: it may be missed by the pages still to come, or seen twice.
 	ListConversations(context.Context, *ListConversationsRequest) (*ListConversationsResponse, error)
+	// Changes the caller's own settings for a conversation: mute (no push
+	// notifications except for messages that mention the caller) and pin.
+	UpdateMemberSettings(context.Context, *UpdateMemberSettingsRequest) (*UpdateMemberSettingsResponse, error)
 	mustEmbedUnimplementedConversationServiceServer()
 }
 
@@ -143,6 +166,9 @@ func (UnimplementedConversationServiceServer) GetConversation(context.Context, *
 }
 func (UnimplementedConversationServiceServer) ListConversations(context.Context, *ListConversationsRequest) (*ListConversationsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListConversations not implemented")
+}
+func (UnimplementedConversationServiceServer) UpdateMemberSettings(context.Context, *UpdateMemberSettingsRequest) (*UpdateMemberSettingsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateMemberSettings not implemented")
 }
 func (UnimplementedConversationServiceServer) mustEmbedUnimplementedConversationServiceServer() {}
 
@@ -265,6 +291,24 @@ func _ConversationService_ListConversations_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ConversationService_UpdateMemberSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateMemberSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConversationServiceServer).UpdateMemberSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/openchat.v1.ConversationService/UpdateMemberSettings",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConversationServiceServer).UpdateMemberSettings(ctx, req.(*UpdateMemberSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _ConversationService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "openchat.v1.ConversationService",
 	HandlerType: (*ConversationServiceServer)(nil),
@@ -292,6 +336,10 @@ var _ConversationService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListConversations",
 			Handler:    _ConversationService_ListConversations_Handler,
+		},
+		{
+			MethodName: "UpdateMemberSettings",
+			Handler:    _ConversationService_UpdateMemberSettings_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -33,6 +33,39 @@ type MessagingServiceClient interface {
 	// Returns what happened to a message the caller sent: stored, delivered to
 	// which devices, read by whom, pushed, answered by bots, failed routes.
 	GetDeliveryTimeline(ctx context.Context, in *GetDeliveryTimelineRequest, opts ...grpc.CallOption) (*GetDeliveryTimelineResponse, error)
+	// Replaces the text and attributes of a message the caller sent, within the
+	// server's edit window (48 hours unless configured otherwise). The edit is
+	// stored as a MESSAGE_KIND_EDIT entry with its own seq. Refused with
+	// PERMISSION_DENIED (ACTION_NOT_ALLOWED) for another sender's message,
+	// FAILED_PRECONDITION (EDIT_WINDOW_CLOSED, MESSAGE_RECALLED) when too late or
+	// recalled. Safe to retry with the same request_id.
+	EditMessage(ctx context.Context, in *EditMessageRequest, opts ...grpc.CallOption) (*EditMessageResponse, error)
+	// Recalls a message for everyone: its content is erased from the server's
+	// storage (including earlier edits) and it shows as a tombstone. The sender
+	// may recall within the recall window (24 hours unless configured
+	// otherwise); a group's owner may recall any message at any time. Stored as
+	// a MESSAGE_KIND_RECALL entry. Notifications already shown on devices cannot
+	// be withdrawn. Safe to retry with the same request_id.
+	RecallMessage(ctx context.Context, in *RecallMessageRequest, opts ...grpc.CallOption) (*RecallMessageResponse, error)
+	// Hides messages from the caller's own history (ListMessages, Sync) on all of
+	// the caller's devices; other members are not affected. Idempotent.
+	DeleteMessages(ctx context.Context, in *DeleteMessagesRequest, opts ...grpc.CallOption) (*DeleteMessagesResponse, error)
+	// Adds the caller's reaction to a message. Reactions are a set per message,
+	// user and emoji: adding one that exists changes nothing. A message carries at
+	// most 32 distinct emojis and a user at most 8 per message
+	// (RESOURCE_EXHAUSTED, REACTION_LIMIT_EXCEEDED). Stored as a
+	// MESSAGE_KIND_REACTION_ADDED entry.
+	AddReaction(ctx context.Context, in *AddReactionRequest, opts ...grpc.CallOption) (*AddReactionResponse, error)
+	// Removes the caller's reaction; removing one that does not exist changes
+	// nothing. Stored as a MESSAGE_KIND_REACTION_REMOVED entry.
+	RemoveReaction(ctx context.Context, in *RemoveReactionRequest, opts ...grpc.CallOption) (*RemoveReactionResponse, error)
+	// Copies messages of one conversation into another one the caller belongs
+	// to, as new messages of the caller that name their origin. The caller must
+	// be a member of both. Safe to retry with the same request_id.
+	ForwardMessages(ctx context.Context, in *ForwardMessagesRequest, opts ...grpc.CallOption) (*ForwardMessagesResponse, error)
+	// Returns which members have read a message, from their read positions
+	// (MarkRead). Only the message's sender may ask.
+	GetReadBy(ctx context.Context, in *GetReadByRequest, opts ...grpc.CallOption) (*GetReadByResponse, error)
 }
 
 type messagingServiceClient struct {
@@ -79,6 +112,69 @@ func (c *messagingServiceClient) GetDeliveryTimeline(ctx context.Context, in *Ge
 	return out, nil
 }
 
+func (c *messagingServiceClient) EditMessage(ctx context.Context, in *EditMessageRequest, opts ...grpc.CallOption) (*EditMessageResponse, error) {
+	out := new(EditMessageResponse)
+	err := c.cc.Invoke(ctx, "/openchat.v1.MessagingService/EditMessage", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *messagingServiceClient) RecallMessage(ctx context.Context, in *RecallMessageRequest, opts ...grpc.CallOption) (*RecallMessageResponse, error) {
+	out := new(RecallMessageResponse)
+	err := c.cc.Invoke(ctx, "/openchat.v1.MessagingService/RecallMessage", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *messagingServiceClient) DeleteMessages(ctx context.Context, in *DeleteMessagesRequest, opts ...grpc.CallOption) (*DeleteMessagesResponse, error) {
+	out := new(DeleteMessagesResponse)
+	err := c.cc.Invoke(ctx, "/openchat.v1.MessagingService/DeleteMessages", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *messagingServiceClient) AddReaction(ctx context.Context, in *AddReactionRequest, opts ...grpc.CallOption) (*AddReactionResponse, error) {
+	out := new(AddReactionResponse)
+	err := c.cc.Invoke(ctx, "/openchat.v1.MessagingService/AddReaction", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *messagingServiceClient) RemoveReaction(ctx context.Context, in *RemoveReactionRequest, opts ...grpc.CallOption) (*RemoveReactionResponse, error) {
+	out := new(RemoveReactionResponse)
+	err := c.cc.Invoke(ctx, "/openchat.v1.MessagingService/RemoveReaction", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *messagingServiceClient) ForwardMessages(ctx context.Context, in *ForwardMessagesRequest, opts ...grpc.CallOption) (*ForwardMessagesResponse, error) {
+	out := new(ForwardMessagesResponse)
+	err := c.cc.Invoke(ctx, "/openchat.v1.MessagingService/ForwardMessages", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *messagingServiceClient) GetReadBy(ctx context.Context, in *GetReadByRequest, opts ...grpc.CallOption) (*GetReadByResponse, error) {
+	out := new(GetReadByResponse)
+	err := c.cc.Invoke(ctx, "/openchat.v1.MessagingService/GetReadBy", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MessagingServiceServer is the server API for MessagingService service.
 // All implementations must embed UnimplementedMessagingServiceServer
 // for forward compatibility
@@ -99,6 +195,39 @@ type MessagingServiceServer interface {
 	// Returns what happened to a message the caller sent: stored, delivered to
 	// which devices, read by whom, pushed, answered by bots, failed routes.
 	GetDeliveryTimeline(context.Context, *GetDeliveryTimelineRequest) (*GetDeliveryTimelineResponse, error)
+	// Replaces the text and attributes of a message the caller sent, within the
+	// server's edit window (48 hours unless configured otherwise). The edit is
+	// stored as a MESSAGE_KIND_EDIT entry with its own seq. Refused with
+	// PERMISSION_DENIED (ACTION_NOT_ALLOWED) for another sender's message,
+	// FAILED_PRECONDITION (EDIT_WINDOW_CLOSED, MESSAGE_RECALLED) when too late or
+	// recalled. Safe to retry with the same request_id.
+	EditMessage(context.Context, *EditMessageRequest) (*EditMessageResponse, error)
+	// Recalls a message for everyone: its content is erased from the server's
+	// storage (including earlier edits) and it shows as a tombstone. The sender
+	// may recall within the recall window (24 hours unless configured
+	// otherwise); a group's owner may recall any message at any time. Stored as
+	// a MESSAGE_KIND_RECALL entry. Notifications already shown on devices cannot
+	// be withdrawn. Safe to retry with the same request_id.
+	RecallMessage(context.Context, *RecallMessageRequest) (*RecallMessageResponse, error)
+	// Hides messages from the caller's own history (ListMessages, Sync) on all of
+	// the caller's devices; other members are not affected. Idempotent.
+	DeleteMessages(context.Context, *DeleteMessagesRequest) (*DeleteMessagesResponse, error)
+	// Adds the caller's reaction to a message. Reactions are a set per message,
+	// user and emoji: adding one that exists changes nothing. A message carries at
+	// most 32 distinct emojis and a user at most 8 per message
+	// (RESOURCE_EXHAUSTED, REACTION_LIMIT_EXCEEDED). Stored as a
+	// MESSAGE_KIND_REACTION_ADDED entry.
+	AddReaction(context.Context, *AddReactionRequest) (*AddReactionResponse, error)
+	// Removes the caller's reaction; removing one that does not exist changes
+	// nothing. Stored as a MESSAGE_KIND_REACTION_REMOVED entry.
+	RemoveReaction(context.Context, *RemoveReactionRequest) (*RemoveReactionResponse, error)
+	// Copies messages of one conversation into another one the caller belongs
+	// to, as new messages of the caller that name their origin. The caller must
+	// be a member of both. Safe to retry with the same request_id.
+	ForwardMessages(context.Context, *ForwardMessagesRequest) (*ForwardMessagesResponse, error)
+	// Returns which members have read a message, from their read positions
+	// (MarkRead). Only the message's sender may ask.
+	GetReadBy(context.Context, *GetReadByRequest) (*GetReadByResponse, error)
 	mustEmbedUnimplementedMessagingServiceServer()
 }
 
@@ -117,6 +246,27 @@ func (UnimplementedMessagingServiceServer) MarkRead(context.Context, *MarkReadRe
 }
 func (UnimplementedMessagingServiceServer) GetDeliveryTimeline(context.Context, *GetDeliveryTimelineRequest) (*GetDeliveryTimelineResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetDeliveryTimeline not implemented")
+}
+func (UnimplementedMessagingServiceServer) EditMessage(context.Context, *EditMessageRequest) (*EditMessageResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method EditMessage not implemented")
+}
+func (UnimplementedMessagingServiceServer) RecallMessage(context.Context, *RecallMessageRequest) (*RecallMessageResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RecallMessage not implemented")
+}
+func (UnimplementedMessagingServiceServer) DeleteMessages(context.Context, *DeleteMessagesRequest) (*DeleteMessagesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DeleteMessages not implemented")
+}
+func (UnimplementedMessagingServiceServer) AddReaction(context.Context, *AddReactionRequest) (*AddReactionResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method AddReaction not implemented")
+}
+func (UnimplementedMessagingServiceServer) RemoveReaction(context.Context, *RemoveReactionRequest) (*RemoveReactionResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RemoveReaction not implemented")
+}
+func (UnimplementedMessagingServiceServer) ForwardMessages(context.Context, *ForwardMessagesRequest) (*ForwardMessagesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ForwardMessages not implemented")
+}
+func (UnimplementedMessagingServiceServer) GetReadBy(context.Context, *GetReadByRequest) (*GetReadByResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetReadBy not implemented")
 }
 func (UnimplementedMessagingServiceServer) mustEmbedUnimplementedMessagingServiceServer() {}
 
@@ -203,6 +353,132 @@ func _MessagingService_GetDeliveryTimeline_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MessagingService_EditMessage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EditMessageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MessagingServiceServer).EditMessage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/openchat.v1.MessagingService/EditMessage",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MessagingServiceServer).EditMessage(ctx, req.(*EditMessageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MessagingService_RecallMessage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecallMessageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MessagingServiceServer).RecallMessage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/openchat.v1.MessagingService/RecallMessage",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MessagingServiceServer).RecallMessage(ctx, req.(*RecallMessageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MessagingService_DeleteMessages_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteMessagesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MessagingServiceServer).DeleteMessages(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/openchat.v1.MessagingService/DeleteMessages",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MessagingServiceServer).DeleteMessages(ctx, req.(*DeleteMessagesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MessagingService_AddReaction_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddReactionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MessagingServiceServer).AddReaction(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/openchat.v1.MessagingService/AddReaction",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MessagingServiceServer).AddReaction(ctx, req.(*AddReactionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MessagingService_RemoveReaction_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RemoveReactionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MessagingServiceServer).RemoveReaction(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/openchat.v1.MessagingService/RemoveReaction",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MessagingServiceServer).RemoveReaction(ctx, req.(*RemoveReactionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MessagingService_ForwardMessages_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ForwardMessagesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MessagingServiceServer).ForwardMessages(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/openchat.v1.MessagingService/ForwardMessages",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MessagingServiceServer).ForwardMessages(ctx, req.(*ForwardMessagesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MessagingService_GetReadBy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetReadByRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MessagingServiceServer).GetReadBy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/openchat.v1.MessagingService/GetReadBy",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MessagingServiceServer).GetReadBy(ctx, req.(*GetReadByRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _MessagingService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "openchat.v1.MessagingService",
 	HandlerType: (*MessagingServiceServer)(nil),
@@ -222,6 +498,34 @@ var _MessagingService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetDeliveryTimeline",
 			Handler:    _MessagingService_GetDeliveryTimeline_Handler,
+		},
+		{
+			MethodName: "EditMessage",
+			Handler:    _MessagingService_EditMessage_Handler,
+		},
+		{
+			MethodName: "RecallMessage",
+			Handler:    _MessagingService_RecallMessage_Handler,
+		},
+		{
+			MethodName: "DeleteMessages",
+			Handler:    _MessagingService_DeleteMessages_Handler,
+		},
+		{
+			MethodName: "AddReaction",
+			Handler:    _MessagingService_AddReaction_Handler,
+		},
+		{
+			MethodName: "RemoveReaction",
+			Handler:    _MessagingService_RemoveReaction_Handler,
+		},
+		{
+			MethodName: "ForwardMessages",
+			Handler:    _MessagingService_ForwardMessages_Handler,
+		},
+		{
+			MethodName: "GetReadBy",
+			Handler:    _MessagingService_GetReadBy_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

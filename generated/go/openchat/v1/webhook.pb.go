@@ -40,13 +40,16 @@ type WebhookEvent struct {
 
 	// Unique identifier of the event; the same across retries.
 	EventId string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
-	// The kind of event; "message.created" for messages.
+	// The kind of event: "message.created" for a message, "message.edited" for
+	// an edit and "message.recalled" for a recall (`message` is then the
+	// MESSAGE_KIND_EDIT or MESSAGE_KIND_RECALL entry, naming its target in
+	// `target_message_id`). Reactions are not sent to bots.
 	Type string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
 	// When the event was first produced.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// The bot this delivery is for.
 	BotId string `protobuf:"bytes,4,opt,name=bot_id,json=botId,proto3" json:"bot_id,omitempty"`
-	// The message, for "message.created".
+	// The message, or the change entry.
 	Message *Message `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
 }
 

@@ -23,9 +23,10 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from openchat.v1 import message_pb2 as openchat_dot_v1_dot_message__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eopenchat/v1/conversation.proto\x12\x0bopenchat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb1\x02\n\x0c\x43onversation\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x31\n\x04kind\x18\x02 \x01(\x0e\x32\x1d.openchat.v1.ConversationKindR\x04kind\x12\x14\n\x05title\x18\x03 \x01(\tR\x05title\x12\x1d\n\nmember_ids\x18\x04 \x03(\tR\tmemberIds\x12\x19\n\x08last_seq\x18\x05 \x01(\x03R\x07lastSeq\x12\x1d\n\ncreator_id\x18\x06 \x01(\tR\tcreatorId\x12;\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x19\n\x08read_seq\x18\x08 \x01(\x03R\x07readSeq*p\n\x10\x43onversationKind\x12!\n\x1d\x43ONVERSATION_KIND_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43ONVERSATION_KIND_DIRECT\x10\x01\x12\x1b\n\x17\x43ONVERSATION_KIND_GROUP\x10\x02\x42g\n\x0f\x64\x65v.openchat.v1B\x11\x43onversationProtoP\x01Z0openchat.dev/generated/go/openchat/v1;openchatv1\xea\x02\x0cOpenchat::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eopenchat/v1/conversation.proto\x12\x0bopenchat.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19openchat/v1/message.proto\"\xd1\x04\n\x0c\x43onversation\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x31\n\x04kind\x18\x02 \x01(\x0e\x32\x1d.openchat.v1.ConversationKindR\x04kind\x12\x14\n\x05title\x18\x03 \x01(\tR\x05title\x12\x1d\n\nmember_ids\x18\x04 \x03(\tR\tmemberIds\x12\x19\n\x08last_seq\x18\x05 \x01(\x03R\x07lastSeq\x12\x1d\n\ncreator_id\x18\x06 \x01(\tR\tcreatorId\x12;\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x19\n\x08read_seq\x18\x08 \x01(\x03R\x07readSeq\x12!\n\x0cunread_count\x18\t \x01(\x03R\x0bunreadCount\x12#\n\rmention_count\x18\n \x01(\x03R\x0cmentionCount\x12\x37\n\x0clast_message\x18\x0b \x01(\x0b\x32\x14.openchat.v1.MessageR\x0blastMessage\x12;\n\x0bmuted_until\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nmutedUntil\x12\x16\n\x06pinned\x18\r \x01(\x08R\x06pinned\x12H\n\x12last_activity_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x10lastActivityTime*p\n\x10\x43onversationKind\x12!\n\x1d\x43ONVERSATION_KIND_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x43ONVERSATION_KIND_DIRECT\x10\x01\x12\x1b\n\x17\x43ONVERSATION_KIND_GROUP\x10\x02\x42g\n\x0f\x64\x65v.openchat.v1B\x11\x43onversationProtoP\x01Z0openchat.dev/generated/go/openchat/v1;openchatv1\xea\x02\x0cOpenchat::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,8 +34,8 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'openchat.v1.conversation_pb
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\017dev.openchat.v1B\021ConversationProtoP\001Z0openchat.dev/generated/go/openchat/v1;openchatv1\352\002\014Openchat::V1'
-  _globals['_CONVERSATIONKIND']._serialized_start=388
-  _globals['_CONVERSATIONKIND']._serialized_end=500
-  _globals['_CONVERSATION']._serialized_start=81
-  _globals['_CONVERSATION']._serialized_end=386
+  _globals['_CONVERSATIONKIND']._serialized_start=703
+  _globals['_CONVERSATIONKIND']._serialized_end=815
+  _globals['_CONVERSATION']._serialized_start=108
+  _globals['_CONVERSATION']._serialized_end=701
 # @@protoc_insertion_point(module_scope)

@@ -9,6 +9,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from openchat.v1 import message_pb2 as _message_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -62,6 +63,12 @@ class Conversation(_message.Message):
     CREATOR_ID_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     READ_SEQ_FIELD_NUMBER: _builtins.int
+    UNREAD_COUNT_FIELD_NUMBER: _builtins.int
+    MENTION_COUNT_FIELD_NUMBER: _builtins.int
+    LAST_MESSAGE_FIELD_NUMBER: _builtins.int
+    MUTED_UNTIL_FIELD_NUMBER: _builtins.int
+    PINNED_FIELD_NUMBER: _builtins.int
+    LAST_ACTIVITY_TIME_FIELD_NUMBER: _builtins.int
     conversation_id: _builtins.str
     """Server-assigned unique identifier of the conversation."""
     kind: Global___ConversationKind.ValueType
@@ -78,6 +85,15 @@ class Conversation(_message.Message):
     """The calling user's read position: every message with seq <= read_seq has
     been marked read by them.
     """
+    unread_count: _builtins.int
+    """Messages after read_seq that the caller did not send, did not delete for
+    themselves, and that are not changes (edits, recalls, reactions). Kept as
+    a counter: reading it costs no scan of the conversation.
+    """
+    mention_count: _builtins.int
+    """Of the unread messages, those that mention the caller."""
+    pinned: _builtins.bool
+    """True when the caller pinned the conversation to the top of their inbox."""
     @_builtins.property
     def member_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Every current member, sorted. Only members can send to, read, sync or
@@ -87,6 +103,25 @@ class Conversation(_message.Message):
     @_builtins.property
     def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the conversation was created."""
+
+    @_builtins.property
+    def last_message(self) -> _message_pb2.Message:
+        """The newest message of the conversation (its current state), for an inbox
+        line; unset when there is none.
+        """
+
+    @_builtins.property
+    def muted_until(self) -> _timestamp_pb2.Timestamp:
+        """Until when the caller muted the conversation: no push notifications
+        except for messages that mention them. Unset when not muted; the largest
+        timestamp (9999-12-31T23:59:59Z) means forever.
+        """
+
+    @_builtins.property
+    def last_activity_time(self) -> _timestamp_pb2.Timestamp:
+        """When the conversation last changed (its newest entry, or its creation):
+        ListConversations returns the newest first.
+        """
 
     def __init__(
         self,
@@ -99,10 +134,16 @@ class Conversation(_message.Message):
         creator_id: _builtins.str = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
         read_seq: _builtins.int = ...,
+        unread_count: _builtins.int = ...,
+        mention_count: _builtins.int = ...,
+        last_message: _message_pb2.Message | None = ...,
+        muted_until: _timestamp_pb2.Timestamp | None = ...,
+        pinned: _builtins.bool = ...,
+        last_activity_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "last_activity_time", b"last_activity_time", "last_message", b"last_message", "muted_until", b"muted_until"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "create_time", b"create_time", "creator_id", b"creator_id", "kind", b"kind", "last_seq", b"last_seq", "member_ids", b"member_ids", "read_seq", b"read_seq", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "create_time", b"create_time", "creator_id", b"creator_id", "kind", b"kind", "last_activity_time", b"last_activity_time", "last_message", b"last_message", "last_seq", b"last_seq", "member_ids", b"member_ids", "mention_count", b"mention_count", "muted_until", b"muted_until", "pinned", b"pinned", "read_seq", b"read_seq", "title", b"title", "unread_count", b"unread_count"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

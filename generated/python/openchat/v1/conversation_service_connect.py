@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint
 from pyqwest import Client
 
-from .conversation_service_pb2 import AddMembersRequest, AddMembersResponse, CreateGroupRequest, CreateGroupResponse, GetConversationRequest, GetConversationResponse, GetOrCreateDirectRequest, GetOrCreateDirectResponse, ListConversationsRequest, ListConversationsResponse, RemoveMembersRequest, RemoveMembersResponse
+from .conversation_service_pb2 import AddMembersRequest, AddMembersResponse, CreateGroupRequest, CreateGroupResponse, GetConversationRequest, GetConversationResponse, GetOrCreateDirectRequest, GetOrCreateDirectResponse, ListConversationsRequest, ListConversationsResponse, RemoveMembersRequest, RemoveMembersResponse, UpdateMemberSettingsRequest, UpdateMemberSettingsResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Iterable, Mapping
@@ -78,7 +78,18 @@ class ConversationService(Protocol):
 
     async def list_conversations(self, request: ListConversationsRequest, ctx: RequestContext[ListConversationsRequest, ListConversationsResponse], /) -> ListConversationsResponse:
         """
-        Lists the conversations the caller belongs to, ordered by conversation_id.
+        Lists the conversations the caller belongs to in inbox order: pinned ones
+        first, then by last activity (the newest message, or the creation), newest
+        first. Each carries the caller's unread and mention counts and the last
+        message. A conversation that becomes active while a client pages moves to
+        the front: it may be missed by the pages still to come, or seen twice.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def update_member_settings(self, request: UpdateMemberSettingsRequest, ctx: RequestContext[UpdateMemberSettingsRequest, UpdateMemberSettingsResponse], /) -> UpdateMemberSettingsResponse:
+        """
+        Changes the caller's own settings for a conversation: mute (no push
+        notifications except for messages that mention the caller) and pin.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -161,6 +172,17 @@ class ConversationServiceASGIApplication(ConnectASGIApplication[ConversationServ
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.list_conversations,
+                ),
+                "/openchat.v1.ConversationService/UpdateMemberSettings": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateMemberSettings",
+                        service_name="openchat.v1.ConversationService",
+                        input=UpdateMemberSettingsRequest,
+                        output=UpdateMemberSettingsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.update_member_settings,
                 ),
             },
             interceptors=interceptors,
@@ -331,7 +353,11 @@ class ConversationServiceClient(ConnectClient):
         timeout_ms: int | None = None,
     ) -> ListConversationsResponse:
         """
-        Lists the conversations the caller belongs to, ordered by conversation_id.
+        Lists the conversations the caller belongs to in inbox order: pinned ones
+        first, then by last activity (the newest message, or the creation), newest
+        first. Each carries the caller's unread and mention counts and the last
+        message. A conversation that becomes active while a client pages moves to
+        the front: it may be missed by the pages still to come, or seen twice.
         """
         return await self.execute_unary(
             request=request,
@@ -340,6 +366,30 @@ class ConversationServiceClient(ConnectClient):
                 service_name="openchat.v1.ConversationService",
                 input=ListConversationsRequest,
                 output=ListConversationsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def update_member_settings(
+        self,
+        request: UpdateMemberSettingsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> UpdateMemberSettingsResponse:
+        """
+        Changes the caller's own settings for a conversation: mute (no push
+        notifications except for messages that mention the caller) and pin.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateMemberSettings",
+                service_name="openchat.v1.ConversationService",
+                input=UpdateMemberSettingsRequest,
+                output=UpdateMemberSettingsResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),

@@ -22,10 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from openchat.v1 import conversation_pb2 as openchat_dot_v1_dot_conversation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&openchat/v1/conversation_service.proto\x12\x0bopenchat.v1\x1a\x1eopenchat/v1/conversation.proto\"h\n\x12\x43reateGroupRequest\x12\x14\n\x05title\x18\x01 \x01(\tR\x05title\x12\x1d\n\nmember_ids\x18\x02 \x03(\tR\tmemberIds\x12\x1d\n\nrequest_id\x18\x03 \x01(\tR\trequestId\"T\n\x13\x43reateGroupResponse\x12=\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x19.openchat.v1.ConversationR\x0c\x63onversation\"3\n\x18GetOrCreateDirectRequest\x12\x17\n\x07peer_id\x18\x01 \x01(\tR\x06peerId\"t\n\x19GetOrCreateDirectResponse\x12=\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x19.openchat.v1.ConversationR\x0c\x63onversation\x12\x18\n\x07\x63reated\x18\x02 \x01(\x08R\x07\x63reated\"[\n\x11\x41\x64\x64MembersRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1d\n\nmember_ids\x18\x02 \x03(\tR\tmemberIds\"S\n\x12\x41\x64\x64MembersResponse\x12=\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x19.openchat.v1.ConversationR\x0c\x63onversation\"^\n\x14RemoveMembersRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1d\n\nmember_ids\x18\x02 \x03(\tR\tmemberIds\"V\n\x15RemoveMembersResponse\x12=\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x19.openchat.v1.ConversationR\x0c\x63onversation\"A\n\x16GetConversationRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\"X\n\x17GetConversationResponse\x12=\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x19.openchat.v1.ConversationR\x0c\x63onversation\"V\n\x18ListConversationsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"\x84\x01\n\x19ListConversationsResponse\x12?\n\rconversations\x18\x01 \x03(\x0b\x32\x19.openchat.v1.ConversationR\rconversations\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xb4\x04\n\x13\x43onversationService\x12P\n\x0b\x43reateGroup\x12\x1f.openchat.v1.CreateGroupRequest\x1a .openchat.v1.CreateGroupResponse\x12\x62\n\x11GetOrCreateDirect\x12%.openchat.v1.GetOrCreateDirectRequest\x1a&.openchat.v1.GetOrCreateDirectResponse\x12M\n\nAddMembers\x12\x1e.openchat.v1.AddMembersRequest\x1a\x1f.openchat.v1.AddMembersResponse\x12V\n\rRemoveMembers\x12!.openchat.v1.RemoveMembersRequest\x1a\".openchat.v1.RemoveMembersResponse\x12\\\n\x0fGetConversation\x12#.openchat.v1.GetConversationRequest\x1a$.openchat.v1.GetConversationResponse\x12\x62\n\x11ListConversations\x12%.openchat.v1.ListConversationsRequest\x1a&.openchat.v1.ListConversationsResponseBn\n\x0f\x64\x65v.openchat.v1B\x18\x43onversationServiceProtoP\x01Z0openchat.dev/generated/go/openchat/v1;openchatv1\xea\x02\x0cOpenchat::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&openchat/v1/conversation_service.proto\x12\x0bopenchat.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eopenchat/v1/conversation.proto\"h\n\x12\x43reateGroupRequest\x12\x14\n\x05title\x18\x01 \x01(\tR\x05title\x12\x1d\n\nmember_ids\x18\x02 \x03(\tR\tmemberIds\x12\x1d\n\nrequest_id\x18\x03 \x01(\tR\trequestId\"T\n\x13\x43reateGroupResponse\x12=\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x19.openchat.v1.ConversationR\x0c\x63onversation\"3\n\x18GetOrCreateDirectRequest\x12\x17\n\x07peer_id\x18\x01 \x01(\tR\x06peerId\"t\n\x19GetOrCreateDirectResponse\x12=\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x19.openchat.v1.ConversationR\x0c\x63onversation\x12\x18\n\x07\x63reated\x18\x02 \x01(\x08R\x07\x63reated\"[\n\x11\x41\x64\x64MembersRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1d\n\nmember_ids\x18\x02 \x03(\tR\tmemberIds\"S\n\x12\x41\x64\x64MembersResponse\x12=\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x19.openchat.v1.ConversationR\x0c\x63onversation\"^\n\x14RemoveMembersRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1d\n\nmember_ids\x18\x02 \x03(\tR\tmemberIds\"V\n\x15RemoveMembersResponse\x12=\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x19.openchat.v1.ConversationR\x0c\x63onversation\"A\n\x16GetConversationRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\"X\n\x17GetConversationResponse\x12=\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x19.openchat.v1.ConversationR\x0c\x63onversation\"V\n\x18ListConversationsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"\x84\x01\n\x19ListConversationsResponse\x12?\n\rconversations\x18\x01 \x03(\x0b\x32\x19.openchat.v1.ConversationR\rconversations\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd8\x01\n\x1bUpdateMemberSettingsRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12;\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskR\nupdateMask\x12;\n\x0bmuted_until\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nmutedUntil\x12\x16\n\x06pinned\x18\x04 \x01(\x08R\x06pinned\"]\n\x1cUpdateMemberSettingsResponse\x12=\n\x0c\x63onversation\x18\x01 \x01(\x0b\x32\x19.openchat.v1.ConversationR\x0c\x63onversation2\xa1\x05\n\x13\x43onversationService\x12P\n\x0b\x43reateGroup\x12\x1f.openchat.v1.CreateGroupRequest\x1a .openchat.v1.CreateGroupResponse\x12\x62\n\x11GetOrCreateDirect\x12%.openchat.v1.GetOrCreateDirectRequest\x1a&.openchat.v1.GetOrCreateDirectResponse\x12M\n\nAddMembers\x12\x1e.openchat.v1.AddMembersRequest\x1a\x1f.openchat.v1.AddMembersResponse\x12V\n\rRemoveMembers\x12!.openchat.v1.RemoveMembersRequest\x1a\".openchat.v1.RemoveMembersResponse\x12\\\n\x0fGetConversation\x12#.openchat.v1.GetConversationRequest\x1a$.openchat.v1.GetConversationResponse\x12\x62\n\x11ListConversations\x12%.openchat.v1.ListConversationsRequest\x1a&.openchat.v1.ListConversationsResponse\x12k\n\x14UpdateMemberSettings\x12(.openchat.v1.UpdateMemberSettingsRequest\x1a).openchat.v1.UpdateMemberSettingsResponseBn\n\x0f\x64\x65v.openchat.v1B\x18\x43onversationServiceProtoP\x01Z0openchat.dev/generated/go/openchat/v1;openchatv1\xea\x02\x0cOpenchat::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,30 +35,34 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'openchat.v1.conversation_se
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\017dev.openchat.v1B\030ConversationServiceProtoP\001Z0openchat.dev/generated/go/openchat/v1;openchatv1\352\002\014Openchat::V1'
-  _globals['_CREATEGROUPREQUEST']._serialized_start=87
-  _globals['_CREATEGROUPREQUEST']._serialized_end=191
-  _globals['_CREATEGROUPRESPONSE']._serialized_start=193
-  _globals['_CREATEGROUPRESPONSE']._serialized_end=277
-  _globals['_GETORCREATEDIRECTREQUEST']._serialized_start=279
-  _globals['_GETORCREATEDIRECTREQUEST']._serialized_end=330
-  _globals['_GETORCREATEDIRECTRESPONSE']._serialized_start=332
-  _globals['_GETORCREATEDIRECTRESPONSE']._serialized_end=448
-  _globals['_ADDMEMBERSREQUEST']._serialized_start=450
-  _globals['_ADDMEMBERSREQUEST']._serialized_end=541
-  _globals['_ADDMEMBERSRESPONSE']._serialized_start=543
-  _globals['_ADDMEMBERSRESPONSE']._serialized_end=626
-  _globals['_REMOVEMEMBERSREQUEST']._serialized_start=628
-  _globals['_REMOVEMEMBERSREQUEST']._serialized_end=722
-  _globals['_REMOVEMEMBERSRESPONSE']._serialized_start=724
-  _globals['_REMOVEMEMBERSRESPONSE']._serialized_end=810
-  _globals['_GETCONVERSATIONREQUEST']._serialized_start=812
-  _globals['_GETCONVERSATIONREQUEST']._serialized_end=877
-  _globals['_GETCONVERSATIONRESPONSE']._serialized_start=879
-  _globals['_GETCONVERSATIONRESPONSE']._serialized_end=967
-  _globals['_LISTCONVERSATIONSREQUEST']._serialized_start=969
-  _globals['_LISTCONVERSATIONSREQUEST']._serialized_end=1055
-  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_start=1058
-  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_end=1190
-  _globals['_CONVERSATIONSERVICE']._serialized_start=1193
-  _globals['_CONVERSATIONSERVICE']._serialized_end=1757
+  _globals['_CREATEGROUPREQUEST']._serialized_start=154
+  _globals['_CREATEGROUPREQUEST']._serialized_end=258
+  _globals['_CREATEGROUPRESPONSE']._serialized_start=260
+  _globals['_CREATEGROUPRESPONSE']._serialized_end=344
+  _globals['_GETORCREATEDIRECTREQUEST']._serialized_start=346
+  _globals['_GETORCREATEDIRECTREQUEST']._serialized_end=397
+  _globals['_GETORCREATEDIRECTRESPONSE']._serialized_start=399
+  _globals['_GETORCREATEDIRECTRESPONSE']._serialized_end=515
+  _globals['_ADDMEMBERSREQUEST']._serialized_start=517
+  _globals['_ADDMEMBERSREQUEST']._serialized_end=608
+  _globals['_ADDMEMBERSRESPONSE']._serialized_start=610
+  _globals['_ADDMEMBERSRESPONSE']._serialized_end=693
+  _globals['_REMOVEMEMBERSREQUEST']._serialized_start=695
+  _globals['_REMOVEMEMBERSREQUEST']._serialized_end=789
+  _globals['_REMOVEMEMBERSRESPONSE']._serialized_start=791
+  _globals['_REMOVEMEMBERSRESPONSE']._serialized_end=877
+  _globals['_GETCONVERSATIONREQUEST']._serialized_start=879
+  _globals['_GETCONVERSATIONREQUEST']._serialized_end=944
+  _globals['_GETCONVERSATIONRESPONSE']._serialized_start=946
+  _globals['_GETCONVERSATIONRESPONSE']._serialized_end=1034
+  _globals['_LISTCONVERSATIONSREQUEST']._serialized_start=1036
+  _globals['_LISTCONVERSATIONSREQUEST']._serialized_end=1122
+  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_start=1125
+  _globals['_LISTCONVERSATIONSRESPONSE']._serialized_end=1257
+  _globals['_UPDATEMEMBERSETTINGSREQUEST']._serialized_start=1260
+  _globals['_UPDATEMEMBERSETTINGSREQUEST']._serialized_end=1476
+  _globals['_UPDATEMEMBERSETTINGSRESPONSE']._serialized_start=1478
+  _globals['_UPDATEMEMBERSETTINGSRESPONSE']._serialized_end=1571
+  _globals['_CONVERSATIONSERVICE']._serialized_start=1574
+  _globals['_CONVERSATIONSERVICE']._serialized_end=2247
 # @@protoc_insertion_point(module_scope)

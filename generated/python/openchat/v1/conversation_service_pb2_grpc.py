@@ -65,6 +65,11 @@ class ConversationServiceStub:
                 request_serializer=openchat_dot_v1_dot_conversation__service__pb2.ListConversationsRequest.SerializeToString,
                 response_deserializer=openchat_dot_v1_dot_conversation__service__pb2.ListConversationsResponse.FromString,
                 _registered_method=True)
+        self.UpdateMemberSettings = channel.unary_unary(
+                '/openchat.v1.ConversationService/UpdateMemberSettings',
+                request_serializer=openchat_dot_v1_dot_conversation__service__pb2.UpdateMemberSettingsRequest.SerializeToString,
+                response_deserializer=openchat_dot_v1_dot_conversation__service__pb2.UpdateMemberSettingsResponse.FromString,
+                _registered_method=True)
 
 
 class ConversationServiceServicer:
@@ -112,7 +117,19 @@ class ConversationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListConversations(self, request, context):
-        """Lists the conversations the caller belongs to, ordered by conversation_id.
+        """Lists the conversations the caller belongs to in inbox order: pinned ones
+        first, then by last activity (the newest message, or the creation), newest
+        first. Each carries the caller's unread and mention counts and the last
+        message. A conversation that becomes active while a client pages moves to
+        the front: it may be missed by the pages still to come, or seen twice.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateMemberSettings(self, request, context):
+        """Changes the caller's own settings for a conversation: mute (no push
+        notifications except for messages that mention the caller) and pin.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -150,6 +167,11 @@ def add_ConversationServiceServicer_to_server(servicer, server):
                     servicer.ListConversations,
                     request_deserializer=openchat_dot_v1_dot_conversation__service__pb2.ListConversationsRequest.FromString,
                     response_serializer=openchat_dot_v1_dot_conversation__service__pb2.ListConversationsResponse.SerializeToString,
+            ),
+            'UpdateMemberSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateMemberSettings,
+                    request_deserializer=openchat_dot_v1_dot_conversation__service__pb2.UpdateMemberSettingsRequest.FromString,
+                    response_serializer=openchat_dot_v1_dot_conversation__service__pb2.UpdateMemberSettingsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -315,6 +337,33 @@ class ConversationService:
             '/openchat.v1.ConversationService/ListConversations',
             openchat_dot_v1_dot_conversation__service__pb2.ListConversationsRequest.SerializeToString,
             openchat_dot_v1_dot_conversation__service__pb2.ListConversationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateMemberSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/openchat.v1.ConversationService/UpdateMemberSettings',
+            openchat_dot_v1_dot_conversation__service__pb2.UpdateMemberSettingsRequest.SerializeToString,
+            openchat_dot_v1_dot_conversation__service__pb2.UpdateMemberSettingsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -53,7 +53,16 @@ class ConversationServiceStub:
     GetConversation: _grpc.UnaryUnaryMultiCallable[_conversation_service_pb2.GetConversationRequest, _conversation_service_pb2.GetConversationResponse]
     """Returns one conversation the caller belongs to."""
     ListConversations: _grpc.UnaryUnaryMultiCallable[_conversation_service_pb2.ListConversationsRequest, _conversation_service_pb2.ListConversationsResponse]
-    """Lists the conversations the caller belongs to, ordered by conversation_id."""
+    """Lists the conversations the caller belongs to in inbox order: pinned ones
+    first, then by last activity (the newest message, or the creation), newest
+    first. Each carries the caller's unread and mention counts and the last
+    message. A conversation that becomes active while a client pages moves to
+    the front: it may be missed by the pages still to come, or seen twice.
+    """
+    UpdateMemberSettings: _grpc.UnaryUnaryMultiCallable[_conversation_service_pb2.UpdateMemberSettingsRequest, _conversation_service_pb2.UpdateMemberSettingsResponse]
+    """Changes the caller's own settings for a conversation: mute (no push
+    notifications except for messages that mention the caller) and pin.
+    """
 
 @_typing.type_check_only
 class ConversationServiceAsyncStub(ConversationServiceStub):
@@ -80,7 +89,16 @@ class ConversationServiceAsyncStub(ConversationServiceStub):
     GetConversation: _aio.UnaryUnaryMultiCallable[_conversation_service_pb2.GetConversationRequest, _conversation_service_pb2.GetConversationResponse]  # type: ignore[assignment]
     """Returns one conversation the caller belongs to."""
     ListConversations: _aio.UnaryUnaryMultiCallable[_conversation_service_pb2.ListConversationsRequest, _conversation_service_pb2.ListConversationsResponse]  # type: ignore[assignment]
-    """Lists the conversations the caller belongs to, ordered by conversation_id."""
+    """Lists the conversations the caller belongs to in inbox order: pinned ones
+    first, then by last activity (the newest message, or the creation), newest
+    first. Each carries the caller's unread and mention counts and the last
+    message. A conversation that becomes active while a client pages moves to
+    the front: it may be missed by the pages still to come, or seen twice.
+    """
+    UpdateMemberSettings: _aio.UnaryUnaryMultiCallable[_conversation_service_pb2.UpdateMemberSettingsRequest, _conversation_service_pb2.UpdateMemberSettingsResponse]  # type: ignore[assignment]
+    """Changes the caller's own settings for a conversation: mute (no push
+    notifications except for messages that mention the caller) and pin.
+    """
 
 class ConversationServiceServicer(metaclass=_abc_1.ABCMeta):
     """Creating conversations and managing their members."""
@@ -140,6 +158,21 @@ class ConversationServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _conversation_service_pb2.ListConversationsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_conversation_service_pb2.ListConversationsResponse, _abc.Awaitable[_conversation_service_pb2.ListConversationsResponse]]:
-        """Lists the conversations the caller belongs to, ordered by conversation_id."""
+        """Lists the conversations the caller belongs to in inbox order: pinned ones
+        first, then by last activity (the newest message, or the creation), newest
+        first. Each carries the caller's unread and mention counts and the last
+        message. A conversation that becomes active while a client pages moves to
+        the front: it may be missed by the pages still to come, or seen twice.
+        """
+
+    @_abc_1.abstractmethod
+    def UpdateMemberSettings(
+        self,
+        request: _conversation_service_pb2.UpdateMemberSettingsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_conversation_service_pb2.UpdateMemberSettingsResponse, _abc.Awaitable[_conversation_service_pb2.UpdateMemberSettingsResponse]]:
+        """Changes the caller's own settings for a conversation: mute (no push
+        notifications except for messages that mention the caller) and pin.
+        """
 
 def add_ConversationServiceServicer_to_server(servicer: ConversationServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -111,6 +111,22 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     names them. It clears only when they leave conversations
     (RESOURCE_EXHAUSTED).
     """
+    EDIT_WINDOW_CLOSED: _ErrorReason.ValueType  # 23
+    """The message can no longer be edited: the edit window has passed
+    (FAILED_PRECONDITION).
+    """
+    RECALL_WINDOW_CLOSED: _ErrorReason.ValueType  # 24
+    """The message can no longer be recalled by its sender: the recall window has
+    passed (FAILED_PRECONDITION).
+    """
+    MESSAGE_RECALLED: _ErrorReason.ValueType  # 25
+    """The message was recalled and cannot be edited, reacted to or forwarded
+    (FAILED_PRECONDITION).
+    """
+    REACTION_LIMIT_EXCEEDED: _ErrorReason.ValueType  # 26
+    """The message has as many distinct reactions as allowed, or the caller has
+    (RESOURCE_EXHAUSTED).
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Machine-readable error reasons (AIP-193). Every error the server returns
@@ -207,6 +223,22 @@ MEMBERSHIP_LIMIT_EXCEEDED: ErrorReason.ValueType  # 22
 """A user would be in more conversations than the server allows
 (OPENCHAT_MAX_CONVERSATIONS_PER_USER); the ErrorInfo metadata `user_id`
 names them. It clears only when they leave conversations
+(RESOURCE_EXHAUSTED).
+"""
+EDIT_WINDOW_CLOSED: ErrorReason.ValueType  # 23
+"""The message can no longer be edited: the edit window has passed
+(FAILED_PRECONDITION).
+"""
+RECALL_WINDOW_CLOSED: ErrorReason.ValueType  # 24
+"""The message can no longer be recalled by its sender: the recall window has
+passed (FAILED_PRECONDITION).
+"""
+MESSAGE_RECALLED: ErrorReason.ValueType  # 25
+"""The message was recalled and cannot be edited, reacted to or forwarded
+(FAILED_PRECONDITION).
+"""
+REACTION_LIMIT_EXCEEDED: ErrorReason.ValueType  # 26
+"""The message has as many distinct reactions as allowed, or the caller has
 (RESOURCE_EXHAUSTED).
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

@@ -20,6 +20,53 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _MessageKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _MessageKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_MessageKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    MESSAGE_KIND_UNSPECIFIED: _MessageKind.ValueType  # 0
+    """A message as sent (SendMessage, ForwardMessages). The zero value, so that
+    messages look exactly as they did to clients that predate kinds.
+    """
+    MESSAGE_KIND_EDIT: _MessageKind.ValueType  # 1
+    """`target_message_id` now says `content` (the full new content; text and
+    attributes only).
+    """
+    MESSAGE_KIND_RECALL: _MessageKind.ValueType  # 2
+    """`target_message_id` was recalled for everyone: show a tombstone. The
+    change carries no content.
+    """
+    MESSAGE_KIND_REACTION_ADDED: _MessageKind.ValueType  # 3
+    """`sender_id` reacted to `target_message_id` with `emoji`."""
+    MESSAGE_KIND_REACTION_REMOVED: _MessageKind.ValueType  # 4
+    """`sender_id` took back their `emoji` reaction to `target_message_id`."""
+
+class MessageKind(_MessageKind, metaclass=_MessageKindEnumTypeWrapper):
+    """What an entry of a conversation's sequence is. A client that holds every
+    seq folds the changes into the messages they target, in seq order, to show
+    the current state; ListMessages returns that state already folded.
+    """
+
+MESSAGE_KIND_UNSPECIFIED: MessageKind.ValueType  # 0
+"""A message as sent (SendMessage, ForwardMessages). The zero value, so that
+messages look exactly as they did to clients that predate kinds.
+"""
+MESSAGE_KIND_EDIT: MessageKind.ValueType  # 1
+"""`target_message_id` now says `content` (the full new content; text and
+attributes only).
+"""
+MESSAGE_KIND_RECALL: MessageKind.ValueType  # 2
+"""`target_message_id` was recalled for everyone: show a tombstone. The
+change carries no content.
+"""
+MESSAGE_KIND_REACTION_ADDED: MessageKind.ValueType  # 3
+"""`sender_id` reacted to `target_message_id` with `emoji`."""
+MESSAGE_KIND_REACTION_REMOVED: MessageKind.ValueType  # 4
+"""`sender_id` took back their `emoji` reaction to `target_message_id`."""
+Global___MessageKind: _TypeAlias = MessageKind  # noqa: Y015
+
 class _DeliveryState:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -206,6 +253,15 @@ class Message(_message.Message):
     CLIENT_MSG_ID_FIELD_NUMBER: _builtins.int
     CONTENT_FIELD_NUMBER: _builtins.int
     SERVER_TIME_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    TARGET_MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    EMOJI_FIELD_NUMBER: _builtins.int
+    EDIT_COUNT_FIELD_NUMBER: _builtins.int
+    EDIT_TIME_FIELD_NUMBER: _builtins.int
+    RECALLED_FIELD_NUMBER: _builtins.int
+    REACTIONS_FIELD_NUMBER: _builtins.int
+    FORWARDED_FROM_FIELD_NUMBER: _builtins.int
+    DELETED_FOR_ME_FIELD_NUMBER: _builtins.int
     message_id: _builtins.str
     """Server-assigned unique identifier of the message (a time-ordered UUID)."""
     conversation_id: _builtins.str
@@ -219,6 +275,33 @@ class Message(_message.Message):
     """The user who sent the message (the `sub` of the sender's token)."""
     client_msg_id: _builtins.str
     """The sender's idempotency key for this message (see SendMessageRequest)."""
+    kind: Global___MessageKind.ValueType
+    """What this entry of the conversation's sequence is: a message, or a change
+    to an earlier message (an edit, a recall, a reaction). Changes take seqs of
+    their own so that Sync and the session stream carry them in order; history
+    (ListMessages) never returns them and shows their effect instead.
+    """
+    target_message_id: _builtins.str
+    """For a change: the message it changes (in the same conversation). Empty for
+    a message.
+    """
+    emoji: _builtins.str
+    """For MESSAGE_KIND_REACTION_ADDED and MESSAGE_KIND_REACTION_REMOVED: the
+    emoji. Empty otherwise.
+    """
+    edit_count: _builtins.int
+    """How many times the message was edited; `content` is the latest version.
+    Set on messages returned by ListMessages (their current state).
+    """
+    recalled: _builtins.bool
+    """True when the message was recalled: `content` is then empty, and the
+    server no longer stores what it said.
+    """
+    deleted_for_me: _builtins.bool
+    """True when the calling user deleted this message for themselves
+    (DeleteMessages): Sync and gap fills still carry its seq, without content,
+    so that the sequence stays gapless; show nothing for it.
+    """
     @_builtins.property
     def content(self) -> Global___Content:
         """What the sender wrote."""
@@ -226,6 +309,20 @@ class Message(_message.Message):
     @_builtins.property
     def server_time(self) -> _timestamp_pb2.Timestamp:
         """When the server accepted the message for storage."""
+
+    @_builtins.property
+    def edit_time(self) -> _timestamp_pb2.Timestamp:
+        """When the message was last edited; unset when it never was."""
+
+    @_builtins.property
+    def reactions(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReactionSummary]:
+        """The reactions to the message, one entry per emoji, in the order the emojis
+        were first used. Set on messages returned by ListMessages.
+        """
+
+    @_builtins.property
+    def forwarded_from(self) -> Global___ForwardOrigin:
+        """Where a forwarded message was copied from; unset for other messages."""
 
     def __init__(
         self,
@@ -237,14 +334,83 @@ class Message(_message.Message):
         client_msg_id: _builtins.str = ...,
         content: Global___Content | None = ...,
         server_time: _timestamp_pb2.Timestamp | None = ...,
+        kind: Global___MessageKind.ValueType = ...,
+        target_message_id: _builtins.str = ...,
+        emoji: _builtins.str = ...,
+        edit_count: _builtins.int = ...,
+        edit_time: _timestamp_pb2.Timestamp | None = ...,
+        recalled: _builtins.bool = ...,
+        reactions: _abc.Iterable[Global___ReactionSummary] | None = ...,
+        forwarded_from: Global___ForwardOrigin | None = ...,
+        deleted_for_me: _builtins.bool = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "server_time", b"server_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "edit_time", b"edit_time", "forwarded_from", b"forwarded_from", "server_time", b"server_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_msg_id", b"client_msg_id", "content", b"content", "conversation_id", b"conversation_id", "message_id", b"message_id", "sender_id", b"sender_id", "seq", b"seq", "server_time", b"server_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_msg_id", b"client_msg_id", "content", b"content", "conversation_id", b"conversation_id", "deleted_for_me", b"deleted_for_me", "edit_count", b"edit_count", "edit_time", b"edit_time", "emoji", b"emoji", "forwarded_from", b"forwarded_from", "kind", b"kind", "message_id", b"message_id", "reactions", b"reactions", "recalled", b"recalled", "sender_id", b"sender_id", "seq", b"seq", "server_time", b"server_time", "target_message_id", b"target_message_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Message: _TypeAlias = Message  # noqa: Y015
+
+@_typing.final
+class ReactionSummary(_message.Message):
+    """The reactions to a message with one emoji."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EMOJI_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    REACTED_BY_ME_FIELD_NUMBER: _builtins.int
+    emoji: _builtins.str
+    """The emoji."""
+    count: _builtins.int
+    """How many members reacted with it."""
+    reacted_by_me: _builtins.bool
+    """True when the calling user is one of them."""
+    def __init__(
+        self,
+        *,
+        emoji: _builtins.str = ...,
+        count: _builtins.int = ...,
+        reacted_by_me: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "emoji", b"emoji", "reacted_by_me", b"reacted_by_me"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReactionSummary: _TypeAlias = ReactionSummary  # noqa: Y015
+
+@_typing.final
+class ForwardOrigin(_message.Message):
+    """The message a forwarded message was copied from."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    SENDER_ID_FIELD_NUMBER: _builtins.int
+    conversation_id: _builtins.str
+    """The conversation of the original message."""
+    message_id: _builtins.str
+    """The original message."""
+    sender_id: _builtins.str
+    """Who sent the original message."""
+    def __init__(
+        self,
+        *,
+        conversation_id: _builtins.str = ...,
+        message_id: _builtins.str = ...,
+        sender_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "message_id", b"message_id", "sender_id", b"sender_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ForwardOrigin: _TypeAlias = ForwardOrigin  # noqa: Y015
 
 @_typing.final
 class MessageAck(_message.Message):

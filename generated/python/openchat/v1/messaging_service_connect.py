@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint
 from pyqwest import Client
 
-from .messaging_service_pb2 import GetDeliveryTimelineRequest, GetDeliveryTimelineResponse, ListMessagesRequest, ListMessagesResponse, MarkReadRequest, MarkReadResponse, SendMessageRequest, SendMessageResponse
+from .messaging_service_pb2 import AddReactionRequest, AddReactionResponse, DeleteMessagesRequest, DeleteMessagesResponse, EditMessageRequest, EditMessageResponse, ForwardMessagesRequest, ForwardMessagesResponse, GetDeliveryTimelineRequest, GetDeliveryTimelineResponse, GetReadByRequest, GetReadByResponse, ListMessagesRequest, ListMessagesResponse, MarkReadRequest, MarkReadResponse, RecallMessageRequest, RecallMessageResponse, RemoveReactionRequest, RemoveReactionResponse, SendMessageRequest, SendMessageResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Iterable, Mapping
@@ -71,6 +71,67 @@ class MessagingService(Protocol):
         """
         Returns what happened to a message the caller sent: stored, delivered to
         which devices, read by whom, pushed, answered by bots, failed routes.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def edit_message(self, request: EditMessageRequest, ctx: RequestContext[EditMessageRequest, EditMessageResponse], /) -> EditMessageResponse:
+        """
+        Replaces the text and attributes of a message the caller sent, within the
+        server's edit window (48 hours unless configured otherwise). The edit is
+        stored as a MESSAGE_KIND_EDIT entry with its own seq. Refused with
+        PERMISSION_DENIED (ACTION_NOT_ALLOWED) for another sender's message,
+        FAILED_PRECONDITION (EDIT_WINDOW_CLOSED, MESSAGE_RECALLED) when too late or
+        recalled. Safe to retry with the same request_id.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def recall_message(self, request: RecallMessageRequest, ctx: RequestContext[RecallMessageRequest, RecallMessageResponse], /) -> RecallMessageResponse:
+        """
+        Recalls a message for everyone: its content is erased from the server's
+        storage (including earlier edits) and it shows as a tombstone. The sender
+        may recall within the recall window (24 hours unless configured
+        otherwise); a group's owner may recall any message at any time. Stored as
+        a MESSAGE_KIND_RECALL entry. Notifications already shown on devices cannot
+        be withdrawn. Safe to retry with the same request_id.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def delete_messages(self, request: DeleteMessagesRequest, ctx: RequestContext[DeleteMessagesRequest, DeleteMessagesResponse], /) -> DeleteMessagesResponse:
+        """
+        Hides messages from the caller's own history (ListMessages, Sync) on all of
+        the caller's devices; other members are not affected. Idempotent.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def add_reaction(self, request: AddReactionRequest, ctx: RequestContext[AddReactionRequest, AddReactionResponse], /) -> AddReactionResponse:
+        """
+        Adds the caller's reaction to a message. Reactions are a set per message,
+        user and emoji: adding one that exists changes nothing. A message carries at
+        most 32 distinct emojis and a user at most 8 per message
+        (RESOURCE_EXHAUSTED, REACTION_LIMIT_EXCEEDED). Stored as a
+        MESSAGE_KIND_REACTION_ADDED entry.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def remove_reaction(self, request: RemoveReactionRequest, ctx: RequestContext[RemoveReactionRequest, RemoveReactionResponse], /) -> RemoveReactionResponse:
+        """
+        Removes the caller's reaction; removing one that does not exist changes
+        nothing. Stored as a MESSAGE_KIND_REACTION_REMOVED entry.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def forward_messages(self, request: ForwardMessagesRequest, ctx: RequestContext[ForwardMessagesRequest, ForwardMessagesResponse], /) -> ForwardMessagesResponse:
+        """
+        Copies messages of one conversation into another one the caller belongs
+        to, as new messages of the caller that name their origin. The caller must
+        be a member of both. Safe to retry with the same request_id.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def get_read_by(self, request: GetReadByRequest, ctx: RequestContext[GetReadByRequest, GetReadByResponse], /) -> GetReadByResponse:
+        """
+        Returns which members have read a message, from their read positions
+        (MarkRead). Only the message's sender may ask.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -131,6 +192,83 @@ class MessagingServiceASGIApplication(ConnectASGIApplication[MessagingService]):
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.get_delivery_timeline,
+                ),
+                "/openchat.v1.MessagingService/EditMessage": Endpoint.unary(
+                    method=MethodInfo(
+                        name="EditMessage",
+                        service_name="openchat.v1.MessagingService",
+                        input=EditMessageRequest,
+                        output=EditMessageResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.edit_message,
+                ),
+                "/openchat.v1.MessagingService/RecallMessage": Endpoint.unary(
+                    method=MethodInfo(
+                        name="RecallMessage",
+                        service_name="openchat.v1.MessagingService",
+                        input=RecallMessageRequest,
+                        output=RecallMessageResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.recall_message,
+                ),
+                "/openchat.v1.MessagingService/DeleteMessages": Endpoint.unary(
+                    method=MethodInfo(
+                        name="DeleteMessages",
+                        service_name="openchat.v1.MessagingService",
+                        input=DeleteMessagesRequest,
+                        output=DeleteMessagesResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.delete_messages,
+                ),
+                "/openchat.v1.MessagingService/AddReaction": Endpoint.unary(
+                    method=MethodInfo(
+                        name="AddReaction",
+                        service_name="openchat.v1.MessagingService",
+                        input=AddReactionRequest,
+                        output=AddReactionResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.add_reaction,
+                ),
+                "/openchat.v1.MessagingService/RemoveReaction": Endpoint.unary(
+                    method=MethodInfo(
+                        name="RemoveReaction",
+                        service_name="openchat.v1.MessagingService",
+                        input=RemoveReactionRequest,
+                        output=RemoveReactionResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.remove_reaction,
+                ),
+                "/openchat.v1.MessagingService/ForwardMessages": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ForwardMessages",
+                        service_name="openchat.v1.MessagingService",
+                        input=ForwardMessagesRequest,
+                        output=ForwardMessagesResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.forward_messages,
+                ),
+                "/openchat.v1.MessagingService/GetReadBy": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetReadBy",
+                        service_name="openchat.v1.MessagingService",
+                        input=GetReadByRequest,
+                        output=GetReadByResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.get_read_by,
                 ),
             },
             interceptors=interceptors,
@@ -268,6 +406,186 @@ class MessagingServiceClient(ConnectClient):
                 service_name="openchat.v1.MessagingService",
                 input=GetDeliveryTimelineRequest,
                 output=GetDeliveryTimelineResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def edit_message(
+        self,
+        request: EditMessageRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> EditMessageResponse:
+        """
+        Replaces the text and attributes of a message the caller sent, within the
+        server's edit window (48 hours unless configured otherwise). The edit is
+        stored as a MESSAGE_KIND_EDIT entry with its own seq. Refused with
+        PERMISSION_DENIED (ACTION_NOT_ALLOWED) for another sender's message,
+        FAILED_PRECONDITION (EDIT_WINDOW_CLOSED, MESSAGE_RECALLED) when too late or
+        recalled. Safe to retry with the same request_id.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="EditMessage",
+                service_name="openchat.v1.MessagingService",
+                input=EditMessageRequest,
+                output=EditMessageResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def recall_message(
+        self,
+        request: RecallMessageRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> RecallMessageResponse:
+        """
+        Recalls a message for everyone: its content is erased from the server's
+        storage (including earlier edits) and it shows as a tombstone. The sender
+        may recall within the recall window (24 hours unless configured
+        otherwise); a group's owner may recall any message at any time. Stored as
+        a MESSAGE_KIND_RECALL entry. Notifications already shown on devices cannot
+        be withdrawn. Safe to retry with the same request_id.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="RecallMessage",
+                service_name="openchat.v1.MessagingService",
+                input=RecallMessageRequest,
+                output=RecallMessageResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def delete_messages(
+        self,
+        request: DeleteMessagesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> DeleteMessagesResponse:
+        """
+        Hides messages from the caller's own history (ListMessages, Sync) on all of
+        the caller's devices; other members are not affected. Idempotent.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteMessages",
+                service_name="openchat.v1.MessagingService",
+                input=DeleteMessagesRequest,
+                output=DeleteMessagesResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def add_reaction(
+        self,
+        request: AddReactionRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> AddReactionResponse:
+        """
+        Adds the caller's reaction to a message. Reactions are a set per message,
+        user and emoji: adding one that exists changes nothing. A message carries at
+        most 32 distinct emojis and a user at most 8 per message
+        (RESOURCE_EXHAUSTED, REACTION_LIMIT_EXCEEDED). Stored as a
+        MESSAGE_KIND_REACTION_ADDED entry.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="AddReaction",
+                service_name="openchat.v1.MessagingService",
+                input=AddReactionRequest,
+                output=AddReactionResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def remove_reaction(
+        self,
+        request: RemoveReactionRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> RemoveReactionResponse:
+        """
+        Removes the caller's reaction; removing one that does not exist changes
+        nothing. Stored as a MESSAGE_KIND_REACTION_REMOVED entry.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="RemoveReaction",
+                service_name="openchat.v1.MessagingService",
+                input=RemoveReactionRequest,
+                output=RemoveReactionResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def forward_messages(
+        self,
+        request: ForwardMessagesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> ForwardMessagesResponse:
+        """
+        Copies messages of one conversation into another one the caller belongs
+        to, as new messages of the caller that name their origin. The caller must
+        be a member of both. Safe to retry with the same request_id.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ForwardMessages",
+                service_name="openchat.v1.MessagingService",
+                input=ForwardMessagesRequest,
+                output=ForwardMessagesResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def get_read_by(
+        self,
+        request: GetReadByRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> GetReadByResponse:
+        """
+        Returns which members have read a message, from their read positions
+        (MarkRead). Only the message's sender may ask.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetReadBy",
+                service_name="openchat.v1.MessagingService",
+                input=GetReadByRequest,
+                output=GetReadByResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),

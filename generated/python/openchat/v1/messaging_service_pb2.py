@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from openchat.v1 import message_pb2 as openchat_dot_v1_dot_message__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#openchat/v1/messaging_service.proto\x12\x0bopenchat.v1\x1a\x19openchat/v1/message.proto\"\x91\x01\n\x12SendMessageRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\"\n\rclient_msg_id\x18\x02 \x01(\tR\x0b\x63lientMsgId\x12.\n\x07\x63ontent\x18\x03 \x01(\x0b\x32\x14.openchat.v1.ContentR\x07\x63ontent\"@\n\x13SendMessageResponse\x12)\n\x03\x61\x63k\x18\x01 \x01(\x0b\x32\x17.openchat.v1.MessageAckR\x03\x61\x63k\"\xe7\x01\n\x13ListMessagesRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1d\n\nbefore_seq\x18\x02 \x01(\x03R\tbeforeSeq\x12\x1b\n\tafter_seq\x18\x03 \x01(\x03R\x08\x61\x66terSeq\x12/\n\x05order\x18\x04 \x01(\x0e\x32\x19.openchat.v1.MessageOrderR\x05order\x12\x1b\n\tpage_size\x18\x05 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x06 \x01(\tR\tpageToken\"p\n\x14ListMessagesResponse\x12\x30\n\x08messages\x18\x01 \x03(\x0b\x32\x14.openchat.v1.MessageR\x08messages\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"L\n\x0fMarkReadRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x10\n\x03seq\x18\x02 \x01(\x03R\x03seq\"-\n\x10MarkReadResponse\x12\x19\n\x08read_seq\x18\x01 \x01(\x03R\x07readSeq\";\n\x1aGetDeliveryTimelineRequest\x12\x1d\n\nmessage_id\x18\x01 \x01(\tR\tmessageId\"Q\n\x1bGetDeliveryTimelineResponse\x12\x32\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1a.openchat.v1.DeliveryEventR\x06\x65vents*m\n\x0cMessageOrder\x12\x1d\n\x19MESSAGE_ORDER_UNSPECIFIED\x10\x00\x12\x1e\n\x1aMESSAGE_ORDER_NEWEST_FIRST\x10\x01\x12\x1e\n\x1aMESSAGE_ORDER_OLDEST_FIRST\x10\x02\x32\xec\x02\n\x10MessagingService\x12P\n\x0bSendMessage\x12\x1f.openchat.v1.SendMessageRequest\x1a .openchat.v1.SendMessageResponse\x12S\n\x0cListMessages\x12 .openchat.v1.ListMessagesRequest\x1a!.openchat.v1.ListMessagesResponse\x12G\n\x08MarkRead\x12\x1c.openchat.v1.MarkReadRequest\x1a\x1d.openchat.v1.MarkReadResponse\x12h\n\x13GetDeliveryTimeline\x12\'.openchat.v1.GetDeliveryTimelineRequest\x1a(.openchat.v1.GetDeliveryTimelineResponseBk\n\x0f\x64\x65v.openchat.v1B\x15MessagingServiceProtoP\x01Z0openchat.dev/generated/go/openchat/v1;openchatv1\xea\x02\x0cOpenchat::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#openchat/v1/messaging_service.proto\x12\x0bopenchat.v1\x1a\x19openchat/v1/message.proto\"\x91\x01\n\x12SendMessageRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\"\n\rclient_msg_id\x18\x02 \x01(\tR\x0b\x63lientMsgId\x12.\n\x07\x63ontent\x18\x03 \x01(\x0b\x32\x14.openchat.v1.ContentR\x07\x63ontent\"@\n\x13SendMessageResponse\x12)\n\x03\x61\x63k\x18\x01 \x01(\x0b\x32\x17.openchat.v1.MessageAckR\x03\x61\x63k\"\x90\x02\n\x13ListMessagesRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1d\n\nbefore_seq\x18\x02 \x01(\x03R\tbeforeSeq\x12\x1b\n\tafter_seq\x18\x03 \x01(\x03R\x08\x61\x66terSeq\x12/\n\x05order\x18\x04 \x01(\x0e\x32\x19.openchat.v1.MessageOrderR\x05order\x12\x1b\n\tpage_size\x18\x05 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x06 \x01(\tR\tpageToken\x12\'\n\x0finclude_changes\x18\x07 \x01(\x08R\x0eincludeChanges\"p\n\x14ListMessagesResponse\x12\x30\n\x08messages\x18\x01 \x03(\x0b\x32\x14.openchat.v1.MessageR\x08messages\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"L\n\x0fMarkReadRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x10\n\x03seq\x18\x02 \x01(\x03R\x03seq\"-\n\x10MarkReadResponse\x12\x19\n\x08read_seq\x18\x01 \x01(\x03R\x07readSeq\";\n\x1aGetDeliveryTimelineRequest\x12\x1d\n\nmessage_id\x18\x01 \x01(\tR\tmessageId\"Q\n\x1bGetDeliveryTimelineResponse\x12\x32\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1a.openchat.v1.DeliveryEventR\x06\x65vents\"\xab\x01\n\x12\x45\x64itMessageRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1d\n\nmessage_id\x18\x02 \x01(\tR\tmessageId\x12.\n\x07\x63ontent\x18\x03 \x01(\x0b\x32\x14.openchat.v1.ContentR\x07\x63ontent\x12\x1d\n\nrequest_id\x18\x04 \x01(\tR\trequestId\"@\n\x13\x45\x64itMessageResponse\x12)\n\x03\x61\x63k\x18\x01 \x01(\x0b\x32\x17.openchat.v1.MessageAckR\x03\x61\x63k\"}\n\x14RecallMessageRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1d\n\nmessage_id\x18\x02 \x01(\tR\tmessageId\x12\x1d\n\nrequest_id\x18\x03 \x01(\tR\trequestId\"B\n\x15RecallMessageResponse\x12)\n\x03\x61\x63k\x18\x01 \x01(\x0b\x32\x17.openchat.v1.MessageAckR\x03\x61\x63k\"\x80\x01\n\x15\x44\x65leteMessagesRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1f\n\x0bmessage_ids\x18\x02 \x03(\tR\nmessageIds\x12\x1d\n\nrequest_id\x18\x03 \x01(\tR\trequestId\"=\n\x16\x44\x65leteMessagesResponse\x12#\n\rdeleted_count\x18\x01 \x01(\x05R\x0c\x64\x65letedCount\"\x91\x01\n\x12\x41\x64\x64ReactionRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1d\n\nmessage_id\x18\x02 \x01(\tR\tmessageId\x12\x14\n\x05\x65moji\x18\x03 \x01(\tR\x05\x65moji\x12\x1d\n\nrequest_id\x18\x04 \x01(\tR\trequestId\"@\n\x13\x41\x64\x64ReactionResponse\x12)\n\x03\x61\x63k\x18\x01 \x01(\x0b\x32\x17.openchat.v1.MessageAckR\x03\x61\x63k\"\x94\x01\n\x15RemoveReactionRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1d\n\nmessage_id\x18\x02 \x01(\tR\tmessageId\x12\x14\n\x05\x65moji\x18\x03 \x01(\tR\x05\x65moji\x12\x1d\n\nrequest_id\x18\x04 \x01(\tR\trequestId\"C\n\x16RemoveReactionResponse\x12)\n\x03\x61\x63k\x18\x01 \x01(\x0b\x32\x17.openchat.v1.MessageAckR\x03\x61\x63k\"\xb7\x01\n\x16\x46orwardMessagesRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1f\n\x0bmessage_ids\x18\x02 \x03(\tR\nmessageIds\x12\x34\n\x16target_conversation_id\x18\x03 \x01(\tR\x14targetConversationId\x12\x1d\n\nrequest_id\x18\x04 \x01(\tR\trequestId\"F\n\x17\x46orwardMessagesResponse\x12+\n\x04\x61\x63ks\x18\x01 \x03(\x0b\x32\x17.openchat.v1.MessageAckR\x04\x61\x63ks\"Z\n\x10GetReadByRequest\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1d\n\nmessage_id\x18\x02 \x01(\tR\tmessageId\"^\n\x11GetReadByResponse\x12\x1d\n\nreader_ids\x18\x01 \x03(\tR\treaderIds\x12*\n\x11unread_member_ids\x18\x02 \x03(\tR\x0funreadMemberIds*m\n\x0cMessageOrder\x12\x1d\n\x19MESSAGE_ORDER_UNSPECIFIED\x10\x00\x12\x1e\n\x1aMESSAGE_ORDER_NEWEST_FIRST\x10\x01\x12\x1e\n\x1aMESSAGE_ORDER_OLDEST_FIRST\x10\x02\x32\xc8\x07\n\x10MessagingService\x12P\n\x0bSendMessage\x12\x1f.openchat.v1.SendMessageRequest\x1a .openchat.v1.SendMessageResponse\x12S\n\x0cListMessages\x12 .openchat.v1.ListMessagesRequest\x1a!.openchat.v1.ListMessagesResponse\x12G\n\x08MarkRead\x12\x1c.openchat.v1.MarkReadRequest\x1a\x1d.openchat.v1.MarkReadResponse\x12h\n\x13GetDeliveryTimeline\x12\'.openchat.v1.GetDeliveryTimelineRequest\x1a(.openchat.v1.GetDeliveryTimelineResponse\x12P\n\x0b\x45\x64itMessage\x12\x1f.openchat.v1.EditMessageRequest\x1a .openchat.v1.EditMessageResponse\x12V\n\rRecallMessage\x12!.openchat.v1.RecallMessageRequest\x1a\".openchat.v1.RecallMessageResponse\x12Y\n\x0e\x44\x65leteMessages\x12\".openchat.v1.DeleteMessagesRequest\x1a#.openchat.v1.DeleteMessagesResponse\x12P\n\x0b\x41\x64\x64Reaction\x12\x1f.openchat.v1.AddReactionRequest\x1a .openchat.v1.AddReactionResponse\x12Y\n\x0eRemoveReaction\x12\".openchat.v1.RemoveReactionRequest\x1a#.openchat.v1.RemoveReactionResponse\x12\\\n\x0f\x46orwardMessages\x12#.openchat.v1.ForwardMessagesRequest\x1a$.openchat.v1.ForwardMessagesResponse\x12J\n\tGetReadBy\x12\x1d.openchat.v1.GetReadByRequest\x1a\x1e.openchat.v1.GetReadByResponseBk\n\x0f\x64\x65v.openchat.v1B\x15MessagingServiceProtoP\x01Z0openchat.dev/generated/go/openchat/v1;openchatv1\xea\x02\x0cOpenchat::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,24 +33,52 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'openchat.v1.messaging_servi
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\017dev.openchat.v1B\025MessagingServiceProtoP\001Z0openchat.dev/generated/go/openchat/v1;openchatv1\352\002\014Openchat::V1'
-  _globals['_MESSAGEORDER']._serialized_start=910
-  _globals['_MESSAGEORDER']._serialized_end=1019
+  _globals['_MESSAGEORDER']._serialized_start=2460
+  _globals['_MESSAGEORDER']._serialized_end=2569
   _globals['_SENDMESSAGEREQUEST']._serialized_start=80
   _globals['_SENDMESSAGEREQUEST']._serialized_end=225
   _globals['_SENDMESSAGERESPONSE']._serialized_start=227
   _globals['_SENDMESSAGERESPONSE']._serialized_end=291
   _globals['_LISTMESSAGESREQUEST']._serialized_start=294
-  _globals['_LISTMESSAGESREQUEST']._serialized_end=525
-  _globals['_LISTMESSAGESRESPONSE']._serialized_start=527
-  _globals['_LISTMESSAGESRESPONSE']._serialized_end=639
-  _globals['_MARKREADREQUEST']._serialized_start=641
-  _globals['_MARKREADREQUEST']._serialized_end=717
-  _globals['_MARKREADRESPONSE']._serialized_start=719
-  _globals['_MARKREADRESPONSE']._serialized_end=764
-  _globals['_GETDELIVERYTIMELINEREQUEST']._serialized_start=766
-  _globals['_GETDELIVERYTIMELINEREQUEST']._serialized_end=825
-  _globals['_GETDELIVERYTIMELINERESPONSE']._serialized_start=827
-  _globals['_GETDELIVERYTIMELINERESPONSE']._serialized_end=908
-  _globals['_MESSAGINGSERVICE']._serialized_start=1022
-  _globals['_MESSAGINGSERVICE']._serialized_end=1386
+  _globals['_LISTMESSAGESREQUEST']._serialized_end=566
+  _globals['_LISTMESSAGESRESPONSE']._serialized_start=568
+  _globals['_LISTMESSAGESRESPONSE']._serialized_end=680
+  _globals['_MARKREADREQUEST']._serialized_start=682
+  _globals['_MARKREADREQUEST']._serialized_end=758
+  _globals['_MARKREADRESPONSE']._serialized_start=760
+  _globals['_MARKREADRESPONSE']._serialized_end=805
+  _globals['_GETDELIVERYTIMELINEREQUEST']._serialized_start=807
+  _globals['_GETDELIVERYTIMELINEREQUEST']._serialized_end=866
+  _globals['_GETDELIVERYTIMELINERESPONSE']._serialized_start=868
+  _globals['_GETDELIVERYTIMELINERESPONSE']._serialized_end=949
+  _globals['_EDITMESSAGEREQUEST']._serialized_start=952
+  _globals['_EDITMESSAGEREQUEST']._serialized_end=1123
+  _globals['_EDITMESSAGERESPONSE']._serialized_start=1125
+  _globals['_EDITMESSAGERESPONSE']._serialized_end=1189
+  _globals['_RECALLMESSAGEREQUEST']._serialized_start=1191
+  _globals['_RECALLMESSAGEREQUEST']._serialized_end=1316
+  _globals['_RECALLMESSAGERESPONSE']._serialized_start=1318
+  _globals['_RECALLMESSAGERESPONSE']._serialized_end=1384
+  _globals['_DELETEMESSAGESREQUEST']._serialized_start=1387
+  _globals['_DELETEMESSAGESREQUEST']._serialized_end=1515
+  _globals['_DELETEMESSAGESRESPONSE']._serialized_start=1517
+  _globals['_DELETEMESSAGESRESPONSE']._serialized_end=1578
+  _globals['_ADDREACTIONREQUEST']._serialized_start=1581
+  _globals['_ADDREACTIONREQUEST']._serialized_end=1726
+  _globals['_ADDREACTIONRESPONSE']._serialized_start=1728
+  _globals['_ADDREACTIONRESPONSE']._serialized_end=1792
+  _globals['_REMOVEREACTIONREQUEST']._serialized_start=1795
+  _globals['_REMOVEREACTIONREQUEST']._serialized_end=1943
+  _globals['_REMOVEREACTIONRESPONSE']._serialized_start=1945
+  _globals['_REMOVEREACTIONRESPONSE']._serialized_end=2012
+  _globals['_FORWARDMESSAGESREQUEST']._serialized_start=2015
+  _globals['_FORWARDMESSAGESREQUEST']._serialized_end=2198
+  _globals['_FORWARDMESSAGESRESPONSE']._serialized_start=2200
+  _globals['_FORWARDMESSAGESRESPONSE']._serialized_end=2270
+  _globals['_GETREADBYREQUEST']._serialized_start=2272
+  _globals['_GETREADBYREQUEST']._serialized_end=2362
+  _globals['_GETREADBYRESPONSE']._serialized_start=2364
+  _globals['_GETREADBYRESPONSE']._serialized_end=2458
+  _globals['_MESSAGINGSERVICE']._serialized_start=2572
+  _globals['_MESSAGINGSERVICE']._serialized_end=3540
 # @@protoc_insertion_point(module_scope)

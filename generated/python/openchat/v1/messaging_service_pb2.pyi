@@ -117,6 +117,7 @@ class ListMessagesRequest(_message.Message):
     ORDER_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    INCLUDE_CHANGES_FIELD_NUMBER: _builtins.int
     conversation_id: _builtins.str
     """The conversation to read. The caller must be a member."""
     before_seq: _builtins.int
@@ -131,6 +132,13 @@ class ListMessagesRequest(_message.Message):
     """A next_page_token from a previous response with the same other fields,
     to continue where that page ended; empty for the first page.
     """
+    include_changes: _builtins.bool
+    """False (the default, a history screen): messages only, in their current
+    state, without those the caller deleted for themselves. True (a client
+    filling a gap in its replay of the sequence): every entry of the range,
+    changes included, deleted-for-me messages as `deleted_for_me`
+    placeholders; reactions are not summarized.
+    """
     def __init__(
         self,
         *,
@@ -140,10 +148,11 @@ class ListMessagesRequest(_message.Message):
         order: Global___MessageOrder.ValueType = ...,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        include_changes: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["after_seq", b"after_seq", "before_seq", b"before_seq", "conversation_id", b"conversation_id", "order", b"order", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["after_seq", b"after_seq", "before_seq", b"before_seq", "conversation_id", b"conversation_id", "include_changes", b"include_changes", "order", b"order", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -274,3 +283,417 @@ class GetDeliveryTimelineResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetDeliveryTimelineResponse: _TypeAlias = GetDeliveryTimelineResponse  # noqa: Y015
+
+@_typing.final
+class EditMessageRequest(_message.Message):
+    """Request for MessagingService.EditMessage."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    conversation_id: _builtins.str
+    """The conversation of the message. The caller must be a member."""
+    message_id: _builtins.str
+    """The message to edit. The caller must have sent it."""
+    request_id: _builtins.str
+    """The caller's idempotency key (AIP-155), 1 to 128 characters. It shares
+    its namespace with SendMessageRequest.client_msg_id: a key used for any
+    other request fails with ALREADY_EXISTS (CLIENT_MSG_ID_REUSED).
+    """
+    @_builtins.property
+    def content(self) -> _message_pb2.Content:
+        """The new content. Only `text` and `attributes` may be set (the rest of the
+        original content is kept); the result must carry text or the original's
+        data or attachments.
+        """
+
+    def __init__(
+        self,
+        *,
+        conversation_id: _builtins.str = ...,
+        message_id: _builtins.str = ...,
+        content: _message_pb2.Content | None = ...,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["content", b"content"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "conversation_id", b"conversation_id", "message_id", b"message_id", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EditMessageRequest: _TypeAlias = EditMessageRequest  # noqa: Y015
+
+@_typing.final
+class EditMessageResponse(_message.Message):
+    """Response for MessagingService.EditMessage."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACK_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def ack(self) -> _message_pb2.MessageAck:
+        """The stored edit entry (its seq is the edit's place in the conversation)."""
+
+    def __init__(
+        self,
+        *,
+        ack: _message_pb2.MessageAck | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ack", b"ack"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ack", b"ack"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EditMessageResponse: _TypeAlias = EditMessageResponse  # noqa: Y015
+
+@_typing.final
+class RecallMessageRequest(_message.Message):
+    """Request for MessagingService.RecallMessage."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    conversation_id: _builtins.str
+    """The conversation of the message. The caller must be a member."""
+    message_id: _builtins.str
+    """The message to recall."""
+    request_id: _builtins.str
+    """The caller's idempotency key, as in EditMessageRequest."""
+    def __init__(
+        self,
+        *,
+        conversation_id: _builtins.str = ...,
+        message_id: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "message_id", b"message_id", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecallMessageRequest: _TypeAlias = RecallMessageRequest  # noqa: Y015
+
+@_typing.final
+class RecallMessageResponse(_message.Message):
+    """Response for MessagingService.RecallMessage."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACK_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def ack(self) -> _message_pb2.MessageAck:
+        """The stored recall entry."""
+
+    def __init__(
+        self,
+        *,
+        ack: _message_pb2.MessageAck | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ack", b"ack"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ack", b"ack"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecallMessageResponse: _TypeAlias = RecallMessageResponse  # noqa: Y015
+
+@_typing.final
+class DeleteMessagesRequest(_message.Message):
+    """Request for MessagingService.DeleteMessages."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_IDS_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    conversation_id: _builtins.str
+    """The conversation of the messages. The caller must be a member."""
+    request_id: _builtins.str
+    """The caller's idempotency key. Deleting is idempotent in itself; the key
+    is accepted for symmetry with the other calls and may be empty.
+    """
+    @_builtins.property
+    def message_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The messages to hide from the caller: 1 to 1000 ids of messages of the
+        conversation.
+        """
+
+    def __init__(
+        self,
+        *,
+        conversation_id: _builtins.str = ...,
+        message_ids: _abc.Iterable[_builtins.str] | None = ...,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "message_ids", b"message_ids", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteMessagesRequest: _TypeAlias = DeleteMessagesRequest  # noqa: Y015
+
+@_typing.final
+class DeleteMessagesResponse(_message.Message):
+    """Response for MessagingService.DeleteMessages."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DELETED_COUNT_FIELD_NUMBER: _builtins.int
+    deleted_count: _builtins.int
+    """How many of the messages were newly hidden by this call (0 on a retry)."""
+    def __init__(
+        self,
+        *,
+        deleted_count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deleted_count", b"deleted_count"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeleteMessagesResponse: _TypeAlias = DeleteMessagesResponse  # noqa: Y015
+
+@_typing.final
+class AddReactionRequest(_message.Message):
+    """Request for MessagingService.AddReaction."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    EMOJI_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    conversation_id: _builtins.str
+    """The conversation of the message. The caller must be a member."""
+    message_id: _builtins.str
+    """The message to react to."""
+    emoji: _builtins.str
+    """The emoji: 1 to 32 bytes of UTF-8, no whitespace or control characters."""
+    request_id: _builtins.str
+    """The caller's idempotency key, as in EditMessageRequest."""
+    def __init__(
+        self,
+        *,
+        conversation_id: _builtins.str = ...,
+        message_id: _builtins.str = ...,
+        emoji: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "emoji", b"emoji", "message_id", b"message_id", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddReactionRequest: _TypeAlias = AddReactionRequest  # noqa: Y015
+
+@_typing.final
+class AddReactionResponse(_message.Message):
+    """Response for MessagingService.AddReaction."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACK_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def ack(self) -> _message_pb2.MessageAck:
+        """The stored reaction entry."""
+
+    def __init__(
+        self,
+        *,
+        ack: _message_pb2.MessageAck | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ack", b"ack"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ack", b"ack"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddReactionResponse: _TypeAlias = AddReactionResponse  # noqa: Y015
+
+@_typing.final
+class RemoveReactionRequest(_message.Message):
+    """Request for MessagingService.RemoveReaction."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    EMOJI_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    conversation_id: _builtins.str
+    """The conversation of the message. The caller must be a member."""
+    message_id: _builtins.str
+    """The message the reaction belongs to."""
+    emoji: _builtins.str
+    """The emoji to take back."""
+    request_id: _builtins.str
+    """The caller's idempotency key, as in EditMessageRequest."""
+    def __init__(
+        self,
+        *,
+        conversation_id: _builtins.str = ...,
+        message_id: _builtins.str = ...,
+        emoji: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "emoji", b"emoji", "message_id", b"message_id", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RemoveReactionRequest: _TypeAlias = RemoveReactionRequest  # noqa: Y015
+
+@_typing.final
+class RemoveReactionResponse(_message.Message):
+    """Response for MessagingService.RemoveReaction."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACK_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def ack(self) -> _message_pb2.MessageAck:
+        """The stored removal entry."""
+
+    def __init__(
+        self,
+        *,
+        ack: _message_pb2.MessageAck | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ack", b"ack"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ack", b"ack"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RemoveReactionResponse: _TypeAlias = RemoveReactionResponse  # noqa: Y015
+
+@_typing.final
+class ForwardMessagesRequest(_message.Message):
+    """Request for MessagingService.ForwardMessages."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_IDS_FIELD_NUMBER: _builtins.int
+    TARGET_CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    conversation_id: _builtins.str
+    """The conversation the messages come from. The caller must be a member."""
+    target_conversation_id: _builtins.str
+    """The conversation to copy them into. The caller must be a member."""
+    request_id: _builtins.str
+    """The caller's idempotency key, 1 to 100 characters: the copies are stored
+    with the client_msg_ids "<request_id>/<index>".
+    """
+    @_builtins.property
+    def message_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The messages to forward, 1 to 100, in the order to send them."""
+
+    def __init__(
+        self,
+        *,
+        conversation_id: _builtins.str = ...,
+        message_ids: _abc.Iterable[_builtins.str] | None = ...,
+        target_conversation_id: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "message_ids", b"message_ids", "request_id", b"request_id", "target_conversation_id", b"target_conversation_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ForwardMessagesRequest: _TypeAlias = ForwardMessagesRequest  # noqa: Y015
+
+@_typing.final
+class ForwardMessagesResponse(_message.Message):
+    """Response for MessagingService.ForwardMessages."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACKS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def acks(self) -> _containers.RepeatedCompositeFieldContainer[_message_pb2.MessageAck]:
+        """One ack per forwarded message, in request order."""
+
+    def __init__(
+        self,
+        *,
+        acks: _abc.Iterable[_message_pb2.MessageAck] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["acks", b"acks"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ForwardMessagesResponse: _TypeAlias = ForwardMessagesResponse  # noqa: Y015
+
+@_typing.final
+class GetReadByRequest(_message.Message):
+    """Request for MessagingService.GetReadBy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_ID_FIELD_NUMBER: _builtins.int
+    conversation_id: _builtins.str
+    """The conversation of the message. The caller must be a member."""
+    message_id: _builtins.str
+    """The message. The caller must have sent it."""
+    def __init__(
+        self,
+        *,
+        conversation_id: _builtins.str = ...,
+        message_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "message_id", b"message_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetReadByRequest: _TypeAlias = GetReadByRequest  # noqa: Y015
+
+@_typing.final
+class GetReadByResponse(_message.Message):
+    """Response for MessagingService.GetReadBy."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    READER_IDS_FIELD_NUMBER: _builtins.int
+    UNREAD_MEMBER_IDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def reader_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The members other than the sender whose read position covers the
+        message, sorted.
+        """
+
+    @_builtins.property
+    def unread_member_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The other members, who have not read it yet, sorted."""
+
+    def __init__(
+        self,
+        *,
+        reader_ids: _abc.Iterable[_builtins.str] | None = ...,
+        unread_member_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reader_ids", b"reader_ids", "unread_member_ids", b"unread_member_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetReadByResponse: _TypeAlias = GetReadByResponse  # noqa: Y015

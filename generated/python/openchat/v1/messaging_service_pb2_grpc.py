@@ -56,6 +56,41 @@ class MessagingServiceStub:
                 request_serializer=openchat_dot_v1_dot_messaging__service__pb2.GetDeliveryTimelineRequest.SerializeToString,
                 response_deserializer=openchat_dot_v1_dot_messaging__service__pb2.GetDeliveryTimelineResponse.FromString,
                 _registered_method=True)
+        self.EditMessage = channel.unary_unary(
+                '/openchat.v1.MessagingService/EditMessage',
+                request_serializer=openchat_dot_v1_dot_messaging__service__pb2.EditMessageRequest.SerializeToString,
+                response_deserializer=openchat_dot_v1_dot_messaging__service__pb2.EditMessageResponse.FromString,
+                _registered_method=True)
+        self.RecallMessage = channel.unary_unary(
+                '/openchat.v1.MessagingService/RecallMessage',
+                request_serializer=openchat_dot_v1_dot_messaging__service__pb2.RecallMessageRequest.SerializeToString,
+                response_deserializer=openchat_dot_v1_dot_messaging__service__pb2.RecallMessageResponse.FromString,
+                _registered_method=True)
+        self.DeleteMessages = channel.unary_unary(
+                '/openchat.v1.MessagingService/DeleteMessages',
+                request_serializer=openchat_dot_v1_dot_messaging__service__pb2.DeleteMessagesRequest.SerializeToString,
+                response_deserializer=openchat_dot_v1_dot_messaging__service__pb2.DeleteMessagesResponse.FromString,
+                _registered_method=True)
+        self.AddReaction = channel.unary_unary(
+                '/openchat.v1.MessagingService/AddReaction',
+                request_serializer=openchat_dot_v1_dot_messaging__service__pb2.AddReactionRequest.SerializeToString,
+                response_deserializer=openchat_dot_v1_dot_messaging__service__pb2.AddReactionResponse.FromString,
+                _registered_method=True)
+        self.RemoveReaction = channel.unary_unary(
+                '/openchat.v1.MessagingService/RemoveReaction',
+                request_serializer=openchat_dot_v1_dot_messaging__service__pb2.RemoveReactionRequest.SerializeToString,
+                response_deserializer=openchat_dot_v1_dot_messaging__service__pb2.RemoveReactionResponse.FromString,
+                _registered_method=True)
+        self.ForwardMessages = channel.unary_unary(
+                '/openchat.v1.MessagingService/ForwardMessages',
+                request_serializer=openchat_dot_v1_dot_messaging__service__pb2.ForwardMessagesRequest.SerializeToString,
+                response_deserializer=openchat_dot_v1_dot_messaging__service__pb2.ForwardMessagesResponse.FromString,
+                _registered_method=True)
+        self.GetReadBy = channel.unary_unary(
+                '/openchat.v1.MessagingService/GetReadBy',
+                request_serializer=openchat_dot_v1_dot_messaging__service__pb2.GetReadByRequest.SerializeToString,
+                response_deserializer=openchat_dot_v1_dot_messaging__service__pb2.GetReadByResponse.FromString,
+                _registered_method=True)
 
 
 class MessagingServiceServicer:
@@ -99,6 +134,74 @@ class MessagingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EditMessage(self, request, context):
+        """Replaces the text and attributes of a message the caller sent, within the
+        server's edit window (48 hours unless configured otherwise). The edit is
+        stored as a MESSAGE_KIND_EDIT entry with its own seq. Refused with
+        PERMISSION_DENIED (ACTION_NOT_ALLOWED) for another sender's message,
+        FAILED_PRECONDITION (EDIT_WINDOW_CLOSED, MESSAGE_RECALLED) when too late or
+        recalled. Safe to retry with the same request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecallMessage(self, request, context):
+        """Recalls a message for everyone: its content is erased from the server's
+        storage (including earlier edits) and it shows as a tombstone. The sender
+        may recall within the recall window (24 hours unless configured
+        otherwise); a group's owner may recall any message at any time. Stored as
+        a MESSAGE_KIND_RECALL entry. Notifications already shown on devices cannot
+        be withdrawn. Safe to retry with the same request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteMessages(self, request, context):
+        """Hides messages from the caller's own history (ListMessages, Sync) on all of
+        the caller's devices; other members are not affected. Idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddReaction(self, request, context):
+        """Adds the caller's reaction to a message. Reactions are a set per message,
+        user and emoji: adding one that exists changes nothing. A message carries at
+        most 32 distinct emojis and a user at most 8 per message
+        (RESOURCE_EXHAUSTED, REACTION_LIMIT_EXCEEDED). Stored as a
+        MESSAGE_KIND_REACTION_ADDED entry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveReaction(self, request, context):
+        """Removes the caller's reaction; removing one that does not exist changes
+        nothing. Stored as a MESSAGE_KIND_REACTION_REMOVED entry.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ForwardMessages(self, request, context):
+        """Copies messages of one conversation into another one the caller belongs
+        to, as new messages of the caller that name their origin. The caller must
+        be a member of both. Safe to retry with the same request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReadBy(self, request, context):
+        """Returns which members have read a message, from their read positions
+        (MarkRead). Only the message's sender may ask.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MessagingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -121,6 +224,41 @@ def add_MessagingServiceServicer_to_server(servicer, server):
                     servicer.GetDeliveryTimeline,
                     request_deserializer=openchat_dot_v1_dot_messaging__service__pb2.GetDeliveryTimelineRequest.FromString,
                     response_serializer=openchat_dot_v1_dot_messaging__service__pb2.GetDeliveryTimelineResponse.SerializeToString,
+            ),
+            'EditMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.EditMessage,
+                    request_deserializer=openchat_dot_v1_dot_messaging__service__pb2.EditMessageRequest.FromString,
+                    response_serializer=openchat_dot_v1_dot_messaging__service__pb2.EditMessageResponse.SerializeToString,
+            ),
+            'RecallMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecallMessage,
+                    request_deserializer=openchat_dot_v1_dot_messaging__service__pb2.RecallMessageRequest.FromString,
+                    response_serializer=openchat_dot_v1_dot_messaging__service__pb2.RecallMessageResponse.SerializeToString,
+            ),
+            'DeleteMessages': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteMessages,
+                    request_deserializer=openchat_dot_v1_dot_messaging__service__pb2.DeleteMessagesRequest.FromString,
+                    response_serializer=openchat_dot_v1_dot_messaging__service__pb2.DeleteMessagesResponse.SerializeToString,
+            ),
+            'AddReaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddReaction,
+                    request_deserializer=openchat_dot_v1_dot_messaging__service__pb2.AddReactionRequest.FromString,
+                    response_serializer=openchat_dot_v1_dot_messaging__service__pb2.AddReactionResponse.SerializeToString,
+            ),
+            'RemoveReaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveReaction,
+                    request_deserializer=openchat_dot_v1_dot_messaging__service__pb2.RemoveReactionRequest.FromString,
+                    response_serializer=openchat_dot_v1_dot_messaging__service__pb2.RemoveReactionResponse.SerializeToString,
+            ),
+            'ForwardMessages': grpc.unary_unary_rpc_method_handler(
+                    servicer.ForwardMessages,
+                    request_deserializer=openchat_dot_v1_dot_messaging__service__pb2.ForwardMessagesRequest.FromString,
+                    response_serializer=openchat_dot_v1_dot_messaging__service__pb2.ForwardMessagesResponse.SerializeToString,
+            ),
+            'GetReadBy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReadBy,
+                    request_deserializer=openchat_dot_v1_dot_messaging__service__pb2.GetReadByRequest.FromString,
+                    response_serializer=openchat_dot_v1_dot_messaging__service__pb2.GetReadByResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -233,6 +371,195 @@ class MessagingService:
             '/openchat.v1.MessagingService/GetDeliveryTimeline',
             openchat_dot_v1_dot_messaging__service__pb2.GetDeliveryTimelineRequest.SerializeToString,
             openchat_dot_v1_dot_messaging__service__pb2.GetDeliveryTimelineResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EditMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/openchat.v1.MessagingService/EditMessage',
+            openchat_dot_v1_dot_messaging__service__pb2.EditMessageRequest.SerializeToString,
+            openchat_dot_v1_dot_messaging__service__pb2.EditMessageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecallMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/openchat.v1.MessagingService/RecallMessage',
+            openchat_dot_v1_dot_messaging__service__pb2.RecallMessageRequest.SerializeToString,
+            openchat_dot_v1_dot_messaging__service__pb2.RecallMessageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteMessages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/openchat.v1.MessagingService/DeleteMessages',
+            openchat_dot_v1_dot_messaging__service__pb2.DeleteMessagesRequest.SerializeToString,
+            openchat_dot_v1_dot_messaging__service__pb2.DeleteMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddReaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/openchat.v1.MessagingService/AddReaction',
+            openchat_dot_v1_dot_messaging__service__pb2.AddReactionRequest.SerializeToString,
+            openchat_dot_v1_dot_messaging__service__pb2.AddReactionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveReaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/openchat.v1.MessagingService/RemoveReaction',
+            openchat_dot_v1_dot_messaging__service__pb2.RemoveReactionRequest.SerializeToString,
+            openchat_dot_v1_dot_messaging__service__pb2.RemoveReactionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ForwardMessages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/openchat.v1.MessagingService/ForwardMessages',
+            openchat_dot_v1_dot_messaging__service__pb2.ForwardMessagesRequest.SerializeToString,
+            openchat_dot_v1_dot_messaging__service__pb2.ForwardMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReadBy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/openchat.v1.MessagingService/GetReadBy',
+            openchat_dot_v1_dot_messaging__service__pb2.GetReadByRequest.SerializeToString,
+            openchat_dot_v1_dot_messaging__service__pb2.GetReadByResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -55,6 +55,46 @@ class MessagingServiceStub:
     """Returns what happened to a message the caller sent: stored, delivered to
     which devices, read by whom, pushed, answered by bots, failed routes.
     """
+    EditMessage: _grpc.UnaryUnaryMultiCallable[_messaging_service_pb2.EditMessageRequest, _messaging_service_pb2.EditMessageResponse]
+    """Replaces the text and attributes of a message the caller sent, within the
+    server's edit window (48 hours unless configured otherwise). The edit is
+    stored as a MESSAGE_KIND_EDIT entry with its own seq. Refused with
+    PERMISSION_DENIED (ACTION_NOT_ALLOWED) for another sender's message,
+    FAILED_PRECONDITION (EDIT_WINDOW_CLOSED, MESSAGE_RECALLED) when too late or
+    recalled. Safe to retry with the same request_id.
+    """
+    RecallMessage: _grpc.UnaryUnaryMultiCallable[_messaging_service_pb2.RecallMessageRequest, _messaging_service_pb2.RecallMessageResponse]
+    """Recalls a message for everyone: its content is erased from the server's
+    storage (including earlier edits) and it shows as a tombstone. The sender
+    may recall within the recall window (24 hours unless configured
+    otherwise); a group's owner may recall any message at any time. Stored as
+    a MESSAGE_KIND_RECALL entry. Notifications already shown on devices cannot
+    be withdrawn. Safe to retry with the same request_id.
+    """
+    DeleteMessages: _grpc.UnaryUnaryMultiCallable[_messaging_service_pb2.DeleteMessagesRequest, _messaging_service_pb2.DeleteMessagesResponse]
+    """Hides messages from the caller's own history (ListMessages, Sync) on all of
+    the caller's devices; other members are not affected. Idempotent.
+    """
+    AddReaction: _grpc.UnaryUnaryMultiCallable[_messaging_service_pb2.AddReactionRequest, _messaging_service_pb2.AddReactionResponse]
+    """Adds the caller's reaction to a message. Reactions are a set per message,
+    user and emoji: adding one that exists changes nothing. A message carries at
+    most 32 distinct emojis and a user at most 8 per message
+    (RESOURCE_EXHAUSTED, REACTION_LIMIT_EXCEEDED). Stored as a
+    MESSAGE_KIND_REACTION_ADDED entry.
+    """
+    RemoveReaction: _grpc.UnaryUnaryMultiCallable[_messaging_service_pb2.RemoveReactionRequest, _messaging_service_pb2.RemoveReactionResponse]
+    """Removes the caller's reaction; removing one that does not exist changes
+    nothing. Stored as a MESSAGE_KIND_REACTION_REMOVED entry.
+    """
+    ForwardMessages: _grpc.UnaryUnaryMultiCallable[_messaging_service_pb2.ForwardMessagesRequest, _messaging_service_pb2.ForwardMessagesResponse]
+    """Copies messages of one conversation into another one the caller belongs
+    to, as new messages of the caller that name their origin. The caller must
+    be a member of both. Safe to retry with the same request_id.
+    """
+    GetReadBy: _grpc.UnaryUnaryMultiCallable[_messaging_service_pb2.GetReadByRequest, _messaging_service_pb2.GetReadByResponse]
+    """Returns which members have read a message, from their read positions
+    (MarkRead). Only the message's sender may ask.
+    """
 
 @_typing.type_check_only
 class MessagingServiceAsyncStub(MessagingServiceStub):
@@ -82,6 +122,46 @@ class MessagingServiceAsyncStub(MessagingServiceStub):
     GetDeliveryTimeline: _aio.UnaryUnaryMultiCallable[_messaging_service_pb2.GetDeliveryTimelineRequest, _messaging_service_pb2.GetDeliveryTimelineResponse]  # type: ignore[assignment]
     """Returns what happened to a message the caller sent: stored, delivered to
     which devices, read by whom, pushed, answered by bots, failed routes.
+    """
+    EditMessage: _aio.UnaryUnaryMultiCallable[_messaging_service_pb2.EditMessageRequest, _messaging_service_pb2.EditMessageResponse]  # type: ignore[assignment]
+    """Replaces the text and attributes of a message the caller sent, within the
+    server's edit window (48 hours unless configured otherwise). The edit is
+    stored as a MESSAGE_KIND_EDIT entry with its own seq. Refused with
+    PERMISSION_DENIED (ACTION_NOT_ALLOWED) for another sender's message,
+    FAILED_PRECONDITION (EDIT_WINDOW_CLOSED, MESSAGE_RECALLED) when too late or
+    recalled. Safe to retry with the same request_id.
+    """
+    RecallMessage: _aio.UnaryUnaryMultiCallable[_messaging_service_pb2.RecallMessageRequest, _messaging_service_pb2.RecallMessageResponse]  # type: ignore[assignment]
+    """Recalls a message for everyone: its content is erased from the server's
+    storage (including earlier edits) and it shows as a tombstone. The sender
+    may recall within the recall window (24 hours unless configured
+    otherwise); a group's owner may recall any message at any time. Stored as
+    a MESSAGE_KIND_RECALL entry. Notifications already shown on devices cannot
+    be withdrawn. Safe to retry with the same request_id.
+    """
+    DeleteMessages: _aio.UnaryUnaryMultiCallable[_messaging_service_pb2.DeleteMessagesRequest, _messaging_service_pb2.DeleteMessagesResponse]  # type: ignore[assignment]
+    """Hides messages from the caller's own history (ListMessages, Sync) on all of
+    the caller's devices; other members are not affected. Idempotent.
+    """
+    AddReaction: _aio.UnaryUnaryMultiCallable[_messaging_service_pb2.AddReactionRequest, _messaging_service_pb2.AddReactionResponse]  # type: ignore[assignment]
+    """Adds the caller's reaction to a message. Reactions are a set per message,
+    user and emoji: adding one that exists changes nothing. A message carries at
+    most 32 distinct emojis and a user at most 8 per message
+    (RESOURCE_EXHAUSTED, REACTION_LIMIT_EXCEEDED). Stored as a
+    MESSAGE_KIND_REACTION_ADDED entry.
+    """
+    RemoveReaction: _aio.UnaryUnaryMultiCallable[_messaging_service_pb2.RemoveReactionRequest, _messaging_service_pb2.RemoveReactionResponse]  # type: ignore[assignment]
+    """Removes the caller's reaction; removing one that does not exist changes
+    nothing. Stored as a MESSAGE_KIND_REACTION_REMOVED entry.
+    """
+    ForwardMessages: _aio.UnaryUnaryMultiCallable[_messaging_service_pb2.ForwardMessagesRequest, _messaging_service_pb2.ForwardMessagesResponse]  # type: ignore[assignment]
+    """Copies messages of one conversation into another one the caller belongs
+    to, as new messages of the caller that name their origin. The caller must
+    be a member of both. Safe to retry with the same request_id.
+    """
+    GetReadBy: _aio.UnaryUnaryMultiCallable[_messaging_service_pb2.GetReadByRequest, _messaging_service_pb2.GetReadByResponse]  # type: ignore[assignment]
+    """Returns which members have read a message, from their read positions
+    (MarkRead). Only the message's sender may ask.
     """
 
 class MessagingServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -131,6 +211,88 @@ class MessagingServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_messaging_service_pb2.GetDeliveryTimelineResponse, _abc.Awaitable[_messaging_service_pb2.GetDeliveryTimelineResponse]]:
         """Returns what happened to a message the caller sent: stored, delivered to
         which devices, read by whom, pushed, answered by bots, failed routes.
+        """
+
+    @_abc_1.abstractmethod
+    def EditMessage(
+        self,
+        request: _messaging_service_pb2.EditMessageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_messaging_service_pb2.EditMessageResponse, _abc.Awaitable[_messaging_service_pb2.EditMessageResponse]]:
+        """Replaces the text and attributes of a message the caller sent, within the
+        server's edit window (48 hours unless configured otherwise). The edit is
+        stored as a MESSAGE_KIND_EDIT entry with its own seq. Refused with
+        PERMISSION_DENIED (ACTION_NOT_ALLOWED) for another sender's message,
+        FAILED_PRECONDITION (EDIT_WINDOW_CLOSED, MESSAGE_RECALLED) when too late or
+        recalled. Safe to retry with the same request_id.
+        """
+
+    @_abc_1.abstractmethod
+    def RecallMessage(
+        self,
+        request: _messaging_service_pb2.RecallMessageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_messaging_service_pb2.RecallMessageResponse, _abc.Awaitable[_messaging_service_pb2.RecallMessageResponse]]:
+        """Recalls a message for everyone: its content is erased from the server's
+        storage (including earlier edits) and it shows as a tombstone. The sender
+        may recall within the recall window (24 hours unless configured
+        otherwise); a group's owner may recall any message at any time. Stored as
+        a MESSAGE_KIND_RECALL entry. Notifications already shown on devices cannot
+        be withdrawn. Safe to retry with the same request_id.
+        """
+
+    @_abc_1.abstractmethod
+    def DeleteMessages(
+        self,
+        request: _messaging_service_pb2.DeleteMessagesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_messaging_service_pb2.DeleteMessagesResponse, _abc.Awaitable[_messaging_service_pb2.DeleteMessagesResponse]]:
+        """Hides messages from the caller's own history (ListMessages, Sync) on all of
+        the caller's devices; other members are not affected. Idempotent.
+        """
+
+    @_abc_1.abstractmethod
+    def AddReaction(
+        self,
+        request: _messaging_service_pb2.AddReactionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_messaging_service_pb2.AddReactionResponse, _abc.Awaitable[_messaging_service_pb2.AddReactionResponse]]:
+        """Adds the caller's reaction to a message. Reactions are a set per message,
+        user and emoji: adding one that exists changes nothing. A message carries at
+        most 32 distinct emojis and a user at most 8 per message
+        (RESOURCE_EXHAUSTED, REACTION_LIMIT_EXCEEDED). Stored as a
+        MESSAGE_KIND_REACTION_ADDED entry.
+        """
+
+    @_abc_1.abstractmethod
+    def RemoveReaction(
+        self,
+        request: _messaging_service_pb2.RemoveReactionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_messaging_service_pb2.RemoveReactionResponse, _abc.Awaitable[_messaging_service_pb2.RemoveReactionResponse]]:
+        """Removes the caller's reaction; removing one that does not exist changes
+        nothing. Stored as a MESSAGE_KIND_REACTION_REMOVED entry.
+        """
+
+    @_abc_1.abstractmethod
+    def ForwardMessages(
+        self,
+        request: _messaging_service_pb2.ForwardMessagesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_messaging_service_pb2.ForwardMessagesResponse, _abc.Awaitable[_messaging_service_pb2.ForwardMessagesResponse]]:
+        """Copies messages of one conversation into another one the caller belongs
+        to, as new messages of the caller that name their origin. The caller must
+        be a member of both. Safe to retry with the same request_id.
+        """
+
+    @_abc_1.abstractmethod
+    def GetReadBy(
+        self,
+        request: _messaging_service_pb2.GetReadByRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_messaging_service_pb2.GetReadByResponse, _abc.Awaitable[_messaging_service_pb2.GetReadByResponse]]:
+        """Returns which members have read a message, from their read positions
+        (MarkRead). Only the message's sender may ask.
         """
 
 def add_MessagingServiceServicer_to_server(servicer: MessagingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -42,7 +42,11 @@ class WebhookEvent(_message.Message):
     event_id: _builtins.str
     """Unique identifier of the event; the same across retries."""
     type: _builtins.str
-    """The kind of event; "message.created" for messages."""
+    """The kind of event: "message.created" for a message, "message.edited" for
+    an edit and "message.recalled" for a recall (`message` is then the
+    MESSAGE_KIND_EDIT or MESSAGE_KIND_RECALL entry, naming its target in
+    `target_message_id`). Reactions are not sent to bots.
+    """
     bot_id: _builtins.str
     """The bot this delivery is for."""
     @_builtins.property
@@ -51,7 +55,7 @@ class WebhookEvent(_message.Message):
 
     @_builtins.property
     def message(self) -> _message_pb2.Message:
-        """The message, for "message.created"."""
+        """The message, or the change entry."""
 
     def __init__(
         self,

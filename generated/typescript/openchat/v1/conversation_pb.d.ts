@@ -5,6 +5,7 @@
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import type { Message as Message$1 } from "./message_pb.js";
 
 /**
  * Describes the file openchat/v1/conversation.proto.
@@ -75,6 +76,54 @@ export declare type Conversation = Message<"openchat.v1.Conversation"> & {
    * @generated from field: int64 read_seq = 8;
    */
   readSeq: bigint;
+
+  /**
+   * Messages after read_seq that the caller did not send, did not delete for
+   * themselves, and that are not changes (edits, recalls, reactions). Kept as
+   * a counter: reading it costs no scan of the conversation.
+   *
+   * @generated from field: int64 unread_count = 9;
+   */
+  unreadCount: bigint;
+
+  /**
+   * Of the unread messages, those that mention the caller.
+   *
+   * @generated from field: int64 mention_count = 10;
+   */
+  mentionCount: bigint;
+
+  /**
+   * The newest message of the conversation (its current state), for an inbox
+   * line; unset when there is none.
+   *
+   * @generated from field: openchat.v1.Message last_message = 11;
+   */
+  lastMessage?: Message$1 | undefined;
+
+  /**
+   * Until when the caller muted the conversation: no push notifications
+   * except for messages that mention them. Unset when not muted; the largest
+   * timestamp (9999-12-31T23:59:59Z) means forever.
+   *
+   * @generated from field: google.protobuf.Timestamp muted_until = 12;
+   */
+  mutedUntil?: Timestamp | undefined;
+
+  /**
+   * True when the caller pinned the conversation to the top of their inbox.
+   *
+   * @generated from field: bool pinned = 13;
+   */
+  pinned: boolean;
+
+  /**
+   * When the conversation last changed (its newest entry, or its creation):
+   * ListConversations returns the newest first.
+   *
+   * @generated from field: google.protobuf.Timestamp last_activity_time = 14;
+   */
+  lastActivityTime?: Timestamp | undefined;
 };
 
 /**

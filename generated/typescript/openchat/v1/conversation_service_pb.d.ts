@@ -5,6 +5,7 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 import type { Conversation } from "./conversation_pb.js";
+import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 
 /**
  * Describes the file openchat/v1/conversation_service.proto.
@@ -304,6 +305,69 @@ export declare type ListConversationsResponse = Message<"openchat.v1.ListConvers
 export declare const ListConversationsResponseSchema: GenMessage<ListConversationsResponse>;
 
 /**
+ * Request for ConversationService.UpdateMemberSettings.
+ *
+ * @generated from message openchat.v1.UpdateMemberSettingsRequest
+ */
+export declare type UpdateMemberSettingsRequest = Message<"openchat.v1.UpdateMemberSettingsRequest"> & {
+  /**
+   * The conversation. The caller must be a member.
+   *
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * The settings to change (AIP-134): "muted_until" and/or "pinned". Fields
+   * not named keep their values.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
+
+  /**
+   * Mute until this time; unset to unmute. 9999-12-31T23:59:59Z mutes
+   * forever.
+   *
+   * @generated from field: google.protobuf.Timestamp muted_until = 3;
+   */
+  mutedUntil?: Timestamp | undefined;
+
+  /**
+   * Pin (true) or unpin (false).
+   *
+   * @generated from field: bool pinned = 4;
+   */
+  pinned: boolean;
+};
+
+/**
+ * Describes the message openchat.v1.UpdateMemberSettingsRequest.
+ * Use `create(UpdateMemberSettingsRequestSchema)` to create a new message.
+ */
+export declare const UpdateMemberSettingsRequestSchema: GenMessage<UpdateMemberSettingsRequest>;
+
+/**
+ * Response for ConversationService.UpdateMemberSettings.
+ *
+ * @generated from message openchat.v1.UpdateMemberSettingsResponse
+ */
+export declare type UpdateMemberSettingsResponse = Message<"openchat.v1.UpdateMemberSettingsResponse"> & {
+  /**
+   * The conversation with the caller's new settings.
+   *
+   * @generated from field: openchat.v1.Conversation conversation = 1;
+   */
+  conversation?: Conversation | undefined;
+};
+
+/**
+ * Describes the message openchat.v1.UpdateMemberSettingsResponse.
+ * Use `create(UpdateMemberSettingsResponseSchema)` to create a new message.
+ */
+export declare const UpdateMemberSettingsResponseSchema: GenMessage<UpdateMemberSettingsResponse>;
+
+/**
  * Creating conversations and managing their members.
  *
  * @generated from service openchat.v1.ConversationService
@@ -365,7 +429,11 @@ export declare const ConversationService: GenService<{
     output: typeof GetConversationResponseSchema;
   },
   /**
-   * Lists the conversations the caller belongs to, ordered by conversation_id.
+   * Lists the conversations the caller belongs to in inbox order: pinned ones
+   * first, then by last activity (the newest message, or the creation), newest
+   * first. Each carries the caller's unread and mention counts and the last
+   * message. A conversation that becomes active while a client pages moves to
+   * the front: it may be missed by the pages still to come, or seen twice.
    *
    * @generated from rpc openchat.v1.ConversationService.ListConversations
    */
@@ -373,6 +441,17 @@ export declare const ConversationService: GenService<{
     methodKind: "unary";
     input: typeof ListConversationsRequestSchema;
     output: typeof ListConversationsResponseSchema;
+  },
+  /**
+   * Changes the caller's own settings for a conversation: mute (no push
+   * notifications except for messages that mention the caller) and pin.
+   *
+   * @generated from rpc openchat.v1.ConversationService.UpdateMemberSettings
+   */
+  updateMemberSettings: {
+    methodKind: "unary";
+    input: typeof UpdateMemberSettingsRequestSchema;
+    output: typeof UpdateMemberSettingsResponseSchema;
   },
 }>;
 

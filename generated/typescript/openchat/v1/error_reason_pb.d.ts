@@ -204,6 +204,38 @@ export enum ErrorReason {
    * @generated from enum value: MEMBERSHIP_LIMIT_EXCEEDED = 22;
    */
   MEMBERSHIP_LIMIT_EXCEEDED = 22,
+
+  /**
+   * The message can no longer be edited: the edit window has passed
+   * (FAILED_PRECONDITION).
+   *
+   * @generated from enum value: EDIT_WINDOW_CLOSED = 23;
+   */
+  EDIT_WINDOW_CLOSED = 23,
+
+  /**
+   * The message can no longer be recalled by its sender: the recall window has
+   * passed (FAILED_PRECONDITION).
+   *
+   * @generated from enum value: RECALL_WINDOW_CLOSED = 24;
+   */
+  RECALL_WINDOW_CLOSED = 24,
+
+  /**
+   * The message was recalled and cannot be edited, reacted to or forwarded
+   * (FAILED_PRECONDITION).
+   *
+   * @generated from enum value: MESSAGE_RECALLED = 25;
+   */
+  MESSAGE_RECALLED = 25,
+
+  /**
+   * The message has as many distinct reactions as allowed, or the caller has
+   * (RESOURCE_EXHAUSTED).
+   *
+   * @generated from enum value: REACTION_LIMIT_EXCEEDED = 26;
+   */
+  REACTION_LIMIT_EXCEEDED = 26,
 }
 
 /**

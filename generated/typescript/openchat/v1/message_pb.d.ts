@@ -181,6 +181,79 @@ export declare type Message = Message$1<"openchat.v1.Message"> & {
    * @generated from field: google.protobuf.Timestamp server_time = 7;
    */
   serverTime?: Timestamp | undefined;
+
+  /**
+   * What this entry of the conversation's sequence is: a message, or a change
+   * to an earlier message (an edit, a recall, a reaction). Changes take seqs of
+   * their own so that Sync and the session stream carry them in order; history
+   * (ListMessages) never returns them and shows their effect instead.
+   *
+   * @generated from field: openchat.v1.MessageKind kind = 8;
+   */
+  kind: MessageKind;
+
+  /**
+   * For a change: the message it changes (in the same conversation). Empty for
+   * a message.
+   *
+   * @generated from field: string target_message_id = 9;
+   */
+  targetMessageId: string;
+
+  /**
+   * For MESSAGE_KIND_REACTION_ADDED and MESSAGE_KIND_REACTION_REMOVED: the
+   * emoji. Empty otherwise.
+   *
+   * @generated from field: string emoji = 10;
+   */
+  emoji: string;
+
+  /**
+   * How many times the message was edited; `content` is the latest version.
+   * Set on messages returned by ListMessages (their current state).
+   *
+   * @generated from field: int32 edit_count = 11;
+   */
+  editCount: number;
+
+  /**
+   * When the message was last edited; unset when it never was.
+   *
+   * @generated from field: google.protobuf.Timestamp edit_time = 12;
+   */
+  editTime?: Timestamp | undefined;
+
+  /**
+   * True when the message was recalled: `content` is then empty, and the
+   * server no longer stores what it said.
+   *
+   * @generated from field: bool recalled = 13;
+   */
+  recalled: boolean;
+
+  /**
+   * The reactions to the message, one entry per emoji, in the order the emojis
+   * were first used. Set on messages returned by ListMessages.
+   *
+   * @generated from field: repeated openchat.v1.ReactionSummary reactions = 14;
+   */
+  reactions: ReactionSummary[];
+
+  /**
+   * Where a forwarded message was copied from; unset for other messages.
+   *
+   * @generated from field: openchat.v1.ForwardOrigin forwarded_from = 15;
+   */
+  forwardedFrom?: ForwardOrigin | undefined;
+
+  /**
+   * True when the calling user deleted this message for themselves
+   * (DeleteMessages): Sync and gap fills still carry its seq, without content,
+   * so that the sequence stays gapless; show nothing for it.
+   *
+   * @generated from field: bool deleted_for_me = 16;
+   */
+  deletedForMe: boolean;
 };
 
 /**
@@ -188,6 +261,74 @@ export declare type Message = Message$1<"openchat.v1.Message"> & {
  * Use `create(MessageSchema)` to create a new message.
  */
 export declare const MessageSchema: GenMessage<Message>;
+
+/**
+ * The reactions to a message with one emoji.
+ *
+ * @generated from message openchat.v1.ReactionSummary
+ */
+export declare type ReactionSummary = Message$1<"openchat.v1.ReactionSummary"> & {
+  /**
+   * The emoji.
+   *
+   * @generated from field: string emoji = 1;
+   */
+  emoji: string;
+
+  /**
+   * How many members reacted with it.
+   *
+   * @generated from field: int32 count = 2;
+   */
+  count: number;
+
+  /**
+   * True when the calling user is one of them.
+   *
+   * @generated from field: bool reacted_by_me = 3;
+   */
+  reactedByMe: boolean;
+};
+
+/**
+ * Describes the message openchat.v1.ReactionSummary.
+ * Use `create(ReactionSummarySchema)` to create a new message.
+ */
+export declare const ReactionSummarySchema: GenMessage<ReactionSummary>;
+
+/**
+ * The message a forwarded message was copied from.
+ *
+ * @generated from message openchat.v1.ForwardOrigin
+ */
+export declare type ForwardOrigin = Message$1<"openchat.v1.ForwardOrigin"> & {
+  /**
+   * The conversation of the original message.
+   *
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * The original message.
+   *
+   * @generated from field: string message_id = 2;
+   */
+  messageId: string;
+
+  /**
+   * Who sent the original message.
+   *
+   * @generated from field: string sender_id = 3;
+   */
+  senderId: string;
+};
+
+/**
+ * Describes the message openchat.v1.ForwardOrigin.
+ * Use `create(ForwardOriginSchema)` to create a new message.
+ */
+export declare const ForwardOriginSchema: GenMessage<ForwardOrigin>;
 
 /**
  * The server's confirmation that a message is durably stored. It is only ever
@@ -297,6 +438,58 @@ export declare type DeliveryEvent = Message$1<"openchat.v1.DeliveryEvent"> & {
  * Use `create(DeliveryEventSchema)` to create a new message.
  */
 export declare const DeliveryEventSchema: GenMessage<DeliveryEvent>;
+
+/**
+ * What an entry of a conversation's sequence is. A client that holds every
+ * seq folds the changes into the messages they target, in seq order, to show
+ * the current state; ListMessages returns that state already folded.
+ *
+ * @generated from enum openchat.v1.MessageKind
+ */
+export enum MessageKind {
+  /**
+   * A message as sent (SendMessage, ForwardMessages). The zero value, so that
+   * messages look exactly as they did to clients that predate kinds.
+   *
+   * @generated from enum value: MESSAGE_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * `target_message_id` now says `content` (the full new content; text and
+   * attributes only).
+   *
+   * @generated from enum value: MESSAGE_KIND_EDIT = 1;
+   */
+  EDIT = 1,
+
+  /**
+   * `target_message_id` was recalled for everyone: show a tombstone. The
+   * change carries no content.
+   *
+   * @generated from enum value: MESSAGE_KIND_RECALL = 2;
+   */
+  RECALL = 2,
+
+  /**
+   * `sender_id` reacted to `target_message_id` with `emoji`.
+   *
+   * @generated from enum value: MESSAGE_KIND_REACTION_ADDED = 3;
+   */
+  REACTION_ADDED = 3,
+
+  /**
+   * `sender_id` took back their `emoji` reaction to `target_message_id`.
+   *
+   * @generated from enum value: MESSAGE_KIND_REACTION_REMOVED = 4;
+   */
+  REACTION_REMOVED = 4,
+}
+
+/**
+ * Describes the enum openchat.v1.MessageKind.
+ */
+export declare const MessageKindSchema: GenEnum<MessageKind>;
 
 /**
  * Stages a message goes through on its way to its recipients.

@@ -116,6 +116,17 @@ export declare type ListMessagesRequest = Message<"openchat.v1.ListMessagesReque
    * @generated from field: string page_token = 6;
    */
   pageToken: string;
+
+  /**
+   * False (the default, a history screen): messages only, in their current
+   * state, without those the caller deleted for themselves. True (a client
+   * filling a gap in its replay of the sequence): every entry of the range,
+   * changes included, deleted-for-me messages as `deleted_for_me`
+   * placeholders; reactions are not summarized.
+   *
+   * @generated from field: bool include_changes = 7;
+   */
+  includeChanges: boolean;
 };
 
 /**
@@ -241,6 +252,420 @@ export declare type GetDeliveryTimelineResponse = Message<"openchat.v1.GetDelive
 export declare const GetDeliveryTimelineResponseSchema: GenMessage<GetDeliveryTimelineResponse>;
 
 /**
+ * Request for MessagingService.EditMessage.
+ *
+ * @generated from message openchat.v1.EditMessageRequest
+ */
+export declare type EditMessageRequest = Message<"openchat.v1.EditMessageRequest"> & {
+  /**
+   * The conversation of the message. The caller must be a member.
+   *
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * The message to edit. The caller must have sent it.
+   *
+   * @generated from field: string message_id = 2;
+   */
+  messageId: string;
+
+  /**
+   * The new content. Only `text` and `attributes` may be set (the rest of the
+   * original content is kept); the result must carry text or the original's
+   * data or attachments.
+   *
+   * @generated from field: openchat.v1.Content content = 3;
+   */
+  content?: Content | undefined;
+
+  /**
+   * The caller's idempotency key (AIP-155), 1 to 128 characters. It shares
+   * its namespace with SendMessageRequest.client_msg_id: a key used for any
+   * other request fails with ALREADY_EXISTS (CLIENT_MSG_ID_REUSED).
+   *
+   * @generated from field: string request_id = 4;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message openchat.v1.EditMessageRequest.
+ * Use `create(EditMessageRequestSchema)` to create a new message.
+ */
+export declare const EditMessageRequestSchema: GenMessage<EditMessageRequest>;
+
+/**
+ * Response for MessagingService.EditMessage.
+ *
+ * @generated from message openchat.v1.EditMessageResponse
+ */
+export declare type EditMessageResponse = Message<"openchat.v1.EditMessageResponse"> & {
+  /**
+   * The stored edit entry (its seq is the edit's place in the conversation).
+   *
+   * @generated from field: openchat.v1.MessageAck ack = 1;
+   */
+  ack?: MessageAck | undefined;
+};
+
+/**
+ * Describes the message openchat.v1.EditMessageResponse.
+ * Use `create(EditMessageResponseSchema)` to create a new message.
+ */
+export declare const EditMessageResponseSchema: GenMessage<EditMessageResponse>;
+
+/**
+ * Request for MessagingService.RecallMessage.
+ *
+ * @generated from message openchat.v1.RecallMessageRequest
+ */
+export declare type RecallMessageRequest = Message<"openchat.v1.RecallMessageRequest"> & {
+  /**
+   * The conversation of the message. The caller must be a member.
+   *
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * The message to recall.
+   *
+   * @generated from field: string message_id = 2;
+   */
+  messageId: string;
+
+  /**
+   * The caller's idempotency key, as in EditMessageRequest.
+   *
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message openchat.v1.RecallMessageRequest.
+ * Use `create(RecallMessageRequestSchema)` to create a new message.
+ */
+export declare const RecallMessageRequestSchema: GenMessage<RecallMessageRequest>;
+
+/**
+ * Response for MessagingService.RecallMessage.
+ *
+ * @generated from message openchat.v1.RecallMessageResponse
+ */
+export declare type RecallMessageResponse = Message<"openchat.v1.RecallMessageResponse"> & {
+  /**
+   * The stored recall entry.
+   *
+   * @generated from field: openchat.v1.MessageAck ack = 1;
+   */
+  ack?: MessageAck | undefined;
+};
+
+/**
+ * Describes the message openchat.v1.RecallMessageResponse.
+ * Use `create(RecallMessageResponseSchema)` to create a new message.
+ */
+export declare const RecallMessageResponseSchema: GenMessage<RecallMessageResponse>;
+
+/**
+ * Request for MessagingService.DeleteMessages.
+ *
+ * @generated from message openchat.v1.DeleteMessagesRequest
+ */
+export declare type DeleteMessagesRequest = Message<"openchat.v1.DeleteMessagesRequest"> & {
+  /**
+   * The conversation of the messages. The caller must be a member.
+   *
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * The messages to hide from the caller: 1 to 1000 ids of messages of the
+   * conversation.
+   *
+   * @generated from field: repeated string message_ids = 2;
+   */
+  messageIds: string[];
+
+  /**
+   * The caller's idempotency key. Deleting is idempotent in itself; the key
+   * is accepted for symmetry with the other calls and may be empty.
+   *
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message openchat.v1.DeleteMessagesRequest.
+ * Use `create(DeleteMessagesRequestSchema)` to create a new message.
+ */
+export declare const DeleteMessagesRequestSchema: GenMessage<DeleteMessagesRequest>;
+
+/**
+ * Response for MessagingService.DeleteMessages.
+ *
+ * @generated from message openchat.v1.DeleteMessagesResponse
+ */
+export declare type DeleteMessagesResponse = Message<"openchat.v1.DeleteMessagesResponse"> & {
+  /**
+   * How many of the messages were newly hidden by this call (0 on a retry).
+   *
+   * @generated from field: int32 deleted_count = 1;
+   */
+  deletedCount: number;
+};
+
+/**
+ * Describes the message openchat.v1.DeleteMessagesResponse.
+ * Use `create(DeleteMessagesResponseSchema)` to create a new message.
+ */
+export declare const DeleteMessagesResponseSchema: GenMessage<DeleteMessagesResponse>;
+
+/**
+ * Request for MessagingService.AddReaction.
+ *
+ * @generated from message openchat.v1.AddReactionRequest
+ */
+export declare type AddReactionRequest = Message<"openchat.v1.AddReactionRequest"> & {
+  /**
+   * The conversation of the message. The caller must be a member.
+   *
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * The message to react to.
+   *
+   * @generated from field: string message_id = 2;
+   */
+  messageId: string;
+
+  /**
+   * The emoji: 1 to 32 bytes of UTF-8, no whitespace or control characters.
+   *
+   * @generated from field: string emoji = 3;
+   */
+  emoji: string;
+
+  /**
+   * The caller's idempotency key, as in EditMessageRequest.
+   *
+   * @generated from field: string request_id = 4;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message openchat.v1.AddReactionRequest.
+ * Use `create(AddReactionRequestSchema)` to create a new message.
+ */
+export declare const AddReactionRequestSchema: GenMessage<AddReactionRequest>;
+
+/**
+ * Response for MessagingService.AddReaction.
+ *
+ * @generated from message openchat.v1.AddReactionResponse
+ */
+export declare type AddReactionResponse = Message<"openchat.v1.AddReactionResponse"> & {
+  /**
+   * The stored reaction entry.
+   *
+   * @generated from field: openchat.v1.MessageAck ack = 1;
+   */
+  ack?: MessageAck | undefined;
+};
+
+/**
+ * Describes the message openchat.v1.AddReactionResponse.
+ * Use `create(AddReactionResponseSchema)` to create a new message.
+ */
+export declare const AddReactionResponseSchema: GenMessage<AddReactionResponse>;
+
+/**
+ * Request for MessagingService.RemoveReaction.
+ *
+ * @generated from message openchat.v1.RemoveReactionRequest
+ */
+export declare type RemoveReactionRequest = Message<"openchat.v1.RemoveReactionRequest"> & {
+  /**
+   * The conversation of the message. The caller must be a member.
+   *
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * The message the reaction belongs to.
+   *
+   * @generated from field: string message_id = 2;
+   */
+  messageId: string;
+
+  /**
+   * The emoji to take back.
+   *
+   * @generated from field: string emoji = 3;
+   */
+  emoji: string;
+
+  /**
+   * The caller's idempotency key, as in EditMessageRequest.
+   *
+   * @generated from field: string request_id = 4;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message openchat.v1.RemoveReactionRequest.
+ * Use `create(RemoveReactionRequestSchema)` to create a new message.
+ */
+export declare const RemoveReactionRequestSchema: GenMessage<RemoveReactionRequest>;
+
+/**
+ * Response for MessagingService.RemoveReaction.
+ *
+ * @generated from message openchat.v1.RemoveReactionResponse
+ */
+export declare type RemoveReactionResponse = Message<"openchat.v1.RemoveReactionResponse"> & {
+  /**
+   * The stored removal entry.
+   *
+   * @generated from field: openchat.v1.MessageAck ack = 1;
+   */
+  ack?: MessageAck | undefined;
+};
+
+/**
+ * Describes the message openchat.v1.RemoveReactionResponse.
+ * Use `create(RemoveReactionResponseSchema)` to create a new message.
+ */
+export declare const RemoveReactionResponseSchema: GenMessage<RemoveReactionResponse>;
+
+/**
+ * Request for MessagingService.ForwardMessages.
+ *
+ * @generated from message openchat.v1.ForwardMessagesRequest
+ */
+export declare type ForwardMessagesRequest = Message<"openchat.v1.ForwardMessagesRequest"> & {
+  /**
+   * The conversation the messages come from. The caller must be a member.
+   *
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * The messages to forward, 1 to 100, in the order to send them.
+   *
+   * @generated from field: repeated string message_ids = 2;
+   */
+  messageIds: string[];
+
+  /**
+   * The conversation to copy them into. The caller must be a member.
+   *
+   * @generated from field: string target_conversation_id = 3;
+   */
+  targetConversationId: string;
+
+  /**
+   * The caller's idempotency key, 1 to 100 characters: the copies are stored
+   * with the client_msg_ids "<request_id>/<index>".
+   *
+   * @generated from field: string request_id = 4;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message openchat.v1.ForwardMessagesRequest.
+ * Use `create(ForwardMessagesRequestSchema)` to create a new message.
+ */
+export declare const ForwardMessagesRequestSchema: GenMessage<ForwardMessagesRequest>;
+
+/**
+ * Response for MessagingService.ForwardMessages.
+ *
+ * @generated from message openchat.v1.ForwardMessagesResponse
+ */
+export declare type ForwardMessagesResponse = Message<"openchat.v1.ForwardMessagesResponse"> & {
+  /**
+   * One ack per forwarded message, in request order.
+   *
+   * @generated from field: repeated openchat.v1.MessageAck acks = 1;
+   */
+  acks: MessageAck[];
+};
+
+/**
+ * Describes the message openchat.v1.ForwardMessagesResponse.
+ * Use `create(ForwardMessagesResponseSchema)` to create a new message.
+ */
+export declare const ForwardMessagesResponseSchema: GenMessage<ForwardMessagesResponse>;
+
+/**
+ * Request for MessagingService.GetReadBy.
+ *
+ * @generated from message openchat.v1.GetReadByRequest
+ */
+export declare type GetReadByRequest = Message<"openchat.v1.GetReadByRequest"> & {
+  /**
+   * The conversation of the message. The caller must be a member.
+   *
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * The message. The caller must have sent it.
+   *
+   * @generated from field: string message_id = 2;
+   */
+  messageId: string;
+};
+
+/**
+ * Describes the message openchat.v1.GetReadByRequest.
+ * Use `create(GetReadByRequestSchema)` to create a new message.
+ */
+export declare const GetReadByRequestSchema: GenMessage<GetReadByRequest>;
+
+/**
+ * Response for MessagingService.GetReadBy.
+ *
+ * @generated from message openchat.v1.GetReadByResponse
+ */
+export declare type GetReadByResponse = Message<"openchat.v1.GetReadByResponse"> & {
+  /**
+   * The members other than the sender whose read position covers the
+   * message, sorted.
+   *
+   * @generated from field: repeated string reader_ids = 1;
+   */
+  readerIds: string[];
+
+  /**
+   * The other members, who have not read it yet, sorted.
+   *
+   * @generated from field: repeated string unread_member_ids = 2;
+   */
+  unreadMemberIds: string[];
+};
+
+/**
+ * Describes the message openchat.v1.GetReadByResponse.
+ * Use `create(GetReadByResponseSchema)` to create a new message.
+ */
+export declare const GetReadByResponseSchema: GenMessage<GetReadByResponse>;
+
+/**
  * Orders in which a list of messages can be returned.
  *
  * @generated from enum openchat.v1.MessageOrder
@@ -327,6 +752,95 @@ export declare const MessagingService: GenService<{
     methodKind: "unary";
     input: typeof GetDeliveryTimelineRequestSchema;
     output: typeof GetDeliveryTimelineResponseSchema;
+  },
+  /**
+   * Replaces the text and attributes of a message the caller sent, within the
+   * server's edit window (48 hours unless configured otherwise). The edit is
+   * stored as a MESSAGE_KIND_EDIT entry with its own seq. Refused with
+   * PERMISSION_DENIED (ACTION_NOT_ALLOWED) for another sender's message,
+   * FAILED_PRECONDITION (EDIT_WINDOW_CLOSED, MESSAGE_RECALLED) when too late or
+   * recalled. Safe to retry with the same request_id.
+   *
+   * @generated from rpc openchat.v1.MessagingService.EditMessage
+   */
+  editMessage: {
+    methodKind: "unary";
+    input: typeof EditMessageRequestSchema;
+    output: typeof EditMessageResponseSchema;
+  },
+  /**
+   * Recalls a message for everyone: its content is erased from the server's
+   * storage (including earlier edits) and it shows as a tombstone. The sender
+   * may recall within the recall window (24 hours unless configured
+   * otherwise); a group's owner may recall any message at any time. Stored as
+   * a MESSAGE_KIND_RECALL entry. Notifications already shown on devices cannot
+   * be withdrawn. Safe to retry with the same request_id.
+   *
+   * @generated from rpc openchat.v1.MessagingService.RecallMessage
+   */
+  recallMessage: {
+    methodKind: "unary";
+    input: typeof RecallMessageRequestSchema;
+    output: typeof RecallMessageResponseSchema;
+  },
+  /**
+   * Hides messages from the caller's own history (ListMessages, Sync) on all of
+   * the caller's devices; other members are not affected. Idempotent.
+   *
+   * @generated from rpc openchat.v1.MessagingService.DeleteMessages
+   */
+  deleteMessages: {
+    methodKind: "unary";
+    input: typeof DeleteMessagesRequestSchema;
+    output: typeof DeleteMessagesResponseSchema;
+  },
+  /**
+   * Adds the caller's reaction to a message. Reactions are a set per message,
+   * user and emoji: adding one that exists changes nothing. A message carries at
+   * most 32 distinct emojis and a user at most 8 per message
+   * (RESOURCE_EXHAUSTED, REACTION_LIMIT_EXCEEDED). Stored as a
+   * MESSAGE_KIND_REACTION_ADDED entry.
+   *
+   * @generated from rpc openchat.v1.MessagingService.AddReaction
+   */
+  addReaction: {
+    methodKind: "unary";
+    input: typeof AddReactionRequestSchema;
+    output: typeof AddReactionResponseSchema;
+  },
+  /**
+   * Removes the caller's reaction; removing one that does not exist changes
+   * nothing. Stored as a MESSAGE_KIND_REACTION_REMOVED entry.
+   *
+   * @generated from rpc openchat.v1.MessagingService.RemoveReaction
+   */
+  removeReaction: {
+    methodKind: "unary";
+    input: typeof RemoveReactionRequestSchema;
+    output: typeof RemoveReactionResponseSchema;
+  },
+  /**
+   * Copies messages of one conversation into another one the caller belongs
+   * to, as new messages of the caller that name their origin. The caller must
+   * be a member of both. Safe to retry with the same request_id.
+   *
+   * @generated from rpc openchat.v1.MessagingService.ForwardMessages
+   */
+  forwardMessages: {
+    methodKind: "unary";
+    input: typeof ForwardMessagesRequestSchema;
+    output: typeof ForwardMessagesResponseSchema;
+  },
+  /**
+   * Returns which members have read a message, from their read positions
+   * (MarkRead). Only the message's sender may ask.
+   *
+   * @generated from rpc openchat.v1.MessagingService.GetReadBy
+   */
+  getReadBy: {
+    methodKind: "unary";
+    input: typeof GetReadByRequestSchema;
+    output: typeof GetReadByResponseSchema;
   },
 }>;
 

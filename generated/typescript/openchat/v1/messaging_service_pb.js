@@ -9,7 +9,7 @@ import { file_openchat_v1_message } from "./message_pb.js";
  * Describes the file openchat/v1/messaging_service.proto.
  */
 export const file_openchat_v1_messaging_service = /*@__PURE__*/
-  fileDesc("CiNvcGVuY2hhdC92MS9tZXNzYWdpbmdfc2VydmljZS5wcm90bxILb3BlbmNoYXQudjEiawoSU2VuZE1lc3NhZ2VSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIVCg1jbGllbnRfbXNnX2lkGAIgASgJEiUKB2NvbnRlbnQYAyABKAsyFC5vcGVuY2hhdC52MS5Db250ZW50IjsKE1NlbmRNZXNzYWdlUmVzcG9uc2USJAoDYWNrGAEgASgLMhcub3BlbmNoYXQudjEuTWVzc2FnZUFjayKmAQoTTGlzdE1lc3NhZ2VzUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEgoKYmVmb3JlX3NlcRgCIAEoAxIRCglhZnRlcl9zZXEYAyABKAMSKAoFb3JkZXIYBCABKA4yGS5vcGVuY2hhdC52MS5NZXNzYWdlT3JkZXISEQoJcGFnZV9zaXplGAUgASgFEhIKCnBhZ2VfdG9rZW4YBiABKAkiVwoUTGlzdE1lc3NhZ2VzUmVzcG9uc2USJgoIbWVzc2FnZXMYASADKAsyFC5vcGVuY2hhdC52MS5NZXNzYWdlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI3Cg9NYXJrUmVhZFJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoAyIkChBNYXJrUmVhZFJlc3BvbnNlEhAKCHJlYWRfc2VxGAEgASgDIjAKGkdldERlbGl2ZXJ5VGltZWxpbmVSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkiSQobR2V0RGVsaXZlcnlUaW1lbGluZVJlc3BvbnNlEioKBmV2ZW50cxgBIAMoCzIaLm9wZW5jaGF0LnYxLkRlbGl2ZXJ5RXZlbnQqbQoMTWVzc2FnZU9yZGVyEh0KGU1FU1NBR0VfT1JERVJfVU5TUEVDSUZJRUQQABIeChpNRVNTQUdFX09SREVSX05FV0VTVF9GSVJTVBABEh4KGk1FU1NBR0VfT1JERVJfT0xERVNUX0ZJUlNUEAIy7AIKEE1lc3NhZ2luZ1NlcnZpY2USUAoLU2VuZE1lc3NhZ2USHy5vcGVuY2hhdC52MS5TZW5kTWVzc2FnZVJlcXVlc3QaIC5vcGVuY2hhdC52MS5TZW5kTWVzc2FnZVJlc3BvbnNlElMKDExpc3RNZXNzYWdlcxIgLm9wZW5jaGF0LnYxLkxpc3RNZXNzYWdlc1JlcXVlc3QaIS5vcGVuY2hhdC52MS5MaXN0TWVzc2FnZXNSZXNwb25zZRJHCghNYXJrUmVhZBIcLm9wZW5jaGF0LnYxLk1hcmtSZWFkUmVxdWVzdBodLm9wZW5jaGF0LnYxLk1hcmtSZWFkUmVzcG9uc2USaAoTR2V0RGVsaXZlcnlUaW1lbGluZRInLm9wZW5jaGF0LnYxLkdldERlbGl2ZXJ5VGltZWxpbmVSZXF1ZXN0Gigub3BlbmNoYXQudjEuR2V0RGVsaXZlcnlUaW1lbGluZVJlc3BvbnNlQmsKD2Rldi5vcGVuY2hhdC52MUIVTWVzc2FnaW5nU2VydmljZVByb3RvUAFaMG9wZW5jaGF0LmRldi9nZW5lcmF0ZWQvZ28vb3BlbmNoYXQvdjE7b3BlbmNoYXR2MeoCDE9wZW5jaGF0OjpWMWIGcHJvdG8z", [file_openchat_v1_message]);
+  fileDesc("CiNvcGVuY2hhdC92MS9tZXNzYWdpbmdfc2VydmljZS5wcm90bxILb3BlbmNoYXQudjEiawoSU2VuZE1lc3NhZ2VSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIVCg1jbGllbnRfbXNnX2lkGAIgASgJEiUKB2NvbnRlbnQYAyABKAsyFC5vcGVuY2hhdC52MS5Db250ZW50IjsKE1NlbmRNZXNzYWdlUmVzcG9uc2USJAoDYWNrGAEgASgLMhcub3BlbmNoYXQudjEuTWVzc2FnZUFjayK/AQoTTGlzdE1lc3NhZ2VzUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEgoKYmVmb3JlX3NlcRgCIAEoAxIRCglhZnRlcl9zZXEYAyABKAMSKAoFb3JkZXIYBCABKA4yGS5vcGVuY2hhdC52MS5NZXNzYWdlT3JkZXISEQoJcGFnZV9zaXplGAUgASgFEhIKCnBhZ2VfdG9rZW4YBiABKAkSFwoPaW5jbHVkZV9jaGFuZ2VzGAcgASgIIlcKFExpc3RNZXNzYWdlc1Jlc3BvbnNlEiYKCG1lc3NhZ2VzGAEgAygLMhQub3BlbmNoYXQudjEuTWVzc2FnZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiNwoPTWFya1JlYWRSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRILCgNzZXEYAiABKAMiJAoQTWFya1JlYWRSZXNwb25zZRIQCghyZWFkX3NlcRgBIAEoAyIwChpHZXREZWxpdmVyeVRpbWVsaW5lUmVxdWVzdBISCgptZXNzYWdlX2lkGAEgASgJIkkKG0dldERlbGl2ZXJ5VGltZWxpbmVSZXNwb25zZRIqCgZldmVudHMYASADKAsyGi5vcGVuY2hhdC52MS5EZWxpdmVyeUV2ZW50InwKEkVkaXRNZXNzYWdlUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEgoKbWVzc2FnZV9pZBgCIAEoCRIlCgdjb250ZW50GAMgASgLMhQub3BlbmNoYXQudjEuQ29udGVudBISCgpyZXF1ZXN0X2lkGAQgASgJIjsKE0VkaXRNZXNzYWdlUmVzcG9uc2USJAoDYWNrGAEgASgLMhcub3BlbmNoYXQudjEuTWVzc2FnZUFjayJXChRSZWNhbGxNZXNzYWdlUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEgoKbWVzc2FnZV9pZBgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgJIj0KFVJlY2FsbE1lc3NhZ2VSZXNwb25zZRIkCgNhY2sYASABKAsyFy5vcGVuY2hhdC52MS5NZXNzYWdlQWNrIlkKFURlbGV0ZU1lc3NhZ2VzUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEwoLbWVzc2FnZV9pZHMYAiADKAkSEgoKcmVxdWVzdF9pZBgDIAEoCSIvChZEZWxldGVNZXNzYWdlc1Jlc3BvbnNlEhUKDWRlbGV0ZWRfY291bnQYASABKAUiZAoSQWRkUmVhY3Rpb25SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRISCgptZXNzYWdlX2lkGAIgASgJEg0KBWVtb2ppGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkiOwoTQWRkUmVhY3Rpb25SZXNwb25zZRIkCgNhY2sYASABKAsyFy5vcGVuY2hhdC52MS5NZXNzYWdlQWNrImcKFVJlbW92ZVJlYWN0aW9uUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEgoKbWVzc2FnZV9pZBgCIAEoCRINCgVlbW9qaRgDIAEoCRISCgpyZXF1ZXN0X2lkGAQgASgJIj4KFlJlbW92ZVJlYWN0aW9uUmVzcG9uc2USJAoDYWNrGAEgASgLMhcub3BlbmNoYXQudjEuTWVzc2FnZUFjayJ6ChZGb3J3YXJkTWVzc2FnZXNSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRITCgttZXNzYWdlX2lkcxgCIAMoCRIeChZ0YXJnZXRfY29udmVyc2F0aW9uX2lkGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkiQAoXRm9yd2FyZE1lc3NhZ2VzUmVzcG9uc2USJQoEYWNrcxgBIAMoCzIXLm9wZW5jaGF0LnYxLk1lc3NhZ2VBY2siPwoQR2V0UmVhZEJ5UmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEgoKbWVzc2FnZV9pZBgCIAEoCSJCChFHZXRSZWFkQnlSZXNwb25zZRISCgpyZWFkZXJfaWRzGAEgAygJEhkKEXVucmVhZF9tZW1iZXJfaWRzGAIgAygJKm0KDE1lc3NhZ2VPcmRlchIdChlNRVNTQUdFX09SREVSX1VOU1BFQ0lGSUVEEAASHgoaTUVTU0FHRV9PUkRFUl9ORVdFU1RfRklSU1QQARIeChpNRVNTQUdFX09SREVSX09MREVTVF9GSVJTVBACMsgHChBNZXNzYWdpbmdTZXJ2aWNlElAKC1NlbmRNZXNzYWdlEh8ub3BlbmNoYXQudjEuU2VuZE1lc3NhZ2VSZXF1ZXN0GiAub3BlbmNoYXQudjEuU2VuZE1lc3NhZ2VSZXNwb25zZRJTCgxMaXN0TWVzc2FnZXMSIC5vcGVuY2hhdC52MS5MaXN0TWVzc2FnZXNSZXF1ZXN0GiEub3BlbmNoYXQudjEuTGlzdE1lc3NhZ2VzUmVzcG9uc2USRwoITWFya1JlYWQSHC5vcGVuY2hhdC52MS5NYXJrUmVhZFJlcXVlc3QaHS5vcGVuY2hhdC52MS5NYXJrUmVhZFJlc3BvbnNlEmgKE0dldERlbGl2ZXJ5VGltZWxpbmUSJy5vcGVuY2hhdC52MS5HZXREZWxpdmVyeVRpbWVsaW5lUmVxdWVzdBooLm9wZW5jaGF0LnYxLkdldERlbGl2ZXJ5VGltZWxpbmVSZXNwb25zZRJQCgtFZGl0TWVzc2FnZRIfLm9wZW5jaGF0LnYxLkVkaXRNZXNzYWdlUmVxdWVzdBogLm9wZW5jaGF0LnYxLkVkaXRNZXNzYWdlUmVzcG9uc2USVgoNUmVjYWxsTWVzc2FnZRIhLm9wZW5jaGF0LnYxLlJlY2FsbE1lc3NhZ2VSZXF1ZXN0GiIub3BlbmNoYXQudjEuUmVjYWxsTWVzc2FnZVJlc3BvbnNlElkKDkRlbGV0ZU1lc3NhZ2VzEiIub3BlbmNoYXQudjEuRGVsZXRlTWVzc2FnZXNSZXF1ZXN0GiMub3BlbmNoYXQudjEuRGVsZXRlTWVzc2FnZXNSZXNwb25zZRJQCgtBZGRSZWFjdGlvbhIfLm9wZW5jaGF0LnYxLkFkZFJlYWN0aW9uUmVxdWVzdBogLm9wZW5jaGF0LnYxLkFkZFJlYWN0aW9uUmVzcG9uc2USWQoOUmVtb3ZlUmVhY3Rpb24SIi5vcGVuY2hhdC52MS5SZW1vdmVSZWFjdGlvblJlcXVlc3QaIy5vcGVuY2hhdC52MS5SZW1vdmVSZWFjdGlvblJlc3BvbnNlElwKD0ZvcndhcmRNZXNzYWdlcxIjLm9wZW5jaGF0LnYxLkZvcndhcmRNZXNzYWdlc1JlcXVlc3QaJC5vcGVuY2hhdC52MS5Gb3J3YXJkTWVzc2FnZXNSZXNwb25zZRJKCglHZXRSZWFkQnkSHS5vcGVuY2hhdC52MS5HZXRSZWFkQnlSZXF1ZXN0Gh4ub3BlbmNoYXQudjEuR2V0UmVhZEJ5UmVzcG9uc2VCawoPZGV2Lm9wZW5jaGF0LnYxQhVNZXNzYWdpbmdTZXJ2aWNlUHJvdG9QAVowb3BlbmNoYXQuZGV2L2dlbmVyYXRlZC9nby9vcGVuY2hhdC92MTtvcGVuY2hhdHYx6gIMT3BlbmNoYXQ6OlYxYgZwcm90bzM", [file_openchat_v1_message]);
 
 /**
  * Describes the message openchat.v1.SendMessageRequest.
@@ -66,6 +66,104 @@ export const GetDeliveryTimelineRequestSchema = /*@__PURE__*/
  */
 export const GetDeliveryTimelineResponseSchema = /*@__PURE__*/
   messageDesc(file_openchat_v1_messaging_service, 7);
+
+/**
+ * Describes the message openchat.v1.EditMessageRequest.
+ * Use `create(EditMessageRequestSchema)` to create a new message.
+ */
+export const EditMessageRequestSchema = /*@__PURE__*/
+  messageDesc(file_openchat_v1_messaging_service, 8);
+
+/**
+ * Describes the message openchat.v1.EditMessageResponse.
+ * Use `create(EditMessageResponseSchema)` to create a new message.
+ */
+export const EditMessageResponseSchema = /*@__PURE__*/
+  messageDesc(file_openchat_v1_messaging_service, 9);
+
+/**
+ * Describes the message openchat.v1.RecallMessageRequest.
+ * Use `create(RecallMessageRequestSchema)` to create a new message.
+ */
+export const RecallMessageRequestSchema = /*@__PURE__*/
+  messageDesc(file_openchat_v1_messaging_service, 10);
+
+/**
+ * Describes the message openchat.v1.RecallMessageResponse.
+ * Use `create(RecallMessageResponseSchema)` to create a new message.
+ */
+export const RecallMessageResponseSchema = /*@__PURE__*/
+  messageDesc(file_openchat_v1_messaging_service, 11);
+
+/**
+ * Describes the message openchat.v1.DeleteMessagesRequest.
+ * Use `create(DeleteMessagesRequestSchema)` to create a new message.
+ */
+export const DeleteMessagesRequestSchema = /*@__PURE__*/
+  messageDesc(file_openchat_v1_messaging_service, 12);
+
+/**
+ * Describes the message openchat.v1.DeleteMessagesResponse.
+ * Use `create(DeleteMessagesResponseSchema)` to create a new message.
+ */
+export const DeleteMessagesResponseSchema = /*@__PURE__*/
+  messageDesc(file_openchat_v1_messaging_service, 13);
+
+/**
+ * Describes the message openchat.v1.AddReactionRequest.
+ * Use `create(AddReactionRequestSchema)` to create a new message.
+ */
+export const AddReactionRequestSchema = /*@__PURE__*/
+  messageDesc(file_openchat_v1_messaging_service, 14);
+
+/**
+ * Describes the message openchat.v1.AddReactionResponse.
+ * Use `create(AddReactionResponseSchema)` to create a new message.
+ */
+export const AddReactionResponseSchema = /*@__PURE__*/
+  messageDesc(file_openchat_v1_messaging_service, 15);
+
+/**
+ * Describes the message openchat.v1.RemoveReactionRequest.
+ * Use `create(RemoveReactionRequestSchema)` to create a new message.
+ */
+export const RemoveReactionRequestSchema = /*@__PURE__*/
+  messageDesc(file_openchat_v1_messaging_service, 16);
+
+/**
+ * Describes the message openchat.v1.RemoveReactionResponse.
+ * Use `create(RemoveReactionResponseSchema)` to create a new message.
+ */
+export const RemoveReactionResponseSchema = /*@__PURE__*/
+  messageDesc(file_openchat_v1_messaging_service, 17);
+
+/**
+ * Describes the message openchat.v1.ForwardMessagesRequest.
+ * Use `create(ForwardMessagesRequestSchema)` to create a new message.
+ */
+export const ForwardMessagesRequestSchema = /*@__PURE__*/
+  messageDesc(file_openchat_v1_messaging_service, 18);
+
+/**
+ * Describes the message openchat.v1.ForwardMessagesResponse.
+ * Use `create(ForwardMessagesResponseSchema)` to create a new message.
+ */
+export const ForwardMessagesResponseSchema = /*@__PURE__*/
+  messageDesc(file_openchat_v1_messaging_service, 19);
+
+/**
+ * Describes the message openchat.v1.GetReadByRequest.
+ * Use `create(GetReadByRequestSchema)` to create a new message.
+ */
+export const GetReadByRequestSchema = /*@__PURE__*/
+  messageDesc(file_openchat_v1_messaging_service, 20);
+
+/**
+ * Describes the message openchat.v1.GetReadByResponse.
+ * Use `create(GetReadByResponseSchema)` to create a new message.
+ */
+export const GetReadByResponseSchema = /*@__PURE__*/
+  messageDesc(file_openchat_v1_messaging_service, 21);
 
 /**
  * Describes the enum openchat.v1.MessageOrder.

@@ -35,7 +35,10 @@ export declare type WebhookEvent = Message<"openchat.v1.WebhookEvent"> & {
   eventId: string;
 
   /**
-   * The kind of event; "message.created" for messages.
+   * The kind of event: "message.created" for a message, "message.edited" for
+   * an edit and "message.recalled" for a recall (`message` is then the
+   * MESSAGE_KIND_EDIT or MESSAGE_KIND_RECALL entry, naming its target in
+   * `target_message_id`). Reactions are not sent to bots.
    *
    * @generated from field: string type = 2;
    */
@@ -56,7 +59,7 @@ export declare type WebhookEvent = Message<"openchat.v1.WebhookEvent"> & {
   botId: string;
 
   /**
-   * The message, for "message.created".
+   * The message, or the change entry.
    *
    * @generated from field: openchat.v1.Message message = 5;
    */

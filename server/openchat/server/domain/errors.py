@@ -14,6 +14,10 @@ OpenChatError
 │   └── ActionNotAllowed       the caller may not make this change
 ├── ClientMsgIdReused          the idempotency key was used for another message
 ├── ConversationKindMismatch   the operation does not apply to this kind of conversation
+├── EditWindowClosed           too late to edit the message
+├── RecallWindowClosed         too late for its sender to recall the message
+├── MessageRecalled            the message was recalled and cannot change any more
+├── ReactionLimitExceeded      too many distinct reactions on a message (or by one user)
 ├── StreamProtocolViolation    a session stream broke the frame protocol
 ├── MemberLimitExceeded        the group would exceed its maximum size
 ├── SendRateExceeded           the sender is over its send rate          } per-user limits,
@@ -105,13 +109,38 @@ class ClientMsgIdReused(OpenChatError):
         super().__init__(
             f"client_msg_id {client_msg_id!r} was already used for message "
             f"{original_message_id!r} with different content or conversation; "
-            "use a new client_msg_id for a new message"
+            "use a new client_msg_id (or request_id) for a new request"
         )
         self.original_message_id = original_message_id
 
 
 class ConversationKindMismatch(OpenChatError):
     """The operation does not apply to this kind of conversation."""
+
+
+class EditWindowClosed(OpenChatError):
+    def __init__(self, message_id: str, window_seconds: float) -> None:
+        super().__init__(
+            f"message {message_id!r} is older than the edit window "
+            f"({window_seconds:g} s) and can no longer be edited"
+        )
+
+
+class RecallWindowClosed(OpenChatError):
+    def __init__(self, message_id: str, window_seconds: float) -> None:
+        super().__init__(
+            f"message {message_id!r} is older than the recall window ({window_seconds:g} s); "
+            "only a group owner may still recall it"
+        )
+
+
+class MessageRecalled(OpenChatError):
+    def __init__(self, message_id: str) -> None:
+        super().__init__(f"message {message_id!r} was recalled and can no longer be changed")
+
+
+class ReactionLimitExceeded(OpenChatError):
+    """A message would carry more distinct emojis than allowed, or a user more on one message."""
 
 
 class StreamProtocolViolation(OpenChatError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 
@@ -39,9 +39,32 @@ class Content:
         return size + len(self.reply_to_message_id)
 
 
+class MessageKind(enum.Enum):
+    """What an entry of a conversation's sequence is: a message, or a change to an earlier one.
+
+    Changes are stored as entries of their own (with a seq, in the messages table) so that the
+    send path's transaction, idempotency, Sync, catch-up and live delivery carry them unchanged.
+    """
+
+    MESSAGE = "message"
+    EDIT = "edit"
+    RECALL = "recall"
+    REACTION_ADDED = "reaction_added"
+    REACTION_REMOVED = "reaction_removed"
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardOrigin:
+    """The message a forwarded copy was made from."""
+
+    conversation_id: str
+    message_id: str
+    sender_id: str
+
+
 @dataclass(frozen=True, slots=True)
 class MessageDraft:
-    """A message a user asked to send, before it has a seq."""
+    """A message (or a change to one) a user asked to store, before it has a seq."""
 
     conversation_id: str
     sender_id: str
@@ -50,6 +73,23 @@ class MessageDraft:
     # The sender's device, when known: the message is pushed to the sender's other devices but
     # not back to this one.
     origin_device_id: str = ""
+    kind: MessageKind = MessageKind.MESSAGE
+    # The message a change applies to (empty for a message).
+    target_message_id: str = ""
+    # The emoji of a reaction change.
+    emoji: str = ""
+    forwarded_from: ForwardOrigin | None = None
+    # A group's owner may recall any message; the use case knows who the caller is.
+    moderator: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionSummary:
+    """The reactions to a message with one emoji, as one member sees them."""
+
+    emoji: str
+    count: int
+    reacted_by_me: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +103,22 @@ class Message:
     client_msg_id: str
     content: Content
     server_time: datetime
+    kind: MessageKind = MessageKind.MESSAGE
+    target_message_id: str = ""
+    emoji: str = ""
+    # The current state of a message (changes fold into it as they commit).
+    edit_count: int = 0
+    edit_time: datetime | None = None
+    recalled: bool = False
+    forwarded_from: ForwardOrigin | None = None
+    # Filled for one reader by ListMessages; empty elsewhere.
+    reactions: tuple[ReactionSummary, ...] = ()
+    # A placeholder for a message the reader deleted for themselves (no content).
+    deleted_for_me: bool = False
+
+    def hidden(self) -> Message:
+        """This message as a placeholder for a reader who deleted it for themselves."""
+        return replace(self, content=Content(), reactions=(), deleted_for_me=True)
 
     def approximate_size(self) -> int:
         """Bytes this message occupies on the wire, within a few percent."""
@@ -97,14 +153,56 @@ class Conversation:
     created_at: datetime
     last_seq: int
     member_ids: tuple[str, ...]
+    # When the newest message was stored (the creation time before the first).
+    last_activity_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboxPosition:
+    """Where an inbox page ends: pinned conversations first, then by last activity, newest
+    first, then by id (descending), so that the order is total."""
+
+    pinned: bool
+    last_activity_at: datetime
+    conversation_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSettings:
+    """A member's settings for one conversation."""
+
+    # No push notifications until then, except mentions; None: not muted.
+    muted_until: datetime | None = None
+    pinned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChange:
+    """New values for the member settings named in `fields` ("muted_until", "pinned")."""
+
+    fields: frozenset[str]
+    settings: MemberSettings
 
 
 @dataclass(frozen=True, slots=True)
 class ConversationView:
-    """A conversation as one member sees it: with that member's read position."""
+    """A conversation as one member sees it: with that member's read position, counts and
+    settings (what an inbox line shows)."""
 
     conversation: Conversation
     read_seq: int
+    unread_count: int = 0
+    mention_count: int = 0
+    last_message: Message | None = None
+    settings: MemberSettings = MemberSettings()
+
+    def position(self) -> InboxPosition:
+        conversation = self.conversation
+        return InboxPosition(
+            self.settings.pinned,
+            conversation.last_activity_at or conversation.created_at,
+            conversation.conversation_id,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +338,10 @@ class DeliveryStep:
 # The durable route every server knows by name (external IM providers add routes of their own;
 # push notifications have a ledger of their own, see PushBacklog).
 WEBHOOK_ROUTE = "webhook"
+# Bots hear of messages, edits and recalls (reactions are chatter between people); pushes and
+# external providers only of messages: an edit or a reaction notifies nobody, and a recall
+# cannot withdraw a notification a device already shows.
+WEBHOOK_KINDS = frozenset({MessageKind.MESSAGE, MessageKind.EDIT, MessageKind.RECALL})
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,11 +369,14 @@ class PlannedJob:
 @dataclass(frozen=True, slots=True)
 class PushPosition:
     """How far one member of a conversation is, for push: the newest seq any of their devices
-    acknowledged or they read, and the newest seq a push notification told them about."""
+    acknowledged or they read, the newest seq a push notification told them about, and whether
+    they muted the conversation."""
 
     user_id: str
     acknowledged_seq: int
     pushed_seq: int
+    # Muted the conversation (UpdateMemberSettings): pushed only the messages that mention them.
+    muted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +387,12 @@ class PushCandidate:
     message_id: str
     sender_id: str
     server_time: datetime
+    # Only messages are pushed: not changes (an edit or a reaction notifies nobody), nor a
+    # recalled message (a notification already shown cannot be withdrawn; one not yet sent is
+    # not sent).
+    kind: MessageKind = MessageKind.MESSAGE
+    recalled: bool = False
+    mention_user_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,11 @@ class Metrics:
         self.messages_persisted = counter(
             "openchat_messages_persisted", "New messages committed to the database."
         )
+        self.changes_persisted = counter(
+            "openchat_message_changes_persisted",
+            "New edits, recalls and reactions committed to the database, by kind.",
+            ("kind",),
+        )
         self.messages_duplicate = counter(
             "openchat_messages_duplicate", "Sends answered with the original ack (retries)."
         )

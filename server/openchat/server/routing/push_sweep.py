@@ -14,6 +14,10 @@ settled seq (a partial index holds only those) and decides for each member:
   messengers do;
 - acknowledged, read, their own, or a bot's: nothing.
 
+Only messages count: changes (edits, recalls, reactions) are entries of the sequence too, but
+notify nobody, and a recalled message is not pushed. A member who muted the conversation is
+pushed only the messages that mention them.
+
 A push is recorded after the push service accepted it: a crash in between pushes that member
 again once after the restart (a push service deduplicates by message id, which is stable), and
 no crash can lose a push, because nothing is settled before it was accepted. Several messages
@@ -30,6 +34,7 @@ import structlog
 
 from openchat.server.domain.model import (
     Message,
+    MessageKind,
     PushBacklog,
     PushCandidate,
     PushSettlement,
@@ -143,8 +148,8 @@ class PushSweeper:
         retry_after = 0.0
         for message_id, user_ids in due.items():
             message = messages.get(message_id)
-            if message is None:
-                continue  # gone since (nothing to tell about)
+            if message is None or message.recalled:
+                continue  # gone or recalled since (nothing to tell about)
             if await self._notify(message, user_ids):
                 pushed.extend(
                     ReceiptAdvance(
@@ -198,13 +203,23 @@ def _unseen(
     backlog: PushBacklog, bots: frozenset[str], now: datetime
 ) -> dict[str, list[PushCandidate]]:
     """The messages each member may need a push for, oldest first."""
-    fresh = [m for m in backlog.recent if now - m.server_time < STALE_AFTER]
+    fresh = [
+        m
+        for m in backlog.recent
+        if m.kind is MessageKind.MESSAGE and not m.recalled and now - m.server_time < STALE_AFTER
+    ]
     pending: dict[str, list[PushCandidate]] = {}
     for member in backlog.members:
         if member.user_id in bots:
             continue  # bots get their messages through their webhooks
         seen = max(member.acknowledged_seq, member.pushed_seq)
-        mine = [m for m in fresh if m.seq > seen and m.sender_id != member.user_id]
+        mine = [
+            m
+            for m in fresh
+            if m.seq > seen
+            and m.sender_id != member.user_id
+            and (not member.muted or member.user_id in m.mention_user_ids)
+        ]
         if mine:
             pending[member.user_id] = mine
     return pending

@@ -245,6 +245,10 @@ class LimitsSettings(Section):
     # kind in a token bucket holding `session_frame_burst`; frames over it are dropped.
     session_frame_rate: float = Field(20.0, ge=0, validation_alias="OPENCHAT_SESSION_FRAME_RATE")
     session_frame_burst: int = Field(100, ge=1, validation_alias="OPENCHAT_SESSION_FRAME_BURST")
+    # Seconds after sending during which a sender may edit a message, and recall it (a group's
+    # owner may recall at any time).
+    edit_window: float = Field(48 * 3600.0, ge=0, validation_alias="OPENCHAT_EDIT_WINDOW")
+    recall_window: float = Field(24 * 3600.0, ge=0, validation_alias="OPENCHAT_RECALL_WINDOW")
 
 
 class SessionSettings(Section):

@@ -7,7 +7,18 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,10 +30,22 @@ from openchat.server.domain.model import (
     ConversationHead,
     ConversationKind,
     ConversationView,
+    InboxPosition,
+    MemberSettings,
+    Message,
+    SettingsChange,
 )
 from openchat.server.storage.database import Database
+from openchat.server.storage.inbox import advance_counted
 from openchat.server.storage.key_batches import KeyBatch
-from openchat.server.storage.tables import conversations, members
+from openchat.server.storage.message_rows import message_from_row
+from openchat.server.storage.tables import (
+    conversations,
+    hidden_messages,
+    members,
+    mentions,
+    messages,
+)
 
 
 def direct_key(user_a: str, user_b: str) -> str:
@@ -104,15 +127,24 @@ class SqlConversationStore:
             # Lock the conversation row first: without it, concurrent additions on PostgreSQL
             # each count only their own new members (READ COMMITTED) and together overshoot the
             # limit. SQLite serializes write transactions already (FOR UPDATE is omitted there).
-            await connection.execute(
-                select(conversations.c.conversation_id)
-                .where(conversations.c.conversation_id == conversation_id)
-                .with_for_update()
-            )
+            # The lock also holds the counters still: new members' unread counts start here.
+            head = (
+                await connection.execute(
+                    select(conversations.c.last_seq, conversations.c.message_count)
+                    .where(conversations.c.conversation_id == conversation_id)
+                    .with_for_update()
+                )
+            ).one()
             await connection.execute(
                 _insert_ignoring_duplicates(connection).values(
                     [
-                        {"conversation_id": conversation_id, "user_id": user_id, "joined_at": now}
+                        {
+                            "conversation_id": conversation_id,
+                            "user_id": user_id,
+                            "joined_at": now,
+                            "counted_seq": head.last_seq,
+                            "counted_ordinal": head.message_count,
+                        }
                         for user_id in sorted(set(user_ids))
                     ]
                 )
@@ -157,27 +189,60 @@ class SqlConversationStore:
             )
         return read_seq
 
-    async def list_for_member(
-        self, user_id: str, *, after_conversation_id: str, limit: int
+    async def inbox(
+        self, user_id: str, *, after: InboxPosition | None, limit: int
     ) -> list[ConversationView]:
+        query = inbox_query(user_id)
+        if after is not None:
+            query = query.where(_after(after))
+        query = query.order_by(*_INBOX_ORDER).limit(limit)
+        return await self._views(query)
+
+    async def view(self, conversation_id: str, user_id: str) -> ConversationView | None:
+        query = inbox_query(user_id).where(members.c.conversation_id == conversation_id)
+        views = await self._views(query)
+        return views[0] if views else None
+
+    async def update_settings(
+        self, conversation_id: str, user_id: str, change: SettingsChange
+    ) -> bool:
+        values: dict[str, Any] = {}
+        if "muted_until" in change.fields:
+            values["muted_until"] = change.settings.muted_until
+        if "pinned" in change.fields:
+            values["pinned"] = change.settings.pinned
+        where = (members.c.conversation_id == conversation_id) & (members.c.user_id == user_id)
+        async with self._database.writer.begin() as connection:
+            if not values:
+                found = await connection.scalar(select(members.c.user_id).where(where))
+                return found is not None
+            result = await connection.execute(update(members).where(where).values(**values))
+        return result.rowcount > 0
+
+    async def readers(self, conversation_id: str, seq: int) -> list[str]:
         async with self._database.reader.connect() as connection:
-            rows = (
-                await connection.execute(
-                    select(conversations, members.c.read_seq)
-                    .join(members, members.c.conversation_id == conversations.c.conversation_id)
-                    .where(
-                        members.c.user_id == user_id,
-                        members.c.conversation_id > after_conversation_id,
-                    )
-                    .order_by(members.c.conversation_id)
-                    .limit(limit)
-                )
-            ).all()
-            member_ids = await _member_ids(connection, [row.conversation_id for row in rows])
+            rows = await connection.execute(
+                select(members.c.user_id)
+                .where(members.c.conversation_id == conversation_id, members.c.read_seq >= seq)
+                .order_by(members.c.user_id)
+            )
+            return list(rows.scalars())
+
+    async def _views(self, query: Select[Any]) -> list[ConversationView]:
+        async with self._database.reader.connect() as connection:
+            rows = (await connection.execute(query)).all()
+            ids = [row.conversation_id for row in rows]
+            member_ids = await _member_ids(connection, ids)
+            heads = [(row.conversation_id, row.last_message_seq) for row in rows]
+            last = await _messages_at(connection, [h for h in heads if h[1] > 0])
         return [
             ConversationView(
                 _conversation_from_row(row, member_ids.get(row.conversation_id, ())),
                 read_seq=row.read_seq,
+                unread_count=max(0, row.unread_count),
+                mention_count=row.mention_count,
+                last_message=last.get((row.conversation_id, row.last_message_seq)),
+                settings=MemberSettings(muted_until=row.muted_until, pinned=row.pinned),
             )
             for row in rows
         ]
@@ -214,6 +279,13 @@ class SqlConversationStore:
                 return None
             if seq > before:
                 await connection.execute(update(members).where(where).values(read_seq=seq))
+                # The entry at `seq` holds the message count reached there.
+                ordinal = await connection.scalar(
+                    select(messages.c.ordinal).where(
+                        messages.c.conversation_id == conversation_id, messages.c.seq == seq
+                    )
+                )
+                await advance_counted(connection, [(conversation_id, user_id, seq, ordinal or 0)])
         return before, max(before, seq)
 
     async def _insert_conversation(
@@ -236,6 +308,7 @@ class SqlConversationStore:
                 title=title,
                 creator_id=creator_id,
                 created_at=now,
+                last_activity_at=now,
                 last_seq=0,
                 direct_key=direct_key,
                 create_request_id=create_request_id,
@@ -299,6 +372,91 @@ def read_position_query(conversation_id: str, user_id: str) -> Select[Any]:
     return select(members.c.read_seq).where(
         members.c.conversation_id == conversation_id, members.c.user_id == user_id
     )
+
+
+def inbox_query(user_id: str) -> Select[Any]:
+    """The user's conversations with what an inbox line shows. The counts are differences of
+    counters (storage/inbox.py) less short ranges of two primary keys after the member's
+    counted position: no scan of a conversation's messages."""
+    after_position = (
+        (hidden_messages.c.user_id == members.c.user_id)
+        & (hidden_messages.c.conversation_id == members.c.conversation_id)
+        & (hidden_messages.c.seq > members.c.counted_seq)
+    )
+    hidden_unread = select(func.count()).where(after_position).scalar_subquery()
+    hidden_mention = (
+        select(hidden_messages.c.seq)
+        .where(
+            hidden_messages.c.user_id == mentions.c.user_id,
+            hidden_messages.c.conversation_id == mentions.c.conversation_id,
+            hidden_messages.c.seq == mentions.c.seq,
+        )
+        .exists()
+    )
+    unread_mentions = (
+        select(func.count())
+        .where(
+            mentions.c.user_id == members.c.user_id,
+            mentions.c.conversation_id == members.c.conversation_id,
+            mentions.c.seq > members.c.counted_seq,
+            ~hidden_mention,
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(
+            conversations,
+            members.c.read_seq,
+            members.c.muted_until,
+            members.c.pinned,
+            (conversations.c.message_count - members.c.counted_ordinal - hidden_unread).label(
+                "unread_count"
+            ),
+            unread_mentions.label("mention_count"),
+        )
+        .join(members, members.c.conversation_id == conversations.c.conversation_id)
+        .where(members.c.user_id == user_id)
+    )
+
+
+_INBOX_ORDER = (
+    members.c.pinned.desc(),
+    conversations.c.last_activity_at.desc(),
+    conversations.c.conversation_id.desc(),
+)
+
+
+def _after(position: InboxPosition) -> ColumnElement[bool]:
+    """The conversations after `position` in inbox order."""
+    activity = conversations.c.last_activity_at
+    later = or_(
+        activity < position.last_activity_at,
+        and_(
+            activity == position.last_activity_at,
+            conversations.c.conversation_id < position.conversation_id,
+        ),
+    )
+    if position.pinned:
+        # Every unpinned conversation comes after the pinned ones.
+        return or_(members.c.pinned.is_(False), and_(members.c.pinned.is_(True), later))
+    return and_(members.c.pinned.is_(False), later)
+
+
+async def _messages_at(
+    connection: AsyncConnection, keys: list[tuple[str, int]]
+) -> dict[tuple[str, int], Message]:
+    """The messages at these (conversation_id, seq): one primary-key probe each."""
+    if not keys:
+        return {}
+    batch, query = _messages_at_statement(connection.dialect.name)
+    rows = await connection.execute(query, batch.params(keys))
+    return {(row.conversation_id, row.seq): message_from_row(row) for row in rows}
+
+
+@functools.cache
+def _messages_at_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
+    batch = KeyBatch(dialect, "heads", [messages.c.conversation_id, messages.c.seq])
+    return batch, select(messages).join(batch.table, batch.matches())
 
 
 def heads_query(dialect: str, user_ids: Iterable[str]) -> tuple[Select[Any], dict[str, Any]]:
@@ -371,4 +529,5 @@ def _conversation_from_row(row: Row[Any], member_ids: tuple[str, ...]) -> Conver
         created_at=row.created_at,
         last_seq=row.last_seq,
         member_ids=member_ids,
+        last_activity_at=row.last_activity_at,
     )

@@ -43,6 +43,24 @@ class Database:
         async with self.reader.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
+    async def erase_freed_content(self) -> None:
+        """Make content that was just overwritten unrecoverable from the database's files.
+
+        SQLite (with secure_delete, see below) zeroes freed space in the pages it writes, but
+        the previous images of those pages stay in the WAL until it is checkpointed and
+        truncated, which this does. PostgreSQL keeps the old row versions until VACUUM reclaims
+        them; there is nothing a transaction can do about that.
+        """
+        if self.dialect != "sqlite":
+            return
+        async with self.writer.connect() as connection:
+            # On the driver's connection: through SQLAlchemy the PRAGMA would run inside the
+            # BEGIN IMMEDIATE that every transaction of the writer starts with, where SQLite
+            # cannot checkpoint.
+            raw = await connection.get_raw_connection()
+            driver: Any = raw.driver_connection
+            await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def dispose(self) -> None:
         await self.writer.dispose()
         if not self.shares_pool:
@@ -137,6 +155,9 @@ def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Freed space (a deleted row, the old version of an updated one) is overwritten with
+        # zeros instead of lingering in the file: a recalled message must not be recoverable.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

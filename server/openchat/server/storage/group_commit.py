@@ -27,7 +27,7 @@ from openchat.server.domain.events import (
     MessagePersisted,
     MessagePersistFailed,
 )
-from openchat.server.domain.model import Appended, MessageDraft
+from openchat.server.domain.model import Appended, MessageDraft, MessageKind
 from openchat.server.observability.metrics import Metrics
 from openchat.server.observability.tracing import Caller, SendTracing, untraced
 from openchat.server.ports import EventBus, MessageStore
@@ -160,10 +160,17 @@ class GroupCommitWriter:
                 future.set_result(outcome)
         for draft, outcome, trace in zip(drafts, outcomes, spans.headers(), strict=True):
             if isinstance(outcome, Appended) and not outcome.duplicate:
-                self._metrics.messages_persisted.inc()
+                self._count(outcome)
                 await self._events.publish(
                     MESSAGE_PERSISTED,
                     MessagePersisted(
                         outcome.message, draft.origin_device_id, outcome.routes, trace
                     ),
                 )
+
+    def _count(self, stored: Appended) -> None:
+        kind = stored.message.kind
+        if kind is MessageKind.MESSAGE:
+            self._metrics.messages_persisted.inc()
+        else:
+            self._metrics.changes_persisted.labels(kind.value).inc()

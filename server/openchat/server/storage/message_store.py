@@ -11,25 +11,42 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import BigInteger, Column, Insert, Row, Select, insert, select
+from sqlalchemy import BigInteger, Column, Insert, Select, case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openchat.server.domain.errors import (
     ClientMsgIdReused,
     ConversationNotFound,
+    MessageNotFound,
     NotAMember,
     OpenChatError,
 )
 from openchat.server.domain.ids import new_id
-from openchat.server.domain.model import Appended, Attachment, Content, Message, MessageDraft
+from openchat.server.domain.lifecycle import DEFAULT_RULES, ChangeRules
+from openchat.server.domain.model import (
+    Appended,
+    Message,
+    MessageDraft,
+    MessageKind,
+    ReactionSummary,
+)
 from openchat.server.ports import RoutePlanner
 from openchat.server.storage.bot_store import bot_members
+from openchat.server.storage.changes import ERASED_CONTENT, apply_changes
 from openchat.server.storage.database import Database
+from openchat.server.storage.inbox import advance_counted, count_messages, record_mentions
 from openchat.server.storage.key_batches import KeyBatch
+from openchat.server.storage.message_rows import message_from_row, message_to_row
 from openchat.server.storage.route_outbox import insert_planned
 from openchat.server.storage.sequences import SequenceAllocator
-from openchat.server.storage.tables import conversations, members, messages
+from openchat.server.storage.tables import (
+    conversations,
+    hidden_messages,
+    members,
+    messages,
+    reactions,
+)
 
 _log = structlog.get_logger(__name__)
 
@@ -50,20 +67,27 @@ class SqlMessageStore:
         database: Database,
         allocator: SequenceAllocator,
         planner: RoutePlanner | None = None,
+        *,
+        rules: ChangeRules = DEFAULT_RULES,
     ) -> None:
         self._database = database
         self._allocator = allocator
         self._planner = planner
+        self._rules = rules
 
     async def append_batch(self, drafts: Sequence[MessageDraft]) -> list[Outcome]:
         for attempt in range(1, _MAX_ATTEMPTS + 1):
             try:
                 async with self._database.writer.begin() as connection:
-                    return await self._append(connection, drafts)
+                    outcomes = await self._append(connection, drafts)
             except IntegrityError:
                 if attempt == _MAX_ATTEMPTS:
                     raise
                 _log.info("append_conflict_retry", attempt=attempt, batch=len(drafts))
+                continue
+            if any(_recalls(outcome) for outcome in outcomes):
+                await self._database.erase_freed_content()
+            return outcomes
         raise AssertionError("unreachable")
 
     async def _append(
@@ -81,7 +105,11 @@ class SqlMessageStore:
             else:
                 candidates.append(index)
         writable = await self._check_access(connection, drafts, candidates, outcomes)
-        await self._insert(connection, drafts, writable, outcomes)
+        now = datetime.now(UTC)
+        writable, recalled = await apply_changes(
+            connection, drafts, writable, outcomes, rules=self._rules, now=now
+        )
+        await self._insert(connection, drafts, writable, outcomes, now=now, recalled=recalled)
         # A repeat inside the batch is judged against the stored message or, when there was
         # none, against its first occurrence, whose failure it shares.
         results: list[Outcome] = []
@@ -99,7 +127,7 @@ class SqlMessageStore:
         self, connection: AsyncConnection, keys: list[Key]
     ) -> dict[Key, Message]:
         rows = await connection.execute(*dedup_query(connection.dialect.name, keys))
-        found = (_message_from_row(row) for row in rows)
+        found = (message_from_row(row) for row in rows)
         return {(message.sender_id, message.client_msg_id): message for message in found}
 
     async def _check_access(
@@ -137,15 +165,18 @@ class SqlMessageStore:
         drafts: Sequence[MessageDraft],
         writable: list[int],
         outcomes: dict[int, Outcome],
+        *,
+        now: datetime,
+        recalled: set[str],
     ) -> None:
+        """Store the writable drafts with their seqs and keep the inbox counters; an edit of a
+        message this batch recalled is stored erased."""
         if not writable:
             return
         counts = Counter(drafts[index].conversation_id for index in writable)
         last_seqs = await self._allocator.allocate(connection, counts)
         next_seq = {c: last_seqs[c] - counts[c] + 1 for c in last_seqs}
-        now = datetime.now(UTC)
-        rows: list[dict[str, Any]] = []
-        stored: list[Message] = []
+        stored: list[tuple[int, Message]] = []
         for index in writable:
             draft = drafts[index]
             if draft.conversation_id not in next_seq:
@@ -153,20 +184,16 @@ class SqlMessageStore:
                 continue
             seq = next_seq[draft.conversation_id]
             next_seq[draft.conversation_id] = seq + 1
-            message = Message(
-                message_id=new_id(),
-                conversation_id=draft.conversation_id,
-                seq=seq,
-                sender_id=draft.sender_id,
-                client_msg_id=draft.client_msg_id,
-                content=draft.content,
-                server_time=now,
+            stored.append(
+                (index, _stored(draft, seq, now, erased=draft.target_message_id in recalled))
             )
-            rows.append(_message_to_row(message))
-            stored.append(message)
-            outcomes[index] = Appended(message, duplicate=False)
-        if not rows:
+        if not stored:
             return
+        ordinals = await _count(connection, [message for _, message in stored], now)
+        rows = [
+            message_to_row(message) | {"ordinal": ordinals[message.message_id]}
+            for _, message in stored
+        ]
         bulk = _bulk_insert(connection.dialect.name)
         if bulk is None:
             await connection.execute(insert(messages), rows)
@@ -176,19 +203,26 @@ class SqlMessageStore:
             await connection.execute(
                 statement, batch.params(tuple(row[key] for key in columns) for row in rows)
             )
-        if self._planner is not None:
-            # Durable route work commits with its messages: a crash cannot lose it.
-            bots = await bot_members(connection, {m.conversation_id for m in stored})
-            jobs = await self._planner.plan(stored, bots)
-            await insert_planned(connection, jobs, now)
-            routes: dict[str, set[str]] = {}
-            for job in jobs:
-                routes.setdefault(job.message.message_id, set()).add(job.route)
-            for index, outcome in outcomes.items():
-                if isinstance(outcome, Appended) and outcome.message.message_id in routes:
-                    outcomes[index] = replace(
-                        outcome, routes=frozenset(routes[outcome.message.message_id])
-                    )
+        routes = await self._plan_routes(connection, [message for _, message in stored], now)
+        for index, message in stored:
+            outcomes[index] = Appended(
+                message, duplicate=False, routes=frozenset(routes.get(message.message_id, ()))
+            )
+
+    async def _plan_routes(
+        self, connection: AsyncConnection, stored: list[Message], now: datetime
+    ) -> dict[str, set[str]]:
+        """Write the durable route work of the stored entries (it commits with them: a crash
+        cannot lose it); returns the routes each entry got work on, by message id."""
+        routes: dict[str, set[str]] = {}
+        if self._planner is None:
+            return routes
+        bots = await bot_members(connection, {m.conversation_id for m in stored})
+        jobs = await self._planner.plan(stored, bots)
+        await insert_planned(connection, jobs, now)
+        for job in jobs:
+            routes.setdefault(job.message.message_id, set()).add(job.route)
+        return routes
 
     async def get(self, message_id: str) -> Message | None:
         async with self._database.reader.connect() as connection:
@@ -197,7 +231,7 @@ class SqlMessageStore:
                     select(messages).where(messages.c.message_id == message_id)
                 )
             ).first()
-        return None if row is None else _message_from_row(row)
+        return None if row is None else message_from_row(row)
 
     async def get_many(self, message_ids: Sequence[str]) -> dict[str, Message]:
         if not message_ids:
@@ -206,7 +240,7 @@ class SqlMessageStore:
             rows = await connection.execute(
                 select(messages).where(messages.c.message_id.in_(list(message_ids)))
             )
-            return {row.message_id: _message_from_row(row) for row in rows}
+            return {row.message_id: message_from_row(row) for row in rows}
 
     async def read_ranges(
         self, ranges: Sequence[tuple[str, int, int]]
@@ -216,7 +250,7 @@ class SqlMessageStore:
             rows = await connection.execute(*ranges_query(connection.dialect.name, ranges))
         for row in rows:
             found[(row.conversation_id, row.range_after, row.range_until)].append(
-                _message_from_row(row)
+                message_from_row(row)
             )
         return found
 
@@ -233,7 +267,91 @@ class SqlMessageStore:
             conversation_id, after_seq, before_seq, newest_first=newest_first, limit=limit
         )
         async with self._database.reader.connect() as connection:
-            return [_message_from_row(row) for row in await connection.execute(query)]
+            return [message_from_row(row) for row in await connection.execute(query)]
+
+    async def history(
+        self,
+        viewer_id: str,
+        conversation_id: str,
+        *,
+        after_seq: int,
+        before_seq: int | None,
+        newest_first: bool,
+        limit: int,
+    ) -> list[Message]:
+        query = history_query(
+            viewer_id,
+            conversation_id,
+            after_seq,
+            before_seq,
+            newest_first=newest_first,
+            limit=limit,
+        )
+        async with self._database.reader.connect() as connection:
+            page = [message_from_row(row) for row in await connection.execute(query)]
+            if not page:
+                return page
+            summaries: dict[str, list[ReactionSummary]] = {}
+            rows = await connection.execute(
+                reactions_query(viewer_id, [message.message_id for message in page])
+            )
+            for row in rows:
+                summaries.setdefault(row.message_id, []).append(
+                    ReactionSummary(row.emoji, row.count, bool(row.mine))
+                )
+        return [
+            replace(message, reactions=tuple(summaries.get(message.message_id, ())))
+            for message in page
+        ]
+
+    async def hide(self, user_id: str, conversation_id: str, message_ids: Sequence[str]) -> int:
+        async with self._database.writer.begin() as connection:
+            rows = await connection.execute(
+                select(messages.c.message_id, messages.c.seq).where(
+                    messages.c.message_id.in_(set(message_ids)),
+                    messages.c.conversation_id == conversation_id,
+                    messages.c.kind == MessageKind.MESSAGE.value,
+                )
+            )
+            seqs = {message_id: seq for message_id, seq in rows}
+            missing = [message_id for message_id in message_ids if message_id not in seqs]
+            if missing:
+                raise MessageNotFound(missing[0])
+            taken = set(
+                (
+                    await connection.execute(
+                        select(hidden_messages.c.seq).where(
+                            hidden_messages.c.user_id == user_id,
+                            hidden_messages.c.conversation_id == conversation_id,
+                            hidden_messages.c.seq.in_(set(seqs.values())),
+                        )
+                    )
+                ).scalars()
+            )
+            new = sorted(set(seqs.values()) - taken)
+            if new:
+                await connection.execute(
+                    insert(hidden_messages),
+                    [
+                        {"user_id": user_id, "conversation_id": conversation_id, "seq": s}
+                        for s in new
+                    ],
+                )
+            return len(new)
+
+    async def hidden_seqs(
+        self, user_id: str, conversation_ids: Sequence[str]
+    ) -> set[tuple[str, int]]:
+        if not conversation_ids:
+            return set()
+        async with self._database.reader.connect() as connection:
+            rows = await connection.execute(
+                select(hidden_messages.c.conversation_id, hidden_messages.c.seq).where(
+                    hidden_messages.c.user_id == user_id,
+                    hidden_messages.c.conversation_id.in_(set(conversation_ids)),
+                )
+            )
+            return {(conversation_id, seq) for conversation_id, seq in rows}
 
 
 # The statements below are module-level so that tests can EXPLAIN exactly what the store runs.
@@ -242,6 +360,73 @@ class SqlMessageStore:
 # The send transaction's statements are built once per dialect and take a batch's keys as one
 # bound value (storage/key_batches.py): each function returns the statement and the parameters
 # of one execution.
+
+
+def _recalls(outcome: Outcome) -> bool:
+    """Whether the outcome is a newly stored recall (which erased content)."""
+    return (
+        isinstance(outcome, Appended)
+        and not outcome.duplicate
+        and outcome.message.kind is MessageKind.RECALL
+    )
+
+
+def _stored(draft: MessageDraft, seq: int, now: datetime, *, erased: bool) -> Message:
+    """The entry a draft is stored as. An edit whose target the same batch recalled is stored
+    without its content."""
+    erased = erased and draft.kind is MessageKind.EDIT
+    return Message(
+        message_id=new_id(),
+        conversation_id=draft.conversation_id,
+        seq=seq,
+        sender_id=draft.sender_id,
+        client_msg_id=draft.client_msg_id,
+        content=ERASED_CONTENT if erased else draft.content,
+        server_time=now,
+        kind=draft.kind,
+        target_message_id=draft.target_message_id,
+        emoji=draft.emoji,
+        recalled=erased,
+        forwarded_from=draft.forwarded_from,
+    )
+
+
+async def _count(
+    connection: AsyncConnection, stored: list[Message], now: datetime
+) -> dict[str, int]:
+    """Keep the inbox counters (storage/inbox.py) for the stored entries, in seq order per
+    conversation; returns each entry's ordinal by message id."""
+    added: dict[str, int] = {}
+    newest: dict[str, int] = {}
+    for message in stored:
+        added.setdefault(message.conversation_id, 0)
+        if message.kind is MessageKind.MESSAGE:
+            added[message.conversation_id] += 1
+            newest[message.conversation_id] = message.seq
+    totals = await count_messages(
+        connection, ((c, n, newest.get(c, 0)) for c, n in added.items()), now
+    )
+    running = {c: totals[c] - n for c, n in added.items()}
+    ordinals: dict[str, int] = {}
+    positions: dict[tuple[str, str], tuple[int, int]] = {}
+    found_mentions: list[tuple[str, str, int]] = []
+    for message in stored:
+        conversation_id = message.conversation_id
+        if message.kind is MessageKind.MESSAGE:
+            running[conversation_id] += 1
+            # Sending counts as having read what came before.
+            positions[(conversation_id, message.sender_id)] = (
+                message.seq,
+                running[conversation_id],
+            )
+            found_mentions.extend(
+                (user_id, conversation_id, message.seq)
+                for user_id in set(message.content.mention_user_ids) - {message.sender_id}
+            )
+        ordinals[message.message_id] = running[conversation_id]
+    await advance_counted(connection, ((c, u, s, o) for (c, u), (s, o) in positions.items()))
+    await record_mentions(connection, found_mentions)
+    return ordinals
 
 
 def dedup_query(dialect: str, keys: Iterable[Key]) -> tuple[Select[Any], dict[str, Any]]:
@@ -306,6 +491,48 @@ def range_query(
     return query.order_by(order).limit(limit)
 
 
+def history_query(
+    viewer_id: str,
+    conversation_id: str,
+    after_seq: int,
+    before_seq: int | None,
+    *,
+    newest_first: bool,
+    limit: int,
+) -> Select[Any]:
+    """A page of history as `viewer_id` sees it: messages only (changes are folded into their
+    rows), without those the viewer deleted for themselves; a primary-key range scan."""
+    hidden = (
+        select(hidden_messages.c.seq)
+        .where(
+            hidden_messages.c.user_id == viewer_id,
+            hidden_messages.c.conversation_id == conversation_id,
+            hidden_messages.c.seq == messages.c.seq,
+        )
+        .exists()
+    )
+    query = range_query(
+        conversation_id, after_seq, before_seq, newest_first=newest_first, limit=limit
+    )
+    return query.where(messages.c.kind == MessageKind.MESSAGE.value, ~hidden)
+
+
+def reactions_query(viewer_id: str, message_ids: Sequence[str]) -> Select[Any]:
+    """Per message and emoji: how many reacted and whether the viewer did, in the order the
+    emojis were first used (a primary-key range per message)."""
+    return (
+        select(
+            reactions.c.message_id,
+            reactions.c.emoji,
+            func.count().label("count"),
+            func.max(case((reactions.c.user_id == viewer_id, 1), else_=0)).label("mine"),
+        )
+        .where(reactions.c.message_id.in_(message_ids))
+        .group_by(reactions.c.message_id, reactions.c.emoji)
+        .order_by(reactions.c.message_id, func.min(reactions.c.created_at), reactions.c.emoji)
+    )
+
+
 def ranges_query(
     dialect: str, ranges: Iterable[tuple[str, int, int]], columns: Sequence[Column[Any]] = ()
 ) -> tuple[Select[Any], dict[str, Any]]:
@@ -339,56 +566,15 @@ def _ranges_statement(
 
 
 def _repeat_of(draft: MessageDraft, stored: Message) -> Outcome:
-    """A draft whose idempotency key is taken: the same message again, or a client bug."""
-    if stored.conversation_id == draft.conversation_id and stored.content == draft.content:
+    """A draft whose idempotency key is taken: the same request again, or a client bug. (An
+    edit erased by a recall since no longer shows its content, so its kind and target decide.)"""
+    same_request = (
+        stored.conversation_id == draft.conversation_id
+        and stored.kind is draft.kind
+        and stored.target_message_id == draft.target_message_id
+        and stored.emoji == draft.emoji
+        and stored.forwarded_from == draft.forwarded_from
+    )
+    if same_request and (stored.content == draft.content or stored.recalled):
         return Appended(stored, duplicate=True)
     return ClientMsgIdReused(draft.client_msg_id, stored.message_id)
-
-
-def _message_to_row(message: Message) -> dict[str, Any]:
-    content = message.content
-    extras: dict[str, Any] = {}
-    if content.attachments:
-        extras["attachments"] = [
-            [a.uri, a.mime_type, a.size_bytes, a.name] for a in content.attachments
-        ]
-    if content.attributes:
-        extras["attributes"] = dict(content.attributes)
-    if content.mention_user_ids:
-        extras["mentions"] = list(content.mention_user_ids)
-    if content.reply_to_message_id:
-        extras["reply_to"] = content.reply_to_message_id
-    return {
-        "conversation_id": message.conversation_id,
-        "seq": message.seq,
-        "message_id": message.message_id,
-        "sender_id": message.sender_id,
-        "client_msg_id": message.client_msg_id,
-        "created_at": message.server_time,
-        "text": content.text,
-        "mime_type": content.mime_type,
-        "data": content.data or None,
-        "extras": extras or None,
-    }
-
-
-def _message_from_row(row: Row[Any]) -> Message:
-    extras = row.extras or {}
-    content = Content(
-        text=row.text,
-        mime_type=row.mime_type,
-        data=row.data or b"",
-        attachments=tuple(Attachment(*fields) for fields in extras.get("attachments", ())),
-        attributes=extras.get("attributes", {}),
-        mention_user_ids=tuple(extras.get("mentions", ())),
-        reply_to_message_id=extras.get("reply_to", ""),
-    )
-    return Message(
-        message_id=row.message_id,
-        conversation_id=row.conversation_id,
-        seq=row.seq,
-        sender_id=row.sender_id,
-        client_msg_id=row.client_msg_id,
-        content=content,
-        server_time=row.created_at,
-    )

@@ -15,7 +15,13 @@ from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, case, func, insert, or_, select, update
 
-from openchat.server.domain.model import PushBacklog, PushCandidate, PushPosition, PushSettlement
+from openchat.server.domain.model import (
+    MessageKind,
+    PushBacklog,
+    PushCandidate,
+    PushPosition,
+    PushSettlement,
+)
 from openchat.server.storage.database import Database
 from openchat.server.storage.message_store import ranges_query
 from openchat.server.storage.receipt_store import event_row
@@ -34,6 +40,9 @@ _CANDIDATE_COLUMNS = (
     messages.c.message_id,
     messages.c.sender_id,
     messages.c.created_at,
+    messages.c.kind,
+    messages.c.recalled,
+    messages.c.extras,
 )
 
 
@@ -74,17 +83,31 @@ class SqlPushLedger:
         ranges = [(c, max(settled, head - window), head) for c, settled, head in claimed]
         async with self._database.reader.connect() as connection:
             rows = await connection.execute(_positions_query([c for c, _, _ in claimed]))
-            for conversation_id, user_id, read_seq, pushed_seq, delivered_seq in rows:
+            for conversation_id, user_id, read_seq, pushed_seq, muted_until, delivered in rows:
                 positions[conversation_id].append(
-                    PushPosition(user_id, max(read_seq, delivered_seq or 0), pushed_seq)
+                    PushPosition(
+                        user_id,
+                        max(read_seq, delivered or 0),
+                        pushed_seq,
+                        muted_until is not None and muted_until > now,
+                    )
                 )
             # Only what the decision needs: decoding whole messages cost more than the query.
             rows = await connection.execute(
                 *ranges_query(connection.dialect.name, ranges, _CANDIDATE_COLUMNS)
             )
-            for conversation_id, seq, message_id, sender_id, created_at, _, _ in rows:
+            for conversation_id, seq, message_id, sender_id, created_at, *more in rows:
+                kind, recalled, extras, _, _ = more
                 recent[conversation_id].append(
-                    PushCandidate(seq, message_id, sender_id, created_at)
+                    PushCandidate(
+                        seq,
+                        message_id,
+                        sender_id,
+                        created_at,
+                        MessageKind(kind),
+                        recalled,
+                        frozenset((extras or {}).get("mentions", ())),
+                    )
                 )
         return [
             PushBacklog(
@@ -139,7 +162,8 @@ class SqlPushLedger:
 
 def _positions_query(conversation_ids: list[str]) -> Select[Any]:
     """Every member of the conversations with their read, pushed and (over their devices)
-    acknowledged positions: the members primary key, and the device cursors' per member."""
+    acknowledged positions and their mute: the members primary key, and the device cursors' per
+    member."""
     cursor = and_(
         device_cursors.c.conversation_id == members.c.conversation_id,
         device_cursors.c.user_id == members.c.user_id,
@@ -150,11 +174,16 @@ def _positions_query(conversation_ids: list[str]) -> Select[Any]:
             members.c.user_id,
             members.c.read_seq,
             members.c.pushed_seq,
+            members.c.muted_until,
             func.max(device_cursors.c.delivered_seq),
         )
         .select_from(members.outerjoin(device_cursors, cursor))
         .where(members.c.conversation_id.in_(conversation_ids))
         .group_by(
-            members.c.conversation_id, members.c.user_id, members.c.read_seq, members.c.pushed_seq
+            members.c.conversation_id,
+            members.c.user_id,
+            members.c.read_seq,
+            members.c.pushed_seq,
+            members.c.muted_until,
         )
     )

@@ -12,6 +12,7 @@ from typing import Any, cast
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     ForeignKey,
@@ -24,13 +25,14 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
-    text,
+    false,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ID_LENGTH = 36
 # The conversations with push work (see ConversationRow.push_seq).
-PUSH_DUE = text("last_seq > push_seq")
+PUSH_DUE = sql_text("last_seq > push_seq")
 USER_ID_LENGTH = 128
 
 
@@ -79,6 +81,18 @@ class ConversationRow(Base):
     direct_key: Mapped[str | None] = mapped_column(String(2 * USER_ID_LENGTH + 1))
     # CreateGroup's optional idempotency key, unique per creator.
     create_request_id: Mapped[str | None] = mapped_column(String(ID_LENGTH * 4))
+    # Messages (not changes) stored so far: each message row keeps this count as its ordinal,
+    # and a member's unread count is the difference of two ordinals (no COUNT over messages).
+    # Updated under the row lock the sequence allocator holds, so ordinals follow seqs.
+    message_count: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # The newest message (0 when none) and when it was stored (the creation time before):
+    # ListConversations' order and its last-message summary.
+    last_message_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # The default is never used (every insert sets it): it lets migration 0004 add the column
+    # NOT NULL to a table with rows without recreating it.
+    last_activity_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, server_default="1970-01-01 00:00:00"
+    )
     # Push notifications are settled up to this seq (each member's message after it was pushed,
     # acknowledged, or their own): a conversation with last_seq > push_seq has push work, which
     # the push sweeper (routing/push_sweep.py) finds through the partial index below. The send
@@ -111,6 +125,14 @@ class MemberRow(Base):
     user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Where the member's unread count starts: the higher of the read position and the member's
+    # own newest message (sending implies having read what came before), with the
+    # conversation's message ordinal there. Both move together, forwards only.
+    counted_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    counted_ordinal: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # Per-member settings: no push until then (except mentions; NULL: not muted), and pinned.
+    muted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pinned: Mapped[bool] = mapped_column(Boolean, server_default=false())
     # The newest seq a push notification told this member about: a message at or below it is
     # never pushed to them again (routing/push_sweep.py).
     pushed_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
@@ -137,15 +159,72 @@ class MessageRow(Base):
     text: Mapped[str] = mapped_column(Text)
     mime_type: Mapped[str] = mapped_column(String(255))
     data: Mapped[bytes | None] = mapped_column(LargeBinary)
-    # Attachments, attributes, mentions and reply-to; NULL when the message has none.
+    # Attachments, attributes, mentions, reply-to and forward origin; NULL when there are none.
     extras: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A message, or a change to an earlier one (domain MessageKind): changes take seqs of their
+    # own so that Sync and live delivery carry them; history filters them out.
+    kind: Mapped[str] = mapped_column(String(16), server_default="message")
+    # The message a change applies to; NULL for messages.
+    target_message_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    # The emoji of a reaction change; NULL otherwise.
+    emoji: Mapped[str | None] = mapped_column(String(64))
+    # The current state of a message: changes update it in their transaction, so history reads
+    # one row per message and never replays changes.
+    edit_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Content erased (a recalled message, or an edit of one).
+    recalled: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # conversations.message_count once this entry was stored (see there).
+    ordinal: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
     __table_args__ = (
         # Idempotency: one message per (sender, client_msg_id); the dedup lookup.
         UniqueConstraint("sender_id", "client_msg_id"),
         # Lookups by message id (delivery timelines, replies).
         UniqueConstraint("message_id"),
+        # A recall erases the content of the recalled message's edits. Partial: messages (the
+        # send path) add no index entry.
+        Index(
+            None,
+            "target_message_id",
+            sqlite_where=sql_text("target_message_id IS NOT NULL"),
+            postgresql_where=sql_text("target_message_id IS NOT NULL"),
+        ),
     )
+
+
+class ReactionRow(Base):
+    """The current reactions: a set per (message, emoji, user)."""
+
+    __tablename__ = "reactions"
+
+    # Primary key (message_id, emoji, user_id): the summaries of a page of history, and the
+    # set semantics of AddReaction.
+    message_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    emoji: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MentionRow(Base):
+    """Messages that mention a member: the member's mention count is a range of this key."""
+
+    __tablename__ = "mentions"
+
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+class HiddenMessageRow(Base):
+    """Messages a member deleted for themselves (DeleteMessages)."""
+
+    __tablename__ = "hidden_messages"
+
+    # Primary key (user_id, conversation_id, seq): the filter of one member's history and sync.
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
 class DeviceCursorRow(Base):
@@ -239,3 +318,6 @@ device_cursors = cast(Table, DeviceCursorRow.__table__)
 delivery_events = cast(Table, DeliveryEventRow.__table__)
 bots = cast(Table, BotRow.__table__)
 route_jobs = cast(Table, RouteJobRow.__table__)
+reactions = cast(Table, ReactionRow.__table__)
+hidden_messages = cast(Table, HiddenMessageRow.__table__)
+mentions = cast(Table, MentionRow.__table__)

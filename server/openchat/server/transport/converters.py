@@ -26,6 +26,7 @@ from openchat.server.domain.model import (
     DeliveryState,
     DeliveryStep,
     Message,
+    MessageKind,
     PresenceState,
     Receipt,
     ReceiptKind,
@@ -62,6 +63,21 @@ _RECEIPT_KINDS = {
     ReceiptKind.READ: presence_service_pb2.RECEIPT_KIND_READ,
 }
 
+
+_MESSAGE_KINDS = {
+    MessageKind.MESSAGE: message_pb2.MESSAGE_KIND_UNSPECIFIED,
+    MessageKind.EDIT: message_pb2.MESSAGE_KIND_EDIT,
+    MessageKind.RECALL: message_pb2.MESSAGE_KIND_RECALL,
+    MessageKind.REACTION_ADDED: message_pb2.MESSAGE_KIND_REACTION_ADDED,
+    MessageKind.REACTION_REMOVED: message_pb2.MESSAGE_KIND_REACTION_REMOVED,
+}
+
+# The WebhookEvent type of each kind of entry bots are told about (WEBHOOK_KINDS).
+_WEBHOOK_EVENT_TYPES = {
+    MessageKind.MESSAGE: "message.created",
+    MessageKind.EDIT: "message.edited",
+    MessageKind.RECALL: "message.recalled",
+}
 
 _DELIVERY_STATES = {
     DeliveryState.PERSISTED: message_pb2.DELIVERY_STATE_PERSISTED,
@@ -119,7 +135,7 @@ def content_to_pb(content: Content) -> message_pb2.Content:
 
 
 def message_to_pb(message: Message) -> message_pb2.Message:
-    return message_pb2.Message(
+    stored = message_pb2.Message(
         message_id=message.message_id,
         conversation_id=message.conversation_id,
         seq=message.seq,
@@ -127,7 +143,29 @@ def message_to_pb(message: Message) -> message_pb2.Message:
         client_msg_id=message.client_msg_id,
         content=content_to_pb(message.content),
         server_time=timestamp(message.server_time),
+        kind=_MESSAGE_KINDS[message.kind],
+        target_message_id=message.target_message_id,
+        emoji=message.emoji,
+        edit_count=message.edit_count,
+        recalled=message.recalled,
+        deleted_for_me=message.deleted_for_me,
+        reactions=[
+            message_pb2.ReactionSummary(emoji=r.emoji, count=r.count, reacted_by_me=r.reacted_by_me)
+            for r in message.reactions
+        ],
     )
+    if message.edit_time is not None:
+        stored.edit_time.CopyFrom(timestamp(message.edit_time))
+    if message.forwarded_from is not None:
+        origin = message.forwarded_from
+        stored.forwarded_from.CopyFrom(
+            message_pb2.ForwardOrigin(
+                conversation_id=origin.conversation_id,
+                message_id=origin.message_id,
+                sender_id=origin.sender_id,
+            )
+        )
+    return stored
 
 
 def ack_to_pb(appended: Appended) -> message_pb2.MessageAck:
@@ -154,7 +192,7 @@ def delivery_step_to_pb(step: DeliveryStep) -> message_pb2.DeliveryEvent:
 
 def conversation_to_pb(view: ConversationView) -> conversation_pb2.Conversation:
     conversation = view.conversation
-    return conversation_pb2.Conversation(
+    shown = conversation_pb2.Conversation(
         conversation_id=conversation.conversation_id,
         kind=_KINDS[conversation.kind],
         title=conversation.title,
@@ -163,7 +201,16 @@ def conversation_to_pb(view: ConversationView) -> conversation_pb2.Conversation:
         creator_id=conversation.creator_id,
         create_time=timestamp(conversation.created_at),
         read_seq=view.read_seq,
+        unread_count=view.unread_count,
+        mention_count=view.mention_count,
+        pinned=view.settings.pinned,
+        last_activity_time=timestamp(view.position().last_activity_at),
     )
+    if view.last_message is not None:
+        shown.last_message.CopyFrom(message_to_pb(view.last_message))
+    if view.settings.muted_until is not None:
+        shown.muted_until.CopyFrom(timestamp(view.settings.muted_until))
+    return shown
 
 
 def sync_to_pb(result: SyncResult) -> sync_service_pb2.SyncResponse:
@@ -270,7 +317,7 @@ def webhook_event_json(event_id: str, bot_id: str, message: Message, created: da
     """The body of a webhook request: a WebhookEvent in the protobuf JSON mapping."""
     event = webhook_pb2.WebhookEvent(
         event_id=event_id,
-        type="message.created",
+        type=_WEBHOOK_EVENT_TYPES[message.kind],
         create_time=timestamp(created),
         bot_id=bot_id,
         message=message_to_pb(message),

@@ -30,6 +30,16 @@ _TABLE: dict[type[errors.OpenChatError], tuple[grpc.StatusCode, ErrorReason.Valu
         grpc.StatusCode.FAILED_PRECONDITION,
         ErrorReason.CONVERSATION_KIND_MISMATCH,
     ),
+    errors.EditWindowClosed: (grpc.StatusCode.FAILED_PRECONDITION, ErrorReason.EDIT_WINDOW_CLOSED),
+    errors.RecallWindowClosed: (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        ErrorReason.RECALL_WINDOW_CLOSED,
+    ),
+    errors.MessageRecalled: (grpc.StatusCode.FAILED_PRECONDITION, ErrorReason.MESSAGE_RECALLED),
+    errors.ReactionLimitExceeded: (
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        ErrorReason.REACTION_LIMIT_EXCEEDED,
+    ),
     errors.StreamProtocolViolation: (
         grpc.StatusCode.FAILED_PRECONDITION,
         ErrorReason.STREAM_PROTOCOL_VIOLATION,

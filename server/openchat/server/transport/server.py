@@ -38,6 +38,7 @@ from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.services.sync import SyncServicer
 from openchat.server.transport.web import ConnectApplication
 from openchat.server.usecases.bots import Bots
+from openchat.server.usecases.changes import MessageChanges
 from openchat.server.usecases.conversations import Conversations
 from openchat.server.usecases.dead_letters import DeadLetters
 from openchat.server.usecases.messaging import Messaging
@@ -88,6 +89,7 @@ class UseCases:
     """What the services call: the use cases, and the session hub behind PresenceService."""
 
     messaging: Messaging
+    changes: MessageChanges
     sender: MessageSender
     timeline: DeliveryTimeline
     synchronization: Synchronization
@@ -116,7 +118,13 @@ def registrations(
     )
     return [
         _registration(
-            MessagingServicer(use_cases.messaging, use_cases.sender, use_cases.timeline),
+            MessagingServicer(
+                use_cases.messaging,
+                use_cases.changes,
+                use_cases.sender,
+                use_cases.timeline,
+                max_content_bytes=limits.max_content_bytes,
+            ),
             messaging_service_pb2_grpc.add_MessagingServiceServicer_to_server,
             messaging_service_pb2,
             "MessagingService",

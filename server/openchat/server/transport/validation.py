@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 import urllib.parse
 from collections.abc import Sequence
 
 from openchat.server.domain.errors import ContentTooLarge, InvalidArgument
 from openchat.server.domain.ids import id_problem
+from openchat.server.domain.lifecycle import MAX_EMOJI_BYTES
 from openchat.v1 import message_pb2
 
 MAX_TITLE_LENGTH = 200
@@ -88,6 +90,35 @@ def validate_content(content: message_pb2.Content, *, max_bytes: int) -> None:
     require_ids("content.mention_user_ids", content.mention_user_ids, allow_empty=True)
     if content.reply_to_message_id:
         check_id("content.reply_to_message_id", content.reply_to_message_id)
+
+
+def validate_edit(content: message_pb2.Content, *, max_bytes: int) -> None:
+    """An edit's new content: text (required) and attributes, nothing else."""
+    validate_content(content, max_bytes=max_bytes)
+    others = ("data", "attachments", "mention_user_ids", "reply_to_message_id")
+    for name in others:
+        if getattr(content, name):
+            raise InvalidArgument(
+                f"content.{name}", "cannot be edited: an edit sets only text and attributes"
+            )
+    if not content.text:
+        raise InvalidArgument("content.text", "is required in an edit")
+
+
+# Unicode categories an emoji never contains: controls, surrogates, separators.
+_NOT_IN_EMOJI = {"Cc", "Cs", "Zs", "Zl", "Zp"}
+
+
+def require_emoji(value: str) -> str:
+    """A reaction: 1 to MAX_EMOJI_BYTES bytes of UTF-8 without whitespace or control
+    characters (joiners and variation selectors are allowed: emojis are made of them)."""
+    if not value:
+        raise InvalidArgument("emoji", "is required")
+    if len(value.encode()) > MAX_EMOJI_BYTES:
+        raise InvalidArgument("emoji", f"is longer than {MAX_EMOJI_BYTES} bytes of UTF-8")
+    if any(unicodedata.category(c) in _NOT_IN_EMOJI for c in value):
+        raise InvalidArgument("emoji", "must not contain whitespace or control characters")
+    return value
 
 
 def _validate_media_type(content: message_pb2.Content) -> None:

@@ -10,7 +10,13 @@ from openchat.server.domain.errors import (
     InvalidArgument,
 )
 from openchat.server.domain.events import MEMBERSHIP_CHANGED, MembershipChanged
-from openchat.server.domain.model import Conversation, ConversationKind, ConversationView
+from openchat.server.domain.model import (
+    Conversation,
+    ConversationKind,
+    ConversationView,
+    InboxPosition,
+    SettingsChange,
+)
 from openchat.server.ports import ConversationStore, EventBus
 from openchat.server.usecases.access import conversation_of_member
 from openchat.server.usecases.quotas import Quotas
@@ -64,12 +70,19 @@ class Conversations:
         conversation = await conversation_of_member(self._store, user_id, conversation_id)
         return await self._view(user_id, conversation)
 
-    async def list(
-        self, user_id: str, *, after_conversation_id: str, limit: int
+    async def inbox(
+        self, user_id: str, *, after: InboxPosition | None, limit: int
     ) -> list[ConversationView]:
-        return await self._store.list_for_member(
-            user_id, after_conversation_id=after_conversation_id, limit=limit
-        )
+        """The user's conversations, pinned first, then the most recently active."""
+        return await self._store.inbox(user_id, after=after, limit=limit)
+
+    async def update_settings(
+        self, user_id: str, conversation_id: str, change: SettingsChange
+    ) -> ConversationView:
+        """Mute, unmute, pin or unpin a conversation for the caller."""
+        if not await self._store.update_settings(conversation_id, user_id, change):
+            await conversation_of_member(self._store, user_id, conversation_id)
+        return await self.get(user_id, conversation_id)
 
     async def _group_of_member(self, user_id: str, conversation_id: str) -> Conversation:
         conversation = await conversation_of_member(self._store, user_id, conversation_id)
@@ -80,5 +93,6 @@ class Conversations:
         return conversation
 
     async def _view(self, user_id: str, conversation: Conversation) -> ConversationView:
-        read_seq = await self._store.read_position(conversation.conversation_id, user_id)
-        return ConversationView(conversation, read_seq=read_seq or 0)
+        view = await self._store.view(conversation.conversation_id, user_id)
+        # Between the change and this read the caller may have left (or been removed).
+        return view or ConversationView(conversation, read_seq=0)

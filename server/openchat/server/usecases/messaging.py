@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from openchat.server.domain.errors import ConversationNotFound, InvalidArgument, NotAMember
-from openchat.server.domain.model import Appended, Content, Message, MessageDraft
+from openchat.server.domain.errors import (
+    ActionNotAllowed,
+    ConversationNotFound,
+    InvalidArgument,
+    MessageNotFound,
+    NotAMember,
+)
+from openchat.server.domain.model import Appended, Content, Message, MessageDraft, MessageKind
 from openchat.server.ports import ConversationStore, MessageStore, MessageWriter
 from openchat.server.usecases.access import conversation_of_member
 from openchat.server.usecases.quotas import Quotas
@@ -54,16 +60,30 @@ class Messaging:
         before_seq: int | None,
         newest_first: bool,
         limit: int,
+        include_changes: bool = False,
     ) -> tuple[list[Message], bool]:
-        """A page of history and whether more messages lie beyond it in the same direction."""
+        """A page of history and whether more messages lie beyond it in the same direction:
+        messages in their current state, or (`include_changes`) every entry of the range."""
         await self.require_member(user_id, conversation_id)
-        page = await self._messages.list_range(
-            conversation_id,
-            after_seq=after_seq,
-            before_seq=before_seq,
-            newest_first=newest_first,
-            limit=limit + 1,
-        )
+        if include_changes:
+            entries = await self._messages.list_range(
+                conversation_id,
+                after_seq=after_seq,
+                before_seq=before_seq,
+                newest_first=newest_first,
+                limit=limit + 1,
+            )
+            hidden = await self._messages.hidden_seqs(user_id, [conversation_id])
+            page = [m.hidden() if (conversation_id, m.seq) in hidden else m for m in entries]
+        else:
+            page = await self._messages.history(
+                user_id,
+                conversation_id,
+                after_seq=after_seq,
+                before_seq=before_seq,
+                newest_first=newest_first,
+                limit=limit + 1,
+            )
         kept = fit_in_budget(page[:limit], self._response_budget_bytes)
         return kept, len(kept) < len(page)
 
@@ -81,6 +101,27 @@ class Messaging:
         if after > before:
             await self._receipts.read(conversation_id, user_id, before, after)
         return after
+
+    async def read_by(
+        self, user_id: str, conversation_id: str, message_id: str
+    ) -> tuple[list[str], list[str]]:
+        """The other members who have read the caller's message, and those who have not."""
+        conversation = await conversation_of_member(self._conversations, user_id, conversation_id)
+        message = await self._messages.get(message_id)
+        if (
+            message is None
+            or message.conversation_id != conversation_id
+            or message.kind is not MessageKind.MESSAGE
+        ):
+            raise MessageNotFound(message_id)
+        if message.sender_id != user_id:
+            raise ActionNotAllowed("only the sender of a message may see who read it")
+        readers = set(await self._conversations.readers(conversation_id, message.seq))
+        others = [member for member in conversation.member_ids if member != user_id]
+        return (
+            [member for member in others if member in readers],
+            [member for member in others if member not in readers],
+        )
 
     async def require_member(self, user_id: str, conversation_id: str) -> int:
         """The member's read seq; NotFound or NotAMember otherwise."""

@@ -46,15 +46,18 @@ class Synchronization:
         ]
         behind = heads[: self._max_conversations]
         pages = await self._read_within_budget(behind, cursors, limit)
+        hidden = await self._messages.hidden_seqs(user_id, [c for c, page in pages.items() if page])
         result = []
         for head in behind:
             page = pages.get(head.conversation_id, [])
             # Messages committed after the heads were read may lie past head.last_seq.
             last_seq = max(head.last_seq, page[-1].seq if page else 0)
             reached = page[-1].seq if page else cursors.get(head.conversation_id, 0)
+            # Messages the user deleted for themselves keep their seqs, as placeholders.
+            shown = tuple(m.hidden() if (m.conversation_id, m.seq) in hidden else m for m in page)
             result.append(
                 ConversationSync(
-                    replace(head, last_seq=last_seq), tuple(page), has_more=reached < last_seq
+                    replace(head, last_seq=last_seq), shown, has_more=reached < last_seq
                 )
             )
         return SyncResult(tuple(result), has_more_conversations=len(heads) > len(behind))

@@ -346,6 +346,179 @@ private static final long serialVersionUID = 0L;
     return readSeq_;
   }
 
+  public static final int UNREAD_COUNT_FIELD_NUMBER = 9;
+  private long unreadCount_ = 0L;
+  /**
+   * <pre>
+   * Messages after read_seq that the caller did not send, did not delete for
+   * themselves, and that are not changes (edits, recalls, reactions). Kept as
+   * a counter: reading it costs no scan of the conversation.
+   * </pre>
+   *
+   * <code>int64 unread_count = 9 [json_name = "unreadCount"];</code>
+   * @return The unreadCount.
+   */
+  @java.lang.Override
+  public long getUnreadCount() {
+    return unreadCount_;
+  }
+
+  public static final int MENTION_COUNT_FIELD_NUMBER = 10;
+  private long mentionCount_ = 0L;
+  /**
+   * <pre>
+   * Of the unread messages, those that mention the caller.
+   * </pre>
+   *
+   * <code>int64 mention_count = 10 [json_name = "mentionCount"];</code>
+   * @return The mentionCount.
+   */
+  @java.lang.Override
+  public long getMentionCount() {
+    return mentionCount_;
+  }
+
+  public static final int LAST_MESSAGE_FIELD_NUMBER = 11;
+  private dev.openchat.v1.Message lastMessage_;
+  /**
+   * <pre>
+   * The newest message of the conversation (its current state), for an inbox
+   * line; unset when there is none.
+   * </pre>
+   *
+   * <code>.openchat.v1.Message last_message = 11 [json_name = "lastMessage"];</code>
+   * @return Whether the lastMessage field is set.
+   */
+  @java.lang.Override
+  public boolean hasLastMessage() {
+    return lastMessage_ != null;
+  }
+  /**
+   * <pre>
+   * The newest message of the conversation (its current state), for an inbox
+   * line; unset when there is none.
+   * </pre>
+   *
+   * <code>.openchat.v1.Message last_message = 11 [json_name = "lastMessage"];</code>
+   * @return The lastMessage.
+   */
+  @java.lang.Override
+  public dev.openchat.v1.Message getLastMessage() {
+    return lastMessage_ == null ? dev.openchat.v1.Message.getDefaultInstance() : lastMessage_;
+  }
+  /**
+   * <pre>
+   * The newest message of the conversation (its current state), for an inbox
+   * line; unset when there is none.
+   * </pre>
+   *
+   * <code>.openchat.v1.Message last_message = 11 [json_name = "lastMessage"];</code>
+   */
+  @java.lang.Override
+  public dev.openchat.v1.MessageOrBuilder getLastMessageOrBuilder() {
+    return lastMessage_ == null ? dev.openchat.v1.Message.getDefaultInstance() : lastMessage_;
+  }
+
+  public static final int MUTED_UNTIL_FIELD_NUMBER = 12;
+  private com.google.protobuf.Timestamp mutedUntil_;
+  /**
+   * <pre>
+   * Until when the caller muted the conversation: no push notifications
+   * except for messages that mention them. Unset when not muted; the largest
+   * timestamp (9999-12-31T23:59:59Z) means forever.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp muted_until = 12 [json_name = "mutedUntil"];</code>
+   * @return Whether the mutedUntil field is set.
+   */
+  @java.lang.Override
+  public boolean hasMutedUntil() {
+    return mutedUntil_ != null;
+  }
+  /**
+   * <pre>
+   * Until when the caller muted the conversation: no push notifications
+   * except for messages that mention them. Unset when not muted; the largest
+   * timestamp (9999-12-31T23:59:59Z) means forever.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp muted_until = 12 [json_name = "mutedUntil"];</code>
+   * @return The mutedUntil.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Timestamp getMutedUntil() {
+    return mutedUntil_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : mutedUntil_;
+  }
+  /**
+   * <pre>
+   * Until when the caller muted the conversation: no push notifications
+   * except for messages that mention them. Unset when not muted; the largest
+   * timestamp (9999-12-31T23:59:59Z) means forever.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp muted_until = 12 [json_name = "mutedUntil"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.TimestampOrBuilder getMutedUntilOrBuilder() {
+    return mutedUntil_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : mutedUntil_;
+  }
+
+  public static final int PINNED_FIELD_NUMBER = 13;
+  private boolean pinned_ = false;
+  /**
+   * <pre>
+   * True when the caller pinned the conversation to the top of their inbox.
+   * </pre>
+   *
+   * <code>bool pinned = 13 [json_name = "pinned"];</code>
+   * @return The pinned.
+   */
+  @java.lang.Override
+  public boolean getPinned() {
+    return pinned_;
+  }
+
+  public static final int LAST_ACTIVITY_TIME_FIELD_NUMBER = 14;
+  private com.google.protobuf.Timestamp lastActivityTime_;
+  /**
+   * <pre>
+   * When the conversation last changed (its newest entry, or its creation):
+   * ListConversations returns the newest first.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp last_activity_time = 14 [json_name = "lastActivityTime"];</code>
+   * @return Whether the lastActivityTime field is set.
+   */
+  @java.lang.Override
+  public boolean hasLastActivityTime() {
+    return lastActivityTime_ != null;
+  }
+  /**
+   * <pre>
+   * When the conversation last changed (its newest entry, or its creation):
+   * ListConversations returns the newest first.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp last_activity_time = 14 [json_name = "lastActivityTime"];</code>
+   * @return The lastActivityTime.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Timestamp getLastActivityTime() {
+    return lastActivityTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : lastActivityTime_;
+  }
+  /**
+   * <pre>
+   * When the conversation last changed (its newest entry, or its creation):
+   * ListConversations returns the newest first.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp last_activity_time = 14 [json_name = "lastActivityTime"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.TimestampOrBuilder getLastActivityTimeOrBuilder() {
+    return lastActivityTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : lastActivityTime_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -383,6 +556,24 @@ private static final long serialVersionUID = 0L;
     }
     if (readSeq_ != 0L) {
       output.writeInt64(8, readSeq_);
+    }
+    if (unreadCount_ != 0L) {
+      output.writeInt64(9, unreadCount_);
+    }
+    if (mentionCount_ != 0L) {
+      output.writeInt64(10, mentionCount_);
+    }
+    if (lastMessage_ != null) {
+      output.writeMessage(11, getLastMessage());
+    }
+    if (mutedUntil_ != null) {
+      output.writeMessage(12, getMutedUntil());
+    }
+    if (pinned_ != false) {
+      output.writeBool(13, pinned_);
+    }
+    if (lastActivityTime_ != null) {
+      output.writeMessage(14, getLastActivityTime());
     }
     getUnknownFields().writeTo(output);
   }
@@ -426,6 +617,30 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(8, readSeq_);
     }
+    if (unreadCount_ != 0L) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt64Size(9, unreadCount_);
+    }
+    if (mentionCount_ != 0L) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt64Size(10, mentionCount_);
+    }
+    if (lastMessage_ != null) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(11, getLastMessage());
+    }
+    if (mutedUntil_ != null) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(12, getMutedUntil());
+    }
+    if (pinned_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(13, pinned_);
+    }
+    if (lastActivityTime_ != null) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(14, getLastActivityTime());
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -459,6 +674,27 @@ private static final long serialVersionUID = 0L;
     }
     if (getReadSeq()
         != other.getReadSeq()) return false;
+    if (getUnreadCount()
+        != other.getUnreadCount()) return false;
+    if (getMentionCount()
+        != other.getMentionCount()) return false;
+    if (hasLastMessage() != other.hasLastMessage()) return false;
+    if (hasLastMessage()) {
+      if (!getLastMessage()
+          .equals(other.getLastMessage())) return false;
+    }
+    if (hasMutedUntil() != other.hasMutedUntil()) return false;
+    if (hasMutedUntil()) {
+      if (!getMutedUntil()
+          .equals(other.getMutedUntil())) return false;
+    }
+    if (getPinned()
+        != other.getPinned()) return false;
+    if (hasLastActivityTime() != other.hasLastActivityTime()) return false;
+    if (hasLastActivityTime()) {
+      if (!getLastActivityTime()
+          .equals(other.getLastActivityTime())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -492,6 +728,27 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + READ_SEQ_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getReadSeq());
+    hash = (37 * hash) + UNREAD_COUNT_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        getUnreadCount());
+    hash = (37 * hash) + MENTION_COUNT_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        getMentionCount());
+    if (hasLastMessage()) {
+      hash = (37 * hash) + LAST_MESSAGE_FIELD_NUMBER;
+      hash = (53 * hash) + getLastMessage().hashCode();
+    }
+    if (hasMutedUntil()) {
+      hash = (37 * hash) + MUTED_UNTIL_FIELD_NUMBER;
+      hash = (53 * hash) + getMutedUntil().hashCode();
+    }
+    hash = (37 * hash) + PINNED_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getPinned());
+    if (hasLastActivityTime()) {
+      hash = (37 * hash) + LAST_ACTIVITY_TIME_FIELD_NUMBER;
+      hash = (53 * hash) + getLastActivityTime().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -638,6 +895,24 @@ private static final long serialVersionUID = 0L;
         createTimeBuilder_ = null;
       }
       readSeq_ = 0L;
+      unreadCount_ = 0L;
+      mentionCount_ = 0L;
+      lastMessage_ = null;
+      if (lastMessageBuilder_ != null) {
+        lastMessageBuilder_.dispose();
+        lastMessageBuilder_ = null;
+      }
+      mutedUntil_ = null;
+      if (mutedUntilBuilder_ != null) {
+        mutedUntilBuilder_.dispose();
+        mutedUntilBuilder_ = null;
+      }
+      pinned_ = false;
+      lastActivityTime_ = null;
+      if (lastActivityTimeBuilder_ != null) {
+        lastActivityTimeBuilder_.dispose();
+        lastActivityTimeBuilder_ = null;
+      }
       return this;
     }
 
@@ -702,6 +977,30 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000080) != 0)) {
         result.readSeq_ = readSeq_;
+      }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.unreadCount_ = unreadCount_;
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.mentionCount_ = mentionCount_;
+      }
+      if (((from_bitField0_ & 0x00000400) != 0)) {
+        result.lastMessage_ = lastMessageBuilder_ == null
+            ? lastMessage_
+            : lastMessageBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00000800) != 0)) {
+        result.mutedUntil_ = mutedUntilBuilder_ == null
+            ? mutedUntil_
+            : mutedUntilBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00001000) != 0)) {
+        result.pinned_ = pinned_;
+      }
+      if (((from_bitField0_ & 0x00002000) != 0)) {
+        result.lastActivityTime_ = lastActivityTimeBuilder_ == null
+            ? lastActivityTime_
+            : lastActivityTimeBuilder_.build();
       }
     }
 
@@ -786,6 +1085,24 @@ private static final long serialVersionUID = 0L;
       if (other.getReadSeq() != 0L) {
         setReadSeq(other.getReadSeq());
       }
+      if (other.getUnreadCount() != 0L) {
+        setUnreadCount(other.getUnreadCount());
+      }
+      if (other.getMentionCount() != 0L) {
+        setMentionCount(other.getMentionCount());
+      }
+      if (other.hasLastMessage()) {
+        mergeLastMessage(other.getLastMessage());
+      }
+      if (other.hasMutedUntil()) {
+        mergeMutedUntil(other.getMutedUntil());
+      }
+      if (other.getPinned() != false) {
+        setPinned(other.getPinned());
+      }
+      if (other.hasLastActivityTime()) {
+        mergeLastActivityTime(other.getLastActivityTime());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -855,6 +1172,42 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000080;
               break;
             } // case 64
+            case 72: {
+              unreadCount_ = input.readInt64();
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 72
+            case 80: {
+              mentionCount_ = input.readInt64();
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 80
+            case 90: {
+              input.readMessage(
+                  getLastMessageFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000400;
+              break;
+            } // case 90
+            case 98: {
+              input.readMessage(
+                  getMutedUntilFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000800;
+              break;
+            } // case 98
+            case 104: {
+              pinned_ = input.readBool();
+              bitField0_ |= 0x00001000;
+              break;
+            } // case 104
+            case 114: {
+              input.readMessage(
+                  getLastActivityTimeFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00002000;
+              break;
+            } // case 114
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1619,6 +1972,645 @@ private static final long serialVersionUID = 0L;
       readSeq_ = 0L;
       onChanged();
       return this;
+    }
+
+    private long unreadCount_ ;
+    /**
+     * <pre>
+     * Messages after read_seq that the caller did not send, did not delete for
+     * themselves, and that are not changes (edits, recalls, reactions). Kept as
+     * a counter: reading it costs no scan of the conversation.
+     * </pre>
+     *
+     * <code>int64 unread_count = 9 [json_name = "unreadCount"];</code>
+     * @return The unreadCount.
+     */
+    @java.lang.Override
+    public long getUnreadCount() {
+      return unreadCount_;
+    }
+    /**
+     * <pre>
+     * Messages after read_seq that the caller did not send, did not delete for
+     * themselves, and that are not changes (edits, recalls, reactions). Kept as
+     * a counter: reading it costs no scan of the conversation.
+     * </pre>
+     *
+     * <code>int64 unread_count = 9 [json_name = "unreadCount"];</code>
+     * @param value The unreadCount to set.
+     * @return This builder for chaining.
+     */
+    public Builder setUnreadCount(long value) {
+      
+      unreadCount_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Messages after read_seq that the caller did not send, did not delete for
+     * themselves, and that are not changes (edits, recalls, reactions). Kept as
+     * a counter: reading it costs no scan of the conversation.
+     * </pre>
+     *
+     * <code>int64 unread_count = 9 [json_name = "unreadCount"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearUnreadCount() {
+      bitField0_ = (bitField0_ & ~0x00000100);
+      unreadCount_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private long mentionCount_ ;
+    /**
+     * <pre>
+     * Of the unread messages, those that mention the caller.
+     * </pre>
+     *
+     * <code>int64 mention_count = 10 [json_name = "mentionCount"];</code>
+     * @return The mentionCount.
+     */
+    @java.lang.Override
+    public long getMentionCount() {
+      return mentionCount_;
+    }
+    /**
+     * <pre>
+     * Of the unread messages, those that mention the caller.
+     * </pre>
+     *
+     * <code>int64 mention_count = 10 [json_name = "mentionCount"];</code>
+     * @param value The mentionCount to set.
+     * @return This builder for chaining.
+     */
+    public Builder setMentionCount(long value) {
+      
+      mentionCount_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Of the unread messages, those that mention the caller.
+     * </pre>
+     *
+     * <code>int64 mention_count = 10 [json_name = "mentionCount"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearMentionCount() {
+      bitField0_ = (bitField0_ & ~0x00000200);
+      mentionCount_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private dev.openchat.v1.Message lastMessage_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        dev.openchat.v1.Message, dev.openchat.v1.Message.Builder, dev.openchat.v1.MessageOrBuilder> lastMessageBuilder_;
+    /**
+     * <pre>
+     * The newest message of the conversation (its current state), for an inbox
+     * line; unset when there is none.
+     * </pre>
+     *
+     * <code>.openchat.v1.Message last_message = 11 [json_name = "lastMessage"];</code>
+     * @return Whether the lastMessage field is set.
+     */
+    public boolean hasLastMessage() {
+      return ((bitField0_ & 0x00000400) != 0);
+    }
+    /**
+     * <pre>
+     * The newest message of the conversation (its current state), for an inbox
+     * line; unset when there is none.
+     * </pre>
+     *
+     * <code>.openchat.v1.Message last_message = 11 [json_name = "lastMessage"];</code>
+     * @return The lastMessage.
+     */
+    public dev.openchat.v1.Message getLastMessage() {
+      if (lastMessageBuilder_ == null) {
+        return lastMessage_ == null ? dev.openchat.v1.Message.getDefaultInstance() : lastMessage_;
+      } else {
+        return lastMessageBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * The newest message of the conversation (its current state), for an inbox
+     * line; unset when there is none.
+     * </pre>
+     *
+     * <code>.openchat.v1.Message last_message = 11 [json_name = "lastMessage"];</code>
+     */
+    public Builder setLastMessage(dev.openchat.v1.Message value) {
+      if (lastMessageBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        lastMessage_ = value;
+      } else {
+        lastMessageBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The newest message of the conversation (its current state), for an inbox
+     * line; unset when there is none.
+     * </pre>
+     *
+     * <code>.openchat.v1.Message last_message = 11 [json_name = "lastMessage"];</code>
+     */
+    public Builder setLastMessage(
+        dev.openchat.v1.Message.Builder builderForValue) {
+      if (lastMessageBuilder_ == null) {
+        lastMessage_ = builderForValue.build();
+      } else {
+        lastMessageBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The newest message of the conversation (its current state), for an inbox
+     * line; unset when there is none.
+     * </pre>
+     *
+     * <code>.openchat.v1.Message last_message = 11 [json_name = "lastMessage"];</code>
+     */
+    public Builder mergeLastMessage(dev.openchat.v1.Message value) {
+      if (lastMessageBuilder_ == null) {
+        if (((bitField0_ & 0x00000400) != 0) &&
+          lastMessage_ != null &&
+          lastMessage_ != dev.openchat.v1.Message.getDefaultInstance()) {
+          getLastMessageBuilder().mergeFrom(value);
+        } else {
+          lastMessage_ = value;
+        }
+      } else {
+        lastMessageBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The newest message of the conversation (its current state), for an inbox
+     * line; unset when there is none.
+     * </pre>
+     *
+     * <code>.openchat.v1.Message last_message = 11 [json_name = "lastMessage"];</code>
+     */
+    public Builder clearLastMessage() {
+      bitField0_ = (bitField0_ & ~0x00000400);
+      lastMessage_ = null;
+      if (lastMessageBuilder_ != null) {
+        lastMessageBuilder_.dispose();
+        lastMessageBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The newest message of the conversation (its current state), for an inbox
+     * line; unset when there is none.
+     * </pre>
+     *
+     * <code>.openchat.v1.Message last_message = 11 [json_name = "lastMessage"];</code>
+     */
+    public dev.openchat.v1.Message.Builder getLastMessageBuilder() {
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return getLastMessageFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * The newest message of the conversation (its current state), for an inbox
+     * line; unset when there is none.
+     * </pre>
+     *
+     * <code>.openchat.v1.Message last_message = 11 [json_name = "lastMessage"];</code>
+     */
+    public dev.openchat.v1.MessageOrBuilder getLastMessageOrBuilder() {
+      if (lastMessageBuilder_ != null) {
+        return lastMessageBuilder_.getMessageOrBuilder();
+      } else {
+        return lastMessage_ == null ?
+            dev.openchat.v1.Message.getDefaultInstance() : lastMessage_;
+      }
+    }
+    /**
+     * <pre>
+     * The newest message of the conversation (its current state), for an inbox
+     * line; unset when there is none.
+     * </pre>
+     *
+     * <code>.openchat.v1.Message last_message = 11 [json_name = "lastMessage"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        dev.openchat.v1.Message, dev.openchat.v1.Message.Builder, dev.openchat.v1.MessageOrBuilder> 
+        getLastMessageFieldBuilder() {
+      if (lastMessageBuilder_ == null) {
+        lastMessageBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            dev.openchat.v1.Message, dev.openchat.v1.Message.Builder, dev.openchat.v1.MessageOrBuilder>(
+                getLastMessage(),
+                getParentForChildren(),
+                isClean());
+        lastMessage_ = null;
+      }
+      return lastMessageBuilder_;
+    }
+
+    private com.google.protobuf.Timestamp mutedUntil_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> mutedUntilBuilder_;
+    /**
+     * <pre>
+     * Until when the caller muted the conversation: no push notifications
+     * except for messages that mention them. Unset when not muted; the largest
+     * timestamp (9999-12-31T23:59:59Z) means forever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp muted_until = 12 [json_name = "mutedUntil"];</code>
+     * @return Whether the mutedUntil field is set.
+     */
+    public boolean hasMutedUntil() {
+      return ((bitField0_ & 0x00000800) != 0);
+    }
+    /**
+     * <pre>
+     * Until when the caller muted the conversation: no push notifications
+     * except for messages that mention them. Unset when not muted; the largest
+     * timestamp (9999-12-31T23:59:59Z) means forever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp muted_until = 12 [json_name = "mutedUntil"];</code>
+     * @return The mutedUntil.
+     */
+    public com.google.protobuf.Timestamp getMutedUntil() {
+      if (mutedUntilBuilder_ == null) {
+        return mutedUntil_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : mutedUntil_;
+      } else {
+        return mutedUntilBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Until when the caller muted the conversation: no push notifications
+     * except for messages that mention them. Unset when not muted; the largest
+     * timestamp (9999-12-31T23:59:59Z) means forever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp muted_until = 12 [json_name = "mutedUntil"];</code>
+     */
+    public Builder setMutedUntil(com.google.protobuf.Timestamp value) {
+      if (mutedUntilBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        mutedUntil_ = value;
+      } else {
+        mutedUntilBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Until when the caller muted the conversation: no push notifications
+     * except for messages that mention them. Unset when not muted; the largest
+     * timestamp (9999-12-31T23:59:59Z) means forever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp muted_until = 12 [json_name = "mutedUntil"];</code>
+     */
+    public Builder setMutedUntil(
+        com.google.protobuf.Timestamp.Builder builderForValue) {
+      if (mutedUntilBuilder_ == null) {
+        mutedUntil_ = builderForValue.build();
+      } else {
+        mutedUntilBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Until when the caller muted the conversation: no push notifications
+     * except for messages that mention them. Unset when not muted; the largest
+     * timestamp (9999-12-31T23:59:59Z) means forever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp muted_until = 12 [json_name = "mutedUntil"];</code>
+     */
+    public Builder mergeMutedUntil(com.google.protobuf.Timestamp value) {
+      if (mutedUntilBuilder_ == null) {
+        if (((bitField0_ & 0x00000800) != 0) &&
+          mutedUntil_ != null &&
+          mutedUntil_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
+          getMutedUntilBuilder().mergeFrom(value);
+        } else {
+          mutedUntil_ = value;
+        }
+      } else {
+        mutedUntilBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Until when the caller muted the conversation: no push notifications
+     * except for messages that mention them. Unset when not muted; the largest
+     * timestamp (9999-12-31T23:59:59Z) means forever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp muted_until = 12 [json_name = "mutedUntil"];</code>
+     */
+    public Builder clearMutedUntil() {
+      bitField0_ = (bitField0_ & ~0x00000800);
+      mutedUntil_ = null;
+      if (mutedUntilBuilder_ != null) {
+        mutedUntilBuilder_.dispose();
+        mutedUntilBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Until when the caller muted the conversation: no push notifications
+     * except for messages that mention them. Unset when not muted; the largest
+     * timestamp (9999-12-31T23:59:59Z) means forever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp muted_until = 12 [json_name = "mutedUntil"];</code>
+     */
+    public com.google.protobuf.Timestamp.Builder getMutedUntilBuilder() {
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return getMutedUntilFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Until when the caller muted the conversation: no push notifications
+     * except for messages that mention them. Unset when not muted; the largest
+     * timestamp (9999-12-31T23:59:59Z) means forever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp muted_until = 12 [json_name = "mutedUntil"];</code>
+     */
+    public com.google.protobuf.TimestampOrBuilder getMutedUntilOrBuilder() {
+      if (mutedUntilBuilder_ != null) {
+        return mutedUntilBuilder_.getMessageOrBuilder();
+      } else {
+        return mutedUntil_ == null ?
+            com.google.protobuf.Timestamp.getDefaultInstance() : mutedUntil_;
+      }
+    }
+    /**
+     * <pre>
+     * Until when the caller muted the conversation: no push notifications
+     * except for messages that mention them. Unset when not muted; the largest
+     * timestamp (9999-12-31T23:59:59Z) means forever.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp muted_until = 12 [json_name = "mutedUntil"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> 
+        getMutedUntilFieldBuilder() {
+      if (mutedUntilBuilder_ == null) {
+        mutedUntilBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder>(
+                getMutedUntil(),
+                getParentForChildren(),
+                isClean());
+        mutedUntil_ = null;
+      }
+      return mutedUntilBuilder_;
+    }
+
+    private boolean pinned_ ;
+    /**
+     * <pre>
+     * True when the caller pinned the conversation to the top of their inbox.
+     * </pre>
+     *
+     * <code>bool pinned = 13 [json_name = "pinned"];</code>
+     * @return The pinned.
+     */
+    @java.lang.Override
+    public boolean getPinned() {
+      return pinned_;
+    }
+    /**
+     * <pre>
+     * True when the caller pinned the conversation to the top of their inbox.
+     * </pre>
+     *
+     * <code>bool pinned = 13 [json_name = "pinned"];</code>
+     * @param value The pinned to set.
+     * @return This builder for chaining.
+     */
+    public Builder setPinned(boolean value) {
+      
+      pinned_ = value;
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * True when the caller pinned the conversation to the top of their inbox.
+     * </pre>
+     *
+     * <code>bool pinned = 13 [json_name = "pinned"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearPinned() {
+      bitField0_ = (bitField0_ & ~0x00001000);
+      pinned_ = false;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.Timestamp lastActivityTime_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> lastActivityTimeBuilder_;
+    /**
+     * <pre>
+     * When the conversation last changed (its newest entry, or its creation):
+     * ListConversations returns the newest first.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp last_activity_time = 14 [json_name = "lastActivityTime"];</code>
+     * @return Whether the lastActivityTime field is set.
+     */
+    public boolean hasLastActivityTime() {
+      return ((bitField0_ & 0x00002000) != 0);
+    }
+    /**
+     * <pre>
+     * When the conversation last changed (its newest entry, or its creation):
+     * ListConversations returns the newest first.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp last_activity_time = 14 [json_name = "lastActivityTime"];</code>
+     * @return The lastActivityTime.
+     */
+    public com.google.protobuf.Timestamp getLastActivityTime() {
+      if (lastActivityTimeBuilder_ == null) {
+        return lastActivityTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : lastActivityTime_;
+      } else {
+        return lastActivityTimeBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * When the conversation last changed (its newest entry, or its creation):
+     * ListConversations returns the newest first.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp last_activity_time = 14 [json_name = "lastActivityTime"];</code>
+     */
+    public Builder setLastActivityTime(com.google.protobuf.Timestamp value) {
+      if (lastActivityTimeBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        lastActivityTime_ = value;
+      } else {
+        lastActivityTimeBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00002000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the conversation last changed (its newest entry, or its creation):
+     * ListConversations returns the newest first.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp last_activity_time = 14 [json_name = "lastActivityTime"];</code>
+     */
+    public Builder setLastActivityTime(
+        com.google.protobuf.Timestamp.Builder builderForValue) {
+      if (lastActivityTimeBuilder_ == null) {
+        lastActivityTime_ = builderForValue.build();
+      } else {
+        lastActivityTimeBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00002000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the conversation last changed (its newest entry, or its creation):
+     * ListConversations returns the newest first.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp last_activity_time = 14 [json_name = "lastActivityTime"];</code>
+     */
+    public Builder mergeLastActivityTime(com.google.protobuf.Timestamp value) {
+      if (lastActivityTimeBuilder_ == null) {
+        if (((bitField0_ & 0x00002000) != 0) &&
+          lastActivityTime_ != null &&
+          lastActivityTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
+          getLastActivityTimeBuilder().mergeFrom(value);
+        } else {
+          lastActivityTime_ = value;
+        }
+      } else {
+        lastActivityTimeBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00002000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the conversation last changed (its newest entry, or its creation):
+     * ListConversations returns the newest first.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp last_activity_time = 14 [json_name = "lastActivityTime"];</code>
+     */
+    public Builder clearLastActivityTime() {
+      bitField0_ = (bitField0_ & ~0x00002000);
+      lastActivityTime_ = null;
+      if (lastActivityTimeBuilder_ != null) {
+        lastActivityTimeBuilder_.dispose();
+        lastActivityTimeBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the conversation last changed (its newest entry, or its creation):
+     * ListConversations returns the newest first.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp last_activity_time = 14 [json_name = "lastActivityTime"];</code>
+     */
+    public com.google.protobuf.Timestamp.Builder getLastActivityTimeBuilder() {
+      bitField0_ |= 0x00002000;
+      onChanged();
+      return getLastActivityTimeFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * When the conversation last changed (its newest entry, or its creation):
+     * ListConversations returns the newest first.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp last_activity_time = 14 [json_name = "lastActivityTime"];</code>
+     */
+    public com.google.protobuf.TimestampOrBuilder getLastActivityTimeOrBuilder() {
+      if (lastActivityTimeBuilder_ != null) {
+        return lastActivityTimeBuilder_.getMessageOrBuilder();
+      } else {
+        return lastActivityTime_ == null ?
+            com.google.protobuf.Timestamp.getDefaultInstance() : lastActivityTime_;
+      }
+    }
+    /**
+     * <pre>
+     * When the conversation last changed (its newest entry, or its creation):
+     * ListConversations returns the newest first.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp last_activity_time = 14 [json_name = "lastActivityTime"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> 
+        getLastActivityTimeFieldBuilder() {
+      if (lastActivityTimeBuilder_ == null) {
+        lastActivityTimeBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder>(
+                getLastActivityTime(),
+                getParentForChildren(),
+                isClean());
+        lastActivityTime_ = null;
+      }
+      return lastActivityTimeBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

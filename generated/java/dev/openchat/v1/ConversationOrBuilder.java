@@ -180,4 +180,129 @@ public interface ConversationOrBuilder extends
    * @return The readSeq.
    */
   long getReadSeq();
+
+  /**
+   * <pre>
+   * Messages after read_seq that the caller did not send, did not delete for
+   * themselves, and that are not changes (edits, recalls, reactions). Kept as
+   * a counter: reading it costs no scan of the conversation.
+   * </pre>
+   *
+   * <code>int64 unread_count = 9 [json_name = "unreadCount"];</code>
+   * @return The unreadCount.
+   */
+  long getUnreadCount();
+
+  /**
+   * <pre>
+   * Of the unread messages, those that mention the caller.
+   * </pre>
+   *
+   * <code>int64 mention_count = 10 [json_name = "mentionCount"];</code>
+   * @return The mentionCount.
+   */
+  long getMentionCount();
+
+  /**
+   * <pre>
+   * The newest message of the conversation (its current state), for an inbox
+   * line; unset when there is none.
+   * </pre>
+   *
+   * <code>.openchat.v1.Message last_message = 11 [json_name = "lastMessage"];</code>
+   * @return Whether the lastMessage field is set.
+   */
+  boolean hasLastMessage();
+  /**
+   * <pre>
+   * The newest message of the conversation (its current state), for an inbox
+   * line; unset when there is none.
+   * </pre>
+   *
+   * <code>.openchat.v1.Message last_message = 11 [json_name = "lastMessage"];</code>
+   * @return The lastMessage.
+   */
+  dev.openchat.v1.Message getLastMessage();
+  /**
+   * <pre>
+   * The newest message of the conversation (its current state), for an inbox
+   * line; unset when there is none.
+   * </pre>
+   *
+   * <code>.openchat.v1.Message last_message = 11 [json_name = "lastMessage"];</code>
+   */
+  dev.openchat.v1.MessageOrBuilder getLastMessageOrBuilder();
+
+  /**
+   * <pre>
+   * Until when the caller muted the conversation: no push notifications
+   * except for messages that mention them. Unset when not muted; the largest
+   * timestamp (9999-12-31T23:59:59Z) means forever.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp muted_until = 12 [json_name = "mutedUntil"];</code>
+   * @return Whether the mutedUntil field is set.
+   */
+  boolean hasMutedUntil();
+  /**
+   * <pre>
+   * Until when the caller muted the conversation: no push notifications
+   * except for messages that mention them. Unset when not muted; the largest
+   * timestamp (9999-12-31T23:59:59Z) means forever.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp muted_until = 12 [json_name = "mutedUntil"];</code>
+   * @return The mutedUntil.
+   */
+  com.google.protobuf.Timestamp getMutedUntil();
+  /**
+   * <pre>
+   * Until when the caller muted the conversation: no push notifications
+   * except for messages that mention them. Unset when not muted; the largest
+   * timestamp (9999-12-31T23:59:59Z) means forever.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp muted_until = 12 [json_name = "mutedUntil"];</code>
+   */
+  com.google.protobuf.TimestampOrBuilder getMutedUntilOrBuilder();
+
+  /**
+   * <pre>
+   * True when the caller pinned the conversation to the top of their inbox.
+   * </pre>
+   *
+   * <code>bool pinned = 13 [json_name = "pinned"];</code>
+   * @return The pinned.
+   */
+  boolean getPinned();
+
+  /**
+   * <pre>
+   * When the conversation last changed (its newest entry, or its creation):
+   * ListConversations returns the newest first.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp last_activity_time = 14 [json_name = "lastActivityTime"];</code>
+   * @return Whether the lastActivityTime field is set.
+   */
+  boolean hasLastActivityTime();
+  /**
+   * <pre>
+   * When the conversation last changed (its newest entry, or its creation):
+   * ListConversations returns the newest first.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp last_activity_time = 14 [json_name = "lastActivityTime"];</code>
+   * @return The lastActivityTime.
+   */
+  com.google.protobuf.Timestamp getLastActivityTime();
+  /**
+   * <pre>
+   * When the conversation last changed (its newest entry, or its creation):
+   * ListConversations returns the newest first.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp last_activity_time = 14 [json_name = "lastActivityTime"];</code>
+   */
+  com.google.protobuf.TimestampOrBuilder getLastActivityTimeOrBuilder();
 }

@@ -29,34 +29,44 @@ public final class ConversationProto {
   static {
     java.lang.String[] descriptorData = {
       "\n\036openchat/v1/conversation.proto\022\013opench" +
-      "at.v1\032\037google/protobuf/timestamp.proto\"\261" +
-      "\002\n\014Conversation\022\'\n\017conversation_id\030\001 \001(\t" +
-      "R\016conversationId\0221\n\004kind\030\002 \001(\0162\035.opencha" +
-      "t.v1.ConversationKindR\004kind\022\024\n\005title\030\003 \001" +
-      "(\tR\005title\022\035\n\nmember_ids\030\004 \003(\tR\tmemberIds" +
-      "\022\031\n\010last_seq\030\005 \001(\003R\007lastSeq\022\035\n\ncreator_i" +
-      "d\030\006 \001(\tR\tcreatorId\022;\n\013create_time\030\007 \001(\0132" +
-      "\032.google.protobuf.TimestampR\ncreateTime\022" +
-      "\031\n\010read_seq\030\010 \001(\003R\007readSeq*p\n\020Conversati" +
-      "onKind\022!\n\035CONVERSATION_KIND_UNSPECIFIED\020" +
-      "\000\022\034\n\030CONVERSATION_KIND_DIRECT\020\001\022\033\n\027CONVE" +
-      "RSATION_KIND_GROUP\020\002Bg\n\017dev.openchat.v1B" +
-      "\021ConversationProtoP\001Z0openchat.dev/gener" +
-      "ated/go/openchat/v1;openchatv1\352\002\014Opencha" +
-      "t::V1b\006proto3"
+      "at.v1\032\037google/protobuf/timestamp.proto\032\031" +
+      "openchat/v1/message.proto\"\321\004\n\014Conversati" +
+      "on\022\'\n\017conversation_id\030\001 \001(\tR\016conversatio" +
+      "nId\0221\n\004kind\030\002 \001(\0162\035.openchat.v1.Conversa" +
+      "tionKindR\004kind\022\024\n\005title\030\003 \001(\tR\005title\022\035\n\n" +
+      "member_ids\030\004 \003(\tR\tmemberIds\022\031\n\010last_seq\030" +
+      "\005 \001(\003R\007lastSeq\022\035\n\ncreator_id\030\006 \001(\tR\tcrea" +
+      "torId\022;\n\013create_time\030\007 \001(\0132\032.google.prot" +
+      "obuf.TimestampR\ncreateTime\022\031\n\010read_seq\030\010" +
+      " \001(\003R\007readSeq\022!\n\014unread_count\030\t \001(\003R\013unr" +
+      "eadCount\022#\n\rmention_count\030\n \001(\003R\014mention" +
+      "Count\0227\n\014last_message\030\013 \001(\0132\024.openchat.v" +
+      "1.MessageR\013lastMessage\022;\n\013muted_until\030\014 " +
+      "\001(\0132\032.google.protobuf.TimestampR\nmutedUn" +
+      "til\022\026\n\006pinned\030\r \001(\010R\006pinned\022H\n\022last_acti" +
+      "vity_time\030\016 \001(\0132\032.google.protobuf.Timest" +
+      "ampR\020lastActivityTime*p\n\020ConversationKin" +
+      "d\022!\n\035CONVERSATION_KIND_UNSPECIFIED\020\000\022\034\n\030" +
+      "CONVERSATION_KIND_DIRECT\020\001\022\033\n\027CONVERSATI" +
+      "ON_KIND_GROUP\020\002Bg\n\017dev.openchat.v1B\021Conv" +
+      "ersationProtoP\001Z0openchat.dev/generated/" +
+      "go/openchat/v1;openchatv1\352\002\014Openchat::V1" +
+      "b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
           com.google.protobuf.TimestampProto.getDescriptor(),
+          dev.openchat.v1.MessageProto.getDescriptor(),
         });
     internal_static_openchat_v1_Conversation_descriptor =
       getDescriptor().getMessageTypes().get(0);
     internal_static_openchat_v1_Conversation_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_Conversation_descriptor,
-        new java.lang.String[] { "ConversationId", "Kind", "Title", "MemberIds", "LastSeq", "CreatorId", "CreateTime", "ReadSeq", });
+        new java.lang.String[] { "ConversationId", "Kind", "Title", "MemberIds", "LastSeq", "CreatorId", "CreateTime", "ReadSeq", "UnreadCount", "MentionCount", "LastMessage", "MutedUntil", "Pinned", "LastActivityTime", });
     com.google.protobuf.TimestampProto.getDescriptor();
+    dev.openchat.v1.MessageProto.getDescriptor();
   }
 
   // @@protoc_insertion_point(outer_class_scope)

@@ -204,6 +204,37 @@ public final class ConversationServiceGrpc {
     return getListConversationsMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.openchat.v1.UpdateMemberSettingsRequest,
+      dev.openchat.v1.UpdateMemberSettingsResponse> getUpdateMemberSettingsMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "UpdateMemberSettings",
+      requestType = dev.openchat.v1.UpdateMemberSettingsRequest.class,
+      responseType = dev.openchat.v1.UpdateMemberSettingsResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.openchat.v1.UpdateMemberSettingsRequest,
+      dev.openchat.v1.UpdateMemberSettingsResponse> getUpdateMemberSettingsMethod() {
+    io.grpc.MethodDescriptor<dev.openchat.v1.UpdateMemberSettingsRequest, dev.openchat.v1.UpdateMemberSettingsResponse> getUpdateMemberSettingsMethod;
+    if ((getUpdateMemberSettingsMethod = ConversationServiceGrpc.getUpdateMemberSettingsMethod) == null) {
+      synchronized (ConversationServiceGrpc.class) {
+        if ((getUpdateMemberSettingsMethod = ConversationServiceGrpc.getUpdateMemberSettingsMethod) == null) {
+          ConversationServiceGrpc.getUpdateMemberSettingsMethod = getUpdateMemberSettingsMethod =
+              io.grpc.MethodDescriptor.<dev.openchat.v1.UpdateMemberSettingsRequest, dev.openchat.v1.UpdateMemberSettingsResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "UpdateMemberSettings"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.UpdateMemberSettingsRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.UpdateMemberSettingsResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new ConversationServiceMethodDescriptorSupplier("UpdateMemberSettings"))
+              .build();
+        }
+      }
+    }
+    return getUpdateMemberSettingsMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -312,12 +343,27 @@ public final class ConversationServiceGrpc {
 
     /**
      * <pre>
-     * Lists the conversations the caller belongs to, ordered by conversation_id.
+     * Lists the conversations the caller belongs to in inbox order: pinned ones
+     * first, then by last activity (the newest message, or the creation), newest
+     * first. Each carries the caller's unread and mention counts and the last
+     * message. A conversation that becomes active while a client pages moves to
+     * the front: it may be missed by the pages still to come, or seen twice.
      * </pre>
      */
     public void listConversations(dev.openchat.v1.ListConversationsRequest request,
         io.grpc.stub.StreamObserver<dev.openchat.v1.ListConversationsResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getListConversationsMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Changes the caller's own settings for a conversation: mute (no push
+     * notifications except for messages that mention the caller) and pin.
+     * </pre>
+     */
+    public void updateMemberSettings(dev.openchat.v1.UpdateMemberSettingsRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.UpdateMemberSettingsResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getUpdateMemberSettingsMethod(), responseObserver);
     }
 
     @java.lang.Override public final io.grpc.ServerServiceDefinition bindService() {
@@ -364,6 +410,13 @@ public final class ConversationServiceGrpc {
                 dev.openchat.v1.ListConversationsRequest,
                 dev.openchat.v1.ListConversationsResponse>(
                   this, METHODID_LIST_CONVERSATIONS)))
+          .addMethod(
+            getUpdateMemberSettingsMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.openchat.v1.UpdateMemberSettingsRequest,
+                dev.openchat.v1.UpdateMemberSettingsResponse>(
+                  this, METHODID_UPDATE_MEMBER_SETTINGS)))
           .build();
     }
   }
@@ -447,13 +500,29 @@ public final class ConversationServiceGrpc {
 
     /**
      * <pre>
-     * Lists the conversations the caller belongs to, ordered by conversation_id.
+     * Lists the conversations the caller belongs to in inbox order: pinned ones
+     * first, then by last activity (the newest message, or the creation), newest
+     * first. Each carries the caller's unread and mention counts and the last
+     * message. A conversation that becomes active while a client pages moves to
+     * the front: it may be missed by the pages still to come, or seen twice.
      * </pre>
      */
     public void listConversations(dev.openchat.v1.ListConversationsRequest request,
         io.grpc.stub.StreamObserver<dev.openchat.v1.ListConversationsResponse> responseObserver) {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getListConversationsMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Changes the caller's own settings for a conversation: mute (no push
+     * notifications except for messages that mention the caller) and pin.
+     * </pre>
+     */
+    public void updateMemberSettings(dev.openchat.v1.UpdateMemberSettingsRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.UpdateMemberSettingsResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getUpdateMemberSettingsMethod(), getCallOptions()), request, responseObserver);
     }
   }
 
@@ -531,12 +600,27 @@ public final class ConversationServiceGrpc {
 
     /**
      * <pre>
-     * Lists the conversations the caller belongs to, ordered by conversation_id.
+     * Lists the conversations the caller belongs to in inbox order: pinned ones
+     * first, then by last activity (the newest message, or the creation), newest
+     * first. Each carries the caller's unread and mention counts and the last
+     * message. A conversation that becomes active while a client pages moves to
+     * the front: it may be missed by the pages still to come, or seen twice.
      * </pre>
      */
     public dev.openchat.v1.ListConversationsResponse listConversations(dev.openchat.v1.ListConversationsRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getListConversationsMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Changes the caller's own settings for a conversation: mute (no push
+     * notifications except for messages that mention the caller) and pin.
+     * </pre>
+     */
+    public dev.openchat.v1.UpdateMemberSettingsResponse updateMemberSettings(dev.openchat.v1.UpdateMemberSettingsRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getUpdateMemberSettingsMethod(), getCallOptions(), request);
     }
   }
 
@@ -619,13 +703,29 @@ public final class ConversationServiceGrpc {
 
     /**
      * <pre>
-     * Lists the conversations the caller belongs to, ordered by conversation_id.
+     * Lists the conversations the caller belongs to in inbox order: pinned ones
+     * first, then by last activity (the newest message, or the creation), newest
+     * first. Each carries the caller's unread and mention counts and the last
+     * message. A conversation that becomes active while a client pages moves to
+     * the front: it may be missed by the pages still to come, or seen twice.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<dev.openchat.v1.ListConversationsResponse> listConversations(
         dev.openchat.v1.ListConversationsRequest request) {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getListConversationsMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Changes the caller's own settings for a conversation: mute (no push
+     * notifications except for messages that mention the caller) and pin.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.openchat.v1.UpdateMemberSettingsResponse> updateMemberSettings(
+        dev.openchat.v1.UpdateMemberSettingsRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getUpdateMemberSettingsMethod(), getCallOptions()), request);
     }
   }
 
@@ -635,6 +735,7 @@ public final class ConversationServiceGrpc {
   private static final int METHODID_REMOVE_MEMBERS = 3;
   private static final int METHODID_GET_CONVERSATION = 4;
   private static final int METHODID_LIST_CONVERSATIONS = 5;
+  private static final int METHODID_UPDATE_MEMBER_SETTINGS = 6;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -676,6 +777,10 @@ public final class ConversationServiceGrpc {
         case METHODID_LIST_CONVERSATIONS:
           serviceImpl.listConversations((dev.openchat.v1.ListConversationsRequest) request,
               (io.grpc.stub.StreamObserver<dev.openchat.v1.ListConversationsResponse>) responseObserver);
+          break;
+        case METHODID_UPDATE_MEMBER_SETTINGS:
+          serviceImpl.updateMemberSettings((dev.openchat.v1.UpdateMemberSettingsRequest) request,
+              (io.grpc.stub.StreamObserver<dev.openchat.v1.UpdateMemberSettingsResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -744,6 +849,7 @@ public final class ConversationServiceGrpc {
               .addMethod(getRemoveMembersMethod())
               .addMethod(getGetConversationMethod())
               .addMethod(getListConversationsMethod())
+              .addMethod(getUpdateMemberSettingsMethod())
               .build();
         }
       }

@@ -74,6 +74,16 @@ public final class ConversationServiceProto {
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_openchat_v1_ListConversationsResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_UpdateMemberSettingsRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_UpdateMemberSettingsRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_UpdateMemberSettingsResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_UpdateMemberSettingsResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -84,56 +94,71 @@ public final class ConversationServiceProto {
   static {
     java.lang.String[] descriptorData = {
       "\n&openchat/v1/conversation_service.proto" +
-      "\022\013openchat.v1\032\036openchat/v1/conversation." +
-      "proto\"h\n\022CreateGroupRequest\022\024\n\005title\030\001 \001" +
-      "(\tR\005title\022\035\n\nmember_ids\030\002 \003(\tR\tmemberIds" +
-      "\022\035\n\nrequest_id\030\003 \001(\tR\trequestId\"T\n\023Creat" +
-      "eGroupResponse\022=\n\014conversation\030\001 \001(\0132\031.o" +
-      "penchat.v1.ConversationR\014conversation\"3\n" +
-      "\030GetOrCreateDirectRequest\022\027\n\007peer_id\030\001 \001" +
-      "(\tR\006peerId\"t\n\031GetOrCreateDirectResponse\022" +
-      "=\n\014conversation\030\001 \001(\0132\031.openchat.v1.Conv" +
-      "ersationR\014conversation\022\030\n\007created\030\002 \001(\010R" +
-      "\007created\"[\n\021AddMembersRequest\022\'\n\017convers" +
-      "ation_id\030\001 \001(\tR\016conversationId\022\035\n\nmember" +
-      "_ids\030\002 \003(\tR\tmemberIds\"S\n\022AddMembersRespo" +
-      "nse\022=\n\014conversation\030\001 \001(\0132\031.openchat.v1." +
-      "ConversationR\014conversation\"^\n\024RemoveMemb" +
-      "ersRequest\022\'\n\017conversation_id\030\001 \001(\tR\016con" +
-      "versationId\022\035\n\nmember_ids\030\002 \003(\tR\tmemberI" +
-      "ds\"V\n\025RemoveMembersResponse\022=\n\014conversat" +
-      "ion\030\001 \001(\0132\031.openchat.v1.ConversationR\014co" +
-      "nversation\"A\n\026GetConversationRequest\022\'\n\017" +
-      "conversation_id\030\001 \001(\tR\016conversationId\"X\n" +
-      "\027GetConversationResponse\022=\n\014conversation" +
-      "\030\001 \001(\0132\031.openchat.v1.ConversationR\014conve" +
-      "rsation\"V\n\030ListConversationsRequest\022\033\n\tp" +
-      "age_size\030\001 \001(\005R\010pageSize\022\035\n\npage_token\030\002" +
-      " \001(\tR\tpageToken\"\204\001\n\031ListConversationsRes" +
-      "ponse\022?\n\rconversations\030\001 \003(\0132\031.openchat." +
-      "v1.ConversationR\rconversations\022&\n\017next_p" +
-      "age_token\030\002 \001(\tR\rnextPageToken2\264\004\n\023Conve" +
-      "rsationService\022P\n\013CreateGroup\022\037.openchat" +
-      ".v1.CreateGroupRequest\032 .openchat.v1.Cre" +
-      "ateGroupResponse\022b\n\021GetOrCreateDirect\022%." +
-      "openchat.v1.GetOrCreateDirectRequest\032&.o" +
-      "penchat.v1.GetOrCreateDirectResponse\022M\n\n" +
-      "AddMembers\022\036.openchat.v1.AddMembersReque" +
-      "st\032\037.openchat.v1.AddMembersResponse\022V\n\rR" +
-      "emoveMembers\022!.openchat.v1.RemoveMembers" +
-      "Request\032\".openchat.v1.RemoveMembersRespo" +
-      "nse\022\\\n\017GetConversation\022#.openchat.v1.Get" +
-      "ConversationRequest\032$.openchat.v1.GetCon" +
-      "versationResponse\022b\n\021ListConversations\022%" +
-      ".openchat.v1.ListConversationsRequest\032&." +
-      "openchat.v1.ListConversationsResponseBn\n" +
-      "\017dev.openchat.v1B\030ConversationServicePro" +
-      "toP\001Z0openchat.dev/generated/go/openchat" +
-      "/v1;openchatv1\352\002\014Openchat::V1b\006proto3"
+      "\022\013openchat.v1\032 google/protobuf/field_mas" +
+      "k.proto\032\037google/protobuf/timestamp.proto" +
+      "\032\036openchat/v1/conversation.proto\"h\n\022Crea" +
+      "teGroupRequest\022\024\n\005title\030\001 \001(\tR\005title\022\035\n\n" +
+      "member_ids\030\002 \003(\tR\tmemberIds\022\035\n\nrequest_i" +
+      "d\030\003 \001(\tR\trequestId\"T\n\023CreateGroupRespons" +
+      "e\022=\n\014conversation\030\001 \001(\0132\031.openchat.v1.Co" +
+      "nversationR\014conversation\"3\n\030GetOrCreateD" +
+      "irectRequest\022\027\n\007peer_id\030\001 \001(\tR\006peerId\"t\n" +
+      "\031GetOrCreateDirectResponse\022=\n\014conversati" +
+      "on\030\001 \001(\0132\031.openchat.v1.ConversationR\014con" +
+      "versation\022\030\n\007created\030\002 \001(\010R\007created\"[\n\021A" +
+      "ddMembersRequest\022\'\n\017conversation_id\030\001 \001(" +
+      "\tR\016conversationId\022\035\n\nmember_ids\030\002 \003(\tR\tm" +
+      "emberIds\"S\n\022AddMembersResponse\022=\n\014conver" +
+      "sation\030\001 \001(\0132\031.openchat.v1.ConversationR" +
+      "\014conversation\"^\n\024RemoveMembersRequest\022\'\n" +
+      "\017conversation_id\030\001 \001(\tR\016conversationId\022\035" +
+      "\n\nmember_ids\030\002 \003(\tR\tmemberIds\"V\n\025RemoveM" +
+      "embersResponse\022=\n\014conversation\030\001 \001(\0132\031.o" +
+      "penchat.v1.ConversationR\014conversation\"A\n" +
+      "\026GetConversationRequest\022\'\n\017conversation_" +
+      "id\030\001 \001(\tR\016conversationId\"X\n\027GetConversat" +
+      "ionResponse\022=\n\014conversation\030\001 \001(\0132\031.open" +
+      "chat.v1.ConversationR\014conversation\"V\n\030Li" +
+      "stConversationsRequest\022\033\n\tpage_size\030\001 \001(" +
+      "\005R\010pageSize\022\035\n\npage_token\030\002 \001(\tR\tpageTok" +
+      "en\"\204\001\n\031ListConversationsResponse\022?\n\rconv" +
+      "ersations\030\001 \003(\0132\031.openchat.v1.Conversati" +
+      "onR\rconversations\022&\n\017next_page_token\030\002 \001" +
+      "(\tR\rnextPageToken\"\330\001\n\033UpdateMemberSettin" +
+      "gsRequest\022\'\n\017conversation_id\030\001 \001(\tR\016conv" +
+      "ersationId\022;\n\013update_mask\030\002 \001(\0132\032.google" +
+      ".protobuf.FieldMaskR\nupdateMask\022;\n\013muted" +
+      "_until\030\003 \001(\0132\032.google.protobuf.Timestamp" +
+      "R\nmutedUntil\022\026\n\006pinned\030\004 \001(\010R\006pinned\"]\n\034" +
+      "UpdateMemberSettingsResponse\022=\n\014conversa" +
+      "tion\030\001 \001(\0132\031.openchat.v1.ConversationR\014c" +
+      "onversation2\241\005\n\023ConversationService\022P\n\013C" +
+      "reateGroup\022\037.openchat.v1.CreateGroupRequ" +
+      "est\032 .openchat.v1.CreateGroupResponse\022b\n" +
+      "\021GetOrCreateDirect\022%.openchat.v1.GetOrCr" +
+      "eateDirectRequest\032&.openchat.v1.GetOrCre" +
+      "ateDirectResponse\022M\n\nAddMembers\022\036.opench" +
+      "at.v1.AddMembersRequest\032\037.openchat.v1.Ad" +
+      "dMembersResponse\022V\n\rRemoveMembers\022!.open" +
+      "chat.v1.RemoveMembersRequest\032\".openchat." +
+      "v1.RemoveMembersResponse\022\\\n\017GetConversat" +
+      "ion\022#.openchat.v1.GetConversationRequest" +
+      "\032$.openchat.v1.GetConversationResponse\022b" +
+      "\n\021ListConversations\022%.openchat.v1.ListCo" +
+      "nversationsRequest\032&.openchat.v1.ListCon" +
+      "versationsResponse\022k\n\024UpdateMemberSettin" +
+      "gs\022(.openchat.v1.UpdateMemberSettingsReq" +
+      "uest\032).openchat.v1.UpdateMemberSettingsR" +
+      "esponseBn\n\017dev.openchat.v1B\030Conversation" +
+      "ServiceProtoP\001Z0openchat.dev/generated/g" +
+      "o/openchat/v1;openchatv1\352\002\014Openchat::V1b" +
+      "\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
+          com.google.protobuf.FieldMaskProto.getDescriptor(),
+          com.google.protobuf.TimestampProto.getDescriptor(),
           dev.openchat.v1.ConversationProto.getDescriptor(),
         });
     internal_static_openchat_v1_CreateGroupRequest_descriptor =
@@ -208,6 +233,20 @@ public final class ConversationServiceProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_ListConversationsResponse_descriptor,
         new java.lang.String[] { "Conversations", "NextPageToken", });
+    internal_static_openchat_v1_UpdateMemberSettingsRequest_descriptor =
+      getDescriptor().getMessageTypes().get(12);
+    internal_static_openchat_v1_UpdateMemberSettingsRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_UpdateMemberSettingsRequest_descriptor,
+        new java.lang.String[] { "ConversationId", "UpdateMask", "MutedUntil", "Pinned", });
+    internal_static_openchat_v1_UpdateMemberSettingsResponse_descriptor =
+      getDescriptor().getMessageTypes().get(13);
+    internal_static_openchat_v1_UpdateMemberSettingsResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_UpdateMemberSettingsResponse_descriptor,
+        new java.lang.String[] { "Conversation", });
+    com.google.protobuf.FieldMaskProto.getDescriptor();
+    com.google.protobuf.TimestampProto.getDescriptor();
     dev.openchat.v1.ConversationProto.getDescriptor();
   }
 

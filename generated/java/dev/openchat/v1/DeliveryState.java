@@ -209,7 +209,7 @@ public enum DeliveryState
   }
   public static final com.google.protobuf.Descriptors.EnumDescriptor
       getDescriptor() {
-    return dev.openchat.v1.MessageProto.getDescriptor().getEnumTypes().get(0);
+    return dev.openchat.v1.MessageProto.getDescriptor().getEnumTypes().get(1);
   }
 
   private static final DeliveryState[] VALUES = values();

@@ -225,6 +225,42 @@ public enum ErrorReason
    * <code>MEMBERSHIP_LIMIT_EXCEEDED = 22;</code>
    */
   MEMBERSHIP_LIMIT_EXCEEDED(22),
+  /**
+   * <pre>
+   * The message can no longer be edited: the edit window has passed
+   * (FAILED_PRECONDITION).
+   * </pre>
+   *
+   * <code>EDIT_WINDOW_CLOSED = 23;</code>
+   */
+  EDIT_WINDOW_CLOSED(23),
+  /**
+   * <pre>
+   * The message can no longer be recalled by its sender: the recall window has
+   * passed (FAILED_PRECONDITION).
+   * </pre>
+   *
+   * <code>RECALL_WINDOW_CLOSED = 24;</code>
+   */
+  RECALL_WINDOW_CLOSED(24),
+  /**
+   * <pre>
+   * The message was recalled and cannot be edited, reacted to or forwarded
+   * (FAILED_PRECONDITION).
+   * </pre>
+   *
+   * <code>MESSAGE_RECALLED = 25;</code>
+   */
+  MESSAGE_RECALLED(25),
+  /**
+   * <pre>
+   * The message has as many distinct reactions as allowed, or the caller has
+   * (RESOURCE_EXHAUSTED).
+   * </pre>
+   *
+   * <code>REACTION_LIMIT_EXCEEDED = 26;</code>
+   */
+  REACTION_LIMIT_EXCEEDED(26),
   UNRECOGNIZED(-1),
   ;
 
@@ -437,6 +473,42 @@ public enum ErrorReason
    * <code>MEMBERSHIP_LIMIT_EXCEEDED = 22;</code>
    */
   public static final int MEMBERSHIP_LIMIT_EXCEEDED_VALUE = 22;
+  /**
+   * <pre>
+   * The message can no longer be edited: the edit window has passed
+   * (FAILED_PRECONDITION).
+   * </pre>
+   *
+   * <code>EDIT_WINDOW_CLOSED = 23;</code>
+   */
+  public static final int EDIT_WINDOW_CLOSED_VALUE = 23;
+  /**
+   * <pre>
+   * The message can no longer be recalled by its sender: the recall window has
+   * passed (FAILED_PRECONDITION).
+   * </pre>
+   *
+   * <code>RECALL_WINDOW_CLOSED = 24;</code>
+   */
+  public static final int RECALL_WINDOW_CLOSED_VALUE = 24;
+  /**
+   * <pre>
+   * The message was recalled and cannot be edited, reacted to or forwarded
+   * (FAILED_PRECONDITION).
+   * </pre>
+   *
+   * <code>MESSAGE_RECALLED = 25;</code>
+   */
+  public static final int MESSAGE_RECALLED_VALUE = 25;
+  /**
+   * <pre>
+   * The message has as many distinct reactions as allowed, or the caller has
+   * (RESOURCE_EXHAUSTED).
+   * </pre>
+   *
+   * <code>REACTION_LIMIT_EXCEEDED = 26;</code>
+   */
+  public static final int REACTION_LIMIT_EXCEEDED_VALUE = 26;
 
 
   public final int getNumber() {
@@ -486,6 +558,10 @@ public enum ErrorReason
       case 20: return SESSION_LIMIT_EXCEEDED;
       case 21: return GROUP_CREATION_RATE_EXCEEDED;
       case 22: return MEMBERSHIP_LIMIT_EXCEEDED;
+      case 23: return EDIT_WINDOW_CLOSED;
+      case 24: return RECALL_WINDOW_CLOSED;
+      case 25: return MESSAGE_RECALLED;
+      case 26: return REACTION_LIMIT_EXCEEDED;
       default: return null;
     }
   }

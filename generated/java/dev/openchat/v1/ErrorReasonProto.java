@@ -24,7 +24,7 @@ public final class ErrorReasonProto {
   static {
     java.lang.String[] descriptorData = {
       "\n\036openchat/v1/error_reason.proto\022\013opench" +
-      "at.v1*\321\004\n\013ErrorReason\022\034\n\030ERROR_REASON_UN" +
+      "at.v1*\266\005\n\013ErrorReason\022\034\n\030ERROR_REASON_UN" +
       "SPECIFIED\020\000\022\021\n\rTOKEN_INVALID\020\001\022\021\n\rFIELD_" +
       "INVALID\020\002\022\027\n\023REQUEST_UNDECODABLE\020\003\022\025\n\021CO" +
       "NTENT_TOO_LARGE\020\004\022\032\n\026CONVERSATION_NOT_FO" +
@@ -39,9 +39,12 @@ public final class ErrorReasonProto {
       "ED\020\022\022\026\n\022SEND_RATE_EXCEEDED\020\023\022\032\n\026SESSION_" +
       "LIMIT_EXCEEDED\020\024\022 \n\034GROUP_CREATION_RATE_" +
       "EXCEEDED\020\025\022\035\n\031MEMBERSHIP_LIMIT_EXCEEDED\020" +
-      "\026Bf\n\017dev.openchat.v1B\020ErrorReasonProtoP\001" +
-      "Z0openchat.dev/generated/go/openchat/v1;" +
-      "openchatv1\352\002\014Openchat::V1b\006proto3"
+      "\026\022\026\n\022EDIT_WINDOW_CLOSED\020\027\022\030\n\024RECALL_WIND" +
+      "OW_CLOSED\020\030\022\024\n\020MESSAGE_RECALLED\020\031\022\033\n\027REA" +
+      "CTION_LIMIT_EXCEEDED\020\032Bf\n\017dev.openchat.v" +
+      "1B\020ErrorReasonProtoP\001Z0openchat.dev/gene" +
+      "rated/go/openchat/v1;openchatv1\352\002\014Opench" +
+      "at::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,

@@ -217,6 +217,25 @@ private static final long serialVersionUID = 0L;
     }
   }
 
+  public static final int INCLUDE_CHANGES_FIELD_NUMBER = 7;
+  private boolean includeChanges_ = false;
+  /**
+   * <pre>
+   * False (the default, a history screen): messages only, in their current
+   * state, without those the caller deleted for themselves. True (a client
+   * filling a gap in its replay of the sequence): every entry of the range,
+   * changes included, deleted-for-me messages as `deleted_for_me`
+   * placeholders; reactions are not summarized.
+   * </pre>
+   *
+   * <code>bool include_changes = 7 [json_name = "includeChanges"];</code>
+   * @return The includeChanges.
+   */
+  @java.lang.Override
+  public boolean getIncludeChanges() {
+    return includeChanges_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -249,6 +268,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(pageToken_)) {
       com.google.protobuf.GeneratedMessageV3.writeString(output, 6, pageToken_);
     }
+    if (includeChanges_ != false) {
+      output.writeBool(7, includeChanges_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -280,6 +302,10 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(pageToken_)) {
       size += com.google.protobuf.GeneratedMessageV3.computeStringSize(6, pageToken_);
     }
+    if (includeChanges_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(7, includeChanges_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -306,6 +332,8 @@ private static final long serialVersionUID = 0L;
         != other.getPageSize()) return false;
     if (!getPageToken()
         .equals(other.getPageToken())) return false;
+    if (getIncludeChanges()
+        != other.getIncludeChanges()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -331,6 +359,9 @@ private static final long serialVersionUID = 0L;
     hash = (53 * hash) + getPageSize();
     hash = (37 * hash) + PAGE_TOKEN_FIELD_NUMBER;
     hash = (53 * hash) + getPageToken().hashCode();
+    hash = (37 * hash) + INCLUDE_CHANGES_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getIncludeChanges());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -470,6 +501,7 @@ private static final long serialVersionUID = 0L;
       order_ = 0;
       pageSize_ = 0;
       pageToken_ = "";
+      includeChanges_ = false;
       return this;
     }
 
@@ -520,6 +552,9 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000020) != 0)) {
         result.pageToken_ = pageToken_;
+      }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.includeChanges_ = includeChanges_;
       }
     }
 
@@ -589,6 +624,9 @@ private static final long serialVersionUID = 0L;
         bitField0_ |= 0x00000020;
         onChanged();
       }
+      if (other.getIncludeChanges() != false) {
+        setIncludeChanges(other.getIncludeChanges());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -645,6 +683,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000020;
               break;
             } // case 50
+            case 56: {
+              includeChanges_ = input.readBool();
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 56
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1052,6 +1095,62 @@ private static final long serialVersionUID = 0L;
       checkByteStringIsUtf8(value);
       pageToken_ = value;
       bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+
+    private boolean includeChanges_ ;
+    /**
+     * <pre>
+     * False (the default, a history screen): messages only, in their current
+     * state, without those the caller deleted for themselves. True (a client
+     * filling a gap in its replay of the sequence): every entry of the range,
+     * changes included, deleted-for-me messages as `deleted_for_me`
+     * placeholders; reactions are not summarized.
+     * </pre>
+     *
+     * <code>bool include_changes = 7 [json_name = "includeChanges"];</code>
+     * @return The includeChanges.
+     */
+    @java.lang.Override
+    public boolean getIncludeChanges() {
+      return includeChanges_;
+    }
+    /**
+     * <pre>
+     * False (the default, a history screen): messages only, in their current
+     * state, without those the caller deleted for themselves. True (a client
+     * filling a gap in its replay of the sequence): every entry of the range,
+     * changes included, deleted-for-me messages as `deleted_for_me`
+     * placeholders; reactions are not summarized.
+     * </pre>
+     *
+     * <code>bool include_changes = 7 [json_name = "includeChanges"];</code>
+     * @param value The includeChanges to set.
+     * @return This builder for chaining.
+     */
+    public Builder setIncludeChanges(boolean value) {
+      
+      includeChanges_ = value;
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * False (the default, a history screen): messages only, in their current
+     * state, without those the caller deleted for themselves. True (a client
+     * filling a gap in its replay of the sequence): every entry of the range,
+     * changes included, deleted-for-me messages as `deleted_for_me`
+     * placeholders; reactions are not summarized.
+     * </pre>
+     *
+     * <code>bool include_changes = 7 [json_name = "includeChanges"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearIncludeChanges() {
+      bitField0_ = (bitField0_ & ~0x00000040);
+      includeChanges_ = false;
       onChanged();
       return this;
     }

@@ -97,4 +97,18 @@ public interface ListMessagesRequestOrBuilder extends
    */
   com.google.protobuf.ByteString
       getPageTokenBytes();
+
+  /**
+   * <pre>
+   * False (the default, a history screen): messages only, in their current
+   * state, without those the caller deleted for themselves. True (a client
+   * filling a gap in its replay of the sequence): every entry of the range,
+   * changes included, deleted-for-me messages as `deleted_for_me`
+   * placeholders; reactions are not summarized.
+   * </pre>
+   *
+   * <code>bool include_changes = 7 [json_name = "includeChanges"];</code>
+   * @return The includeChanges.
+   */
+  boolean getIncludeChanges();
 }

@@ -24,6 +24,10 @@ private static final long serialVersionUID = 0L;
     conversationId_ = "";
     senderId_ = "";
     clientMsgId_ = "";
+    kind_ = 0;
+    targetMessageId_ = "";
+    emoji_ = "";
+    reactions_ = java.util.Collections.emptyList();
   }
 
   @java.lang.Override
@@ -332,6 +336,327 @@ private static final long serialVersionUID = 0L;
     return serverTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : serverTime_;
   }
 
+  public static final int KIND_FIELD_NUMBER = 8;
+  private int kind_ = 0;
+  /**
+   * <pre>
+   * What this entry of the conversation's sequence is: a message, or a change
+   * to an earlier message (an edit, a recall, a reaction). Changes take seqs of
+   * their own so that Sync and the session stream carry them in order; history
+   * (ListMessages) never returns them and shows their effect instead.
+   * </pre>
+   *
+   * <code>.openchat.v1.MessageKind kind = 8 [json_name = "kind"];</code>
+   * @return The enum numeric value on the wire for kind.
+   */
+  @java.lang.Override public int getKindValue() {
+    return kind_;
+  }
+  /**
+   * <pre>
+   * What this entry of the conversation's sequence is: a message, or a change
+   * to an earlier message (an edit, a recall, a reaction). Changes take seqs of
+   * their own so that Sync and the session stream carry them in order; history
+   * (ListMessages) never returns them and shows their effect instead.
+   * </pre>
+   *
+   * <code>.openchat.v1.MessageKind kind = 8 [json_name = "kind"];</code>
+   * @return The kind.
+   */
+  @java.lang.Override public dev.openchat.v1.MessageKind getKind() {
+    dev.openchat.v1.MessageKind result = dev.openchat.v1.MessageKind.forNumber(kind_);
+    return result == null ? dev.openchat.v1.MessageKind.UNRECOGNIZED : result;
+  }
+
+  public static final int TARGET_MESSAGE_ID_FIELD_NUMBER = 9;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object targetMessageId_ = "";
+  /**
+   * <pre>
+   * For a change: the message it changes (in the same conversation). Empty for
+   * a message.
+   * </pre>
+   *
+   * <code>string target_message_id = 9 [json_name = "targetMessageId"];</code>
+   * @return The targetMessageId.
+   */
+  @java.lang.Override
+  public java.lang.String getTargetMessageId() {
+    java.lang.Object ref = targetMessageId_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      targetMessageId_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * For a change: the message it changes (in the same conversation). Empty for
+   * a message.
+   * </pre>
+   *
+   * <code>string target_message_id = 9 [json_name = "targetMessageId"];</code>
+   * @return The bytes for targetMessageId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getTargetMessageIdBytes() {
+    java.lang.Object ref = targetMessageId_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      targetMessageId_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int EMOJI_FIELD_NUMBER = 10;
+  @SuppressWarnings("serial")
+  private volatile java.lang.Object emoji_ = "";
+  /**
+   * <pre>
+   * For MESSAGE_KIND_REACTION_ADDED and MESSAGE_KIND_REACTION_REMOVED: the
+   * emoji. Empty otherwise.
+   * </pre>
+   *
+   * <code>string emoji = 10 [json_name = "emoji"];</code>
+   * @return The emoji.
+   */
+  @java.lang.Override
+  public java.lang.String getEmoji() {
+    java.lang.Object ref = emoji_;
+    if (ref instanceof java.lang.String) {
+      return (java.lang.String) ref;
+    } else {
+      com.google.protobuf.ByteString bs = 
+          (com.google.protobuf.ByteString) ref;
+      java.lang.String s = bs.toStringUtf8();
+      emoji_ = s;
+      return s;
+    }
+  }
+  /**
+   * <pre>
+   * For MESSAGE_KIND_REACTION_ADDED and MESSAGE_KIND_REACTION_REMOVED: the
+   * emoji. Empty otherwise.
+   * </pre>
+   *
+   * <code>string emoji = 10 [json_name = "emoji"];</code>
+   * @return The bytes for emoji.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString
+      getEmojiBytes() {
+    java.lang.Object ref = emoji_;
+    if (ref instanceof java.lang.String) {
+      com.google.protobuf.ByteString b = 
+          com.google.protobuf.ByteString.copyFromUtf8(
+              (java.lang.String) ref);
+      emoji_ = b;
+      return b;
+    } else {
+      return (com.google.protobuf.ByteString) ref;
+    }
+  }
+
+  public static final int EDIT_COUNT_FIELD_NUMBER = 11;
+  private int editCount_ = 0;
+  /**
+   * <pre>
+   * How many times the message was edited; `content` is the latest version.
+   * Set on messages returned by ListMessages (their current state).
+   * </pre>
+   *
+   * <code>int32 edit_count = 11 [json_name = "editCount"];</code>
+   * @return The editCount.
+   */
+  @java.lang.Override
+  public int getEditCount() {
+    return editCount_;
+  }
+
+  public static final int EDIT_TIME_FIELD_NUMBER = 12;
+  private com.google.protobuf.Timestamp editTime_;
+  /**
+   * <pre>
+   * When the message was last edited; unset when it never was.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp edit_time = 12 [json_name = "editTime"];</code>
+   * @return Whether the editTime field is set.
+   */
+  @java.lang.Override
+  public boolean hasEditTime() {
+    return editTime_ != null;
+  }
+  /**
+   * <pre>
+   * When the message was last edited; unset when it never was.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp edit_time = 12 [json_name = "editTime"];</code>
+   * @return The editTime.
+   */
+  @java.lang.Override
+  public com.google.protobuf.Timestamp getEditTime() {
+    return editTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : editTime_;
+  }
+  /**
+   * <pre>
+   * When the message was last edited; unset when it never was.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp edit_time = 12 [json_name = "editTime"];</code>
+   */
+  @java.lang.Override
+  public com.google.protobuf.TimestampOrBuilder getEditTimeOrBuilder() {
+    return editTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : editTime_;
+  }
+
+  public static final int RECALLED_FIELD_NUMBER = 13;
+  private boolean recalled_ = false;
+  /**
+   * <pre>
+   * True when the message was recalled: `content` is then empty, and the
+   * server no longer stores what it said.
+   * </pre>
+   *
+   * <code>bool recalled = 13 [json_name = "recalled"];</code>
+   * @return The recalled.
+   */
+  @java.lang.Override
+  public boolean getRecalled() {
+    return recalled_;
+  }
+
+  public static final int REACTIONS_FIELD_NUMBER = 14;
+  @SuppressWarnings("serial")
+  private java.util.List<dev.openchat.v1.ReactionSummary> reactions_;
+  /**
+   * <pre>
+   * The reactions to the message, one entry per emoji, in the order the emojis
+   * were first used. Set on messages returned by ListMessages.
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<dev.openchat.v1.ReactionSummary> getReactionsList() {
+    return reactions_;
+  }
+  /**
+   * <pre>
+   * The reactions to the message, one entry per emoji, in the order the emojis
+   * were first used. Set on messages returned by ListMessages.
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends dev.openchat.v1.ReactionSummaryOrBuilder> 
+      getReactionsOrBuilderList() {
+    return reactions_;
+  }
+  /**
+   * <pre>
+   * The reactions to the message, one entry per emoji, in the order the emojis
+   * were first used. Set on messages returned by ListMessages.
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+   */
+  @java.lang.Override
+  public int getReactionsCount() {
+    return reactions_.size();
+  }
+  /**
+   * <pre>
+   * The reactions to the message, one entry per emoji, in the order the emojis
+   * were first used. Set on messages returned by ListMessages.
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+   */
+  @java.lang.Override
+  public dev.openchat.v1.ReactionSummary getReactions(int index) {
+    return reactions_.get(index);
+  }
+  /**
+   * <pre>
+   * The reactions to the message, one entry per emoji, in the order the emojis
+   * were first used. Set on messages returned by ListMessages.
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+   */
+  @java.lang.Override
+  public dev.openchat.v1.ReactionSummaryOrBuilder getReactionsOrBuilder(
+      int index) {
+    return reactions_.get(index);
+  }
+
+  public static final int FORWARDED_FROM_FIELD_NUMBER = 15;
+  private dev.openchat.v1.ForwardOrigin forwardedFrom_;
+  /**
+   * <pre>
+   * Where a forwarded message was copied from; unset for other messages.
+   * </pre>
+   *
+   * <code>.openchat.v1.ForwardOrigin forwarded_from = 15 [json_name = "forwardedFrom"];</code>
+   * @return Whether the forwardedFrom field is set.
+   */
+  @java.lang.Override
+  public boolean hasForwardedFrom() {
+    return forwardedFrom_ != null;
+  }
+  /**
+   * <pre>
+   * Where a forwarded message was copied from; unset for other messages.
+   * </pre>
+   *
+   * <code>.openchat.v1.ForwardOrigin forwarded_from = 15 [json_name = "forwardedFrom"];</code>
+   * @return The forwardedFrom.
+   */
+  @java.lang.Override
+  public dev.openchat.v1.ForwardOrigin getForwardedFrom() {
+    return forwardedFrom_ == null ? dev.openchat.v1.ForwardOrigin.getDefaultInstance() : forwardedFrom_;
+  }
+  /**
+   * <pre>
+   * Where a forwarded message was copied from; unset for other messages.
+   * </pre>
+   *
+   * <code>.openchat.v1.ForwardOrigin forwarded_from = 15 [json_name = "forwardedFrom"];</code>
+   */
+  @java.lang.Override
+  public dev.openchat.v1.ForwardOriginOrBuilder getForwardedFromOrBuilder() {
+    return forwardedFrom_ == null ? dev.openchat.v1.ForwardOrigin.getDefaultInstance() : forwardedFrom_;
+  }
+
+  public static final int DELETED_FOR_ME_FIELD_NUMBER = 16;
+  private boolean deletedForMe_ = false;
+  /**
+   * <pre>
+   * True when the calling user deleted this message for themselves
+   * (DeleteMessages): Sync and gap fills still carry its seq, without content,
+   * so that the sequence stays gapless; show nothing for it.
+   * </pre>
+   *
+   * <code>bool deleted_for_me = 16 [json_name = "deletedForMe"];</code>
+   * @return The deletedForMe.
+   */
+  @java.lang.Override
+  public boolean getDeletedForMe() {
+    return deletedForMe_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -367,6 +692,33 @@ private static final long serialVersionUID = 0L;
     if (serverTime_ != null) {
       output.writeMessage(7, getServerTime());
     }
+    if (kind_ != dev.openchat.v1.MessageKind.MESSAGE_KIND_UNSPECIFIED.getNumber()) {
+      output.writeEnum(8, kind_);
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(targetMessageId_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 9, targetMessageId_);
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(emoji_)) {
+      com.google.protobuf.GeneratedMessageV3.writeString(output, 10, emoji_);
+    }
+    if (editCount_ != 0) {
+      output.writeInt32(11, editCount_);
+    }
+    if (editTime_ != null) {
+      output.writeMessage(12, getEditTime());
+    }
+    if (recalled_ != false) {
+      output.writeBool(13, recalled_);
+    }
+    for (int i = 0; i < reactions_.size(); i++) {
+      output.writeMessage(14, reactions_.get(i));
+    }
+    if (forwardedFrom_ != null) {
+      output.writeMessage(15, getForwardedFrom());
+    }
+    if (deletedForMe_ != false) {
+      output.writeBool(16, deletedForMe_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -399,6 +751,40 @@ private static final long serialVersionUID = 0L;
     if (serverTime_ != null) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(7, getServerTime());
+    }
+    if (kind_ != dev.openchat.v1.MessageKind.MESSAGE_KIND_UNSPECIFIED.getNumber()) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeEnumSize(8, kind_);
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(targetMessageId_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(9, targetMessageId_);
+    }
+    if (!com.google.protobuf.GeneratedMessageV3.isStringEmpty(emoji_)) {
+      size += com.google.protobuf.GeneratedMessageV3.computeStringSize(10, emoji_);
+    }
+    if (editCount_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeInt32Size(11, editCount_);
+    }
+    if (editTime_ != null) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(12, getEditTime());
+    }
+    if (recalled_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(13, recalled_);
+    }
+    for (int i = 0; i < reactions_.size(); i++) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(14, reactions_.get(i));
+    }
+    if (forwardedFrom_ != null) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(15, getForwardedFrom());
+    }
+    if (deletedForMe_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(16, deletedForMe_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -435,6 +821,29 @@ private static final long serialVersionUID = 0L;
       if (!getServerTime()
           .equals(other.getServerTime())) return false;
     }
+    if (kind_ != other.kind_) return false;
+    if (!getTargetMessageId()
+        .equals(other.getTargetMessageId())) return false;
+    if (!getEmoji()
+        .equals(other.getEmoji())) return false;
+    if (getEditCount()
+        != other.getEditCount()) return false;
+    if (hasEditTime() != other.hasEditTime()) return false;
+    if (hasEditTime()) {
+      if (!getEditTime()
+          .equals(other.getEditTime())) return false;
+    }
+    if (getRecalled()
+        != other.getRecalled()) return false;
+    if (!getReactionsList()
+        .equals(other.getReactionsList())) return false;
+    if (hasForwardedFrom() != other.hasForwardedFrom()) return false;
+    if (hasForwardedFrom()) {
+      if (!getForwardedFrom()
+          .equals(other.getForwardedFrom())) return false;
+    }
+    if (getDeletedForMe()
+        != other.getDeletedForMe()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -465,6 +874,32 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + SERVER_TIME_FIELD_NUMBER;
       hash = (53 * hash) + getServerTime().hashCode();
     }
+    hash = (37 * hash) + KIND_FIELD_NUMBER;
+    hash = (53 * hash) + kind_;
+    hash = (37 * hash) + TARGET_MESSAGE_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getTargetMessageId().hashCode();
+    hash = (37 * hash) + EMOJI_FIELD_NUMBER;
+    hash = (53 * hash) + getEmoji().hashCode();
+    hash = (37 * hash) + EDIT_COUNT_FIELD_NUMBER;
+    hash = (53 * hash) + getEditCount();
+    if (hasEditTime()) {
+      hash = (37 * hash) + EDIT_TIME_FIELD_NUMBER;
+      hash = (53 * hash) + getEditTime().hashCode();
+    }
+    hash = (37 * hash) + RECALLED_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getRecalled());
+    if (getReactionsCount() > 0) {
+      hash = (37 * hash) + REACTIONS_FIELD_NUMBER;
+      hash = (53 * hash) + getReactionsList().hashCode();
+    }
+    if (hasForwardedFrom()) {
+      hash = (37 * hash) + FORWARDED_FROM_FIELD_NUMBER;
+      hash = (53 * hash) + getForwardedFrom().hashCode();
+    }
+    hash = (37 * hash) + DELETED_FOR_ME_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getDeletedForMe());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -613,6 +1048,29 @@ private static final long serialVersionUID = 0L;
         serverTimeBuilder_.dispose();
         serverTimeBuilder_ = null;
       }
+      kind_ = 0;
+      targetMessageId_ = "";
+      emoji_ = "";
+      editCount_ = 0;
+      editTime_ = null;
+      if (editTimeBuilder_ != null) {
+        editTimeBuilder_.dispose();
+        editTimeBuilder_ = null;
+      }
+      recalled_ = false;
+      if (reactionsBuilder_ == null) {
+        reactions_ = java.util.Collections.emptyList();
+      } else {
+        reactions_ = null;
+        reactionsBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00002000);
+      forwardedFrom_ = null;
+      if (forwardedFromBuilder_ != null) {
+        forwardedFromBuilder_.dispose();
+        forwardedFromBuilder_ = null;
+      }
+      deletedForMe_ = false;
       return this;
     }
 
@@ -639,9 +1097,22 @@ private static final long serialVersionUID = 0L;
     @java.lang.Override
     public dev.openchat.v1.Message buildPartial() {
       dev.openchat.v1.Message result = new dev.openchat.v1.Message(this);
+      buildPartialRepeatedFields(result);
       if (bitField0_ != 0) { buildPartial0(result); }
       onBuilt();
       return result;
+    }
+
+    private void buildPartialRepeatedFields(dev.openchat.v1.Message result) {
+      if (reactionsBuilder_ == null) {
+        if (((bitField0_ & 0x00002000) != 0)) {
+          reactions_ = java.util.Collections.unmodifiableList(reactions_);
+          bitField0_ = (bitField0_ & ~0x00002000);
+        }
+        result.reactions_ = reactions_;
+      } else {
+        result.reactions_ = reactionsBuilder_.build();
+      }
     }
 
     private void buildPartial0(dev.openchat.v1.Message result) {
@@ -670,6 +1141,34 @@ private static final long serialVersionUID = 0L;
         result.serverTime_ = serverTimeBuilder_ == null
             ? serverTime_
             : serverTimeBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.kind_ = kind_;
+      }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.targetMessageId_ = targetMessageId_;
+      }
+      if (((from_bitField0_ & 0x00000200) != 0)) {
+        result.emoji_ = emoji_;
+      }
+      if (((from_bitField0_ & 0x00000400) != 0)) {
+        result.editCount_ = editCount_;
+      }
+      if (((from_bitField0_ & 0x00000800) != 0)) {
+        result.editTime_ = editTimeBuilder_ == null
+            ? editTime_
+            : editTimeBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00001000) != 0)) {
+        result.recalled_ = recalled_;
+      }
+      if (((from_bitField0_ & 0x00004000) != 0)) {
+        result.forwardedFrom_ = forwardedFromBuilder_ == null
+            ? forwardedFrom_
+            : forwardedFromBuilder_.build();
+      }
+      if (((from_bitField0_ & 0x00008000) != 0)) {
+        result.deletedForMe_ = deletedForMe_;
       }
     }
 
@@ -746,6 +1245,60 @@ private static final long serialVersionUID = 0L;
       if (other.hasServerTime()) {
         mergeServerTime(other.getServerTime());
       }
+      if (other.kind_ != 0) {
+        setKindValue(other.getKindValue());
+      }
+      if (!other.getTargetMessageId().isEmpty()) {
+        targetMessageId_ = other.targetMessageId_;
+        bitField0_ |= 0x00000100;
+        onChanged();
+      }
+      if (!other.getEmoji().isEmpty()) {
+        emoji_ = other.emoji_;
+        bitField0_ |= 0x00000200;
+        onChanged();
+      }
+      if (other.getEditCount() != 0) {
+        setEditCount(other.getEditCount());
+      }
+      if (other.hasEditTime()) {
+        mergeEditTime(other.getEditTime());
+      }
+      if (other.getRecalled() != false) {
+        setRecalled(other.getRecalled());
+      }
+      if (reactionsBuilder_ == null) {
+        if (!other.reactions_.isEmpty()) {
+          if (reactions_.isEmpty()) {
+            reactions_ = other.reactions_;
+            bitField0_ = (bitField0_ & ~0x00002000);
+          } else {
+            ensureReactionsIsMutable();
+            reactions_.addAll(other.reactions_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.reactions_.isEmpty()) {
+          if (reactionsBuilder_.isEmpty()) {
+            reactionsBuilder_.dispose();
+            reactionsBuilder_ = null;
+            reactions_ = other.reactions_;
+            bitField0_ = (bitField0_ & ~0x00002000);
+            reactionsBuilder_ = 
+              com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders ?
+                 getReactionsFieldBuilder() : null;
+          } else {
+            reactionsBuilder_.addAllMessages(other.reactions_);
+          }
+        }
+      }
+      if (other.hasForwardedFrom()) {
+        mergeForwardedFrom(other.getForwardedFrom());
+      }
+      if (other.getDeletedForMe() != false) {
+        setDeletedForMe(other.getDeletedForMe());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -811,6 +1364,63 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000040;
               break;
             } // case 58
+            case 64: {
+              kind_ = input.readEnum();
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 64
+            case 74: {
+              targetMessageId_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 74
+            case 82: {
+              emoji_ = input.readStringRequireUtf8();
+              bitField0_ |= 0x00000200;
+              break;
+            } // case 82
+            case 88: {
+              editCount_ = input.readInt32();
+              bitField0_ |= 0x00000400;
+              break;
+            } // case 88
+            case 98: {
+              input.readMessage(
+                  getEditTimeFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000800;
+              break;
+            } // case 98
+            case 104: {
+              recalled_ = input.readBool();
+              bitField0_ |= 0x00001000;
+              break;
+            } // case 104
+            case 114: {
+              dev.openchat.v1.ReactionSummary m =
+                  input.readMessage(
+                      dev.openchat.v1.ReactionSummary.parser(),
+                      extensionRegistry);
+              if (reactionsBuilder_ == null) {
+                ensureReactionsIsMutable();
+                reactions_.add(m);
+              } else {
+                reactionsBuilder_.addMessage(m);
+              }
+              break;
+            } // case 114
+            case 122: {
+              input.readMessage(
+                  getForwardedFromFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00004000;
+              break;
+            } // case 122
+            case 128: {
+              deletedForMe_ = input.readBool();
+              bitField0_ |= 0x00008000;
+              break;
+            } // case 128
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1554,6 +2164,1072 @@ private static final long serialVersionUID = 0L;
         serverTime_ = null;
       }
       return serverTimeBuilder_;
+    }
+
+    private int kind_ = 0;
+    /**
+     * <pre>
+     * What this entry of the conversation's sequence is: a message, or a change
+     * to an earlier message (an edit, a recall, a reaction). Changes take seqs of
+     * their own so that Sync and the session stream carry them in order; history
+     * (ListMessages) never returns them and shows their effect instead.
+     * </pre>
+     *
+     * <code>.openchat.v1.MessageKind kind = 8 [json_name = "kind"];</code>
+     * @return The enum numeric value on the wire for kind.
+     */
+    @java.lang.Override public int getKindValue() {
+      return kind_;
+    }
+    /**
+     * <pre>
+     * What this entry of the conversation's sequence is: a message, or a change
+     * to an earlier message (an edit, a recall, a reaction). Changes take seqs of
+     * their own so that Sync and the session stream carry them in order; history
+     * (ListMessages) never returns them and shows their effect instead.
+     * </pre>
+     *
+     * <code>.openchat.v1.MessageKind kind = 8 [json_name = "kind"];</code>
+     * @param value The enum numeric value on the wire for kind to set.
+     * @return This builder for chaining.
+     */
+    public Builder setKindValue(int value) {
+      kind_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * What this entry of the conversation's sequence is: a message, or a change
+     * to an earlier message (an edit, a recall, a reaction). Changes take seqs of
+     * their own so that Sync and the session stream carry them in order; history
+     * (ListMessages) never returns them and shows their effect instead.
+     * </pre>
+     *
+     * <code>.openchat.v1.MessageKind kind = 8 [json_name = "kind"];</code>
+     * @return The kind.
+     */
+    @java.lang.Override
+    public dev.openchat.v1.MessageKind getKind() {
+      dev.openchat.v1.MessageKind result = dev.openchat.v1.MessageKind.forNumber(kind_);
+      return result == null ? dev.openchat.v1.MessageKind.UNRECOGNIZED : result;
+    }
+    /**
+     * <pre>
+     * What this entry of the conversation's sequence is: a message, or a change
+     * to an earlier message (an edit, a recall, a reaction). Changes take seqs of
+     * their own so that Sync and the session stream carry them in order; history
+     * (ListMessages) never returns them and shows their effect instead.
+     * </pre>
+     *
+     * <code>.openchat.v1.MessageKind kind = 8 [json_name = "kind"];</code>
+     * @param value The kind to set.
+     * @return This builder for chaining.
+     */
+    public Builder setKind(dev.openchat.v1.MessageKind value) {
+      if (value == null) {
+        throw new NullPointerException();
+      }
+      bitField0_ |= 0x00000080;
+      kind_ = value.getNumber();
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * What this entry of the conversation's sequence is: a message, or a change
+     * to an earlier message (an edit, a recall, a reaction). Changes take seqs of
+     * their own so that Sync and the session stream carry them in order; history
+     * (ListMessages) never returns them and shows their effect instead.
+     * </pre>
+     *
+     * <code>.openchat.v1.MessageKind kind = 8 [json_name = "kind"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearKind() {
+      bitField0_ = (bitField0_ & ~0x00000080);
+      kind_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object targetMessageId_ = "";
+    /**
+     * <pre>
+     * For a change: the message it changes (in the same conversation). Empty for
+     * a message.
+     * </pre>
+     *
+     * <code>string target_message_id = 9 [json_name = "targetMessageId"];</code>
+     * @return The targetMessageId.
+     */
+    public java.lang.String getTargetMessageId() {
+      java.lang.Object ref = targetMessageId_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        targetMessageId_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * For a change: the message it changes (in the same conversation). Empty for
+     * a message.
+     * </pre>
+     *
+     * <code>string target_message_id = 9 [json_name = "targetMessageId"];</code>
+     * @return The bytes for targetMessageId.
+     */
+    public com.google.protobuf.ByteString
+        getTargetMessageIdBytes() {
+      java.lang.Object ref = targetMessageId_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        targetMessageId_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * For a change: the message it changes (in the same conversation). Empty for
+     * a message.
+     * </pre>
+     *
+     * <code>string target_message_id = 9 [json_name = "targetMessageId"];</code>
+     * @param value The targetMessageId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTargetMessageId(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      targetMessageId_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * For a change: the message it changes (in the same conversation). Empty for
+     * a message.
+     * </pre>
+     *
+     * <code>string target_message_id = 9 [json_name = "targetMessageId"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearTargetMessageId() {
+      targetMessageId_ = getDefaultInstance().getTargetMessageId();
+      bitField0_ = (bitField0_ & ~0x00000100);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * For a change: the message it changes (in the same conversation). Empty for
+     * a message.
+     * </pre>
+     *
+     * <code>string target_message_id = 9 [json_name = "targetMessageId"];</code>
+     * @param value The bytes for targetMessageId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTargetMessageIdBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      targetMessageId_ = value;
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+
+    private java.lang.Object emoji_ = "";
+    /**
+     * <pre>
+     * For MESSAGE_KIND_REACTION_ADDED and MESSAGE_KIND_REACTION_REMOVED: the
+     * emoji. Empty otherwise.
+     * </pre>
+     *
+     * <code>string emoji = 10 [json_name = "emoji"];</code>
+     * @return The emoji.
+     */
+    public java.lang.String getEmoji() {
+      java.lang.Object ref = emoji_;
+      if (!(ref instanceof java.lang.String)) {
+        com.google.protobuf.ByteString bs =
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        emoji_ = s;
+        return s;
+      } else {
+        return (java.lang.String) ref;
+      }
+    }
+    /**
+     * <pre>
+     * For MESSAGE_KIND_REACTION_ADDED and MESSAGE_KIND_REACTION_REMOVED: the
+     * emoji. Empty otherwise.
+     * </pre>
+     *
+     * <code>string emoji = 10 [json_name = "emoji"];</code>
+     * @return The bytes for emoji.
+     */
+    public com.google.protobuf.ByteString
+        getEmojiBytes() {
+      java.lang.Object ref = emoji_;
+      if (ref instanceof String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        emoji_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+    /**
+     * <pre>
+     * For MESSAGE_KIND_REACTION_ADDED and MESSAGE_KIND_REACTION_REMOVED: the
+     * emoji. Empty otherwise.
+     * </pre>
+     *
+     * <code>string emoji = 10 [json_name = "emoji"];</code>
+     * @param value The emoji to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEmoji(
+        java.lang.String value) {
+      if (value == null) { throw new NullPointerException(); }
+      emoji_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * For MESSAGE_KIND_REACTION_ADDED and MESSAGE_KIND_REACTION_REMOVED: the
+     * emoji. Empty otherwise.
+     * </pre>
+     *
+     * <code>string emoji = 10 [json_name = "emoji"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearEmoji() {
+      emoji_ = getDefaultInstance().getEmoji();
+      bitField0_ = (bitField0_ & ~0x00000200);
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * For MESSAGE_KIND_REACTION_ADDED and MESSAGE_KIND_REACTION_REMOVED: the
+     * emoji. Empty otherwise.
+     * </pre>
+     *
+     * <code>string emoji = 10 [json_name = "emoji"];</code>
+     * @param value The bytes for emoji to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEmojiBytes(
+        com.google.protobuf.ByteString value) {
+      if (value == null) { throw new NullPointerException(); }
+      checkByteStringIsUtf8(value);
+      emoji_ = value;
+      bitField0_ |= 0x00000200;
+      onChanged();
+      return this;
+    }
+
+    private int editCount_ ;
+    /**
+     * <pre>
+     * How many times the message was edited; `content` is the latest version.
+     * Set on messages returned by ListMessages (their current state).
+     * </pre>
+     *
+     * <code>int32 edit_count = 11 [json_name = "editCount"];</code>
+     * @return The editCount.
+     */
+    @java.lang.Override
+    public int getEditCount() {
+      return editCount_;
+    }
+    /**
+     * <pre>
+     * How many times the message was edited; `content` is the latest version.
+     * Set on messages returned by ListMessages (their current state).
+     * </pre>
+     *
+     * <code>int32 edit_count = 11 [json_name = "editCount"];</code>
+     * @param value The editCount to set.
+     * @return This builder for chaining.
+     */
+    public Builder setEditCount(int value) {
+      
+      editCount_ = value;
+      bitField0_ |= 0x00000400;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * How many times the message was edited; `content` is the latest version.
+     * Set on messages returned by ListMessages (their current state).
+     * </pre>
+     *
+     * <code>int32 edit_count = 11 [json_name = "editCount"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearEditCount() {
+      bitField0_ = (bitField0_ & ~0x00000400);
+      editCount_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.Timestamp editTime_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> editTimeBuilder_;
+    /**
+     * <pre>
+     * When the message was last edited; unset when it never was.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp edit_time = 12 [json_name = "editTime"];</code>
+     * @return Whether the editTime field is set.
+     */
+    public boolean hasEditTime() {
+      return ((bitField0_ & 0x00000800) != 0);
+    }
+    /**
+     * <pre>
+     * When the message was last edited; unset when it never was.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp edit_time = 12 [json_name = "editTime"];</code>
+     * @return The editTime.
+     */
+    public com.google.protobuf.Timestamp getEditTime() {
+      if (editTimeBuilder_ == null) {
+        return editTime_ == null ? com.google.protobuf.Timestamp.getDefaultInstance() : editTime_;
+      } else {
+        return editTimeBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * When the message was last edited; unset when it never was.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp edit_time = 12 [json_name = "editTime"];</code>
+     */
+    public Builder setEditTime(com.google.protobuf.Timestamp value) {
+      if (editTimeBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        editTime_ = value;
+      } else {
+        editTimeBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the message was last edited; unset when it never was.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp edit_time = 12 [json_name = "editTime"];</code>
+     */
+    public Builder setEditTime(
+        com.google.protobuf.Timestamp.Builder builderForValue) {
+      if (editTimeBuilder_ == null) {
+        editTime_ = builderForValue.build();
+      } else {
+        editTimeBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the message was last edited; unset when it never was.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp edit_time = 12 [json_name = "editTime"];</code>
+     */
+    public Builder mergeEditTime(com.google.protobuf.Timestamp value) {
+      if (editTimeBuilder_ == null) {
+        if (((bitField0_ & 0x00000800) != 0) &&
+          editTime_ != null &&
+          editTime_ != com.google.protobuf.Timestamp.getDefaultInstance()) {
+          getEditTimeBuilder().mergeFrom(value);
+        } else {
+          editTime_ = value;
+        }
+      } else {
+        editTimeBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the message was last edited; unset when it never was.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp edit_time = 12 [json_name = "editTime"];</code>
+     */
+    public Builder clearEditTime() {
+      bitField0_ = (bitField0_ & ~0x00000800);
+      editTime_ = null;
+      if (editTimeBuilder_ != null) {
+        editTimeBuilder_.dispose();
+        editTimeBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the message was last edited; unset when it never was.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp edit_time = 12 [json_name = "editTime"];</code>
+     */
+    public com.google.protobuf.Timestamp.Builder getEditTimeBuilder() {
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return getEditTimeFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * When the message was last edited; unset when it never was.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp edit_time = 12 [json_name = "editTime"];</code>
+     */
+    public com.google.protobuf.TimestampOrBuilder getEditTimeOrBuilder() {
+      if (editTimeBuilder_ != null) {
+        return editTimeBuilder_.getMessageOrBuilder();
+      } else {
+        return editTime_ == null ?
+            com.google.protobuf.Timestamp.getDefaultInstance() : editTime_;
+      }
+    }
+    /**
+     * <pre>
+     * When the message was last edited; unset when it never was.
+     * </pre>
+     *
+     * <code>.google.protobuf.Timestamp edit_time = 12 [json_name = "editTime"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder> 
+        getEditTimeFieldBuilder() {
+      if (editTimeBuilder_ == null) {
+        editTimeBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            com.google.protobuf.Timestamp, com.google.protobuf.Timestamp.Builder, com.google.protobuf.TimestampOrBuilder>(
+                getEditTime(),
+                getParentForChildren(),
+                isClean());
+        editTime_ = null;
+      }
+      return editTimeBuilder_;
+    }
+
+    private boolean recalled_ ;
+    /**
+     * <pre>
+     * True when the message was recalled: `content` is then empty, and the
+     * server no longer stores what it said.
+     * </pre>
+     *
+     * <code>bool recalled = 13 [json_name = "recalled"];</code>
+     * @return The recalled.
+     */
+    @java.lang.Override
+    public boolean getRecalled() {
+      return recalled_;
+    }
+    /**
+     * <pre>
+     * True when the message was recalled: `content` is then empty, and the
+     * server no longer stores what it said.
+     * </pre>
+     *
+     * <code>bool recalled = 13 [json_name = "recalled"];</code>
+     * @param value The recalled to set.
+     * @return This builder for chaining.
+     */
+    public Builder setRecalled(boolean value) {
+      
+      recalled_ = value;
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * True when the message was recalled: `content` is then empty, and the
+     * server no longer stores what it said.
+     * </pre>
+     *
+     * <code>bool recalled = 13 [json_name = "recalled"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearRecalled() {
+      bitField0_ = (bitField0_ & ~0x00001000);
+      recalled_ = false;
+      onChanged();
+      return this;
+    }
+
+    private java.util.List<dev.openchat.v1.ReactionSummary> reactions_ =
+      java.util.Collections.emptyList();
+    private void ensureReactionsIsMutable() {
+      if (!((bitField0_ & 0x00002000) != 0)) {
+        reactions_ = new java.util.ArrayList<dev.openchat.v1.ReactionSummary>(reactions_);
+        bitField0_ |= 0x00002000;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        dev.openchat.v1.ReactionSummary, dev.openchat.v1.ReactionSummary.Builder, dev.openchat.v1.ReactionSummaryOrBuilder> reactionsBuilder_;
+
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public java.util.List<dev.openchat.v1.ReactionSummary> getReactionsList() {
+      if (reactionsBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(reactions_);
+      } else {
+        return reactionsBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public int getReactionsCount() {
+      if (reactionsBuilder_ == null) {
+        return reactions_.size();
+      } else {
+        return reactionsBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public dev.openchat.v1.ReactionSummary getReactions(int index) {
+      if (reactionsBuilder_ == null) {
+        return reactions_.get(index);
+      } else {
+        return reactionsBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public Builder setReactions(
+        int index, dev.openchat.v1.ReactionSummary value) {
+      if (reactionsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureReactionsIsMutable();
+        reactions_.set(index, value);
+        onChanged();
+      } else {
+        reactionsBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public Builder setReactions(
+        int index, dev.openchat.v1.ReactionSummary.Builder builderForValue) {
+      if (reactionsBuilder_ == null) {
+        ensureReactionsIsMutable();
+        reactions_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        reactionsBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public Builder addReactions(dev.openchat.v1.ReactionSummary value) {
+      if (reactionsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureReactionsIsMutable();
+        reactions_.add(value);
+        onChanged();
+      } else {
+        reactionsBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public Builder addReactions(
+        int index, dev.openchat.v1.ReactionSummary value) {
+      if (reactionsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureReactionsIsMutable();
+        reactions_.add(index, value);
+        onChanged();
+      } else {
+        reactionsBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public Builder addReactions(
+        dev.openchat.v1.ReactionSummary.Builder builderForValue) {
+      if (reactionsBuilder_ == null) {
+        ensureReactionsIsMutable();
+        reactions_.add(builderForValue.build());
+        onChanged();
+      } else {
+        reactionsBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public Builder addReactions(
+        int index, dev.openchat.v1.ReactionSummary.Builder builderForValue) {
+      if (reactionsBuilder_ == null) {
+        ensureReactionsIsMutable();
+        reactions_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        reactionsBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public Builder addAllReactions(
+        java.lang.Iterable<? extends dev.openchat.v1.ReactionSummary> values) {
+      if (reactionsBuilder_ == null) {
+        ensureReactionsIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, reactions_);
+        onChanged();
+      } else {
+        reactionsBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public Builder clearReactions() {
+      if (reactionsBuilder_ == null) {
+        reactions_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00002000);
+        onChanged();
+      } else {
+        reactionsBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public Builder removeReactions(int index) {
+      if (reactionsBuilder_ == null) {
+        ensureReactionsIsMutable();
+        reactions_.remove(index);
+        onChanged();
+      } else {
+        reactionsBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public dev.openchat.v1.ReactionSummary.Builder getReactionsBuilder(
+        int index) {
+      return getReactionsFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public dev.openchat.v1.ReactionSummaryOrBuilder getReactionsOrBuilder(
+        int index) {
+      if (reactionsBuilder_ == null) {
+        return reactions_.get(index);  } else {
+        return reactionsBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public java.util.List<? extends dev.openchat.v1.ReactionSummaryOrBuilder> 
+         getReactionsOrBuilderList() {
+      if (reactionsBuilder_ != null) {
+        return reactionsBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(reactions_);
+      }
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public dev.openchat.v1.ReactionSummary.Builder addReactionsBuilder() {
+      return getReactionsFieldBuilder().addBuilder(
+          dev.openchat.v1.ReactionSummary.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public dev.openchat.v1.ReactionSummary.Builder addReactionsBuilder(
+        int index) {
+      return getReactionsFieldBuilder().addBuilder(
+          index, dev.openchat.v1.ReactionSummary.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * The reactions to the message, one entry per emoji, in the order the emojis
+     * were first used. Set on messages returned by ListMessages.
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+     */
+    public java.util.List<dev.openchat.v1.ReactionSummary.Builder> 
+         getReactionsBuilderList() {
+      return getReactionsFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        dev.openchat.v1.ReactionSummary, dev.openchat.v1.ReactionSummary.Builder, dev.openchat.v1.ReactionSummaryOrBuilder> 
+        getReactionsFieldBuilder() {
+      if (reactionsBuilder_ == null) {
+        reactionsBuilder_ = new com.google.protobuf.RepeatedFieldBuilderV3<
+            dev.openchat.v1.ReactionSummary, dev.openchat.v1.ReactionSummary.Builder, dev.openchat.v1.ReactionSummaryOrBuilder>(
+                reactions_,
+                ((bitField0_ & 0x00002000) != 0),
+                getParentForChildren(),
+                isClean());
+        reactions_ = null;
+      }
+      return reactionsBuilder_;
+    }
+
+    private dev.openchat.v1.ForwardOrigin forwardedFrom_;
+    private com.google.protobuf.SingleFieldBuilderV3<
+        dev.openchat.v1.ForwardOrigin, dev.openchat.v1.ForwardOrigin.Builder, dev.openchat.v1.ForwardOriginOrBuilder> forwardedFromBuilder_;
+    /**
+     * <pre>
+     * Where a forwarded message was copied from; unset for other messages.
+     * </pre>
+     *
+     * <code>.openchat.v1.ForwardOrigin forwarded_from = 15 [json_name = "forwardedFrom"];</code>
+     * @return Whether the forwardedFrom field is set.
+     */
+    public boolean hasForwardedFrom() {
+      return ((bitField0_ & 0x00004000) != 0);
+    }
+    /**
+     * <pre>
+     * Where a forwarded message was copied from; unset for other messages.
+     * </pre>
+     *
+     * <code>.openchat.v1.ForwardOrigin forwarded_from = 15 [json_name = "forwardedFrom"];</code>
+     * @return The forwardedFrom.
+     */
+    public dev.openchat.v1.ForwardOrigin getForwardedFrom() {
+      if (forwardedFromBuilder_ == null) {
+        return forwardedFrom_ == null ? dev.openchat.v1.ForwardOrigin.getDefaultInstance() : forwardedFrom_;
+      } else {
+        return forwardedFromBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * Where a forwarded message was copied from; unset for other messages.
+     * </pre>
+     *
+     * <code>.openchat.v1.ForwardOrigin forwarded_from = 15 [json_name = "forwardedFrom"];</code>
+     */
+    public Builder setForwardedFrom(dev.openchat.v1.ForwardOrigin value) {
+      if (forwardedFromBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        forwardedFrom_ = value;
+      } else {
+        forwardedFromBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00004000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Where a forwarded message was copied from; unset for other messages.
+     * </pre>
+     *
+     * <code>.openchat.v1.ForwardOrigin forwarded_from = 15 [json_name = "forwardedFrom"];</code>
+     */
+    public Builder setForwardedFrom(
+        dev.openchat.v1.ForwardOrigin.Builder builderForValue) {
+      if (forwardedFromBuilder_ == null) {
+        forwardedFrom_ = builderForValue.build();
+      } else {
+        forwardedFromBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00004000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Where a forwarded message was copied from; unset for other messages.
+     * </pre>
+     *
+     * <code>.openchat.v1.ForwardOrigin forwarded_from = 15 [json_name = "forwardedFrom"];</code>
+     */
+    public Builder mergeForwardedFrom(dev.openchat.v1.ForwardOrigin value) {
+      if (forwardedFromBuilder_ == null) {
+        if (((bitField0_ & 0x00004000) != 0) &&
+          forwardedFrom_ != null &&
+          forwardedFrom_ != dev.openchat.v1.ForwardOrigin.getDefaultInstance()) {
+          getForwardedFromBuilder().mergeFrom(value);
+        } else {
+          forwardedFrom_ = value;
+        }
+      } else {
+        forwardedFromBuilder_.mergeFrom(value);
+      }
+      bitField0_ |= 0x00004000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Where a forwarded message was copied from; unset for other messages.
+     * </pre>
+     *
+     * <code>.openchat.v1.ForwardOrigin forwarded_from = 15 [json_name = "forwardedFrom"];</code>
+     */
+    public Builder clearForwardedFrom() {
+      bitField0_ = (bitField0_ & ~0x00004000);
+      forwardedFrom_ = null;
+      if (forwardedFromBuilder_ != null) {
+        forwardedFromBuilder_.dispose();
+        forwardedFromBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Where a forwarded message was copied from; unset for other messages.
+     * </pre>
+     *
+     * <code>.openchat.v1.ForwardOrigin forwarded_from = 15 [json_name = "forwardedFrom"];</code>
+     */
+    public dev.openchat.v1.ForwardOrigin.Builder getForwardedFromBuilder() {
+      bitField0_ |= 0x00004000;
+      onChanged();
+      return getForwardedFromFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * Where a forwarded message was copied from; unset for other messages.
+     * </pre>
+     *
+     * <code>.openchat.v1.ForwardOrigin forwarded_from = 15 [json_name = "forwardedFrom"];</code>
+     */
+    public dev.openchat.v1.ForwardOriginOrBuilder getForwardedFromOrBuilder() {
+      if (forwardedFromBuilder_ != null) {
+        return forwardedFromBuilder_.getMessageOrBuilder();
+      } else {
+        return forwardedFrom_ == null ?
+            dev.openchat.v1.ForwardOrigin.getDefaultInstance() : forwardedFrom_;
+      }
+    }
+    /**
+     * <pre>
+     * Where a forwarded message was copied from; unset for other messages.
+     * </pre>
+     *
+     * <code>.openchat.v1.ForwardOrigin forwarded_from = 15 [json_name = "forwardedFrom"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        dev.openchat.v1.ForwardOrigin, dev.openchat.v1.ForwardOrigin.Builder, dev.openchat.v1.ForwardOriginOrBuilder> 
+        getForwardedFromFieldBuilder() {
+      if (forwardedFromBuilder_ == null) {
+        forwardedFromBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            dev.openchat.v1.ForwardOrigin, dev.openchat.v1.ForwardOrigin.Builder, dev.openchat.v1.ForwardOriginOrBuilder>(
+                getForwardedFrom(),
+                getParentForChildren(),
+                isClean());
+        forwardedFrom_ = null;
+      }
+      return forwardedFromBuilder_;
+    }
+
+    private boolean deletedForMe_ ;
+    /**
+     * <pre>
+     * True when the calling user deleted this message for themselves
+     * (DeleteMessages): Sync and gap fills still carry its seq, without content,
+     * so that the sequence stays gapless; show nothing for it.
+     * </pre>
+     *
+     * <code>bool deleted_for_me = 16 [json_name = "deletedForMe"];</code>
+     * @return The deletedForMe.
+     */
+    @java.lang.Override
+    public boolean getDeletedForMe() {
+      return deletedForMe_;
+    }
+    /**
+     * <pre>
+     * True when the calling user deleted this message for themselves
+     * (DeleteMessages): Sync and gap fills still carry its seq, without content,
+     * so that the sequence stays gapless; show nothing for it.
+     * </pre>
+     *
+     * <code>bool deleted_for_me = 16 [json_name = "deletedForMe"];</code>
+     * @param value The deletedForMe to set.
+     * @return This builder for chaining.
+     */
+    public Builder setDeletedForMe(boolean value) {
+      
+      deletedForMe_ = value;
+      bitField0_ |= 0x00008000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * True when the calling user deleted this message for themselves
+     * (DeleteMessages): Sync and gap fills still carry its seq, without content,
+     * so that the sequence stays gapless; show nothing for it.
+     * </pre>
+     *
+     * <code>bool deleted_for_me = 16 [json_name = "deletedForMe"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearDeletedForMe() {
+      bitField0_ = (bitField0_ & ~0x00008000);
+      deletedForMe_ = false;
+      onChanged();
+      return this;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

@@ -152,4 +152,210 @@ public interface MessageOrBuilder extends
    * <code>.google.protobuf.Timestamp server_time = 7 [json_name = "serverTime"];</code>
    */
   com.google.protobuf.TimestampOrBuilder getServerTimeOrBuilder();
+
+  /**
+   * <pre>
+   * What this entry of the conversation's sequence is: a message, or a change
+   * to an earlier message (an edit, a recall, a reaction). Changes take seqs of
+   * their own so that Sync and the session stream carry them in order; history
+   * (ListMessages) never returns them and shows their effect instead.
+   * </pre>
+   *
+   * <code>.openchat.v1.MessageKind kind = 8 [json_name = "kind"];</code>
+   * @return The enum numeric value on the wire for kind.
+   */
+  int getKindValue();
+  /**
+   * <pre>
+   * What this entry of the conversation's sequence is: a message, or a change
+   * to an earlier message (an edit, a recall, a reaction). Changes take seqs of
+   * their own so that Sync and the session stream carry them in order; history
+   * (ListMessages) never returns them and shows their effect instead.
+   * </pre>
+   *
+   * <code>.openchat.v1.MessageKind kind = 8 [json_name = "kind"];</code>
+   * @return The kind.
+   */
+  dev.openchat.v1.MessageKind getKind();
+
+  /**
+   * <pre>
+   * For a change: the message it changes (in the same conversation). Empty for
+   * a message.
+   * </pre>
+   *
+   * <code>string target_message_id = 9 [json_name = "targetMessageId"];</code>
+   * @return The targetMessageId.
+   */
+  java.lang.String getTargetMessageId();
+  /**
+   * <pre>
+   * For a change: the message it changes (in the same conversation). Empty for
+   * a message.
+   * </pre>
+   *
+   * <code>string target_message_id = 9 [json_name = "targetMessageId"];</code>
+   * @return The bytes for targetMessageId.
+   */
+  com.google.protobuf.ByteString
+      getTargetMessageIdBytes();
+
+  /**
+   * <pre>
+   * For MESSAGE_KIND_REACTION_ADDED and MESSAGE_KIND_REACTION_REMOVED: the
+   * emoji. Empty otherwise.
+   * </pre>
+   *
+   * <code>string emoji = 10 [json_name = "emoji"];</code>
+   * @return The emoji.
+   */
+  java.lang.String getEmoji();
+  /**
+   * <pre>
+   * For MESSAGE_KIND_REACTION_ADDED and MESSAGE_KIND_REACTION_REMOVED: the
+   * emoji. Empty otherwise.
+   * </pre>
+   *
+   * <code>string emoji = 10 [json_name = "emoji"];</code>
+   * @return The bytes for emoji.
+   */
+  com.google.protobuf.ByteString
+      getEmojiBytes();
+
+  /**
+   * <pre>
+   * How many times the message was edited; `content` is the latest version.
+   * Set on messages returned by ListMessages (their current state).
+   * </pre>
+   *
+   * <code>int32 edit_count = 11 [json_name = "editCount"];</code>
+   * @return The editCount.
+   */
+  int getEditCount();
+
+  /**
+   * <pre>
+   * When the message was last edited; unset when it never was.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp edit_time = 12 [json_name = "editTime"];</code>
+   * @return Whether the editTime field is set.
+   */
+  boolean hasEditTime();
+  /**
+   * <pre>
+   * When the message was last edited; unset when it never was.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp edit_time = 12 [json_name = "editTime"];</code>
+   * @return The editTime.
+   */
+  com.google.protobuf.Timestamp getEditTime();
+  /**
+   * <pre>
+   * When the message was last edited; unset when it never was.
+   * </pre>
+   *
+   * <code>.google.protobuf.Timestamp edit_time = 12 [json_name = "editTime"];</code>
+   */
+  com.google.protobuf.TimestampOrBuilder getEditTimeOrBuilder();
+
+  /**
+   * <pre>
+   * True when the message was recalled: `content` is then empty, and the
+   * server no longer stores what it said.
+   * </pre>
+   *
+   * <code>bool recalled = 13 [json_name = "recalled"];</code>
+   * @return The recalled.
+   */
+  boolean getRecalled();
+
+  /**
+   * <pre>
+   * The reactions to the message, one entry per emoji, in the order the emojis
+   * were first used. Set on messages returned by ListMessages.
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+   */
+  java.util.List<dev.openchat.v1.ReactionSummary> 
+      getReactionsList();
+  /**
+   * <pre>
+   * The reactions to the message, one entry per emoji, in the order the emojis
+   * were first used. Set on messages returned by ListMessages.
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+   */
+  dev.openchat.v1.ReactionSummary getReactions(int index);
+  /**
+   * <pre>
+   * The reactions to the message, one entry per emoji, in the order the emojis
+   * were first used. Set on messages returned by ListMessages.
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+   */
+  int getReactionsCount();
+  /**
+   * <pre>
+   * The reactions to the message, one entry per emoji, in the order the emojis
+   * were first used. Set on messages returned by ListMessages.
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+   */
+  java.util.List<? extends dev.openchat.v1.ReactionSummaryOrBuilder> 
+      getReactionsOrBuilderList();
+  /**
+   * <pre>
+   * The reactions to the message, one entry per emoji, in the order the emojis
+   * were first used. Set on messages returned by ListMessages.
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.ReactionSummary reactions = 14 [json_name = "reactions"];</code>
+   */
+  dev.openchat.v1.ReactionSummaryOrBuilder getReactionsOrBuilder(
+      int index);
+
+  /**
+   * <pre>
+   * Where a forwarded message was copied from; unset for other messages.
+   * </pre>
+   *
+   * <code>.openchat.v1.ForwardOrigin forwarded_from = 15 [json_name = "forwardedFrom"];</code>
+   * @return Whether the forwardedFrom field is set.
+   */
+  boolean hasForwardedFrom();
+  /**
+   * <pre>
+   * Where a forwarded message was copied from; unset for other messages.
+   * </pre>
+   *
+   * <code>.openchat.v1.ForwardOrigin forwarded_from = 15 [json_name = "forwardedFrom"];</code>
+   * @return The forwardedFrom.
+   */
+  dev.openchat.v1.ForwardOrigin getForwardedFrom();
+  /**
+   * <pre>
+   * Where a forwarded message was copied from; unset for other messages.
+   * </pre>
+   *
+   * <code>.openchat.v1.ForwardOrigin forwarded_from = 15 [json_name = "forwardedFrom"];</code>
+   */
+  dev.openchat.v1.ForwardOriginOrBuilder getForwardedFromOrBuilder();
+
+  /**
+   * <pre>
+   * True when the calling user deleted this message for themselves
+   * (DeleteMessages): Sync and gap fills still carry its seq, without content,
+   * so that the sequence stays gapless; show nothing for it.
+   * </pre>
+   *
+   * <code>bool deleted_for_me = 16 [json_name = "deletedForMe"];</code>
+   * @return The deletedForMe.
+   */
+  boolean getDeletedForMe();
 }

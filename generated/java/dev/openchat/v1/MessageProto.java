@@ -35,6 +35,16 @@ public final class MessageProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_openchat_v1_Message_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_ReactionSummary_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_ReactionSummary_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_ForwardOrigin_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_ForwardOrigin_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_openchat_v1_MessageAck_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -66,34 +76,53 @@ public final class MessageProto {
       " \001(\tR\003key\022\024\n\005value\030\002 \001(\tR\005value:\0028\001\"n\n\nA" +
       "ttachment\022\020\n\003uri\030\001 \001(\tR\003uri\022\033\n\tmime_type" +
       "\030\002 \001(\tR\010mimeType\022\035\n\nsize_bytes\030\003 \001(\003R\tsi" +
-      "zeBytes\022\022\n\004name\030\004 \001(\tR\004name\"\221\002\n\007Message\022" +
+      "zeBytes\022\022\n\004name\030\004 \001(\tR\004name\"\232\005\n\007Message\022" +
       "\035\n\nmessage_id\030\001 \001(\tR\tmessageId\022\'\n\017conver" +
       "sation_id\030\002 \001(\tR\016conversationId\022\020\n\003seq\030\003" +
       " \001(\003R\003seq\022\033\n\tsender_id\030\004 \001(\tR\010senderId\022\"" +
       "\n\rclient_msg_id\030\005 \001(\tR\013clientMsgId\022.\n\007co" +
       "ntent\030\006 \001(\0132\024.openchat.v1.ContentR\007conte" +
       "nt\022;\n\013server_time\030\007 \001(\0132\032.google.protobu" +
-      "f.TimestampR\nserverTime\"\345\001\n\nMessageAck\022\035" +
-      "\n\nmessage_id\030\001 \001(\tR\tmessageId\022\'\n\017convers" +
-      "ation_id\030\002 \001(\tR\016conversationId\022\020\n\003seq\030\003 " +
-      "\001(\003R\003seq\022;\n\013server_time\030\004 \001(\0132\032.google.p" +
-      "rotobuf.TimestampR\nserverTime\022\034\n\tduplica" +
-      "te\030\005 \001(\010R\tduplicate\022\"\n\rclient_msg_id\030\006 \001" +
-      "(\tR\013clientMsgId\"\277\001\n\rDeliveryEvent\0220\n\005sta" +
-      "te\030\001 \001(\0162\032.openchat.v1.DeliveryStateR\005st" +
-      "ate\022\027\n\007user_id\030\002 \001(\tR\006userId\022\033\n\tdevice_i" +
-      "d\030\003 \001(\tR\010deviceId\022.\n\004time\030\004 \001(\0132\032.google" +
-      ".protobuf.TimestampR\004time\022\026\n\006detail\030\005 \001(" +
-      "\tR\006detail*\214\002\n\rDeliveryState\022\036\n\032DELIVERY_" +
-      "STATE_UNSPECIFIED\020\000\022\034\n\030DELIVERY_STATE_PE" +
-      "RSISTED\020\001\022\034\n\030DELIVERY_STATE_DELIVERED\020\002\022" +
-      "\027\n\023DELIVERY_STATE_READ\020\003\022 \n\034DELIVERY_STA" +
-      "TE_PUSH_ACCEPTED\020\004\022#\n\037DELIVERY_STATE_WEB" +
-      "HOOK_ANSWERED\020\005\022$\n DELIVERY_STATE_PROVID" +
-      "ER_ACCEPTED\020\006\022\031\n\025DELIVERY_STATE_FAILED\020\007" +
-      "Bb\n\017dev.openchat.v1B\014MessageProtoP\001Z0ope" +
-      "nchat.dev/generated/go/openchat/v1;openc" +
-      "hatv1\352\002\014Openchat::V1b\006proto3"
+      "f.TimestampR\nserverTime\022,\n\004kind\030\010 \001(\0162\030." +
+      "openchat.v1.MessageKindR\004kind\022*\n\021target_" +
+      "message_id\030\t \001(\tR\017targetMessageId\022\024\n\005emo" +
+      "ji\030\n \001(\tR\005emoji\022\035\n\nedit_count\030\013 \001(\005R\tedi" +
+      "tCount\0227\n\tedit_time\030\014 \001(\0132\032.google.proto" +
+      "buf.TimestampR\010editTime\022\032\n\010recalled\030\r \001(" +
+      "\010R\010recalled\022:\n\treactions\030\016 \003(\0132\034.opencha" +
+      "t.v1.ReactionSummaryR\treactions\022A\n\016forwa" +
+      "rded_from\030\017 \001(\0132\032.openchat.v1.ForwardOri" +
+      "ginR\rforwardedFrom\022$\n\016deleted_for_me\030\020 \001" +
+      "(\010R\014deletedForMe\"a\n\017ReactionSummary\022\024\n\005e" +
+      "moji\030\001 \001(\tR\005emoji\022\024\n\005count\030\002 \001(\005R\005count\022" +
+      "\"\n\rreacted_by_me\030\003 \001(\010R\013reactedByMe\"t\n\rF" +
+      "orwardOrigin\022\'\n\017conversation_id\030\001 \001(\tR\016c" +
+      "onversationId\022\035\n\nmessage_id\030\002 \001(\tR\tmessa" +
+      "geId\022\033\n\tsender_id\030\003 \001(\tR\010senderId\"\345\001\n\nMe" +
+      "ssageAck\022\035\n\nmessage_id\030\001 \001(\tR\tmessageId\022" +
+      "\'\n\017conversation_id\030\002 \001(\tR\016conversationId" +
+      "\022\020\n\003seq\030\003 \001(\003R\003seq\022;\n\013server_time\030\004 \001(\0132" +
+      "\032.google.protobuf.TimestampR\nserverTime\022" +
+      "\034\n\tduplicate\030\005 \001(\010R\tduplicate\022\"\n\rclient_" +
+      "msg_id\030\006 \001(\tR\013clientMsgId\"\277\001\n\rDeliveryEv" +
+      "ent\0220\n\005state\030\001 \001(\0162\032.openchat.v1.Deliver" +
+      "yStateR\005state\022\027\n\007user_id\030\002 \001(\tR\006userId\022\033" +
+      "\n\tdevice_id\030\003 \001(\tR\010deviceId\022.\n\004time\030\004 \001(" +
+      "\0132\032.google.protobuf.TimestampR\004time\022\026\n\006d" +
+      "etail\030\005 \001(\tR\006detail*\237\001\n\013MessageKind\022\034\n\030M" +
+      "ESSAGE_KIND_UNSPECIFIED\020\000\022\025\n\021MESSAGE_KIN" +
+      "D_EDIT\020\001\022\027\n\023MESSAGE_KIND_RECALL\020\002\022\037\n\033MES" +
+      "SAGE_KIND_REACTION_ADDED\020\003\022!\n\035MESSAGE_KI" +
+      "ND_REACTION_REMOVED\020\004*\214\002\n\rDeliveryState\022" +
+      "\036\n\032DELIVERY_STATE_UNSPECIFIED\020\000\022\034\n\030DELIV" +
+      "ERY_STATE_PERSISTED\020\001\022\034\n\030DELIVERY_STATE_" +
+      "DELIVERED\020\002\022\027\n\023DELIVERY_STATE_READ\020\003\022 \n\034" +
+      "DELIVERY_STATE_PUSH_ACCEPTED\020\004\022#\n\037DELIVE" +
+      "RY_STATE_WEBHOOK_ANSWERED\020\005\022$\n DELIVERY_" +
+      "STATE_PROVIDER_ACCEPTED\020\006\022\031\n\025DELIVERY_ST" +
+      "ATE_FAILED\020\007Bb\n\017dev.openchat.v1B\014Message" +
+      "ProtoP\001Z0openchat.dev/generated/go/openc" +
+      "hat/v1;openchatv1\352\002\014Openchat::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -123,15 +152,27 @@ public final class MessageProto {
     internal_static_openchat_v1_Message_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_Message_descriptor,
-        new java.lang.String[] { "MessageId", "ConversationId", "Seq", "SenderId", "ClientMsgId", "Content", "ServerTime", });
-    internal_static_openchat_v1_MessageAck_descriptor =
+        new java.lang.String[] { "MessageId", "ConversationId", "Seq", "SenderId", "ClientMsgId", "Content", "ServerTime", "Kind", "TargetMessageId", "Emoji", "EditCount", "EditTime", "Recalled", "Reactions", "ForwardedFrom", "DeletedForMe", });
+    internal_static_openchat_v1_ReactionSummary_descriptor =
       getDescriptor().getMessageTypes().get(3);
+    internal_static_openchat_v1_ReactionSummary_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_ReactionSummary_descriptor,
+        new java.lang.String[] { "Emoji", "Count", "ReactedByMe", });
+    internal_static_openchat_v1_ForwardOrigin_descriptor =
+      getDescriptor().getMessageTypes().get(4);
+    internal_static_openchat_v1_ForwardOrigin_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_ForwardOrigin_descriptor,
+        new java.lang.String[] { "ConversationId", "MessageId", "SenderId", });
+    internal_static_openchat_v1_MessageAck_descriptor =
+      getDescriptor().getMessageTypes().get(5);
     internal_static_openchat_v1_MessageAck_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_MessageAck_descriptor,
         new java.lang.String[] { "MessageId", "ConversationId", "Seq", "ServerTime", "Duplicate", "ClientMsgId", });
     internal_static_openchat_v1_DeliveryEvent_descriptor =
-      getDescriptor().getMessageTypes().get(4);
+      getDescriptor().getMessageTypes().get(6);
     internal_static_openchat_v1_DeliveryEvent_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_DeliveryEvent_descriptor,

@@ -143,6 +143,223 @@ public final class MessagingServiceGrpc {
     return getGetDeliveryTimelineMethod;
   }
 
+  private static volatile io.grpc.MethodDescriptor<dev.openchat.v1.EditMessageRequest,
+      dev.openchat.v1.EditMessageResponse> getEditMessageMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "EditMessage",
+      requestType = dev.openchat.v1.EditMessageRequest.class,
+      responseType = dev.openchat.v1.EditMessageResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.openchat.v1.EditMessageRequest,
+      dev.openchat.v1.EditMessageResponse> getEditMessageMethod() {
+    io.grpc.MethodDescriptor<dev.openchat.v1.EditMessageRequest, dev.openchat.v1.EditMessageResponse> getEditMessageMethod;
+    if ((getEditMessageMethod = MessagingServiceGrpc.getEditMessageMethod) == null) {
+      synchronized (MessagingServiceGrpc.class) {
+        if ((getEditMessageMethod = MessagingServiceGrpc.getEditMessageMethod) == null) {
+          MessagingServiceGrpc.getEditMessageMethod = getEditMessageMethod =
+              io.grpc.MethodDescriptor.<dev.openchat.v1.EditMessageRequest, dev.openchat.v1.EditMessageResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "EditMessage"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.EditMessageRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.EditMessageResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new MessagingServiceMethodDescriptorSupplier("EditMessage"))
+              .build();
+        }
+      }
+    }
+    return getEditMessageMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.openchat.v1.RecallMessageRequest,
+      dev.openchat.v1.RecallMessageResponse> getRecallMessageMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "RecallMessage",
+      requestType = dev.openchat.v1.RecallMessageRequest.class,
+      responseType = dev.openchat.v1.RecallMessageResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.openchat.v1.RecallMessageRequest,
+      dev.openchat.v1.RecallMessageResponse> getRecallMessageMethod() {
+    io.grpc.MethodDescriptor<dev.openchat.v1.RecallMessageRequest, dev.openchat.v1.RecallMessageResponse> getRecallMessageMethod;
+    if ((getRecallMessageMethod = MessagingServiceGrpc.getRecallMessageMethod) == null) {
+      synchronized (MessagingServiceGrpc.class) {
+        if ((getRecallMessageMethod = MessagingServiceGrpc.getRecallMessageMethod) == null) {
+          MessagingServiceGrpc.getRecallMessageMethod = getRecallMessageMethod =
+              io.grpc.MethodDescriptor.<dev.openchat.v1.RecallMessageRequest, dev.openchat.v1.RecallMessageResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "RecallMessage"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.RecallMessageRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.RecallMessageResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new MessagingServiceMethodDescriptorSupplier("RecallMessage"))
+              .build();
+        }
+      }
+    }
+    return getRecallMessageMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.openchat.v1.DeleteMessagesRequest,
+      dev.openchat.v1.DeleteMessagesResponse> getDeleteMessagesMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "DeleteMessages",
+      requestType = dev.openchat.v1.DeleteMessagesRequest.class,
+      responseType = dev.openchat.v1.DeleteMessagesResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.openchat.v1.DeleteMessagesRequest,
+      dev.openchat.v1.DeleteMessagesResponse> getDeleteMessagesMethod() {
+    io.grpc.MethodDescriptor<dev.openchat.v1.DeleteMessagesRequest, dev.openchat.v1.DeleteMessagesResponse> getDeleteMessagesMethod;
+    if ((getDeleteMessagesMethod = MessagingServiceGrpc.getDeleteMessagesMethod) == null) {
+      synchronized (MessagingServiceGrpc.class) {
+        if ((getDeleteMessagesMethod = MessagingServiceGrpc.getDeleteMessagesMethod) == null) {
+          MessagingServiceGrpc.getDeleteMessagesMethod = getDeleteMessagesMethod =
+              io.grpc.MethodDescriptor.<dev.openchat.v1.DeleteMessagesRequest, dev.openchat.v1.DeleteMessagesResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "DeleteMessages"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.DeleteMessagesRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.DeleteMessagesResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new MessagingServiceMethodDescriptorSupplier("DeleteMessages"))
+              .build();
+        }
+      }
+    }
+    return getDeleteMessagesMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.openchat.v1.AddReactionRequest,
+      dev.openchat.v1.AddReactionResponse> getAddReactionMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "AddReaction",
+      requestType = dev.openchat.v1.AddReactionRequest.class,
+      responseType = dev.openchat.v1.AddReactionResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.openchat.v1.AddReactionRequest,
+      dev.openchat.v1.AddReactionResponse> getAddReactionMethod() {
+    io.grpc.MethodDescriptor<dev.openchat.v1.AddReactionRequest, dev.openchat.v1.AddReactionResponse> getAddReactionMethod;
+    if ((getAddReactionMethod = MessagingServiceGrpc.getAddReactionMethod) == null) {
+      synchronized (MessagingServiceGrpc.class) {
+        if ((getAddReactionMethod = MessagingServiceGrpc.getAddReactionMethod) == null) {
+          MessagingServiceGrpc.getAddReactionMethod = getAddReactionMethod =
+              io.grpc.MethodDescriptor.<dev.openchat.v1.AddReactionRequest, dev.openchat.v1.AddReactionResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "AddReaction"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.AddReactionRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.AddReactionResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new MessagingServiceMethodDescriptorSupplier("AddReaction"))
+              .build();
+        }
+      }
+    }
+    return getAddReactionMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.openchat.v1.RemoveReactionRequest,
+      dev.openchat.v1.RemoveReactionResponse> getRemoveReactionMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "RemoveReaction",
+      requestType = dev.openchat.v1.RemoveReactionRequest.class,
+      responseType = dev.openchat.v1.RemoveReactionResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.openchat.v1.RemoveReactionRequest,
+      dev.openchat.v1.RemoveReactionResponse> getRemoveReactionMethod() {
+    io.grpc.MethodDescriptor<dev.openchat.v1.RemoveReactionRequest, dev.openchat.v1.RemoveReactionResponse> getRemoveReactionMethod;
+    if ((getRemoveReactionMethod = MessagingServiceGrpc.getRemoveReactionMethod) == null) {
+      synchronized (MessagingServiceGrpc.class) {
+        if ((getRemoveReactionMethod = MessagingServiceGrpc.getRemoveReactionMethod) == null) {
+          MessagingServiceGrpc.getRemoveReactionMethod = getRemoveReactionMethod =
+              io.grpc.MethodDescriptor.<dev.openchat.v1.RemoveReactionRequest, dev.openchat.v1.RemoveReactionResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "RemoveReaction"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.RemoveReactionRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.RemoveReactionResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new MessagingServiceMethodDescriptorSupplier("RemoveReaction"))
+              .build();
+        }
+      }
+    }
+    return getRemoveReactionMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.openchat.v1.ForwardMessagesRequest,
+      dev.openchat.v1.ForwardMessagesResponse> getForwardMessagesMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "ForwardMessages",
+      requestType = dev.openchat.v1.ForwardMessagesRequest.class,
+      responseType = dev.openchat.v1.ForwardMessagesResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.openchat.v1.ForwardMessagesRequest,
+      dev.openchat.v1.ForwardMessagesResponse> getForwardMessagesMethod() {
+    io.grpc.MethodDescriptor<dev.openchat.v1.ForwardMessagesRequest, dev.openchat.v1.ForwardMessagesResponse> getForwardMessagesMethod;
+    if ((getForwardMessagesMethod = MessagingServiceGrpc.getForwardMessagesMethod) == null) {
+      synchronized (MessagingServiceGrpc.class) {
+        if ((getForwardMessagesMethod = MessagingServiceGrpc.getForwardMessagesMethod) == null) {
+          MessagingServiceGrpc.getForwardMessagesMethod = getForwardMessagesMethod =
+              io.grpc.MethodDescriptor.<dev.openchat.v1.ForwardMessagesRequest, dev.openchat.v1.ForwardMessagesResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "ForwardMessages"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.ForwardMessagesRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.ForwardMessagesResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new MessagingServiceMethodDescriptorSupplier("ForwardMessages"))
+              .build();
+        }
+      }
+    }
+    return getForwardMessagesMethod;
+  }
+
+  private static volatile io.grpc.MethodDescriptor<dev.openchat.v1.GetReadByRequest,
+      dev.openchat.v1.GetReadByResponse> getGetReadByMethod;
+
+  @io.grpc.stub.annotations.RpcMethod(
+      fullMethodName = SERVICE_NAME + '/' + "GetReadBy",
+      requestType = dev.openchat.v1.GetReadByRequest.class,
+      responseType = dev.openchat.v1.GetReadByResponse.class,
+      methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
+  public static io.grpc.MethodDescriptor<dev.openchat.v1.GetReadByRequest,
+      dev.openchat.v1.GetReadByResponse> getGetReadByMethod() {
+    io.grpc.MethodDescriptor<dev.openchat.v1.GetReadByRequest, dev.openchat.v1.GetReadByResponse> getGetReadByMethod;
+    if ((getGetReadByMethod = MessagingServiceGrpc.getGetReadByMethod) == null) {
+      synchronized (MessagingServiceGrpc.class) {
+        if ((getGetReadByMethod = MessagingServiceGrpc.getGetReadByMethod) == null) {
+          MessagingServiceGrpc.getGetReadByMethod = getGetReadByMethod =
+              io.grpc.MethodDescriptor.<dev.openchat.v1.GetReadByRequest, dev.openchat.v1.GetReadByResponse>newBuilder()
+              .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetReadBy"))
+              .setSampledToLocalTracing(true)
+              .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.GetReadByRequest.getDefaultInstance()))
+              .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
+                  dev.openchat.v1.GetReadByResponse.getDefaultInstance()))
+              .setSchemaDescriptor(new MessagingServiceMethodDescriptorSupplier("GetReadBy"))
+              .build();
+        }
+      }
+    }
+    return getGetReadByMethod;
+  }
+
   /**
    * Creates a new async stub that supports all call types for the service
    */
@@ -243,6 +460,95 @@ public final class MessagingServiceGrpc {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetDeliveryTimelineMethod(), responseObserver);
     }
 
+    /**
+     * <pre>
+     * Replaces the text and attributes of a message the caller sent, within the
+     * server's edit window (48 hours unless configured otherwise). The edit is
+     * stored as a MESSAGE_KIND_EDIT entry with its own seq. Refused with
+     * PERMISSION_DENIED (ACTION_NOT_ALLOWED) for another sender's message,
+     * FAILED_PRECONDITION (EDIT_WINDOW_CLOSED, MESSAGE_RECALLED) when too late or
+     * recalled. Safe to retry with the same request_id.
+     * </pre>
+     */
+    public void editMessage(dev.openchat.v1.EditMessageRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.EditMessageResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getEditMessageMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Recalls a message for everyone: its content is erased from the server's
+     * storage (including earlier edits) and it shows as a tombstone. The sender
+     * may recall within the recall window (24 hours unless configured
+     * otherwise); a group's owner may recall any message at any time. Stored as
+     * a MESSAGE_KIND_RECALL entry. Notifications already shown on devices cannot
+     * be withdrawn. Safe to retry with the same request_id.
+     * </pre>
+     */
+    public void recallMessage(dev.openchat.v1.RecallMessageRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.RecallMessageResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getRecallMessageMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Hides messages from the caller's own history (ListMessages, Sync) on all of
+     * the caller's devices; other members are not affected. Idempotent.
+     * </pre>
+     */
+    public void deleteMessages(dev.openchat.v1.DeleteMessagesRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.DeleteMessagesResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getDeleteMessagesMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Adds the caller's reaction to a message. Reactions are a set per message,
+     * user and emoji: adding one that exists changes nothing. A message carries at
+     * most 32 distinct emojis and a user at most 8 per message
+     * (RESOURCE_EXHAUSTED, REACTION_LIMIT_EXCEEDED). Stored as a
+     * MESSAGE_KIND_REACTION_ADDED entry.
+     * </pre>
+     */
+    public void addReaction(dev.openchat.v1.AddReactionRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.AddReactionResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getAddReactionMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Removes the caller's reaction; removing one that does not exist changes
+     * nothing. Stored as a MESSAGE_KIND_REACTION_REMOVED entry.
+     * </pre>
+     */
+    public void removeReaction(dev.openchat.v1.RemoveReactionRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.RemoveReactionResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getRemoveReactionMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Copies messages of one conversation into another one the caller belongs
+     * to, as new messages of the caller that name their origin. The caller must
+     * be a member of both. Safe to retry with the same request_id.
+     * </pre>
+     */
+    public void forwardMessages(dev.openchat.v1.ForwardMessagesRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.ForwardMessagesResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getForwardMessagesMethod(), responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Returns which members have read a message, from their read positions
+     * (MarkRead). Only the message's sender may ask.
+     * </pre>
+     */
+    public void getReadBy(dev.openchat.v1.GetReadByRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.GetReadByResponse> responseObserver) {
+      io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetReadByMethod(), responseObserver);
+    }
+
     @java.lang.Override public final io.grpc.ServerServiceDefinition bindService() {
       return io.grpc.ServerServiceDefinition.builder(getServiceDescriptor())
           .addMethod(
@@ -273,6 +579,55 @@ public final class MessagingServiceGrpc {
                 dev.openchat.v1.GetDeliveryTimelineRequest,
                 dev.openchat.v1.GetDeliveryTimelineResponse>(
                   this, METHODID_GET_DELIVERY_TIMELINE)))
+          .addMethod(
+            getEditMessageMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.openchat.v1.EditMessageRequest,
+                dev.openchat.v1.EditMessageResponse>(
+                  this, METHODID_EDIT_MESSAGE)))
+          .addMethod(
+            getRecallMessageMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.openchat.v1.RecallMessageRequest,
+                dev.openchat.v1.RecallMessageResponse>(
+                  this, METHODID_RECALL_MESSAGE)))
+          .addMethod(
+            getDeleteMessagesMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.openchat.v1.DeleteMessagesRequest,
+                dev.openchat.v1.DeleteMessagesResponse>(
+                  this, METHODID_DELETE_MESSAGES)))
+          .addMethod(
+            getAddReactionMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.openchat.v1.AddReactionRequest,
+                dev.openchat.v1.AddReactionResponse>(
+                  this, METHODID_ADD_REACTION)))
+          .addMethod(
+            getRemoveReactionMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.openchat.v1.RemoveReactionRequest,
+                dev.openchat.v1.RemoveReactionResponse>(
+                  this, METHODID_REMOVE_REACTION)))
+          .addMethod(
+            getForwardMessagesMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.openchat.v1.ForwardMessagesRequest,
+                dev.openchat.v1.ForwardMessagesResponse>(
+                  this, METHODID_FORWARD_MESSAGES)))
+          .addMethod(
+            getGetReadByMethod(),
+            io.grpc.stub.ServerCalls.asyncUnaryCall(
+              new MethodHandlers<
+                dev.openchat.v1.GetReadByRequest,
+                dev.openchat.v1.GetReadByResponse>(
+                  this, METHODID_GET_READ_BY)))
           .build();
     }
   }
@@ -346,6 +701,102 @@ public final class MessagingServiceGrpc {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getGetDeliveryTimelineMethod(), getCallOptions()), request, responseObserver);
     }
+
+    /**
+     * <pre>
+     * Replaces the text and attributes of a message the caller sent, within the
+     * server's edit window (48 hours unless configured otherwise). The edit is
+     * stored as a MESSAGE_KIND_EDIT entry with its own seq. Refused with
+     * PERMISSION_DENIED (ACTION_NOT_ALLOWED) for another sender's message,
+     * FAILED_PRECONDITION (EDIT_WINDOW_CLOSED, MESSAGE_RECALLED) when too late or
+     * recalled. Safe to retry with the same request_id.
+     * </pre>
+     */
+    public void editMessage(dev.openchat.v1.EditMessageRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.EditMessageResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getEditMessageMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Recalls a message for everyone: its content is erased from the server's
+     * storage (including earlier edits) and it shows as a tombstone. The sender
+     * may recall within the recall window (24 hours unless configured
+     * otherwise); a group's owner may recall any message at any time. Stored as
+     * a MESSAGE_KIND_RECALL entry. Notifications already shown on devices cannot
+     * be withdrawn. Safe to retry with the same request_id.
+     * </pre>
+     */
+    public void recallMessage(dev.openchat.v1.RecallMessageRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.RecallMessageResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getRecallMessageMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Hides messages from the caller's own history (ListMessages, Sync) on all of
+     * the caller's devices; other members are not affected. Idempotent.
+     * </pre>
+     */
+    public void deleteMessages(dev.openchat.v1.DeleteMessagesRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.DeleteMessagesResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getDeleteMessagesMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Adds the caller's reaction to a message. Reactions are a set per message,
+     * user and emoji: adding one that exists changes nothing. A message carries at
+     * most 32 distinct emojis and a user at most 8 per message
+     * (RESOURCE_EXHAUSTED, REACTION_LIMIT_EXCEEDED). Stored as a
+     * MESSAGE_KIND_REACTION_ADDED entry.
+     * </pre>
+     */
+    public void addReaction(dev.openchat.v1.AddReactionRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.AddReactionResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getAddReactionMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Removes the caller's reaction; removing one that does not exist changes
+     * nothing. Stored as a MESSAGE_KIND_REACTION_REMOVED entry.
+     * </pre>
+     */
+    public void removeReaction(dev.openchat.v1.RemoveReactionRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.RemoveReactionResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getRemoveReactionMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Copies messages of one conversation into another one the caller belongs
+     * to, as new messages of the caller that name their origin. The caller must
+     * be a member of both. Safe to retry with the same request_id.
+     * </pre>
+     */
+    public void forwardMessages(dev.openchat.v1.ForwardMessagesRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.ForwardMessagesResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getForwardMessagesMethod(), getCallOptions()), request, responseObserver);
+    }
+
+    /**
+     * <pre>
+     * Returns which members have read a message, from their read positions
+     * (MarkRead). Only the message's sender may ask.
+     * </pre>
+     */
+    public void getReadBy(dev.openchat.v1.GetReadByRequest request,
+        io.grpc.stub.StreamObserver<dev.openchat.v1.GetReadByResponse> responseObserver) {
+      io.grpc.stub.ClientCalls.asyncUnaryCall(
+          getChannel().newCall(getGetReadByMethod(), getCallOptions()), request, responseObserver);
+    }
   }
 
   /**
@@ -412,6 +863,95 @@ public final class MessagingServiceGrpc {
     public dev.openchat.v1.GetDeliveryTimelineResponse getDeliveryTimeline(dev.openchat.v1.GetDeliveryTimelineRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getGetDeliveryTimelineMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Replaces the text and attributes of a message the caller sent, within the
+     * server's edit window (48 hours unless configured otherwise). The edit is
+     * stored as a MESSAGE_KIND_EDIT entry with its own seq. Refused with
+     * PERMISSION_DENIED (ACTION_NOT_ALLOWED) for another sender's message,
+     * FAILED_PRECONDITION (EDIT_WINDOW_CLOSED, MESSAGE_RECALLED) when too late or
+     * recalled. Safe to retry with the same request_id.
+     * </pre>
+     */
+    public dev.openchat.v1.EditMessageResponse editMessage(dev.openchat.v1.EditMessageRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getEditMessageMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Recalls a message for everyone: its content is erased from the server's
+     * storage (including earlier edits) and it shows as a tombstone. The sender
+     * may recall within the recall window (24 hours unless configured
+     * otherwise); a group's owner may recall any message at any time. Stored as
+     * a MESSAGE_KIND_RECALL entry. Notifications already shown on devices cannot
+     * be withdrawn. Safe to retry with the same request_id.
+     * </pre>
+     */
+    public dev.openchat.v1.RecallMessageResponse recallMessage(dev.openchat.v1.RecallMessageRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getRecallMessageMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Hides messages from the caller's own history (ListMessages, Sync) on all of
+     * the caller's devices; other members are not affected. Idempotent.
+     * </pre>
+     */
+    public dev.openchat.v1.DeleteMessagesResponse deleteMessages(dev.openchat.v1.DeleteMessagesRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getDeleteMessagesMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Adds the caller's reaction to a message. Reactions are a set per message,
+     * user and emoji: adding one that exists changes nothing. A message carries at
+     * most 32 distinct emojis and a user at most 8 per message
+     * (RESOURCE_EXHAUSTED, REACTION_LIMIT_EXCEEDED). Stored as a
+     * MESSAGE_KIND_REACTION_ADDED entry.
+     * </pre>
+     */
+    public dev.openchat.v1.AddReactionResponse addReaction(dev.openchat.v1.AddReactionRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getAddReactionMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Removes the caller's reaction; removing one that does not exist changes
+     * nothing. Stored as a MESSAGE_KIND_REACTION_REMOVED entry.
+     * </pre>
+     */
+    public dev.openchat.v1.RemoveReactionResponse removeReaction(dev.openchat.v1.RemoveReactionRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getRemoveReactionMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Copies messages of one conversation into another one the caller belongs
+     * to, as new messages of the caller that name their origin. The caller must
+     * be a member of both. Safe to retry with the same request_id.
+     * </pre>
+     */
+    public dev.openchat.v1.ForwardMessagesResponse forwardMessages(dev.openchat.v1.ForwardMessagesRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getForwardMessagesMethod(), getCallOptions(), request);
+    }
+
+    /**
+     * <pre>
+     * Returns which members have read a message, from their read positions
+     * (MarkRead). Only the message's sender may ask.
+     * </pre>
+     */
+    public dev.openchat.v1.GetReadByResponse getReadBy(dev.openchat.v1.GetReadByRequest request) {
+      return io.grpc.stub.ClientCalls.blockingUnaryCall(
+          getChannel(), getGetReadByMethod(), getCallOptions(), request);
     }
   }
 
@@ -484,12 +1024,115 @@ public final class MessagingServiceGrpc {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getGetDeliveryTimelineMethod(), getCallOptions()), request);
     }
+
+    /**
+     * <pre>
+     * Replaces the text and attributes of a message the caller sent, within the
+     * server's edit window (48 hours unless configured otherwise). The edit is
+     * stored as a MESSAGE_KIND_EDIT entry with its own seq. Refused with
+     * PERMISSION_DENIED (ACTION_NOT_ALLOWED) for another sender's message,
+     * FAILED_PRECONDITION (EDIT_WINDOW_CLOSED, MESSAGE_RECALLED) when too late or
+     * recalled. Safe to retry with the same request_id.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.openchat.v1.EditMessageResponse> editMessage(
+        dev.openchat.v1.EditMessageRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getEditMessageMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Recalls a message for everyone: its content is erased from the server's
+     * storage (including earlier edits) and it shows as a tombstone. The sender
+     * may recall within the recall window (24 hours unless configured
+     * otherwise); a group's owner may recall any message at any time. Stored as
+     * a MESSAGE_KIND_RECALL entry. Notifications already shown on devices cannot
+     * be withdrawn. Safe to retry with the same request_id.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.openchat.v1.RecallMessageResponse> recallMessage(
+        dev.openchat.v1.RecallMessageRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getRecallMessageMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Hides messages from the caller's own history (ListMessages, Sync) on all of
+     * the caller's devices; other members are not affected. Idempotent.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.openchat.v1.DeleteMessagesResponse> deleteMessages(
+        dev.openchat.v1.DeleteMessagesRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getDeleteMessagesMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Adds the caller's reaction to a message. Reactions are a set per message,
+     * user and emoji: adding one that exists changes nothing. A message carries at
+     * most 32 distinct emojis and a user at most 8 per message
+     * (RESOURCE_EXHAUSTED, REACTION_LIMIT_EXCEEDED). Stored as a
+     * MESSAGE_KIND_REACTION_ADDED entry.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.openchat.v1.AddReactionResponse> addReaction(
+        dev.openchat.v1.AddReactionRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getAddReactionMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Removes the caller's reaction; removing one that does not exist changes
+     * nothing. Stored as a MESSAGE_KIND_REACTION_REMOVED entry.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.openchat.v1.RemoveReactionResponse> removeReaction(
+        dev.openchat.v1.RemoveReactionRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getRemoveReactionMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Copies messages of one conversation into another one the caller belongs
+     * to, as new messages of the caller that name their origin. The caller must
+     * be a member of both. Safe to retry with the same request_id.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.openchat.v1.ForwardMessagesResponse> forwardMessages(
+        dev.openchat.v1.ForwardMessagesRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getForwardMessagesMethod(), getCallOptions()), request);
+    }
+
+    /**
+     * <pre>
+     * Returns which members have read a message, from their read positions
+     * (MarkRead). Only the message's sender may ask.
+     * </pre>
+     */
+    public com.google.common.util.concurrent.ListenableFuture<dev.openchat.v1.GetReadByResponse> getReadBy(
+        dev.openchat.v1.GetReadByRequest request) {
+      return io.grpc.stub.ClientCalls.futureUnaryCall(
+          getChannel().newCall(getGetReadByMethod(), getCallOptions()), request);
+    }
   }
 
   private static final int METHODID_SEND_MESSAGE = 0;
   private static final int METHODID_LIST_MESSAGES = 1;
   private static final int METHODID_MARK_READ = 2;
   private static final int METHODID_GET_DELIVERY_TIMELINE = 3;
+  private static final int METHODID_EDIT_MESSAGE = 4;
+  private static final int METHODID_RECALL_MESSAGE = 5;
+  private static final int METHODID_DELETE_MESSAGES = 6;
+  private static final int METHODID_ADD_REACTION = 7;
+  private static final int METHODID_REMOVE_REACTION = 8;
+  private static final int METHODID_FORWARD_MESSAGES = 9;
+  private static final int METHODID_GET_READ_BY = 10;
 
   private static final class MethodHandlers<Req, Resp> implements
       io.grpc.stub.ServerCalls.UnaryMethod<Req, Resp>,
@@ -523,6 +1166,34 @@ public final class MessagingServiceGrpc {
         case METHODID_GET_DELIVERY_TIMELINE:
           serviceImpl.getDeliveryTimeline((dev.openchat.v1.GetDeliveryTimelineRequest) request,
               (io.grpc.stub.StreamObserver<dev.openchat.v1.GetDeliveryTimelineResponse>) responseObserver);
+          break;
+        case METHODID_EDIT_MESSAGE:
+          serviceImpl.editMessage((dev.openchat.v1.EditMessageRequest) request,
+              (io.grpc.stub.StreamObserver<dev.openchat.v1.EditMessageResponse>) responseObserver);
+          break;
+        case METHODID_RECALL_MESSAGE:
+          serviceImpl.recallMessage((dev.openchat.v1.RecallMessageRequest) request,
+              (io.grpc.stub.StreamObserver<dev.openchat.v1.RecallMessageResponse>) responseObserver);
+          break;
+        case METHODID_DELETE_MESSAGES:
+          serviceImpl.deleteMessages((dev.openchat.v1.DeleteMessagesRequest) request,
+              (io.grpc.stub.StreamObserver<dev.openchat.v1.DeleteMessagesResponse>) responseObserver);
+          break;
+        case METHODID_ADD_REACTION:
+          serviceImpl.addReaction((dev.openchat.v1.AddReactionRequest) request,
+              (io.grpc.stub.StreamObserver<dev.openchat.v1.AddReactionResponse>) responseObserver);
+          break;
+        case METHODID_REMOVE_REACTION:
+          serviceImpl.removeReaction((dev.openchat.v1.RemoveReactionRequest) request,
+              (io.grpc.stub.StreamObserver<dev.openchat.v1.RemoveReactionResponse>) responseObserver);
+          break;
+        case METHODID_FORWARD_MESSAGES:
+          serviceImpl.forwardMessages((dev.openchat.v1.ForwardMessagesRequest) request,
+              (io.grpc.stub.StreamObserver<dev.openchat.v1.ForwardMessagesResponse>) responseObserver);
+          break;
+        case METHODID_GET_READ_BY:
+          serviceImpl.getReadBy((dev.openchat.v1.GetReadByRequest) request,
+              (io.grpc.stub.StreamObserver<dev.openchat.v1.GetReadByResponse>) responseObserver);
           break;
         default:
           throw new AssertionError();
@@ -589,6 +1260,13 @@ public final class MessagingServiceGrpc {
               .addMethod(getListMessagesMethod())
               .addMethod(getMarkReadMethod())
               .addMethod(getGetDeliveryTimelineMethod())
+              .addMethod(getEditMessageMethod())
+              .addMethod(getRecallMessageMethod())
+              .addMethod(getDeleteMessagesMethod())
+              .addMethod(getAddReactionMethod())
+              .addMethod(getRemoveReactionMethod())
+              .addMethod(getForwardMessagesMethod())
+              .addMethod(getGetReadByMethod())
               .build();
         }
       }

@@ -54,6 +54,76 @@ public final class MessagingServiceProto {
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_openchat_v1_GetDeliveryTimelineResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_EditMessageRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_EditMessageRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_EditMessageResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_EditMessageResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_RecallMessageRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_RecallMessageRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_RecallMessageResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_RecallMessageResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_DeleteMessagesRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_DeleteMessagesRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_DeleteMessagesResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_DeleteMessagesResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_AddReactionRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_AddReactionRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_AddReactionResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_AddReactionResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_RemoveReactionRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_RemoveReactionRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_RemoveReactionResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_RemoveReactionResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_ForwardMessagesRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_ForwardMessagesRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_ForwardMessagesResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_ForwardMessagesResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_GetReadByRequest_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_GetReadByRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_GetReadByResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_GetReadByResponse_fieldAccessorTable;
 
   public static com.google.protobuf.Descriptors.FileDescriptor
       getDescriptor() {
@@ -70,37 +140,91 @@ public final class MessagingServiceProto {
       " \001(\tR\013clientMsgId\022.\n\007content\030\003 \001(\0132\024.ope" +
       "nchat.v1.ContentR\007content\"@\n\023SendMessage" +
       "Response\022)\n\003ack\030\001 \001(\0132\027.openchat.v1.Mess" +
-      "ageAckR\003ack\"\347\001\n\023ListMessagesRequest\022\'\n\017c" +
+      "ageAckR\003ack\"\220\002\n\023ListMessagesRequest\022\'\n\017c" +
       "onversation_id\030\001 \001(\tR\016conversationId\022\035\n\n" +
       "before_seq\030\002 \001(\003R\tbeforeSeq\022\033\n\tafter_seq" +
       "\030\003 \001(\003R\010afterSeq\022/\n\005order\030\004 \001(\0162\031.opench" +
       "at.v1.MessageOrderR\005order\022\033\n\tpage_size\030\005" +
       " \001(\005R\010pageSize\022\035\n\npage_token\030\006 \001(\tR\tpage" +
-      "Token\"p\n\024ListMessagesResponse\0220\n\010message" +
-      "s\030\001 \003(\0132\024.openchat.v1.MessageR\010messages\022" +
-      "&\n\017next_page_token\030\002 \001(\tR\rnextPageToken\"" +
-      "L\n\017MarkReadRequest\022\'\n\017conversation_id\030\001 " +
-      "\001(\tR\016conversationId\022\020\n\003seq\030\002 \001(\003R\003seq\"-\n" +
-      "\020MarkReadResponse\022\031\n\010read_seq\030\001 \001(\003R\007rea" +
-      "dSeq\";\n\032GetDeliveryTimelineRequest\022\035\n\nme" +
-      "ssage_id\030\001 \001(\tR\tmessageId\"Q\n\033GetDelivery" +
-      "TimelineResponse\0222\n\006events\030\001 \003(\0132\032.openc" +
-      "hat.v1.DeliveryEventR\006events*m\n\014MessageO" +
-      "rder\022\035\n\031MESSAGE_ORDER_UNSPECIFIED\020\000\022\036\n\032M" +
-      "ESSAGE_ORDER_NEWEST_FIRST\020\001\022\036\n\032MESSAGE_O" +
-      "RDER_OLDEST_FIRST\020\0022\354\002\n\020MessagingService" +
-      "\022P\n\013SendMessage\022\037.openchat.v1.SendMessag" +
-      "eRequest\032 .openchat.v1.SendMessageRespon" +
-      "se\022S\n\014ListMessages\022 .openchat.v1.ListMes" +
-      "sagesRequest\032!.openchat.v1.ListMessagesR" +
-      "esponse\022G\n\010MarkRead\022\034.openchat.v1.MarkRe" +
-      "adRequest\032\035.openchat.v1.MarkReadResponse" +
-      "\022h\n\023GetDeliveryTimeline\022\'.openchat.v1.Ge" +
-      "tDeliveryTimelineRequest\032(.openchat.v1.G" +
-      "etDeliveryTimelineResponseBk\n\017dev.opench" +
-      "at.v1B\025MessagingServiceProtoP\001Z0openchat" +
-      ".dev/generated/go/openchat/v1;openchatv1" +
-      "\352\002\014Openchat::V1b\006proto3"
+      "Token\022\'\n\017include_changes\030\007 \001(\010R\016includeC" +
+      "hanges\"p\n\024ListMessagesResponse\0220\n\010messag" +
+      "es\030\001 \003(\0132\024.openchat.v1.MessageR\010messages" +
+      "\022&\n\017next_page_token\030\002 \001(\tR\rnextPageToken" +
+      "\"L\n\017MarkReadRequest\022\'\n\017conversation_id\030\001" +
+      " \001(\tR\016conversationId\022\020\n\003seq\030\002 \001(\003R\003seq\"-" +
+      "\n\020MarkReadResponse\022\031\n\010read_seq\030\001 \001(\003R\007re" +
+      "adSeq\";\n\032GetDeliveryTimelineRequest\022\035\n\nm" +
+      "essage_id\030\001 \001(\tR\tmessageId\"Q\n\033GetDeliver" +
+      "yTimelineResponse\0222\n\006events\030\001 \003(\0132\032.open" +
+      "chat.v1.DeliveryEventR\006events\"\253\001\n\022EditMe" +
+      "ssageRequest\022\'\n\017conversation_id\030\001 \001(\tR\016c" +
+      "onversationId\022\035\n\nmessage_id\030\002 \001(\tR\tmessa" +
+      "geId\022.\n\007content\030\003 \001(\0132\024.openchat.v1.Cont" +
+      "entR\007content\022\035\n\nrequest_id\030\004 \001(\tR\treques" +
+      "tId\"@\n\023EditMessageResponse\022)\n\003ack\030\001 \001(\0132" +
+      "\027.openchat.v1.MessageAckR\003ack\"}\n\024RecallM" +
+      "essageRequest\022\'\n\017conversation_id\030\001 \001(\tR\016" +
+      "conversationId\022\035\n\nmessage_id\030\002 \001(\tR\tmess" +
+      "ageId\022\035\n\nrequest_id\030\003 \001(\tR\trequestId\"B\n\025" +
+      "RecallMessageResponse\022)\n\003ack\030\001 \001(\0132\027.ope" +
+      "nchat.v1.MessageAckR\003ack\"\200\001\n\025DeleteMessa" +
+      "gesRequest\022\'\n\017conversation_id\030\001 \001(\tR\016con" +
+      "versationId\022\037\n\013message_ids\030\002 \003(\tR\nmessag" +
+      "eIds\022\035\n\nrequest_id\030\003 \001(\tR\trequestId\"=\n\026D" +
+      "eleteMessagesResponse\022#\n\rdeleted_count\030\001" +
+      " \001(\005R\014deletedCount\"\221\001\n\022AddReactionReques" +
+      "t\022\'\n\017conversation_id\030\001 \001(\tR\016conversation" +
+      "Id\022\035\n\nmessage_id\030\002 \001(\tR\tmessageId\022\024\n\005emo" +
+      "ji\030\003 \001(\tR\005emoji\022\035\n\nrequest_id\030\004 \001(\tR\treq" +
+      "uestId\"@\n\023AddReactionResponse\022)\n\003ack\030\001 \001" +
+      "(\0132\027.openchat.v1.MessageAckR\003ack\"\224\001\n\025Rem" +
+      "oveReactionRequest\022\'\n\017conversation_id\030\001 " +
+      "\001(\tR\016conversationId\022\035\n\nmessage_id\030\002 \001(\tR" +
+      "\tmessageId\022\024\n\005emoji\030\003 \001(\tR\005emoji\022\035\n\nrequ" +
+      "est_id\030\004 \001(\tR\trequestId\"C\n\026RemoveReactio" +
+      "nResponse\022)\n\003ack\030\001 \001(\0132\027.openchat.v1.Mes" +
+      "sageAckR\003ack\"\267\001\n\026ForwardMessagesRequest\022" +
+      "\'\n\017conversation_id\030\001 \001(\tR\016conversationId" +
+      "\022\037\n\013message_ids\030\002 \003(\tR\nmessageIds\0224\n\026tar" +
+      "get_conversation_id\030\003 \001(\tR\024targetConvers" +
+      "ationId\022\035\n\nrequest_id\030\004 \001(\tR\trequestId\"F" +
+      "\n\027ForwardMessagesResponse\022+\n\004acks\030\001 \003(\0132" +
+      "\027.openchat.v1.MessageAckR\004acks\"Z\n\020GetRea" +
+      "dByRequest\022\'\n\017conversation_id\030\001 \001(\tR\016con" +
+      "versationId\022\035\n\nmessage_id\030\002 \001(\tR\tmessage" +
+      "Id\"^\n\021GetReadByResponse\022\035\n\nreader_ids\030\001 " +
+      "\003(\tR\treaderIds\022*\n\021unread_member_ids\030\002 \003(" +
+      "\tR\017unreadMemberIds*m\n\014MessageOrder\022\035\n\031ME" +
+      "SSAGE_ORDER_UNSPECIFIED\020\000\022\036\n\032MESSAGE_ORD" +
+      "ER_NEWEST_FIRST\020\001\022\036\n\032MESSAGE_ORDER_OLDES" +
+      "T_FIRST\020\0022\310\007\n\020MessagingService\022P\n\013SendMe" +
+      "ssage\022\037.openchat.v1.SendMessageRequest\032 " +
+      ".openchat.v1.SendMessageResponse\022S\n\014List" +
+      "Messages\022 .openchat.v1.ListMessagesReque" +
+      "st\032!.openchat.v1.ListMessagesResponse\022G\n" +
+      "\010MarkRead\022\034.openchat.v1.MarkReadRequest\032" +
+      "\035.openchat.v1.MarkReadResponse\022h\n\023GetDel" +
+      "iveryTimeline\022\'.openchat.v1.GetDeliveryT" +
+      "imelineRequest\032(.openchat.v1.GetDelivery" +
+      "TimelineResponse\022P\n\013EditMessage\022\037.opench" +
+      "at.v1.EditMessageRequest\032 .openchat.v1.E" +
+      "ditMessageResponse\022V\n\rRecallMessage\022!.op" +
+      "enchat.v1.RecallMessageRequest\032\".opencha" +
+      "t.v1.RecallMessageResponse\022Y\n\016DeleteMess" +
+      "ages\022\".openchat.v1.DeleteMessagesRequest" +
+      "\032#.openchat.v1.DeleteMessagesResponse\022P\n" +
+      "\013AddReaction\022\037.openchat.v1.AddReactionRe" +
+      "quest\032 .openchat.v1.AddReactionResponse\022" +
+      "Y\n\016RemoveReaction\022\".openchat.v1.RemoveRe" +
+      "actionRequest\032#.openchat.v1.RemoveReacti" +
+      "onResponse\022\\\n\017ForwardMessages\022#.openchat" +
+      ".v1.ForwardMessagesRequest\032$.openchat.v1" +
+      ".ForwardMessagesResponse\022J\n\tGetReadBy\022\035." +
+      "openchat.v1.GetReadByRequest\032\036.openchat." +
+      "v1.GetReadByResponseBk\n\017dev.openchat.v1B" +
+      "\025MessagingServiceProtoP\001Z0openchat.dev/g" +
+      "enerated/go/openchat/v1;openchatv1\352\002\014Ope" +
+      "nchat::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -124,7 +248,7 @@ public final class MessagingServiceProto {
     internal_static_openchat_v1_ListMessagesRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_ListMessagesRequest_descriptor,
-        new java.lang.String[] { "ConversationId", "BeforeSeq", "AfterSeq", "Order", "PageSize", "PageToken", });
+        new java.lang.String[] { "ConversationId", "BeforeSeq", "AfterSeq", "Order", "PageSize", "PageToken", "IncludeChanges", });
     internal_static_openchat_v1_ListMessagesResponse_descriptor =
       getDescriptor().getMessageTypes().get(3);
     internal_static_openchat_v1_ListMessagesResponse_fieldAccessorTable = new
@@ -155,6 +279,90 @@ public final class MessagingServiceProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_GetDeliveryTimelineResponse_descriptor,
         new java.lang.String[] { "Events", });
+    internal_static_openchat_v1_EditMessageRequest_descriptor =
+      getDescriptor().getMessageTypes().get(8);
+    internal_static_openchat_v1_EditMessageRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_EditMessageRequest_descriptor,
+        new java.lang.String[] { "ConversationId", "MessageId", "Content", "RequestId", });
+    internal_static_openchat_v1_EditMessageResponse_descriptor =
+      getDescriptor().getMessageTypes().get(9);
+    internal_static_openchat_v1_EditMessageResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_EditMessageResponse_descriptor,
+        new java.lang.String[] { "Ack", });
+    internal_static_openchat_v1_RecallMessageRequest_descriptor =
+      getDescriptor().getMessageTypes().get(10);
+    internal_static_openchat_v1_RecallMessageRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_RecallMessageRequest_descriptor,
+        new java.lang.String[] { "ConversationId", "MessageId", "RequestId", });
+    internal_static_openchat_v1_RecallMessageResponse_descriptor =
+      getDescriptor().getMessageTypes().get(11);
+    internal_static_openchat_v1_RecallMessageResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_RecallMessageResponse_descriptor,
+        new java.lang.String[] { "Ack", });
+    internal_static_openchat_v1_DeleteMessagesRequest_descriptor =
+      getDescriptor().getMessageTypes().get(12);
+    internal_static_openchat_v1_DeleteMessagesRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_DeleteMessagesRequest_descriptor,
+        new java.lang.String[] { "ConversationId", "MessageIds", "RequestId", });
+    internal_static_openchat_v1_DeleteMessagesResponse_descriptor =
+      getDescriptor().getMessageTypes().get(13);
+    internal_static_openchat_v1_DeleteMessagesResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_DeleteMessagesResponse_descriptor,
+        new java.lang.String[] { "DeletedCount", });
+    internal_static_openchat_v1_AddReactionRequest_descriptor =
+      getDescriptor().getMessageTypes().get(14);
+    internal_static_openchat_v1_AddReactionRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_AddReactionRequest_descriptor,
+        new java.lang.String[] { "ConversationId", "MessageId", "Emoji", "RequestId", });
+    internal_static_openchat_v1_AddReactionResponse_descriptor =
+      getDescriptor().getMessageTypes().get(15);
+    internal_static_openchat_v1_AddReactionResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_AddReactionResponse_descriptor,
+        new java.lang.String[] { "Ack", });
+    internal_static_openchat_v1_RemoveReactionRequest_descriptor =
+      getDescriptor().getMessageTypes().get(16);
+    internal_static_openchat_v1_RemoveReactionRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_RemoveReactionRequest_descriptor,
+        new java.lang.String[] { "ConversationId", "MessageId", "Emoji", "RequestId", });
+    internal_static_openchat_v1_RemoveReactionResponse_descriptor =
+      getDescriptor().getMessageTypes().get(17);
+    internal_static_openchat_v1_RemoveReactionResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_RemoveReactionResponse_descriptor,
+        new java.lang.String[] { "Ack", });
+    internal_static_openchat_v1_ForwardMessagesRequest_descriptor =
+      getDescriptor().getMessageTypes().get(18);
+    internal_static_openchat_v1_ForwardMessagesRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_ForwardMessagesRequest_descriptor,
+        new java.lang.String[] { "ConversationId", "MessageIds", "TargetConversationId", "RequestId", });
+    internal_static_openchat_v1_ForwardMessagesResponse_descriptor =
+      getDescriptor().getMessageTypes().get(19);
+    internal_static_openchat_v1_ForwardMessagesResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_ForwardMessagesResponse_descriptor,
+        new java.lang.String[] { "Acks", });
+    internal_static_openchat_v1_GetReadByRequest_descriptor =
+      getDescriptor().getMessageTypes().get(20);
+    internal_static_openchat_v1_GetReadByRequest_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_GetReadByRequest_descriptor,
+        new java.lang.String[] { "ConversationId", "MessageId", });
+    internal_static_openchat_v1_GetReadByResponse_descriptor =
+      getDescriptor().getMessageTypes().get(21);
+    internal_static_openchat_v1_GetReadByResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_GetReadByResponse_descriptor,
+        new java.lang.String[] { "ReaderIds", "UnreadMemberIds", });
     dev.openchat.v1.MessageProto.getDescriptor();
   }
 

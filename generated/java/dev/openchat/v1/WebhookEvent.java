@@ -111,7 +111,10 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object type_ = "";
   /**
    * <pre>
-   * The kind of event; "message.created" for messages.
+   * The kind of event: "message.created" for a message, "message.edited" for
+   * an edit and "message.recalled" for a recall (`message` is then the
+   * MESSAGE_KIND_EDIT or MESSAGE_KIND_RECALL entry, naming its target in
+   * `target_message_id`). Reactions are not sent to bots.
    * </pre>
    *
    * <code>string type = 2 [json_name = "type"];</code>
@@ -132,7 +135,10 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The kind of event; "message.created" for messages.
+   * The kind of event: "message.created" for a message, "message.edited" for
+   * an edit and "message.recalled" for a recall (`message` is then the
+   * MESSAGE_KIND_EDIT or MESSAGE_KIND_RECALL entry, naming its target in
+   * `target_message_id`). Reactions are not sent to bots.
    * </pre>
    *
    * <code>string type = 2 [json_name = "type"];</code>
@@ -242,7 +248,7 @@ private static final long serialVersionUID = 0L;
   private dev.openchat.v1.Message message_;
   /**
    * <pre>
-   * The message, for "message.created".
+   * The message, or the change entry.
    * </pre>
    *
    * <code>.openchat.v1.Message message = 5 [json_name = "message"];</code>
@@ -254,7 +260,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The message, for "message.created".
+   * The message, or the change entry.
    * </pre>
    *
    * <code>.openchat.v1.Message message = 5 [json_name = "message"];</code>
@@ -266,7 +272,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * The message, for "message.created".
+   * The message, or the change entry.
    * </pre>
    *
    * <code>.openchat.v1.Message message = 5 [json_name = "message"];</code>
@@ -828,7 +834,10 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object type_ = "";
     /**
      * <pre>
-     * The kind of event; "message.created" for messages.
+     * The kind of event: "message.created" for a message, "message.edited" for
+     * an edit and "message.recalled" for a recall (`message` is then the
+     * MESSAGE_KIND_EDIT or MESSAGE_KIND_RECALL entry, naming its target in
+     * `target_message_id`). Reactions are not sent to bots.
      * </pre>
      *
      * <code>string type = 2 [json_name = "type"];</code>
@@ -848,7 +857,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The kind of event; "message.created" for messages.
+     * The kind of event: "message.created" for a message, "message.edited" for
+     * an edit and "message.recalled" for a recall (`message` is then the
+     * MESSAGE_KIND_EDIT or MESSAGE_KIND_RECALL entry, naming its target in
+     * `target_message_id`). Reactions are not sent to bots.
      * </pre>
      *
      * <code>string type = 2 [json_name = "type"];</code>
@@ -869,7 +881,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The kind of event; "message.created" for messages.
+     * The kind of event: "message.created" for a message, "message.edited" for
+     * an edit and "message.recalled" for a recall (`message` is then the
+     * MESSAGE_KIND_EDIT or MESSAGE_KIND_RECALL entry, naming its target in
+     * `target_message_id`). Reactions are not sent to bots.
      * </pre>
      *
      * <code>string type = 2 [json_name = "type"];</code>
@@ -886,7 +901,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The kind of event; "message.created" for messages.
+     * The kind of event: "message.created" for a message, "message.edited" for
+     * an edit and "message.recalled" for a recall (`message` is then the
+     * MESSAGE_KIND_EDIT or MESSAGE_KIND_RECALL entry, naming its target in
+     * `target_message_id`). Reactions are not sent to bots.
      * </pre>
      *
      * <code>string type = 2 [json_name = "type"];</code>
@@ -900,7 +918,10 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The kind of event; "message.created" for messages.
+     * The kind of event: "message.created" for a message, "message.edited" for
+     * an edit and "message.recalled" for a recall (`message` is then the
+     * MESSAGE_KIND_EDIT or MESSAGE_KIND_RECALL entry, naming its target in
+     * `target_message_id`). Reactions are not sent to bots.
      * </pre>
      *
      * <code>string type = 2 [json_name = "type"];</code>
@@ -1169,7 +1190,7 @@ private static final long serialVersionUID = 0L;
         dev.openchat.v1.Message, dev.openchat.v1.Message.Builder, dev.openchat.v1.MessageOrBuilder> messageBuilder_;
     /**
      * <pre>
-     * The message, for "message.created".
+     * The message, or the change entry.
      * </pre>
      *
      * <code>.openchat.v1.Message message = 5 [json_name = "message"];</code>
@@ -1180,7 +1201,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The message, for "message.created".
+     * The message, or the change entry.
      * </pre>
      *
      * <code>.openchat.v1.Message message = 5 [json_name = "message"];</code>
@@ -1195,7 +1216,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The message, for "message.created".
+     * The message, or the change entry.
      * </pre>
      *
      * <code>.openchat.v1.Message message = 5 [json_name = "message"];</code>
@@ -1215,7 +1236,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The message, for "message.created".
+     * The message, or the change entry.
      * </pre>
      *
      * <code>.openchat.v1.Message message = 5 [json_name = "message"];</code>
@@ -1233,7 +1254,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The message, for "message.created".
+     * The message, or the change entry.
      * </pre>
      *
      * <code>.openchat.v1.Message message = 5 [json_name = "message"];</code>
@@ -1256,7 +1277,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The message, for "message.created".
+     * The message, or the change entry.
      * </pre>
      *
      * <code>.openchat.v1.Message message = 5 [json_name = "message"];</code>
@@ -1273,7 +1294,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The message, for "message.created".
+     * The message, or the change entry.
      * </pre>
      *
      * <code>.openchat.v1.Message message = 5 [json_name = "message"];</code>
@@ -1285,7 +1306,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The message, for "message.created".
+     * The message, or the change entry.
      * </pre>
      *
      * <code>.openchat.v1.Message message = 5 [json_name = "message"];</code>
@@ -1300,7 +1321,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * The message, for "message.created".
+     * The message, or the change entry.
      * </pre>
      *
      * <code>.openchat.v1.Message message = 5 [json_name = "message"];</code>

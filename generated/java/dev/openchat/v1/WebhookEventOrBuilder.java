@@ -29,7 +29,10 @@ public interface WebhookEventOrBuilder extends
 
   /**
    * <pre>
-   * The kind of event; "message.created" for messages.
+   * The kind of event: "message.created" for a message, "message.edited" for
+   * an edit and "message.recalled" for a recall (`message` is then the
+   * MESSAGE_KIND_EDIT or MESSAGE_KIND_RECALL entry, naming its target in
+   * `target_message_id`). Reactions are not sent to bots.
    * </pre>
    *
    * <code>string type = 2 [json_name = "type"];</code>
@@ -38,7 +41,10 @@ public interface WebhookEventOrBuilder extends
   java.lang.String getType();
   /**
    * <pre>
-   * The kind of event; "message.created" for messages.
+   * The kind of event: "message.created" for a message, "message.edited" for
+   * an edit and "message.recalled" for a recall (`message` is then the
+   * MESSAGE_KIND_EDIT or MESSAGE_KIND_RECALL entry, naming its target in
+   * `target_message_id`). Reactions are not sent to bots.
    * </pre>
    *
    * <code>string type = 2 [json_name = "type"];</code>
@@ -96,7 +102,7 @@ public interface WebhookEventOrBuilder extends
 
   /**
    * <pre>
-   * The message, for "message.created".
+   * The message, or the change entry.
    * </pre>
    *
    * <code>.openchat.v1.Message message = 5 [json_name = "message"];</code>
@@ -105,7 +111,7 @@ public interface WebhookEventOrBuilder extends
   boolean hasMessage();
   /**
    * <pre>
-   * The message, for "message.created".
+   * The message, or the change entry.
    * </pre>
    *
    * <code>.openchat.v1.Message message = 5 [json_name = "message"];</code>
@@ -114,7 +120,7 @@ public interface WebhookEventOrBuilder extends
   dev.openchat.v1.Message getMessage();
   /**
    * <pre>
-   * The message, for "message.created".
+   * The message, or the change entry.
    * </pre>
    *
    * <code>.openchat.v1.Message message = 5 [json_name = "message"];</code>

@@ -4,6 +4,7 @@
 require 'google/protobuf'
 
 require 'google/protobuf/timestamp_pb'
+require 'openchat/v1/message_pb'
 
 Google::Protobuf::DescriptorPool.generated_pool.build do
   add_file("openchat/v1/conversation.proto", :syntax => :proto3) do
@@ -16,6 +17,12 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :creator_id, :string, 6, json_name: "creatorId"
       optional :create_time, :message, 7, "google.protobuf.Timestamp", json_name: "createTime"
       optional :read_seq, :int64, 8, json_name: "readSeq"
+      optional :unread_count, :int64, 9, json_name: "unreadCount"
+      optional :mention_count, :int64, 10, json_name: "mentionCount"
+      optional :last_message, :message, 11, "openchat.v1.Message", json_name: "lastMessage"
+      optional :muted_until, :message, 12, "google.protobuf.Timestamp", json_name: "mutedUntil"
+      optional :pinned, :bool, 13, json_name: "pinned"
+      optional :last_activity_time, :message, 14, "google.protobuf.Timestamp", json_name: "lastActivityTime"
     end
     add_enum "openchat.v1.ConversationKind" do
       value :CONVERSATION_KIND_UNSPECIFIED, 0

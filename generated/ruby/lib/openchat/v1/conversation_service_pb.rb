@@ -3,6 +3,8 @@
 
 require 'google/protobuf'
 
+require 'google/protobuf/field_mask_pb'
+require 'google/protobuf/timestamp_pb'
 require 'openchat/v1/conversation_pb'
 
 Google::Protobuf::DescriptorPool.generated_pool.build do
@@ -50,6 +52,15 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       repeated :conversations, :message, 1, "openchat.v1.Conversation", json_name: "conversations"
       optional :next_page_token, :string, 2, json_name: "nextPageToken"
     end
+    add_message "openchat.v1.UpdateMemberSettingsRequest" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      optional :update_mask, :message, 2, "google.protobuf.FieldMask", json_name: "updateMask"
+      optional :muted_until, :message, 3, "google.protobuf.Timestamp", json_name: "mutedUntil"
+      optional :pinned, :bool, 4, json_name: "pinned"
+    end
+    add_message "openchat.v1.UpdateMemberSettingsResponse" do
+      optional :conversation, :message, 1, "openchat.v1.Conversation", json_name: "conversation"
+    end
   end
 end
 
@@ -67,5 +78,7 @@ module Openchat
     GetConversationResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.GetConversationResponse").msgclass
     ListConversationsRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.ListConversationsRequest").msgclass
     ListConversationsResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.ListConversationsResponse").msgclass
+    UpdateMemberSettingsRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.UpdateMemberSettingsRequest").msgclass
+    UpdateMemberSettingsResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.UpdateMemberSettingsResponse").msgclass
   end
 end

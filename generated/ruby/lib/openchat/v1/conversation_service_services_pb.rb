@@ -31,8 +31,15 @@ module Openchat
         rpc :RemoveMembers, ::Openchat::V1::RemoveMembersRequest, ::Openchat::V1::RemoveMembersResponse
         # Returns one conversation the caller belongs to.
         rpc :GetConversation, ::Openchat::V1::GetConversationRequest, ::Openchat::V1::GetConversationResponse
-        # Lists the conversations the caller belongs to, ordered by conversation_id.
+        # Lists the conversations the caller belongs to in inbox order: pinned ones
+        # first, then by last activity (the newest message, or the creation), newest
+        # first. Each carries the caller's unread and mention counts and the last
+        # message. A conversation that becomes active while a client pages moves to
+        # the front: it may be missed by the pages still to come, or seen twice.
         rpc :ListConversations, ::Openchat::V1::ListConversationsRequest, ::Openchat::V1::ListConversationsResponse
+        # Changes the caller's own settings for a conversation: mute (no push
+        # notifications except for messages that mention the caller) and pin.
+        rpc :UpdateMemberSettings, ::Openchat::V1::UpdateMemberSettingsRequest, ::Openchat::V1::UpdateMemberSettingsResponse
       end
 
       Stub = Service.rpc_stub_class

@@ -29,6 +29,10 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       value :SESSION_LIMIT_EXCEEDED, 20
       value :GROUP_CREATION_RATE_EXCEEDED, 21
       value :MEMBERSHIP_LIMIT_EXCEEDED, 22
+      value :EDIT_WINDOW_CLOSED, 23
+      value :RECALL_WINDOW_CLOSED, 24
+      value :MESSAGE_RECALLED, 25
+      value :REACTION_LIMIT_EXCEEDED, 26
     end
   end
 end

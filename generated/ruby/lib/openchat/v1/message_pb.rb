@@ -30,6 +30,25 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :client_msg_id, :string, 5, json_name: "clientMsgId"
       optional :content, :message, 6, "openchat.v1.Content", json_name: "content"
       optional :server_time, :message, 7, "google.protobuf.Timestamp", json_name: "serverTime"
+      optional :kind, :enum, 8, "openchat.v1.MessageKind", json_name: "kind"
+      optional :target_message_id, :string, 9, json_name: "targetMessageId"
+      optional :emoji, :string, 10, json_name: "emoji"
+      optional :edit_count, :int32, 11, json_name: "editCount"
+      optional :edit_time, :message, 12, "google.protobuf.Timestamp", json_name: "editTime"
+      optional :recalled, :bool, 13, json_name: "recalled"
+      repeated :reactions, :message, 14, "openchat.v1.ReactionSummary", json_name: "reactions"
+      optional :forwarded_from, :message, 15, "openchat.v1.ForwardOrigin", json_name: "forwardedFrom"
+      optional :deleted_for_me, :bool, 16, json_name: "deletedForMe"
+    end
+    add_message "openchat.v1.ReactionSummary" do
+      optional :emoji, :string, 1, json_name: "emoji"
+      optional :count, :int32, 2, json_name: "count"
+      optional :reacted_by_me, :bool, 3, json_name: "reactedByMe"
+    end
+    add_message "openchat.v1.ForwardOrigin" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      optional :message_id, :string, 2, json_name: "messageId"
+      optional :sender_id, :string, 3, json_name: "senderId"
     end
     add_message "openchat.v1.MessageAck" do
       optional :message_id, :string, 1, json_name: "messageId"
@@ -45,6 +64,13 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :device_id, :string, 3, json_name: "deviceId"
       optional :time, :message, 4, "google.protobuf.Timestamp", json_name: "time"
       optional :detail, :string, 5, json_name: "detail"
+    end
+    add_enum "openchat.v1.MessageKind" do
+      value :MESSAGE_KIND_UNSPECIFIED, 0
+      value :MESSAGE_KIND_EDIT, 1
+      value :MESSAGE_KIND_RECALL, 2
+      value :MESSAGE_KIND_REACTION_ADDED, 3
+      value :MESSAGE_KIND_REACTION_REMOVED, 4
     end
     add_enum "openchat.v1.DeliveryState" do
       value :DELIVERY_STATE_UNSPECIFIED, 0
@@ -64,8 +90,11 @@ module Openchat
     Content = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.Content").msgclass
     Attachment = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.Attachment").msgclass
     Message = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.Message").msgclass
+    ReactionSummary = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.ReactionSummary").msgclass
+    ForwardOrigin = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.ForwardOrigin").msgclass
     MessageAck = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.MessageAck").msgclass
     DeliveryEvent = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.DeliveryEvent").msgclass
+    MessageKind = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.MessageKind").enummodule
     DeliveryState = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.DeliveryState").enummodule
   end
 end

@@ -22,6 +22,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :order, :enum, 4, "openchat.v1.MessageOrder", json_name: "order"
       optional :page_size, :int32, 5, json_name: "pageSize"
       optional :page_token, :string, 6, json_name: "pageToken"
+      optional :include_changes, :bool, 7, json_name: "includeChanges"
     end
     add_message "openchat.v1.ListMessagesResponse" do
       repeated :messages, :message, 1, "openchat.v1.Message", json_name: "messages"
@@ -39,6 +40,66 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
     end
     add_message "openchat.v1.GetDeliveryTimelineResponse" do
       repeated :events, :message, 1, "openchat.v1.DeliveryEvent", json_name: "events"
+    end
+    add_message "openchat.v1.EditMessageRequest" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      optional :message_id, :string, 2, json_name: "messageId"
+      optional :content, :message, 3, "openchat.v1.Content", json_name: "content"
+      optional :request_id, :string, 4, json_name: "requestId"
+    end
+    add_message "openchat.v1.EditMessageResponse" do
+      optional :ack, :message, 1, "openchat.v1.MessageAck", json_name: "ack"
+    end
+    add_message "openchat.v1.RecallMessageRequest" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      optional :message_id, :string, 2, json_name: "messageId"
+      optional :request_id, :string, 3, json_name: "requestId"
+    end
+    add_message "openchat.v1.RecallMessageResponse" do
+      optional :ack, :message, 1, "openchat.v1.MessageAck", json_name: "ack"
+    end
+    add_message "openchat.v1.DeleteMessagesRequest" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      repeated :message_ids, :string, 2, json_name: "messageIds"
+      optional :request_id, :string, 3, json_name: "requestId"
+    end
+    add_message "openchat.v1.DeleteMessagesResponse" do
+      optional :deleted_count, :int32, 1, json_name: "deletedCount"
+    end
+    add_message "openchat.v1.AddReactionRequest" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      optional :message_id, :string, 2, json_name: "messageId"
+      optional :emoji, :string, 3, json_name: "emoji"
+      optional :request_id, :string, 4, json_name: "requestId"
+    end
+    add_message "openchat.v1.AddReactionResponse" do
+      optional :ack, :message, 1, "openchat.v1.MessageAck", json_name: "ack"
+    end
+    add_message "openchat.v1.RemoveReactionRequest" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      optional :message_id, :string, 2, json_name: "messageId"
+      optional :emoji, :string, 3, json_name: "emoji"
+      optional :request_id, :string, 4, json_name: "requestId"
+    end
+    add_message "openchat.v1.RemoveReactionResponse" do
+      optional :ack, :message, 1, "openchat.v1.MessageAck", json_name: "ack"
+    end
+    add_message "openchat.v1.ForwardMessagesRequest" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      repeated :message_ids, :string, 2, json_name: "messageIds"
+      optional :target_conversation_id, :string, 3, json_name: "targetConversationId"
+      optional :request_id, :string, 4, json_name: "requestId"
+    end
+    add_message "openchat.v1.ForwardMessagesResponse" do
+      repeated :acks, :message, 1, "openchat.v1.MessageAck", json_name: "acks"
+    end
+    add_message "openchat.v1.GetReadByRequest" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      optional :message_id, :string, 2, json_name: "messageId"
+    end
+    add_message "openchat.v1.GetReadByResponse" do
+      repeated :reader_ids, :string, 1, json_name: "readerIds"
+      repeated :unread_member_ids, :string, 2, json_name: "unreadMemberIds"
     end
     add_enum "openchat.v1.MessageOrder" do
       value :MESSAGE_ORDER_UNSPECIFIED, 0
@@ -58,6 +119,20 @@ module Openchat
     MarkReadResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.MarkReadResponse").msgclass
     GetDeliveryTimelineRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.GetDeliveryTimelineRequest").msgclass
     GetDeliveryTimelineResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.GetDeliveryTimelineResponse").msgclass
+    EditMessageRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.EditMessageRequest").msgclass
+    EditMessageResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.EditMessageResponse").msgclass
+    RecallMessageRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.RecallMessageRequest").msgclass
+    RecallMessageResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.RecallMessageResponse").msgclass
+    DeleteMessagesRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.DeleteMessagesRequest").msgclass
+    DeleteMessagesResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.DeleteMessagesResponse").msgclass
+    AddReactionRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.AddReactionRequest").msgclass
+    AddReactionResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.AddReactionResponse").msgclass
+    RemoveReactionRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.RemoveReactionRequest").msgclass
+    RemoveReactionResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.RemoveReactionResponse").msgclass
+    ForwardMessagesRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.ForwardMessagesRequest").msgclass
+    ForwardMessagesResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.ForwardMessagesResponse").msgclass
+    GetReadByRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.GetReadByRequest").msgclass
+    GetReadByResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.GetReadByResponse").msgclass
     MessageOrder = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.MessageOrder").enummodule
   end
 end

@@ -33,6 +33,39 @@ module Openchat
         # Returns what happened to a message the caller sent: stored, delivered to
         # which devices, read by whom, pushed, answered by bots, failed routes.
         rpc :GetDeliveryTimeline, ::Openchat::V1::GetDeliveryTimelineRequest, ::Openchat::V1::GetDeliveryTimelineResponse
+        # Replaces the text and attributes of a message the caller sent, within the
+        # server's edit window (48 hours unless configured otherwise). The edit is
+        # stored as a MESSAGE_KIND_EDIT entry with its own seq. Refused with
+        # PERMISSION_DENIED (ACTION_NOT_ALLOWED) for another sender's message,
+        # FAILED_PRECONDITION (EDIT_WINDOW_CLOSED, MESSAGE_RECALLED) when too late or
+        # recalled. Safe to retry with the same request_id.
+        rpc :EditMessage, ::Openchat::V1::EditMessageRequest, ::Openchat::V1::EditMessageResponse
+        # Recalls a message for everyone: its content is erased from the server's
+        # storage (including earlier edits) and it shows as a tombstone. The sender
+        # may recall within the recall window (24 hours unless configured
+        # otherwise); a group's owner may recall any message at any time. Stored as
+        # a MESSAGE_KIND_RECALL entry. Notifications already shown on devices cannot
+        # be withdrawn. Safe to retry with the same request_id.
+        rpc :RecallMessage, ::Openchat::V1::RecallMessageRequest, ::Openchat::V1::RecallMessageResponse
+        # Hides messages from the caller's own history (ListMessages, Sync) on all of
+        # the caller's devices; other members are not affected. Idempotent.
+        rpc :DeleteMessages, ::Openchat::V1::DeleteMessagesRequest, ::Openchat::V1::DeleteMessagesResponse
+        # Adds the caller's reaction to a message. Reactions are a set per message,
+        # user and emoji: adding one that exists changes nothing. A message carries at
+        # most 32 distinct emojis and a user at most 8 per message
+        # (RESOURCE_EXHAUSTED, REACTION_LIMIT_EXCEEDED). Stored as a
+        # MESSAGE_KIND_REACTION_ADDED entry.
+        rpc :AddReaction, ::Openchat::V1::AddReactionRequest, ::Openchat::V1::AddReactionResponse
+        # Removes the caller's reaction; removing one that does not exist changes
+        # nothing. Stored as a MESSAGE_KIND_REACTION_REMOVED entry.
+        rpc :RemoveReaction, ::Openchat::V1::RemoveReactionRequest, ::Openchat::V1::RemoveReactionResponse
+        # Copies messages of one conversation into another one the caller belongs
+        # to, as new messages of the caller that name their origin. The caller must
+        # be a member of both. Safe to retry with the same request_id.
+        rpc :ForwardMessages, ::Openchat::V1::ForwardMessagesRequest, ::Openchat::V1::ForwardMessagesResponse
+        # Returns which members have read a message, from their read positions
+        # (MarkRead). Only the message's sender may ask.
+        rpc :GetReadBy, ::Openchat::V1::GetReadByRequest, ::Openchat::V1::GetReadByResponse
       end
 
       Stub = Service.rpc_stub_class

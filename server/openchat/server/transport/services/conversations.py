@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import grpc
 
+from openchat.server.domain.errors import InvalidArgument
+from openchat.server.domain.model import InboxPosition, MemberSettings, SettingsChange
 from openchat.server.transport.context import current_user_id
 from openchat.server.transport.converters import conversation_to_pb
 from openchat.server.transport.page_tokens import Paging
@@ -84,17 +87,54 @@ class ConversationServicer(conversation_service_pb2_grpc.ConversationServiceServ
         paging = Paging.of(
             request.page_token,
             request.page_size,
-            {"list": "conversations"},
+            {"list": "inbox"},
             str,
             default_size=DEFAULT_PAGE_SIZE,
             max_size=MAX_PAGE_SIZE,
         )
+        after = None if paging.start is None else decode_position(paging.start)
         page, token = await paging.read(
-            lambda limit: self._conversations.list(
-                user_id, after_conversation_id=paging.start or "", limit=limit
-            ),
-            lambda view: view.conversation.conversation_id,
+            lambda limit: self._conversations.inbox(user_id, after=after, limit=limit),
+            lambda view: encode_position(view.position()),
         )
         return pb.ListConversationsResponse(
             conversations=[conversation_to_pb(view) for view in page], next_page_token=token
         )
+
+    async def UpdateMemberSettings(
+        self, request: pb.UpdateMemberSettingsRequest, context: Context
+    ) -> pb.UpdateMemberSettingsResponse:
+        user_id = current_user_id()
+        conversation_id = require_id("conversation_id", request.conversation_id)
+        fields = frozenset(request.update_mask.paths)
+        unknown = fields - SETTINGS_FIELDS
+        if unknown:
+            raise InvalidArgument(
+                "update_mask", f"names {sorted(unknown)}; only {sorted(SETTINGS_FIELDS)} can change"
+            )
+        muted_until = (
+            request.muted_until.ToDatetime(tzinfo=UTC) if request.HasField("muted_until") else None
+        )
+        change = SettingsChange(fields, MemberSettings(muted_until, request.pinned))
+        view = await self._conversations.update_settings(user_id, conversation_id, change)
+        return pb.UpdateMemberSettingsResponse(conversation=conversation_to_pb(view))
+
+
+SETTINGS_FIELDS = frozenset({"muted_until", "pinned"})
+
+
+def encode_position(position: InboxPosition) -> str:
+    """An inbox position as a page token's position."""
+    moment = position.last_activity_at.astimezone(UTC).isoformat()
+    return f"{int(position.pinned)}|{moment}|{position.conversation_id}"
+
+
+def decode_position(text: str) -> InboxPosition:
+    """The inbox position in a page token; InvalidArgument when it is not one."""
+    try:
+        pinned, moment, conversation_id = text.split("|", 2)
+        if pinned not in {"0", "1"}:
+            raise ValueError(pinned)
+        return InboxPosition(pinned == "1", datetime.fromisoformat(moment), conversation_id)
+    except ValueError:
+        raise InvalidArgument("page_token", "is not a token this server issued") from None
