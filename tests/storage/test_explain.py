@@ -26,8 +26,7 @@ from openchat.server.storage.conversation_store import (
     watermarks_query,
 )
 from openchat.server.storage.database import Database
-from openchat.server.storage.message_store import (
-    SqlMessageStore,
+from openchat.server.storage.message_queries import (
     dedup_query,
     existing_query,
     history_query,
@@ -36,6 +35,7 @@ from openchat.server.storage.message_store import (
     ranges_query,
     reactions_query,
 )
+from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.receipt_store import senders_query
 from openchat.server.storage.sequences import TransactionalSequenceAllocator
 from openchat.server.storage.tables import Base

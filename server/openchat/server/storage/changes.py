@@ -18,6 +18,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openchat.server.domain.errors import OpenChatError
+from openchat.server.domain.ids import new_id
 from openchat.server.domain.lifecycle import ChangeRules, Reactions, edited, judge
 from openchat.server.domain.model import (
     Appended,
@@ -148,3 +149,23 @@ async def _apply(
         case MessageKind.MESSAGE:
             pass
     return target
+
+
+def stored_entry(draft: MessageDraft, seq: int, now: datetime, *, erased: bool) -> Message:
+    """The entry a draft is stored as. An edit whose target the same batch recalled is stored
+    without its content."""
+    erased = erased and draft.kind is MessageKind.EDIT
+    return Message(
+        message_id=new_id(),
+        conversation_id=draft.conversation_id,
+        seq=seq,
+        sender_id=draft.sender_id,
+        client_msg_id=draft.client_msg_id,
+        content=ERASED_CONTENT if erased else draft.content,
+        server_time=now,
+        kind=draft.kind,
+        target_message_id=draft.target_message_id,
+        emoji=draft.emoji,
+        recalled=erased,
+        forwarded_from=draft.forwarded_from,
+    )

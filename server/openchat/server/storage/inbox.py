@@ -22,6 +22,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, BindParameter, Column, Update, bindparam, case, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openchat.server.domain.model import Message, MessageKind
 from openchat.server.storage.key_batches import KeyBatch
 from openchat.server.storage.tables import conversations, members, mentions
 
@@ -99,3 +100,41 @@ def _advance_statement(dialect: str) -> tuple[KeyBatch, Update]:
         .values(counted_seq=wanted.seq, counted_ordinal=wanted.ordinal)
     )
     return batch, statement
+
+
+async def count_stored(
+    connection: AsyncConnection, stored: list[Message], now: datetime
+) -> dict[str, int]:
+    """Keep the inbox counters for the stored entries, in seq order per
+    conversation; returns each entry's ordinal by message id."""
+    added: dict[str, int] = {}
+    newest: dict[str, int] = {}
+    for message in stored:
+        added.setdefault(message.conversation_id, 0)
+        if message.kind is MessageKind.MESSAGE:
+            added[message.conversation_id] += 1
+            newest[message.conversation_id] = message.seq
+    totals = await count_messages(
+        connection, ((c, n, newest.get(c, 0)) for c, n in added.items()), now
+    )
+    running = {c: totals[c] - n for c, n in added.items()}
+    ordinals: dict[str, int] = {}
+    positions: dict[tuple[str, str], tuple[int, int]] = {}
+    found_mentions: list[tuple[str, str, int]] = []
+    for message in stored:
+        conversation_id = message.conversation_id
+        if message.kind is MessageKind.MESSAGE:
+            running[conversation_id] += 1
+            # Sending counts as having read what came before.
+            positions[(conversation_id, message.sender_id)] = (
+                message.seq,
+                running[conversation_id],
+            )
+            found_mentions.extend(
+                (user_id, conversation_id, message.seq)
+                for user_id in set(message.content.mention_user_ids) - {message.sender_id}
+            )
+        ordinals[message.message_id] = running[conversation_id]
+    await advance_counted(connection, ((c, u, s, o) for (c, u), (s, o) in positions.items()))
+    await record_mentions(connection, found_mentions)
+    return ordinals

@@ -3,15 +3,13 @@ Sync and ListMessages."""
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 import structlog
-from sqlalchemy import BigInteger, Column, Insert, Select, case, func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,7 +20,6 @@ from openchat.server.domain.errors import (
     NotAMember,
     OpenChatError,
 )
-from openchat.server.domain.ids import new_id
 from openchat.server.domain.lifecycle import DEFAULT_RULES, ChangeRules
 from openchat.server.domain.model import (
     Appended,
@@ -33,19 +30,26 @@ from openchat.server.domain.model import (
 )
 from openchat.server.ports import RoutePlanner
 from openchat.server.storage.bot_store import bot_members
-from openchat.server.storage.changes import ERASED_CONTENT, apply_changes
+from openchat.server.storage.changes import apply_changes, stored_entry
 from openchat.server.storage.database import Database
-from openchat.server.storage.inbox import advance_counted, count_messages, record_mentions
-from openchat.server.storage.key_batches import KeyBatch
+from openchat.server.storage.inbox import count_stored
+from openchat.server.storage.message_queries import (
+    Key,
+    bulk_insert,
+    dedup_query,
+    existing_query,
+    history_query,
+    membership_query,
+    range_query,
+    ranges_query,
+    reactions_query,
+)
 from openchat.server.storage.message_rows import message_from_row, message_to_row
 from openchat.server.storage.route_outbox import insert_planned
 from openchat.server.storage.sequences import SequenceAllocator
 from openchat.server.storage.tables import (
-    conversations,
     hidden_messages,
-    members,
     messages,
-    reactions,
 )
 
 _log = structlog.get_logger(__name__)
@@ -55,7 +59,6 @@ _log = structlog.get_logger(__name__)
 # ours, and a retry finds theirs. Each retry is caused by a distinct concurrent winner.
 _MAX_ATTEMPTS = 5
 
-Key = tuple[str, str]
 Outcome = Appended | OpenChatError
 
 
@@ -185,16 +188,16 @@ class SqlMessageStore:
             seq = next_seq[draft.conversation_id]
             next_seq[draft.conversation_id] = seq + 1
             stored.append(
-                (index, _stored(draft, seq, now, erased=draft.target_message_id in recalled))
+                (index, stored_entry(draft, seq, now, erased=draft.target_message_id in recalled))
             )
         if not stored:
             return
-        ordinals = await _count(connection, [message for _, message in stored], now)
+        ordinals = await count_stored(connection, [message for _, message in stored], now)
         rows = [
             message_to_row(message) | {"ordinal": ordinals[message.message_id]}
             for _, message in stored
         ]
-        bulk = _bulk_insert(connection.dialect.name)
+        bulk = bulk_insert(connection.dialect.name)
         if bulk is None:
             await connection.execute(insert(messages), rows)
         else:
@@ -357,11 +360,6 @@ class SqlMessageStore:
 # The statements below are module-level so that tests can EXPLAIN exactly what the store runs.
 
 
-# The send transaction's statements are built once per dialect and take a batch's keys as one
-# bound value (storage/key_batches.py): each function returns the statement and the parameters
-# of one execution.
-
-
 def _recalls(outcome: Outcome) -> bool:
     """Whether the outcome is a newly stored recall (which erased content)."""
     return (
@@ -369,200 +367,6 @@ def _recalls(outcome: Outcome) -> bool:
         and not outcome.duplicate
         and outcome.message.kind is MessageKind.RECALL
     )
-
-
-def _stored(draft: MessageDraft, seq: int, now: datetime, *, erased: bool) -> Message:
-    """The entry a draft is stored as. An edit whose target the same batch recalled is stored
-    without its content."""
-    erased = erased and draft.kind is MessageKind.EDIT
-    return Message(
-        message_id=new_id(),
-        conversation_id=draft.conversation_id,
-        seq=seq,
-        sender_id=draft.sender_id,
-        client_msg_id=draft.client_msg_id,
-        content=ERASED_CONTENT if erased else draft.content,
-        server_time=now,
-        kind=draft.kind,
-        target_message_id=draft.target_message_id,
-        emoji=draft.emoji,
-        recalled=erased,
-        forwarded_from=draft.forwarded_from,
-    )
-
-
-async def _count(
-    connection: AsyncConnection, stored: list[Message], now: datetime
-) -> dict[str, int]:
-    """Keep the inbox counters (storage/inbox.py) for the stored entries, in seq order per
-    conversation; returns each entry's ordinal by message id."""
-    added: dict[str, int] = {}
-    newest: dict[str, int] = {}
-    for message in stored:
-        added.setdefault(message.conversation_id, 0)
-        if message.kind is MessageKind.MESSAGE:
-            added[message.conversation_id] += 1
-            newest[message.conversation_id] = message.seq
-    totals = await count_messages(
-        connection, ((c, n, newest.get(c, 0)) for c, n in added.items()), now
-    )
-    running = {c: totals[c] - n for c, n in added.items()}
-    ordinals: dict[str, int] = {}
-    positions: dict[tuple[str, str], tuple[int, int]] = {}
-    found_mentions: list[tuple[str, str, int]] = []
-    for message in stored:
-        conversation_id = message.conversation_id
-        if message.kind is MessageKind.MESSAGE:
-            running[conversation_id] += 1
-            # Sending counts as having read what came before.
-            positions[(conversation_id, message.sender_id)] = (
-                message.seq,
-                running[conversation_id],
-            )
-            found_mentions.extend(
-                (user_id, conversation_id, message.seq)
-                for user_id in set(message.content.mention_user_ids) - {message.sender_id}
-            )
-        ordinals[message.message_id] = running[conversation_id]
-    await advance_counted(connection, ((c, u, s, o) for (c, u), (s, o) in positions.items()))
-    await record_mentions(connection, found_mentions)
-    return ordinals
-
-
-def dedup_query(dialect: str, keys: Iterable[Key]) -> tuple[Select[Any], dict[str, Any]]:
-    """The stored messages with any of the (sender_id, client_msg_id) keys: one search of the
-    unique index per key. (A row-value IN list, `(sender_id, client_msg_id) IN ((s1, k1), ...)`,
-    makes SQLite scan the whole table.)"""
-    batch, query = _dedup_statement(dialect)
-    return query, batch.params(keys)
-
-
-@functools.cache
-def _dedup_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
-    batch = KeyBatch(dialect, "keys", [messages.c.sender_id, messages.c.client_msg_id])
-    return batch, select(messages).join(batch.table, batch.matches())
-
-
-def membership_query(
-    dialect: str, pairs: Iterable[tuple[str, str]]
-) -> tuple[Select[Any], dict[str, Any]]:
-    """Those of the (conversation_id, user_id) pairs that are memberships: one search of the
-    members primary key per pair."""
-    batch, query = _membership_statement(dialect)
-    return query, batch.params(pairs)
-
-
-@functools.cache
-def _membership_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
-    batch = KeyBatch(dialect, "pairs", [members.c.conversation_id, members.c.user_id])
-    query = select(members.c.conversation_id, members.c.user_id).join(batch.table, batch.matches())
-    return batch, query
-
-
-def existing_query(conversation_ids: Iterable[str]) -> Select[Any]:
-    """Those of the conversations that exist (for drafts refused by the membership check)."""
-    return select(conversations.c.conversation_id).where(
-        conversations.c.conversation_id.in_(set(conversation_ids))
-    )
-
-
-@functools.cache
-def _bulk_insert(dialect: str) -> tuple[KeyBatch, Insert] | None:
-    """PostgreSQL: one INSERT ... SELECT FROM unnest(arrays) for the whole batch, where an
-    executemany runs one INSERT per message (3x the backend's time). SQLite: None, as its
-    executemany is already a loop in C within one statement, and JSON cannot carry bytes."""
-    if dialect != "postgresql":
-        return None
-    batch = KeyBatch(dialect, "rows", list(messages.c))
-    columns = [column.key for column in messages.c]
-    return batch, insert(messages).from_select(columns, select(batch.table))
-
-
-def range_query(
-    conversation_id: str, after_seq: int, before_seq: int | None, *, newest_first: bool, limit: int
-) -> Select[Any]:
-    """Up to `limit` messages with after_seq < seq < before_seq: a primary-key range scan."""
-    query = select(messages).where(
-        messages.c.conversation_id == conversation_id, messages.c.seq > after_seq
-    )
-    if before_seq is not None:
-        query = query.where(messages.c.seq < before_seq)
-    order = messages.c.seq.desc() if newest_first else messages.c.seq.asc()
-    return query.order_by(order).limit(limit)
-
-
-def history_query(
-    viewer_id: str,
-    conversation_id: str,
-    after_seq: int,
-    before_seq: int | None,
-    *,
-    newest_first: bool,
-    limit: int,
-) -> Select[Any]:
-    """A page of history as `viewer_id` sees it: messages only (changes are folded into their
-    rows), without those the viewer deleted for themselves; a primary-key range scan."""
-    hidden = (
-        select(hidden_messages.c.seq)
-        .where(
-            hidden_messages.c.user_id == viewer_id,
-            hidden_messages.c.conversation_id == conversation_id,
-            hidden_messages.c.seq == messages.c.seq,
-        )
-        .exists()
-    )
-    query = range_query(
-        conversation_id, after_seq, before_seq, newest_first=newest_first, limit=limit
-    )
-    return query.where(messages.c.kind == MessageKind.MESSAGE.value, ~hidden)
-
-
-def reactions_query(viewer_id: str, message_ids: Sequence[str]) -> Select[Any]:
-    """Per message and emoji: how many reacted and whether the viewer did, in the order the
-    emojis were first used (a primary-key range per message)."""
-    return (
-        select(
-            reactions.c.message_id,
-            reactions.c.emoji,
-            func.count().label("count"),
-            func.max(case((reactions.c.user_id == viewer_id, 1), else_=0)).label("mine"),
-        )
-        .where(reactions.c.message_id.in_(message_ids))
-        .group_by(reactions.c.message_id, reactions.c.emoji)
-        .order_by(reactions.c.message_id, func.min(reactions.c.created_at), reactions.c.emoji)
-    )
-
-
-def ranges_query(
-    dialect: str, ranges: Iterable[tuple[str, int, int]], columns: Sequence[Column[Any]] = ()
-) -> tuple[Select[Any], dict[str, Any]]:
-    """The messages with after < seq <= until of each (conversation_id, after, until), ordered
-    by conversation and seq, each row with its range (and only `columns` of the message, when
-    given): one primary-key range scan per range, and one SQL text for any number of ranges (a
-    UNION of one page per range would have to be built and compiled afresh every time)."""
-    batch, query = _ranges_statement(dialect, tuple(columns) or tuple(messages.c))
-    return query, batch.params(ranges)
-
-
-@functools.cache
-def _ranges_statement(
-    dialect: str, columns: tuple[Column[Any], ...]
-) -> tuple[KeyBatch, Select[Any]]:
-    after = Column("range_after", BigInteger())
-    until = Column("range_until", BigInteger())
-    batch = KeyBatch(dialect, "ranges", [messages.c.conversation_id, after, until])
-    wanted = batch.table.c
-    query = (
-        select(*columns, wanted.range_after, wanted.range_until)
-        .join(
-            batch.table,
-            (messages.c.conversation_id == wanted.conversation_id)
-            & (messages.c.seq > wanted.range_after)
-            & (messages.c.seq <= wanted.range_until),
-        )
-        .order_by(messages.c.conversation_id, messages.c.seq)
-    )
-    return batch, query
 
 
 def _repeat_of(draft: MessageDraft, stored: Message) -> Outcome:

@@ -23,7 +23,7 @@ from openchat.server.domain.model import (
     PushSettlement,
 )
 from openchat.server.storage.database import Database
-from openchat.server.storage.message_store import ranges_query
+from openchat.server.storage.message_queries import ranges_query
 from openchat.server.storage.receipt_store import event_row
 from openchat.server.storage.tables import (
     PUSH_DUE,

@@ -1,0 +1,161 @@
+"""The statements of the message store: the send transaction's lookups and inserts, each built
+once per dialect with a batch's keys as one bound value (key_batches.py), and the history, range
+and reaction reads."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Insert, Select, case, func, insert, select
+
+from openchat.server.domain.model import (
+    MessageKind,
+)
+from openchat.server.storage.key_batches import KeyBatch
+from openchat.server.storage.tables import (
+    conversations,
+    hidden_messages,
+    members,
+    messages,
+    reactions,
+)
+
+Key = tuple[str, str]
+
+
+def dedup_query(dialect: str, keys: Iterable[Key]) -> tuple[Select[Any], dict[str, Any]]:
+    """The stored messages with any of the (sender_id, client_msg_id) keys: one search of the
+    unique index per key. (A row-value IN list, `(sender_id, client_msg_id) IN ((s1, k1), ...)`,
+    makes SQLite scan the whole table.)"""
+    batch, query = _dedup_statement(dialect)
+    return query, batch.params(keys)
+
+
+@functools.cache
+def _dedup_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
+    batch = KeyBatch(dialect, "keys", [messages.c.sender_id, messages.c.client_msg_id])
+    return batch, select(messages).join(batch.table, batch.matches())
+
+
+def membership_query(
+    dialect: str, pairs: Iterable[tuple[str, str]]
+) -> tuple[Select[Any], dict[str, Any]]:
+    """Those of the (conversation_id, user_id) pairs that are memberships: one search of the
+    members primary key per pair."""
+    batch, query = _membership_statement(dialect)
+    return query, batch.params(pairs)
+
+
+@functools.cache
+def _membership_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
+    batch = KeyBatch(dialect, "pairs", [members.c.conversation_id, members.c.user_id])
+    query = select(members.c.conversation_id, members.c.user_id).join(batch.table, batch.matches())
+    return batch, query
+
+
+def existing_query(conversation_ids: Iterable[str]) -> Select[Any]:
+    """Those of the conversations that exist (for drafts refused by the membership check)."""
+    return select(conversations.c.conversation_id).where(
+        conversations.c.conversation_id.in_(set(conversation_ids))
+    )
+
+
+@functools.cache
+def bulk_insert(dialect: str) -> tuple[KeyBatch, Insert] | None:
+    """PostgreSQL: one INSERT ... SELECT FROM unnest(arrays) for the whole batch, where an
+    executemany runs one INSERT per message (3x the backend's time). SQLite: None, as its
+    executemany is already a loop in C within one statement, and JSON cannot carry bytes."""
+    if dialect != "postgresql":
+        return None
+    batch = KeyBatch(dialect, "rows", list(messages.c))
+    columns = [column.key for column in messages.c]
+    return batch, insert(messages).from_select(columns, select(batch.table))
+
+
+def range_query(
+    conversation_id: str, after_seq: int, before_seq: int | None, *, newest_first: bool, limit: int
+) -> Select[Any]:
+    """Up to `limit` messages with after_seq < seq < before_seq: a primary-key range scan."""
+    query = select(messages).where(
+        messages.c.conversation_id == conversation_id, messages.c.seq > after_seq
+    )
+    if before_seq is not None:
+        query = query.where(messages.c.seq < before_seq)
+    order = messages.c.seq.desc() if newest_first else messages.c.seq.asc()
+    return query.order_by(order).limit(limit)
+
+
+def history_query(
+    viewer_id: str,
+    conversation_id: str,
+    after_seq: int,
+    before_seq: int | None,
+    *,
+    newest_first: bool,
+    limit: int,
+) -> Select[Any]:
+    """A page of history as `viewer_id` sees it: messages only (changes are folded into their
+    rows), without those the viewer deleted for themselves; a primary-key range scan."""
+    hidden = (
+        select(hidden_messages.c.seq)
+        .where(
+            hidden_messages.c.user_id == viewer_id,
+            hidden_messages.c.conversation_id == conversation_id,
+            hidden_messages.c.seq == messages.c.seq,
+        )
+        .exists()
+    )
+    query = range_query(
+        conversation_id, after_seq, before_seq, newest_first=newest_first, limit=limit
+    )
+    return query.where(messages.c.kind == MessageKind.MESSAGE.value, ~hidden)
+
+
+def reactions_query(viewer_id: str, message_ids: Sequence[str]) -> Select[Any]:
+    """Per message and emoji: how many reacted and whether the viewer did, in the order the
+    emojis were first used (a primary-key range per message)."""
+    return (
+        select(
+            reactions.c.message_id,
+            reactions.c.emoji,
+            func.count().label("count"),
+            func.max(case((reactions.c.user_id == viewer_id, 1), else_=0)).label("mine"),
+        )
+        .where(reactions.c.message_id.in_(message_ids))
+        .group_by(reactions.c.message_id, reactions.c.emoji)
+        .order_by(reactions.c.message_id, func.min(reactions.c.created_at), reactions.c.emoji)
+    )
+
+
+def ranges_query(
+    dialect: str, ranges: Iterable[tuple[str, int, int]], columns: Sequence[Column[Any]] = ()
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The messages with after < seq <= until of each (conversation_id, after, until), ordered
+    by conversation and seq, each row with its range (and only `columns` of the message, when
+    given): one primary-key range scan per range, and one SQL text for any number of ranges (a
+    UNION of one page per range would have to be built and compiled afresh every time)."""
+    batch, query = _ranges_statement(dialect, tuple(columns) or tuple(messages.c))
+    return query, batch.params(ranges)
+
+
+@functools.cache
+def _ranges_statement(
+    dialect: str, columns: tuple[Column[Any], ...]
+) -> tuple[KeyBatch, Select[Any]]:
+    after = Column("range_after", BigInteger())
+    until = Column("range_until", BigInteger())
+    batch = KeyBatch(dialect, "ranges", [messages.c.conversation_id, after, until])
+    wanted = batch.table.c
+    query = (
+        select(*columns, wanted.range_after, wanted.range_until)
+        .join(
+            batch.table,
+            (messages.c.conversation_id == wanted.conversation_id)
+            & (messages.c.seq > wanted.range_after)
+            & (messages.c.seq <= wanted.range_until),
+        )
+        .order_by(messages.c.conversation_id, messages.c.seq)
+    )
+    return batch, query
