@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Select, text
 
-from openchat.server.storage.conversation_store import (
+from openchat.server.storage.conversation_queries import (
     heads_query,
     inbox_query,
     read_position_query,

@@ -1,0 +1,171 @@
+"""The statements of the conversation store: read positions, the inbox page and its order, and
+the heads and watermarks of many users (their ids as one bound value, key_batches.py)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openchat.server.domain.model import (
+    InboxPosition,
+    Message,
+)
+from openchat.server.storage.key_batches import KeyBatch
+from openchat.server.storage.message_rows import message_from_row
+from openchat.server.storage.tables import (
+    conversations,
+    hidden_messages,
+    members,
+    mentions,
+    messages,
+)
+
+
+def read_position_query(conversation_id: str, user_id: str) -> Select[Any]:
+    """The membership check: the member's read seq, by the members primary key."""
+    return select(members.c.read_seq).where(
+        members.c.conversation_id == conversation_id, members.c.user_id == user_id
+    )
+
+
+def inbox_query(user_id: str) -> Select[Any]:
+    """The user's conversations with what an inbox line shows. The counts are differences of
+    counters (storage/inbox.py) less short ranges of two primary keys after the member's
+    counted position: no scan of a conversation's messages."""
+    after_position = (
+        (hidden_messages.c.user_id == members.c.user_id)
+        & (hidden_messages.c.conversation_id == members.c.conversation_id)
+        & (hidden_messages.c.seq > members.c.counted_seq)
+    )
+    hidden_unread = select(func.count()).where(after_position).scalar_subquery()
+    hidden_mention = (
+        select(hidden_messages.c.seq)
+        .where(
+            hidden_messages.c.user_id == mentions.c.user_id,
+            hidden_messages.c.conversation_id == mentions.c.conversation_id,
+            hidden_messages.c.seq == mentions.c.seq,
+        )
+        .exists()
+    )
+    unread_mentions = (
+        select(func.count())
+        .where(
+            mentions.c.user_id == members.c.user_id,
+            mentions.c.conversation_id == members.c.conversation_id,
+            mentions.c.seq > members.c.counted_seq,
+            ~hidden_mention,
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(
+            conversations,
+            members.c.read_seq,
+            members.c.muted_until,
+            members.c.pinned,
+            (conversations.c.message_count - members.c.counted_ordinal - hidden_unread).label(
+                "unread_count"
+            ),
+            unread_mentions.label("mention_count"),
+        )
+        .join(members, members.c.conversation_id == conversations.c.conversation_id)
+        .where(members.c.user_id == user_id)
+    )
+
+
+INBOX_ORDER = (
+    members.c.pinned.desc(),
+    conversations.c.last_activity_at.desc(),
+    conversations.c.conversation_id.desc(),
+)
+
+
+def inbox_after(position: InboxPosition) -> ColumnElement[bool]:
+    """The conversations after `position` in inbox order."""
+    activity = conversations.c.last_activity_at
+    later = or_(
+        activity < position.last_activity_at,
+        and_(
+            activity == position.last_activity_at,
+            conversations.c.conversation_id < position.conversation_id,
+        ),
+    )
+    if position.pinned:
+        # Every unpinned conversation comes after the pinned ones.
+        return or_(members.c.pinned.is_(False), and_(members.c.pinned.is_(True), later))
+    return and_(members.c.pinned.is_(False), later)
+
+
+async def messages_at(
+    connection: AsyncConnection, keys: list[tuple[str, int]]
+) -> dict[tuple[str, int], Message]:
+    """The messages at these (conversation_id, seq): one primary-key probe each."""
+    if not keys:
+        return {}
+    batch, query = _messages_at_statement(connection.dialect.name)
+    rows = await connection.execute(query, batch.params(keys))
+    return {(row.conversation_id, row.seq): message_from_row(row) for row in rows}
+
+
+@functools.cache
+def _messages_at_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
+    batch = KeyBatch(dialect, "heads", [messages.c.conversation_id, messages.c.seq])
+    return batch, select(messages).join(batch.table, batch.matches())
+
+
+def heads_query(dialect: str, user_ids: Iterable[str]) -> tuple[Select[Any], dict[str, Any]]:
+    """Sync's first step, for many users at once: each conversation of each user with its last
+    seq and the user's read seq, ordered by user and conversation (members by the (user_id,
+    conversation_id) index, conversations by primary key)."""
+    batch, query = _heads_statement(dialect)
+    return query, batch.params((user_id,) for user_id in user_ids)
+
+
+@functools.cache
+def _heads_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
+    batch, query = _memberships_of_users(
+        dialect, members.c.conversation_id, conversations.c.last_seq, members.c.read_seq
+    )
+    return batch, query.order_by(members.c.user_id, members.c.conversation_id)
+
+
+def watermarks_query(dialect: str, user_ids: Iterable[str]) -> tuple[Select[Any], dict[str, Any]]:
+    """Each user's sum of last_seq over their conversations (users in none are absent)."""
+    batch, query = _watermarks_statement(dialect)
+    return query, batch.params((user_id,) for user_id in user_ids)
+
+
+@functools.cache
+def _watermarks_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
+    batch, query = _memberships_of_users(dialect, func.sum(conversations.c.last_seq))
+    return batch, query.group_by(members.c.user_id)
+
+
+def _memberships_of_users(
+    dialect: str, *columns: ColumnElement[Any]
+) -> tuple[KeyBatch, Select[Any]]:
+    """user_id and `columns` of the memberships of a batch of users, with their conversations."""
+    batch = KeyBatch(dialect, "users", [members.c.user_id])
+    query = (
+        select(members.c.user_id, *columns)
+        .join(batch.table, batch.matches())
+        .join(conversations, conversations.c.conversation_id == members.c.conversation_id)
+    )
+    return batch, query
+
+
+def insert_ignoring_duplicates(connection: AsyncConnection) -> Any:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(members).on_conflict_do_nothing()
