@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from openchat.server.domain.model import Bot
+from openchat.server.domain.delivery import Bot
 from openchat.server.storage.bot_store import SqlBotStore, bot_members
 from openchat.server.storage.database import Database
 from tests.support.databases import new_group

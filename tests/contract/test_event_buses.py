@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import pytest
 from redis.asyncio import Redis
 
+from openchat.server.domain.delivery import Receipt, ReceiptKind, Typing
 from openchat.server.domain.events import (
     BOTS_CHANGED,
     DELIVER_MESSAGE,
@@ -30,15 +31,7 @@ from openchat.server.domain.events import (
     Topic,
     TypingDelivery,
 )
-from openchat.server.domain.model import (
-    Attachment,
-    Content,
-    Message,
-    PresenceState,
-    Receipt,
-    ReceiptKind,
-    Typing,
-)
+from openchat.server.domain.model import Attachment, Content, Message, PresenceState
 from openchat.server.events.cluster import CLUSTER_TOPICS, ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.events.redis_bus import RedisEventBus

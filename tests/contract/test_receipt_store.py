@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from openchat.server.domain.model import ReceiptAdvance, ReceiptKind
+from openchat.server.domain.delivery import ReceiptAdvance, ReceiptKind
 from openchat.server.storage.database import Database
 from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.receipt_store import SqlReceiptStore

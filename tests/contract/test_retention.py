@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from openchat.server.background.retention import Retention
-from openchat.server.domain.model import RouteJobStatus
+from openchat.server.domain.delivery import RouteJobStatus
 from openchat.server.storage.database import Database
 from openchat.server.storage.receipt_store import SqlReceiptStore
 from openchat.server.storage.route_outbox import SqlRouteOutbox

@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from openchat.server.domain.model import Message, RouteJob, RouteJobRecord, RouteJobStatus
+from openchat.server.domain.delivery import RouteJob, RouteJobRecord, RouteJobStatus
+from openchat.server.domain.model import Message
 from openchat.server.storage.database import Database
 from openchat.server.storage.route_outbox import SqlRouteOutbox
 from tests.support.databases import stored_with_route_work

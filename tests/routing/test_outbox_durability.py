@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 
 import grpc
 
-from openchat.server.domain.model import Content, Message, PlannedJob, RouteJobStatus
+from openchat.server.domain.delivery import PlannedJob, RouteJobStatus
+from openchat.server.domain.model import Content, Message
 from openchat.server.storage import migrate
 from openchat.server.storage.database import connect
 from openchat.server.storage.route_outbox import SqlRouteOutbox, insert_planned

@@ -15,7 +15,7 @@ import grpc
 import pytest
 from google.protobuf import json_format
 
-from openchat.server.domain.model import RouteJobStatus
+from openchat.server.domain.delivery import RouteJobStatus
 from openchat.server.transport import page_tokens
 from openchat.v1 import admin_service_pb2, bot_service_pb2, webhook_pb2
 from openchat.v1.message_pb2 import DELIVERY_STATE_WEBHOOK_ANSWERED

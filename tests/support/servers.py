@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from openchat.server.app import build_app
 from openchat.server.auth.tokens import issue_token
-from openchat.server.domain.model import RouteJobRecord, RouteJobStatus
+from openchat.server.domain.delivery import RouteJobRecord, RouteJobStatus
 from openchat.server.routing.providers import IMProvider
 from openchat.server.runtime import App
 from openchat.server.settings import Settings

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from openchat.server.domain.delivery import Typing
 from openchat.server.domain.errors import HeartbeatTimeout, SlowConsumer, Unavailable
 from openchat.server.domain.events import (
     PRESENCE_CHANGED,
@@ -19,7 +20,6 @@ from openchat.server.domain.events import (
     SessionReplaced,
 )
 from openchat.server.domain.frames import ReconnectRequest
-from openchat.server.domain.model import Typing
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.observability.metrics import Metrics
 from openchat.server.presence.in_process import InProcessPresenceRegistry

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from openchat.server.domain.delivery import RouteJob, RouteJobStatus
 from openchat.server.domain.errors import PermissionDenied
-from openchat.server.domain.model import Principal, RouteJob, RouteJobStatus
+from openchat.server.domain.model import Principal
 from openchat.server.storage.database import Database
 from openchat.server.storage.route_outbox import SqlRouteOutbox
 from openchat.server.usecases.bots import ADMIN_ROLE

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from openchat.server.domain.delivery import ReceiptKind
 from openchat.server.domain.errors import ConversationNotFound, InvalidArgument, NotAMember
 from openchat.server.domain.events import DELIVER_RECEIPT, ReceiptDelivery
-from openchat.server.domain.model import Content, Message, ReceiptKind
+from openchat.server.domain.model import Content, Message
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database

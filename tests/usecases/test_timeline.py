@@ -14,16 +14,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from openchat.server.domain.errors import MessageNotFound, PermissionDenied
-from openchat.server.domain.model import (
+from openchat.server.domain.delivery import (
     WEBHOOK_ROUTE,
     Bot,
     DeliveryState,
     DeliveryStep,
-    Message,
     ReceiptAdvance,
     ReceiptKind,
 )
+from openchat.server.domain.errors import MessageNotFound, PermissionDenied
+from openchat.server.domain.model import Message
 from openchat.server.storage.bot_store import SqlBotStore
 from openchat.server.storage.database import Database
 from openchat.server.storage.message_store import SqlMessageStore

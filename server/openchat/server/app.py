@@ -17,9 +17,9 @@ from openchat.server.background.retention import Retention
 from openchat.server.directory.bots import BotCache
 from openchat.server.directory.members import MembershipCache
 from openchat.server.directory.user_conversations import UserConversationsCache
+from openchat.server.domain.delivery import WEBHOOK_ROUTE
 from openchat.server.domain.ids import new_id
 from openchat.server.domain.lifecycle import ChangeRules
-from openchat.server.domain.model import WEBHOOK_ROUTE
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.implementations import (
     cluster_bus,

@@ -16,25 +16,27 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from openchat.server.domain.delivery import (
+    Bot,
+    PlannedJob,
+    PushBacklog,
+    PushSettlement,
+    ReceiptAdvance,
+    RouteJob,
+    RouteJobRecord,
+)
 from openchat.server.domain.errors import OpenChatError
 from openchat.server.domain.events import Topic
 from openchat.server.domain.model import (
     Admission,
     Appended,
-    Bot,
     Conversation,
     ConversationHead,
     ConversationView,
     InboxPosition,
     Message,
     MessageDraft,
-    PlannedJob,
     PresenceState,
-    PushBacklog,
-    PushSettlement,
-    ReceiptAdvance,
-    RouteJob,
-    RouteJobRecord,
     SessionKey,
     SettingsChange,
 )

@@ -10,13 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from openchat.server.domain.model import (
-    Message,
-    MessageDraft,
-    PresenceState,
-    Receipt,
-    Typing,
-)
+from openchat.server.domain.delivery import Receipt, Typing
+from openchat.server.domain.model import Message, MessageDraft, PresenceState
 
 # Invariant on purpose: a covariant topic would let `publish(DELIVER_MESSAGE, object())` pass.
 Event = TypeVar("Event")

@@ -6,14 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from openchat.server.domain.delivery import Receipt, Typing
 from openchat.server.domain.errors import OpenChatError
-from openchat.server.domain.model import (
-    Appended,
-    Message,
-    PresenceState,
-    Receipt,
-    Typing,
-)
+from openchat.server.domain.model import Appended, Message, PresenceState
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from openchat.server.domain.model import (
-    WEBHOOK_KINDS,
-    WEBHOOK_ROUTE,
-    Message,
-    MessageKind,
-    PlannedJob,
-)
+from openchat.server.domain.delivery import WEBHOOK_KINDS, WEBHOOK_ROUTE, PlannedJob
+from openchat.server.domain.model import Message, MessageKind
 
 
 class DurableRoutePlanner:

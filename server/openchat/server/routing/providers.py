@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from openchat.server.domain.model import Message, RouteJob
+from openchat.server.domain.delivery import RouteJob
+from openchat.server.domain.model import Message
 
 
 class IMProvider(Protocol):

@@ -32,15 +32,14 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from openchat.server.domain.model import (
-    Message,
-    MessageKind,
+from openchat.server.domain.delivery import (
     PushBacklog,
     PushCandidate,
     PushSettlement,
     ReceiptAdvance,
     ReceiptKind,
 )
+from openchat.server.domain.model import Message, MessageKind
 from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import BotDirectory, MessageStore, PresenceRegistry, PushLedger
 from openchat.server.routing.push import PREVIEW_CHARACTERS, PushNotification, PushProvider

@@ -15,7 +15,8 @@ from datetime import datetime
 
 import aiohttp
 
-from openchat.server.domain.model import Message, RouteJob
+from openchat.server.domain.delivery import RouteJob
+from openchat.server.domain.model import Message
 from openchat.server.ports import BotStore
 
 SIGNATURE_HEADER = "X-OpenChat-Signature"

@@ -22,7 +22,8 @@ from typing import Protocol
 
 import structlog
 
-from openchat.server.domain.model import Message, RouteJob
+from openchat.server.domain.delivery import RouteJob
+from openchat.server.domain.model import Message
 from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import MessageStore, RouteOutbox
 from openchat.server.routing.backoff import Backoff

@@ -8,9 +8,9 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
+from openchat.server.domain.delivery import Typing
 from openchat.server.domain.events import DELIVER_TYPING, TypingDelivery
 from openchat.server.domain.frames import Pong
-from openchat.server.domain.model import Typing
 from openchat.server.ports import ConversationStore, EventBus, MemberDirectory
 from openchat.server.sessions.batch_loader import BatchLoader
 from openchat.server.sessions.session import Session

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openchat.server.domain.model import Bot
+from openchat.server.domain.delivery import Bot
 from openchat.server.storage.database import Database
 from openchat.server.storage.tables import bots, members
 

@@ -20,13 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openchat.server.domain.errors import OpenChatError
 from openchat.server.domain.ids import new_id
 from openchat.server.domain.lifecycle import ChangeRules, Reactions, edited, judge
-from openchat.server.domain.model import (
-    Appended,
-    Content,
-    Message,
-    MessageDraft,
-    MessageKind,
-)
+from openchat.server.domain.model import Appended, Content, Message, MessageDraft, MessageKind
 from openchat.server.storage.message_rows import content_columns, message_from_row
 from openchat.server.storage.tables import messages, reactions
 

@@ -18,10 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openchat.server.domain.model import (
-    InboxPosition,
-    Message,
-)
+from openchat.server.domain.model import InboxPosition, Message
 from openchat.server.storage.key_batches import KeyBatch
 from openchat.server.storage.message_rows import message_from_row
 from openchat.server.storage.tables import (

@@ -10,9 +10,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, Insert, Select, case, func, insert, select
 
-from openchat.server.domain.model import (
-    MessageKind,
-)
+from openchat.server.domain.model import MessageKind
 from openchat.server.storage.key_batches import KeyBatch
 from openchat.server.storage.tables import (
     conversations,

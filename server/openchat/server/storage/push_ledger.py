@@ -15,13 +15,8 @@ from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, case, func, insert, or_, select, update
 
-from openchat.server.domain.model import (
-    MessageKind,
-    PushBacklog,
-    PushCandidate,
-    PushPosition,
-    PushSettlement,
-)
+from openchat.server.domain.delivery import PushBacklog, PushCandidate, PushPosition, PushSettlement
+from openchat.server.domain.model import MessageKind
 from openchat.server.storage.database import Database
 from openchat.server.storage.message_queries import ranges_query
 from openchat.server.storage.receipt_store import event_row

@@ -11,7 +11,7 @@ from sqlalchemy import Select, case, insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openchat.server.domain.model import ReceiptAdvance, ReceiptKind
+from openchat.server.domain.delivery import ReceiptAdvance, ReceiptKind
 from openchat.server.storage.database import Database, delete_in_slices
 from openchat.server.storage.tables import (
     conversations,

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openchat.server.domain.model import PlannedJob, RouteJob, RouteJobRecord, RouteJobStatus
+from openchat.server.domain.delivery import PlannedJob, RouteJob, RouteJobRecord, RouteJobStatus
 from openchat.server.storage.database import Database, delete_in_slices
 from openchat.server.storage.tables import route_jobs
 

@@ -8,6 +8,15 @@ from google.protobuf import json_format
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from openchat.server.domain.delivery import (
+    Bot,
+    DeliveryState,
+    DeliveryStep,
+    Receipt,
+    ReceiptKind,
+    RouteJobRecord,
+    Typing,
+)
 from openchat.server.domain.frames import (
     CaughtUp,
     Outbound,
@@ -19,20 +28,13 @@ from openchat.server.domain.frames import (
 from openchat.server.domain.model import (
     Appended,
     Attachment,
-    Bot,
     Content,
     ConversationKind,
     ConversationView,
-    DeliveryState,
-    DeliveryStep,
     Message,
     MessageKind,
     PresenceState,
-    Receipt,
-    ReceiptKind,
-    RouteJobRecord,
     SyncResult,
-    Typing,
 )
 from openchat.server.transport.errors import status_of
 from openchat.v1 import (

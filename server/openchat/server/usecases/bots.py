@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
+from openchat.server.domain.delivery import Bot
 from openchat.server.domain.errors import NotFound, PermissionDenied
 from openchat.server.domain.events import BOTS_CHANGED, BotsChanged
-from openchat.server.domain.model import Bot, Principal
+from openchat.server.domain.model import Principal
 from openchat.server.ports import BotStore, EventBus
 
 ADMIN_ROLE = "admin"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from openchat.server.domain.model import Principal, RouteJobRecord
+from openchat.server.domain.delivery import RouteJobRecord
+from openchat.server.domain.model import Principal
 from openchat.server.ports import RouteOutbox
 from openchat.server.usecases.bots import require_admin
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from openchat.server.domain.delivery import Receipt, ReceiptAdvance, ReceiptKind
 from openchat.server.domain.events import DELIVER_RECEIPT, ReceiptDelivery
-from openchat.server.domain.model import Receipt, ReceiptAdvance, ReceiptKind, SessionKey
+from openchat.server.domain.model import SessionKey
 from openchat.server.ports import EventBus, MemberDirectory, ReceiptStore
 
 # The newest messages of a receipt's range whose senders are looked up. A longer range (a

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from openchat.server.domain.errors import MessageNotFound, PermissionDenied
-from openchat.server.domain.model import (
+from openchat.server.domain.delivery import (
     WEBHOOK_ROUTE,
     DeliveryState,
     DeliveryStep,
@@ -11,6 +10,7 @@ from openchat.server.domain.model import (
     RouteJobRecord,
     RouteJobStatus,
 )
+from openchat.server.domain.errors import MessageNotFound, PermissionDenied
 from openchat.server.ports import MessageStore, ReceiptStore, RouteOutbox
 
 _RECEIPT_STATES = {
