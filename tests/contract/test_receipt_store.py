@@ -20,6 +20,14 @@ DELIVERED, READ = ReceiptKind.DELIVERED, ReceiptKind.READ
 
 
 @pytest.fixture
+def database(module_database: Database) -> Database:
+    """A database of this module's own. The session's shared one is also served by running
+    servers, whose push sweepers record a PUSHED advance for any member left behind in any
+    conversation: the exact lists of advances asserted here must not see those."""
+    return module_database
+
+
+@pytest.fixture
 def store(database: Database) -> SqlReceiptStore:
     return SqlReceiptStore(database)
 
