@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import structlog
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openchat.server.domain.errors import (
@@ -87,6 +87,14 @@ class SqlMessageStore:
                 if attempt == _MAX_ATTEMPTS:
                     raise
                 _log.info("append_conflict_retry", attempt=attempt, batch=len(drafts))
+                continue
+            except DBAPIError as error:
+                # PostgreSQL aborts one of two transactions that wait on each other (deadlock,
+                # 40P01) or cannot be serialized (40001); the documented remedy is to run the
+                # victim again, which commits nothing twice: it rolled back whole.
+                if attempt == _MAX_ATTEMPTS or not _retryable(error):
+                    raise
+                _log.info("append_deadlock_retry", attempt=attempt, batch=len(drafts))
                 continue
             if any(_recalls(outcome) for outcome in outcomes):
                 await self._database.erase_freed_content()
@@ -358,6 +366,11 @@ class SqlMessageStore:
 
 
 # The statements below are module-level so that tests can EXPLAIN exactly what the store runs.
+
+
+def _retryable(error: DBAPIError) -> bool:
+    """A transaction PostgreSQL chose to abort so that another could go on."""
+    return getattr(error.orig, "sqlstate", None) in ("40P01", "40001")
 
 
 def _recalls(outcome: Outcome) -> bool:
