@@ -277,3 +277,30 @@ async def test_list_range_bounds_are_exclusive_and_order_is_as_asked(
     )
     assert [message.seq for message in page] == asked.expected
     assert [message.content.text for message in page] == [f"m{seq}" for seq in asked.expected]
+
+
+async def test_hidden_seqs_reads_only_within_the_ranges_asked_for(
+    store: SqlMessageStore, database: Database, conversation: str, alice: str, bob: str
+) -> None:
+    other = await new_group(database, [alice, bob])
+    sent = [
+        appended(outcome)
+        for outcome in await store.append_batch(
+            [draft(conversation, alice, f"m{n}", f"h{n}") for n in range(6)]
+            + [draft(other, alice, "x", "hx")]
+        )
+    ]
+    here = [message for message in sent if message.conversation_id == conversation]
+    assert await store.hide(bob, conversation, [here[1].message_id, here[4].message_id]) == 2
+    assert await store.hide(bob, other, [sent[-1].message_id]) == 1
+
+    assert await store.hidden_seqs(bob, [(conversation, 0, 6), (other, 0, 1)]) == {
+        (conversation, 2),
+        (conversation, 5),
+        (other, 1),
+    }
+    # Bounds are (after, until]: seq 2 is outside (2, 5], seq 5 inside.
+    assert await store.hidden_seqs(bob, [(conversation, 2, 5)]) == {(conversation, 5)}
+    assert await store.hidden_seqs(bob, [(conversation, 0, 1), (other, 1, 9)]) == set()
+    assert await store.hidden_seqs(alice, [(conversation, 0, 6)]) == set(), "bob's alone"
+    assert await store.hidden_seqs(bob, []) == set()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from openchat.server.domain.delivery import ReceiptAdvance, ReceiptKind
+from openchat.server.domain.model import Appended, Content, MessageDraft, MessageKind
 from openchat.server.storage.database import Database
 from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.receipt_store import SqlReceiptStore
@@ -131,6 +132,29 @@ async def test_senders_between_covers_the_half_open_range(
     assert await store.senders_between(conversation, 1, 3) == {bob}
     assert await store.senders_between(conversation, 3, 4) == {carol}
     assert await store.senders_between(conversation, 4, 9) == set()
+
+
+async def test_senders_between_leaves_out_the_authors_of_changes(
+    database: Database, store: SqlReceiptStore, members: list[str]
+) -> None:
+    alice, bob, carol, _ = members
+    conversation = await conversation_with(database, [alice, bob, carol], [alice])
+    messages = SqlMessageStore(database, TransactionalSequenceAllocator())
+    [target] = (await messages.read_ranges([(conversation, 0, 1)]))[(conversation, 0, 1)]
+    reaction = MessageDraft(
+        conversation,
+        bob,
+        "react",
+        Content(),
+        kind=MessageKind.REACTION_ADDED,
+        target_message_id=target.message_id,
+        emoji="👍",
+    )
+    [outcome] = await messages.append_batch([reaction])
+    assert isinstance(outcome, Appended)
+    assert outcome.message.seq == 2
+
+    assert await store.senders_between(conversation, 0, 2) == {alice}, "bob only reacted"
 
 
 async def test_a_purge_deletes_old_advances_and_keeps_young_ones_and_the_cursors(

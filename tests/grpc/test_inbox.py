@@ -85,6 +85,32 @@ async def test_unread_counts_others_messages_after_the_read_position_only(
     assert await counts(api, carol, conversation_id) == (1, 0)
 
 
+async def test_a_recalled_message_is_neither_unread_nor_a_mention(
+    api: Api, user_ids: Iterator[str]
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    conversation_id = (await api.create_group(alice, [bob])).conversation_id
+    first = await api.send(alice, conversation_id, "one")
+    mention = message_pb2.Content(text="hey @bob", mention_user_ids=[bob])
+    second = await api.send(alice, conversation_id, content=mention)
+    third = await api.send(alice, conversation_id, "three")
+    assert await counts(api, bob, conversation_id) == (3, 1)
+
+    await api.recall(alice, conversation_id, second.message_id)
+    assert await counts(api, bob, conversation_id) == (2, 0)
+    # Deleted for bob and then recalled: subtracted once.
+    assert await api.delete_for_me(bob, conversation_id, [third.message_id]) == 1
+    await api.recall(alice, conversation_id, third.message_id)
+    assert await counts(api, bob, conversation_id) == (1, 0)
+    # A recall of a message bob had read changes nothing.
+    await api.mark_read(bob, conversation_id, first.seq)
+    assert await counts(api, bob, conversation_id) == (0, 0)
+    await api.recall(alice, conversation_id, first.message_id)
+    assert await counts(api, bob, conversation_id) == (0, 0)
+    await api.send(alice, conversation_id, "four")
+    assert await counts(api, bob, conversation_id) == (1, 0)
+
+
 async def test_unread_counts_are_exact_under_concurrent_senders_and_readers(
     api: Api, user_ids: Iterator[str]
 ) -> None:

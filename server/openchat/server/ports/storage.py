@@ -91,9 +91,10 @@ class MessageStore(Protocol):
         ...
 
     async def hidden_seqs(
-        self, user_id: str, conversation_ids: Sequence[str]
+        self, user_id: str, ranges: Sequence[tuple[str, int, int]]
     ) -> set[tuple[str, int]]:
-        """The (conversation_id, seq) of the messages the member deleted for themselves."""
+        """The (conversation_id, seq) of the messages the member deleted for themselves, within
+        each (conversation_id, after, until) range: after < seq <= until."""
         ...
 
 

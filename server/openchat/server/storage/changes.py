@@ -22,7 +22,7 @@ from openchat.server.domain.ids import new_id
 from openchat.server.domain.lifecycle import ChangeRules, Reactions, edited, judge
 from openchat.server.domain.model import Appended, Content, Message, MessageDraft, MessageKind
 from openchat.server.storage.message_rows import content_columns, message_from_row
-from openchat.server.storage.tables import messages, reactions
+from openchat.server.storage.tables import mentions, messages, reactions
 
 Outcome = Appended | OpenChatError
 
@@ -118,6 +118,7 @@ async def _apply(
                     delete(reactions).where(reactions.c.message_id == target.message_id)
                 )
                 reacted.clear()
+                await _forget_mentions(connection, target)
             return replace(target, content=Content(), recalled=True)
         case MessageKind.REACTION_ADDED:
             if key not in reacted:
@@ -143,6 +144,20 @@ async def _apply(
         case MessageKind.MESSAGE:
             pass
     return target
+
+
+async def _forget_mentions(connection: AsyncConnection, target: Message) -> None:
+    """A recalled message no longer counts as mentioning anyone (who it mentioned was part of
+    its content)."""
+    mentioned = set(target.content.mention_user_ids)
+    if mentioned:
+        await connection.execute(
+            delete(mentions).where(
+                mentions.c.user_id.in_(mentioned),
+                mentions.c.conversation_id == target.conversation_id,
+                mentions.c.seq == target.seq,
+            )
+        )
 
 
 def stored_entry(draft: MessageDraft, seq: int, now: datetime, *, erased: bool) -> Message:

@@ -22,6 +22,7 @@ from openchat.server.domain.model import InboxPosition, Message
 from openchat.server.storage.key_batches import KeyBatch
 from openchat.server.storage.message_rows import message_from_row
 from openchat.server.storage.tables import (
+    RECALLED_MESSAGE,
     conversations,
     hidden_messages,
     members,
@@ -40,13 +41,38 @@ def read_position_query(conversation_id: str, user_id: str) -> Select[Any]:
 def inbox_query(user_id: str) -> Select[Any]:
     """The user's conversations with what an inbox line shows. The counts are differences of
     counters (storage/inbox.py) less short ranges of two primary keys after the member's
-    counted position: no scan of a conversation's messages."""
+    counted position, and a range of the recalled messages' partial index: no scan of a
+    conversation's messages."""
     after_position = (
         (hidden_messages.c.user_id == members.c.user_id)
         & (hidden_messages.c.conversation_id == members.c.conversation_id)
         & (hidden_messages.c.seq > members.c.counted_seq)
     )
     hidden_unread = select(func.count()).where(after_position).scalar_subquery()
+    hidden_here = (
+        select(hidden_messages.c.seq)
+        .where(
+            hidden_messages.c.user_id == members.c.user_id,
+            hidden_messages.c.conversation_id == messages.c.conversation_id,
+            hidden_messages.c.seq == messages.c.seq,
+        )
+        # Two levels up for members: auto-correlation only looks one level up.
+        .correlate(members, messages)
+        .exists()
+    )
+    # Recalled messages after the position (those also deleted for the member are counted in
+    # hidden_unread already): a range of the partial index ix_messages_recalled.
+    recalled_unread = (
+        select(func.count())
+        .select_from(messages)
+        .where(
+            messages.c.conversation_id == members.c.conversation_id,
+            messages.c.seq > members.c.counted_seq,
+            RECALLED_MESSAGE,
+            ~hidden_here,
+        )
+        .scalar_subquery()
+    )
     hidden_mention = (
         select(hidden_messages.c.seq)
         .where(
@@ -72,9 +98,12 @@ def inbox_query(user_id: str) -> Select[Any]:
             members.c.read_seq,
             members.c.muted_until,
             members.c.pinned,
-            (conversations.c.message_count - members.c.counted_ordinal - hidden_unread).label(
-                "unread_count"
-            ),
+            (
+                conversations.c.message_count
+                - members.c.counted_ordinal
+                - hidden_unread
+                - recalled_unread
+            ).label("unread_count"),
             unread_mentions.label("mention_count"),
         )
         .join(members, members.c.conversation_id == conversations.c.conversation_id)

@@ -8,7 +8,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Insert, Select, case, func, insert, select
+from sqlalchemy import BigInteger, Column, Insert, Select, bindparam, case, func, insert, select
 
 from openchat.server.domain.model import MessageKind
 from openchat.server.storage.key_batches import KeyBatch
@@ -155,5 +155,31 @@ def _ranges_statement(
             & (messages.c.seq <= wanted.range_until),
         )
         .order_by(messages.c.conversation_id, messages.c.seq)
+    )
+    return batch, query
+
+
+def hidden_in_ranges_query(
+    dialect: str, user_id: str, ranges: Iterable[tuple[str, int, int]]
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The (conversation_id, seq) the user deleted for themselves with after < seq <= until of
+    each (conversation_id, after, until): a range of the hidden_messages primary key each, so
+    a member who deleted much reads no more than the pages at hand need."""
+    batch, query = _hidden_statement(dialect)
+    return query, {"user_id": user_id, **batch.params(ranges)}
+
+
+@functools.cache
+def _hidden_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
+    after = Column("range_after", BigInteger())
+    until = Column("range_until", BigInteger())
+    batch = KeyBatch(dialect, "ranges", [hidden_messages.c.conversation_id, after, until])
+    wanted = batch.table.c
+    query = select(hidden_messages.c.conversation_id, hidden_messages.c.seq).join(
+        batch.table,
+        (hidden_messages.c.user_id == bindparam("user_id"))
+        & (hidden_messages.c.conversation_id == wanted.conversation_id)
+        & (hidden_messages.c.seq > wanted.range_after)
+        & (hidden_messages.c.seq <= wanted.range_until),
     )
     return batch, query

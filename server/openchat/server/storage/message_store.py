@@ -38,6 +38,7 @@ from openchat.server.storage.message_queries import (
     bulk_insert,
     dedup_query,
     existing_query,
+    hidden_in_ranges_query,
     history_query,
     membership_query,
     range_query,
@@ -351,16 +352,13 @@ class SqlMessageStore:
             return len(new)
 
     async def hidden_seqs(
-        self, user_id: str, conversation_ids: Sequence[str]
+        self, user_id: str, ranges: Sequence[tuple[str, int, int]]
     ) -> set[tuple[str, int]]:
-        if not conversation_ids:
+        if not ranges:
             return set()
         async with self._database.reader.connect() as connection:
             rows = await connection.execute(
-                select(hidden_messages.c.conversation_id, hidden_messages.c.seq).where(
-                    hidden_messages.c.user_id == user_id,
-                    hidden_messages.c.conversation_id.in_(set(conversation_ids)),
-                )
+                *hidden_in_ranges_query(connection.dialect.name, user_id, ranges)
             )
             return {(conversation_id, seq) for conversation_id, seq in rows}
 

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openchat.server.domain.delivery import ReceiptAdvance, ReceiptKind
+from openchat.server.domain.model import MessageKind
 from openchat.server.storage.database import Database, delete_in_slices
 from openchat.server.storage.tables import (
     conversations,
@@ -106,14 +107,16 @@ class SqlReceiptStore:
 
 
 def senders_query(conversation_id: str, after_seq: int, up_to_seq: int) -> Select[Any]:
-    """The senders of the messages in (after_seq, up_to_seq]: a primary-key range scan, as
-    long as the range (use cases bound it: usecases/receipts.py)."""
+    """The senders of the messages in (after_seq, up_to_seq], not of the changes there (a
+    reaction to someone's message does not make its author a reader's audience): a
+    primary-key range scan, as long as the range (use cases bound it: usecases/receipts.py)."""
     return (
         select(messages.c.sender_id)
         .where(
             messages.c.conversation_id == conversation_id,
             messages.c.seq > after_seq,
             messages.c.seq <= up_to_seq,
+            messages.c.kind == MessageKind.MESSAGE.value,
         )
         .distinct()
     )

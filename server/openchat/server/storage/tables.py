@@ -33,6 +33,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 ID_LENGTH = 36
 # The conversations with push work (see ConversationRow.push_seq).
 PUSH_DUE = sql_text("last_seq > push_seq")
+# Recalled messages (not their change entries): unread counts leave them out.
+RECALLED_MESSAGE = sql_text("recalled AND kind = 'message'")
 USER_ID_LENGTH = 128
 
 
@@ -189,6 +191,16 @@ class MessageRow(Base):
             "target_message_id",
             sqlite_where=sql_text("target_message_id IS NOT NULL"),
             postgresql_where=sql_text("target_message_id IS NOT NULL"),
+        ),
+        # Unread counts subtract the recalled messages after a member's position. Partial: only
+        # recalls add entries, and the queries repeat the predicate word for word, which both
+        # planners need to use a partial index.
+        Index(
+            "ix_messages_recalled",
+            "conversation_id",
+            "seq",
+            sqlite_where=RECALLED_MESSAGE,
+            postgresql_where=RECALLED_MESSAGE,
         ),
     )
 

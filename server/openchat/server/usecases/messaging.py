@@ -73,7 +73,10 @@ class Messaging:
                 newest_first=newest_first,
                 limit=limit + 1,
             )
-            hidden = await self._messages.hidden_seqs(user_id, [conversation_id])
+            seqs = [entry.seq for entry in entries]
+            hidden = await self._messages.hidden_seqs(
+                user_id, [(conversation_id, min(seqs) - 1, max(seqs))] if seqs else []
+            )
             page = [m.hidden() if (conversation_id, m.seq) in hidden else m for m in entries]
         else:
             page = await self._messages.history(

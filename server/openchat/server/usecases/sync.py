@@ -46,7 +46,9 @@ class Synchronization:
         ]
         behind = heads[: self._max_conversations]
         pages = await self._read_within_budget(behind, cursors, limit)
-        hidden = await self._messages.hidden_seqs(user_id, [c for c, page in pages.items() if page])
+        hidden = await self._messages.hidden_seqs(
+            user_id, [(c, page[0].seq - 1, page[-1].seq) for c, page in pages.items() if page]
+        )
         result = []
         for head in behind:
             page = pages.get(head.conversation_id, [])
