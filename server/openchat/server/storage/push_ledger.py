@@ -121,19 +121,9 @@ class SqlPushLedger:
         now = datetime.now(UTC)
         pushed = [advance for s in settlements for advance in s.pushed]
         async with self._database.writer.begin() as connection:
-            if pushed:
-                # Recorded as receipts of their own, for delivery timelines.
-                await connection.execute(insert(delivery_events), [event_row(a) for a in pushed])
-                await connection.execute(
-                    update(members)
-                    .where(
-                        members.c.conversation_id == bindparam("c"),
-                        members.c.user_id == bindparam("u"),
-                        members.c.pushed_seq < bindparam("seq"),
-                    )
-                    .values(pushed_seq=bindparam("seq")),
-                    [{"c": a.conversation_id, "u": a.user_id, "seq": a.to_seq} for a in pushed],
-                )
+            # Conversation rows before member rows, each in key order: the order the send
+            # transaction locks them in (the allocator, then the senders' counted positions).
+            # The other order deadlocks against a send by a member this settles a push for.
             await connection.execute(
                 update(conversations)
                 .where(conversations.c.conversation_id == bindparam("c"))
@@ -150,9 +140,25 @@ class SqlPushLedger:
                         "seq": s.settled_seq,
                         "lease": now + timedelta(seconds=s.retry_after) if s.retry_after else None,
                     }
-                    for s in settlements
+                    for s in sorted(settlements, key=lambda s: s.conversation_id)
                 ],
             )
+            if pushed:
+                await connection.execute(
+                    update(members)
+                    .where(
+                        members.c.conversation_id == bindparam("c"),
+                        members.c.user_id == bindparam("u"),
+                        members.c.pushed_seq < bindparam("seq"),
+                    )
+                    .values(pushed_seq=bindparam("seq")),
+                    sorted(
+                        ({"c": a.conversation_id, "u": a.user_id, "seq": a.to_seq} for a in pushed),
+                        key=lambda row: (row["c"], row["u"]),
+                    ),
+                )
+                # Recorded as receipts of their own, for delivery timelines.
+                await connection.execute(insert(delivery_events), [event_row(a) for a in pushed])
 
 
 def _positions_query(conversation_ids: list[str]) -> Select[Any]:
