@@ -167,7 +167,7 @@ def _measure(
 
 
 @contextlib.contextmanager
-def _empty_server() -> Iterator[tuple[subprocess.Popen[str], str]]:
+def empty_rpc_server() -> Iterator[tuple[subprocess.Popen[str], str]]:
     target = f"127.0.0.1:{free_port()}"
     server = subprocess.Popen(
         [sys.executable, "-m", "bench.empty_server", f"--listen={target}"],
@@ -189,7 +189,7 @@ def _empty_server() -> Iterator[tuple[subprocess.Popen[str], str]]:
 
 
 def calibrate(args: argparse.Namespace, workdir: Path) -> Phase:
-    with _empty_server() as (server, target):
+    with empty_rpc_server() as (server, target):
         return _measure(
             args, name="empty grpc.aio RPC", role="calibrate", target=target,
             server_pid=server.pid, database_pids=[], result_path=workdir / "calibrate.json",

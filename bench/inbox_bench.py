@@ -4,8 +4,9 @@ counts and last messages, for a user in many conversations.
 It starts `openchat-server serve` on a fresh database (as `make bench` does), makes one user a
 member of `--conversations` groups, each with a few messages of another member (some mentioning
 the user, some read), then calls ListConversations (first page, `--page-size`) `--calls` times
-one after the other and prints the latency percentiles. The issue's target: p99 <= 20 ms on
-PostgreSQL for 1,000 conversations.
+one after the other and prints the latency percentiles, beside those of as many empty grpc.aio
+calls (bench/empty_server.py) made the same way in the same run, and the p99 as a multiple of
+the empty call's p50. Issue 13's target: p99 <= 20 ms on PostgreSQL for 1,000 conversations.
 
     python -m bench.inbox_bench [--backend sqlite|postgresql|both] [--conversations 1000] ...
 """
@@ -24,6 +25,8 @@ from pathlib import Path
 
 import grpc
 
+from bench.chat import empty_rpc_server
+from bench.empty_server import METHOD as EMPTY_METHOD
 from bench.environment import DEFAULT_POSTGRES_URL, running_server, temporary_database
 from openchat.server.auth.tokens import issue_token
 from openchat.v1 import (
@@ -114,6 +117,28 @@ async def _measure(channel: grpc.aio.Channel, secret: str, args: argparse.Namesp
     return latencies
 
 
+async def _empty_calls(target: str, calls: int) -> list[float]:
+    """Latencies of empty calls, one after the other, on one channel (as _measure calls)."""
+    async with grpc.aio.insecure_channel(target) as channel:
+        empty = channel.unary_unary(
+            EMPTY_METHOD, request_serializer=bytes, response_deserializer=bytes
+        )
+        for _ in range(20):
+            await empty(b"")
+        latencies = []
+        for _ in range(calls):
+            started = time.perf_counter()
+            await empty(b"")
+            latencies.append(time.perf_counter() - started)
+        return latencies
+
+
+def _percentiles(latencies: list[float]) -> tuple[float, float, float, float]:
+    """p50, p90, p99 and max in milliseconds."""
+    cuts = statistics.quantiles([1000 * s for s in latencies], n=100)
+    return cuts[49], cuts[89], cuts[98], 1000 * max(latencies)
+
+
 async def _run(target: str, secret: str, args: argparse.Namespace) -> list[float]:
     async with grpc.aio.insecure_channel(target) as channel:
         await _fill(channel, secret, args)
@@ -128,7 +153,11 @@ def main(argv: list[str] | None = None) -> int:
         f"ListConversations, first page of {args.page_size}, for a user in "
         f"{args.conversations} conversations ({args.messages} messages each), {args.calls} calls"
     )
-    print(f"{'backend':<11} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7}")
+    header = ("backend", "p50 ms", "p90 ms", "p99 ms", "max ms", "p99 x empty p50")
+    print(f"{header[0]:<19} " + " ".join(f"{name:>7}" for name in header[1:]))
+    with empty_rpc_server() as (_, target):
+        floor = _percentiles(asyncio.run(_empty_calls(target, args.calls)))
+    print(f"{'empty grpc.aio RPC':<19} " + " ".join(f"{value:7.2f}" for value in floor))
     with tempfile.TemporaryDirectory(prefix="openchat-inbox-bench-") as directory:
         workdir = Path(directory)
         for backend in backends:
@@ -137,11 +166,10 @@ def main(argv: list[str] | None = None) -> int:
                 temporary_database(backend, workdir, args.postgres_url) as database,
                 running_server(database, secret, workdir / f"server-{backend}.log", {}) as server,
             ):
-                latencies = asyncio.run(_run(server.target, secret, args))
-            cuts = statistics.quantiles([1000 * s for s in latencies], n=100)
+                p50, p90, p99, worst = _percentiles(asyncio.run(_run(server.target, secret, args)))
             print(
-                f"{backend:<11} {cuts[49]:7.1f} {cuts[89]:7.1f} {cuts[98]:7.1f} "
-                f"{1000 * max(latencies):7.1f}"
+                f"{backend:<19} {p50:7.1f} {p90:7.1f} {p99:7.1f} {worst:7.1f} "
+                f"{p99 / floor[0]:14.0f}x"
             )
     return 0
 

@@ -36,7 +36,7 @@ import asyncpg
 import grpc
 import psutil
 
-from bench.chat import _empty_server
+from bench.chat import empty_rpc_server
 from bench.empty_server import METHOD as EMPTY_METHOD
 from bench.environment import DEFAULT_POSTGRES_URL, running_server, temporary_database
 from openchat.server.auth.tokens import issue_token
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     per = max(2, int(args.per_conversation * min(1.0, args.scale * 10)))
     with tempfile.TemporaryDirectory(prefix="openchat-reads-") as directory:
         workdir = Path(directory)
-        with _empty_server() as (server, target):
+        with empty_rpc_server() as (server, target):
             floor = asyncio.run(empty_calls(target, server.pid, args.empty_calls))
         small = measure_database(args, workdir, 1_000, 2)
         large = measure_database(args, workdir, backlog, per)
