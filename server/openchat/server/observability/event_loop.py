@@ -10,11 +10,11 @@ is exactly when the answer matters).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 
 from prometheus_client import Histogram
+
+from openchat.server.background.periodic import PeriodicTask
 
 # 20 wake-ups a second: negligible work, and a pause of 50 ms or more is always seen.
 INTERVAL_SECONDS = 0.05
@@ -28,29 +28,27 @@ class LoopLagMonitor:
         self._interval = interval
         self._last = 0.0
         self._due = 0.0
-        self._task: asyncio.Task[None] | None = None
+        self._running = False
+        self._timer = PeriodicTask("event-loop-lag", interval, self._woke)
 
     def lag(self) -> float:
         """Seconds the loop is behind now (0 while the monitor is not running)."""
-        if self._task is None:
+        if not self._running:
             return 0.0
         return max(self._last, time.monotonic() - self._due)
 
     def start(self) -> None:
         self._due = time.monotonic() + self._interval
-        self._task = asyncio.create_task(self._run(), name="event-loop-lag")
+        self._running = True
+        self._timer.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        self._running = False
+        await self._timer.stop()
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            now = time.monotonic()
-            self._last = max(0.0, now - self._due)
-            self._lags.observe(self._last)
-            self._due = now + self._interval
+    async def _woke(self) -> None:
+        # The timer sleeps `interval` right after this returns (nothing here awaits).
+        now = time.monotonic()
+        self._last = max(0.0, now - self._due)
+        self._lags.observe(self._last)
+        self._due = now + self._interval
