@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import socket
 import ssl
@@ -294,6 +295,9 @@ class WebListener:
         # Hypercorn takes the descriptor over (and closes it when it stops).
         config.bind = [f"fd://{listening.detach()}"]
         config.accesslog = None
+        # Hypercorn's messages go through the logging set up for the server (a Logger is used
+        # as it is); its default adds a stderr handler of its own, and every line came twice.
+        config.errorlog = logging.getLogger("hypercorn.error")
         config.graceful_timeout = 1.0
         if self._tls.cert_file is not None and self._tls.key_file is not None:
             config.certfile = self._tls.cert_file
