@@ -16,7 +16,11 @@ to the empty call's, and what push costs over push off. Any error (a failed send
 acked but not delivered) fails the run with exit status 1; targets only show in the report, since
 a shared machine makes even ratios move a little.
 
-    python -m bench.chat [--backend sqlite|postgresql|both] [--quick] [--pairs N] ...
+With `--profile`, py-spy samples each chat phase's server over its measured window and a
+summary of where the time went follows the report (the collapsed stacks stay in
+`--output-dir`, for speedscope).
+
+    python -m bench.chat [--backend sqlite|postgresql|both] [--quick] [--pairs N] [--profile] ...
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from bench.environment import (
     temporary_database,
 )
 from bench.load import SECRET_ENV
+from bench.profiling import start_profiler, summarize
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 QUICK = {"warmup": 2.0, "duration": 5.0}
@@ -110,6 +115,15 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=os.environ.get("OPENCHAT_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
         help="PostgreSQL server on which a temporary database is created and dropped",
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy each chat phase's server (see above)"
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=REPOSITORY / "bench-results",
+        help="where --profile saves the servers' collapsed stacks (bench-results/)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.warmup, args.duration = QUICK["warmup"], QUICK["duration"]
@@ -134,8 +148,10 @@ def _measure(
     database_pids: list[int],
     result_path: Path,
     env: dict[str, str],
+    profile_path: Path | None = None,
 ) -> Phase:
-    """Runs one load process against the server and accounts the CPU of its window."""
+    """Runs one load process against the server and accounts the CPU of its window (and
+    profiles the server over it into `profile_path`, when given)."""
     load = subprocess.Popen(
         _load_command(args, role, target, result_path),
         cwd=REPOSITORY,
@@ -147,6 +163,11 @@ def _measure(
     try:
         expect_line(load.stdout, "measuring")
         before = cpu_snapshot([server_pid, *database_pids])
+        profiler = (
+            None
+            if profile_path is None
+            else start_profiler(server_pid, args.duration, profile_path)
+        )
         expect_line(load.stdout, "measured")
         after = cpu_snapshot([server_pid, *database_pids])
     finally:
@@ -154,6 +175,13 @@ def _measure(
     if not result_path.exists():
         raise RuntimeError(f"the {name} load exited with {load.returncode} and no result")
     outcome = json.loads(result_path.read_text())
+    if profiler is not None and profile_path is not None:
+        _, problems = profiler.communicate()
+        if profiler.returncode == 0:
+            print(f"\n== where the server's time goes: {name} ({profile_path}) ==")
+            print(summarize(profile_path, outcome["calls"]))
+        else:
+            print(f"py-spy failed: {problems.decode(errors='replace')}", file=sys.stderr)
     return Phase(
         name=name,
         window_seconds=outcome["window_seconds"],
@@ -212,6 +240,9 @@ def chat(args: argparse.Namespace, backend: str, push: str, workdir: Path) -> Ph
             database_pids=database.backend_pids(),
             result_path=workdir / f"chat-{backend}-{push}.json",
             env={**os.environ, SECRET_ENV: secret},
+            profile_path=(
+                args.output_dir / f"profile-chat-{backend}-{push}.txt" if args.profile else None
+            ),
         )  # fmt: skip
 
 
@@ -255,6 +286,8 @@ def _backends(args: argparse.Namespace) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
+    if args.profile:
+        args.output_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="openchat-chat-bench-") as directory:
         workdir = Path(directory)
         floor = calibrate(args, workdir)

@@ -32,6 +32,9 @@ def start_profiler(pid: int, seconds: float, output: Path) -> subprocess.Popen[b
         str(max(1, round(seconds))),
         "--rate",
         str(SAMPLE_RATE),
+        # Only the thread that holds the GIL: what the server spends, not where it waits (an
+        # event loop waiting in epoll and a database thread waiting in C show up otherwise).
+        "--gil",
         "--format",
         "raw",
         "--nolineno",
@@ -93,7 +96,7 @@ def summarize(collapsed: Path, acked: int, top: int = TOP) -> str:
         return rows
 
     lines = [
-        f"{total} samples at {SAMPLE_RATE} Hz of the server's busy threads "
+        f"{total} samples at {SAMPLE_RATE} Hz of the server's thread holding the GIL "
         f"= {total / SAMPLE_RATE:.1f} s, {total * per_send_us:.0f} us per acked send",
         *table("Self time by library or server module", by_area),
         *table("Self time by function", by_leaf),
