@@ -122,19 +122,25 @@ async def test_covering_returns_the_advances_whose_range_holds_the_seq_oldest_fi
     assert await store.covering("no-such-conversation", 1) == []
 
 
-async def test_senders_between_covers_the_half_open_range(
+async def test_senders_in_ranges_covers_each_half_open_range_in_one_call(
     database: Database, store: SqlReceiptStore, members: list[str]
 ) -> None:
     alice, bob, carol, _ = members
     conversation = await conversation_with(database, [alice, bob, carol], [alice, bob, bob, carol])
+    other = await conversation_with(database, [alice, bob], [bob])
+    ranges = [(conversation, 0, 4), (conversation, 1, 3), (conversation, 3, 4), (other, 0, 1)]
 
-    assert await store.senders_between(conversation, 0, 4) == {alice, bob, carol}
-    assert await store.senders_between(conversation, 1, 3) == {bob}
-    assert await store.senders_between(conversation, 3, 4) == {carol}
-    assert await store.senders_between(conversation, 4, 9) == set()
+    assert await store.senders_in_ranges([*ranges, (conversation, 4, 9)]) == {
+        (conversation, 0, 4): {alice, bob, carol},
+        (conversation, 1, 3): {bob},
+        (conversation, 3, 4): {carol},
+        (other, 0, 1): {bob},
+        (conversation, 4, 9): set(),
+    }
+    assert await store.senders_in_ranges([]) == {}
 
 
-async def test_senders_between_leaves_out_the_authors_of_changes(
+async def test_senders_in_ranges_leaves_out_the_authors_of_changes(
     database: Database, store: SqlReceiptStore, members: list[str]
 ) -> None:
     alice, bob, carol, _ = members
@@ -154,7 +160,7 @@ async def test_senders_between_leaves_out_the_authors_of_changes(
     assert isinstance(outcome, Appended)
     assert outcome.message.seq == 2
 
-    assert await store.senders_between(conversation, 0, 2) == {alice}, "bob only reacted"
+    assert await store.senders_in_ranges([(conversation, 0, 2)]) == {(conversation, 0, 2): {alice}}
 
 
 async def test_a_purge_deletes_old_advances_and_keeps_young_ones_and_the_cursors(

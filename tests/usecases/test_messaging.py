@@ -4,7 +4,7 @@ within the response budget, and read marks that only move forward and tell the s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -42,11 +42,11 @@ class RangeRecordingReceipts(SqlReceiptStore):
         super().__init__(database)
         self.ranges: list[tuple[int, int]] = []
 
-    async def senders_between(
-        self, conversation_id: str, after_seq: int, up_to_seq: int
-    ) -> set[str]:
-        self.ranges.append((after_seq, up_to_seq))
-        return await super().senders_between(conversation_id, after_seq, up_to_seq)
+    async def senders_in_ranges(
+        self, ranges: Sequence[tuple[str, int, int]]
+    ) -> dict[tuple[str, int, int], set[str]]:
+        self.ranges.extend((after_seq, up_to_seq) for _, after_seq, up_to_seq in ranges)
+        return await super().senders_in_ranges(ranges)
 
 
 class StoredMembers:

@@ -186,10 +186,11 @@ class ReceiptStore(Protocol):
         """Keep an advance (a read) for delivery timelines."""
         ...
 
-    async def senders_between(
-        self, conversation_id: str, after_seq: int, up_to_seq: int
-    ) -> set[str]:
-        """The senders of the messages in (after_seq, up_to_seq]."""
+    async def senders_in_ranges(
+        self, ranges: Sequence[tuple[str, int, int]]
+    ) -> dict[tuple[str, int, int], set[str]]:
+        """For each (conversation_id, after_seq, up_to_seq), the senders of the messages (not
+        of the changes) with after_seq < seq <= up_to_seq, read together."""
         ...
 
     async def covering(self, conversation_id: str, seq: int) -> list[ReceiptAdvance]:

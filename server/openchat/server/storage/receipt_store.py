@@ -3,17 +3,18 @@ that delivery timelines are read from."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, case, insert, select, tuple_
+from sqlalchemy import case, insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openchat.server.domain.delivery import ReceiptAdvance, ReceiptKind
 from openchat.server.domain.model import MessageKind
 from openchat.server.storage.database import Database, delete_in_slices
+from openchat.server.storage.message_queries import ranges_query
 from openchat.server.storage.tables import (
     conversations,
     delivery_events,
@@ -21,6 +22,9 @@ from openchat.server.storage.tables import (
     members,
     messages,
 )
+
+# What a receipt's audience is read from: the authors of the messages of a range.
+SENDER_COLUMNS = (messages.c.conversation_id, messages.c.sender_id, messages.c.kind)
 
 AckKey = tuple[str, str, str]
 
@@ -66,12 +70,23 @@ class SqlReceiptStore:
         async with self._database.writer.begin() as connection:
             await connection.execute(insert(delivery_events), [event_row(advance)])
 
-    async def senders_between(
-        self, conversation_id: str, after_seq: int, up_to_seq: int
-    ) -> set[str]:
+    async def senders_in_ranges(
+        self, ranges: Sequence[tuple[str, int, int]]
+    ) -> dict[tuple[str, int, int], set[str]]:
+        found: dict[tuple[str, int, int], set[str]] = {key: set() for key in ranges}
+        if not ranges:
+            return found
         async with self._database.reader.connect() as connection:
-            rows = await connection.execute(senders_query(conversation_id, after_seq, up_to_seq))
-            return {sender_id for (sender_id,) in rows}
+            rows = await connection.execute(
+                *ranges_query(connection.dialect.name, ranges, SENDER_COLUMNS)
+            )
+            for row in rows:
+                # A change's author (a reaction, an edit) is not an audience of receipts.
+                if row.kind == MessageKind.MESSAGE.value:
+                    found[(row.conversation_id, row.range_after, row.range_until)].add(
+                        row.sender_id
+                    )
+        return found
 
     async def purge(self, *, before: datetime) -> int:
         return await delete_in_slices(
@@ -104,22 +119,6 @@ class SqlReceiptStore:
                 )
                 for row in rows
             ]
-
-
-def senders_query(conversation_id: str, after_seq: int, up_to_seq: int) -> Select[Any]:
-    """The senders of the messages in (after_seq, up_to_seq], not of the changes there (a
-    reaction to someone's message does not make its author a reader's audience): a
-    primary-key range scan, as long as the range (use cases bound it: usecases/receipts.py)."""
-    return (
-        select(messages.c.sender_id)
-        .where(
-            messages.c.conversation_id == conversation_id,
-            messages.c.seq > after_seq,
-            messages.c.seq <= up_to_seq,
-            messages.c.kind == MessageKind.MESSAGE.value,
-        )
-        .distinct()
-    )
 
 
 async def _last_seq_of_members(

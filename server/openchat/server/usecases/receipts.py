@@ -50,8 +50,7 @@ class Receipts:
             for key, seq in acks.items():
                 self._pending[key] = max(seq, self._pending.get(key, 0))
             raise
-        for advance in advances:
-            await self._notify_senders(advance)
+        await self._notify_senders(advances)
 
     async def read(self, conversation_id: str, user_id: str, before: int, after: int) -> None:
         """A member's read position moved from `before` to `after`."""
@@ -59,18 +58,27 @@ class Receipts:
             conversation_id, user_id, "", ReceiptKind.READ, before, after, datetime.now(UTC)
         )
         await self._store.record(advance)
-        await self._notify_senders(advance)
+        await self._notify_senders([advance])
 
-    async def _notify_senders(self, advance: ReceiptAdvance) -> None:
-        if advance.to_seq - advance.from_seq > SENDER_WINDOW:
-            senders = set(await self._members.members(advance.conversation_id))
-        else:
-            senders = await self._store.senders_between(
-                advance.conversation_id, advance.from_seq, advance.to_seq
-            )
-        senders.discard(advance.user_id)
-        if not senders:
-            return
+    async def _notify_senders(self, advances: list[ReceiptAdvance]) -> None:
+        """Tell the senders of the advances' messages, their senders read in one query."""
+        short = [
+            (a.conversation_id, a.from_seq, a.to_seq)
+            for a in advances
+            if a.to_seq - a.from_seq <= SENDER_WINDOW
+        ]
+        senders_of = await self._store.senders_in_ranges(short)
+        for advance in advances:
+            key = (advance.conversation_id, advance.from_seq, advance.to_seq)
+            if key in senders_of:
+                senders = set(senders_of[key])
+            else:
+                senders = set(await self._members.members(advance.conversation_id))
+            senders.discard(advance.user_id)
+            if senders:
+                await self._publish(advance, senders)
+
+    async def _publish(self, advance: ReceiptAdvance, senders: set[str]) -> None:
         receipt = Receipt(
             advance.conversation_id,
             advance.user_id,
