@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from openchat.client import CaughtUp, MessageKind, ReactionSummary
+from openchat.client import CaughtUp, MessageKind, MessagesDeleted, ReactionSummary
+from openchat.client._store import LocalStore
 from tests.support.api import Api
 from tests.support.client_events import EventLog, of_kind
 from tests.support.clients import OpenClient
@@ -53,6 +55,35 @@ async def test_changes_arrive_in_order_and_the_store_folds_them(
     assert edited.reactions == (ReactionSummary("👍", 2, reacted_by_me=True),)
     assert recalled.recalled
     assert recalled.content.text == ""
+
+
+async def test_a_deletion_on_one_device_hides_the_messages_on_the_others(
+    open_client: OpenClient, chat_api: Api, user_ids: Iterator[str], tmp_path: Path
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    conversation_id = (await chat_api.create_group(alice, [bob])).conversation_id
+    phone = await open_client(alice, "phone")
+    laptop = await open_client(alice, "laptop", store_path=tmp_path / "laptop.db")
+    laptop_events = EventLog(laptop)
+    await laptop_events.until(of_kind(CaughtUp))
+    await chat_api.send(bob, conversation_id, "keep")
+    hidden = await chat_api.send(bob, conversation_id, "hide me")
+    await laptop_events.messages(2)
+    assert [m.content.text for m in await laptop.history(conversation_id)] == ["keep", "hide me"]
+
+    assert await phone.delete_messages(conversation_id, [hidden.message_id]) == 1
+    deleted = await laptop_events.first(MessagesDeleted)
+    assert deleted == MessagesDeleted(conversation_id, (hidden.message_id,), (hidden.seq,))
+
+    # The laptop's own store made it a placeholder, as the server's Sync would send it.
+    store = LocalStore(tmp_path / "laptop.db")
+    await store.open()
+    try:
+        stored = await store.messages(conversation_id, hidden.seq, hidden.seq)
+    finally:
+        await store.close()
+    assert [(m.deleted_for_me, m.content.text) for m in stored] == [(True, "")]
+    assert [m.content.text for m in await laptop.history(conversation_id)] == ["keep"]
 
 
 async def test_delete_forward_read_by_and_inbox_settings(

@@ -160,7 +160,7 @@ async def test_a_message_written_offline_waits_in_the_store_for_a_later_run(
     assert (stored.client_msg_id, stored.content.text) == (pending["client_msg_id"], "later")
 
 
-async def test_listen_prints_messages_and_presence_live_until_sigterm(
+async def test_listen_prints_messages_presence_and_deletions_live_until_sigterm(
     chat_server: RunningServer, chat_api: Api, user_ids: Iterator[str]
 ) -> None:
     alice, bob = next(user_ids), next(user_ids)
@@ -172,13 +172,22 @@ async def test_listen_prints_messages_and_presence_live_until_sigterm(
         offline = await output.until(of_type("presence"))
         await chat_api.send(bob, group.conversation_id, "are you there?")
         received = await output.until(of_type("message"))
+        (message,) = messages(received)
+        # Alice deletes it for herself elsewhere (another device): the listener hears of it.
+        await chat_api.delete_for_me(alice, group.conversation_id, [message["message_id"]])
+        deleted = await output.until(of_type("messages_deleted"))
         listener.send_signal(signal.SIGTERM)
         assert await listener.wait() == 0
 
     assert (offline[-1]["user_id"], offline[-1]["online"]) == (bob, False)
-    (message,) = messages(received)
     assert (message["sender_id"], message["seq"]) == (bob, 1)
     assert message["content"]["text"] == "are you there?"
+    assert deleted[-1] == {
+        "type": "messages_deleted",
+        "conversation_id": group.conversation_id,
+        "message_ids": [message["message_id"]],
+        "seqs": [1],
+    }
 
 
 async def test_edit_react_recall_delete_forward_read_by_mute_and_pin(

@@ -4,12 +4,21 @@ restarts of the app (reopening the file is the restart)."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from openchat.client import Content, Message, MessageAck, OutboxEntry, OutboxError, OutboxState
+from openchat.client import (
+    Content,
+    Message,
+    MessageAck,
+    MessageKind,
+    OutboxEntry,
+    OutboxError,
+    OutboxState,
+)
 from openchat.client._store import LocalStore, StoreVersionError
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -23,6 +32,25 @@ def entry(client_msg_id: str, conversation_id: str, text: str) -> OutboxEntry:
 
 def message(conversation_id: str, seq: int) -> Message:
     return Message(f"m-{seq}", conversation_id, seq, "alice", f"c-{seq}", Content(f"#{seq}"), NOW)
+
+
+def change(
+    conversation_id: str,
+    seq: int,
+    kind: MessageKind,
+    target: str,
+    *,
+    emoji: str = "",
+    text: str = "",
+) -> Message:
+    return replace(
+        message(conversation_id, seq),
+        content=Content(text),
+        kind=kind,
+        target_message_id=target,
+        emoji=emoji,
+        server_time=NOW + timedelta(seconds=seq),
+    )
 
 
 async def reopened(path: Path) -> LocalStore:
@@ -74,6 +102,26 @@ async def test_messages_are_kept_once_per_seq(tmp_path: Path) -> None:
     await store.put_messages([message("c1", 2), message("c2", 1)])
     assert [m.seq for m in await store.messages("c1", 1, 10)] == [1, 2, 4]
     assert await store.messages("c1", 2, 2) == [message("c1", 2)]
+    await store.close()
+
+
+async def test_messages_deleted_for_me_become_placeholders_that_no_change_fills_again(
+    tmp_path: Path,
+) -> None:
+    store = await reopened(tmp_path / "store.db")
+    await store.put_messages([message("c1", 1), message("c1", 2), message("c2", 3)])
+    await store.put_messages([change("c1", 4, MessageKind.REACTION_ADDED, "m-2", emoji="👍")])
+
+    # m-3 is of another conversation, m-9 is not stored here: both are left alone.
+    await store.hide_messages("c1", ["m-2", "m-3", "m-9"])
+    await store.hide_messages("c1", ["m-2"])  # again: nothing changes
+    await store.put_messages([change("c1", 5, MessageKind.EDIT, "m-2", text="edited")])
+
+    kept, hidden = [m for m in await store.messages("c1", 1, 5) if m.kind is MessageKind.MESSAGE]
+    assert kept == message("c1", 1)
+    assert hidden == replace(message("c1", 2), content=Content(), deleted_for_me=True)
+    assert hidden.reactions == ()
+    assert await store.messages("c2", 3, 3) == [message("c2", 3)]
     await store.close()
 
 

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from openchat.server.domain.delivery import Receipt, ReceiptKind, Typing
 from openchat.server.domain.events import (
     BOTS_CHANGED,
+    DELIVER_HIDDEN,
     DELIVER_MESSAGE,
     DELIVER_RECEIPT,
     DELIVER_TYPING,
@@ -23,6 +24,7 @@ from openchat.server.domain.events import (
     PRESENCE_CHANGED,
     SESSION_REPLACED,
     BotsChanged,
+    HiddenDelivery,
     MembershipChanged,
     MessagePersisted,
     PresenceChanged,
@@ -31,7 +33,13 @@ from openchat.server.domain.events import (
     Topic,
     TypingDelivery,
 )
-from openchat.server.domain.model import Attachment, Content, Message, PresenceState
+from openchat.server.domain.model import (
+    Attachment,
+    Content,
+    Message,
+    MessagesDeleted,
+    PresenceState,
+)
 from openchat.server.events.cluster import CLUSTER_TOPICS, ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.events.redis_bus import RedisEventBus
@@ -217,6 +225,7 @@ async def test_every_cluster_topic_carries_its_own_event_type(nodes: list[Bus]) 
             Receipt("c-1", "bob", ReceiptKind.DELIVERED, 7, AT, device_id="phone"), ("alice",)
         ),
         DELIVER_TYPING: TypingDelivery(Typing("c-1", "bob", typing=True)),
+        DELIVER_HIDDEN: HiddenDelivery("bob", MessagesDeleted("c-1", ("m-3", "m-9"), (3, 9), 1)),
         PRESENCE_CHANGED: PresenceChanged(PresenceState("bob", True, 2, AT, 3)),
         MEMBERSHIP_CHANGED: MembershipChanged("c-1"),
         SESSION_REPLACED: SessionReplaced("bob", "phone", "s-2"),
@@ -243,29 +252,51 @@ PRESENCE_WIRE = (
     b'{"event":{"state":{"user_id":"bob","online":false,"device_count":0,'
     b'"last_seen":"2026-05-06T07:08:09.123000Z","generation":42}}}'
 )
+# What a node sends for the HiddenDelivery below, written down when the topic was added.
+HIDDEN_WIRE = (
+    b'{"event":{"user_id":"bob","deleted":{"conversation_id":"c-1",'
+    b'"message_ids":["m-3","m-9"],"seqs":[3,9],"newly_hidden":1}}}'
+)
 
 
-async def test_redis_channels_and_payloads_keep_their_wire_format(redis_url: str) -> None:
+@pytest.mark.parametrize(
+    ("topic", "event", "payload"),
+    [
+        pytest.param(
+            PRESENCE_CHANGED,
+            PresenceChanged(PresenceState("bob", False, 0, AT, 42)),
+            PRESENCE_WIRE,
+            id=PRESENCE_CHANGED.name,
+        ),
+        pytest.param(
+            DELIVER_HIDDEN,
+            HiddenDelivery("bob", MessagesDeleted("c-1", ("m-3", "m-9"), (3, 9), 1)),
+            HIDDEN_WIRE,
+            id=DELIVER_HIDDEN.name,
+        ),
+    ],
+)
+async def test_redis_channels_and_payloads_keep_their_wire_format(
+    redis_url: str, topic: Topic[Any], event: object, payload: bytes
+) -> None:
     prefix = f"test:{uuid.uuid4().hex}:"
     observer, client = Redis.from_url(redis_url), Redis.from_url(redis_url)
     bus = RedisEventBus(client, ClusterCodec(), channel_prefix=prefix)
     wire = observer.pubsub(ignore_subscribe_messages=True)
-    received = Recorder[PresenceChanged]()
+    received = Recorder[object]()
     try:
-        await wire.subscribe(prefix + "presence.changed")
+        await wire.subscribe(prefix + topic.name)
         await bus.start()
-        bus.subscribe(PRESENCE_CHANGED, received.handle)
-        offline = PresenceChanged(PresenceState("bob", False, 0, AT, 42))
+        bus.subscribe(topic, received.handle)
 
-        await bus.publish(PRESENCE_CHANGED, offline)
+        await bus.publish(topic, event)
         async with asyncio.timeout(DEADLINE):
             sent = await anext(aiter(wire.listen()))
-        assert json.loads(sent["data"]) == json.loads(PRESENCE_WIRE)
+        assert json.loads(sent["data"]) == json.loads(payload)
 
         # What another node sends in that format reaches this node's subscribers.
-        await observer.publish(prefix + "presence.changed", PRESENCE_WIRE.replace(b"42", b"43"))
-        later = PresenceChanged(PresenceState("bob", False, 0, AT, 43))
-        assert await received.wait_for_count(2) == [offline, later]
+        await observer.publish(prefix + topic.name, payload)
+        assert await received.wait_for_count(2) == [event, event]
     finally:
         await bus.close()
         await wire.aclose()  # type: ignore[no-untyped-call]  # redis-py lacks a hint

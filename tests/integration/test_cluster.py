@@ -60,6 +60,10 @@ async def test_nodes_deliver_to_each_others_clients(
         await Api(node_b.channel).send(bob, group.conversation_id, "and back")
         (reply,) = await alice_on_a.messages(1)
         assert (reply.seq, reply.content.text) == (2, "and back")
+        # A deletion for oneself on one node reaches the user's session on the other.
+        await Api(node_a.channel).delete_for_me(bob, group.conversation_id, [message.message_id])
+        deleted = await bob_on_b.next("messages_deleted", skip=("pong", "presence", "message"))
+        assert list(deleted.messages_deleted.message_ids) == [message.message_id]
 
 
 async def test_a_killed_node_leaves_no_ghost_presence(

@@ -1,6 +1,7 @@
 """PresenceService.OpenSession + SendSessionFrames, over Connect and gRPC-Web: the session a
 browser holds has the guarantees of the Connect stream (catch-up, caught_up, live, in seq order
-without duplicates or holes; receipts, typing, presence; heartbeat reaping; replacement)."""
+without duplicates or holes; receipts, typing, presence, deletions for the user; heartbeat
+reaping; replacement)."""
 
 from __future__ import annotations
 
@@ -121,6 +122,22 @@ async def test_typing_and_presence_reach_a_browser(
             typing = (await alice_tab.next("typing")).typing
             assert (typing.user_id, typing.typing) == (bob, True)
         assert not (await alice_tab.next("presence", skip=("typing",))).presence.online
+
+
+@pytest.mark.parametrize("protocol", BROWSER_PROTOCOLS, ids=lambda p: p.name)
+async def test_a_browser_hears_of_messages_its_user_deleted_on_another_device(
+    web_server: RunningServer, base_url: str, protocol: WebProtocol
+) -> None:
+    api = Api(web_server.channel)
+    alice, bob = fresh_user(), fresh_user()
+    group = await api.create_group(alice, [bob])
+    async with open_web_session(base_url, alice, protocol=protocol) as alice_tab:
+        sent = await api.send(bob, group.conversation_id, "hide me")
+        assert (await alice_tab.messages(1))[0].message_id == sent.message_id
+        await api.delete_for_me(alice, group.conversation_id, [sent.message_id])
+        deleted = (await alice_tab.next("messages_deleted")).messages_deleted
+    assert deleted.conversation_id == group.conversation_id
+    assert (list(deleted.message_ids), list(deleted.seqs)) == ([sent.message_id], [1])
 
 
 async def test_only_the_sessions_owner_may_send_its_frames(

@@ -191,7 +191,7 @@ async def build_app(
     services = registrations(
         UseCases(
             messaging=messaging,
-            changes=MessageChanges(conversation_store, message_store, writer),
+            changes=MessageChanges(conversation_store, message_store, writer, cluster),
             sender=MessageSender(messaging, settings.limits, metrics),
             timeline=DeliveryTimeline(message_store, receipt_store, outbox),
             synchronization=Synchronization(

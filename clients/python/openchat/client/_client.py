@@ -478,13 +478,17 @@ class Client:
 
     async def delete_messages(self, conversation_id: str, message_ids: Iterable[str]) -> int:
         """Hide messages from this user's history on all their devices; returns how many
-        were newly hidden."""
+        were newly hidden. This device's store hides them at once; every live device of the
+        user (this one included) also gets a MessagesDeleted event."""
+        ids = list(message_ids)
+        parts = self._parts()
         response = await self._call(
-            self._parts().rpc.messaging.DeleteMessages,
+            parts.rpc.messaging.DeleteMessages,
             messaging_service_pb2.DeleteMessagesRequest(
-                conversation_id=conversation_id, message_ids=list(message_ids)
+                conversation_id=conversation_id, message_ids=ids
             ),
         )
+        await parts.inbox.hide(conversation_id, ids)
         return response.deleted_count
 
     async def add_reaction(

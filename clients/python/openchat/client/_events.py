@@ -56,6 +56,17 @@ class MessageReceived:
 
 
 @dataclass(frozen=True, slots=True)
+class MessagesDeleted:
+    """This user deleted messages of a conversation for themselves, on this device or another
+    (`Client.delete_messages`): hide them. The local store already did: `history()` leaves them
+    out. A retried deletion may report messages again; `seqs` pairs with `message_ids`."""
+
+    conversation_id: str
+    message_ids: tuple[str, ...]
+    seqs: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ReceiptReceived:
     """Another member received or read messages this user sent."""
 
@@ -89,6 +100,7 @@ Event = (
     | Reconnecting
     | CaughtUp
     | MessageReceived
+    | MessagesDeleted
     | ReceiptReceived
     | PresenceChanged
     | TypingChanged

@@ -22,6 +22,7 @@ from openchat.client._counters import Counters
 from openchat.client._event_queue import EventQueue
 from openchat.client._events import MessageReceived
 from openchat.client._exceptions import ServiceError
+from openchat.client._folding import placeholder
 from openchat.client._models import Message
 from openchat.client._store import LocalStore
 
@@ -112,6 +113,17 @@ class Inbox:
                     self._fill(conversation_id), name=f"gap-fill-{conversation_id}"
                 )
         return len(ready)
+
+    async def hide(self, conversation_id: str, message_ids: Sequence[str]) -> None:
+        """The user deleted these messages for themselves: the stored ones become
+        placeholders, and so do those held ahead of a hole (stored once it is filled)."""
+        async with self._lock:
+            await self._store.hide_messages(conversation_id, message_ids)
+            held = self._held.get(conversation_id, {})
+            deleted = set(message_ids)
+            for seq, message in held.items():
+                if message.message_id in deleted:
+                    held[seq] = placeholder(message)
 
     async def given(self, message: Message) -> None:
         """The app is being handed `message`: never hand it over again."""

@@ -32,6 +32,7 @@ from openchat.client._events import (
     CaughtUp,
     Connected,
     Disconnected,
+    MessagesDeleted,
     PresenceChanged,
     ReceiptReceived,
     Reconnecting,
@@ -302,6 +303,14 @@ class Session:
                 await self._inbox.accept([message_from_pb(frame.message)])
             case "caught_up":
                 self._events.put(CaughtUp(frame.caught_up.message_count))
+            case "messages_deleted":
+                deleted = frame.messages_deleted
+                await self._inbox.hide(deleted.conversation_id, deleted.message_ids)
+                self._events.put(
+                    MessagesDeleted(
+                        deleted.conversation_id, tuple(deleted.message_ids), tuple(deleted.seqs)
+                    )
+                )
             case "receipt":
                 self._events.put(ReceiptReceived(receipt_from_pb(frame.receipt)))
             case "presence":

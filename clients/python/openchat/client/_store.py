@@ -31,8 +31,8 @@ from openchat.client._convert import (
     message_from_pb,
     message_to_pb,
 )
+from openchat.client._folding import fold, hide
 from openchat.client._models import (
-    Content,
     Message,
     MessageAck,
     MessageKind,
@@ -309,7 +309,7 @@ class LocalStore:
             with _transaction(self._conn):
                 for entry in entries:
                     if self._insert(entry) and entry.kind is not MessageKind.MESSAGE:
-                        self._fold(entry)
+                        fold(self._conn, entry)
 
         await self._run(write)
 
@@ -326,47 +326,17 @@ class LocalStore:
         )
         return cursor.rowcount == 1
 
-    def _fold(self, change: Message) -> None:
-        target_id = change.target_message_id
-        match change.kind:
-            case MessageKind.REACTION_ADDED:
-                self._conn.execute(
-                    "INSERT OR IGNORE INTO reactions (message_id, emoji, user_id, seq)"
-                    " VALUES (?, ?, ?, ?)",
-                    (target_id, change.emoji, change.sender_id, change.seq),
-                )
-                return
-            case MessageKind.REACTION_REMOVED:
-                self._conn.execute(
-                    "DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?",
-                    (target_id, change.emoji, change.sender_id),
-                )
-                return
-        row = self._conn.execute(
-            "SELECT message FROM messages WHERE message_id = ?", (target_id,)
-        ).fetchone()
-        if row is None:
-            return  # not stored here: the server's history has it in its current state
-        target = message_from_pb(message_pb2.Message.FromString(row[0]))
-        if change.kind is MessageKind.RECALL:
-            target = replace(target, content=Content(), recalled=True, reactions=())
-            self._conn.execute("DELETE FROM reactions WHERE message_id = ?", (target_id,))
-        elif target.edit_time is None or target.edit_time < change.server_time:
-            # (A target fetched in its current state may already include this edit.)
-            target = replace(
-                target,
-                content=replace(
-                    target.content,
-                    text=change.content.text,
-                    attributes=change.content.attributes,
-                ),
-                edit_count=target.edit_count + 1,
-                edit_time=change.server_time,
-            )
-        self._conn.execute(
-            "UPDATE messages SET message = ? WHERE message_id = ?",
-            (message_to_pb(target).SerializeToString(deterministic=True), target_id),
-        )
+    async def hide_messages(self, conversation_id: str, message_ids: Iterable[str]) -> None:
+        """Make the stored messages placeholders, as the server sends those the user deleted
+        for themselves: no content, no reactions, `deleted_for_me`. Messages not stored here
+        are left alone (the server sends them as placeholders)."""
+        ids = list(message_ids)
+
+        def write() -> None:
+            with _transaction(self._conn):
+                hide(self._conn, conversation_id, ids)
+
+        await self._run(write)
 
     async def messages(
         self, conversation_id: str, first_seq: int, last_seq: int, *, viewer: str = ""

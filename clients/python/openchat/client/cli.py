@@ -47,6 +47,7 @@ from openchat.client import (
     MessageAck,
     MessageKind,
     MessageReceived,
+    MessagesDeleted,
     OutboxChanged,
     OutboxEntry,
     OutboxState,
@@ -514,6 +515,7 @@ _EVENT_NAMES: dict[type[Any], str] = {
     Reconnecting: "reconnecting",
     CaughtUp: "caught_up",
     MessageReceived: "message",
+    MessagesDeleted: "messages_deleted",
     ReceiptReceived: "receipt",
     PresenceChanged: "presence",
     TypingChanged: "typing",
@@ -641,6 +643,9 @@ def _describe(event: Event) -> str:
             return f"caught up ({count} missed messages)"
         case ReceiptReceived(receipt=r):
             return f"{r.user_id} {r.kind.value} {r.conversation_id} up to #{r.seq}"
+        case MessagesDeleted(conversation_id=conversation_id, seqs=seqs):
+            deleted = ", ".join(f"#{seq}" for seq in seqs)
+            return f"deleted for you in {conversation_id}: {deleted}"
         case TypingChanged(typing=t):
             doing = "is typing" if t.typing else "stopped typing"
             return f"{t.user_id} {doing} in {t.conversation_id}"

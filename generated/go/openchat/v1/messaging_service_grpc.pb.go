@@ -48,7 +48,9 @@ type MessagingServiceClient interface {
 	// be withdrawn. Safe to retry with the same request_id.
 	RecallMessage(ctx context.Context, in *RecallMessageRequest, opts ...grpc.CallOption) (*RecallMessageResponse, error)
 	// Hides messages from the caller's own history (ListMessages, Sync) on all of
-	// the caller's devices; other members are not affected. Idempotent.
+	// the caller's devices; other members are not affected. Idempotent. Every
+	// session of the caller, on every device, gets a `messages_deleted` frame
+	// naming the messages (on a retry too).
 	DeleteMessages(ctx context.Context, in *DeleteMessagesRequest, opts ...grpc.CallOption) (*DeleteMessagesResponse, error)
 	// Adds the caller's reaction to a message. Reactions are a set per message,
 	// user and emoji: adding one that exists changes nothing. A message carries at
@@ -210,7 +212,9 @@ type MessagingServiceServer interface {
 	// be withdrawn. Safe to retry with the same request_id.
 	RecallMessage(context.Context, *RecallMessageRequest) (*RecallMessageResponse, error)
 	// Hides messages from the caller's own history (ListMessages, Sync) on all of
-	// the caller's devices; other members are not affected. Idempotent.
+	// the caller's devices; other members are not affected. Idempotent. Every
+	// session of the caller, on every device, gets a `messages_deleted` frame
+	// naming the messages (on a retry too).
 	DeleteMessages(context.Context, *DeleteMessagesRequest) (*DeleteMessagesResponse, error)
 	// Adds the caller's reaction to a message. Reactions are a set per message,
 	// user and emoji: adding one that exists changes nothing. A message carries at

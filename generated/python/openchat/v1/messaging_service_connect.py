@@ -99,7 +99,9 @@ class MessagingService(Protocol):
     async def delete_messages(self, request: DeleteMessagesRequest, ctx: RequestContext[DeleteMessagesRequest, DeleteMessagesResponse], /) -> DeleteMessagesResponse:
         """
         Hides messages from the caller's own history (ListMessages, Sync) on all of
-        the caller's devices; other members are not affected. Idempotent.
+        the caller's devices; other members are not affected. Idempotent. Every
+        session of the caller, on every device, gets a `messages_deleted` frame
+        naming the messages (on a retry too).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -477,7 +479,9 @@ class MessagingServiceClient(ConnectClient):
     ) -> DeleteMessagesResponse:
         """
         Hides messages from the caller's own history (ListMessages, Sync) on all of
-        the caller's devices; other members are not affected. Idempotent.
+        the caller's devices; other members are not affected. Idempotent. Every
+        session of the caller, on every device, gets a `messages_deleted` frame
+        naming the messages (on a retry too).
         """
         return await self.execute_unary(
             request=request,

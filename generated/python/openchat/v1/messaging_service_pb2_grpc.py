@@ -160,7 +160,9 @@ class MessagingServiceServicer:
 
     def DeleteMessages(self, request, context):
         """Hides messages from the caller's own history (ListMessages, Sync) on all of
-        the caller's devices; other members are not affected. Idempotent.
+        the caller's devices; other members are not affected. Idempotent. Every
+        session of the caller, on every device, gets a `messages_deleted` frame
+        naming the messages (on a retry too).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -73,7 +73,9 @@ class MessagingServiceStub:
     """
     DeleteMessages: _grpc.UnaryUnaryMultiCallable[_messaging_service_pb2.DeleteMessagesRequest, _messaging_service_pb2.DeleteMessagesResponse]
     """Hides messages from the caller's own history (ListMessages, Sync) on all of
-    the caller's devices; other members are not affected. Idempotent.
+    the caller's devices; other members are not affected. Idempotent. Every
+    session of the caller, on every device, gets a `messages_deleted` frame
+    naming the messages (on a retry too).
     """
     AddReaction: _grpc.UnaryUnaryMultiCallable[_messaging_service_pb2.AddReactionRequest, _messaging_service_pb2.AddReactionResponse]
     """Adds the caller's reaction to a message. Reactions are a set per message,
@@ -141,7 +143,9 @@ class MessagingServiceAsyncStub(MessagingServiceStub):
     """
     DeleteMessages: _aio.UnaryUnaryMultiCallable[_messaging_service_pb2.DeleteMessagesRequest, _messaging_service_pb2.DeleteMessagesResponse]  # type: ignore[assignment]
     """Hides messages from the caller's own history (ListMessages, Sync) on all of
-    the caller's devices; other members are not affected. Idempotent.
+    the caller's devices; other members are not affected. Idempotent. Every
+    session of the caller, on every device, gets a `messages_deleted` frame
+    naming the messages (on a retry too).
     """
     AddReaction: _aio.UnaryUnaryMultiCallable[_messaging_service_pb2.AddReactionRequest, _messaging_service_pb2.AddReactionResponse]  # type: ignore[assignment]
     """Adds the caller's reaction to a message. Reactions are a set per message,
@@ -248,7 +252,9 @@ class MessagingServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_messaging_service_pb2.DeleteMessagesResponse, _abc.Awaitable[_messaging_service_pb2.DeleteMessagesResponse]]:
         """Hides messages from the caller's own history (ListMessages, Sync) on all of
-        the caller's devices; other members are not affected. Idempotent.
+        the caller's devices; other members are not affected. Idempotent. Every
+        session of the caller, on every device, gets a `messages_deleted` frame
+        naming the messages (on a retry too).
         """
 
     @_abc_1.abstractmethod

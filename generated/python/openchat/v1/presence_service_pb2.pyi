@@ -172,6 +172,7 @@ class ServerFrame(_message.Message):
     SEND_FAILED_FIELD_NUMBER: _builtins.int
     CAUGHT_UP_FIELD_NUMBER: _builtins.int
     RECONNECT_FIELD_NUMBER: _builtins.int
+    MESSAGES_DELETED_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def welcome(self) -> Global___Welcome:
         """Answer to hello: the session is open."""
@@ -219,6 +220,13 @@ class ServerFrame(_message.Message):
         session now; reconnect, to another node if you can, after `retry_after`.
         """
 
+    @_builtins.property
+    def messages_deleted(self) -> Global___MessagesDeleted:
+        """The user deleted messages for themselves (MessagingService.DeleteMessages)
+        on this device or another: hide them here too. Sent to every session of
+        the user, the calling device's included, and to no other member.
+        """
+
     def __init__(
         self,
         *,
@@ -232,12 +240,13 @@ class ServerFrame(_message.Message):
         send_failed: Global___SendFailure | None = ...,
         caught_up: Global___CaughtUp | None = ...,
         reconnect: Global___Reconnect | None = ...,
+        messages_deleted: Global___MessagesDeleted | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["ack", b"ack", "caught_up", b"caught_up", "frame", b"frame", "message", b"message", "pong", b"pong", "presence", b"presence", "receipt", b"receipt", "reconnect", b"reconnect", "send_failed", b"send_failed", "typing", b"typing", "welcome", b"welcome"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ack", b"ack", "caught_up", b"caught_up", "frame", b"frame", "message", b"message", "messages_deleted", b"messages_deleted", "pong", b"pong", "presence", b"presence", "receipt", b"receipt", "reconnect", b"reconnect", "send_failed", b"send_failed", "typing", b"typing", "welcome", b"welcome"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["ack", b"ack", "caught_up", b"caught_up", "frame", b"frame", "message", b"message", "pong", b"pong", "presence", b"presence", "receipt", b"receipt", "reconnect", b"reconnect", "send_failed", b"send_failed", "typing", b"typing", "welcome", b"welcome"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ack", b"ack", "caught_up", b"caught_up", "frame", b"frame", "message", b"message", "messages_deleted", b"messages_deleted", "pong", b"pong", "presence", b"presence", "receipt", b"receipt", "reconnect", b"reconnect", "send_failed", b"send_failed", "typing", b"typing", "welcome", b"welcome"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_frame: _TypeAlias = _typing.Literal["welcome", "pong", "message", "ack", "receipt", "presence", "typing", "send_failed", "caught_up", "reconnect"]  # noqa: Y015
+    _WhichOneofReturnType_frame: _TypeAlias = _typing.Literal["welcome", "pong", "message", "ack", "receipt", "presence", "typing", "send_failed", "caught_up", "reconnect", "messages_deleted"]  # noqa: Y015
     _WhichOneofArgType_frame: _TypeAlias = _typing.Literal["frame", b"frame"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_frame) -> _WhichOneofReturnType_frame | None: ...
 
@@ -668,6 +677,48 @@ class CaughtUp(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CaughtUp: _TypeAlias = CaughtUp  # noqa: Y015
+
+@_typing.final
+class MessagesDeleted(_message.Message):
+    """Messages of a conversation that the session's user deleted for themselves.
+    Applying it is idempotent: a retried DeleteMessages announces the messages
+    again, and they may already be hidden (or not yet received) on this device.
+    Best effort, like other live frames: a device that was not connected learns
+    of the deletion from ListMessages, Sync and gap fills, which leave the
+    messages out or carry them as `deleted_for_me` placeholders.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONVERSATION_ID_FIELD_NUMBER: _builtins.int
+    MESSAGE_IDS_FIELD_NUMBER: _builtins.int
+    SEQS_FIELD_NUMBER: _builtins.int
+    conversation_id: _builtins.str
+    """The conversation of the messages."""
+    @_builtins.property
+    def message_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Every message the DeleteMessages call named, in seq order; all are now
+        hidden from the user.
+        """
+
+    @_builtins.property
+    def seqs(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """The seq of each message, in the order of `message_ids`."""
+
+    def __init__(
+        self,
+        *,
+        conversation_id: _builtins.str = ...,
+        message_ids: _abc.Iterable[_builtins.str] | None = ...,
+        seqs: _abc.Iterable[_builtins.int] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "message_ids", b"message_ids", "seqs", b"seqs"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MessagesDeleted: _TypeAlias = MessagesDeleted  # noqa: Y015
 
 @_typing.final
 class Reconnect(_message.Message):

@@ -785,7 +785,9 @@ export declare const MessagingService: GenService<{
   },
   /**
    * Hides messages from the caller's own history (ListMessages, Sync) on all of
-   * the caller's devices; other members are not affected. Idempotent.
+   * the caller's devices; other members are not affected. Idempotent. Every
+   * session of the caller, on every device, gets a `messages_deleted` frame
+   * naming the messages (on a retry too).
    *
    * @generated from rpc openchat.v1.MessagingService.DeleteMessages
    */

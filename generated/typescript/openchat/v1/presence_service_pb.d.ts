@@ -189,6 +189,16 @@ export declare type ServerFrame = Message<"openchat.v1.ServerFrame"> & {
      */
     value: Reconnect;
     case: "reconnect";
+  } | {
+    /**
+     * The user deleted messages for themselves (MessagingService.DeleteMessages)
+     * on this device or another: hide them here too. Sent to every session of
+     * the user, the calling device's included, and to no other member.
+     *
+     * @generated from field: openchat.v1.MessagesDeleted messages_deleted = 11;
+     */
+    value: MessagesDeleted;
+    case: "messagesDeleted";
   } | { case: undefined; value?: undefined };
 };
 
@@ -650,6 +660,46 @@ export declare type CaughtUp = Message<"openchat.v1.CaughtUp"> & {
  * Use `create(CaughtUpSchema)` to create a new message.
  */
 export declare const CaughtUpSchema: GenMessage<CaughtUp>;
+
+/**
+ * Messages of a conversation that the session's user deleted for themselves.
+ * Applying it is idempotent: a retried DeleteMessages announces the messages
+ * again, and they may already be hidden (or not yet received) on this device.
+ * Best effort, like other live frames: a device that was not connected learns
+ * of the deletion from ListMessages, Sync and gap fills, which leave the
+ * messages out or carry them as `deleted_for_me` placeholders.
+ *
+ * @generated from message openchat.v1.MessagesDeleted
+ */
+export declare type MessagesDeleted = Message<"openchat.v1.MessagesDeleted"> & {
+  /**
+   * The conversation of the messages.
+   *
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * Every message the DeleteMessages call named, in seq order; all are now
+   * hidden from the user.
+   *
+   * @generated from field: repeated string message_ids = 2;
+   */
+  messageIds: string[];
+
+  /**
+   * The seq of each message, in the order of `message_ids`.
+   *
+   * @generated from field: repeated int64 seqs = 3;
+   */
+  seqs: bigint[];
+};
+
+/**
+ * Describes the message openchat.v1.MessagesDeleted.
+ * Use `create(MessagesDeletedSchema)` to create a new message.
+ */
+export declare const MessagesDeletedSchema: GenMessage<MessagesDeleted>;
 
 /**
  * The server asks the client to reconnect.

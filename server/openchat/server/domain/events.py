@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from openchat.server.domain.delivery import Receipt, Typing
-from openchat.server.domain.model import Message, MessageDraft, PresenceState
+from openchat.server.domain.model import Message, MessageDraft, MessagesDeleted, PresenceState
 
 # Invariant on purpose: a covariant topic would let `publish(DELIVER_MESSAGE, object())` pass.
 Event = TypeVar("Event")
@@ -61,6 +61,15 @@ class TypingDelivery:
 
 
 @dataclass(frozen=True, slots=True)
+class HiddenDelivery:
+    """Messages a user deleted for themselves, for every session of that user (and no one
+    else's): each of their devices hides them."""
+
+    user_id: str
+    deleted: MessagesDeleted
+
+
+@dataclass(frozen=True, slots=True)
 class PresenceChanged:
     """A user's presence changed."""
 
@@ -107,6 +116,7 @@ MESSAGE_PERSIST_FAILED = Topic("message.persist_failed", MessagePersistFailed)
 DELIVER_MESSAGE = Topic("deliver.message", MessagePersisted)
 DELIVER_RECEIPT = Topic("deliver.receipt", ReceiptDelivery)
 DELIVER_TYPING = Topic("deliver.typing", TypingDelivery)
+DELIVER_HIDDEN = Topic("deliver.hidden", HiddenDelivery)
 PRESENCE_CHANGED = Topic("presence.changed", PresenceChanged)
 MEMBERSHIP_CHANGED = Topic("membership.changed", MembershipChanged)
 SESSION_REPLACED = Topic("session.replaced", SessionReplaced)

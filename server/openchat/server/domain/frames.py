@@ -8,7 +8,7 @@ from datetime import datetime
 
 from openchat.server.domain.delivery import Receipt, Typing
 from openchat.server.domain.errors import OpenChatError
-from openchat.server.domain.model import Appended, Message, PresenceState
+from openchat.server.domain.model import Appended, Message, MessagesDeleted, PresenceState
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,4 +61,5 @@ Outbound = (
     | SendRejected
     | CaughtUp
     | ReconnectRequest
+    | MessagesDeleted
 )

@@ -135,6 +135,19 @@ class Appended:
     routes: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True, slots=True)
+class MessagesDeleted:
+    """The outcome of one member deleting messages of a conversation for themselves
+    (DeleteMessages): every message the call named, in seq order, all hidden from the member
+    now. It is also the frame that tells each of the member's sessions to hide them."""
+
+    conversation_id: str
+    message_ids: tuple[str, ...]
+    seqs: tuple[int, ...]
+    # How many of them the call hid; the others were hidden before (none on a retry).
+    newly_hidden: int
+
+
 class ConversationKind(enum.Enum):
     """The kinds of conversation."""
 

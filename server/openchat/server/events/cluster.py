@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from openchat.server.domain.events import (
     BOTS_CHANGED,
+    DELIVER_HIDDEN,
     DELIVER_MESSAGE,
     DELIVER_RECEIPT,
     DELIVER_TYPING,
@@ -38,6 +39,7 @@ CLUSTER_TOPICS: tuple[Topic[Any], ...] = (
     MEMBERSHIP_CHANGED,
     SESSION_REPLACED,
     BOTS_CHANGED,
+    DELIVER_HIDDEN,
 )
 
 

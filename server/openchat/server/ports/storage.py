@@ -25,6 +25,7 @@ from openchat.server.domain.model import (
     InboxPosition,
     Message,
     MessageDraft,
+    MessagesDeleted,
     SettingsChange,
 )
 
@@ -85,9 +86,12 @@ class MessageStore(Protocol):
         themselves."""
         ...
 
-    async def hide(self, user_id: str, conversation_id: str, message_ids: Sequence[str]) -> int:
-        """Delete messages for one member; returns how many were not hidden before. Raises
-        MessageNotFound (and hides nothing) when one is not a message of the conversation."""
+    async def hide(
+        self, user_id: str, conversation_id: str, message_ids: Sequence[str]
+    ) -> MessagesDeleted:
+        """Delete messages for one member: the messages named (each once, in seq order) and how
+        many were not hidden before. Raises MessageNotFound (and hides nothing) when one is not
+        a message of the conversation."""
         ...
 
     async def hidden_seqs(

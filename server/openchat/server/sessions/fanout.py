@@ -2,8 +2,9 @@
 
 Every node subscribes to the cluster topics (in-process for one node, Redis pub/sub for many)
 and delivers each event to its own sessions: messages to the members' devices (except the
-sending device), receipts to the senders, typing to the other members, presence to watchers;
-a session replaced by a newer one of its device on another node is closed.
+sending device), receipts to the senders, typing to the other members, presence to watchers,
+messages a user deleted for themselves to that user's devices; a session replaced by a newer
+one of its device on another node is closed.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from openchat.server.domain.events import (
+    DELIVER_HIDDEN,
     DELIVER_MESSAGE,
     DELIVER_RECEIPT,
     DELIVER_TYPING,
     PRESENCE_CHANGED,
     SESSION_REPLACED,
+    HiddenDelivery,
     MessagePersisted,
     PresenceChanged,
     ReceiptDelivery,
@@ -56,6 +59,7 @@ class ClusterFanout:
             self._cluster.subscribe(DELIVER_MESSAGE, self._on_message),
             self._cluster.subscribe(DELIVER_RECEIPT, self._on_receipt),
             self._cluster.subscribe(DELIVER_TYPING, self._on_typing),
+            self._cluster.subscribe(DELIVER_HIDDEN, self._on_hidden),
             self._cluster.subscribe(PRESENCE_CHANGED, self._on_presence),
             self._cluster.subscribe(SESSION_REPLACED, self._on_replaced),
         ]
@@ -88,6 +92,10 @@ class ClusterFanout:
         for session in await self._member_sessions(typing.conversation_id):
             if session.user_id != typing.user_id:
                 session.push(typing)
+
+    async def _on_hidden(self, event: HiddenDelivery) -> None:
+        for session in self._registry.sessions_of((event.user_id,)):
+            session.push(event.deleted)
 
     async def _on_presence(self, event: PresenceChanged) -> None:
         self._watch.offer(event.state)

@@ -26,6 +26,7 @@ from openchat.server.domain.model import (
     Message,
     MessageDraft,
     MessageKind,
+    MessagesDeleted,
     ReactionSummary,
 )
 from openchat.server.ports import RoutePlanner
@@ -316,7 +317,9 @@ class SqlMessageStore:
             for message in page
         ]
 
-    async def hide(self, user_id: str, conversation_id: str, message_ids: Sequence[str]) -> int:
+    async def hide(
+        self, user_id: str, conversation_id: str, message_ids: Sequence[str]
+    ) -> MessagesDeleted:
         async with self._database.writer.begin() as connection:
             rows = await connection.execute(
                 select(messages.c.message_id, messages.c.seq).where(
@@ -349,7 +352,10 @@ class SqlMessageStore:
                         for s in new
                     ],
                 )
-            return len(new)
+            named = sorted(seqs, key=seqs.__getitem__)
+            return MessagesDeleted(
+                conversation_id, tuple(named), tuple(seqs[m] for m in named), len(new)
+            )
 
     async def hidden_seqs(
         self, user_id: str, ranges: Sequence[tuple[str, int, int]]

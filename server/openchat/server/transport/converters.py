@@ -33,6 +33,7 @@ from openchat.server.domain.model import (
     ConversationView,
     Message,
     MessageKind,
+    MessagesDeleted,
     PresenceState,
     SyncResult,
 )
@@ -305,6 +306,14 @@ def server_frame(frame: Outbound) -> presence_service_pb2.ServerFrame:
             )
         case CaughtUp():
             return pb.ServerFrame(caught_up=pb.CaughtUp(message_count=frame.message_count))
+        case MessagesDeleted():
+            return pb.ServerFrame(
+                messages_deleted=pb.MessagesDeleted(
+                    conversation_id=frame.conversation_id,
+                    message_ids=frame.message_ids,
+                    seqs=frame.seqs,
+                )
+            )
         case ReconnectRequest():
             return pb.ServerFrame(
                 reconnect=pb.Reconnect(

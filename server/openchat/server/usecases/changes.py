@@ -2,7 +2,9 @@
 
 Every change except delete-for-me is a draft for the message writer: it is judged, applied and
 stored as an entry of the conversation's sequence in one transaction, with the same
-idempotency as a message (the request_id is the change's client_msg_id).
+idempotency as a message (the request_id is the change's client_msg_id). Delete-for-me is the
+member's own: stored apart from the sequence, and announced on the cluster bus to that member's
+sessions only.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from openchat.server.domain.errors import MessageNotFound, MessageRecalled
+from openchat.server.domain.events import DELIVER_HIDDEN, HiddenDelivery
 from openchat.server.domain.model import (
     Appended,
     Content,
@@ -19,7 +22,7 @@ from openchat.server.domain.model import (
     MessageDraft,
     MessageKind,
 )
-from openchat.server.ports import ConversationStore, MessageStore, MessageWriter
+from openchat.server.ports import ConversationStore, EventBus, MessageStore, MessageWriter
 from openchat.server.usecases.access import conversation_of_member
 
 
@@ -27,11 +30,16 @@ class MessageChanges:
     """The MessagingService use cases that change what was sent."""
 
     def __init__(
-        self, conversations: ConversationStore, messages: MessageStore, writer: MessageWriter
+        self,
+        conversations: ConversationStore,
+        messages: MessageStore,
+        writer: MessageWriter,
+        cluster: EventBus,
     ) -> None:
         self._conversations = conversations
         self._messages = messages
         self._writer = writer
+        self._cluster = cluster
 
     async def edit(
         self, user_id: str, conversation_id: str, message_id: str, content: Content, request_id: str
@@ -69,8 +77,15 @@ class MessageChanges:
     async def delete_for_me(
         self, user_id: str, conversation_id: str, message_ids: Sequence[str]
     ) -> int:
+        """Hide messages from the member; returns how many were not hidden before. Every
+        session of the member, the calling device's included (one rule for all, and applying
+        it twice changes nothing), is told of every message named, also on a retry that hid
+        nothing new: a retry then repairs an announcement the bus lost (pub/sub is fire and
+        forget) or that a crash after the commit never sent."""
         await conversation_of_member(self._conversations, user_id, conversation_id)
-        return await self._messages.hide(user_id, conversation_id, message_ids)
+        deleted = await self._messages.hide(user_id, conversation_id, message_ids)
+        await self._cluster.publish(DELIVER_HIDDEN, HiddenDelivery(user_id, deleted))
+        return deleted.newly_hidden
 
     async def forward(
         self,

@@ -493,7 +493,9 @@ public final class MessagingServiceGrpc {
     /**
      * <pre>
      * Hides messages from the caller's own history (ListMessages, Sync) on all of
-     * the caller's devices; other members are not affected. Idempotent.
+     * the caller's devices; other members are not affected. Idempotent. Every
+     * session of the caller, on every device, gets a `messages_deleted` frame
+     * naming the messages (on a retry too).
      * </pre>
      */
     public void deleteMessages(dev.openchat.v1.DeleteMessagesRequest request,
@@ -737,7 +739,9 @@ public final class MessagingServiceGrpc {
     /**
      * <pre>
      * Hides messages from the caller's own history (ListMessages, Sync) on all of
-     * the caller's devices; other members are not affected. Idempotent.
+     * the caller's devices; other members are not affected. Idempotent. Every
+     * session of the caller, on every device, gets a `messages_deleted` frame
+     * naming the messages (on a retry too).
      * </pre>
      */
     public void deleteMessages(dev.openchat.v1.DeleteMessagesRequest request,
@@ -898,7 +902,9 @@ public final class MessagingServiceGrpc {
     /**
      * <pre>
      * Hides messages from the caller's own history (ListMessages, Sync) on all of
-     * the caller's devices; other members are not affected. Idempotent.
+     * the caller's devices; other members are not affected. Idempotent. Every
+     * session of the caller, on every device, gets a `messages_deleted` frame
+     * naming the messages (on a retry too).
      * </pre>
      */
     public dev.openchat.v1.DeleteMessagesResponse deleteMessages(dev.openchat.v1.DeleteMessagesRequest request) {
@@ -1060,7 +1066,9 @@ public final class MessagingServiceGrpc {
     /**
      * <pre>
      * Hides messages from the caller's own history (ListMessages, Sync) on all of
-     * the caller's devices; other members are not affected. Idempotent.
+     * the caller's devices; other members are not affected. Idempotent. Every
+     * session of the caller, on every device, gets a `messages_deleted` frame
+     * naming the messages (on a retry too).
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<dev.openchat.v1.DeleteMessagesResponse> deleteMessages(

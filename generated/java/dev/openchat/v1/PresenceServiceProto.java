@@ -90,6 +90,11 @@ public final class PresenceServiceProto {
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
       internal_static_openchat_v1_CaughtUp_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_openchat_v1_MessagesDeleted_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
+      internal_static_openchat_v1_MessagesDeleted_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_openchat_v1_Reconnect_descriptor;
   static final 
     com.google.protobuf.GeneratedMessageV3.FieldAccessorTable
@@ -148,7 +153,7 @@ public final class PresenceServiceProto {
       "\0132\032.openchat.v1.WatchPresenceH\000R\rwatchPr" +
       "esence\0223\n\006typing\030\006 \001(\0132\031.openchat.v1.Typ" +
       "ingUpdateH\000R\006typing\022-\n\004read\030\007 \001(\0132\027.open" +
-      "chat.v1.ReadUpdateH\000R\004readB\007\n\005frame\"\226\004\n\013" +
+      "chat.v1.ReadUpdateH\000R\004readB\007\n\005frame\"\341\004\n\013" +
       "ServerFrame\0220\n\007welcome\030\001 \001(\0132\024.openchat." +
       "v1.WelcomeH\000R\007welcome\022\'\n\004pong\030\002 \001(\0132\021.op" +
       "enchat.v1.PongH\000R\004pong\0220\n\007message\030\003 \001(\0132" +
@@ -162,77 +167,82 @@ public final class PresenceServiceProto {
       "\000R\nsendFailed\0224\n\tcaught_up\030\t \001(\0132\025.openc" +
       "hat.v1.CaughtUpH\000R\010caughtUp\0226\n\treconnect" +
       "\030\n \001(\0132\026.openchat.v1.ReconnectH\000R\treconn" +
-      "ectB\007\n\005frame\"\275\001\n\005Hello\022\033\n\tdevice_id\030\001 \001(" +
-      "\tR\010deviceId\0228\n\013client_info\030\002 \001(\0132\027.openc" +
-      "hat.v1.ClientInfoR\nclientInfo\022>\n\016resume_" +
-      "cursors\030\003 \003(\0132\027.openchat.v1.SyncCursorR\r" +
-      "resumeCursors\022\035\n\nresume_all\030\004 \001(\010R\tresum" +
-      "eAll\"T\n\nClientInfo\022\020\n\003app\030\001 \001(\tR\003app\022\030\n\007" +
-      "version\030\002 \001(\tR\007version\022\032\n\010platform\030\003 \001(\t" +
-      "R\010platform\"\220\002\n\007Welcome\022\035\n\nsession_id\030\001 \001" +
-      "(\tR\tsessionId\022\027\n\007user_id\030\002 \001(\tR\006userId\022H" +
-      "\n\022heartbeat_interval\030\003 \001(\0132\031.google.prot" +
-      "obuf.DurationR\021heartbeatInterval\022F\n\021hear" +
-      "tbeat_timeout\030\004 \001(\0132\031.google.protobuf.Du" +
-      "rationR\020heartbeatTimeout\022;\n\013server_time\030" +
-      "\005 \001(\0132\032.google.protobuf.TimestampR\nserve" +
-      "rTime\"\034\n\004Ping\022\024\n\005nonce\030\001 \001(\004R\005nonce\"w\n\004P" +
-      "ong\022\024\n\005nonce\030\001 \001(\004R\005nonce\022;\n\013server_time" +
-      "\030\002 \001(\0132\032.google.protobuf.TimestampR\nserv" +
-      "erTime\022\034\n\twatermark\030\003 \001(\003R\twatermark\"H\n\013" +
-      "DeliveryAck\022\'\n\017conversation_id\030\001 \001(\tR\016co" +
-      "nversationId\022\020\n\003seq\030\002 \001(\003R\003seq\"*\n\rWatchP" +
-      "resence\022\031\n\010user_ids\030\001 \003(\tR\007userIds\"O\n\014Ty" +
-      "pingUpdate\022\'\n\017conversation_id\030\001 \001(\tR\016con" +
-      "versationId\022\026\n\006typing\030\002 \001(\010R\006typing\"G\n\nR" +
-      "eadUpdate\022\'\n\017conversation_id\030\001 \001(\tR\016conv" +
-      "ersationId\022\020\n\003seq\030\002 \001(\003R\003seq\"\330\001\n\007Receipt" +
-      "\022\'\n\017conversation_id\030\001 \001(\tR\016conversationI" +
-      "d\022\027\n\007user_id\030\002 \001(\tR\006userId\022,\n\004kind\030\003 \001(\016" +
-      "2\030.openchat.v1.ReceiptKindR\004kind\022\020\n\003seq\030" +
-      "\004 \001(\003R\003seq\022.\n\004time\030\005 \001(\0132\032.google.protob" +
-      "uf.TimestampR\004time\022\033\n\tdevice_id\030\006 \001(\tR\010d" +
-      "eviceId\"g\n\013TypingEvent\022\'\n\017conversation_i" +
-      "d\030\001 \001(\tR\016conversationId\022\027\n\007user_id\030\002 \001(\t" +
-      "R\006userId\022\026\n\006typing\030\003 \001(\010R\006typing\"\334\001\n\013Sen" +
-      "dFailure\022\"\n\rclient_msg_id\030\001 \001(\tR\013clientM" +
-      "sgId\022\'\n\017conversation_id\030\002 \001(\tR\016conversat" +
-      "ionId\022\022\n\004code\030\003 \001(\005R\004code\022\030\n\007message\030\004 \001" +
-      "(\tR\007message\022\026\n\006reason\030\005 \001(\tR\006reason\022:\n\013r" +
-      "etry_delay\030\006 \001(\0132\031.google.protobuf.Durat" +
-      "ionR\nretryDelay\"/\n\010CaughtUp\022#\n\rmessage_c" +
-      "ount\030\001 \001(\003R\014messageCount\"\222\001\n\tReconnect\022\026" +
-      "\n\006reason\030\001 \001(\tR\006reason\022:\n\013retry_after\030\002 " +
-      "\001(\0132\031.google.protobuf.DurationR\nretryAft" +
-      "er\0221\n\005cause\030\003 \001(\0162\033.openchat.v1.Reconnec" +
-      "tCauseR\005cause\">\n\022OpenSessionRequest\022(\n\005h" +
-      "ello\030\001 \001(\0132\022.openchat.v1.HelloR\005hello\"E\n" +
-      "\023OpenSessionResponse\022.\n\005frame\030\001 \001(\0132\030.op" +
-      "enchat.v1.ServerFrameR\005frame\"k\n\030SendSess" +
-      "ionFramesRequest\022\035\n\nsession_id\030\001 \001(\tR\tse" +
-      "ssionId\0220\n\006frames\030\002 \003(\0132\030.openchat.v1.Cl" +
-      "ientFrameR\006frames\"\033\n\031SendSessionFramesRe" +
-      "sponse\"/\n\022GetPresenceRequest\022\031\n\010user_ids" +
-      "\030\001 \003(\tR\007userIds\"J\n\023GetPresenceResponse\0223" +
-      "\n\tpresences\030\001 \003(\0132\025.openchat.v1.Presence" +
-      "R\tpresences*^\n\013ReceiptKind\022\034\n\030RECEIPT_KI" +
-      "ND_UNSPECIFIED\020\000\022\032\n\026RECEIPT_KIND_DELIVER" +
-      "ED\020\001\022\025\n\021RECEIPT_KIND_READ\020\002*\215\001\n\016Reconnec" +
-      "tCause\022\037\n\033RECONNECT_CAUSE_UNSPECIFIED\020\000\022" +
-      "\034\n\030RECONNECT_CAUSE_DRAINING\020\001\022\034\n\030RECONNE" +
-      "CT_CAUSE_REPLACED\020\002\022\036\n\032RECONNECT_CAUSE_O" +
-      "VERLOADED\020\0032\336\002\n\017PresenceService\022A\n\007Conne" +
-      "ct\022\030.openchat.v1.ClientFrame\032\030.openchat." +
-      "v1.ServerFrame(\0010\001\022R\n\013OpenSession\022\037.open" +
-      "chat.v1.OpenSessionRequest\032 .openchat.v1" +
-      ".OpenSessionResponse0\001\022b\n\021SendSessionFra" +
-      "mes\022%.openchat.v1.SendSessionFramesReque" +
-      "st\032&.openchat.v1.SendSessionFramesRespon" +
-      "se\022P\n\013GetPresence\022\037.openchat.v1.GetPrese" +
-      "nceRequest\032 .openchat.v1.GetPresenceResp" +
-      "onseBj\n\017dev.openchat.v1B\024PresenceService" +
-      "ProtoP\001Z0openchat.dev/generated/go/openc" +
-      "hat/v1;openchatv1\352\002\014Openchat::V1b\006proto3"
+      "ect\022I\n\020messages_deleted\030\013 \001(\0132\034.openchat" +
+      ".v1.MessagesDeletedH\000R\017messagesDeletedB\007" +
+      "\n\005frame\"\275\001\n\005Hello\022\033\n\tdevice_id\030\001 \001(\tR\010de" +
+      "viceId\0228\n\013client_info\030\002 \001(\0132\027.openchat.v" +
+      "1.ClientInfoR\nclientInfo\022>\n\016resume_curso" +
+      "rs\030\003 \003(\0132\027.openchat.v1.SyncCursorR\rresum" +
+      "eCursors\022\035\n\nresume_all\030\004 \001(\010R\tresumeAll\"" +
+      "T\n\nClientInfo\022\020\n\003app\030\001 \001(\tR\003app\022\030\n\007versi" +
+      "on\030\002 \001(\tR\007version\022\032\n\010platform\030\003 \001(\tR\010pla" +
+      "tform\"\220\002\n\007Welcome\022\035\n\nsession_id\030\001 \001(\tR\ts" +
+      "essionId\022\027\n\007user_id\030\002 \001(\tR\006userId\022H\n\022hea" +
+      "rtbeat_interval\030\003 \001(\0132\031.google.protobuf." +
+      "DurationR\021heartbeatInterval\022F\n\021heartbeat" +
+      "_timeout\030\004 \001(\0132\031.google.protobuf.Duratio" +
+      "nR\020heartbeatTimeout\022;\n\013server_time\030\005 \001(\013" +
+      "2\032.google.protobuf.TimestampR\nserverTime" +
+      "\"\034\n\004Ping\022\024\n\005nonce\030\001 \001(\004R\005nonce\"w\n\004Pong\022\024" +
+      "\n\005nonce\030\001 \001(\004R\005nonce\022;\n\013server_time\030\002 \001(" +
+      "\0132\032.google.protobuf.TimestampR\nserverTim" +
+      "e\022\034\n\twatermark\030\003 \001(\003R\twatermark\"H\n\013Deliv" +
+      "eryAck\022\'\n\017conversation_id\030\001 \001(\tR\016convers" +
+      "ationId\022\020\n\003seq\030\002 \001(\003R\003seq\"*\n\rWatchPresen" +
+      "ce\022\031\n\010user_ids\030\001 \003(\tR\007userIds\"O\n\014TypingU" +
+      "pdate\022\'\n\017conversation_id\030\001 \001(\tR\016conversa" +
+      "tionId\022\026\n\006typing\030\002 \001(\010R\006typing\"G\n\nReadUp" +
+      "date\022\'\n\017conversation_id\030\001 \001(\tR\016conversat" +
+      "ionId\022\020\n\003seq\030\002 \001(\003R\003seq\"\330\001\n\007Receipt\022\'\n\017c" +
+      "onversation_id\030\001 \001(\tR\016conversationId\022\027\n\007" +
+      "user_id\030\002 \001(\tR\006userId\022,\n\004kind\030\003 \001(\0162\030.op" +
+      "enchat.v1.ReceiptKindR\004kind\022\020\n\003seq\030\004 \001(\003" +
+      "R\003seq\022.\n\004time\030\005 \001(\0132\032.google.protobuf.Ti" +
+      "mestampR\004time\022\033\n\tdevice_id\030\006 \001(\tR\010device" +
+      "Id\"g\n\013TypingEvent\022\'\n\017conversation_id\030\001 \001" +
+      "(\tR\016conversationId\022\027\n\007user_id\030\002 \001(\tR\006use" +
+      "rId\022\026\n\006typing\030\003 \001(\010R\006typing\"\334\001\n\013SendFail" +
+      "ure\022\"\n\rclient_msg_id\030\001 \001(\tR\013clientMsgId\022" +
+      "\'\n\017conversation_id\030\002 \001(\tR\016conversationId" +
+      "\022\022\n\004code\030\003 \001(\005R\004code\022\030\n\007message\030\004 \001(\tR\007m" +
+      "essage\022\026\n\006reason\030\005 \001(\tR\006reason\022:\n\013retry_" +
+      "delay\030\006 \001(\0132\031.google.protobuf.DurationR\n" +
+      "retryDelay\"/\n\010CaughtUp\022#\n\rmessage_count\030" +
+      "\001 \001(\003R\014messageCount\"o\n\017MessagesDeleted\022\'" +
+      "\n\017conversation_id\030\001 \001(\tR\016conversationId\022" +
+      "\037\n\013message_ids\030\002 \003(\tR\nmessageIds\022\022\n\004seqs" +
+      "\030\003 \003(\003R\004seqs\"\222\001\n\tReconnect\022\026\n\006reason\030\001 \001" +
+      "(\tR\006reason\022:\n\013retry_after\030\002 \001(\0132\031.google" +
+      ".protobuf.DurationR\nretryAfter\0221\n\005cause\030" +
+      "\003 \001(\0162\033.openchat.v1.ReconnectCauseR\005caus" +
+      "e\">\n\022OpenSessionRequest\022(\n\005hello\030\001 \001(\0132\022" +
+      ".openchat.v1.HelloR\005hello\"E\n\023OpenSession" +
+      "Response\022.\n\005frame\030\001 \001(\0132\030.openchat.v1.Se" +
+      "rverFrameR\005frame\"k\n\030SendSessionFramesReq" +
+      "uest\022\035\n\nsession_id\030\001 \001(\tR\tsessionId\0220\n\006f" +
+      "rames\030\002 \003(\0132\030.openchat.v1.ClientFrameR\006f" +
+      "rames\"\033\n\031SendSessionFramesResponse\"/\n\022Ge" +
+      "tPresenceRequest\022\031\n\010user_ids\030\001 \003(\tR\007user" +
+      "Ids\"J\n\023GetPresenceResponse\0223\n\tpresences\030" +
+      "\001 \003(\0132\025.openchat.v1.PresenceR\tpresences*" +
+      "^\n\013ReceiptKind\022\034\n\030RECEIPT_KIND_UNSPECIFI" +
+      "ED\020\000\022\032\n\026RECEIPT_KIND_DELIVERED\020\001\022\025\n\021RECE" +
+      "IPT_KIND_READ\020\002*\215\001\n\016ReconnectCause\022\037\n\033RE" +
+      "CONNECT_CAUSE_UNSPECIFIED\020\000\022\034\n\030RECONNECT" +
+      "_CAUSE_DRAINING\020\001\022\034\n\030RECONNECT_CAUSE_REP" +
+      "LACED\020\002\022\036\n\032RECONNECT_CAUSE_OVERLOADED\020\0032" +
+      "\336\002\n\017PresenceService\022A\n\007Connect\022\030.opencha" +
+      "t.v1.ClientFrame\032\030.openchat.v1.ServerFra" +
+      "me(\0010\001\022R\n\013OpenSession\022\037.openchat.v1.Open" +
+      "SessionRequest\032 .openchat.v1.OpenSession" +
+      "Response0\001\022b\n\021SendSessionFrames\022%.opench" +
+      "at.v1.SendSessionFramesRequest\032&.opencha" +
+      "t.v1.SendSessionFramesResponse\022P\n\013GetPre" +
+      "sence\022\037.openchat.v1.GetPresenceRequest\032 " +
+      ".openchat.v1.GetPresenceResponseBj\n\017dev." +
+      "openchat.v1B\024PresenceServiceProtoP\001Z0ope" +
+      "nchat.dev/generated/go/openchat/v1;openc" +
+      "hatv1\352\002\014Openchat::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -255,7 +265,7 @@ public final class PresenceServiceProto {
     internal_static_openchat_v1_ServerFrame_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_ServerFrame_descriptor,
-        new java.lang.String[] { "Welcome", "Pong", "Message", "Ack", "Receipt", "Presence", "Typing", "SendFailed", "CaughtUp", "Reconnect", "Frame", });
+        new java.lang.String[] { "Welcome", "Pong", "Message", "Ack", "Receipt", "Presence", "Typing", "SendFailed", "CaughtUp", "Reconnect", "MessagesDeleted", "Frame", });
     internal_static_openchat_v1_Hello_descriptor =
       getDescriptor().getMessageTypes().get(2);
     internal_static_openchat_v1_Hello_fieldAccessorTable = new
@@ -334,44 +344,50 @@ public final class PresenceServiceProto {
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_CaughtUp_descriptor,
         new java.lang.String[] { "MessageCount", });
-    internal_static_openchat_v1_Reconnect_descriptor =
+    internal_static_openchat_v1_MessagesDeleted_descriptor =
       getDescriptor().getMessageTypes().get(15);
+    internal_static_openchat_v1_MessagesDeleted_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
+        internal_static_openchat_v1_MessagesDeleted_descriptor,
+        new java.lang.String[] { "ConversationId", "MessageIds", "Seqs", });
+    internal_static_openchat_v1_Reconnect_descriptor =
+      getDescriptor().getMessageTypes().get(16);
     internal_static_openchat_v1_Reconnect_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_Reconnect_descriptor,
         new java.lang.String[] { "Reason", "RetryAfter", "Cause", });
     internal_static_openchat_v1_OpenSessionRequest_descriptor =
-      getDescriptor().getMessageTypes().get(16);
+      getDescriptor().getMessageTypes().get(17);
     internal_static_openchat_v1_OpenSessionRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_OpenSessionRequest_descriptor,
         new java.lang.String[] { "Hello", });
     internal_static_openchat_v1_OpenSessionResponse_descriptor =
-      getDescriptor().getMessageTypes().get(17);
+      getDescriptor().getMessageTypes().get(18);
     internal_static_openchat_v1_OpenSessionResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_OpenSessionResponse_descriptor,
         new java.lang.String[] { "Frame", });
     internal_static_openchat_v1_SendSessionFramesRequest_descriptor =
-      getDescriptor().getMessageTypes().get(18);
+      getDescriptor().getMessageTypes().get(19);
     internal_static_openchat_v1_SendSessionFramesRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_SendSessionFramesRequest_descriptor,
         new java.lang.String[] { "SessionId", "Frames", });
     internal_static_openchat_v1_SendSessionFramesResponse_descriptor =
-      getDescriptor().getMessageTypes().get(19);
+      getDescriptor().getMessageTypes().get(20);
     internal_static_openchat_v1_SendSessionFramesResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_SendSessionFramesResponse_descriptor,
         new java.lang.String[] { });
     internal_static_openchat_v1_GetPresenceRequest_descriptor =
-      getDescriptor().getMessageTypes().get(20);
+      getDescriptor().getMessageTypes().get(21);
     internal_static_openchat_v1_GetPresenceRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_GetPresenceRequest_descriptor,
         new java.lang.String[] { "UserIds", });
     internal_static_openchat_v1_GetPresenceResponse_descriptor =
-      getDescriptor().getMessageTypes().get(21);
+      getDescriptor().getMessageTypes().get(22);
     internal_static_openchat_v1_GetPresenceResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_GetPresenceResponse_descriptor,

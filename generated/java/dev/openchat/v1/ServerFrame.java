@@ -62,6 +62,7 @@ private static final long serialVersionUID = 0L;
     SEND_FAILED(8),
     CAUGHT_UP(9),
     RECONNECT(10),
+    MESSAGES_DELETED(11),
     FRAME_NOT_SET(0);
     private final int value;
     private FrameCase(int value) {
@@ -89,6 +90,7 @@ private static final long serialVersionUID = 0L;
         case 8: return SEND_FAILED;
         case 9: return CAUGHT_UP;
         case 10: return RECONNECT;
+        case 11: return MESSAGES_DELETED;
         case 0: return FRAME_NOT_SET;
         default: return null;
       }
@@ -546,6 +548,55 @@ private static final long serialVersionUID = 0L;
     return dev.openchat.v1.Reconnect.getDefaultInstance();
   }
 
+  public static final int MESSAGES_DELETED_FIELD_NUMBER = 11;
+  /**
+   * <pre>
+   * The user deleted messages for themselves (MessagingService.DeleteMessages)
+   * on this device or another: hide them here too. Sent to every session of
+   * the user, the calling device's included, and to no other member.
+   * </pre>
+   *
+   * <code>.openchat.v1.MessagesDeleted messages_deleted = 11 [json_name = "messagesDeleted"];</code>
+   * @return Whether the messagesDeleted field is set.
+   */
+  @java.lang.Override
+  public boolean hasMessagesDeleted() {
+    return frameCase_ == 11;
+  }
+  /**
+   * <pre>
+   * The user deleted messages for themselves (MessagingService.DeleteMessages)
+   * on this device or another: hide them here too. Sent to every session of
+   * the user, the calling device's included, and to no other member.
+   * </pre>
+   *
+   * <code>.openchat.v1.MessagesDeleted messages_deleted = 11 [json_name = "messagesDeleted"];</code>
+   * @return The messagesDeleted.
+   */
+  @java.lang.Override
+  public dev.openchat.v1.MessagesDeleted getMessagesDeleted() {
+    if (frameCase_ == 11) {
+       return (dev.openchat.v1.MessagesDeleted) frame_;
+    }
+    return dev.openchat.v1.MessagesDeleted.getDefaultInstance();
+  }
+  /**
+   * <pre>
+   * The user deleted messages for themselves (MessagingService.DeleteMessages)
+   * on this device or another: hide them here too. Sent to every session of
+   * the user, the calling device's included, and to no other member.
+   * </pre>
+   *
+   * <code>.openchat.v1.MessagesDeleted messages_deleted = 11 [json_name = "messagesDeleted"];</code>
+   */
+  @java.lang.Override
+  public dev.openchat.v1.MessagesDeletedOrBuilder getMessagesDeletedOrBuilder() {
+    if (frameCase_ == 11) {
+       return (dev.openchat.v1.MessagesDeleted) frame_;
+    }
+    return dev.openchat.v1.MessagesDeleted.getDefaultInstance();
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -589,6 +640,9 @@ private static final long serialVersionUID = 0L;
     }
     if (frameCase_ == 10) {
       output.writeMessage(10, (dev.openchat.v1.Reconnect) frame_);
+    }
+    if (frameCase_ == 11) {
+      output.writeMessage(11, (dev.openchat.v1.MessagesDeleted) frame_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -638,6 +692,10 @@ private static final long serialVersionUID = 0L;
     if (frameCase_ == 10) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(10, (dev.openchat.v1.Reconnect) frame_);
+    }
+    if (frameCase_ == 11) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(11, (dev.openchat.v1.MessagesDeleted) frame_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -696,6 +754,10 @@ private static final long serialVersionUID = 0L;
         if (!getReconnect()
             .equals(other.getReconnect())) return false;
         break;
+      case 11:
+        if (!getMessagesDeleted()
+            .equals(other.getMessagesDeleted())) return false;
+        break;
       case 0:
       default:
     }
@@ -750,6 +812,10 @@ private static final long serialVersionUID = 0L;
       case 10:
         hash = (37 * hash) + RECONNECT_FIELD_NUMBER;
         hash = (53 * hash) + getReconnect().hashCode();
+        break;
+      case 11:
+        hash = (37 * hash) + MESSAGES_DELETED_FIELD_NUMBER;
+        hash = (53 * hash) + getMessagesDeleted().hashCode();
         break;
       case 0:
       default:
@@ -917,6 +983,9 @@ private static final long serialVersionUID = 0L;
       if (reconnectBuilder_ != null) {
         reconnectBuilder_.clear();
       }
+      if (messagesDeletedBuilder_ != null) {
+        messagesDeletedBuilder_.clear();
+      }
       frameCase_ = 0;
       frame_ = null;
       return this;
@@ -997,6 +1066,10 @@ private static final long serialVersionUID = 0L;
       if (frameCase_ == 10 &&
           reconnectBuilder_ != null) {
         result.frame_ = reconnectBuilder_.build();
+      }
+      if (frameCase_ == 11 &&
+          messagesDeletedBuilder_ != null) {
+        result.frame_ = messagesDeletedBuilder_.build();
       }
     }
 
@@ -1083,6 +1156,10 @@ private static final long serialVersionUID = 0L;
         }
         case RECONNECT: {
           mergeReconnect(other.getReconnect());
+          break;
+        }
+        case MESSAGES_DELETED: {
+          mergeMessagesDeleted(other.getMessagesDeleted());
           break;
         }
         case FRAME_NOT_SET: {
@@ -1185,6 +1262,13 @@ private static final long serialVersionUID = 0L;
               frameCase_ = 10;
               break;
             } // case 82
+            case 90: {
+              input.readMessage(
+                  getMessagesDeletedFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              frameCase_ = 11;
+              break;
+            } // case 90
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -3031,6 +3115,202 @@ private static final long serialVersionUID = 0L;
       frameCase_ = 10;
       onChanged();
       return reconnectBuilder_;
+    }
+
+    private com.google.protobuf.SingleFieldBuilderV3<
+        dev.openchat.v1.MessagesDeleted, dev.openchat.v1.MessagesDeleted.Builder, dev.openchat.v1.MessagesDeletedOrBuilder> messagesDeletedBuilder_;
+    /**
+     * <pre>
+     * The user deleted messages for themselves (MessagingService.DeleteMessages)
+     * on this device or another: hide them here too. Sent to every session of
+     * the user, the calling device's included, and to no other member.
+     * </pre>
+     *
+     * <code>.openchat.v1.MessagesDeleted messages_deleted = 11 [json_name = "messagesDeleted"];</code>
+     * @return Whether the messagesDeleted field is set.
+     */
+    @java.lang.Override
+    public boolean hasMessagesDeleted() {
+      return frameCase_ == 11;
+    }
+    /**
+     * <pre>
+     * The user deleted messages for themselves (MessagingService.DeleteMessages)
+     * on this device or another: hide them here too. Sent to every session of
+     * the user, the calling device's included, and to no other member.
+     * </pre>
+     *
+     * <code>.openchat.v1.MessagesDeleted messages_deleted = 11 [json_name = "messagesDeleted"];</code>
+     * @return The messagesDeleted.
+     */
+    @java.lang.Override
+    public dev.openchat.v1.MessagesDeleted getMessagesDeleted() {
+      if (messagesDeletedBuilder_ == null) {
+        if (frameCase_ == 11) {
+          return (dev.openchat.v1.MessagesDeleted) frame_;
+        }
+        return dev.openchat.v1.MessagesDeleted.getDefaultInstance();
+      } else {
+        if (frameCase_ == 11) {
+          return messagesDeletedBuilder_.getMessage();
+        }
+        return dev.openchat.v1.MessagesDeleted.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * The user deleted messages for themselves (MessagingService.DeleteMessages)
+     * on this device or another: hide them here too. Sent to every session of
+     * the user, the calling device's included, and to no other member.
+     * </pre>
+     *
+     * <code>.openchat.v1.MessagesDeleted messages_deleted = 11 [json_name = "messagesDeleted"];</code>
+     */
+    public Builder setMessagesDeleted(dev.openchat.v1.MessagesDeleted value) {
+      if (messagesDeletedBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        frame_ = value;
+        onChanged();
+      } else {
+        messagesDeletedBuilder_.setMessage(value);
+      }
+      frameCase_ = 11;
+      return this;
+    }
+    /**
+     * <pre>
+     * The user deleted messages for themselves (MessagingService.DeleteMessages)
+     * on this device or another: hide them here too. Sent to every session of
+     * the user, the calling device's included, and to no other member.
+     * </pre>
+     *
+     * <code>.openchat.v1.MessagesDeleted messages_deleted = 11 [json_name = "messagesDeleted"];</code>
+     */
+    public Builder setMessagesDeleted(
+        dev.openchat.v1.MessagesDeleted.Builder builderForValue) {
+      if (messagesDeletedBuilder_ == null) {
+        frame_ = builderForValue.build();
+        onChanged();
+      } else {
+        messagesDeletedBuilder_.setMessage(builderForValue.build());
+      }
+      frameCase_ = 11;
+      return this;
+    }
+    /**
+     * <pre>
+     * The user deleted messages for themselves (MessagingService.DeleteMessages)
+     * on this device or another: hide them here too. Sent to every session of
+     * the user, the calling device's included, and to no other member.
+     * </pre>
+     *
+     * <code>.openchat.v1.MessagesDeleted messages_deleted = 11 [json_name = "messagesDeleted"];</code>
+     */
+    public Builder mergeMessagesDeleted(dev.openchat.v1.MessagesDeleted value) {
+      if (messagesDeletedBuilder_ == null) {
+        if (frameCase_ == 11 &&
+            frame_ != dev.openchat.v1.MessagesDeleted.getDefaultInstance()) {
+          frame_ = dev.openchat.v1.MessagesDeleted.newBuilder((dev.openchat.v1.MessagesDeleted) frame_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          frame_ = value;
+        }
+        onChanged();
+      } else {
+        if (frameCase_ == 11) {
+          messagesDeletedBuilder_.mergeFrom(value);
+        } else {
+          messagesDeletedBuilder_.setMessage(value);
+        }
+      }
+      frameCase_ = 11;
+      return this;
+    }
+    /**
+     * <pre>
+     * The user deleted messages for themselves (MessagingService.DeleteMessages)
+     * on this device or another: hide them here too. Sent to every session of
+     * the user, the calling device's included, and to no other member.
+     * </pre>
+     *
+     * <code>.openchat.v1.MessagesDeleted messages_deleted = 11 [json_name = "messagesDeleted"];</code>
+     */
+    public Builder clearMessagesDeleted() {
+      if (messagesDeletedBuilder_ == null) {
+        if (frameCase_ == 11) {
+          frameCase_ = 0;
+          frame_ = null;
+          onChanged();
+        }
+      } else {
+        if (frameCase_ == 11) {
+          frameCase_ = 0;
+          frame_ = null;
+        }
+        messagesDeletedBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The user deleted messages for themselves (MessagingService.DeleteMessages)
+     * on this device or another: hide them here too. Sent to every session of
+     * the user, the calling device's included, and to no other member.
+     * </pre>
+     *
+     * <code>.openchat.v1.MessagesDeleted messages_deleted = 11 [json_name = "messagesDeleted"];</code>
+     */
+    public dev.openchat.v1.MessagesDeleted.Builder getMessagesDeletedBuilder() {
+      return getMessagesDeletedFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * The user deleted messages for themselves (MessagingService.DeleteMessages)
+     * on this device or another: hide them here too. Sent to every session of
+     * the user, the calling device's included, and to no other member.
+     * </pre>
+     *
+     * <code>.openchat.v1.MessagesDeleted messages_deleted = 11 [json_name = "messagesDeleted"];</code>
+     */
+    @java.lang.Override
+    public dev.openchat.v1.MessagesDeletedOrBuilder getMessagesDeletedOrBuilder() {
+      if ((frameCase_ == 11) && (messagesDeletedBuilder_ != null)) {
+        return messagesDeletedBuilder_.getMessageOrBuilder();
+      } else {
+        if (frameCase_ == 11) {
+          return (dev.openchat.v1.MessagesDeleted) frame_;
+        }
+        return dev.openchat.v1.MessagesDeleted.getDefaultInstance();
+      }
+    }
+    /**
+     * <pre>
+     * The user deleted messages for themselves (MessagingService.DeleteMessages)
+     * on this device or another: hide them here too. Sent to every session of
+     * the user, the calling device's included, and to no other member.
+     * </pre>
+     *
+     * <code>.openchat.v1.MessagesDeleted messages_deleted = 11 [json_name = "messagesDeleted"];</code>
+     */
+    private com.google.protobuf.SingleFieldBuilderV3<
+        dev.openchat.v1.MessagesDeleted, dev.openchat.v1.MessagesDeleted.Builder, dev.openchat.v1.MessagesDeletedOrBuilder> 
+        getMessagesDeletedFieldBuilder() {
+      if (messagesDeletedBuilder_ == null) {
+        if (!(frameCase_ == 11)) {
+          frame_ = dev.openchat.v1.MessagesDeleted.getDefaultInstance();
+        }
+        messagesDeletedBuilder_ = new com.google.protobuf.SingleFieldBuilderV3<
+            dev.openchat.v1.MessagesDeleted, dev.openchat.v1.MessagesDeleted.Builder, dev.openchat.v1.MessagesDeletedOrBuilder>(
+                (dev.openchat.v1.MessagesDeleted) frame_,
+                getParentForChildren(),
+                isClean());
+        frame_ = null;
+      }
+      frameCase_ = 11;
+      onChanged();
+      return messagesDeletedBuilder_;
     }
     @java.lang.Override
     public final Builder setUnknownFields(

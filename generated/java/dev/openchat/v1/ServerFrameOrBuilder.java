@@ -289,5 +289,38 @@ public interface ServerFrameOrBuilder extends
    */
   dev.openchat.v1.ReconnectOrBuilder getReconnectOrBuilder();
 
+  /**
+   * <pre>
+   * The user deleted messages for themselves (MessagingService.DeleteMessages)
+   * on this device or another: hide them here too. Sent to every session of
+   * the user, the calling device's included, and to no other member.
+   * </pre>
+   *
+   * <code>.openchat.v1.MessagesDeleted messages_deleted = 11 [json_name = "messagesDeleted"];</code>
+   * @return Whether the messagesDeleted field is set.
+   */
+  boolean hasMessagesDeleted();
+  /**
+   * <pre>
+   * The user deleted messages for themselves (MessagingService.DeleteMessages)
+   * on this device or another: hide them here too. Sent to every session of
+   * the user, the calling device's included, and to no other member.
+   * </pre>
+   *
+   * <code>.openchat.v1.MessagesDeleted messages_deleted = 11 [json_name = "messagesDeleted"];</code>
+   * @return The messagesDeleted.
+   */
+  dev.openchat.v1.MessagesDeleted getMessagesDeleted();
+  /**
+   * <pre>
+   * The user deleted messages for themselves (MessagingService.DeleteMessages)
+   * on this device or another: hide them here too. Sent to every session of
+   * the user, the calling device's included, and to no other member.
+   * </pre>
+   *
+   * <code>.openchat.v1.MessagesDeleted messages_deleted = 11 [json_name = "messagesDeleted"];</code>
+   */
+  dev.openchat.v1.MessagesDeletedOrBuilder getMessagesDeletedOrBuilder();
+
   public dev.openchat.v1.ServerFrame.FrameCase getFrameCase();
 }

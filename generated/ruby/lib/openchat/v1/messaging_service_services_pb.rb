@@ -48,7 +48,9 @@ module Openchat
         # be withdrawn. Safe to retry with the same request_id.
         rpc :RecallMessage, ::Openchat::V1::RecallMessageRequest, ::Openchat::V1::RecallMessageResponse
         # Hides messages from the caller's own history (ListMessages, Sync) on all of
-        # the caller's devices; other members are not affected. Idempotent.
+        # the caller's devices; other members are not affected. Idempotent. Every
+        # session of the caller, on every device, gets a `messages_deleted` frame
+        # naming the messages (on a retry too).
         rpc :DeleteMessages, ::Openchat::V1::DeleteMessagesRequest, ::Openchat::V1::DeleteMessagesResponse
         # Adds the caller's reaction to a message. Reactions are a set per message,
         # user and emoji: adding one that exists changes nothing. A message carries at

@@ -35,6 +35,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
         optional :send_failed, :message, 8, "openchat.v1.SendFailure", json_name: "sendFailed"
         optional :caught_up, :message, 9, "openchat.v1.CaughtUp", json_name: "caughtUp"
         optional :reconnect, :message, 10, "openchat.v1.Reconnect", json_name: "reconnect"
+        optional :messages_deleted, :message, 11, "openchat.v1.MessagesDeleted", json_name: "messagesDeleted"
       end
     end
     add_message "openchat.v1.Hello" do
@@ -102,6 +103,11 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
     add_message "openchat.v1.CaughtUp" do
       optional :message_count, :int64, 1, json_name: "messageCount"
     end
+    add_message "openchat.v1.MessagesDeleted" do
+      optional :conversation_id, :string, 1, json_name: "conversationId"
+      repeated :message_ids, :string, 2, json_name: "messageIds"
+      repeated :seqs, :int64, 3, json_name: "seqs"
+    end
     add_message "openchat.v1.Reconnect" do
       optional :reason, :string, 1, json_name: "reason"
       optional :retry_after, :message, 2, "google.protobuf.Duration", json_name: "retryAfter"
@@ -156,6 +162,7 @@ module Openchat
     TypingEvent = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.TypingEvent").msgclass
     SendFailure = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.SendFailure").msgclass
     CaughtUp = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.CaughtUp").msgclass
+    MessagesDeleted = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.MessagesDeleted").msgclass
     Reconnect = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.Reconnect").msgclass
     OpenSessionRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.OpenSessionRequest").msgclass
     OpenSessionResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("openchat.v1.OpenSessionResponse").msgclass
