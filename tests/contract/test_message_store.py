@@ -291,8 +291,9 @@ async def test_hidden_seqs_reads_only_within_the_ranges_asked_for(
         )
     ]
     here = [message for message in sent if message.conversation_id == conversation]
-    assert await store.hide(bob, conversation, [here[1].message_id, here[4].message_id]) == 2
-    assert await store.hide(bob, other, [sent[-1].message_id]) == 1
+    hidden = await store.hide(bob, conversation, [here[1].message_id, here[4].message_id])
+    assert hidden.newly_hidden == 2
+    assert (await store.hide(bob, other, [sent[-1].message_id])).newly_hidden == 1
 
     assert await store.hidden_seqs(bob, [(conversation, 0, 6), (other, 0, 1)]) == {
         (conversation, 2),
