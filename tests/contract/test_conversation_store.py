@@ -204,6 +204,7 @@ async def test_removing_ignores_non_members_and_returns_the_new_member_list(
     assert changed.member_ids == tuple(sorted((alice, carol)))
     assert await store.read_position(group.conversation_id, bob) is None
     assert await store.get(group.conversation_id) == changed
+    assert await store.member_ids(group.conversation_id) == {alice, carol}
 
 
 async def test_a_missing_conversation_is_none_and_has_no_members(
@@ -211,6 +212,7 @@ async def test_a_missing_conversation_is_none_and_has_no_members(
 ) -> None:
     missing = f"missing-{uuid.uuid4().hex}"
     assert await store.get(missing) is None
+    assert await store.member_ids(missing) == frozenset()
     assert await store.read_position(missing, members[0]) is None
     assert await store.mark_read(missing, members[0], 1) is None
 

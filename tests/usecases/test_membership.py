@@ -12,7 +12,6 @@ import asyncio
 import pytest
 
 from openchat.server.directory.members import MembershipCache
-from openchat.server.domain.model import Conversation
 from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database
 from tests.support.databases import MAX_MEMBERS, new_group
@@ -33,15 +32,15 @@ class ObservedStore(SqlConversationStore):
         self.holding = asyncio.Event()
         self.failure: Exception | None = None
 
-    async def get(self, conversation_id: str) -> Conversation | None:
+    async def member_ids(self, conversation_id: str) -> frozenset[str]:
         self.lookups += 1
-        conversation = await super().get(conversation_id)
+        members = await super().member_ids(conversation_id)
         if self.failure is not None:
             raise self.failure
         if self.hold is not None:
             self.holding.set()
             await self.hold.wait()
-        return conversation
+        return members
 
 
 class Clock:

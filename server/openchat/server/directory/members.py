@@ -53,8 +53,7 @@ class MembershipCache:
         self._loading[conversation_id] = future
         version = self._versions.get(conversation_id, 0)
         try:
-            conversation = await self._store.get(conversation_id)
-            members = frozenset(conversation.member_ids if conversation else ())
+            members = await self._store.member_ids(conversation_id)
             if self._versions.get(conversation_id, 0) == version:
                 self._entries[conversation_id] = (members, self._clock() + self._ttl)
                 if len(self._entries) > self._max_entries:

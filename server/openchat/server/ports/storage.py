@@ -127,6 +127,11 @@ class ConversationStore(Protocol):
         """The conversation with its members, or None."""
         ...
 
+    async def member_ids(self, conversation_id: str) -> frozenset[str]:
+        """The members alone (empty when the conversation does not exist): one read of the
+        members primary key, for caches that refill often."""
+        ...
+
     async def read_position(self, conversation_id: str, user_id: str) -> int | None:
         """The member's read seq, or None when the user is not a member."""
         ...

@@ -182,6 +182,11 @@ class SqlConversationStore:
             member_ids = await _member_ids(connection, [conversation_id])
         return _conversation_from_row(row, member_ids.get(conversation_id, ()))
 
+    async def member_ids(self, conversation_id: str) -> frozenset[str]:
+        async with self._database.reader.connect() as connection:
+            found = await _member_ids(connection, [conversation_id])
+        return frozenset(found.get(conversation_id, ()))
+
     async def read_position(self, conversation_id: str, user_id: str) -> int | None:
         async with self._database.reader.connect() as connection:
             read_seq: int | None = await connection.scalar(
