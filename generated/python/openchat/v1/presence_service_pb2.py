@@ -30,7 +30,7 @@ from openchat.v1 import presence_pb2 as openchat_dot_v1_dot_presence__pb2
 from openchat.v1 import sync_service_pb2 as openchat_dot_v1_dot_sync__service__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"openchat/v1/presence_service.proto\x12\x0bopenchat.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19openchat/v1/message.proto\x1a#openchat/v1/messaging_service.proto\x1a\x1aopenchat/v1/presence.proto\x1a\x1eopenchat/v1/sync_service.proto\"\x8a\x03\n\x0b\x43lientFrame\x12*\n\x05hello\x18\x01 \x01(\x0b\x32\x12.openchat.v1.HelloH\x00R\x05hello\x12\'\n\x04ping\x18\x02 \x01(\x0b\x32\x11.openchat.v1.PingH\x00R\x04ping\x12=\n\x0c\x64\x65livery_ack\x18\x03 \x01(\x0b\x32\x18.openchat.v1.DeliveryAckH\x00R\x0b\x64\x65liveryAck\x12\x35\n\x04send\x18\x04 \x01(\x0b\x32\x1f.openchat.v1.SendMessageRequestH\x00R\x04send\x12\x43\n\x0ewatch_presence\x18\x05 \x01(\x0b\x32\x1a.openchat.v1.WatchPresenceH\x00R\rwatchPresence\x12\x33\n\x06typing\x18\x06 \x01(\x0b\x32\x19.openchat.v1.TypingUpdateH\x00R\x06typing\x12-\n\x04read\x18\x07 \x01(\x0b\x32\x17.openchat.v1.ReadUpdateH\x00R\x04readB\x07\n\x05\x66rame\"\xe1\x04\n\x0bServerFrame\x12\x30\n\x07welcome\x18\x01 \x01(\x0b\x32\x14.openchat.v1.WelcomeH\x00R\x07welcome\x12\'\n\x04pong\x18\x02 \x01(\x0b\x32\x11.openchat.v1.PongH\x00R\x04pong\x12\x30\n\x07message\x18\x03 \x01(\x0b\x32\x14.openchat.v1.MessageH\x00R\x07message\x12+\n\x03\x61\x63k\x18\x04 \x01(\x0b\x32\x17.openchat.v1.MessageAckH\x00R\x03\x61\x63k\x12\x30\n\x07receipt\x18\x05 \x01(\x0b\x32\x14.openchat.v1.ReceiptH\x00R\x07receipt\x12\x33\n\x08presence\x18\x06 \x01(\x0b\x32\x15.openchat.v1.PresenceH\x00R\x08presence\x12\x32\n\x06typing\x18\x07 \x01(\x0b\x32\x18.openchat.v1.TypingEventH\x00R\x06typing\x12;\n\x0bsend_failed\x18\x08 \x01(\x0b\x32\x18.openchat.v1.SendFailureH\x00R\nsendFailed\x12\x34\n\tcaught_up\x18\t \x01(\x0b\x32\x15.openchat.v1.CaughtUpH\x00R\x08\x63\x61ughtUp\x12\x36\n\treconnect\x18\n \x01(\x0b\x32\x16.openchat.v1.ReconnectH\x00R\treconnect\x12I\n\x10messages_deleted\x18\x0b \x01(\x0b\x32\x1c.openchat.v1.MessagesDeletedH\x00R\x0fmessagesDeletedB\x07\n\x05\x66rame\"\xbd\x01\n\x05Hello\x12\x1b\n\tdevice_id\x18\x01 \x01(\tR\x08\x64\x65viceId\x12\x38\n\x0b\x63lient_info\x18\x02 \x01(\x0b\x32\x17.openchat.v1.ClientInfoR\nclientInfo\x12>\n\x0eresume_cursors\x18\x03 \x03(\x0b\x32\x17.openchat.v1.SyncCursorR\rresumeCursors\x12\x1d\n\nresume_all\x18\x04 \x01(\x08R\tresumeAll\"T\n\nClientInfo\x12\x10\n\x03\x61pp\x18\x01 \x01(\tR\x03\x61pp\x12\x18\n\x07version\x18\x02 \x01(\tR\x07version\x12\x1a\n\x08platform\x18\x03 \x01(\tR\x08platform\"\x90\x02\n\x07Welcome\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12\x17\n\x07user_id\x18\x02 \x01(\tR\x06userId\x12H\n\x12heartbeat_interval\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\x11heartbeatInterval\x12\x46\n\x11heartbeat_timeout\x18\x04 \x01(\x0b\x32\x19.google.protobuf.DurationR\x10heartbeatTimeout\x12;\n\x0bserver_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nserverTime\"\x1c\n\x04Ping\x12\x14\n\x05nonce\x18\x01 \x01(\x04R\x05nonce\"w\n\x04Pong\x12\x14\n\x05nonce\x18\x01 \x01(\x04R\x05nonce\x12;\n\x0bserver_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nserverTime\x12\x1c\n\twatermark\x18\x03 \x01(\x03R\twatermark\"H\n\x0b\x44\x65liveryAck\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x10\n\x03seq\x18\x02 \x01(\x03R\x03seq\"*\n\rWatchPresence\x12\x19\n\x08user_ids\x18\x01 \x03(\tR\x07userIds\"O\n\x0cTypingUpdate\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x16\n\x06typing\x18\x02 \x01(\x08R\x06typing\"G\n\nReadUpdate\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x10\n\x03seq\x18\x02 \x01(\x03R\x03seq\"\xd8\x01\n\x07Receipt\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x17\n\x07user_id\x18\x02 \x01(\tR\x06userId\x12,\n\x04kind\x18\x03 \x01(\x0e\x32\x18.openchat.v1.ReceiptKindR\x04kind\x12\x10\n\x03seq\x18\x04 \x01(\x03R\x03seq\x12.\n\x04time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04time\x12\x1b\n\tdevice_id\x18\x06 \x01(\tR\x08\x64\x65viceId\"g\n\x0bTypingEvent\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x17\n\x07user_id\x18\x02 \x01(\tR\x06userId\x12\x16\n\x06typing\x18\x03 \x01(\x08R\x06typing\"\xdc\x01\n\x0bSendFailure\x12\"\n\rclient_msg_id\x18\x01 \x01(\tR\x0b\x63lientMsgId\x12\'\n\x0f\x63onversation_id\x18\x02 \x01(\tR\x0e\x63onversationId\x12\x12\n\x04\x63ode\x18\x03 \x01(\x05R\x04\x63ode\x12\x18\n\x07message\x18\x04 \x01(\tR\x07message\x12\x16\n\x06reason\x18\x05 \x01(\tR\x06reason\x12:\n\x0bretry_delay\x18\x06 \x01(\x0b\x32\x19.google.protobuf.DurationR\nretryDelay\"/\n\x08\x43\x61ughtUp\x12#\n\rmessage_count\x18\x01 \x01(\x03R\x0cmessageCount\"o\n\x0fMessagesDeleted\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1f\n\x0bmessage_ids\x18\x02 \x03(\tR\nmessageIds\x12\x12\n\x04seqs\x18\x03 \x03(\x03R\x04seqs\"\x92\x01\n\tReconnect\x12\x16\n\x06reason\x18\x01 \x01(\tR\x06reason\x12:\n\x0bretry_after\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationR\nretryAfter\x12\x31\n\x05\x63\x61use\x18\x03 \x01(\x0e\x32\x1b.openchat.v1.ReconnectCauseR\x05\x63\x61use\">\n\x12OpenSessionRequest\x12(\n\x05hello\x18\x01 \x01(\x0b\x32\x12.openchat.v1.HelloR\x05hello\"E\n\x13OpenSessionResponse\x12.\n\x05\x66rame\x18\x01 \x01(\x0b\x32\x18.openchat.v1.ServerFrameR\x05\x66rame\"k\n\x18SendSessionFramesRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12\x30\n\x06\x66rames\x18\x02 \x03(\x0b\x32\x18.openchat.v1.ClientFrameR\x06\x66rames\"\x1b\n\x19SendSessionFramesResponse\"/\n\x12GetPresenceRequest\x12\x19\n\x08user_ids\x18\x01 \x03(\tR\x07userIds\"J\n\x13GetPresenceResponse\x12\x33\n\tpresences\x18\x01 \x03(\x0b\x32\x15.openchat.v1.PresenceR\tpresences*^\n\x0bReceiptKind\x12\x1c\n\x18RECEIPT_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16RECEIPT_KIND_DELIVERED\x10\x01\x12\x15\n\x11RECEIPT_KIND_READ\x10\x02*\x8d\x01\n\x0eReconnectCause\x12\x1f\n\x1bRECONNECT_CAUSE_UNSPECIFIED\x10\x00\x12\x1c\n\x18RECONNECT_CAUSE_DRAINING\x10\x01\x12\x1c\n\x18RECONNECT_CAUSE_REPLACED\x10\x02\x12\x1e\n\x1aRECONNECT_CAUSE_OVERLOADED\x10\x03\x32\xde\x02\n\x0fPresenceService\x12\x41\n\x07\x43onnect\x12\x18.openchat.v1.ClientFrame\x1a\x18.openchat.v1.ServerFrame(\x01\x30\x01\x12R\n\x0bOpenSession\x12\x1f.openchat.v1.OpenSessionRequest\x1a .openchat.v1.OpenSessionResponse0\x01\x12\x62\n\x11SendSessionFrames\x12%.openchat.v1.SendSessionFramesRequest\x1a&.openchat.v1.SendSessionFramesResponse\x12P\n\x0bGetPresence\x12\x1f.openchat.v1.GetPresenceRequest\x1a .openchat.v1.GetPresenceResponseBj\n\x0f\x64\x65v.openchat.v1B\x14PresenceServiceProtoP\x01Z0openchat.dev/generated/go/openchat/v1;openchatv1\xea\x02\x0cOpenchat::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"openchat/v1/presence_service.proto\x12\x0bopenchat.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19openchat/v1/message.proto\x1a#openchat/v1/messaging_service.proto\x1a\x1aopenchat/v1/presence.proto\x1a\x1eopenchat/v1/sync_service.proto\"\x8a\x03\n\x0b\x43lientFrame\x12*\n\x05hello\x18\x01 \x01(\x0b\x32\x12.openchat.v1.HelloH\x00R\x05hello\x12\'\n\x04ping\x18\x02 \x01(\x0b\x32\x11.openchat.v1.PingH\x00R\x04ping\x12=\n\x0c\x64\x65livery_ack\x18\x03 \x01(\x0b\x32\x18.openchat.v1.DeliveryAckH\x00R\x0b\x64\x65liveryAck\x12\x35\n\x04send\x18\x04 \x01(\x0b\x32\x1f.openchat.v1.SendMessageRequestH\x00R\x04send\x12\x43\n\x0ewatch_presence\x18\x05 \x01(\x0b\x32\x1a.openchat.v1.WatchPresenceH\x00R\rwatchPresence\x12\x33\n\x06typing\x18\x06 \x01(\x0b\x32\x19.openchat.v1.TypingUpdateH\x00R\x06typing\x12-\n\x04read\x18\x07 \x01(\x0b\x32\x17.openchat.v1.ReadUpdateH\x00R\x04readB\x07\n\x05\x66rame\"\xe1\x04\n\x0bServerFrame\x12\x30\n\x07welcome\x18\x01 \x01(\x0b\x32\x14.openchat.v1.WelcomeH\x00R\x07welcome\x12\'\n\x04pong\x18\x02 \x01(\x0b\x32\x11.openchat.v1.PongH\x00R\x04pong\x12\x30\n\x07message\x18\x03 \x01(\x0b\x32\x14.openchat.v1.MessageH\x00R\x07message\x12+\n\x03\x61\x63k\x18\x04 \x01(\x0b\x32\x17.openchat.v1.MessageAckH\x00R\x03\x61\x63k\x12\x30\n\x07receipt\x18\x05 \x01(\x0b\x32\x14.openchat.v1.ReceiptH\x00R\x07receipt\x12\x33\n\x08presence\x18\x06 \x01(\x0b\x32\x15.openchat.v1.PresenceH\x00R\x08presence\x12\x32\n\x06typing\x18\x07 \x01(\x0b\x32\x18.openchat.v1.TypingEventH\x00R\x06typing\x12;\n\x0bsend_failed\x18\x08 \x01(\x0b\x32\x18.openchat.v1.SendFailureH\x00R\nsendFailed\x12\x34\n\tcaught_up\x18\t \x01(\x0b\x32\x15.openchat.v1.CaughtUpH\x00R\x08\x63\x61ughtUp\x12\x36\n\treconnect\x18\n \x01(\x0b\x32\x16.openchat.v1.ReconnectH\x00R\treconnect\x12I\n\x10messages_deleted\x18\x0b \x01(\x0b\x32\x1c.openchat.v1.MessagesDeletedH\x00R\x0fmessagesDeletedB\x07\n\x05\x66rame\"\xff\x01\n\x05Hello\x12\x1b\n\tdevice_id\x18\x01 \x01(\tR\x08\x64\x65viceId\x12\x38\n\x0b\x63lient_info\x18\x02 \x01(\x0b\x32\x17.openchat.v1.ClientInfoR\nclientInfo\x12>\n\x0eresume_cursors\x18\x03 \x03(\x0b\x32\x17.openchat.v1.SyncCursorR\rresumeCursors\x12\x1d\n\nresume_all\x18\x04 \x01(\x08R\tresumeAll\x12,\n\x0f\x64\x65letions_after\x18\x05 \x01(\x04H\x00R\x0e\x64\x65letionsAfter\x88\x01\x01\x42\x12\n\x10_deletions_after\"T\n\nClientInfo\x12\x10\n\x03\x61pp\x18\x01 \x01(\tR\x03\x61pp\x12\x18\n\x07version\x18\x02 \x01(\tR\x07version\x12\x1a\n\x08platform\x18\x03 \x01(\tR\x08platform\"\x90\x02\n\x07Welcome\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12\x17\n\x07user_id\x18\x02 \x01(\tR\x06userId\x12H\n\x12heartbeat_interval\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationR\x11heartbeatInterval\x12\x46\n\x11heartbeat_timeout\x18\x04 \x01(\x0b\x32\x19.google.protobuf.DurationR\x10heartbeatTimeout\x12;\n\x0bserver_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nserverTime\"\x1c\n\x04Ping\x12\x14\n\x05nonce\x18\x01 \x01(\x04R\x05nonce\"w\n\x04Pong\x12\x14\n\x05nonce\x18\x01 \x01(\x04R\x05nonce\x12;\n\x0bserver_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nserverTime\x12\x1c\n\twatermark\x18\x03 \x01(\x03R\twatermark\"H\n\x0b\x44\x65liveryAck\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x10\n\x03seq\x18\x02 \x01(\x03R\x03seq\"*\n\rWatchPresence\x12\x19\n\x08user_ids\x18\x01 \x03(\tR\x07userIds\"O\n\x0cTypingUpdate\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x16\n\x06typing\x18\x02 \x01(\x08R\x06typing\"G\n\nReadUpdate\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x10\n\x03seq\x18\x02 \x01(\x03R\x03seq\"\xd8\x01\n\x07Receipt\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x17\n\x07user_id\x18\x02 \x01(\tR\x06userId\x12,\n\x04kind\x18\x03 \x01(\x0e\x32\x18.openchat.v1.ReceiptKindR\x04kind\x12\x10\n\x03seq\x18\x04 \x01(\x03R\x03seq\x12.\n\x04time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04time\x12\x1b\n\tdevice_id\x18\x06 \x01(\tR\x08\x64\x65viceId\"g\n\x0bTypingEvent\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x17\n\x07user_id\x18\x02 \x01(\tR\x06userId\x12\x16\n\x06typing\x18\x03 \x01(\x08R\x06typing\"\xdc\x01\n\x0bSendFailure\x12\"\n\rclient_msg_id\x18\x01 \x01(\tR\x0b\x63lientMsgId\x12\'\n\x0f\x63onversation_id\x18\x02 \x01(\tR\x0e\x63onversationId\x12\x12\n\x04\x63ode\x18\x03 \x01(\x05R\x04\x63ode\x12\x18\n\x07message\x18\x04 \x01(\tR\x07message\x12\x16\n\x06reason\x18\x05 \x01(\tR\x06reason\x12:\n\x0bretry_delay\x18\x06 \x01(\x0b\x32\x19.google.protobuf.DurationR\nretryDelay\"/\n\x08\x43\x61ughtUp\x12#\n\rmessage_count\x18\x01 \x01(\x03R\x0cmessageCount\"\x9e\x01\n\x0fMessagesDeleted\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1f\n\x0bmessage_ids\x18\x02 \x03(\tR\nmessageIds\x12\x12\n\x04seqs\x18\x03 \x03(\x03R\x04seqs\x12-\n\x12\x64\x65letions_position\x18\x04 \x01(\x04R\x11\x64\x65letionsPosition\"\x92\x01\n\tReconnect\x12\x16\n\x06reason\x18\x01 \x01(\tR\x06reason\x12:\n\x0bretry_after\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationR\nretryAfter\x12\x31\n\x05\x63\x61use\x18\x03 \x01(\x0e\x32\x1b.openchat.v1.ReconnectCauseR\x05\x63\x61use\">\n\x12OpenSessionRequest\x12(\n\x05hello\x18\x01 \x01(\x0b\x32\x12.openchat.v1.HelloR\x05hello\"E\n\x13OpenSessionResponse\x12.\n\x05\x66rame\x18\x01 \x01(\x0b\x32\x18.openchat.v1.ServerFrameR\x05\x66rame\"k\n\x18SendSessionFramesRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12\x30\n\x06\x66rames\x18\x02 \x03(\x0b\x32\x18.openchat.v1.ClientFrameR\x06\x66rames\"\x1b\n\x19SendSessionFramesResponse\"/\n\x12GetPresenceRequest\x12\x19\n\x08user_ids\x18\x01 \x03(\tR\x07userIds\"J\n\x13GetPresenceResponse\x12\x33\n\tpresences\x18\x01 \x03(\x0b\x32\x15.openchat.v1.PresenceR\tpresences*^\n\x0bReceiptKind\x12\x1c\n\x18RECEIPT_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16RECEIPT_KIND_DELIVERED\x10\x01\x12\x15\n\x11RECEIPT_KIND_READ\x10\x02*\x8d\x01\n\x0eReconnectCause\x12\x1f\n\x1bRECONNECT_CAUSE_UNSPECIFIED\x10\x00\x12\x1c\n\x18RECONNECT_CAUSE_DRAINING\x10\x01\x12\x1c\n\x18RECONNECT_CAUSE_REPLACED\x10\x02\x12\x1e\n\x1aRECONNECT_CAUSE_OVERLOADED\x10\x03\x32\xde\x02\n\x0fPresenceService\x12\x41\n\x07\x43onnect\x12\x18.openchat.v1.ClientFrame\x1a\x18.openchat.v1.ServerFrame(\x01\x30\x01\x12R\n\x0bOpenSession\x12\x1f.openchat.v1.OpenSessionRequest\x1a .openchat.v1.OpenSessionResponse0\x01\x12\x62\n\x11SendSessionFrames\x12%.openchat.v1.SendSessionFramesRequest\x1a&.openchat.v1.SendSessionFramesResponse\x12P\n\x0bGetPresence\x12\x1f.openchat.v1.GetPresenceRequest\x1a .openchat.v1.GetPresenceResponseBj\n\x0f\x64\x65v.openchat.v1B\x14PresenceServiceProtoP\x01Z0openchat.dev/generated/go/openchat/v1;openchatv1\xea\x02\x0cOpenchat::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,56 +38,56 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'openchat.v1.presence_servic
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\017dev.openchat.v1B\024PresenceServiceProtoP\001Z0openchat.dev/generated/go/openchat/v1;openchatv1\352\002\014Openchat::V1'
-  _globals['_RECEIPTKIND']._serialized_start=3481
-  _globals['_RECEIPTKIND']._serialized_end=3575
-  _globals['_RECONNECTCAUSE']._serialized_start=3578
-  _globals['_RECONNECTCAUSE']._serialized_end=3719
+  _globals['_RECEIPTKIND']._serialized_start=3595
+  _globals['_RECEIPTKIND']._serialized_end=3689
+  _globals['_RECONNECTCAUSE']._serialized_start=3692
+  _globals['_RECONNECTCAUSE']._serialized_end=3833
   _globals['_CLIENTFRAME']._serialized_start=241
   _globals['_CLIENTFRAME']._serialized_end=635
   _globals['_SERVERFRAME']._serialized_start=638
   _globals['_SERVERFRAME']._serialized_end=1247
   _globals['_HELLO']._serialized_start=1250
-  _globals['_HELLO']._serialized_end=1439
-  _globals['_CLIENTINFO']._serialized_start=1441
-  _globals['_CLIENTINFO']._serialized_end=1525
-  _globals['_WELCOME']._serialized_start=1528
-  _globals['_WELCOME']._serialized_end=1800
-  _globals['_PING']._serialized_start=1802
-  _globals['_PING']._serialized_end=1830
-  _globals['_PONG']._serialized_start=1832
-  _globals['_PONG']._serialized_end=1951
-  _globals['_DELIVERYACK']._serialized_start=1953
-  _globals['_DELIVERYACK']._serialized_end=2025
-  _globals['_WATCHPRESENCE']._serialized_start=2027
-  _globals['_WATCHPRESENCE']._serialized_end=2069
-  _globals['_TYPINGUPDATE']._serialized_start=2071
-  _globals['_TYPINGUPDATE']._serialized_end=2150
-  _globals['_READUPDATE']._serialized_start=2152
-  _globals['_READUPDATE']._serialized_end=2223
-  _globals['_RECEIPT']._serialized_start=2226
-  _globals['_RECEIPT']._serialized_end=2442
-  _globals['_TYPINGEVENT']._serialized_start=2444
-  _globals['_TYPINGEVENT']._serialized_end=2547
-  _globals['_SENDFAILURE']._serialized_start=2550
-  _globals['_SENDFAILURE']._serialized_end=2770
-  _globals['_CAUGHTUP']._serialized_start=2772
-  _globals['_CAUGHTUP']._serialized_end=2819
-  _globals['_MESSAGESDELETED']._serialized_start=2821
-  _globals['_MESSAGESDELETED']._serialized_end=2932
-  _globals['_RECONNECT']._serialized_start=2935
-  _globals['_RECONNECT']._serialized_end=3081
-  _globals['_OPENSESSIONREQUEST']._serialized_start=3083
-  _globals['_OPENSESSIONREQUEST']._serialized_end=3145
-  _globals['_OPENSESSIONRESPONSE']._serialized_start=3147
-  _globals['_OPENSESSIONRESPONSE']._serialized_end=3216
-  _globals['_SENDSESSIONFRAMESREQUEST']._serialized_start=3218
-  _globals['_SENDSESSIONFRAMESREQUEST']._serialized_end=3325
-  _globals['_SENDSESSIONFRAMESRESPONSE']._serialized_start=3327
-  _globals['_SENDSESSIONFRAMESRESPONSE']._serialized_end=3354
-  _globals['_GETPRESENCEREQUEST']._serialized_start=3356
-  _globals['_GETPRESENCEREQUEST']._serialized_end=3403
-  _globals['_GETPRESENCERESPONSE']._serialized_start=3405
-  _globals['_GETPRESENCERESPONSE']._serialized_end=3479
-  _globals['_PRESENCESERVICE']._serialized_start=3722
-  _globals['_PRESENCESERVICE']._serialized_end=4072
+  _globals['_HELLO']._serialized_end=1505
+  _globals['_CLIENTINFO']._serialized_start=1507
+  _globals['_CLIENTINFO']._serialized_end=1591
+  _globals['_WELCOME']._serialized_start=1594
+  _globals['_WELCOME']._serialized_end=1866
+  _globals['_PING']._serialized_start=1868
+  _globals['_PING']._serialized_end=1896
+  _globals['_PONG']._serialized_start=1898
+  _globals['_PONG']._serialized_end=2017
+  _globals['_DELIVERYACK']._serialized_start=2019
+  _globals['_DELIVERYACK']._serialized_end=2091
+  _globals['_WATCHPRESENCE']._serialized_start=2093
+  _globals['_WATCHPRESENCE']._serialized_end=2135
+  _globals['_TYPINGUPDATE']._serialized_start=2137
+  _globals['_TYPINGUPDATE']._serialized_end=2216
+  _globals['_READUPDATE']._serialized_start=2218
+  _globals['_READUPDATE']._serialized_end=2289
+  _globals['_RECEIPT']._serialized_start=2292
+  _globals['_RECEIPT']._serialized_end=2508
+  _globals['_TYPINGEVENT']._serialized_start=2510
+  _globals['_TYPINGEVENT']._serialized_end=2613
+  _globals['_SENDFAILURE']._serialized_start=2616
+  _globals['_SENDFAILURE']._serialized_end=2836
+  _globals['_CAUGHTUP']._serialized_start=2838
+  _globals['_CAUGHTUP']._serialized_end=2885
+  _globals['_MESSAGESDELETED']._serialized_start=2888
+  _globals['_MESSAGESDELETED']._serialized_end=3046
+  _globals['_RECONNECT']._serialized_start=3049
+  _globals['_RECONNECT']._serialized_end=3195
+  _globals['_OPENSESSIONREQUEST']._serialized_start=3197
+  _globals['_OPENSESSIONREQUEST']._serialized_end=3259
+  _globals['_OPENSESSIONRESPONSE']._serialized_start=3261
+  _globals['_OPENSESSIONRESPONSE']._serialized_end=3330
+  _globals['_SENDSESSIONFRAMESREQUEST']._serialized_start=3332
+  _globals['_SENDSESSIONFRAMESREQUEST']._serialized_end=3439
+  _globals['_SENDSESSIONFRAMESRESPONSE']._serialized_start=3441
+  _globals['_SENDSESSIONFRAMESRESPONSE']._serialized_end=3468
+  _globals['_GETPRESENCEREQUEST']._serialized_start=3470
+  _globals['_GETPRESENCEREQUEST']._serialized_end=3517
+  _globals['_GETPRESENCERESPONSE']._serialized_start=3519
+  _globals['_GETPRESENCERESPONSE']._serialized_end=3593
+  _globals['_PRESENCESERVICE']._serialized_start=3836
+  _globals['_PRESENCESERVICE']._serialized_end=4186
 # @@protoc_insertion_point(module_scope)

@@ -262,6 +262,7 @@ class Hello(_message.Message):
     CLIENT_INFO_FIELD_NUMBER: _builtins.int
     RESUME_CURSORS_FIELD_NUMBER: _builtins.int
     RESUME_ALL_FIELD_NUMBER: _builtins.int
+    DELETIONS_AFTER_FIELD_NUMBER: _builtins.int
     device_id: _builtins.str
     """Stable identifier of the device, chosen by the client (1 to 128
     characters). A second session with the same user and device replaces the
@@ -269,6 +270,19 @@ class Hello(_message.Message):
     """
     resume_all: _builtins.bool
     """Also catch up conversations missing from `resume_cursors`, from seq 0."""
+    deletions_after: _builtins.int
+    """The device's deletion cursor: the highest `deletions_position` of a
+    `messages_deleted` frame (or of SyncResponse) it has applied, 0 for none
+    (a new device, or one that never applied one). When set, the catch-up also
+    pushes, before `caught_up`, every message the user deleted for themselves
+    (MessagingService.DeleteMessages, on any device) after this cursor, in the
+    order of the deletions, as `messages_deleted` frames; and every
+    `messages_deleted` frame of the session carries the cursor to store once it
+    is applied. A device that was offline while the user deleted on another one
+    learns of it this way. A `caught_up` frame follows this catch-up too, also
+    when no messages were asked for. Unset (clients older than this field): no
+    deletions in the catch-up, and frames without a cursor.
+    """
     @_builtins.property
     def client_info(self) -> Global___ClientInfo:
         """What the client is, for logs and diagnostics."""
@@ -288,12 +302,15 @@ class Hello(_message.Message):
         client_info: Global___ClientInfo | None = ...,
         resume_cursors: _abc.Iterable[_sync_service_pb2.SyncCursor] | None = ...,
         resume_all: _builtins.bool = ...,
+        deletions_after: _builtins.int | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["client_info", b"client_info"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_deletions_after", b"_deletions_after", "client_info", b"client_info", "deletions_after", b"deletions_after"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_info", b"client_info", "device_id", b"device_id", "resume_all", b"resume_all", "resume_cursors", b"resume_cursors"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_deletions_after", b"_deletions_after", "client_info", b"client_info", "deletions_after", b"deletions_after", "device_id", b"device_id", "resume_all", b"resume_all", "resume_cursors", b"resume_cursors"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__deletions_after: _TypeAlias = _typing.Literal["deletions_after"]  # noqa: Y015
+    _WhichOneofArgType__deletions_after: _TypeAlias = _typing.Literal["_deletions_after", b"_deletions_after"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__deletions_after) -> _WhichOneofReturnType__deletions_after | None: ...
 
 Global___Hello: _TypeAlias = Hello  # noqa: Y015
 
@@ -683,8 +700,12 @@ class MessagesDeleted(_message.Message):
     """Messages of a conversation that the session's user deleted for themselves.
     Applying it is idempotent: a retried DeleteMessages announces the messages
     again, and they may already be hidden (or not yet received) on this device.
-    Best effort, like other live frames: a device that was not connected learns
-    of the deletion from ListMessages, Sync and gap fills, which leave the
+    Every deletion has a position in the user's deletion feed (1, 2, 3, ... per
+    user, one per message hidden, in commit order). A session whose hello carried
+    `deletions_after` gets every deletion after it, in order and without holes
+    (the catch-up's, then the live ones; a retry's frame may name messages again),
+    so a device that was not connected learns of it when it reconnects. Without
+    it, frames are best effort: ListMessages, Sync and gap fills leave the
     messages out or carry them as `deleted_for_me` placeholders.
     """
 
@@ -693,12 +714,20 @@ class MessagesDeleted(_message.Message):
     CONVERSATION_ID_FIELD_NUMBER: _builtins.int
     MESSAGE_IDS_FIELD_NUMBER: _builtins.int
     SEQS_FIELD_NUMBER: _builtins.int
+    DELETIONS_POSITION_FIELD_NUMBER: _builtins.int
     conversation_id: _builtins.str
     """The conversation of the messages."""
+    deletions_position: _builtins.int
+    """The deletion cursor to store once this frame is applied (and send as
+    Hello.deletions_after or SyncRequest.deletions_after next time): every
+    deletion of the user up to it has reached this session. 0 when the
+    session's hello carried no `deletions_after`.
+    """
     @_builtins.property
     def message_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Every message the DeleteMessages call named, in seq order; all are now
-        hidden from the user.
+        """The messages, in seq order, all now hidden from the user: live, every
+        message the DeleteMessages call named; in the catch-up, those deleted in
+        a run of positions that ends at `deletions_position`.
         """
 
     @_builtins.property
@@ -711,10 +740,11 @@ class MessagesDeleted(_message.Message):
         conversation_id: _builtins.str = ...,
         message_ids: _abc.Iterable[_builtins.str] | None = ...,
         seqs: _abc.Iterable[_builtins.int] | None = ...,
+        deletions_position: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "message_ids", b"message_ids", "seqs", b"seqs"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversation_id", b"conversation_id", "deletions_position", b"deletions_position", "message_ids", b"message_ids", "seqs", b"seqs"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from openchat.v1 import message_pb2 as openchat_dot_v1_dot_message__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eopenchat/v1/sync_service.proto\x12\x0bopenchat.v1\x1a\x19openchat/v1/message.proto\"R\n\nSyncCursor\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1b\n\tafter_seq\x18\x02 \x01(\x03R\x08\x61\x66terSeq\"V\n\x0bSyncRequest\x12\x31\n\x07\x63ursors\x18\x01 \x03(\x0b\x32\x17.openchat.v1.SyncCursorR\x07\x63ursors\x12\x14\n\x05limit\x18\x02 \x01(\x05R\x05limit\"\xbe\x01\n\x10\x43onversationSync\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x19\n\x08last_seq\x18\x02 \x01(\x03R\x07lastSeq\x12\x30\n\x08messages\x18\x03 \x03(\x0b\x32\x14.openchat.v1.MessageR\x08messages\x12\x19\n\x08has_more\x18\x04 \x01(\x08R\x07hasMore\x12\x19\n\x08read_seq\x18\x05 \x01(\x03R\x07readSeq\"\x89\x01\n\x0cSyncResponse\x12\x43\n\rconversations\x18\x01 \x03(\x0b\x32\x1d.openchat.v1.ConversationSyncR\rconversations\x12\x34\n\x16has_more_conversations\x18\x02 \x01(\x08R\x14hasMoreConversations2J\n\x0bSyncService\x12;\n\x04Sync\x12\x18.openchat.v1.SyncRequest\x1a\x19.openchat.v1.SyncResponseBf\n\x0f\x64\x65v.openchat.v1B\x10SyncServiceProtoP\x01Z0openchat.dev/generated/go/openchat/v1;openchatv1\xea\x02\x0cOpenchat::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eopenchat/v1/sync_service.proto\x12\x0bopenchat.v1\x1a\x19openchat/v1/message.proto\"R\n\nSyncCursor\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x1b\n\tafter_seq\x18\x02 \x01(\x03R\x08\x61\x66terSeq\"\x98\x01\n\x0bSyncRequest\x12\x31\n\x07\x63ursors\x18\x01 \x03(\x0b\x32\x17.openchat.v1.SyncCursorR\x07\x63ursors\x12\x14\n\x05limit\x18\x02 \x01(\x05R\x05limit\x12,\n\x0f\x64\x65letions_after\x18\x03 \x01(\x04H\x00R\x0e\x64\x65letionsAfter\x88\x01\x01\x42\x12\n\x10_deletions_after\"\xbe\x01\n\x10\x43onversationSync\x12\'\n\x0f\x63onversation_id\x18\x01 \x01(\tR\x0e\x63onversationId\x12\x19\n\x08last_seq\x18\x02 \x01(\x03R\x07lastSeq\x12\x30\n\x08messages\x18\x03 \x03(\x0b\x32\x14.openchat.v1.MessageR\x08messages\x12\x19\n\x08has_more\x18\x04 \x01(\x08R\x07hasMore\x12\x19\n\x08read_seq\x18\x05 \x01(\x03R\x07readSeq\"\x9a\x02\n\x0cSyncResponse\x12\x43\n\rconversations\x18\x01 \x03(\x0b\x32\x1d.openchat.v1.ConversationSyncR\rconversations\x12\x34\n\x16has_more_conversations\x18\x02 \x01(\x08R\x14hasMoreConversations\x12\x32\n\tdeletions\x18\x03 \x03(\x0b\x32\x14.openchat.v1.MessageR\tdeletions\x12-\n\x12\x64\x65letions_position\x18\x04 \x01(\x04R\x11\x64\x65letionsPosition\x12,\n\x12has_more_deletions\x18\x05 \x01(\x08R\x10hasMoreDeletions2J\n\x0bSyncService\x12;\n\x04Sync\x12\x18.openchat.v1.SyncRequest\x1a\x19.openchat.v1.SyncResponseBf\n\x0f\x64\x65v.openchat.v1B\x10SyncServiceProtoP\x01Z0openchat.dev/generated/go/openchat/v1;openchatv1\xea\x02\x0cOpenchat::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,12 +35,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'\n\017dev.openchat.v1B\020SyncServiceProtoP\001Z0openchat.dev/generated/go/openchat/v1;openchatv1\352\002\014Openchat::V1'
   _globals['_SYNCCURSOR']._serialized_start=74
   _globals['_SYNCCURSOR']._serialized_end=156
-  _globals['_SYNCREQUEST']._serialized_start=158
-  _globals['_SYNCREQUEST']._serialized_end=244
-  _globals['_CONVERSATIONSYNC']._serialized_start=247
-  _globals['_CONVERSATIONSYNC']._serialized_end=437
-  _globals['_SYNCRESPONSE']._serialized_start=440
-  _globals['_SYNCRESPONSE']._serialized_end=577
-  _globals['_SYNCSERVICE']._serialized_start=579
-  _globals['_SYNCSERVICE']._serialized_end=653
+  _globals['_SYNCREQUEST']._serialized_start=159
+  _globals['_SYNCREQUEST']._serialized_end=311
+  _globals['_CONVERSATIONSYNC']._serialized_start=314
+  _globals['_CONVERSATIONSYNC']._serialized_end=504
+  _globals['_SYNCRESPONSE']._serialized_start=507
+  _globals['_SYNCRESPONSE']._serialized_end=789
+  _globals['_SYNCSERVICE']._serialized_start=791
+  _globals['_SYNCSERVICE']._serialized_end=865
 # @@protoc_insertion_point(module_scope)

@@ -53,8 +53,14 @@ class SyncRequest(_message.Message):
 
     CURSORS_FIELD_NUMBER: _builtins.int
     LIMIT_FIELD_NUMBER: _builtins.int
+    DELETIONS_AFTER_FIELD_NUMBER: _builtins.int
     limit: _builtins.int
     """Maximum number of messages per conversation: 0 means 100; at most 1000."""
+    deletions_after: _builtins.int
+    """The client's deletion cursor (Hello.deletions_after): when set, the
+    response also carries the messages the caller deleted for themselves after
+    it (`deletions`). 0 for a client that never applied a deletion.
+    """
     @_builtins.property
     def cursors(self) -> _containers.RepeatedCompositeFieldContainer[Global___SyncCursor]:
         """The client's cursors. Conversations without a cursor are synced from the
@@ -67,12 +73,15 @@ class SyncRequest(_message.Message):
         *,
         cursors: _abc.Iterable[Global___SyncCursor] | None = ...,
         limit: _builtins.int = ...,
+        deletions_after: _builtins.int | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_deletions_after", b"_deletions_after", "deletions_after", b"deletions_after"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cursors", b"cursors", "limit", b"limit"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_deletions_after", b"_deletions_after", "cursors", b"cursors", "deletions_after", b"deletions_after", "limit", b"limit"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__deletions_after: _TypeAlias = _typing.Literal["deletions_after"]  # noqa: Y015
+    _WhichOneofArgType__deletions_after: _TypeAlias = _typing.Literal["_deletions_after", b"_deletions_after"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__deletions_after) -> _WhichOneofReturnType__deletions_after | None: ...
 
 Global___SyncRequest: _TypeAlias = SyncRequest  # noqa: Y015
 
@@ -126,23 +135,46 @@ class SyncResponse(_message.Message):
 
     CONVERSATIONS_FIELD_NUMBER: _builtins.int
     HAS_MORE_CONVERSATIONS_FIELD_NUMBER: _builtins.int
+    DELETIONS_FIELD_NUMBER: _builtins.int
+    DELETIONS_POSITION_FIELD_NUMBER: _builtins.int
+    HAS_MORE_DELETIONS_FIELD_NUMBER: _builtins.int
     has_more_conversations: _builtins.bool
     """True when more conversations have news than one response carries (500):
     sync again with the updated cursors to get the rest.
     """
+    deletions_position: _builtins.int
+    """When the request carried `deletions_after`: the deletion cursor to store
+    once `deletions` are applied, and to send next time.
+    """
+    has_more_deletions: _builtins.bool
+    """True when more deletions follow than one response carries: sync again with
+    `deletions_position` as the cursor.
+    """
     @_builtins.property
     def conversations(self) -> _containers.RepeatedCompositeFieldContainer[Global___ConversationSync]:
         """The conversations with something new, ordered by conversation_id."""
+
+    @_builtins.property
+    def deletions(self) -> _containers.RepeatedCompositeFieldContainer[_message_pb2.Message]:
+        """When the request carried `deletions_after`: the messages the caller deleted
+        for themselves (MessagingService.DeleteMessages, on any device) after it,
+        in the order of the deletions, at most 1000, as `deleted_for_me`
+        placeholders without content. Hide the copies the client holds; a message
+        may come again (applying a deletion twice changes nothing).
+        """
 
     def __init__(
         self,
         *,
         conversations: _abc.Iterable[Global___ConversationSync] | None = ...,
         has_more_conversations: _builtins.bool = ...,
+        deletions: _abc.Iterable[_message_pb2.Message] | None = ...,
+        deletions_position: _builtins.int = ...,
+        has_more_deletions: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversations", b"conversations", "has_more_conversations", b"has_more_conversations"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["conversations", b"conversations", "deletions", b"deletions", "deletions_position", b"deletions_position", "has_more_conversations", b"has_more_conversations", "has_more_deletions", b"has_more_deletions"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

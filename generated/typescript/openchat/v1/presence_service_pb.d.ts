@@ -246,6 +246,23 @@ export declare type Hello = Message<"openchat.v1.Hello"> & {
    * @generated from field: bool resume_all = 4;
    */
   resumeAll: boolean;
+
+  /**
+   * The device's deletion cursor: the highest `deletions_position` of a
+   * `messages_deleted` frame (or of SyncResponse) it has applied, 0 for none
+   * (a new device, or one that never applied one). When set, the catch-up also
+   * pushes, before `caught_up`, every message the user deleted for themselves
+   * (MessagingService.DeleteMessages, on any device) after this cursor, in the
+   * order of the deletions, as `messages_deleted` frames; and every
+   * `messages_deleted` frame of the session carries the cursor to store once it
+   * is applied. A device that was offline while the user deleted on another one
+   * learns of it this way. A `caught_up` frame follows this catch-up too, also
+   * when no messages were asked for. Unset (clients older than this field): no
+   * deletions in the catch-up, and frames without a cursor.
+   *
+   * @generated from field: optional uint64 deletions_after = 5;
+   */
+  deletionsAfter?: bigint | undefined;
 };
 
 /**
@@ -665,8 +682,12 @@ export declare const CaughtUpSchema: GenMessage<CaughtUp>;
  * Messages of a conversation that the session's user deleted for themselves.
  * Applying it is idempotent: a retried DeleteMessages announces the messages
  * again, and they may already be hidden (or not yet received) on this device.
- * Best effort, like other live frames: a device that was not connected learns
- * of the deletion from ListMessages, Sync and gap fills, which leave the
+ * Every deletion has a position in the user's deletion feed (1, 2, 3, ... per
+ * user, one per message hidden, in commit order). A session whose hello carried
+ * `deletions_after` gets every deletion after it, in order and without holes
+ * (the catch-up's, then the live ones; a retry's frame may name messages again),
+ * so a device that was not connected learns of it when it reconnects. Without
+ * it, frames are best effort: ListMessages, Sync and gap fills leave the
  * messages out or carry them as `deleted_for_me` placeholders.
  *
  * @generated from message openchat.v1.MessagesDeleted
@@ -680,8 +701,9 @@ export declare type MessagesDeleted = Message<"openchat.v1.MessagesDeleted"> & {
   conversationId: string;
 
   /**
-   * Every message the DeleteMessages call named, in seq order; all are now
-   * hidden from the user.
+   * The messages, in seq order, all now hidden from the user: live, every
+   * message the DeleteMessages call named; in the catch-up, those deleted in
+   * a run of positions that ends at `deletions_position`.
    *
    * @generated from field: repeated string message_ids = 2;
    */
@@ -693,6 +715,16 @@ export declare type MessagesDeleted = Message<"openchat.v1.MessagesDeleted"> & {
    * @generated from field: repeated int64 seqs = 3;
    */
   seqs: bigint[];
+
+  /**
+   * The deletion cursor to store once this frame is applied (and send as
+   * Hello.deletions_after or SyncRequest.deletions_after next time): every
+   * deletion of the user up to it has reached this session. 0 when the
+   * session's hello carried no `deletions_after`.
+   *
+   * @generated from field: uint64 deletions_position = 4;
+   */
+  deletionsPosition: bigint;
 };
 
 /**

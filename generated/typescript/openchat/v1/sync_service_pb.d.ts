@@ -59,6 +59,15 @@ export declare type SyncRequest = Message<"openchat.v1.SyncRequest"> & {
    * @generated from field: int32 limit = 2;
    */
   limit: number;
+
+  /**
+   * The client's deletion cursor (Hello.deletions_after): when set, the
+   * response also carries the messages the caller deleted for themselves after
+   * it (`deletions`). 0 for a client that never applied a deletion.
+   *
+   * @generated from field: optional uint64 deletions_after = 3;
+   */
+  deletionsAfter?: bigint | undefined;
 };
 
 /**
@@ -136,6 +145,33 @@ export declare type SyncResponse = Message<"openchat.v1.SyncResponse"> & {
    * @generated from field: bool has_more_conversations = 2;
    */
   hasMoreConversations: boolean;
+
+  /**
+   * When the request carried `deletions_after`: the messages the caller deleted
+   * for themselves (MessagingService.DeleteMessages, on any device) after it,
+   * in the order of the deletions, at most 1000, as `deleted_for_me`
+   * placeholders without content. Hide the copies the client holds; a message
+   * may come again (applying a deletion twice changes nothing).
+   *
+   * @generated from field: repeated openchat.v1.Message deletions = 3;
+   */
+  deletions: Message$1[];
+
+  /**
+   * When the request carried `deletions_after`: the deletion cursor to store
+   * once `deletions` are applied, and to send next time.
+   *
+   * @generated from field: uint64 deletions_position = 4;
+   */
+  deletionsPosition: bigint;
+
+  /**
+   * True when more deletions follow than one response carries: sync again with
+   * `deletions_position` as the cursor.
+   *
+   * @generated from field: bool has_more_deletions = 5;
+   */
+  hasMoreDeletions: boolean;
 };
 
 /**

@@ -49,6 +49,7 @@ private static final long serialVersionUID = 0L;
             dev.openchat.v1.Hello.class, dev.openchat.v1.Hello.Builder.class);
   }
 
+  private int bitField0_;
   public static final int DEVICE_ID_FIELD_NUMBER = 1;
   @SuppressWarnings("serial")
   private volatile java.lang.Object deviceId_ = "";
@@ -229,6 +230,53 @@ private static final long serialVersionUID = 0L;
     return resumeAll_;
   }
 
+  public static final int DELETIONS_AFTER_FIELD_NUMBER = 5;
+  private long deletionsAfter_ = 0L;
+  /**
+   * <pre>
+   * The device's deletion cursor: the highest `deletions_position` of a
+   * `messages_deleted` frame (or of SyncResponse) it has applied, 0 for none
+   * (a new device, or one that never applied one). When set, the catch-up also
+   * pushes, before `caught_up`, every message the user deleted for themselves
+   * (MessagingService.DeleteMessages, on any device) after this cursor, in the
+   * order of the deletions, as `messages_deleted` frames; and every
+   * `messages_deleted` frame of the session carries the cursor to store once it
+   * is applied. A device that was offline while the user deleted on another one
+   * learns of it this way. A `caught_up` frame follows this catch-up too, also
+   * when no messages were asked for. Unset (clients older than this field): no
+   * deletions in the catch-up, and frames without a cursor.
+   * </pre>
+   *
+   * <code>optional uint64 deletions_after = 5 [json_name = "deletionsAfter"];</code>
+   * @return Whether the deletionsAfter field is set.
+   */
+  @java.lang.Override
+  public boolean hasDeletionsAfter() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * The device's deletion cursor: the highest `deletions_position` of a
+   * `messages_deleted` frame (or of SyncResponse) it has applied, 0 for none
+   * (a new device, or one that never applied one). When set, the catch-up also
+   * pushes, before `caught_up`, every message the user deleted for themselves
+   * (MessagingService.DeleteMessages, on any device) after this cursor, in the
+   * order of the deletions, as `messages_deleted` frames; and every
+   * `messages_deleted` frame of the session carries the cursor to store once it
+   * is applied. A device that was offline while the user deleted on another one
+   * learns of it this way. A `caught_up` frame follows this catch-up too, also
+   * when no messages were asked for. Unset (clients older than this field): no
+   * deletions in the catch-up, and frames without a cursor.
+   * </pre>
+   *
+   * <code>optional uint64 deletions_after = 5 [json_name = "deletionsAfter"];</code>
+   * @return The deletionsAfter.
+   */
+  @java.lang.Override
+  public long getDeletionsAfter() {
+    return deletionsAfter_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -255,6 +303,9 @@ private static final long serialVersionUID = 0L;
     if (resumeAll_ != false) {
       output.writeBool(4, resumeAll_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeUInt64(5, deletionsAfter_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -278,6 +329,10 @@ private static final long serialVersionUID = 0L;
     if (resumeAll_ != false) {
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(4, resumeAll_);
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt64Size(5, deletionsAfter_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -305,6 +360,11 @@ private static final long serialVersionUID = 0L;
         .equals(other.getResumeCursorsList())) return false;
     if (getResumeAll()
         != other.getResumeAll()) return false;
+    if (hasDeletionsAfter() != other.hasDeletionsAfter()) return false;
+    if (hasDeletionsAfter()) {
+      if (getDeletionsAfter()
+          != other.getDeletionsAfter()) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -329,6 +389,11 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + RESUME_ALL_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getResumeAll());
+    if (hasDeletionsAfter()) {
+      hash = (37 * hash) + DELETIONS_AFTER_FIELD_NUMBER;
+      hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+          getDeletionsAfter());
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -476,6 +541,7 @@ private static final long serialVersionUID = 0L;
       }
       bitField0_ = (bitField0_ & ~0x00000004);
       resumeAll_ = false;
+      deletionsAfter_ = 0L;
       return this;
     }
 
@@ -533,6 +599,12 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000008) != 0)) {
         result.resumeAll_ = resumeAll_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.deletionsAfter_ = deletionsAfter_;
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -616,6 +688,9 @@ private static final long serialVersionUID = 0L;
       if (other.getResumeAll() != false) {
         setResumeAll(other.getResumeAll());
       }
+      if (other.hasDeletionsAfter()) {
+        setDeletionsAfter(other.getDeletionsAfter());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -672,6 +747,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000008;
               break;
             } // case 32
+            case 40: {
+              deletionsAfter_ = input.readUInt64();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 40
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1352,6 +1432,102 @@ private static final long serialVersionUID = 0L;
     public Builder clearResumeAll() {
       bitField0_ = (bitField0_ & ~0x00000008);
       resumeAll_ = false;
+      onChanged();
+      return this;
+    }
+
+    private long deletionsAfter_ ;
+    /**
+     * <pre>
+     * The device's deletion cursor: the highest `deletions_position` of a
+     * `messages_deleted` frame (or of SyncResponse) it has applied, 0 for none
+     * (a new device, or one that never applied one). When set, the catch-up also
+     * pushes, before `caught_up`, every message the user deleted for themselves
+     * (MessagingService.DeleteMessages, on any device) after this cursor, in the
+     * order of the deletions, as `messages_deleted` frames; and every
+     * `messages_deleted` frame of the session carries the cursor to store once it
+     * is applied. A device that was offline while the user deleted on another one
+     * learns of it this way. A `caught_up` frame follows this catch-up too, also
+     * when no messages were asked for. Unset (clients older than this field): no
+     * deletions in the catch-up, and frames without a cursor.
+     * </pre>
+     *
+     * <code>optional uint64 deletions_after = 5 [json_name = "deletionsAfter"];</code>
+     * @return Whether the deletionsAfter field is set.
+     */
+    @java.lang.Override
+    public boolean hasDeletionsAfter() {
+      return ((bitField0_ & 0x00000010) != 0);
+    }
+    /**
+     * <pre>
+     * The device's deletion cursor: the highest `deletions_position` of a
+     * `messages_deleted` frame (or of SyncResponse) it has applied, 0 for none
+     * (a new device, or one that never applied one). When set, the catch-up also
+     * pushes, before `caught_up`, every message the user deleted for themselves
+     * (MessagingService.DeleteMessages, on any device) after this cursor, in the
+     * order of the deletions, as `messages_deleted` frames; and every
+     * `messages_deleted` frame of the session carries the cursor to store once it
+     * is applied. A device that was offline while the user deleted on another one
+     * learns of it this way. A `caught_up` frame follows this catch-up too, also
+     * when no messages were asked for. Unset (clients older than this field): no
+     * deletions in the catch-up, and frames without a cursor.
+     * </pre>
+     *
+     * <code>optional uint64 deletions_after = 5 [json_name = "deletionsAfter"];</code>
+     * @return The deletionsAfter.
+     */
+    @java.lang.Override
+    public long getDeletionsAfter() {
+      return deletionsAfter_;
+    }
+    /**
+     * <pre>
+     * The device's deletion cursor: the highest `deletions_position` of a
+     * `messages_deleted` frame (or of SyncResponse) it has applied, 0 for none
+     * (a new device, or one that never applied one). When set, the catch-up also
+     * pushes, before `caught_up`, every message the user deleted for themselves
+     * (MessagingService.DeleteMessages, on any device) after this cursor, in the
+     * order of the deletions, as `messages_deleted` frames; and every
+     * `messages_deleted` frame of the session carries the cursor to store once it
+     * is applied. A device that was offline while the user deleted on another one
+     * learns of it this way. A `caught_up` frame follows this catch-up too, also
+     * when no messages were asked for. Unset (clients older than this field): no
+     * deletions in the catch-up, and frames without a cursor.
+     * </pre>
+     *
+     * <code>optional uint64 deletions_after = 5 [json_name = "deletionsAfter"];</code>
+     * @param value The deletionsAfter to set.
+     * @return This builder for chaining.
+     */
+    public Builder setDeletionsAfter(long value) {
+      
+      deletionsAfter_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The device's deletion cursor: the highest `deletions_position` of a
+     * `messages_deleted` frame (or of SyncResponse) it has applied, 0 for none
+     * (a new device, or one that never applied one). When set, the catch-up also
+     * pushes, before `caught_up`, every message the user deleted for themselves
+     * (MessagingService.DeleteMessages, on any device) after this cursor, in the
+     * order of the deletions, as `messages_deleted` frames; and every
+     * `messages_deleted` frame of the session carries the cursor to store once it
+     * is applied. A device that was offline while the user deleted on another one
+     * learns of it this way. A `caught_up` frame follows this catch-up too, also
+     * when no messages were asked for. Unset (clients older than this field): no
+     * deletions in the catch-up, and frames without a cursor.
+     * </pre>
+     *
+     * <code>optional uint64 deletions_after = 5 [json_name = "deletionsAfter"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearDeletionsAfter() {
+      bitField0_ = (bitField0_ & ~0x00000010);
+      deletionsAfter_ = 0L;
       onChanged();
       return this;
     }

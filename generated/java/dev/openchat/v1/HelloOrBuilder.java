@@ -126,4 +126,43 @@ public interface HelloOrBuilder extends
    * @return The resumeAll.
    */
   boolean getResumeAll();
+
+  /**
+   * <pre>
+   * The device's deletion cursor: the highest `deletions_position` of a
+   * `messages_deleted` frame (or of SyncResponse) it has applied, 0 for none
+   * (a new device, or one that never applied one). When set, the catch-up also
+   * pushes, before `caught_up`, every message the user deleted for themselves
+   * (MessagingService.DeleteMessages, on any device) after this cursor, in the
+   * order of the deletions, as `messages_deleted` frames; and every
+   * `messages_deleted` frame of the session carries the cursor to store once it
+   * is applied. A device that was offline while the user deleted on another one
+   * learns of it this way. A `caught_up` frame follows this catch-up too, also
+   * when no messages were asked for. Unset (clients older than this field): no
+   * deletions in the catch-up, and frames without a cursor.
+   * </pre>
+   *
+   * <code>optional uint64 deletions_after = 5 [json_name = "deletionsAfter"];</code>
+   * @return Whether the deletionsAfter field is set.
+   */
+  boolean hasDeletionsAfter();
+  /**
+   * <pre>
+   * The device's deletion cursor: the highest `deletions_position` of a
+   * `messages_deleted` frame (or of SyncResponse) it has applied, 0 for none
+   * (a new device, or one that never applied one). When set, the catch-up also
+   * pushes, before `caught_up`, every message the user deleted for themselves
+   * (MessagingService.DeleteMessages, on any device) after this cursor, in the
+   * order of the deletions, as `messages_deleted` frames; and every
+   * `messages_deleted` frame of the session carries the cursor to store once it
+   * is applied. A device that was offline while the user deleted on another one
+   * learns of it this way. A `caught_up` frame follows this catch-up too, also
+   * when no messages were asked for. Unset (clients older than this field): no
+   * deletions in the catch-up, and frames without a cursor.
+   * </pre>
+   *
+   * <code>optional uint64 deletions_after = 5 [json_name = "deletionsAfter"];</code>
+   * @return The deletionsAfter.
+   */
+  long getDeletionsAfter();
 }

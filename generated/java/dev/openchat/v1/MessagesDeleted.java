@@ -8,8 +8,12 @@ package dev.openchat.v1;
  * Messages of a conversation that the session's user deleted for themselves.
  * Applying it is idempotent: a retried DeleteMessages announces the messages
  * again, and they may already be hidden (or not yet received) on this device.
- * Best effort, like other live frames: a device that was not connected learns
- * of the deletion from ListMessages, Sync and gap fills, which leave the
+ * Every deletion has a position in the user's deletion feed (1, 2, 3, ... per
+ * user, one per message hidden, in commit order). A session whose hello carried
+ * `deletions_after` gets every deletion after it, in order and without holes
+ * (the catch-up's, then the live ones; a retry's frame may name messages again),
+ * so a device that was not connected learns of it when it reconnects. Without
+ * it, frames are best effort: ListMessages, Sync and gap fills leave the
  * messages out or carry them as `deleted_for_me` placeholders.
  * </pre>
  *
@@ -107,8 +111,9 @@ private static final long serialVersionUID = 0L;
   private com.google.protobuf.LazyStringList messageIds_;
   /**
    * <pre>
-   * Every message the DeleteMessages call named, in seq order; all are now
-   * hidden from the user.
+   * The messages, in seq order, all now hidden from the user: live, every
+   * message the DeleteMessages call named; in the catch-up, those deleted in
+   * a run of positions that ends at `deletions_position`.
    * </pre>
    *
    * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -120,8 +125,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Every message the DeleteMessages call named, in seq order; all are now
-   * hidden from the user.
+   * The messages, in seq order, all now hidden from the user: live, every
+   * message the DeleteMessages call named; in the catch-up, those deleted in
+   * a run of positions that ends at `deletions_position`.
    * </pre>
    *
    * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -132,8 +138,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Every message the DeleteMessages call named, in seq order; all are now
-   * hidden from the user.
+   * The messages, in seq order, all now hidden from the user: live, every
+   * message the DeleteMessages call named; in the catch-up, those deleted in
+   * a run of positions that ends at `deletions_position`.
    * </pre>
    *
    * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -145,8 +152,9 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Every message the DeleteMessages call named, in seq order; all are now
-   * hidden from the user.
+   * The messages, in seq order, all now hidden from the user: live, every
+   * message the DeleteMessages call named; in the catch-up, those deleted in
+   * a run of positions that ends at `deletions_position`.
    * </pre>
    *
    * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -199,6 +207,24 @@ private static final long serialVersionUID = 0L;
   }
   private int seqsMemoizedSerializedSize = -1;
 
+  public static final int DELETIONS_POSITION_FIELD_NUMBER = 4;
+  private long deletionsPosition_ = 0L;
+  /**
+   * <pre>
+   * The deletion cursor to store once this frame is applied (and send as
+   * Hello.deletions_after or SyncRequest.deletions_after next time): every
+   * deletion of the user up to it has reached this session. 0 when the
+   * session's hello carried no `deletions_after`.
+   * </pre>
+   *
+   * <code>uint64 deletions_position = 4 [json_name = "deletionsPosition"];</code>
+   * @return The deletionsPosition.
+   */
+  @java.lang.Override
+  public long getDeletionsPosition() {
+    return deletionsPosition_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -226,6 +252,9 @@ private static final long serialVersionUID = 0L;
     }
     for (int i = 0; i < seqs_.size(); i++) {
       output.writeInt64NoTag(seqs_.getLong(i));
+    }
+    if (deletionsPosition_ != 0L) {
+      output.writeUInt64(4, deletionsPosition_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -261,6 +290,10 @@ private static final long serialVersionUID = 0L;
       }
       seqsMemoizedSerializedSize = dataSize;
     }
+    if (deletionsPosition_ != 0L) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt64Size(4, deletionsPosition_);
+    }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
     return size;
@@ -282,6 +315,8 @@ private static final long serialVersionUID = 0L;
         .equals(other.getMessageIdsList())) return false;
     if (!getSeqsList()
         .equals(other.getSeqsList())) return false;
+    if (getDeletionsPosition()
+        != other.getDeletionsPosition()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -303,6 +338,9 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + SEQS_FIELD_NUMBER;
       hash = (53 * hash) + getSeqsList().hashCode();
     }
+    hash = (37 * hash) + DELETIONS_POSITION_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        getDeletionsPosition());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -403,8 +441,12 @@ private static final long serialVersionUID = 0L;
    * Messages of a conversation that the session's user deleted for themselves.
    * Applying it is idempotent: a retried DeleteMessages announces the messages
    * again, and they may already be hidden (or not yet received) on this device.
-   * Best effort, like other live frames: a device that was not connected learns
-   * of the deletion from ListMessages, Sync and gap fills, which leave the
+   * Every deletion has a position in the user's deletion feed (1, 2, 3, ... per
+   * user, one per message hidden, in commit order). A session whose hello carried
+   * `deletions_after` gets every deletion after it, in order and without holes
+   * (the catch-up's, then the live ones; a retry's frame may name messages again),
+   * so a device that was not connected learns of it when it reconnects. Without
+   * it, frames are best effort: ListMessages, Sync and gap fills leave the
    * messages out or carry them as `deleted_for_me` placeholders.
    * </pre>
    *
@@ -445,6 +487,7 @@ private static final long serialVersionUID = 0L;
       messageIds_ = com.google.protobuf.LazyStringArrayList.EMPTY;
       bitField0_ = (bitField0_ & ~0x00000002);
       seqs_ = emptyLongList();
+      deletionsPosition_ = 0L;
       return this;
     }
 
@@ -494,6 +537,9 @@ private static final long serialVersionUID = 0L;
       int from_bitField0_ = bitField0_;
       if (((from_bitField0_ & 0x00000001) != 0)) {
         result.conversationId_ = conversationId_;
+      }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.deletionsPosition_ = deletionsPosition_;
       }
     }
 
@@ -566,6 +612,9 @@ private static final long serialVersionUID = 0L;
         }
         onChanged();
       }
+      if (other.getDeletionsPosition() != 0L) {
+        setDeletionsPosition(other.getDeletionsPosition());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -619,6 +668,11 @@ private static final long serialVersionUID = 0L;
               input.popLimit(limit);
               break;
             } // case 26
+            case 32: {
+              deletionsPosition_ = input.readUInt64();
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 32
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -737,8 +791,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Every message the DeleteMessages call named, in seq order; all are now
-     * hidden from the user.
+     * The messages, in seq order, all now hidden from the user: live, every
+     * message the DeleteMessages call named; in the catch-up, those deleted in
+     * a run of positions that ends at `deletions_position`.
      * </pre>
      *
      * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -750,8 +805,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Every message the DeleteMessages call named, in seq order; all are now
-     * hidden from the user.
+     * The messages, in seq order, all now hidden from the user: live, every
+     * message the DeleteMessages call named; in the catch-up, those deleted in
+     * a run of positions that ends at `deletions_position`.
      * </pre>
      *
      * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -762,8 +818,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Every message the DeleteMessages call named, in seq order; all are now
-     * hidden from the user.
+     * The messages, in seq order, all now hidden from the user: live, every
+     * message the DeleteMessages call named; in the catch-up, those deleted in
+     * a run of positions that ends at `deletions_position`.
      * </pre>
      *
      * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -775,8 +832,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Every message the DeleteMessages call named, in seq order; all are now
-     * hidden from the user.
+     * The messages, in seq order, all now hidden from the user: live, every
+     * message the DeleteMessages call named; in the catch-up, those deleted in
+     * a run of positions that ends at `deletions_position`.
      * </pre>
      *
      * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -789,8 +847,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Every message the DeleteMessages call named, in seq order; all are now
-     * hidden from the user.
+     * The messages, in seq order, all now hidden from the user: live, every
+     * message the DeleteMessages call named; in the catch-up, those deleted in
+     * a run of positions that ends at `deletions_position`.
      * </pre>
      *
      * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -808,8 +867,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Every message the DeleteMessages call named, in seq order; all are now
-     * hidden from the user.
+     * The messages, in seq order, all now hidden from the user: live, every
+     * message the DeleteMessages call named; in the catch-up, those deleted in
+     * a run of positions that ends at `deletions_position`.
      * </pre>
      *
      * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -826,8 +886,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Every message the DeleteMessages call named, in seq order; all are now
-     * hidden from the user.
+     * The messages, in seq order, all now hidden from the user: live, every
+     * message the DeleteMessages call named; in the catch-up, those deleted in
+     * a run of positions that ends at `deletions_position`.
      * </pre>
      *
      * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -844,8 +905,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Every message the DeleteMessages call named, in seq order; all are now
-     * hidden from the user.
+     * The messages, in seq order, all now hidden from the user: live, every
+     * message the DeleteMessages call named; in the catch-up, those deleted in
+     * a run of positions that ends at `deletions_position`.
      * </pre>
      *
      * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -859,8 +921,9 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Every message the DeleteMessages call named, in seq order; all are now
-     * hidden from the user.
+     * The messages, in seq order, all now hidden from the user: live, every
+     * message the DeleteMessages call named; in the catch-up, those deleted in
+     * a run of positions that ends at `deletions_position`.
      * </pre>
      *
      * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -982,6 +1045,59 @@ private static final long serialVersionUID = 0L;
     public Builder clearSeqs() {
       seqs_ = emptyLongList();
       bitField0_ = (bitField0_ & ~0x00000004);
+      onChanged();
+      return this;
+    }
+
+    private long deletionsPosition_ ;
+    /**
+     * <pre>
+     * The deletion cursor to store once this frame is applied (and send as
+     * Hello.deletions_after or SyncRequest.deletions_after next time): every
+     * deletion of the user up to it has reached this session. 0 when the
+     * session's hello carried no `deletions_after`.
+     * </pre>
+     *
+     * <code>uint64 deletions_position = 4 [json_name = "deletionsPosition"];</code>
+     * @return The deletionsPosition.
+     */
+    @java.lang.Override
+    public long getDeletionsPosition() {
+      return deletionsPosition_;
+    }
+    /**
+     * <pre>
+     * The deletion cursor to store once this frame is applied (and send as
+     * Hello.deletions_after or SyncRequest.deletions_after next time): every
+     * deletion of the user up to it has reached this session. 0 when the
+     * session's hello carried no `deletions_after`.
+     * </pre>
+     *
+     * <code>uint64 deletions_position = 4 [json_name = "deletionsPosition"];</code>
+     * @param value The deletionsPosition to set.
+     * @return This builder for chaining.
+     */
+    public Builder setDeletionsPosition(long value) {
+      
+      deletionsPosition_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The deletion cursor to store once this frame is applied (and send as
+     * Hello.deletions_after or SyncRequest.deletions_after next time): every
+     * deletion of the user up to it has reached this session. 0 when the
+     * session's hello carried no `deletions_after`.
+     * </pre>
+     *
+     * <code>uint64 deletions_position = 4 [json_name = "deletionsPosition"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearDeletionsPosition() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      deletionsPosition_ = 0L;
       onChanged();
       return this;
     }

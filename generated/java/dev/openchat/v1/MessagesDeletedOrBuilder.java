@@ -29,8 +29,9 @@ public interface MessagesDeletedOrBuilder extends
 
   /**
    * <pre>
-   * Every message the DeleteMessages call named, in seq order; all are now
-   * hidden from the user.
+   * The messages, in seq order, all now hidden from the user: live, every
+   * message the DeleteMessages call named; in the catch-up, those deleted in
+   * a run of positions that ends at `deletions_position`.
    * </pre>
    *
    * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -40,8 +41,9 @@ public interface MessagesDeletedOrBuilder extends
       getMessageIdsList();
   /**
    * <pre>
-   * Every message the DeleteMessages call named, in seq order; all are now
-   * hidden from the user.
+   * The messages, in seq order, all now hidden from the user: live, every
+   * message the DeleteMessages call named; in the catch-up, those deleted in
+   * a run of positions that ends at `deletions_position`.
    * </pre>
    *
    * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -50,8 +52,9 @@ public interface MessagesDeletedOrBuilder extends
   int getMessageIdsCount();
   /**
    * <pre>
-   * Every message the DeleteMessages call named, in seq order; all are now
-   * hidden from the user.
+   * The messages, in seq order, all now hidden from the user: live, every
+   * message the DeleteMessages call named; in the catch-up, those deleted in
+   * a run of positions that ends at `deletions_position`.
    * </pre>
    *
    * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -61,8 +64,9 @@ public interface MessagesDeletedOrBuilder extends
   java.lang.String getMessageIds(int index);
   /**
    * <pre>
-   * Every message the DeleteMessages call named, in seq order; all are now
-   * hidden from the user.
+   * The messages, in seq order, all now hidden from the user: live, every
+   * message the DeleteMessages call named; in the catch-up, those deleted in
+   * a run of positions that ends at `deletions_position`.
    * </pre>
    *
    * <code>repeated string message_ids = 2 [json_name = "messageIds"];</code>
@@ -100,4 +104,17 @@ public interface MessagesDeletedOrBuilder extends
    * @return The seqs at the given index.
    */
   long getSeqs(int index);
+
+  /**
+   * <pre>
+   * The deletion cursor to store once this frame is applied (and send as
+   * Hello.deletions_after or SyncRequest.deletions_after next time): every
+   * deletion of the user up to it has reached this session. 0 when the
+   * session's hello carried no `deletions_after`.
+   * </pre>
+   *
+   * <code>uint64 deletions_position = 4 [json_name = "deletionsPosition"];</code>
+   * @return The deletionsPosition.
+   */
+  long getDeletionsPosition();
 }

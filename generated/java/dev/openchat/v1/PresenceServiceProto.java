@@ -169,80 +169,83 @@ public final class PresenceServiceProto {
       "\030\n \001(\0132\026.openchat.v1.ReconnectH\000R\treconn" +
       "ect\022I\n\020messages_deleted\030\013 \001(\0132\034.openchat" +
       ".v1.MessagesDeletedH\000R\017messagesDeletedB\007" +
-      "\n\005frame\"\275\001\n\005Hello\022\033\n\tdevice_id\030\001 \001(\tR\010de" +
+      "\n\005frame\"\377\001\n\005Hello\022\033\n\tdevice_id\030\001 \001(\tR\010de" +
       "viceId\0228\n\013client_info\030\002 \001(\0132\027.openchat.v" +
       "1.ClientInfoR\nclientInfo\022>\n\016resume_curso" +
       "rs\030\003 \003(\0132\027.openchat.v1.SyncCursorR\rresum" +
-      "eCursors\022\035\n\nresume_all\030\004 \001(\010R\tresumeAll\"" +
-      "T\n\nClientInfo\022\020\n\003app\030\001 \001(\tR\003app\022\030\n\007versi" +
-      "on\030\002 \001(\tR\007version\022\032\n\010platform\030\003 \001(\tR\010pla" +
-      "tform\"\220\002\n\007Welcome\022\035\n\nsession_id\030\001 \001(\tR\ts" +
-      "essionId\022\027\n\007user_id\030\002 \001(\tR\006userId\022H\n\022hea" +
-      "rtbeat_interval\030\003 \001(\0132\031.google.protobuf." +
-      "DurationR\021heartbeatInterval\022F\n\021heartbeat" +
-      "_timeout\030\004 \001(\0132\031.google.protobuf.Duratio" +
-      "nR\020heartbeatTimeout\022;\n\013server_time\030\005 \001(\013" +
-      "2\032.google.protobuf.TimestampR\nserverTime" +
-      "\"\034\n\004Ping\022\024\n\005nonce\030\001 \001(\004R\005nonce\"w\n\004Pong\022\024" +
-      "\n\005nonce\030\001 \001(\004R\005nonce\022;\n\013server_time\030\002 \001(" +
-      "\0132\032.google.protobuf.TimestampR\nserverTim" +
-      "e\022\034\n\twatermark\030\003 \001(\003R\twatermark\"H\n\013Deliv" +
-      "eryAck\022\'\n\017conversation_id\030\001 \001(\tR\016convers" +
-      "ationId\022\020\n\003seq\030\002 \001(\003R\003seq\"*\n\rWatchPresen" +
-      "ce\022\031\n\010user_ids\030\001 \003(\tR\007userIds\"O\n\014TypingU" +
-      "pdate\022\'\n\017conversation_id\030\001 \001(\tR\016conversa" +
-      "tionId\022\026\n\006typing\030\002 \001(\010R\006typing\"G\n\nReadUp" +
-      "date\022\'\n\017conversation_id\030\001 \001(\tR\016conversat" +
-      "ionId\022\020\n\003seq\030\002 \001(\003R\003seq\"\330\001\n\007Receipt\022\'\n\017c" +
-      "onversation_id\030\001 \001(\tR\016conversationId\022\027\n\007" +
-      "user_id\030\002 \001(\tR\006userId\022,\n\004kind\030\003 \001(\0162\030.op" +
-      "enchat.v1.ReceiptKindR\004kind\022\020\n\003seq\030\004 \001(\003" +
-      "R\003seq\022.\n\004time\030\005 \001(\0132\032.google.protobuf.Ti" +
-      "mestampR\004time\022\033\n\tdevice_id\030\006 \001(\tR\010device" +
-      "Id\"g\n\013TypingEvent\022\'\n\017conversation_id\030\001 \001" +
-      "(\tR\016conversationId\022\027\n\007user_id\030\002 \001(\tR\006use" +
-      "rId\022\026\n\006typing\030\003 \001(\010R\006typing\"\334\001\n\013SendFail" +
-      "ure\022\"\n\rclient_msg_id\030\001 \001(\tR\013clientMsgId\022" +
-      "\'\n\017conversation_id\030\002 \001(\tR\016conversationId" +
-      "\022\022\n\004code\030\003 \001(\005R\004code\022\030\n\007message\030\004 \001(\tR\007m" +
-      "essage\022\026\n\006reason\030\005 \001(\tR\006reason\022:\n\013retry_" +
-      "delay\030\006 \001(\0132\031.google.protobuf.DurationR\n" +
-      "retryDelay\"/\n\010CaughtUp\022#\n\rmessage_count\030" +
-      "\001 \001(\003R\014messageCount\"o\n\017MessagesDeleted\022\'" +
-      "\n\017conversation_id\030\001 \001(\tR\016conversationId\022" +
-      "\037\n\013message_ids\030\002 \003(\tR\nmessageIds\022\022\n\004seqs" +
-      "\030\003 \003(\003R\004seqs\"\222\001\n\tReconnect\022\026\n\006reason\030\001 \001" +
-      "(\tR\006reason\022:\n\013retry_after\030\002 \001(\0132\031.google" +
-      ".protobuf.DurationR\nretryAfter\0221\n\005cause\030" +
-      "\003 \001(\0162\033.openchat.v1.ReconnectCauseR\005caus" +
-      "e\">\n\022OpenSessionRequest\022(\n\005hello\030\001 \001(\0132\022" +
-      ".openchat.v1.HelloR\005hello\"E\n\023OpenSession" +
-      "Response\022.\n\005frame\030\001 \001(\0132\030.openchat.v1.Se" +
-      "rverFrameR\005frame\"k\n\030SendSessionFramesReq" +
-      "uest\022\035\n\nsession_id\030\001 \001(\tR\tsessionId\0220\n\006f" +
-      "rames\030\002 \003(\0132\030.openchat.v1.ClientFrameR\006f" +
-      "rames\"\033\n\031SendSessionFramesResponse\"/\n\022Ge" +
-      "tPresenceRequest\022\031\n\010user_ids\030\001 \003(\tR\007user" +
-      "Ids\"J\n\023GetPresenceResponse\0223\n\tpresences\030" +
-      "\001 \003(\0132\025.openchat.v1.PresenceR\tpresences*" +
-      "^\n\013ReceiptKind\022\034\n\030RECEIPT_KIND_UNSPECIFI" +
-      "ED\020\000\022\032\n\026RECEIPT_KIND_DELIVERED\020\001\022\025\n\021RECE" +
-      "IPT_KIND_READ\020\002*\215\001\n\016ReconnectCause\022\037\n\033RE" +
-      "CONNECT_CAUSE_UNSPECIFIED\020\000\022\034\n\030RECONNECT" +
-      "_CAUSE_DRAINING\020\001\022\034\n\030RECONNECT_CAUSE_REP" +
-      "LACED\020\002\022\036\n\032RECONNECT_CAUSE_OVERLOADED\020\0032" +
-      "\336\002\n\017PresenceService\022A\n\007Connect\022\030.opencha" +
-      "t.v1.ClientFrame\032\030.openchat.v1.ServerFra" +
-      "me(\0010\001\022R\n\013OpenSession\022\037.openchat.v1.Open" +
-      "SessionRequest\032 .openchat.v1.OpenSession" +
-      "Response0\001\022b\n\021SendSessionFrames\022%.opench" +
-      "at.v1.SendSessionFramesRequest\032&.opencha" +
-      "t.v1.SendSessionFramesResponse\022P\n\013GetPre" +
-      "sence\022\037.openchat.v1.GetPresenceRequest\032 " +
-      ".openchat.v1.GetPresenceResponseBj\n\017dev." +
-      "openchat.v1B\024PresenceServiceProtoP\001Z0ope" +
-      "nchat.dev/generated/go/openchat/v1;openc" +
-      "hatv1\352\002\014Openchat::V1b\006proto3"
+      "eCursors\022\035\n\nresume_all\030\004 \001(\010R\tresumeAll\022" +
+      ",\n\017deletions_after\030\005 \001(\004H\000R\016deletionsAft" +
+      "er\210\001\001B\022\n\020_deletions_after\"T\n\nClientInfo\022" +
+      "\020\n\003app\030\001 \001(\tR\003app\022\030\n\007version\030\002 \001(\tR\007vers" +
+      "ion\022\032\n\010platform\030\003 \001(\tR\010platform\"\220\002\n\007Welc" +
+      "ome\022\035\n\nsession_id\030\001 \001(\tR\tsessionId\022\027\n\007us" +
+      "er_id\030\002 \001(\tR\006userId\022H\n\022heartbeat_interva" +
+      "l\030\003 \001(\0132\031.google.protobuf.DurationR\021hear" +
+      "tbeatInterval\022F\n\021heartbeat_timeout\030\004 \001(\013" +
+      "2\031.google.protobuf.DurationR\020heartbeatTi" +
+      "meout\022;\n\013server_time\030\005 \001(\0132\032.google.prot" +
+      "obuf.TimestampR\nserverTime\"\034\n\004Ping\022\024\n\005no" +
+      "nce\030\001 \001(\004R\005nonce\"w\n\004Pong\022\024\n\005nonce\030\001 \001(\004R" +
+      "\005nonce\022;\n\013server_time\030\002 \001(\0132\032.google.pro" +
+      "tobuf.TimestampR\nserverTime\022\034\n\twatermark" +
+      "\030\003 \001(\003R\twatermark\"H\n\013DeliveryAck\022\'\n\017conv" +
+      "ersation_id\030\001 \001(\tR\016conversationId\022\020\n\003seq" +
+      "\030\002 \001(\003R\003seq\"*\n\rWatchPresence\022\031\n\010user_ids" +
+      "\030\001 \003(\tR\007userIds\"O\n\014TypingUpdate\022\'\n\017conve" +
+      "rsation_id\030\001 \001(\tR\016conversationId\022\026\n\006typi" +
+      "ng\030\002 \001(\010R\006typing\"G\n\nReadUpdate\022\'\n\017conver" +
+      "sation_id\030\001 \001(\tR\016conversationId\022\020\n\003seq\030\002" +
+      " \001(\003R\003seq\"\330\001\n\007Receipt\022\'\n\017conversation_id" +
+      "\030\001 \001(\tR\016conversationId\022\027\n\007user_id\030\002 \001(\tR" +
+      "\006userId\022,\n\004kind\030\003 \001(\0162\030.openchat.v1.Rece" +
+      "iptKindR\004kind\022\020\n\003seq\030\004 \001(\003R\003seq\022.\n\004time\030" +
+      "\005 \001(\0132\032.google.protobuf.TimestampR\004time\022" +
+      "\033\n\tdevice_id\030\006 \001(\tR\010deviceId\"g\n\013TypingEv" +
+      "ent\022\'\n\017conversation_id\030\001 \001(\tR\016conversati" +
+      "onId\022\027\n\007user_id\030\002 \001(\tR\006userId\022\026\n\006typing\030" +
+      "\003 \001(\010R\006typing\"\334\001\n\013SendFailure\022\"\n\rclient_" +
+      "msg_id\030\001 \001(\tR\013clientMsgId\022\'\n\017conversatio" +
+      "n_id\030\002 \001(\tR\016conversationId\022\022\n\004code\030\003 \001(\005" +
+      "R\004code\022\030\n\007message\030\004 \001(\tR\007message\022\026\n\006reas" +
+      "on\030\005 \001(\tR\006reason\022:\n\013retry_delay\030\006 \001(\0132\031." +
+      "google.protobuf.DurationR\nretryDelay\"/\n\010" +
+      "CaughtUp\022#\n\rmessage_count\030\001 \001(\003R\014message" +
+      "Count\"\236\001\n\017MessagesDeleted\022\'\n\017conversatio" +
+      "n_id\030\001 \001(\tR\016conversationId\022\037\n\013message_id" +
+      "s\030\002 \003(\tR\nmessageIds\022\022\n\004seqs\030\003 \003(\003R\004seqs\022" +
+      "-\n\022deletions_position\030\004 \001(\004R\021deletionsPo" +
+      "sition\"\222\001\n\tReconnect\022\026\n\006reason\030\001 \001(\tR\006re" +
+      "ason\022:\n\013retry_after\030\002 \001(\0132\031.google.proto" +
+      "buf.DurationR\nretryAfter\0221\n\005cause\030\003 \001(\0162" +
+      "\033.openchat.v1.ReconnectCauseR\005cause\">\n\022O" +
+      "penSessionRequest\022(\n\005hello\030\001 \001(\0132\022.openc" +
+      "hat.v1.HelloR\005hello\"E\n\023OpenSessionRespon" +
+      "se\022.\n\005frame\030\001 \001(\0132\030.openchat.v1.ServerFr" +
+      "ameR\005frame\"k\n\030SendSessionFramesRequest\022\035" +
+      "\n\nsession_id\030\001 \001(\tR\tsessionId\0220\n\006frames\030" +
+      "\002 \003(\0132\030.openchat.v1.ClientFrameR\006frames\"" +
+      "\033\n\031SendSessionFramesResponse\"/\n\022GetPrese" +
+      "nceRequest\022\031\n\010user_ids\030\001 \003(\tR\007userIds\"J\n" +
+      "\023GetPresenceResponse\0223\n\tpresences\030\001 \003(\0132" +
+      "\025.openchat.v1.PresenceR\tpresences*^\n\013Rec" +
+      "eiptKind\022\034\n\030RECEIPT_KIND_UNSPECIFIED\020\000\022\032" +
+      "\n\026RECEIPT_KIND_DELIVERED\020\001\022\025\n\021RECEIPT_KI" +
+      "ND_READ\020\002*\215\001\n\016ReconnectCause\022\037\n\033RECONNEC" +
+      "T_CAUSE_UNSPECIFIED\020\000\022\034\n\030RECONNECT_CAUSE" +
+      "_DRAINING\020\001\022\034\n\030RECONNECT_CAUSE_REPLACED\020" +
+      "\002\022\036\n\032RECONNECT_CAUSE_OVERLOADED\020\0032\336\002\n\017Pr" +
+      "esenceService\022A\n\007Connect\022\030.openchat.v1.C" +
+      "lientFrame\032\030.openchat.v1.ServerFrame(\0010\001" +
+      "\022R\n\013OpenSession\022\037.openchat.v1.OpenSessio" +
+      "nRequest\032 .openchat.v1.OpenSessionRespon" +
+      "se0\001\022b\n\021SendSessionFrames\022%.openchat.v1." +
+      "SendSessionFramesRequest\032&.openchat.v1.S" +
+      "endSessionFramesResponse\022P\n\013GetPresence\022" +
+      "\037.openchat.v1.GetPresenceRequest\032 .openc" +
+      "hat.v1.GetPresenceResponseBj\n\017dev.opench" +
+      "at.v1B\024PresenceServiceProtoP\001Z0openchat." +
+      "dev/generated/go/openchat/v1;openchatv1\352" +
+      "\002\014Openchat::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -271,7 +274,7 @@ public final class PresenceServiceProto {
     internal_static_openchat_v1_Hello_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_Hello_descriptor,
-        new java.lang.String[] { "DeviceId", "ClientInfo", "ResumeCursors", "ResumeAll", });
+        new java.lang.String[] { "DeviceId", "ClientInfo", "ResumeCursors", "ResumeAll", "DeletionsAfter", "DeletionsAfter", });
     internal_static_openchat_v1_ClientInfo_descriptor =
       getDescriptor().getMessageTypes().get(3);
     internal_static_openchat_v1_ClientInfo_fieldAccessorTable = new
@@ -349,7 +352,7 @@ public final class PresenceServiceProto {
     internal_static_openchat_v1_MessagesDeleted_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_MessagesDeleted_descriptor,
-        new java.lang.String[] { "ConversationId", "MessageIds", "Seqs", });
+        new java.lang.String[] { "ConversationId", "MessageIds", "Seqs", "DeletionsPosition", });
     internal_static_openchat_v1_Reconnect_descriptor =
       getDescriptor().getMessageTypes().get(16);
     internal_static_openchat_v1_Reconnect_fieldAccessorTable = new

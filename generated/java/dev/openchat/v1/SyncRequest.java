@@ -48,6 +48,7 @@ private static final long serialVersionUID = 0L;
             dev.openchat.v1.SyncRequest.class, dev.openchat.v1.SyncRequest.Builder.class);
   }
 
+  private int bitField0_;
   public static final int CURSORS_FIELD_NUMBER = 1;
   @SuppressWarnings("serial")
   private java.util.List<dev.openchat.v1.SyncCursor> cursors_;
@@ -134,6 +135,37 @@ private static final long serialVersionUID = 0L;
     return limit_;
   }
 
+  public static final int DELETIONS_AFTER_FIELD_NUMBER = 3;
+  private long deletionsAfter_ = 0L;
+  /**
+   * <pre>
+   * The client's deletion cursor (Hello.deletions_after): when set, the
+   * response also carries the messages the caller deleted for themselves after
+   * it (`deletions`). 0 for a client that never applied a deletion.
+   * </pre>
+   *
+   * <code>optional uint64 deletions_after = 3 [json_name = "deletionsAfter"];</code>
+   * @return Whether the deletionsAfter field is set.
+   */
+  @java.lang.Override
+  public boolean hasDeletionsAfter() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * The client's deletion cursor (Hello.deletions_after): when set, the
+   * response also carries the messages the caller deleted for themselves after
+   * it (`deletions`). 0 for a client that never applied a deletion.
+   * </pre>
+   *
+   * <code>optional uint64 deletions_after = 3 [json_name = "deletionsAfter"];</code>
+   * @return The deletionsAfter.
+   */
+  @java.lang.Override
+  public long getDeletionsAfter() {
+    return deletionsAfter_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -154,6 +186,9 @@ private static final long serialVersionUID = 0L;
     if (limit_ != 0) {
       output.writeInt32(2, limit_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeUInt64(3, deletionsAfter_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -170,6 +205,10 @@ private static final long serialVersionUID = 0L;
     if (limit_ != 0) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt32Size(2, limit_);
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt64Size(3, deletionsAfter_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -190,6 +229,11 @@ private static final long serialVersionUID = 0L;
         .equals(other.getCursorsList())) return false;
     if (getLimit()
         != other.getLimit()) return false;
+    if (hasDeletionsAfter() != other.hasDeletionsAfter()) return false;
+    if (hasDeletionsAfter()) {
+      if (getDeletionsAfter()
+          != other.getDeletionsAfter()) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -207,6 +251,11 @@ private static final long serialVersionUID = 0L;
     }
     hash = (37 * hash) + LIMIT_FIELD_NUMBER;
     hash = (53 * hash) + getLimit();
+    if (hasDeletionsAfter()) {
+      hash = (37 * hash) + DELETIONS_AFTER_FIELD_NUMBER;
+      hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+          getDeletionsAfter());
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -348,6 +397,7 @@ private static final long serialVersionUID = 0L;
       }
       bitField0_ = (bitField0_ & ~0x00000001);
       limit_ = 0;
+      deletionsAfter_ = 0L;
       return this;
     }
 
@@ -397,6 +447,12 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000002) != 0)) {
         result.limit_ = limit_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000004) != 0)) {
+        result.deletionsAfter_ = deletionsAfter_;
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -472,6 +528,9 @@ private static final long serialVersionUID = 0L;
       if (other.getLimit() != 0) {
         setLimit(other.getLimit());
       }
+      if (other.hasDeletionsAfter()) {
+        setDeletionsAfter(other.getDeletionsAfter());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -516,6 +575,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000002;
               break;
             } // case 16
+            case 24: {
+              deletionsAfter_ = input.readUInt64();
+              bitField0_ |= 0x00000004;
+              break;
+            } // case 24
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -921,6 +985,70 @@ private static final long serialVersionUID = 0L;
     public Builder clearLimit() {
       bitField0_ = (bitField0_ & ~0x00000002);
       limit_ = 0;
+      onChanged();
+      return this;
+    }
+
+    private long deletionsAfter_ ;
+    /**
+     * <pre>
+     * The client's deletion cursor (Hello.deletions_after): when set, the
+     * response also carries the messages the caller deleted for themselves after
+     * it (`deletions`). 0 for a client that never applied a deletion.
+     * </pre>
+     *
+     * <code>optional uint64 deletions_after = 3 [json_name = "deletionsAfter"];</code>
+     * @return Whether the deletionsAfter field is set.
+     */
+    @java.lang.Override
+    public boolean hasDeletionsAfter() {
+      return ((bitField0_ & 0x00000004) != 0);
+    }
+    /**
+     * <pre>
+     * The client's deletion cursor (Hello.deletions_after): when set, the
+     * response also carries the messages the caller deleted for themselves after
+     * it (`deletions`). 0 for a client that never applied a deletion.
+     * </pre>
+     *
+     * <code>optional uint64 deletions_after = 3 [json_name = "deletionsAfter"];</code>
+     * @return The deletionsAfter.
+     */
+    @java.lang.Override
+    public long getDeletionsAfter() {
+      return deletionsAfter_;
+    }
+    /**
+     * <pre>
+     * The client's deletion cursor (Hello.deletions_after): when set, the
+     * response also carries the messages the caller deleted for themselves after
+     * it (`deletions`). 0 for a client that never applied a deletion.
+     * </pre>
+     *
+     * <code>optional uint64 deletions_after = 3 [json_name = "deletionsAfter"];</code>
+     * @param value The deletionsAfter to set.
+     * @return This builder for chaining.
+     */
+    public Builder setDeletionsAfter(long value) {
+      
+      deletionsAfter_ = value;
+      bitField0_ |= 0x00000004;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The client's deletion cursor (Hello.deletions_after): when set, the
+     * response also carries the messages the caller deleted for themselves after
+     * it (`deletions`). 0 for a client that never applied a deletion.
+     * </pre>
+     *
+     * <code>optional uint64 deletions_after = 3 [json_name = "deletionsAfter"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearDeletionsAfter() {
+      bitField0_ = (bitField0_ & ~0x00000004);
+      deletionsAfter_ = 0L;
       onChanged();
       return this;
     }

@@ -70,4 +70,27 @@ public interface SyncRequestOrBuilder extends
    * @return The limit.
    */
   int getLimit();
+
+  /**
+   * <pre>
+   * The client's deletion cursor (Hello.deletions_after): when set, the
+   * response also carries the messages the caller deleted for themselves after
+   * it (`deletions`). 0 for a client that never applied a deletion.
+   * </pre>
+   *
+   * <code>optional uint64 deletions_after = 3 [json_name = "deletionsAfter"];</code>
+   * @return Whether the deletionsAfter field is set.
+   */
+  boolean hasDeletionsAfter();
+  /**
+   * <pre>
+   * The client's deletion cursor (Hello.deletions_after): when set, the
+   * response also carries the messages the caller deleted for themselves after
+   * it (`deletions`). 0 for a client that never applied a deletion.
+   * </pre>
+   *
+   * <code>optional uint64 deletions_after = 3 [json_name = "deletionsAfter"];</code>
+   * @return The deletionsAfter.
+   */
+  long getDeletionsAfter();
 }

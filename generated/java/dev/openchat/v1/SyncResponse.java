@@ -21,6 +21,7 @@ private static final long serialVersionUID = 0L;
   }
   private SyncResponse() {
     conversations_ = java.util.Collections.emptyList();
+    deletions_ = java.util.Collections.emptyList();
   }
 
   @java.lang.Override
@@ -125,6 +126,119 @@ private static final long serialVersionUID = 0L;
     return hasMoreConversations_;
   }
 
+  public static final int DELETIONS_FIELD_NUMBER = 3;
+  @SuppressWarnings("serial")
+  private java.util.List<dev.openchat.v1.Message> deletions_;
+  /**
+   * <pre>
+   * When the request carried `deletions_after`: the messages the caller deleted
+   * for themselves (MessagingService.DeleteMessages, on any device) after it,
+   * in the order of the deletions, at most 1000, as `deleted_for_me`
+   * placeholders without content. Hide the copies the client holds; a message
+   * may come again (applying a deletion twice changes nothing).
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<dev.openchat.v1.Message> getDeletionsList() {
+    return deletions_;
+  }
+  /**
+   * <pre>
+   * When the request carried `deletions_after`: the messages the caller deleted
+   * for themselves (MessagingService.DeleteMessages, on any device) after it,
+   * in the order of the deletions, at most 1000, as `deleted_for_me`
+   * placeholders without content. Hide the copies the client holds; a message
+   * may come again (applying a deletion twice changes nothing).
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends dev.openchat.v1.MessageOrBuilder> 
+      getDeletionsOrBuilderList() {
+    return deletions_;
+  }
+  /**
+   * <pre>
+   * When the request carried `deletions_after`: the messages the caller deleted
+   * for themselves (MessagingService.DeleteMessages, on any device) after it,
+   * in the order of the deletions, at most 1000, as `deleted_for_me`
+   * placeholders without content. Hide the copies the client holds; a message
+   * may come again (applying a deletion twice changes nothing).
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+   */
+  @java.lang.Override
+  public int getDeletionsCount() {
+    return deletions_.size();
+  }
+  /**
+   * <pre>
+   * When the request carried `deletions_after`: the messages the caller deleted
+   * for themselves (MessagingService.DeleteMessages, on any device) after it,
+   * in the order of the deletions, at most 1000, as `deleted_for_me`
+   * placeholders without content. Hide the copies the client holds; a message
+   * may come again (applying a deletion twice changes nothing).
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+   */
+  @java.lang.Override
+  public dev.openchat.v1.Message getDeletions(int index) {
+    return deletions_.get(index);
+  }
+  /**
+   * <pre>
+   * When the request carried `deletions_after`: the messages the caller deleted
+   * for themselves (MessagingService.DeleteMessages, on any device) after it,
+   * in the order of the deletions, at most 1000, as `deleted_for_me`
+   * placeholders without content. Hide the copies the client holds; a message
+   * may come again (applying a deletion twice changes nothing).
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+   */
+  @java.lang.Override
+  public dev.openchat.v1.MessageOrBuilder getDeletionsOrBuilder(
+      int index) {
+    return deletions_.get(index);
+  }
+
+  public static final int DELETIONS_POSITION_FIELD_NUMBER = 4;
+  private long deletionsPosition_ = 0L;
+  /**
+   * <pre>
+   * When the request carried `deletions_after`: the deletion cursor to store
+   * once `deletions` are applied, and to send next time.
+   * </pre>
+   *
+   * <code>uint64 deletions_position = 4 [json_name = "deletionsPosition"];</code>
+   * @return The deletionsPosition.
+   */
+  @java.lang.Override
+  public long getDeletionsPosition() {
+    return deletionsPosition_;
+  }
+
+  public static final int HAS_MORE_DELETIONS_FIELD_NUMBER = 5;
+  private boolean hasMoreDeletions_ = false;
+  /**
+   * <pre>
+   * True when more deletions follow than one response carries: sync again with
+   * `deletions_position` as the cursor.
+   * </pre>
+   *
+   * <code>bool has_more_deletions = 5 [json_name = "hasMoreDeletions"];</code>
+   * @return The hasMoreDeletions.
+   */
+  @java.lang.Override
+  public boolean getHasMoreDeletions() {
+    return hasMoreDeletions_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -145,6 +259,15 @@ private static final long serialVersionUID = 0L;
     if (hasMoreConversations_ != false) {
       output.writeBool(2, hasMoreConversations_);
     }
+    for (int i = 0; i < deletions_.size(); i++) {
+      output.writeMessage(3, deletions_.get(i));
+    }
+    if (deletionsPosition_ != 0L) {
+      output.writeUInt64(4, deletionsPosition_);
+    }
+    if (hasMoreDeletions_ != false) {
+      output.writeBool(5, hasMoreDeletions_);
+    }
     getUnknownFields().writeTo(output);
   }
 
@@ -161,6 +284,18 @@ private static final long serialVersionUID = 0L;
     if (hasMoreConversations_ != false) {
       size += com.google.protobuf.CodedOutputStream
         .computeBoolSize(2, hasMoreConversations_);
+    }
+    for (int i = 0; i < deletions_.size(); i++) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(3, deletions_.get(i));
+    }
+    if (deletionsPosition_ != 0L) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt64Size(4, deletionsPosition_);
+    }
+    if (hasMoreDeletions_ != false) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBoolSize(5, hasMoreDeletions_);
     }
     size += getUnknownFields().getSerializedSize();
     memoizedSize = size;
@@ -181,6 +316,12 @@ private static final long serialVersionUID = 0L;
         .equals(other.getConversationsList())) return false;
     if (getHasMoreConversations()
         != other.getHasMoreConversations()) return false;
+    if (!getDeletionsList()
+        .equals(other.getDeletionsList())) return false;
+    if (getDeletionsPosition()
+        != other.getDeletionsPosition()) return false;
+    if (getHasMoreDeletions()
+        != other.getHasMoreDeletions()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -199,6 +340,16 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + HAS_MORE_CONVERSATIONS_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
         getHasMoreConversations());
+    if (getDeletionsCount() > 0) {
+      hash = (37 * hash) + DELETIONS_FIELD_NUMBER;
+      hash = (53 * hash) + getDeletionsList().hashCode();
+    }
+    hash = (37 * hash) + DELETIONS_POSITION_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        getDeletionsPosition());
+    hash = (37 * hash) + HAS_MORE_DELETIONS_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
+        getHasMoreDeletions());
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -340,6 +491,15 @@ private static final long serialVersionUID = 0L;
       }
       bitField0_ = (bitField0_ & ~0x00000001);
       hasMoreConversations_ = false;
+      if (deletionsBuilder_ == null) {
+        deletions_ = java.util.Collections.emptyList();
+      } else {
+        deletions_ = null;
+        deletionsBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00000004);
+      deletionsPosition_ = 0L;
+      hasMoreDeletions_ = false;
       return this;
     }
 
@@ -382,12 +542,27 @@ private static final long serialVersionUID = 0L;
       } else {
         result.conversations_ = conversationsBuilder_.build();
       }
+      if (deletionsBuilder_ == null) {
+        if (((bitField0_ & 0x00000004) != 0)) {
+          deletions_ = java.util.Collections.unmodifiableList(deletions_);
+          bitField0_ = (bitField0_ & ~0x00000004);
+        }
+        result.deletions_ = deletions_;
+      } else {
+        result.deletions_ = deletionsBuilder_.build();
+      }
     }
 
     private void buildPartial0(dev.openchat.v1.SyncResponse result) {
       int from_bitField0_ = bitField0_;
       if (((from_bitField0_ & 0x00000002) != 0)) {
         result.hasMoreConversations_ = hasMoreConversations_;
+      }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.deletionsPosition_ = deletionsPosition_;
+      }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.hasMoreDeletions_ = hasMoreDeletions_;
       }
     }
 
@@ -464,6 +639,38 @@ private static final long serialVersionUID = 0L;
       if (other.getHasMoreConversations() != false) {
         setHasMoreConversations(other.getHasMoreConversations());
       }
+      if (deletionsBuilder_ == null) {
+        if (!other.deletions_.isEmpty()) {
+          if (deletions_.isEmpty()) {
+            deletions_ = other.deletions_;
+            bitField0_ = (bitField0_ & ~0x00000004);
+          } else {
+            ensureDeletionsIsMutable();
+            deletions_.addAll(other.deletions_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.deletions_.isEmpty()) {
+          if (deletionsBuilder_.isEmpty()) {
+            deletionsBuilder_.dispose();
+            deletionsBuilder_ = null;
+            deletions_ = other.deletions_;
+            bitField0_ = (bitField0_ & ~0x00000004);
+            deletionsBuilder_ = 
+              com.google.protobuf.GeneratedMessageV3.alwaysUseFieldBuilders ?
+                 getDeletionsFieldBuilder() : null;
+          } else {
+            deletionsBuilder_.addAllMessages(other.deletions_);
+          }
+        }
+      }
+      if (other.getDeletionsPosition() != 0L) {
+        setDeletionsPosition(other.getDeletionsPosition());
+      }
+      if (other.getHasMoreDeletions() != false) {
+        setHasMoreDeletions(other.getHasMoreDeletions());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -508,6 +715,29 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000002;
               break;
             } // case 16
+            case 26: {
+              dev.openchat.v1.Message m =
+                  input.readMessage(
+                      dev.openchat.v1.Message.parser(),
+                      extensionRegistry);
+              if (deletionsBuilder_ == null) {
+                ensureDeletionsIsMutable();
+                deletions_.add(m);
+              } else {
+                deletionsBuilder_.addMessage(m);
+              }
+              break;
+            } // case 26
+            case 32: {
+              deletionsPosition_ = input.readUInt64();
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 32
+            case 40: {
+              hasMoreDeletions_ = input.readBool();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 40
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -880,6 +1110,484 @@ private static final long serialVersionUID = 0L;
     public Builder clearHasMoreConversations() {
       bitField0_ = (bitField0_ & ~0x00000002);
       hasMoreConversations_ = false;
+      onChanged();
+      return this;
+    }
+
+    private java.util.List<dev.openchat.v1.Message> deletions_ =
+      java.util.Collections.emptyList();
+    private void ensureDeletionsIsMutable() {
+      if (!((bitField0_ & 0x00000004) != 0)) {
+        deletions_ = new java.util.ArrayList<dev.openchat.v1.Message>(deletions_);
+        bitField0_ |= 0x00000004;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        dev.openchat.v1.Message, dev.openchat.v1.Message.Builder, dev.openchat.v1.MessageOrBuilder> deletionsBuilder_;
+
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public java.util.List<dev.openchat.v1.Message> getDeletionsList() {
+      if (deletionsBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(deletions_);
+      } else {
+        return deletionsBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public int getDeletionsCount() {
+      if (deletionsBuilder_ == null) {
+        return deletions_.size();
+      } else {
+        return deletionsBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public dev.openchat.v1.Message getDeletions(int index) {
+      if (deletionsBuilder_ == null) {
+        return deletions_.get(index);
+      } else {
+        return deletionsBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public Builder setDeletions(
+        int index, dev.openchat.v1.Message value) {
+      if (deletionsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureDeletionsIsMutable();
+        deletions_.set(index, value);
+        onChanged();
+      } else {
+        deletionsBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public Builder setDeletions(
+        int index, dev.openchat.v1.Message.Builder builderForValue) {
+      if (deletionsBuilder_ == null) {
+        ensureDeletionsIsMutable();
+        deletions_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        deletionsBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public Builder addDeletions(dev.openchat.v1.Message value) {
+      if (deletionsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureDeletionsIsMutable();
+        deletions_.add(value);
+        onChanged();
+      } else {
+        deletionsBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public Builder addDeletions(
+        int index, dev.openchat.v1.Message value) {
+      if (deletionsBuilder_ == null) {
+        if (value == null) {
+          throw new NullPointerException();
+        }
+        ensureDeletionsIsMutable();
+        deletions_.add(index, value);
+        onChanged();
+      } else {
+        deletionsBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public Builder addDeletions(
+        dev.openchat.v1.Message.Builder builderForValue) {
+      if (deletionsBuilder_ == null) {
+        ensureDeletionsIsMutable();
+        deletions_.add(builderForValue.build());
+        onChanged();
+      } else {
+        deletionsBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public Builder addDeletions(
+        int index, dev.openchat.v1.Message.Builder builderForValue) {
+      if (deletionsBuilder_ == null) {
+        ensureDeletionsIsMutable();
+        deletions_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        deletionsBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public Builder addAllDeletions(
+        java.lang.Iterable<? extends dev.openchat.v1.Message> values) {
+      if (deletionsBuilder_ == null) {
+        ensureDeletionsIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, deletions_);
+        onChanged();
+      } else {
+        deletionsBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public Builder clearDeletions() {
+      if (deletionsBuilder_ == null) {
+        deletions_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00000004);
+        onChanged();
+      } else {
+        deletionsBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public Builder removeDeletions(int index) {
+      if (deletionsBuilder_ == null) {
+        ensureDeletionsIsMutable();
+        deletions_.remove(index);
+        onChanged();
+      } else {
+        deletionsBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public dev.openchat.v1.Message.Builder getDeletionsBuilder(
+        int index) {
+      return getDeletionsFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public dev.openchat.v1.MessageOrBuilder getDeletionsOrBuilder(
+        int index) {
+      if (deletionsBuilder_ == null) {
+        return deletions_.get(index);  } else {
+        return deletionsBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public java.util.List<? extends dev.openchat.v1.MessageOrBuilder> 
+         getDeletionsOrBuilderList() {
+      if (deletionsBuilder_ != null) {
+        return deletionsBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(deletions_);
+      }
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public dev.openchat.v1.Message.Builder addDeletionsBuilder() {
+      return getDeletionsFieldBuilder().addBuilder(
+          dev.openchat.v1.Message.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public dev.openchat.v1.Message.Builder addDeletionsBuilder(
+        int index) {
+      return getDeletionsFieldBuilder().addBuilder(
+          index, dev.openchat.v1.Message.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the messages the caller deleted
+     * for themselves (MessagingService.DeleteMessages, on any device) after it,
+     * in the order of the deletions, at most 1000, as `deleted_for_me`
+     * placeholders without content. Hide the copies the client holds; a message
+     * may come again (applying a deletion twice changes nothing).
+     * </pre>
+     *
+     * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+     */
+    public java.util.List<dev.openchat.v1.Message.Builder> 
+         getDeletionsBuilderList() {
+      return getDeletionsFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilderV3<
+        dev.openchat.v1.Message, dev.openchat.v1.Message.Builder, dev.openchat.v1.MessageOrBuilder> 
+        getDeletionsFieldBuilder() {
+      if (deletionsBuilder_ == null) {
+        deletionsBuilder_ = new com.google.protobuf.RepeatedFieldBuilderV3<
+            dev.openchat.v1.Message, dev.openchat.v1.Message.Builder, dev.openchat.v1.MessageOrBuilder>(
+                deletions_,
+                ((bitField0_ & 0x00000004) != 0),
+                getParentForChildren(),
+                isClean());
+        deletions_ = null;
+      }
+      return deletionsBuilder_;
+    }
+
+    private long deletionsPosition_ ;
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the deletion cursor to store
+     * once `deletions` are applied, and to send next time.
+     * </pre>
+     *
+     * <code>uint64 deletions_position = 4 [json_name = "deletionsPosition"];</code>
+     * @return The deletionsPosition.
+     */
+    @java.lang.Override
+    public long getDeletionsPosition() {
+      return deletionsPosition_;
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the deletion cursor to store
+     * once `deletions` are applied, and to send next time.
+     * </pre>
+     *
+     * <code>uint64 deletions_position = 4 [json_name = "deletionsPosition"];</code>
+     * @param value The deletionsPosition to set.
+     * @return This builder for chaining.
+     */
+    public Builder setDeletionsPosition(long value) {
+      
+      deletionsPosition_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * When the request carried `deletions_after`: the deletion cursor to store
+     * once `deletions` are applied, and to send next time.
+     * </pre>
+     *
+     * <code>uint64 deletions_position = 4 [json_name = "deletionsPosition"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearDeletionsPosition() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      deletionsPosition_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private boolean hasMoreDeletions_ ;
+    /**
+     * <pre>
+     * True when more deletions follow than one response carries: sync again with
+     * `deletions_position` as the cursor.
+     * </pre>
+     *
+     * <code>bool has_more_deletions = 5 [json_name = "hasMoreDeletions"];</code>
+     * @return The hasMoreDeletions.
+     */
+    @java.lang.Override
+    public boolean getHasMoreDeletions() {
+      return hasMoreDeletions_;
+    }
+    /**
+     * <pre>
+     * True when more deletions follow than one response carries: sync again with
+     * `deletions_position` as the cursor.
+     * </pre>
+     *
+     * <code>bool has_more_deletions = 5 [json_name = "hasMoreDeletions"];</code>
+     * @param value The hasMoreDeletions to set.
+     * @return This builder for chaining.
+     */
+    public Builder setHasMoreDeletions(boolean value) {
+      
+      hasMoreDeletions_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * True when more deletions follow than one response carries: sync again with
+     * `deletions_position` as the cursor.
+     * </pre>
+     *
+     * <code>bool has_more_deletions = 5 [json_name = "hasMoreDeletions"];</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearHasMoreDeletions() {
+      bitField0_ = (bitField0_ & ~0x00000010);
+      hasMoreDeletions_ = false;
       onChanged();
       return this;
     }

@@ -61,4 +61,90 @@ public interface SyncResponseOrBuilder extends
    * @return The hasMoreConversations.
    */
   boolean getHasMoreConversations();
+
+  /**
+   * <pre>
+   * When the request carried `deletions_after`: the messages the caller deleted
+   * for themselves (MessagingService.DeleteMessages, on any device) after it,
+   * in the order of the deletions, at most 1000, as `deleted_for_me`
+   * placeholders without content. Hide the copies the client holds; a message
+   * may come again (applying a deletion twice changes nothing).
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+   */
+  java.util.List<dev.openchat.v1.Message> 
+      getDeletionsList();
+  /**
+   * <pre>
+   * When the request carried `deletions_after`: the messages the caller deleted
+   * for themselves (MessagingService.DeleteMessages, on any device) after it,
+   * in the order of the deletions, at most 1000, as `deleted_for_me`
+   * placeholders without content. Hide the copies the client holds; a message
+   * may come again (applying a deletion twice changes nothing).
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+   */
+  dev.openchat.v1.Message getDeletions(int index);
+  /**
+   * <pre>
+   * When the request carried `deletions_after`: the messages the caller deleted
+   * for themselves (MessagingService.DeleteMessages, on any device) after it,
+   * in the order of the deletions, at most 1000, as `deleted_for_me`
+   * placeholders without content. Hide the copies the client holds; a message
+   * may come again (applying a deletion twice changes nothing).
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+   */
+  int getDeletionsCount();
+  /**
+   * <pre>
+   * When the request carried `deletions_after`: the messages the caller deleted
+   * for themselves (MessagingService.DeleteMessages, on any device) after it,
+   * in the order of the deletions, at most 1000, as `deleted_for_me`
+   * placeholders without content. Hide the copies the client holds; a message
+   * may come again (applying a deletion twice changes nothing).
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+   */
+  java.util.List<? extends dev.openchat.v1.MessageOrBuilder> 
+      getDeletionsOrBuilderList();
+  /**
+   * <pre>
+   * When the request carried `deletions_after`: the messages the caller deleted
+   * for themselves (MessagingService.DeleteMessages, on any device) after it,
+   * in the order of the deletions, at most 1000, as `deleted_for_me`
+   * placeholders without content. Hide the copies the client holds; a message
+   * may come again (applying a deletion twice changes nothing).
+   * </pre>
+   *
+   * <code>repeated .openchat.v1.Message deletions = 3 [json_name = "deletions"];</code>
+   */
+  dev.openchat.v1.MessageOrBuilder getDeletionsOrBuilder(
+      int index);
+
+  /**
+   * <pre>
+   * When the request carried `deletions_after`: the deletion cursor to store
+   * once `deletions` are applied, and to send next time.
+   * </pre>
+   *
+   * <code>uint64 deletions_position = 4 [json_name = "deletionsPosition"];</code>
+   * @return The deletionsPosition.
+   */
+  long getDeletionsPosition();
+
+  /**
+   * <pre>
+   * True when more deletions follow than one response carries: sync again with
+   * `deletions_position` as the cursor.
+   * </pre>
+   *
+   * <code>bool has_more_deletions = 5 [json_name = "hasMoreDeletions"];</code>
+   * @return The hasMoreDeletions.
+   */
+  boolean getHasMoreDeletions();
 }

@@ -46,23 +46,28 @@ public final class SyncServiceProto {
       "\n\036openchat/v1/sync_service.proto\022\013opench" +
       "at.v1\032\031openchat/v1/message.proto\"R\n\nSync" +
       "Cursor\022\'\n\017conversation_id\030\001 \001(\tR\016convers" +
-      "ationId\022\033\n\tafter_seq\030\002 \001(\003R\010afterSeq\"V\n\013" +
-      "SyncRequest\0221\n\007cursors\030\001 \003(\0132\027.openchat." +
-      "v1.SyncCursorR\007cursors\022\024\n\005limit\030\002 \001(\005R\005l" +
-      "imit\"\276\001\n\020ConversationSync\022\'\n\017conversatio" +
-      "n_id\030\001 \001(\tR\016conversationId\022\031\n\010last_seq\030\002" +
-      " \001(\003R\007lastSeq\0220\n\010messages\030\003 \003(\0132\024.opench" +
-      "at.v1.MessageR\010messages\022\031\n\010has_more\030\004 \001(" +
-      "\010R\007hasMore\022\031\n\010read_seq\030\005 \001(\003R\007readSeq\"\211\001" +
-      "\n\014SyncResponse\022C\n\rconversations\030\001 \003(\0132\035." +
-      "openchat.v1.ConversationSyncR\rconversati" +
-      "ons\0224\n\026has_more_conversations\030\002 \001(\010R\024has" +
-      "MoreConversations2J\n\013SyncService\022;\n\004Sync" +
-      "\022\030.openchat.v1.SyncRequest\032\031.openchat.v1" +
-      ".SyncResponseBf\n\017dev.openchat.v1B\020SyncSe" +
-      "rviceProtoP\001Z0openchat.dev/generated/go/" +
-      "openchat/v1;openchatv1\352\002\014Openchat::V1b\006p" +
-      "roto3"
+      "ationId\022\033\n\tafter_seq\030\002 \001(\003R\010afterSeq\"\230\001\n" +
+      "\013SyncRequest\0221\n\007cursors\030\001 \003(\0132\027.openchat" +
+      ".v1.SyncCursorR\007cursors\022\024\n\005limit\030\002 \001(\005R\005" +
+      "limit\022,\n\017deletions_after\030\003 \001(\004H\000R\016deleti" +
+      "onsAfter\210\001\001B\022\n\020_deletions_after\"\276\001\n\020Conv" +
+      "ersationSync\022\'\n\017conversation_id\030\001 \001(\tR\016c" +
+      "onversationId\022\031\n\010last_seq\030\002 \001(\003R\007lastSeq" +
+      "\0220\n\010messages\030\003 \003(\0132\024.openchat.v1.Message" +
+      "R\010messages\022\031\n\010has_more\030\004 \001(\010R\007hasMore\022\031\n" +
+      "\010read_seq\030\005 \001(\003R\007readSeq\"\232\002\n\014SyncRespons" +
+      "e\022C\n\rconversations\030\001 \003(\0132\035.openchat.v1.C" +
+      "onversationSyncR\rconversations\0224\n\026has_mo" +
+      "re_conversations\030\002 \001(\010R\024hasMoreConversat" +
+      "ions\0222\n\tdeletions\030\003 \003(\0132\024.openchat.v1.Me" +
+      "ssageR\tdeletions\022-\n\022deletions_position\030\004" +
+      " \001(\004R\021deletionsPosition\022,\n\022has_more_dele" +
+      "tions\030\005 \001(\010R\020hasMoreDeletions2J\n\013SyncSer" +
+      "vice\022;\n\004Sync\022\030.openchat.v1.SyncRequest\032\031" +
+      ".openchat.v1.SyncResponseBf\n\017dev.opencha" +
+      "t.v1B\020SyncServiceProtoP\001Z0openchat.dev/g" +
+      "enerated/go/openchat/v1;openchatv1\352\002\014Ope" +
+      "nchat::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -80,7 +85,7 @@ public final class SyncServiceProto {
     internal_static_openchat_v1_SyncRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_SyncRequest_descriptor,
-        new java.lang.String[] { "Cursors", "Limit", });
+        new java.lang.String[] { "Cursors", "Limit", "DeletionsAfter", "DeletionsAfter", });
     internal_static_openchat_v1_ConversationSync_descriptor =
       getDescriptor().getMessageTypes().get(2);
     internal_static_openchat_v1_ConversationSync_fieldAccessorTable = new
@@ -92,7 +97,7 @@ public final class SyncServiceProto {
     internal_static_openchat_v1_SyncResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessageV3.FieldAccessorTable(
         internal_static_openchat_v1_SyncResponse_descriptor,
-        new java.lang.String[] { "Conversations", "HasMoreConversations", });
+        new java.lang.String[] { "Conversations", "HasMoreConversations", "Deletions", "DeletionsPosition", "HasMoreDeletions", });
     dev.openchat.v1.MessageProto.getDescriptor();
   }
 

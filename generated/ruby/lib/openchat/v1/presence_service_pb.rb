@@ -43,6 +43,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :client_info, :message, 2, "openchat.v1.ClientInfo", json_name: "clientInfo"
       repeated :resume_cursors, :message, 3, "openchat.v1.SyncCursor", json_name: "resumeCursors"
       optional :resume_all, :bool, 4, json_name: "resumeAll"
+      proto3_optional :deletions_after, :uint64, 5, json_name: "deletionsAfter"
     end
     add_message "openchat.v1.ClientInfo" do
       optional :app, :string, 1, json_name: "app"
@@ -107,6 +108,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :conversation_id, :string, 1, json_name: "conversationId"
       repeated :message_ids, :string, 2, json_name: "messageIds"
       repeated :seqs, :int64, 3, json_name: "seqs"
+      optional :deletions_position, :uint64, 4, json_name: "deletionsPosition"
     end
     add_message "openchat.v1.Reconnect" do
       optional :reason, :string, 1, json_name: "reason"

@@ -14,6 +14,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
     add_message "openchat.v1.SyncRequest" do
       repeated :cursors, :message, 1, "openchat.v1.SyncCursor", json_name: "cursors"
       optional :limit, :int32, 2, json_name: "limit"
+      proto3_optional :deletions_after, :uint64, 3, json_name: "deletionsAfter"
     end
     add_message "openchat.v1.ConversationSync" do
       optional :conversation_id, :string, 1, json_name: "conversationId"
@@ -25,6 +26,9 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
     add_message "openchat.v1.SyncResponse" do
       repeated :conversations, :message, 1, "openchat.v1.ConversationSync", json_name: "conversations"
       optional :has_more_conversations, :bool, 2, json_name: "hasMoreConversations"
+      repeated :deletions, :message, 3, "openchat.v1.Message", json_name: "deletions"
+      optional :deletions_position, :uint64, 4, json_name: "deletionsPosition"
+      optional :has_more_deletions, :bool, 5, json_name: "hasMoreDeletions"
     end
   end
 end
