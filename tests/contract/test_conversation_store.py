@@ -12,7 +12,13 @@ from collections.abc import Iterator
 import pytest
 
 from openchat.server.domain.errors import MemberLimitExceeded
-from openchat.server.domain.model import ConversationHead, ConversationKind
+from openchat.server.domain.model import (
+    Appended,
+    ConversationHead,
+    ConversationKind,
+    Message,
+    UserHeads,
+)
 from openchat.server.storage.conversation_store import SqlConversationStore
 from openchat.server.storage.database import Database
 from openchat.server.storage.message_store import SqlMessageStore
@@ -32,9 +38,14 @@ def messages(database: Database) -> SqlMessageStore:
     return SqlMessageStore(database, TransactionalSequenceAllocator())
 
 
-async def send(messages: SqlMessageStore, conversation_id: str, sender_id: str, count: int) -> None:
+async def send(
+    messages: SqlMessageStore, conversation_id: str, sender_id: str, count: int
+) -> list[Message]:
     """Store `count` messages, so that the conversation's last seq grows by `count`."""
-    await messages.append_batch([draft(conversation_id, sender_id) for _ in range(count)])
+    outcomes = await messages.append_batch(
+        [draft(conversation_id, sender_id) for _ in range(count)]
+    )
+    return [outcome.message for outcome in outcomes if isinstance(outcome, Appended)]
 
 
 def request_id() -> str:
@@ -280,26 +291,29 @@ async def test_a_members_inbox_comes_in_pages_most_recently_active_first(
     assert await store.inbox(alice, after=rest[-1].position(), limit=2) == []
 
 
-async def test_heads_show_each_members_last_and_read_seq(
+async def test_heads_show_each_members_last_and_read_seq_and_deletion_head(
     store: SqlConversationStore, messages: SqlMessageStore, members: list[str]
 ) -> None:
     alice, bob, carol, nobody = members
     busy = (await store.create_group(alice, "busy", [bob], "")).conversation_id
     quiet = (await store.create_group(alice, "quiet", [carol], "")).conversation_id
-    await send(messages, busy, alice, 4)
+    sent = await send(messages, busy, alice, 4)
     await store.mark_read(busy, bob, 3)
+    await messages.hide(bob, busy, [sent[0].message_id, sent[2].message_id])
 
-    assert sorted(await store.heads_for_member(alice), key=lambda h: h.conversation_id) == sorted(
+    alices = await store.heads_for_member(alice)
+    assert sorted(alices.conversations, key=lambda h: h.conversation_id) == sorted(
         [ConversationHead(busy, 4, 0), ConversationHead(quiet, 0, 0)],
         key=lambda h: h.conversation_id,
     )
+    assert alices.deletions_position == 0, "alice never deleted anything"
     heads = await store.heads_for_members([bob, carol, nobody])
     assert heads == {
-        bob: [ConversationHead(busy, 4, 3)],
-        carol: [ConversationHead(quiet, 0, 0)],
-        nobody: [],
+        bob: UserHeads((ConversationHead(busy, 4, 3),), deletions_position=2),
+        carol: UserHeads((ConversationHead(quiet, 0, 0),), deletions_position=0),
+        nobody: UserHeads((), deletions_position=0),
     }
-    assert await store.heads_for_member(nobody) == []
+    assert await store.heads_for_member(nobody) == UserHeads((), 0)
 
 
 async def test_watermarks_sum_the_last_seqs_of_each_users_conversations(

@@ -225,7 +225,7 @@ async def test_every_cluster_topic_carries_its_own_event_type(nodes: list[Bus]) 
             Receipt("c-1", "bob", ReceiptKind.DELIVERED, 7, AT, device_id="phone"), ("alice",)
         ),
         DELIVER_TYPING: TypingDelivery(Typing("c-1", "bob", typing=True)),
-        DELIVER_HIDDEN: HiddenDelivery("bob", MessagesDeleted("c-1", ("m-3", "m-9"), (3, 9), 1)),
+        DELIVER_HIDDEN: HiddenDelivery("bob", MessagesDeleted("c-1", ("m-3", "m-9"), (3, 9), 1, 4)),
         PRESENCE_CHANGED: PresenceChanged(PresenceState("bob", True, 2, AT, 3)),
         MEMBERSHIP_CHANGED: MembershipChanged("c-1"),
         SESSION_REPLACED: SessionReplaced("bob", "phone", "s-2"),
@@ -252,11 +252,30 @@ PRESENCE_WIRE = (
     b'{"event":{"state":{"user_id":"bob","online":false,"device_count":0,'
     b'"last_seen":"2026-05-06T07:08:09.123000Z","generation":42}}}'
 )
-# What a node sends for the HiddenDelivery below, written down when the topic was added.
+# What a node sends for the HiddenDelivery below, written down when the deletion feed added
+# deletions_position to it.
 HIDDEN_WIRE = (
+    b'{"event":{"user_id":"bob","deleted":{"conversation_id":"c-1",'
+    b'"message_ids":["m-3","m-9"],"seqs":[3,9],"newly_hidden":1,"deletions_position":4}}}'
+)
+# What nodes sent before that, when the topic was added.
+HIDDEN_WIRE_BEFORE_THE_FEED = (
     b'{"event":{"user_id":"bob","deleted":{"conversation_id":"c-1",'
     b'"message_ids":["m-3","m-9"],"seqs":[3,9],"newly_hidden":1}}}'
 )
+
+
+def test_nodes_of_both_versions_understand_each_others_deletions() -> None:
+    """During a rolling upgrade: an event of an older node arrives without a position (the
+    sessions pass it on as it is), and an older node ignores the field it does not know."""
+    codec = ClusterCodec()
+    older = codec.decode(DELIVER_HIDDEN, HIDDEN_WIRE_BEFORE_THE_FEED)
+    assert older == HiddenDelivery("bob", MessagesDeleted("c-1", ("m-3", "m-9"), (3, 9), 1))
+    assert older.deleted.deletions_position == 0
+    # As this version ignores a field of a newer one (pydantic's default), older nodes ignore
+    # deletions_position.
+    newer = HIDDEN_WIRE.replace(b'"newly_hidden"', b'"from_a_newer_node":true,"newly_hidden"')
+    assert codec.decode(DELIVER_HIDDEN, newer).deleted.deletions_position == 4
 
 
 @pytest.mark.parametrize(
@@ -270,7 +289,7 @@ HIDDEN_WIRE = (
         ),
         pytest.param(
             DELIVER_HIDDEN,
-            HiddenDelivery("bob", MessagesDeleted("c-1", ("m-3", "m-9"), (3, 9), 1)),
+            HiddenDelivery("bob", MessagesDeleted("c-1", ("m-3", "m-9"), (3, 9), 1, 4)),
             HIDDEN_WIRE,
             id=DELIVER_HIDDEN.name,
         ),

@@ -295,13 +295,19 @@ async def test_hidden_seqs_reads_only_within_the_ranges_asked_for(
     assert hidden.newly_hidden == 2
     assert (await store.hide(bob, other, [sent[-1].message_id])).newly_hidden == 1
 
-    assert await store.hidden_seqs(bob, [(conversation, 0, 6), (other, 0, 1)]) == {
-        (conversation, 2),
-        (conversation, 5),
-        (other, 1),
+    assert await store.hidden_seqs([(bob, conversation, 0, 6), (bob, other, 0, 1)]) == {
+        (bob, conversation, 2),
+        (bob, conversation, 5),
+        (bob, other, 1),
     }
     # Bounds are (after, until]: seq 2 is outside (2, 5], seq 5 inside.
-    assert await store.hidden_seqs(bob, [(conversation, 2, 5)]) == {(conversation, 5)}
-    assert await store.hidden_seqs(bob, [(conversation, 0, 1), (other, 1, 9)]) == set()
-    assert await store.hidden_seqs(alice, [(conversation, 0, 6)]) == set(), "bob's alone"
-    assert await store.hidden_seqs(bob, []) == set()
+    assert await store.hidden_seqs([(bob, conversation, 2, 5)]) == {(bob, conversation, 5)}
+    assert await store.hidden_seqs([(bob, conversation, 0, 1), (bob, other, 1, 9)]) == set()
+    assert await store.hidden_seqs([(alice, conversation, 0, 6)]) == set(), "bob's alone"
+    assert await store.hidden_seqs([]) == set()
+    # Many users' ranges in one read (the catch-ups of many sessions).
+    await store.hide(alice, conversation, [here[0].message_id])
+    assert await store.hidden_seqs([(alice, conversation, 0, 6), (bob, conversation, 3, 6)]) == {
+        (alice, conversation, 1),
+        (bob, conversation, 5),
+    }

@@ -64,6 +64,16 @@ async def test_nodes_deliver_to_each_others_clients(
         await Api(node_a.channel).delete_for_me(bob, group.conversation_id, [message.message_id])
         deleted = await bob_on_b.next("messages_deleted", skip=("pong", "presence", "message"))
         assert list(deleted.messages_deleted.message_ids) == [message.message_id]
+    # A device of Bob's that was offline learns of it from the feed, on either node.
+    held = {group.conversation_id: 2}
+    for node in nodes:
+        async with connect(node.channel, bob, "laptop", resume=held, deletions_after=0) as laptop:
+            caught = (await laptop.next("messages_deleted")).messages_deleted
+            assert (list(caught.message_ids), caught.deletions_position) == (
+                [message.message_id],
+                1,
+            )
+            assert (await laptop.next("caught_up")).caught_up.message_count == 0
 
 
 async def test_a_killed_node_leaves_no_ghost_presence(

@@ -28,7 +28,9 @@ from openchat.server.storage.conversation_queries import (
 from openchat.server.storage.database import Database
 from openchat.server.storage.message_queries import (
     dedup_query,
+    deletions_query,
     existing_query,
+    hidden_in_ranges_query,
     history_query,
     membership_query,
     range_query,
@@ -154,6 +156,24 @@ async def test_the_senders_of_a_read_range_are_a_key_range(
     await check_bound(
         stored, explained, ranges_query(stored.database.dialect, ranges, SENDER_COLUMNS)
     )
+
+
+async def test_deleted_for_me_seqs_of_many_users_are_key_ranges_each(
+    stored: Fixture, explained: list[str]
+) -> None:
+    """Sync's and the catch-ups' placeholders: a range of the hidden_messages primary key per
+    (user, conversation) range."""
+    ranges = [(stored.alice, stored.first, 0, 200), (stored.bob, stored.second, 2, 202)]
+    await check_bound(stored, explained, hidden_in_ranges_query(stored.database.dialect, ranges))
+
+
+async def test_deletion_feeds_are_read_by_position_ranges(
+    stored: Fixture, explained: list[str]
+) -> None:
+    """A device's deletions after its cursor: a range of the (user_id, position) unique index
+    each, and a primary-key probe of messages per deletion."""
+    ranges = [(stored.alice, 0, 1000), (stored.bob, 5, 7)]
+    await check_bound(stored, explained, deletions_query(stored.database.dialect, ranges))
 
 
 @pytest.mark.parametrize("newest_first", [True, False], ids=["newest-first", "oldest-first"])

@@ -233,3 +233,45 @@ async def test_a_database_at_0002_with_data_upgrades_to_the_declared_schema(
     assert tuple(conversation) == (2, 2, 2)
     assert [tuple(row) for row in counted] == [("alice", 2, 2, 0), ("bob", 1, 1, 0)]
     assert [tuple(row) for row in ordinals] == [(1, 1, "message"), (2, 2, "message")]
+
+
+async def test_deletions_stored_before_0006_become_each_users_feed(fresh: Database) -> None:
+    """Deletions for oneself stored before the feed get each user's positions 1..n in
+    (conversation, seq) order, and each user the head of their feed, so that a device that
+    sends its first deletion cursor (0) is told of them all."""
+
+    def to_0005(connection: Connection) -> None:
+        command.upgrade(migrate._config(connection), "0005")
+
+    hidden = [("bob", "c2", 1), ("alice", "c1", 7), ("bob", "c1", 9), ("bob", "c1", 3)]
+    async with fresh.writer.begin() as connection:
+        await connection.run_sync(to_0005)
+        for user_id, conversation_id, seq in hidden:
+            await connection.execute(
+                text(
+                    "INSERT INTO hidden_messages (user_id, conversation_id, seq)"
+                    " VALUES (:user, :conversation, :seq)"
+                ),
+                {"user": user_id, "conversation": conversation_id, "seq": seq},
+            )
+
+    await migrate.upgrade(fresh)
+
+    assert await differences_from_models(fresh) == []
+    async with fresh.reader.connect() as connection:
+        positions = await connection.execute(
+            text(
+                "SELECT user_id, position, conversation_id, seq FROM hidden_messages"
+                " ORDER BY user_id, position"
+            )
+        )
+        heads = await connection.execute(
+            text("SELECT user_id, last_position FROM deletion_feeds ORDER BY user_id")
+        )
+        assert [tuple(row) for row in positions] == [
+            ("alice", 1, "c1", 7),
+            ("bob", 1, "c1", 3),
+            ("bob", 2, "c1", 9),
+            ("bob", 3, "c2", 1),
+        ]
+        assert [tuple(row) for row in heads] == [("alice", 1), ("bob", 3)]

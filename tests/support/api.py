@@ -175,7 +175,12 @@ class Api:
         )
 
     async def sync(
-        self, user: str, cursors: dict[str, int] | None = None, limit: int = 0
+        self,
+        user: str,
+        cursors: dict[str, int] | None = None,
+        limit: int = 0,
+        *,
+        deletions_after: int | None = None,
     ) -> sync_service_pb2.SyncResponse:
         return await self.sync_service.Sync(
             sync_service_pb2.SyncRequest(
@@ -184,6 +189,7 @@ class Api:
                     for c, s in (cursors or {}).items()
                 ],
                 limit=limit,
+                deletions_after=deletions_after,
             ),
             metadata=bearer(user),
         )

@@ -112,9 +112,13 @@ def open_call(channel: grpc.aio.Channel, user_id: str) -> grpc.aio.StreamStreamC
 
 
 def hello_frame(
-    device_id: str, resume: dict[str, int] | None, resume_all: bool
+    device_id: str,
+    resume: dict[str, int] | None,
+    resume_all: bool,
+    deletions_after: int | None = None,
 ) -> presence_service_pb2.Hello:
-    """A hello resuming after `resume`'s cursors (conversation id -> seq)."""
+    """A hello resuming after `resume`'s cursors (conversation id -> seq), and after the
+    deletion cursor when one is given."""
     return presence_service_pb2.Hello(
         device_id=device_id,
         resume_cursors=[
@@ -122,6 +126,7 @@ def hello_frame(
             for c, s in (resume or {}).items()
         ],
         resume_all=resume_all,
+        deletions_after=deletions_after,
     )
 
 
@@ -133,14 +138,14 @@ async def connect(
     *,
     resume: dict[str, int] | None = None,
     resume_all: bool = False,
+    deletions_after: int | None = None,
     expect_welcome: bool = True,
 ) -> AsyncIterator[StreamClient]:
     """An open session of `user_id`'s device, closed on exit."""
     call = open_call(channel, user_id)
     client = StreamClient(call)
-    await client.send(
-        presence_service_pb2.ClientFrame(hello=hello_frame(device_id, resume, resume_all))
-    )
+    hello = hello_frame(device_id, resume, resume_all, deletions_after)
+    await client.send(presence_service_pb2.ClientFrame(hello=hello))
     try:
         if expect_welcome:
             await client.next("welcome")

@@ -53,7 +53,7 @@ class UserConversationsCache:
     async def _load(self, user_id: str) -> frozenset[str]:
         loaded_at = self._clock()
         heads = await self._store.heads_for_member(user_id)
-        conversation_ids = frozenset(head.conversation_id for head in heads)
+        conversation_ids = frozenset(head.conversation_id for head in heads.conversations)
         self._entries[user_id] = (conversation_ids, loaded_at)
         self._entries.move_to_end(user_id)
         if len(self._entries) > self._max_entries:

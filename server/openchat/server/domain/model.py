@@ -139,13 +139,29 @@ class Appended:
 class MessagesDeleted:
     """The outcome of one member deleting messages of a conversation for themselves
     (DeleteMessages): every message the call named, in seq order, all hidden from the member
-    now. It is also the frame that tells each of the member's sessions to hide them."""
+    now. It is also the frame that tells each of the member's sessions to hide them.
+
+    Each message hidden takes the next position of the user's deletion feed: those this call
+    hid are (deletions_position - newly_hidden, deletions_position]. (Read back from the feed,
+    a run of deletions in one conversation is described the same way.)"""
 
     conversation_id: str
     message_ids: tuple[str, ...]
     seqs: tuple[int, ...]
     # How many of them the call hid; the others were hidden before (none on a retry).
     newly_hidden: int
+    # The user's feed position after the call; in a session's frame, the cursor its client
+    # stores once it applied the frame (0: the client keeps no cursor).
+    deletions_position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """A message a user deleted for themselves, at its position in the user's deletion feed;
+    the message as a placeholder without content."""
+
+    position: int
+    message: Message
 
 
 class ConversationKind(enum.Enum):
@@ -228,6 +244,15 @@ class ConversationHead:
 
 
 @dataclass(frozen=True, slots=True)
+class UserHeads:
+    """Where a user stands: each of their conversations, and the newest position of their
+    deletion feed (0 when they never deleted a message for themselves)."""
+
+    conversations: tuple[ConversationHead, ...]
+    deletions_position: int
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationSync:
     """What one conversation holds after a member's cursor."""
 
@@ -238,10 +263,15 @@ class ConversationSync:
 
 @dataclass(frozen=True, slots=True)
 class SyncResult:
-    """Every conversation with news for the caller."""
+    """Every conversation with news for the caller, and the caller's deletions after their
+    deletion cursor (when they sent one)."""
 
     conversations: tuple[ConversationSync, ...]
     has_more_conversations: bool
+    # Placeholders of the messages deleted, in feed order; the cursor to store after them.
+    deletions: tuple[Message, ...] = ()
+    deletions_position: int = 0
+    has_more_deletions: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,13 +20,14 @@ from openchat.server.domain.errors import OpenChatError
 from openchat.server.domain.model import (
     Appended,
     Conversation,
-    ConversationHead,
     ConversationView,
+    Deletion,
     InboxPosition,
     Message,
     MessageDraft,
     MessagesDeleted,
     SettingsChange,
+    UserHeads,
 )
 
 
@@ -89,16 +90,26 @@ class MessageStore(Protocol):
     async def hide(
         self, user_id: str, conversation_id: str, message_ids: Sequence[str]
     ) -> MessagesDeleted:
-        """Delete messages for one member: the messages named (each once, in seq order) and how
-        many were not hidden before. Raises MessageNotFound (and hides nothing) when one is not
-        a message of the conversation."""
+        """Delete messages for one member: the messages named (each once, in seq order), how
+        many were not hidden before, and the user's deletion position after the call (those
+        newly hidden take the next positions of the user's feed, in seq order, gapless and in
+        commit order). Raises MessageNotFound (and hides nothing) when one is not a message of
+        the conversation."""
         ...
 
     async def hidden_seqs(
-        self, user_id: str, ranges: Sequence[tuple[str, int, int]]
-    ) -> set[tuple[str, int]]:
-        """The (conversation_id, seq) of the messages the member deleted for themselves, within
-        each (conversation_id, after, until) range: after < seq <= until."""
+        self, ranges: Sequence[tuple[str, str, int, int]]
+    ) -> set[tuple[str, str, int]]:
+        """The (user_id, conversation_id, seq) of the messages each user deleted for
+        themselves within each (user_id, conversation_id, after, until) range: after < seq <=
+        until (many users' ranges read together)."""
+        ...
+
+    async def read_deletions(
+        self, ranges: Sequence[tuple[str, int, int]]
+    ) -> dict[tuple[str, int, int], list[Deletion]]:
+        """For each (user_id, after, until), the user's deletions with after < position <=
+        until, in position order (every range is a key)."""
         ...
 
 
@@ -159,11 +170,13 @@ class ConversationStore(Protocol):
         """The members whose read position is at or past `seq`, sorted."""
         ...
 
-    async def heads_for_member(self, user_id: str) -> list[ConversationHead]:
-        """Every conversation of the member with its last seq and the member's read seq."""
+    async def heads_for_member(self, user_id: str) -> UserHeads:
+        """Every conversation of the member with its last seq and the member's read seq, and
+        the head of the member's deletion feed (read with their memberships: 0 for a user in
+        no conversation)."""
         ...
 
-    async def heads_for_members(self, user_ids: Sequence[str]) -> dict[str, list[ConversationHead]]:
+    async def heads_for_members(self, user_ids: Sequence[str]) -> dict[str, UserHeads]:
         """heads_for_member for many users in one query (every user is a key)."""
         ...
 

@@ -124,10 +124,17 @@ class SessionHub:
         await self._registry.close(session, error)
 
     def frames(
-        self, session: Session, *, cursors: Mapping[str, int], resume_all: bool
+        self,
+        session: Session,
+        *,
+        cursors: Mapping[str, int],
+        resume_all: bool,
+        deletions_after: int | None,
     ) -> AsyncIterator[Outbound]:
         """Everything the session's client receives; raises the close error, if any."""
-        return self._stream.frames(session, cursors=cursors, resume_all=resume_all)
+        return self._stream.frames(
+            session, cursors=cursors, resume_all=resume_all, deletions_after=deletions_after
+        )
 
     async def pong(self, session: Session, nonce: int) -> None:
         await self._actions.pong(session, nonce)

@@ -24,6 +24,7 @@ from openchat.server.storage.message_rows import message_from_row
 from openchat.server.storage.tables import (
     RECALLED_MESSAGE,
     conversations,
+    deletion_feeds,
     hidden_messages,
     members,
     mentions,
@@ -153,8 +154,11 @@ def _messages_at_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
 
 def heads_query(dialect: str, user_ids: Iterable[str]) -> tuple[Select[Any], dict[str, Any]]:
     """Sync's first step, for many users at once: each conversation of each user with its last
-    seq and the user's read seq, ordered by user and conversation (members by the (user_id,
-    conversation_id) index, conversations by primary key)."""
+    seq and the user's read seq, and the head of the user's deletion feed (0 for none) on
+    every row, ordered by user and conversation (members by the (user_id, conversation_id)
+    index, conversations and deletion_feeds by primary key). The deletion head rides on the
+    read that every hello and Sync make anyway, so a device whose deletion cursor is there
+    already costs no query more."""
     batch, query = _heads_statement(dialect)
     return query, batch.params((user_id,) for user_id in user_ids)
 
@@ -162,8 +166,13 @@ def heads_query(dialect: str, user_ids: Iterable[str]) -> tuple[Select[Any], dic
 @functools.cache
 def _heads_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
     batch, query = _memberships_of_users(
-        dialect, members.c.conversation_id, conversations.c.last_seq, members.c.read_seq
+        dialect,
+        members.c.conversation_id,
+        conversations.c.last_seq,
+        members.c.read_seq,
+        func.coalesce(deletion_feeds.c.last_position, 0),
     )
+    query = query.outerjoin(deletion_feeds, deletion_feeds.c.user_id == members.c.user_id)
     return batch, query.order_by(members.c.user_id, members.c.conversation_id)
 
 

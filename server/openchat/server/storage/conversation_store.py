@@ -28,6 +28,7 @@ from openchat.server.domain.model import (
     InboxPosition,
     MemberSettings,
     SettingsChange,
+    UserHeads,
 )
 from openchat.server.storage.conversation_queries import (
     INBOX_ORDER,
@@ -252,16 +253,20 @@ class SqlConversationStore:
             for row in rows
         ]
 
-    async def heads_for_member(self, user_id: str) -> list[ConversationHead]:
+    async def heads_for_member(self, user_id: str) -> UserHeads:
         return (await self.heads_for_members([user_id]))[user_id]
 
-    async def heads_for_members(self, user_ids: Sequence[str]) -> dict[str, list[ConversationHead]]:
-        found: dict[str, list[ConversationHead]] = {user_id: [] for user_id in user_ids}
+    async def heads_for_members(self, user_ids: Sequence[str]) -> dict[str, UserHeads]:
+        heads: dict[str, list[ConversationHead]] = {user_id: [] for user_id in user_ids}
+        deletions = dict.fromkeys(user_ids, 0)
         async with self._database.reader.connect() as connection:
             rows = await connection.execute(*heads_query(connection.dialect.name, user_ids))
-        for user_id, *head in rows:
-            found[user_id].append(ConversationHead(*head))
-        return found
+        for user_id, conversation_id, last_seq, read_seq, deletions_position in rows:
+            heads[user_id].append(ConversationHead(conversation_id, last_seq, read_seq))
+            deletions[user_id] = deletions_position
+        return {
+            user_id: UserHeads(tuple(heads[user_id]), deletions[user_id]) for user_id in user_ids
+        }
 
     async def watermarks(self, user_ids: Sequence[str]) -> dict[str, int]:
         found = dict.fromkeys(user_ids, 0)

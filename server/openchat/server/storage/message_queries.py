@@ -8,7 +8,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Insert, Select, bindparam, case, func, insert, select
+from sqlalchemy import BigInteger, Column, Insert, Select, case, func, insert, select
 
 from openchat.server.domain.model import MessageKind
 from openchat.server.storage.key_batches import KeyBatch
@@ -160,26 +160,73 @@ def _ranges_statement(
 
 
 def hidden_in_ranges_query(
-    dialect: str, user_id: str, ranges: Iterable[tuple[str, int, int]]
+    dialect: str, ranges: Iterable[tuple[str, str, int, int]]
 ) -> tuple[Select[Any], dict[str, Any]]:
-    """The (conversation_id, seq) the user deleted for themselves with after < seq <= until of
-    each (conversation_id, after, until): a range of the hidden_messages primary key each, so
-    a member who deleted much reads no more than the pages at hand need."""
+    """The (user_id, conversation_id, seq) each user deleted for themselves with after < seq <=
+    until of each (user_id, conversation_id, after, until): a range of the hidden_messages
+    primary key each, so a member who deleted much reads no more than the pages at hand need,
+    and one SQL text for the ranges of any number of users (the catch-ups of many sessions)."""
     batch, query = _hidden_statement(dialect)
-    return query, {"user_id": user_id, **batch.params(ranges)}
+    return query, batch.params(ranges)
 
 
 @functools.cache
 def _hidden_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
     after = Column("range_after", BigInteger())
     until = Column("range_until", BigInteger())
-    batch = KeyBatch(dialect, "ranges", [hidden_messages.c.conversation_id, after, until])
+    batch = KeyBatch(
+        dialect,
+        "ranges",
+        [hidden_messages.c.user_id, hidden_messages.c.conversation_id, after, until],
+    )
     wanted = batch.table.c
-    query = select(hidden_messages.c.conversation_id, hidden_messages.c.seq).join(
+    query = select(
+        hidden_messages.c.user_id, hidden_messages.c.conversation_id, hidden_messages.c.seq
+    ).join(
         batch.table,
-        (hidden_messages.c.user_id == bindparam("user_id"))
+        (hidden_messages.c.user_id == wanted.user_id)
         & (hidden_messages.c.conversation_id == wanted.conversation_id)
         & (hidden_messages.c.seq > wanted.range_after)
         & (hidden_messages.c.seq <= wanted.range_until),
+    )
+    return batch, query
+
+
+def deletions_query(
+    dialect: str, ranges: Iterable[tuple[str, int, int]]
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The deletions of each (user_id, after, until) with after < position <= until, with their
+    messages, ordered by user and position: a range of the (user_id, position) unique index
+    each, and a primary-key probe of messages per deletion."""
+    batch, query = _deletions_statement(dialect)
+    return query, batch.params(ranges)
+
+
+@functools.cache
+def _deletions_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
+    after = Column("range_after", BigInteger())
+    until = Column("range_until", BigInteger())
+    batch = KeyBatch(dialect, "ranges", [hidden_messages.c.user_id, after, until])
+    wanted = batch.table.c
+    query = (
+        select(
+            hidden_messages.c.user_id,
+            hidden_messages.c.position,
+            wanted.range_after,
+            wanted.range_until,
+            *messages.c,
+        )
+        .join(
+            batch.table,
+            (hidden_messages.c.user_id == wanted.user_id)
+            & (hidden_messages.c.position > wanted.range_after)
+            & (hidden_messages.c.position <= wanted.range_until),
+        )
+        .join(
+            messages,
+            (messages.c.conversation_id == hidden_messages.c.conversation_id)
+            & (messages.c.seq == hidden_messages.c.seq),
+        )
+        .order_by(hidden_messages.c.user_id, hidden_messages.c.position)
     )
     return batch, query

@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openchat.server.domain.errors import (
     ClientMsgIdReused,
     ConversationNotFound,
-    MessageNotFound,
     NotAMember,
     OpenChatError,
 )
 from openchat.server.domain.lifecycle import DEFAULT_RULES, ChangeRules
 from openchat.server.domain.model import (
     Appended,
+    Deletion,
     Message,
     MessageDraft,
     MessageKind,
@@ -33,11 +33,13 @@ from openchat.server.ports import RoutePlanner
 from openchat.server.storage.bot_store import bot_members
 from openchat.server.storage.changes import apply_changes, stored_entry
 from openchat.server.storage.database import Database
+from openchat.server.storage.deletion_feeds import hide_in_feed
 from openchat.server.storage.inbox import count_stored
 from openchat.server.storage.message_queries import (
     Key,
     bulk_insert,
     dedup_query,
+    deletions_query,
     existing_query,
     hidden_in_ranges_query,
     history_query,
@@ -49,10 +51,7 @@ from openchat.server.storage.message_queries import (
 from openchat.server.storage.message_rows import message_from_row, message_to_row
 from openchat.server.storage.route_outbox import insert_planned
 from openchat.server.storage.sequences import SequenceAllocator
-from openchat.server.storage.tables import (
-    hidden_messages,
-    messages,
-)
+from openchat.server.storage.tables import messages
 
 _log = structlog.get_logger(__name__)
 
@@ -321,52 +320,32 @@ class SqlMessageStore:
         self, user_id: str, conversation_id: str, message_ids: Sequence[str]
     ) -> MessagesDeleted:
         async with self._database.writer.begin() as connection:
-            rows = await connection.execute(
-                select(messages.c.message_id, messages.c.seq).where(
-                    messages.c.message_id.in_(set(message_ids)),
-                    messages.c.conversation_id == conversation_id,
-                    messages.c.kind == MessageKind.MESSAGE.value,
-                )
-            )
-            seqs = {message_id: seq for message_id, seq in rows}
-            missing = [message_id for message_id in message_ids if message_id not in seqs]
-            if missing:
-                raise MessageNotFound(missing[0])
-            taken = set(
-                (
-                    await connection.execute(
-                        select(hidden_messages.c.seq).where(
-                            hidden_messages.c.user_id == user_id,
-                            hidden_messages.c.conversation_id == conversation_id,
-                            hidden_messages.c.seq.in_(set(seqs.values())),
-                        )
-                    )
-                ).scalars()
-            )
-            new = sorted(set(seqs.values()) - taken)
-            if new:
-                await connection.execute(
-                    insert(hidden_messages),
-                    [
-                        {"user_id": user_id, "conversation_id": conversation_id, "seq": s}
-                        for s in new
-                    ],
-                )
-            named = sorted(seqs, key=seqs.__getitem__)
-            return MessagesDeleted(
-                conversation_id, tuple(named), tuple(seqs[m] for m in named), len(new)
-            )
+            return await hide_in_feed(connection, user_id, conversation_id, message_ids)
 
     async def hidden_seqs(
-        self, user_id: str, ranges: Sequence[tuple[str, int, int]]
-    ) -> set[tuple[str, int]]:
+        self, ranges: Sequence[tuple[str, str, int, int]]
+    ) -> set[tuple[str, str, int]]:
         if not ranges:
             return set()
         async with self._database.reader.connect() as connection:
             rows = await connection.execute(
-                *hidden_in_ranges_query(connection.dialect.name, user_id, ranges)
+                *hidden_in_ranges_query(connection.dialect.name, ranges)
             )
-            return {(conversation_id, seq) for conversation_id, seq in rows}
+            return {(user_id, conversation_id, seq) for user_id, conversation_id, seq in rows}
+
+    async def read_deletions(
+        self, ranges: Sequence[tuple[str, int, int]]
+    ) -> dict[tuple[str, int, int], list[Deletion]]:
+        found: dict[tuple[str, int, int], list[Deletion]] = {key: [] for key in ranges}
+        if not ranges:
+            return found
+        async with self._database.reader.connect() as connection:
+            rows = await connection.execute(*deletions_query(connection.dialect.name, ranges))
+        for row in rows:
+            found[(row.user_id, row.range_after, row.range_until)].append(
+                Deletion(row.position, message_from_row(row).hidden())
+            )
+        return found
 
 
 # The statements below are module-level so that tests can EXPLAIN exactly what the store runs.

@@ -229,7 +229,8 @@ class MentionRow(Base):
 
 
 class HiddenMessageRow(Base):
-    """Messages a member deleted for themselves (DeleteMessages)."""
+    """Messages a member deleted for themselves (DeleteMessages): also the user's deletion
+    feed, which tells the user's devices that were offline what to hide."""
 
     __tablename__ = "hidden_messages"
 
@@ -237,6 +238,28 @@ class HiddenMessageRow(Base):
     user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
     conversation_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # The row's place in its user's deletion feed: 1, 2, 3, ... per user, in commit order (see
+    # DeletionFeedRow). NULL only for a row that a node older than the feed stored during a
+    # rolling upgrade (outside the feed, as every deletion was before it).
+    position: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        # A device's catch-up and Sync: the user's deletions after its cursor, in order.
+        UniqueConstraint("user_id", "position"),
+    )
+
+
+class DeletionFeedRow(Base):
+    """Per user who ever deleted a message for themselves: the position of their newest
+    deletion (the head of their feed in hidden_messages)."""
+
+    __tablename__ = "deletion_feeds"
+
+    user_id: Mapped[str] = mapped_column(String(USER_ID_LENGTH), primary_key=True)
+    # Incremented in the transaction that hides the messages, as conversations.last_seq is in
+    # the one that stores them: its row lock orders a user's deletions, so positions have no
+    # gaps and become visible in order, and a device that reads "after N" never skips one.
+    last_position: Mapped[int] = mapped_column(BigInteger)
 
 
 class DeviceCursorRow(Base):
@@ -332,4 +355,5 @@ bots = cast(Table, BotRow.__table__)
 route_jobs = cast(Table, RouteJobRow.__table__)
 reactions = cast(Table, ReactionRow.__table__)
 hidden_messages = cast(Table, HiddenMessageRow.__table__)
+deletion_feeds = cast(Table, DeletionFeedRow.__table__)
 mentions = cast(Table, MentionRow.__table__)

@@ -229,6 +229,9 @@ def sync_to_pb(result: SyncResult) -> sync_service_pb2.SyncResponse:
             for item in result.conversations
         ],
         has_more_conversations=result.has_more_conversations,
+        deletions=[message_to_pb(message) for message in result.deletions],
+        deletions_position=result.deletions_position,
+        has_more_deletions=result.has_more_deletions,
     )
 
 
@@ -312,6 +315,7 @@ def server_frame(frame: Outbound) -> presence_service_pb2.ServerFrame:
                     conversation_id=frame.conversation_id,
                     message_ids=frame.message_ids,
                     seqs=frame.seqs,
+                    deletions_position=frame.deletions_position,
                 )
             )
         case ReconnectRequest():

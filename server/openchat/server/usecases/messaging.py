@@ -75,9 +75,11 @@ class Messaging:
             )
             seqs = [entry.seq for entry in entries]
             hidden = await self._messages.hidden_seqs(
-                user_id, [(conversation_id, min(seqs) - 1, max(seqs))] if seqs else []
+                [(user_id, conversation_id, min(seqs) - 1, max(seqs))] if seqs else []
             )
-            page = [m.hidden() if (conversation_id, m.seq) in hidden else m for m in entries]
+            page = [
+                m.hidden() if (user_id, conversation_id, m.seq) in hidden else m for m in entries
+            ]
         else:
             page = await self._messages.history(
                 user_id,

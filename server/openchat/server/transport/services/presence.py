@@ -310,7 +310,14 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
         try:
             yield (
                 client_frames,
-                self._hub.frames(session, cursors=cursors, resume_all=hello.resume_all),
+                self._hub.frames(
+                    session,
+                    cursors=cursors,
+                    resume_all=hello.resume_all,
+                    deletions_after=(
+                        hello.deletions_after if hello.HasField("deletions_after") else None
+                    ),
+                ),
             )
         finally:
             await self._hub.close(session)

@@ -43,4 +43,8 @@ class SyncServicer(sync_service_pb2_grpc.SyncServiceServicer):
         user_id = current_user_id()
         cursors = cursors_from_pb(request.cursors, "cursors")
         limit = page_size("limit", request.limit, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
-        return sync_to_pb(await self._synchronization.sync(user_id, cursors, limit))
+        deletions_after = request.deletions_after if request.HasField("deletions_after") else None
+        result = await self._synchronization.sync(
+            user_id, cursors, limit, deletions_after=deletions_after
+        )
+        return sync_to_pb(result)
