@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from openchat.client import CaughtUp, MessageKind, MessagesDeleted, ReactionSummary
+from openchat.client import CaughtUp, Connected, MessageKind, MessagesDeleted, ReactionSummary
 from openchat.client._store import LocalStore
 from tests.support.api import Api
 from tests.support.client_events import EventLog, of_kind
@@ -124,3 +124,67 @@ async def test_delete_forward_read_by_and_inbox_settings(
     assert inbox[0].pinned
     assert inbox[0].last_message is not None
     assert inbox[0].last_message.content.text == "forward me"
+
+
+async def test_a_device_that_was_offline_hides_what_another_deleted_once_it_is_back(
+    open_client: OpenClient, chat_api: Api, user_ids: Iterator[str], tmp_path: Path
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    conversation_id = (await chat_api.create_group(alice, [bob])).conversation_id
+    store_path = tmp_path / "laptop.db"
+    laptop = await open_client(alice, "laptop", store_path=store_path)
+    laptop_events = EventLog(laptop)
+    await laptop_events.until(of_kind(CaughtUp))
+    await chat_api.send(bob, conversation_id, "keep")
+    hidden = await chat_api.send(bob, conversation_id, "hide me")
+    await laptop_events.messages(2)
+    await laptop.close()
+
+    # While the laptop is off, Alice deletes on her phone.
+    phone = await open_client(alice, "phone", live=False)
+    assert await phone.delete_messages(conversation_id, [hidden.message_id]) == 1
+
+    laptop = await open_client(alice, "laptop", store_path=store_path)
+    laptop_events = EventLog(laptop)
+    before = await laptop_events.until(of_kind(CaughtUp))
+    assert isinstance(before[0], Connected)
+    assert before[1:-1] == [
+        MessagesDeleted(conversation_id, (hidden.message_id,), (hidden.seq,))
+    ], "told before caught_up"
+    assert [m.content.text for m in await laptop.history(conversation_id)] == ["keep"]
+    await laptop.close()
+
+    # The store kept the cursor with the placeholder: the next start hears nothing again.
+    store = LocalStore(store_path)
+    await store.open()
+    try:
+        assert await store.deletions_cursor() == 1
+        stored = await store.messages(conversation_id, hidden.seq, hidden.seq)
+    finally:
+        await store.close()
+    assert [(m.deleted_for_me, m.content.text) for m in stored] == [(True, "")]
+    laptop = await open_client(alice, "laptop", store_path=store_path)
+    again = await EventLog(laptop).until(of_kind(CaughtUp))
+    assert [type(e) for e in again] == [Connected, CaughtUp]
+
+
+async def test_sync_hides_what_another_device_deleted(
+    open_client: OpenClient, chat_api: Api, user_ids: Iterator[str], tmp_path: Path
+) -> None:
+    alice, bob = next(user_ids), next(user_ids)
+    conversation_id = (await chat_api.create_group(alice, [bob])).conversation_id
+    script = await open_client(alice, "script", live=False, catch_up_history=True)
+    kept = await chat_api.send(bob, conversation_id, "keep")
+    hidden = await chat_api.send(bob, conversation_id, "hide me")
+    assert await script.sync() == 2
+    await script.poll_events()
+
+    assert await chat_api.delete_for_me(alice, conversation_id, [hidden.message_id]) == 1
+    assert await script.sync() == 0
+    assert await script.poll_events() == [
+        MessagesDeleted(conversation_id, (hidden.message_id,), (hidden.seq,))
+    ]
+    assert [m.message_id for m in await script.history(conversation_id)] == [kept.message_id]
+    # Applied once: the cursor moved with it.
+    assert await script.sync() == 0
+    assert await script.poll_events() == []

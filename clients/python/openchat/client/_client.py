@@ -359,7 +359,8 @@ class Client:
         return messages
 
     async def sync(self) -> int:
-        """Fetch everything new since the cursors, in every conversation, into the event queue;
+        """Fetch everything new since the cursors, in every conversation, into the event queue,
+        and apply the deletions this user made on other devices since the deletion cursor;
         returns how many messages were queued. A live client does this by itself."""
         parts = self._parts()
         await self._start_cursors()
@@ -373,9 +374,13 @@ class Client:
                         for c, s in sorted(parts.inbox.cursors().items())
                     ],
                     limit=SYNC_LIMIT,
+                    deletions_after=parts.inbox.deletions_cursor(),
                 ),
             )
-            more = response.has_more_conversations
+            await parts.inbox.apply_deletions(
+                [message_from_pb(m) for m in response.deletions], response.deletions_position
+            )
+            more = response.has_more_conversations or response.has_more_deletions
             for conversation in response.conversations:
                 queued += await parts.inbox.accept(
                     [message_from_pb(m) for m in conversation.messages]

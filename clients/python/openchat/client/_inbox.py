@@ -10,6 +10,10 @@ messages 1, 2, 3, ... without gaps, "every seq up to the cursor" is exactly what
 The cursors persisted in the store advance when the app takes a message from the event queue
 (`given`), before the app sees it: after a restart the client resumes from there, so the app
 gets each message once even when it was killed with messages still queued.
+
+Beside them, one deletion cursor: the position of the user's deletion feed (the messages they
+deleted for themselves, on any device) up to which the store applied every deletion. It
+advances in the transaction that hides the messages, as each deletion reaches the client.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from openchat.client._counters import Counters
 from openchat.client._event_queue import EventQueue
-from openchat.client._events import MessageReceived
+from openchat.client._events import MessageReceived, MessagesDeleted
 from openchat.client._exceptions import ServiceError
 from openchat.client._folding import placeholder
 from openchat.client._models import Message
@@ -45,12 +49,14 @@ class Inbox:
         self._fetch_range = fetch_range
         self._counters = counters
         self._cursors: dict[str, int] = {}
+        self._deletions_cursor = 0
         self._held: dict[str, dict[int, Message]] = {}
         self._fills: dict[str, asyncio.Task[None]] = {}
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
         self._cursors = await self._store.cursors()
+        self._deletions_cursor = await self._store.deletions_cursor()
 
     async def stop(self) -> None:
         fills = list(self._fills.values())
@@ -64,6 +70,10 @@ class Inbox:
 
     def cursor(self, conversation_id: str) -> int:
         return self._cursors.get(conversation_id, 0)
+
+    def deletions_cursor(self) -> int:
+        """Where to resume the user's deletion feed (0: from its start)."""
+        return self._deletions_cursor
 
     def watermark(self) -> int:
         """Comparable with the server's pong watermark (the sum of last_seq)."""
@@ -114,16 +124,50 @@ class Inbox:
                 )
         return len(ready)
 
-    async def hide(self, conversation_id: str, message_ids: Sequence[str]) -> None:
+    async def hide(
+        self, conversation_id: str, message_ids: Sequence[str], deletions_position: int = 0
+    ) -> None:
         """The user deleted these messages for themselves: the stored ones become
-        placeholders, and so do those held ahead of a hole (stored once it is filled)."""
+        placeholders, and so do those held ahead of a hole (stored once it is filled). A
+        `deletions_position` (what the server says every deletion up to, these included, has
+        reached this client; 0: it says nothing) becomes the deletion cursor. It is taken as
+        given, not as a maximum: the server's feed is the authority."""
         async with self._lock:
-            await self._store.hide_messages(conversation_id, message_ids)
+            await self._store.hide_messages(
+                conversation_id, message_ids, deletions_position=deletions_position
+            )
+            if deletions_position:
+                self._deletions_cursor = deletions_position
             held = self._held.get(conversation_id, {})
             deleted = set(message_ids)
             for seq, message in held.items():
                 if message.message_id in deleted:
                     held[seq] = placeholder(message)
+
+    async def apply_deletions(
+        self, placeholders: Sequence[Message], deletions_position: int
+    ) -> None:
+        """Apply what a Sync says this user deleted (placeholders, in the feed's order): hide
+        each run of one conversation, the cursor moving with the last, and tell the app as a
+        session's frames do."""
+        runs: list[list[Message]] = []
+        for deleted in placeholders:
+            if runs and runs[-1][0].conversation_id == deleted.conversation_id:
+                runs[-1].append(deleted)
+            else:
+                runs.append([deleted])
+        for run in runs:
+            conversation_id, ids = run[0].conversation_id, [m.message_id for m in run]
+            await self.hide(conversation_id, ids, deletions_position if run is runs[-1] else 0)
+            self._events.put(
+                MessagesDeleted(conversation_id, tuple(ids), tuple(m.seq for m in run))
+            )
+        if not runs and deletions_position and deletions_position != self._deletions_cursor:
+            # Nothing to apply, yet another cursor: one the server never gave (a restored
+            # backup of its database) comes back as its feed's head.
+            async with self._lock:
+                await self._store.set_deletions_cursor(deletions_position)
+                self._deletions_cursor = deletions_position
 
     async def given(self, message: Message) -> None:
         """The app is being handed `message`: never hand it over again."""

@@ -1,7 +1,8 @@
 """The session stream (PresenceService.Connect), kept open for as long as the client runs.
 
 Each connection says hello with the inbox's cursors (and resume_all, so conversations the
-client never saw are caught up from their start), waits for the welcome, then reads frames
+client never saw are caught up from their start) and its deletion cursor (so deletions made on
+other devices meanwhile are caught up too), waits for the welcome, then reads frames
 while three helpers write: the heartbeat (a ping every heartbeat_interval), delivery acks for
 what the app was given, and presence watches. A connection that ends for any reason other than
 a refusal for good (a bad device id, a token that cannot be refreshed) is opened again after an
@@ -252,6 +253,7 @@ class Session:
                 for c, s in sorted(self._inbox.cursors().items())
             ],
             resume_all=True,
+            deletions_after=self._inbox.deletions_cursor(),
         )
         try:
             async with asyncio.timeout(self._policy.connect_timeout):
@@ -305,7 +307,9 @@ class Session:
                 self._events.put(CaughtUp(frame.caught_up.message_count))
             case "messages_deleted":
                 deleted = frame.messages_deleted
-                await self._inbox.hide(deleted.conversation_id, deleted.message_ids)
+                await self._inbox.hide(
+                    deleted.conversation_id, deleted.message_ids, deleted.deletions_position
+                )
                 self._events.put(
                     MessagesDeleted(
                         deleted.conversation_id, tuple(deleted.message_ids), tuple(deleted.seqs)

@@ -87,6 +87,10 @@ CREATE TABLE reactions (
 ) WITHOUT ROWID;
 """
 
+# The settings key of the deletion cursor (the server's deletions_position): a single value
+# for the user, beside the per-conversation cursors.
+_DELETIONS_CURSOR = "deletions_position"
+
 _OUTBOX_COLUMNS = (
     "client_msg_id, conversation_id, content, state, created_at, attempts, ack, "
     "error_code, error_reason, error_message, error_metadata"
@@ -178,10 +182,11 @@ class LocalStore:
         return await self._run(read)
 
     async def set_setting(self, key: str, value: str) -> None:
-        await self._run(
-            lambda: self._conn.execute(
-                "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value)
-            )
+        await self._run(lambda: self._write_setting(key, value))
+
+    def _write_setting(self, key: str, value: str) -> None:
+        self._conn.execute(
+            "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value)
         )
 
     # --- outbox -----------------------------------------------------------------------------
@@ -295,6 +300,14 @@ class LocalStore:
 
         await self._run(write)
 
+    async def deletions_cursor(self) -> int:
+        """The position of the user's deletion feed up to which this store applied every
+        deletion (0: none yet)."""
+        return int(await self.setting(_DELETIONS_CURSOR) or 0)
+
+    async def set_deletions_cursor(self, position: int) -> None:
+        await self.set_setting(_DELETIONS_CURSOR, str(position))
+
     # --- messages ---------------------------------------------------------------------------
 
     async def put_messages(self, messages: Iterable[Message]) -> None:
@@ -326,15 +339,20 @@ class LocalStore:
         )
         return cursor.rowcount == 1
 
-    async def hide_messages(self, conversation_id: str, message_ids: Iterable[str]) -> None:
+    async def hide_messages(
+        self, conversation_id: str, message_ids: Iterable[str], *, deletions_position: int = 0
+    ) -> None:
         """Make the stored messages placeholders, as the server sends those the user deleted
         for themselves: no content, no reactions, `deleted_for_me`. Messages not stored here
-        are left alone (the server sends them as placeholders)."""
+        are left alone (the server sends them as placeholders). With a `deletions_position`,
+        the deletion cursor becomes it in the same transaction."""
         ids = list(message_ids)
 
         def write() -> None:
             with _transaction(self._conn):
                 hide(self._conn, conversation_id, ids)
+                if deletions_position:
+                    self._write_setting(_DELETIONS_CURSOR, str(deletions_position))
 
         await self._run(write)
 
