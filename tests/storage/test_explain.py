@@ -21,7 +21,7 @@ from sqlalchemy import Select, text
 
 from openchat.server.storage.conversation_queries import (
     heads_query,
-    inbox_query,
+    inbox_page_query,
     read_position_query,
     watermarks_query,
 )
@@ -243,7 +243,8 @@ async def test_the_inbox_counts_without_scanning_messages(
     """ListConversations: the member index, conversations by primary key, and the unread and
     mention counts as primary-key ranges of hidden_messages and mentions; messages only
     through the partial index of recalled ones."""
-    plan = await plan_of(stored.database, inbox_query(stored.alice))
+    statement, params = inbox_page_query(stored.alice, None, 50)
+    plan = await plan_of(stored.database, statement.params(params))
     explained.append(plan)
     assert_no_table_scan(plan)
     # How each plan names a read of the messages table, with the index it reads it through.

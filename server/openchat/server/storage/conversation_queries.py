@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     and_,
+    bindparam,
     func,
     or_,
     select,
@@ -39,7 +41,39 @@ def read_position_query(conversation_id: str, user_id: str) -> Select[Any]:
     )
 
 
-def inbox_query(user_id: str) -> Select[Any]:
+def inbox_page_query(
+    user_id: str, after: InboxPosition | None, limit: int
+) -> tuple[Select[Any], dict[str, Any]]:
+    """A page of the user's inbox after `after` (from the top when None), in inbox order: a
+    statement built once per shape, and its values."""
+    params: dict[str, Any] = {"user_id": user_id, "limit": limit}
+    if after is None:
+        return _inbox_page_statement(None), params
+    params |= {"after_activity": after.last_activity_at, "after_id": after.conversation_id}
+    return _inbox_page_statement(after.pinned), params
+
+
+def inbox_line_query(user_id: str, conversation_id: str) -> tuple[Select[Any], dict[str, Any]]:
+    """One conversation as the user's inbox shows it."""
+    return _inbox_line_statement(), {"user_id": user_id, "conversation_id": conversation_id}
+
+
+@functools.cache
+def _inbox_page_statement(after_pinned: bool | None) -> Select[Any]:
+    """The inbox order from the top (None), or after a pinned or an unpinned conversation."""
+    query = _inbox_statement()
+    if after_pinned is not None:
+        query = query.where(_inbox_after(pinned=after_pinned))
+    return query.order_by(*INBOX_ORDER).limit(bindparam("limit", type_=Integer()))
+
+
+@functools.cache
+def _inbox_line_statement() -> Select[Any]:
+    return _inbox_statement().where(members.c.conversation_id == bindparam("conversation_id"))
+
+
+@functools.cache
+def _inbox_statement() -> Select[Any]:
     """The user's conversations with what an inbox line shows. The counts are differences of
     counters (storage/inbox.py) less short ranges of two primary keys after the member's
     counted position, and a range of the recalled messages' partial index: no scan of a
@@ -108,7 +142,7 @@ def inbox_query(user_id: str) -> Select[Any]:
             unread_mentions.label("mention_count"),
         )
         .join(members, members.c.conversation_id == conversations.c.conversation_id)
-        .where(members.c.user_id == user_id)
+        .where(members.c.user_id == bindparam("user_id"))
     )
 
 
@@ -119,17 +153,18 @@ INBOX_ORDER = (
 )
 
 
-def inbox_after(position: InboxPosition) -> ColumnElement[bool]:
-    """The conversations after `position` in inbox order."""
+def _inbox_after(*, pinned: bool) -> ColumnElement[bool]:
+    """The conversations after the position (bound as after_activity, after_id) of a pinned
+    or an unpinned conversation, in inbox order."""
     activity = conversations.c.last_activity_at
     later = or_(
-        activity < position.last_activity_at,
+        activity < bindparam("after_activity", type_=activity.type),
         and_(
-            activity == position.last_activity_at,
-            conversations.c.conversation_id < position.conversation_id,
+            activity == bindparam("after_activity", type_=activity.type),
+            conversations.c.conversation_id < bindparam("after_id"),
         ),
     )
-    if position.pinned:
+    if pinned:
         # Every unpinned conversation comes after the pinned ones.
         return or_(members.c.pinned.is_(False), and_(members.c.pinned.is_(True), later))
     return and_(members.c.pinned.is_(False), later)

@@ -31,10 +31,9 @@ from openchat.server.domain.model import (
     UserHeads,
 )
 from openchat.server.storage.conversation_queries import (
-    INBOX_ORDER,
     heads_query,
-    inbox_after,
-    inbox_query,
+    inbox_line_query,
+    inbox_page_query,
     insert_ignoring_duplicates,
     messages_at,
     read_position_query,
@@ -198,15 +197,10 @@ class SqlConversationStore:
     async def inbox(
         self, user_id: str, *, after: InboxPosition | None, limit: int
     ) -> list[ConversationView]:
-        query = inbox_query(user_id)
-        if after is not None:
-            query = query.where(inbox_after(after))
-        query = query.order_by(*INBOX_ORDER).limit(limit)
-        return await self._views(query)
+        return await self._views(*inbox_page_query(user_id, after, limit))
 
     async def view(self, conversation_id: str, user_id: str) -> ConversationView | None:
-        query = inbox_query(user_id).where(members.c.conversation_id == conversation_id)
-        views = await self._views(query)
+        views = await self._views(*inbox_line_query(user_id, conversation_id))
         return views[0] if views else None
 
     async def update_settings(
@@ -234,9 +228,9 @@ class SqlConversationStore:
             )
             return list(rows.scalars())
 
-    async def _views(self, query: Select[Any]) -> list[ConversationView]:
+    async def _views(self, query: Select[Any], params: dict[str, Any]) -> list[ConversationView]:
         async with self._database.reader.connect() as connection:
-            rows = (await connection.execute(query)).all()
+            rows = (await connection.execute(query, params)).all()
             ids = [row.conversation_id for row in rows]
             member_ids = await _member_ids(connection, ids)
             heads = [(row.conversation_id, row.last_message_seq) for row in rows]
