@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Connection, Table, delete, event, select, text
@@ -30,6 +30,11 @@ class Database:
 
     writer: AsyncEngine
     reader: AsyncEngine
+    # Called with (statement kind, seconds) after each statement that bypasses SQLAlchemy (see
+    # direct_reads.py), whose own statements observe_statements() times through its events.
+    statement_observers: list[Callable[[str, float], None]] = field(
+        default_factory=list, compare=False
+    )
 
     @property
     def shares_pool(self) -> bool:
@@ -153,7 +158,9 @@ _STATEMENT_KINDS = frozenset({"select", "insert", "update", "delete"})
 
 
 def observe_statements(database: Database, record: Callable[[str, float], None]) -> None:
-    """Call record(kind, seconds) after every SQL statement (SQLAlchemy's timing recipe)."""
+    """Call record(kind, seconds) after every SQL statement (SQLAlchemy's timing recipe, and
+    the direct reads' own timing)."""
+    database.statement_observers.append(record)
     # Listeners of an engine also hear the statements of engines derived from it (the reader).
     for engine in [database.writer] if database.shares_pool else [database.writer, database.reader]:
 

@@ -1,0 +1,118 @@
+"""Direct reads (storage/direct_reads.py) on SQLite and PostgreSQL: they return what
+SQLAlchemy's own execution returns for every column of a message, leave no connection of the
+pool unusable when a read is cancelled midway, and are timed like every other statement."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Float, bindparam, func, select
+
+from openchat.server.domain.model import Attachment, Content, MessageDraft
+from openchat.server.storage.database import Database, observe_statements
+from openchat.server.storage.direct_reads import direct_reads
+from openchat.server.storage.message_queries import range_query
+from openchat.server.storage.message_rows import MESSAGE_COLUMNS, message_from_row
+from openchat.server.storage.message_store import SqlMessageStore
+from openchat.server.storage.sequences import TransactionalSequenceAllocator
+from openchat.server.storage.tables import messages
+from tests.support.databases import migrated_database, new_group
+
+
+@pytest.fixture
+def alice(user_ids: Iterator[str]) -> str:
+    return next(user_ids)
+
+
+def test_message_columns_lead_the_messages_table() -> None:
+    """message_from_row reads rows by position: every `select(messages)` row must start with
+    MESSAGE_COLUMNS, in their order."""
+    leading = [column.key for column in messages.c][: len(MESSAGE_COLUMNS)]
+    assert leading == [column.key for column in MESSAGE_COLUMNS]
+
+
+async def test_a_direct_read_returns_what_sqlalchemy_returns(
+    database: Database, alice: str
+) -> None:
+    conversation = await new_group(database, [alice])
+    store = SqlMessageStore(database, TransactionalSequenceAllocator())
+    rich = Content(
+        text="look",
+        mime_type="image/png",
+        data=b"\x89PNG\r\n\x00",
+        attachments=(Attachment("s3://bucket/key", "image/png", 9, "cat.png"),),
+        attributes={"client": "test", "émoji": "✓"},
+        mention_user_ids=("someone",),
+        reply_to_message_id=str(uuid.uuid4()),
+    )
+    await store.append_batch(
+        [
+            MessageDraft(conversation, alice, "rich", rich),
+            MessageDraft(conversation, alice, "plain", Content(text="hi")),
+        ]
+    )
+    statement, params = range_query(conversation, 0, None, newest_first=False, limit=10)
+    async with database.reader.connect() as connection:
+        expected = [tuple(row) for row in await connection.execute(statement, params)]
+    async with direct_reads(database) as reads:
+        direct = [tuple(row) for row in await reads.fetch(statement, params)]
+    assert direct == expected
+    assert len(direct) == 2
+    created_at = [column.key for column in MESSAGE_COLUMNS].index("created_at")
+    assert all(row[created_at].tzinfo is not None for row in direct)
+    assert [message_from_row(row).content for row in direct] == [rich, Content(text="hi")]
+
+
+async def test_a_cancelled_direct_read_leaves_the_pool_usable(database_url: str) -> None:
+    """A read cancelled while PostgreSQL runs it leaves its connection waiting for the
+    server's answer: the pool must replace it rather than hand it to the next read."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite reads run through SQLAlchemy")
+    slow = select(func.pg_sleep(bindparam("seconds", type_=Float())))
+    one = select(bindparam("one", type_=Float()))
+    async with migrated_database(database_url, pool_size=1) as database:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.2), direct_reads(database) as reads:
+                await reads.fetch(slow, {"seconds": 5.0})
+        for _ in range(3):
+            async with asyncio.timeout(5), direct_reads(database) as reads:
+                assert [tuple(row) for row in await reads.fetch(one, {"one": 1.0})] == [(1.0,)]
+
+
+async def test_direct_reads_are_timed_as_selects(database_url: str) -> None:
+    timed: list[str] = []
+    async with migrated_database(database_url) as database:
+        observe_statements(database, lambda kind, _seconds: timed.append(kind))
+        statement = select(bindparam("now", type_=messages.c.created_at.type))
+        async with direct_reads(database) as reads:
+            [(moment,)] = await reads.fetch(statement, {"now": datetime.now(UTC)})
+        assert moment.tzinfo is not None
+    assert "select" in timed
+
+
+async def test_reads_beyond_the_pool_size_give_their_connections_back(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """More reads at once than the pool keeps: the extra connections are closed on return (an
+    asyncpg connection closes with an await, which the pool can only make in SQLAlchemy's
+    greenlet; it logs the failure and drops the connection unclosed otherwise)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite's reader pool has no overflow")
+    one = select(bindparam("one", type_=Float()))
+    started = asyncio.Barrier(2)
+
+    async def read() -> None:
+        async with direct_reads(database) as reads:
+            await started.wait()  # both connections are checked out at once
+            assert [tuple(row) for row in await reads.fetch(one, {"one": 1.0})] == [(1.0,)]
+
+    async with migrated_database(database_url, pool_size=1) as database:
+        for _ in range(3):
+            async with asyncio.timeout(10):
+                await asyncio.gather(read(), read())
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
