@@ -32,11 +32,18 @@ class Content:
 
     def approximate_size(self) -> int:
         """Bytes this content occupies on the wire, within a few percent (for response budgets)."""
-        size = len(self.text.encode()) + len(self.mime_type) + len(self.data)
-        size += sum(len(a.uri) + len(a.mime_type) + len(a.name) + 16 for a in self.attachments)
-        size += sum(len(k.encode()) + len(v.encode()) + 4 for k, v in self.attributes.items())
-        size += sum(len(u) + 2 for u in self.mention_user_ids)
-        return size + len(self.reply_to_message_id)
+        text = self.text
+        # An ASCII text is as long in UTF-8 (isascii() reads a flag: no copy, as encode() makes).
+        size = len(text) if text.isascii() else len(text.encode())
+        size += len(self.mime_type) + len(self.data) + len(self.reply_to_message_id)
+        # Most contents are text alone: the sums below are skipped, not run over nothing.
+        if self.attachments:
+            size += sum(len(a.uri) + len(a.mime_type) + len(a.name) + 16 for a in self.attachments)
+        if self.attributes:
+            size += sum(len(k.encode()) + len(v.encode()) + 4 for k, v in self.attributes.items())
+        if self.mention_user_ids:
+            size += sum(len(u) + 2 for u in self.mention_user_ids)
+        return size
 
 
 class MessageKind(enum.Enum):
