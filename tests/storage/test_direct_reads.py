@@ -14,9 +14,16 @@ import pytest
 from sqlalchemy import Float, bindparam, func, select
 
 from openchat.server.domain.model import Attachment, Content, MessageDraft
+from openchat.server.storage.conversation_queries import _messages_at_statement
 from openchat.server.storage.database import Database, observe_statements
 from openchat.server.storage.direct_reads import direct_reads
-from openchat.server.storage.message_queries import range_query
+from openchat.server.storage.message_queries import (
+    dedup_query,
+    deletions_query,
+    history_query,
+    range_query,
+    ranges_query,
+)
 from openchat.server.storage.message_rows import MESSAGE_COLUMNS, message_from_row
 from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.sequences import TransactionalSequenceAllocator
@@ -29,11 +36,26 @@ def alice(user_ids: Iterator[str]) -> str:
     return next(user_ids)
 
 
-def test_message_columns_lead_the_messages_table() -> None:
-    """message_from_row reads rows by position: every `select(messages)` row must start with
-    MESSAGE_COLUMNS, in their order."""
-    leading = [column.key for column in messages.c][: len(MESSAGE_COLUMNS)]
-    assert leading == [column.key for column in MESSAGE_COLUMNS]
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_every_statement_read_into_messages_selects_the_message_columns_first(
+    dialect: str,
+) -> None:
+    """message_from_row reads rows by position: each statement whose rows it reads must select
+    MESSAGE_COLUMNS first, in their order (select(messages) does: the table declares them
+    first)."""
+    statements = {
+        "select(messages)": select(messages),
+        "dedup": dedup_query(dialect, [("s", "k")])[0],
+        "ranges": ranges_query(dialect, [("c", 0, 1)])[0],
+        "deletions": deletions_query(dialect, [("u", 0, 1)])[0],
+        "messages_at": _messages_at_statement(dialect)[1],
+        "range": range_query("c", 0, None, newest_first=True, limit=1)[0],
+        "history": history_query("u", "c", 0, None, newest_first=True, limit=1)[0],
+    }
+    wanted = [column.key for column in MESSAGE_COLUMNS]
+    for name, statement in statements.items():
+        leading = [column.key for column in statement.selected_columns][: len(wanted)]
+        assert leading == wanted, name
 
 
 async def test_a_direct_read_returns_what_sqlalchemy_returns(

@@ -278,11 +278,11 @@ def _deletions_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
     wanted = batch.table.c
     query = (
         select(
+            *messages.c,
             hidden_messages.c.user_id,
             hidden_messages.c.position,
             wanted.range_after,
             wanted.range_until,
-            *messages.c,
         )
         .join(
             batch.table,
