@@ -10,8 +10,10 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import asyncpg
 import pytest
 from sqlalchemy import Float, bindparam, func, select
+from sqlalchemy.engine import make_url
 
 from openchat.server.domain.model import Attachment, Content, MessageDraft
 from openchat.server.storage.conversation_queries import _messages_at_statement
@@ -138,3 +140,50 @@ async def test_reads_beyond_the_pool_size_give_their_connections_back(
             async with asyncio.timeout(10):
                 await asyncio.gather(read(), read())
     assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+async def test_a_read_the_server_ends_midway_runs_again_on_another_connection(
+    fresh_postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server ends the connection while a read runs (as a shutdown does): the read runs
+    again on a new connection, and the old one is closed, not handed to the next read (asyncpg,
+    still waiting for the statement's end there, would refuse: "another operation is in
+    progress")."""
+    slow = select(func.pg_backend_pid(), func.pg_sleep(bindparam("seconds", type_=Float())))
+    one = select(bindparam("one", type_=Float()))
+    async with migrated_database(fresh_postgres_url, pool_size=1) as database:
+        async with asyncio.timeout(10), direct_reads(database) as reads:
+            [(pid,)] = await reads.fetch(select(func.pg_backend_pid()), {})
+            [[(answered_by, _)], _] = await asyncio.gather(
+                reads.fetch(slow, {"seconds": 1.0}), terminate(fresh_postgres_url, pid)
+            )
+        assert answered_by != pid
+        for _ in range(3):
+            async with asyncio.timeout(5), direct_reads(database) as reads:
+                assert [tuple(row) for row in await reads.fetch(one, {"one": 1.0})] == [(1.0,)]
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+async def terminate(url: str, pid: int) -> None:
+    admin = await asyncpg.connect(
+        make_url(url).set(drivername="postgresql").render_as_string(False)
+    )
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await admin.close()
+
+
+async def test_a_read_on_a_connection_that_died_runs_again_on_another(
+    fresh_postgres_url: str,
+) -> None:
+    """The server ends the connection between two reads of one checkout: the second runs on a
+    new connection instead of failing."""
+    one = select(bindparam("one", type_=Float()))
+    async with migrated_database(fresh_postgres_url, pool_size=1) as database:
+        async with asyncio.timeout(10), direct_reads(database) as reads:
+            [(pid,)] = await reads.fetch(select(func.pg_backend_pid()), {})
+            await terminate(fresh_postgres_url, pid)
+            assert [tuple(row) for row in await reads.fetch(one, {"one": 1.0})] == [(1.0,)]
+            [(other,)] = await reads.fetch(select(func.pg_backend_pid()), {})
+        assert other != pid

@@ -12,6 +12,11 @@ SQLite), read by position. For the types these reads select that is the same val
 would return: asyncpg decodes timestamps as aware UTC datetimes, and JSON through the codec
 SQLAlchemy's dialect installs on every pooled connection (tests/storage/test_direct_reads.py
 compares the two for every column of a message).
+
+Failures are handled as SQLAlchemy handles its own statements' (a connection whose statement
+failed or was cancelled goes, not back to the pool), and a read that meets a connection that
+died under it runs again on another: what the pool's liveness check cannot see, a restarting
+server's last words on a resting connection, costs no call an error.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Dialect, Select
+import asyncpg
+from sqlalchemy import Dialect, PoolProxiedConnection, QueuePool, Select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.util import greenlet_spawn
 
@@ -47,19 +53,12 @@ async def direct_reads(database: Database) -> AsyncIterator[Reads]:
         async with database.reader.connect() as connection:
             yield _SqlAlchemyReads(connection)
         return
-    # A raw checkout skips SQLAlchemy's Connection; the pool still pings the connection first,
-    # so a connection that died at rest is replaced, as for any other read. (A read cancelled
-    # midway leaves the connection usable: asyncpg has the server cancel the statement, and the
-    # connection's next statement waits for that.)
-    pooled = await database.reader.raw_connection()
+    reads = _AsyncpgReads(database)
+    await reads.check_out()
     try:
-        yield _AsyncpgReads(
-            pooled.driver_connection, database.reader.dialect, database.statement_observers
-        )
+        yield reads
     finally:
-        # Back to the pool, in SQLAlchemy's greenlet: the pool closes a connection it has no
-        # room for, which for asyncpg is an await.
-        await greenlet_spawn(pooled.close)
+        await reads.give_back()
 
 
 class _SqlAlchemyReads:
@@ -71,13 +70,57 @@ class _SqlAlchemyReads:
         return rows
 
 
+# What asyncpg raises on a connection that died under the statement (lost: 08xxx; closed) or
+# could not take it, being midway through the protocol, as one is when a shutting-down
+# server's FATAL error arrives while it rests and the loop has not read the end of its stream
+# yet ("another operation is in progress"; once it has, the pool's checkout replaces it). A
+# read is safe to run again on another connection.
+_UNUSABLE = (asyncpg.InternalClientError, asyncpg.PostgresConnectionError)
+
+
 class _AsyncpgReads:
-    def __init__(
-        self, driver: Any, dialect: Dialect, observers: list[Callable[[str, float], None]]
-    ) -> None:
-        self._driver = driver
-        self._dialect = dialect
-        self._observers = observers
+    """Reads on a raw checkout of the reader's pool (no SQLAlchemy Connection; the pool still
+    checks the connection's liveness, so one the server closed at rest is replaced)."""
+
+    def __init__(self, database: Database) -> None:
+        self._engine = database.reader
+        self._dialect = database.reader.dialect
+        self._observers = database.statement_observers
+        self._pooled: PoolProxiedConnection | None = None
+        self._driver: Any = None  # the asyncpg Connection
+        self._interrupted = False
+
+    async def check_out(self) -> None:
+        self._pooled = await self._engine.raw_connection()
+        self._driver = self._pooled.driver_connection
+        self._interrupted = False
+
+    async def give_back(self) -> None:
+        pooled, self._pooled = self._pooled, None
+        if pooled is None:
+            return
+        if self._interrupted:
+            # A statement that failed or was cancelled may leave asyncpg midway through the
+            # protocol (a cancellation the shutting-down server never confirms): the
+            # connection is closed and the pool replaces it, as SQLAlchemy does when its own
+            # statements are interrupted. Terminated first: a graceful close would wait for
+            # the server.
+            self._driver.terminate()
+        # In SQLAlchemy's greenlet: closing a connection (also one the pool has no room for)
+        # is an await for asyncpg.
+        await greenlet_spawn(pooled.invalidate if self._interrupted else pooled.close)
+
+    def _unusable(self, error: Exception) -> bool:
+        """Whether the statement failed for want of a usable connection (asyncpg's
+        InterfaceError also reports a caller's mistakes, such as a wrong number of arguments)."""
+        if isinstance(error, asyncpg.InterfaceError):
+            return bool(self._driver.is_closed())
+        return isinstance(error, _UNUSABLE)
+
+    def _resting(self) -> int:
+        """How many connections rest in the pool (none that SQLAlchemy's pool could not tell)."""
+        pool = self._engine.sync_engine.pool
+        return pool.checkedin() if isinstance(pool, QueuePool) else 0
 
     async def fetch(self, statement: Select[Any], params: Mapping[str, Any]) -> Rows:
         sql, binds = _compiled(statement, self._dialect)
@@ -86,8 +129,27 @@ class _AsyncpgReads:
             value = params[name] if fixed is _REQUIRED else fixed
             values.append(value if process is None else process(value))
         started = time.perf_counter()
-        # asyncpg prepares the statement once per connection and keeps it (by SQL text).
-        rows: Rows = await self._driver.fetch(sql, *values)
+        retries: int | None = None
+        while True:
+            try:
+                # asyncpg prepares the statement once per connection and keeps it (by SQL text).
+                rows: Rows = await self._driver.fetch(sql, *values)
+                break
+            except Exception as error:
+                self._interrupted = True
+                if not self._unusable(error):
+                    raise
+                # A shutting-down server's FATAL error reaches every connection resting in the
+                # pool at once: a read may meet as many unusable ones as rest there, then a new
+                # one (which the server refuses with a transient error, or serves).
+                retries = self._resting() + 1 if retries is None else retries - 1
+                if not retries:
+                    raise
+                await self.give_back()
+                await self.check_out()
+            except BaseException:
+                self._interrupted = True
+                raise
         elapsed = time.perf_counter() - started
         for observe in self._observers:
             observe("select", elapsed)
