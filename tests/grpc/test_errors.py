@@ -300,6 +300,9 @@ def failure(kind: str) -> Exception:
         # What asyncpg's errors look like through SQLAlchemy: a generic DBAPIError whose
         # driver error carries the SQLSTATE (test_database_restart.py meets the real ones).
         return sqlalchemy.exc.DBAPIError("SELECT 1", {}, DriverError(SQLSTATES[kind]))
+    if kind.startswith("direct ") and kind.removeprefix("direct ") in SQLSTATES:
+        # The same errors from a direct read (storage/direct_reads.py): asyncpg's own.
+        return DriverError(SQLSTATES[kind.removeprefix("direct ")])
     if kind == "redis restarting":
         return redis.exceptions.BusyLoadingError(f"{FAKE_URL} is loading the dataset")
     raise AssertionError(kind)
@@ -422,6 +425,9 @@ def assert_no_leak(error: grpc.aio.AioRpcError) -> None:
         ("connection failure", grpc.StatusCode.UNAVAILABLE, "SERVICE_UNAVAILABLE"),
         ("redis restarting", grpc.StatusCode.UNAVAILABLE, "SERVICE_UNAVAILABLE"),
         ("syntax", grpc.StatusCode.INTERNAL, "INTERNAL_ERROR"),
+        ("direct admin shutdown", grpc.StatusCode.UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+        ("direct connection failure", grpc.StatusCode.UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+        ("direct syntax", grpc.StatusCode.INTERNAL, "INTERNAL_ERROR"),
     ],
 )
 async def test_unexpected_failures_are_generic_and_logged(

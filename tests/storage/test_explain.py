@@ -180,8 +180,8 @@ async def test_deletion_feeds_are_read_by_position_ranges(
 async def test_history_pages_are_key_ranges(
     stored: Fixture, explained: list[str], newest_first: bool
 ) -> None:
-    statement = range_query(stored.first, 1, 5, newest_first=newest_first, limit=50)
-    await check(stored, explained, statement)
+    query = range_query(stored.first, 1, 5, newest_first=newest_first, limit=50)
+    await check_bound(stored, explained, query)
 
 
 async def check_bound(
@@ -224,17 +224,18 @@ async def test_read_membership_check_uses_the_primary_key(
 async def test_current_state_history_is_a_key_range_with_key_probes(
     stored: Fixture, explained: list[str], newest_first: bool
 ) -> None:
-    """ListMessages: the page's key range, the viewer's deleted-for-me rows by primary key."""
-    statement = history_query(
-        stored.alice, stored.first, 1, None, newest_first=newest_first, limit=50
-    )
-    await check(stored, explained, statement)
+    """ListMessages: the page's key range; the membership, the viewer's deleted-for-me rows
+    and whether a message has reactions by primary key."""
+    query = history_query(stored.alice, stored.first, 1, None, newest_first=newest_first, limit=50)
+    await check_bound(stored, explained, query)
 
 
 async def test_reaction_summaries_use_the_reactions_primary_key(
     stored: Fixture, explained: list[str]
 ) -> None:
-    await check(stored, explained, reactions_query(stored.alice, [str(uuid.uuid4())] * 3))
+    message_ids = [str(uuid.uuid4()) for _ in range(3)]
+    query = reactions_query(stored.database.dialect, stored.alice, message_ids)
+    await check_bound(stored, explained, query)
 
 
 async def test_the_inbox_counts_without_scanning_messages(

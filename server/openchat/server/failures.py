@@ -18,7 +18,8 @@ _TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 # SQLSTATE classes and codes a PostgreSQL restart causes. asyncpg's errors for them arrive
-# wrapped in a generic DBAPIError, so they are recognised by their code: connection exceptions
+# wrapped in a generic DBAPIError (or unwrapped, from the direct reads of
+# storage/direct_reads.py), so they are recognised by their code: connection exceptions
 # (08), insufficient resources (53: too many connections while others reconnect), operator
 # intervention (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now: "the
 # database system is starting up / shutting down").
@@ -29,9 +30,10 @@ def is_transient(error: BaseException) -> bool:
     """Whether `error` is a dependency's failure that a later retry may well not meet."""
     if isinstance(error, _TRANSIENT_ERRORS):
         return True
+    driver_error: BaseException | None = error
     if isinstance(error, sqlalchemy.exc.DBAPIError):
         if error.connection_invalidated:  # SQLAlchemy saw the connection die
             return True
-        sqlstate = getattr(error.orig, "sqlstate", None) or ""
-        return sqlstate.startswith(_TRANSIENT_SQLSTATES)
-    return False
+        driver_error = error.orig
+    sqlstate = getattr(driver_error, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith(_TRANSIENT_SQLSTATES)

@@ -84,7 +84,8 @@ class MessageStore(Protocol):
     ) -> list[Message]:
         """Like list_range, but messages only, in their current state (changes folded in,
         reactions summarized for the viewer), without those the viewer deleted for
-        themselves."""
+        themselves; nothing when the viewer is not a member of the conversation (the
+        membership is checked in the same read)."""
         ...
 
     async def hide(

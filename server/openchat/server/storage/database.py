@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Connection, Table, delete, event, select, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from openchat.server.settings import async_url
@@ -18,9 +19,10 @@ class Database:
     """The engines of one database: `writer` for transactions that write, `reader` for reads.
 
     On PostgreSQL both share one pool, and the reader runs each statement in autocommit mode: a
-    read then costs its one round trip, where a transaction added a BEGIN and a ROLLBACK (and
-    the pool's liveness ping two more), and no snapshot is lost by it, as PostgreSQL's READ
-    COMMITTED gives each statement its own snapshot anyway. On SQLite, which allows one writer
+    read then costs its one round trip, where a transaction added a BEGIN and a ROLLBACK, and
+    no snapshot is lost by it, as PostgreSQL's READ COMMITTED gives each statement its own
+    snapshot anyway. The pool checks a connection's liveness at checkout without a round trip
+    unless it rested long (_reuse_live_connections_only). On SQLite, which allows one writer
     at a time, the writer is a single connection whose transactions start with BEGIN IMMEDIATE
     (taking the write lock up front instead of failing with SQLITE_BUSY halfway), and readers
     have a pool of their own that WAL mode lets read while the writer writes.
@@ -28,6 +30,11 @@ class Database:
 
     writer: AsyncEngine
     reader: AsyncEngine
+    # Called with (statement kind, seconds) after each statement that bypasses SQLAlchemy (see
+    # direct_reads.py), whose own statements observe_statements() times through its events.
+    statement_observers: list[Callable[[str, float], None]] = field(
+        default_factory=list, compare=False
+    )
 
     @property
     def shares_pool(self) -> bool:
@@ -75,10 +82,10 @@ def connect(url: str, *, pool_size: int = 10) -> Database:
             parsed,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
             # Commit only once the WAL is flushed: an ack must never precede durability.
             connect_args={"server_settings": {"synchronous_commit": "on"}},
         )
+        _reuse_live_connections_only(engine)
         return Database(
             writer=engine, reader=engine.execution_options(isolation_level="AUTOCOMMIT")
         )
@@ -107,12 +114,53 @@ async def delete_in_slices(
             return deleted
 
 
+# A pooled PostgreSQL connection that rested longer than this is pinged before it is used.
+PING_AFTER_REST_SECONDS = 30.0
+
+
+def _reuse_live_connections_only(engine: AsyncEngine) -> None:
+    """Keep a connection the database or the network dropped while it rested in the pool from
+    failing the next call: the pool replaces it instead (raising DisconnectionError at checkout
+    makes it do so).
+
+    A connection the server closed (a restart, a crash, a terminated backend, a server-side
+    idle timeout) is known without a round trip: the event loop has read the end of its stream,
+    and asyncpg reports it closed. A firewall or NAT that forgets an idle connection sends
+    nothing, so a connection that rested longer than PING_AFTER_REST_SECONDS is pinged too (a
+    round trip). SQLAlchemy's pool_pre_ping pinged at every checkout: a round trip (three while
+    the connection rests outside autocommit mode) that every statement of a busy server paid,
+    15 % of a history page's server CPU (docs/benchmarks.md).
+
+    What neither catches is a connection that dies between its checkout and its statement, or
+    whose end the loop has not read yet when it is checked out (the server closed it within the
+    last moments): that statement fails, as one in flight does, and the caller retries.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _rested_since(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise DisconnectionError("the server closed the connection")
+        # A connection never checked in is new: connecting proved it alive.
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is not None and time.monotonic() - checked_in_at > PING_AFTER_REST_SECONDS:
+            try:
+                dbapi_connection.ping()
+            except Exception as error:
+                raise DisconnectionError("the connection did not answer a ping") from error
+
+
 # Statement kinds recorded as metric labels; anything else counts as "other".
 _STATEMENT_KINDS = frozenset({"select", "insert", "update", "delete"})
 
 
 def observe_statements(database: Database, record: Callable[[str, float], None]) -> None:
-    """Call record(kind, seconds) after every SQL statement (SQLAlchemy's timing recipe)."""
+    """Call record(kind, seconds) after every SQL statement (SQLAlchemy's timing recipe, and
+    the direct reads' own timing)."""
+    database.statement_observers.append(record)
     # Listeners of an engine also hear the statements of engines derived from it (the reader).
     for engine in [database.writer] if database.shares_pool else [database.writer, database.reader]:
 

@@ -8,10 +8,24 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Insert, Select, case, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Insert,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    select,
+)
 
 from openchat.server.domain.model import MessageKind
 from openchat.server.storage.key_batches import KeyBatch
+from openchat.server.storage.message_rows import MESSAGE_COLUMNS
 from openchat.server.storage.tables import (
     conversations,
     hidden_messages,
@@ -74,15 +88,15 @@ def bulk_insert(dialect: str) -> tuple[KeyBatch, Insert] | None:
 
 def range_query(
     conversation_id: str, after_seq: int, before_seq: int | None, *, newest_first: bool, limit: int
-) -> Select[Any]:
-    """Up to `limit` messages with after_seq < seq < before_seq: a primary-key range scan."""
-    query = select(messages).where(
-        messages.c.conversation_id == conversation_id, messages.c.seq > after_seq
-    )
-    if before_seq is not None:
-        query = query.where(messages.c.seq < before_seq)
-    order = messages.c.seq.desc() if newest_first else messages.c.seq.asc()
-    return query.order_by(order).limit(limit)
+) -> tuple[Select[Any], dict[str, Any]]:
+    """Up to `limit` entries with after_seq < seq < before_seq: a primary-key range scan."""
+    statement = _range_statement(newest_first, bounded=before_seq is not None)
+    return statement, _range_params(conversation_id, after_seq, before_seq, limit)
+
+
+@functools.cache
+def _range_statement(newest_first: bool, *, bounded: bool) -> Select[Any]:
+    return _key_range(select(messages), newest_first, bounded=bounded)
 
 
 def history_query(
@@ -93,38 +107,92 @@ def history_query(
     *,
     newest_first: bool,
     limit: int,
-) -> Select[Any]:
-    """A page of history as `viewer_id` sees it: messages only (changes are folded into their
-    rows), without those the viewer deleted for themselves; a primary-key range scan."""
-    hidden = (
-        select(hidden_messages.c.seq)
-        .where(
-            hidden_messages.c.user_id == viewer_id,
-            hidden_messages.c.conversation_id == conversation_id,
-            hidden_messages.c.seq == messages.c.seq,
-        )
-        .exists()
-    )
-    query = range_query(
-        conversation_id, after_seq, before_seq, newest_first=newest_first, limit=limit
-    )
-    return query.where(messages.c.kind == MessageKind.MESSAGE.value, ~hidden)
+) -> tuple[Select[Any], dict[str, Any]]:
+    """A page of history as `viewer_id` sees it, and nothing when the viewer is not a member:
+    messages only (changes are folded into their rows), without those the viewer deleted for
+    themselves, each with whether anyone reacted to it (HISTORY_REACTED). A primary-key range
+    scan with primary-key probes (the membership once, the viewer's deletions and the
+    reactions per row), so that a page is one statement, one round trip."""
+    statement = _history_statement(newest_first, bounded=before_seq is not None)
+    params = _range_params(conversation_id, after_seq, before_seq, limit)
+    params["viewer_id"] = viewer_id
+    return statement, params
 
 
-def reactions_query(viewer_id: str, message_ids: Sequence[str]) -> Select[Any]:
+# The position in a history row of whether the message has reactions (the message's columns,
+# MESSAGE_COLUMNS, come first).
+HISTORY_REACTED = len(MESSAGE_COLUMNS)
+
+
+@functools.cache
+def _history_statement(newest_first: bool, *, bounded: bool) -> Select[Any]:
+    viewer = bindparam("viewer_id", type_=String())
+    conversation = bindparam("conversation_id", type_=String())
+    member = exists().where(members.c.conversation_id == conversation, members.c.user_id == viewer)
+    hidden = exists().where(
+        hidden_messages.c.user_id == viewer,
+        hidden_messages.c.conversation_id == conversation,
+        hidden_messages.c.seq == messages.c.seq,
+    )
+    reacted = exists().where(reactions.c.message_id == messages.c.message_id)
+    query = select(*MESSAGE_COLUMNS, reacted.label("reacted")).where(
+        messages.c.kind == MessageKind.MESSAGE.value, ~hidden, member
+    )
+    return _key_range(query, newest_first, bounded=bounded)
+
+
+def _key_range(query: Select[Any], newest_first: bool, *, bounded: bool) -> Select[Any]:
+    """`query` limited to one conversation's after_seq < seq (< before_seq), in seq order, up
+    to `limit` rows: the bound parameters of _range_params."""
+    query = query.where(
+        messages.c.conversation_id == bindparam("conversation_id", type_=String()),
+        messages.c.seq > bindparam("after_seq", type_=BigInteger()),
+    )
+    if bounded:
+        query = query.where(messages.c.seq < bindparam("before_seq", type_=BigInteger()))
+    order = messages.c.seq.desc() if newest_first else messages.c.seq.asc()
+    return query.order_by(order).limit(bindparam("limit", type_=Integer()))
+
+
+def _range_params(
+    conversation_id: str, after_seq: int, before_seq: int | None, limit: int
+) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "conversation_id": conversation_id,
+        "after_seq": after_seq,
+        "limit": limit,
+    }
+    if before_seq is not None:
+        params["before_seq"] = before_seq
+    return params
+
+
+def reactions_query(
+    dialect: str, viewer_id: str, message_ids: Iterable[str]
+) -> tuple[Select[Any], dict[str, Any]]:
     """Per message and emoji: how many reacted and whether the viewer did, in the order the
-    emojis were first used (a primary-key range per message)."""
-    return (
+    emojis were first used (a primary-key range per message; one SQL text for any number of
+    messages)."""
+    batch, query = _reactions_statement(dialect)
+    return query, {"viewer_id": viewer_id, **batch.params((m,) for m in message_ids)}
+
+
+@functools.cache
+def _reactions_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
+    batch = KeyBatch(dialect, "reacted", [reactions.c.message_id])
+    mine = case((reactions.c.user_id == bindparam("viewer_id", type_=String()), 1), else_=0)
+    query = (
         select(
             reactions.c.message_id,
             reactions.c.emoji,
             func.count().label("count"),
-            func.max(case((reactions.c.user_id == viewer_id, 1), else_=0)).label("mine"),
+            func.max(mine).label("mine"),
         )
-        .where(reactions.c.message_id.in_(message_ids))
+        .join(batch.table, batch.matches())
         .group_by(reactions.c.message_id, reactions.c.emoji)
         .order_by(reactions.c.message_id, func.min(reactions.c.created_at), reactions.c.emoji)
     )
+    return batch, query
 
 
 def ranges_query(
@@ -210,11 +278,11 @@ def _deletions_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
     wanted = batch.table.c
     query = (
         select(
+            *messages.c,
             hidden_messages.c.user_id,
             hidden_messages.c.position,
             wanted.range_after,
             wanted.range_until,
-            *messages.c,
         )
         .join(
             batch.table,

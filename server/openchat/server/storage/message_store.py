@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import structlog
@@ -34,8 +33,10 @@ from openchat.server.storage.bot_store import bot_members
 from openchat.server.storage.changes import apply_changes, stored_entry
 from openchat.server.storage.database import Database
 from openchat.server.storage.deletion_feeds import hide_in_feed
+from openchat.server.storage.direct_reads import direct_reads
 from openchat.server.storage.inbox import count_stored
 from openchat.server.storage.message_queries import (
+    HISTORY_REACTED,
     Key,
     bulk_insert,
     dedup_query,
@@ -48,7 +49,11 @@ from openchat.server.storage.message_queries import (
     ranges_query,
     reactions_query,
 )
-from openchat.server.storage.message_rows import message_from_row, message_to_row
+from openchat.server.storage.message_rows import (
+    MESSAGE_ID,
+    message_from_row,
+    message_to_row,
+)
 from openchat.server.storage.route_outbox import insert_planned
 from openchat.server.storage.sequences import SequenceAllocator
 from openchat.server.storage.tables import messages
@@ -278,8 +283,8 @@ class SqlMessageStore:
         query = range_query(
             conversation_id, after_seq, before_seq, newest_first=newest_first, limit=limit
         )
-        async with self._database.reader.connect() as connection:
-            return [message_from_row(row) for row in await connection.execute(query)]
+        async with direct_reads(self._database) as reads:
+            return [message_from_row(row) for row in await reads.fetch(*query)]
 
     async def history(
         self,
@@ -299,22 +304,20 @@ class SqlMessageStore:
             newest_first=newest_first,
             limit=limit,
         )
-        async with self._database.reader.connect() as connection:
-            page = [message_from_row(row) for row in await connection.execute(query)]
-            if not page:
-                return page
-            summaries: dict[str, list[ReactionSummary]] = {}
-            rows = await connection.execute(
-                reactions_query(viewer_id, [message.message_id for message in page])
-            )
-            for row in rows:
-                summaries.setdefault(row.message_id, []).append(
-                    ReactionSummary(row.emoji, row.count, bool(row.mine))
-                )
-        return [
-            replace(message, reactions=tuple(summaries.get(message.message_id, ())))
-            for message in page
-        ]
+        summaries: dict[str, list[ReactionSummary]] = {}
+        async with direct_reads(self._database) as reads:
+            rows = await reads.fetch(*query)
+            # Most pages have no reactions at all: they cost no second statement.
+            reacted = [row[MESSAGE_ID] for row in rows if row[HISTORY_REACTED]]
+            if reacted:
+                dialect = self._database.dialect
+                for message_id, emoji, count, mine in await reads.fetch(
+                    *reactions_query(dialect, viewer_id, reacted)
+                ):
+                    summaries.setdefault(message_id, []).append(
+                        ReactionSummary(emoji, count, bool(mine))
+                    )
+        return [message_from_row(row, tuple(summaries.get(row[MESSAGE_ID], ()))) for row in rows]
 
     async def hide(
         self, user_id: str, conversation_id: str, message_ids: Sequence[str]

@@ -25,6 +25,7 @@ from openchat.server.transport.interceptors import (
     CallGate,
     DrainingInterceptor,
     ErrorMappingInterceptor,
+    InterceptorChain,
     RequestDecodingInterceptor,
     RequestObservingInterceptor,
 )
@@ -246,11 +247,15 @@ def build_server(
     server = grpc.aio.server(
         interceptors=[
             *tracing,
-            RequestObservingInterceptor(metrics),
-            ErrorMappingInterceptor(),
-            DrainingInterceptor(gate),
-            AuthInterceptor(verifier),
-            RequestDecodingInterceptor(),
+            InterceptorChain(
+                [
+                    RequestObservingInterceptor(metrics),
+                    ErrorMappingInterceptor(),
+                    DrainingInterceptor(gate),
+                    AuthInterceptor(verifier),
+                    RequestDecodingInterceptor(),
+                ]
+            ),
         ],
         options=transport_options(sessions, share_port=share_port),
     )

@@ -64,8 +64,8 @@ class Messaging:
     ) -> tuple[list[Message], bool]:
         """A page of history and whether more messages lie beyond it in the same direction:
         messages in their current state, or (`include_changes`) every entry of the range."""
-        await self.require_member(user_id, conversation_id)
         if include_changes:
+            await self.require_member(user_id, conversation_id)
             entries = await self._messages.list_range(
                 conversation_id,
                 after_seq=after_seq,
@@ -89,6 +89,9 @@ class Messaging:
                 newest_first=newest_first,
                 limit=limit + 1,
             )
+            if not page:
+                # The store shows a non-member nothing: only an empty page needs to know why.
+                await self.require_member(user_id, conversation_id)
         kept = fit_in_budget(page[:limit], self._response_budget_bytes)
         return kept, len(kept) < len(page)
 

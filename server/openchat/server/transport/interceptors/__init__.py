@@ -1,4 +1,5 @@
-"""Server interceptors, one module each, chained in server.py from the outside in:
+"""Server interceptors, one module each, chained in server.py from the outside in (as one
+InterceptorChain, which wraps each method's handler with all of them once):
 
 1. RequestObservingInterceptor: binds a request id, writes one canonical log line per RPC and
    records the gRPC server metrics.
@@ -30,7 +31,10 @@ from openchat.server.transport.interceptors.observing import (
     end_rpc,
     rpc_type,
 )
-from openchat.server.transport.interceptors.wrapping import PUBLIC_METHOD_PREFIXES
+from openchat.server.transport.interceptors.wrapping import (
+    PUBLIC_METHOD_PREFIXES,
+    InterceptorChain,
+)
 
 __all__ = [
     "PUBLIC_METHOD_PREFIXES",
@@ -38,6 +42,7 @@ __all__ = [
     "CallGate",
     "DrainingInterceptor",
     "ErrorMappingInterceptor",
+    "InterceptorChain",
     "MethodSeries",
     "RequestDecodingInterceptor",
     "RequestObservingInterceptor",

@@ -3,8 +3,8 @@ metrics of every RPC (shared with the web listener through begin_rpc/end_rpc).""
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -156,7 +156,8 @@ def begin_rpc(
     x-request-id when it is sane, else a new one) and counts it; returns its start time."""
     structlog.contextvars.clear_contextvars()
     if not (request_id and len(request_id) <= 64 and request_id.isprintable()):
-        request_id = uuid.uuid4().hex[:16]
+        # 16 random hex digits, as uuid4().hex[:16] gave, without building a UUID on each call.
+        request_id = os.urandom(8).hex()
     structlog.contextvars.bind_contextvars(request_id=request_id, method=method, peer=peer)
     series.started.inc()
     if series.streaming:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import grpc
@@ -41,17 +41,14 @@ else:  # grpc's runtime class is not generic; only its stubs are
     _ServerInterceptor = grpc.aio.ServerInterceptor
 
 
-class WrappingInterceptor(_ServerInterceptor):
-    """Replaces each method handler with one whose behavior runs inside `around()`, an async
-    context manager that sees each call begin and end (a grpc.aio interceptor cannot otherwise
-    see how a call ends). The context managers are small classes: a generator-based one costs
-    several microseconds more per call.
+class InterceptorChain(_ServerInterceptor):
+    """The server's interceptors as one grpc interceptor, outermost first. grpc.aio runs every
+    interceptor on every call (a coroutine and a continuation each); the chain wraps each
+    method's handler with all of them once, on the method's first call, and afterwards finds
+    it with one lookup."""
 
-    grpc.aio runs the interceptors on every call, so the wrapping handler is built once per
-    method and reused: the wrappers take what varies per call (metadata) from the context.
-    """
-
-    def __init__(self) -> None:
+    def __init__(self, interceptors: Sequence[WrappingInterceptor]) -> None:
+        self._interceptors = tuple(interceptors)
         # method -> (the handler it wrapped, the wrapping handler)
         self._wrapped: dict[str, tuple[Handler, Handler]] = {}
 
@@ -67,11 +64,29 @@ class WrappingInterceptor(_ServerInterceptor):
         cached = self._wrapped.get(method)
         if cached is not None and cached[0] is handler:
             return cached[1]
-        wrapped = self._wrap(handler, method)
+        wrapped = handler
+        for interceptor in reversed(self._interceptors):
+            if interceptor.wraps(method):
+                wrapped = interceptor.wrap(wrapped, method)
         self._wrapped[method] = (handler, wrapped)
         return wrapped
 
-    def _wrap(self, handler: Handler, method: str) -> Handler:
+
+class WrappingInterceptor:
+    """Replaces a method handler with one whose behavior runs inside `around()`, an async
+    context manager that sees each call begin and end (a grpc.aio interceptor cannot otherwise
+    see how a call ends). The context managers are small classes: a generator-based one costs
+    several microseconds more per call.
+
+    The wrapping handler is built once per method (by InterceptorChain) and reused: the
+    wrappers take what varies per call (metadata) from the context.
+    """
+
+    def wraps(self, method: str) -> bool:
+        """Whether this interceptor wraps the method's handler."""
+        return True
+
+    def wrap(self, handler: Handler, method: str) -> Handler:
         attribute, factory = _HANDLER_FACTORIES[
             (handler.request_streaming, handler.response_streaming)
         ]
@@ -133,11 +148,5 @@ def metadata_value(context: grpc.aio.ServicerContext[Any, Any], key: str) -> str
 class ApiInterceptor(WrappingInterceptor):
     """Wraps the API's methods only: health and reflection pass untouched."""
 
-    async def intercept_service(
-        self,
-        continuation: Continuation,
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Handler:
-        if handler_call_details.method.startswith(PUBLIC_METHOD_PREFIXES):
-            return await continuation(handler_call_details)
-        return await super().intercept_service(continuation, handler_call_details)
+    def wraps(self, method: str) -> bool:
+        return not method.startswith(PUBLIC_METHOD_PREFIXES)

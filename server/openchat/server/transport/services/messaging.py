@@ -11,9 +11,9 @@ from openchat.server.domain.model import Appended
 from openchat.server.transport.context import current_user_id
 from openchat.server.transport.converters import (
     ack_to_pb,
+    add_messages,
     content_from_pb,
     delivery_step_to_pb,
-    message_to_pb,
 )
 from openchat.server.transport.page_tokens import Paging
 from openchat.server.transport.services.sending import MessageSender
@@ -116,10 +116,11 @@ class MessagingServicer(messaging_service_pb2_grpc.MessagingServiceServicer):
             limit=paging.limit,
             include_changes=request.include_changes,
         )
-        token = paging.next_token(page, more, lambda message: message.seq)
-        return pb.ListMessagesResponse(
-            messages=[message_to_pb(message) for message in page], next_page_token=token
+        response = pb.ListMessagesResponse(
+            next_page_token=paging.next_token(page, more, lambda message: message.seq)
         )
+        add_messages(response.messages, page)
+        return response
 
     async def MarkRead(self, request: pb.MarkReadRequest, context: Context) -> pb.MarkReadResponse:
         user_id = current_user_id()
