@@ -1,0 +1,124 @@
+"""aiosqlite with one trip to its thread per statement.
+
+aiosqlite runs every sqlite3 call on a thread of its own, and SQLAlchemy's aiosqlite adapter
+makes four calls per statement: create a cursor, execute, fetch the rows, close the cursor. Each
+is a round trip between the event loop and that thread (a queue, a future, a wake-up of the
+loop, and the GIL changing hands twice), and together they cost more than the statement: a
+`SELECT 1` took 335 µs of CPU through SQLAlchemy against 70 µs for one trip doing all four
+(docs/benchmarks.md). Here a cursor does all four in one trip, when it executes: it keeps the
+rows, the description, the row count and the last row id, and answers from them.
+
+Everything else (connecting, commit, rollback, closing, the thread itself) is aiosqlite's: the
+connection is an aiosqlite.Connection whose cursor() returns the cursor below. SQLAlchemy takes
+it through the aiosqlite dialect's `async_creator_fn` connect argument, so the dialect, its
+pool and its error translation are unchanged.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Generator, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+# What a statement leaves behind: description, rowcount, lastrowid, rows.
+_Outcome = tuple[Any, int, int | None, list[Any]]
+
+
+class OneTripConnection(aiosqlite.Connection):
+    """An aiosqlite connection whose cursors cost one trip to its thread per statement."""
+
+    def cursor(self) -> OneTripCursor:  # type: ignore[override]
+        return OneTripCursor(self)
+
+    async def in_thread(self, function: Callable[..., _Outcome], *args: Any) -> _Outcome:
+        """Run function(sqlite3 connection, *args) on the connection's thread, in one trip."""
+        outcome: _Outcome = await self._execute(function, self._conn, *args)  # type: ignore[no-untyped-call]
+        return outcome
+
+
+class OneTripCursor:
+    """The part of aiosqlite's Cursor that SQLAlchemy uses, executed in one trip per statement.
+    Rows are fetched whole at execution, as SQLAlchemy's adapter does anyway (it has no
+    server-side cursors on SQLite here: nothing streams results)."""
+
+    __slots__ = ("_connection", "_rows", "arraysize", "description", "lastrowid", "rowcount")
+
+    def __init__(self, connection: OneTripConnection) -> None:
+        self._connection = connection
+        self._rows: list[Any] = []
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self.arraysize = 1
+
+    def __await__(self) -> Generator[Any, None, OneTripCursor]:
+        # `await connection.cursor()`, as aiosqlite allows, besides `async with`.
+        return self.__aenter__().__await__()
+
+    async def __aenter__(self) -> OneTripCursor:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> OneTripCursor:
+        self._keep(await self._connection.in_thread(_execute, sql, parameters))
+        return self
+
+    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
+        self._keep(await self._connection.in_thread(_executemany, sql, parameters))
+        return self
+
+    async def fetchall(self) -> list[Any]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        count = self.arraysize if size is None else size
+        rows, self._rows = self._rows[:count], self._rows[count:]
+        return rows
+
+    async def fetchone(self) -> Any:
+        return self._rows.pop(0) if self._rows else None
+
+    async def close(self) -> None:
+        self._rows = []
+
+    def _keep(self, outcome: _Outcome) -> None:
+        self.description, self.rowcount, self.lastrowid, self._rows = outcome
+
+
+def _execute(connection: sqlite3.Connection, sql: str, parameters: Sequence[Any]) -> _Outcome:
+    """On the connection's thread: run one statement and collect what it leaves."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, parameters)
+        return _collect(cursor)
+    finally:
+        cursor.close()
+
+
+def _executemany(
+    connection: sqlite3.Connection, sql: str, parameters: Iterable[Sequence[Any]]
+) -> _Outcome:
+    cursor = connection.cursor()
+    try:
+        cursor.executemany(sql, parameters)
+        return _collect(cursor)
+    finally:
+        cursor.close()
+
+
+def _collect(cursor: sqlite3.Cursor) -> _Outcome:
+    rows = cursor.fetchall() if cursor.description else []
+    return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+
+
+def connect(database: str | Path, *, iter_chunk_size: int = 64, **kwargs: Any) -> OneTripConnection:
+    """aiosqlite.connect, returning a OneTripConnection (the aiosqlite dialect's
+    `async_creator_fn`: it awaits the result and marks the thread a daemon, as for its own)."""
+    location = str(database)
+    return OneTripConnection(lambda: sqlite3.connect(location, **kwargs), iter_chunk_size)
