@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from openchat.server.storage import sqlite_driver
+from openchat.server.storage.database import connect
 
 _metadata = MetaData()
 _notes = Table(
@@ -93,13 +94,12 @@ async def test_the_driver_connection_takes_cursors_as_aiosqlite_does(engine: Asy
         await cursor.close()
 
 
-async def test_a_statement_costs_one_trip_to_the_thread(tmp_path: Path) -> None:
-    """Through SQLAlchemy, a read on a connection in a transaction is one call on aiosqlite's
-    thread (aiosqlite's cursors make four: cursor, execute, fetch, close)."""
-    trips: list[str] = []
+def counting_trips(trips: list[str]) -> Any:
+    """sqlite_driver.connect, whose connections note the name of each call on their thread."""
+    open_connection = sqlite_driver.connect
 
-    def counting_connect(*args: Any, **kwargs: Any) -> sqlite_driver.OneTripConnection:
-        connection = sqlite_driver.connect(*args, **kwargs)
+    def connect(*args: Any, **kwargs: Any) -> sqlite_driver.OneTripConnection:
+        connection = open_connection(*args, **kwargs)
         run: Any = connection._execute
 
         async def counted(function: Any, *more: Any, **named: Any) -> Any:
@@ -109,9 +109,16 @@ async def test_a_statement_costs_one_trip_to_the_thread(tmp_path: Path) -> None:
         connection._execute = counted  # type: ignore[method-assign,assignment]
         return connection
 
+    return connect
+
+
+async def test_a_statement_costs_one_trip_to_the_thread(tmp_path: Path) -> None:
+    """Through SQLAlchemy, a statement on a connection in a transaction is one call on
+    aiosqlite's thread (aiosqlite's cursors make four: cursor, execute, fetch, close)."""
+    trips: list[str] = []
     engine = create_async_engine(
         f"sqlite+aiosqlite:///{tmp_path / 'trips.db'}",
-        connect_args={"async_creator_fn": counting_connect},
+        connect_args={"async_creator_fn": counting_trips(trips)},
     )
     try:
         async with engine.connect() as connection:
@@ -121,3 +128,31 @@ async def test_a_statement_costs_one_trip_to_the_thread(tmp_path: Path) -> None:
             assert trips == ["_execute"]
     finally:
         await engine.dispose()
+
+
+async def test_the_reader_reads_in_autocommit_mode_in_one_trip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's SQLite reader (storage/database.py) runs each read as a statement of its
+    own, as PostgreSQL's does: no BEGIN before it, no ROLLBACK when its connection goes back to
+    the pool; and it sees what the writer committed."""
+    trips: list[str] = []
+    monkeypatch.setattr(sqlite_driver, "connect", counting_trips(trips))
+    database = connect(f"sqlite:///{tmp_path / 'reader.db'}", pool_size=1)
+    try:
+        async with database.writer.begin() as connection:
+            await connection.execute(text("CREATE TABLE notes (body TEXT)"))
+        async with database.reader.connect() as connection:
+            await connection.execute(text("SELECT 1"))  # connects the reader's one connection
+        written: list[str] = []
+        for body in ("one", "two"):
+            async with database.writer.begin() as connection:
+                await connection.execute(text("INSERT INTO notes VALUES (:body)"), {"body": body})
+            written.append(body)
+            trips.clear()
+            async with database.reader.connect() as connection:
+                read = (await connection.execute(text("SELECT body FROM notes"))).scalars()
+                assert sorted(read) == written
+            assert trips == ["_execute"]
+    finally:
+        await database.dispose()

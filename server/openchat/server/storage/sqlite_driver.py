@@ -33,6 +33,16 @@ class OneTripConnection(aiosqlite.Connection):
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         return OneTripCursor(self)
 
+    async def commit(self) -> None:
+        # Nothing to commit or roll back outside a transaction (a reader's connection runs in
+        # autocommit mode, and SQLAlchemy rolls back each one it returns to the pool): no trip.
+        if self._connection is not None and self._connection.in_transaction:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        if self._connection is not None and self._connection.in_transaction:
+            await super().rollback()
+
     async def in_thread(self, function: Callable[..., _Outcome], *args: Any) -> _Outcome:
         """Run function(sqlite3 connection, *args) on the connection's thread, in one trip."""
         outcome: _Outcome = await self._execute(function, self._conn, *args)  # type: ignore[no-untyped-call]
