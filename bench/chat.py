@@ -12,15 +12,22 @@ Phases, each on a fresh database and a fresh server (as bench.send_bench starts 
   (bench.chat_load). Server settings are the defaults otherwise.
 
 It prints msgs/s, ack and send-to-deliver latencies, the server's CPU per message and its ratio
-to the empty call's, and what push costs over push off. Any error (a failed send, a message
-acked but not delivered) fails the run with exit status 1; targets only show in the report, since
-a shared machine makes even ratios move a little.
+to the empty call's, and what push costs over push off.
+
+With `--rounds N` (default 1) the calibration and the chat phases run N times, push off and on
+in alternating order, and the report ends with the medians over the rounds of each ratio (every
+ratio taken within its round). On a shared machine one phase can run 20 % slower than the next
+for no reason of its own: push on over push off measured +22 % in one run and -15 % in the next,
+where the push sweeper's own work is 3 % of the server's samples.
+
+Any error (a failed send, a message acked but not delivered) fails the run with exit status 1;
+targets only show in the report, since a shared machine makes even ratios move a little.
 
 With `--profile`, py-spy samples each chat phase's server over its measured window and a
 summary of where the time went follows the report (the collapsed stacks stay in
 `--output-dir`, for speedscope).
 
-    python -m bench.chat [--backend sqlite|postgresql|both] [--quick] [--pairs N] [--profile] ...
+    python -m bench.chat [--backend sqlite|postgresql|both] [--quick] [--rounds N] [--profile] ...
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import json
 import os
 import secrets
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -105,6 +113,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--text-bytes", type=int, default=200, help="message text size (200)")
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds (20)")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring (5)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="calibration and chat phases this many times, push off and on alternating (1)",
+    )
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -227,7 +241,7 @@ def calibrate(args: argparse.Namespace, workdir: Path) -> Phase:
 
 def chat(args: argparse.Namespace, backend: str, push: str, workdir: Path) -> Phase:
     secret = secrets.token_urlsafe(32)
-    name = f"chat {backend}, push {push}"
+    name = _phase_name(backend, push)
     with (
         temporary_database(backend, workdir, args.postgres_url) as database,
         running_server(
@@ -246,38 +260,89 @@ def chat(args: argparse.Namespace, backend: str, push: str, workdir: Path) -> Ph
         )  # fmt: skip
 
 
-def report(args: argparse.Namespace, floor: Phase, phases: list[Phase]) -> str:
+@dataclass(frozen=True)
+class Round:
+    """One calibration and the chat phases measured after it."""
+
+    floor: Phase
+    phases: list[Phase]
+
+    def ratio(self, phase: Phase) -> float:
+        """The phase's server CPU per message over the empty call's, in this round."""
+        return phase.server_ms_per_call / self.floor.server_ms_per_call
+
+    def push_overhead(self, backend: str) -> float:
+        """What push on costs over push off, per message, in this round."""
+        by_name = {phase.name: phase for phase in self.phases}
+        off, on = by_name[_phase_name(backend, "none")], by_name[_phase_name(backend, "log")]
+        return on.server_ms_per_call / off.server_ms_per_call - 1
+
+
+def report(args: argparse.Namespace, rounds: list[Round]) -> str:
     lines = [
         f"Chat workload: {args.pairs} senders → {args.pairs} online recipients (acking each "
         f"delivery), {args.text_bytes}-byte texts, {args.warmup:g} s warm-up, "
         f"{args.duration:g} s measured; server defaults but OPENCHAT_PUSH_PROVIDER",
-        f"Baseline: {floor.name}, {args.pairs} callers: {floor.rate:,.0f} RPC/s, "
+    ]
+    for number, measured in enumerate(rounds, start=1):
+        lines += _round_report(args, measured, f"round {number}: " if len(rounds) > 1 else "")
+    if len(rounds) > 1:
+        lines += ["", f"Medians over {len(rounds)} rounds (each ratio taken within its round):"]
+        for index, phase in enumerate(rounds[0].phases):
+            ratios = [measured.ratio(measured.phases[index]) for measured in rounds]
+            lines.append(
+                f"{phase.name:<26}{statistics.median(ratios):>6.1f}x the empty RPC "
+                f"(rounds: {', '.join(f'{ratio:.1f}x' for ratio in ratios)})  "
+                f"{_verdict(statistics.median(ratios) <= TARGET_CPU_RATIO)} "
+                f"(≤ {TARGET_CPU_RATIO:g}x)"
+            )
+        for backend in _backends(args):
+            overheads = [measured.push_overhead(backend) for measured in rounds]
+            lines.append(
+                _push_line(backend, statistics.median(overheads))
+                + f" (rounds: {', '.join(f'{overhead:+.0%}' for overhead in overheads)})"
+            )
+    return "\n".join(lines)
+
+
+def _round_report(args: argparse.Namespace, measured: Round, label: str) -> list[str]:
+    floor = measured.floor
+    lines = [
+        f"{label}baseline: {floor.name}, {args.pairs} callers: {floor.rate:,.0f} RPC/s, "
         f"server CPU {floor.server_ms_per_call:.3f} ms per call",
         "",
         f"{'phase':<26}{'msgs/s':>8}{'ack p50':>9}{'ack p99':>9}{'dlv p50':>9}{'dlv p99':>9}"
         f"{'server ms/msg':>15}{'x empty RPC':>13}{'PG ms/msg':>11}{'errors':>8}",
     ]
-    for phase in phases:
-        ratio = phase.server_ms_per_call / floor.server_ms_per_call
+    for phase in measured.phases:
+        ratio = measured.ratio(phase)
         lines.append(
             f"{phase.name:<26}{phase.rate:>8,.0f}{percentile(phase.call_ms, 0.5):>9.1f}"
             f"{percentile(phase.call_ms, 0.99):>9.1f}{percentile(phase.deliver_ms, 0.5):>9.1f}"
             f"{percentile(phase.deliver_ms, 0.99):>9.1f}{phase.server_ms_per_call:>15.3f}"
             f"{ratio:>12.1f}x{phase.database_ms_per_call:>11.3f}{sum(phase.errors.values()):>8}"
-            f"  {'met' if ratio <= TARGET_CPU_RATIO else 'MISSED'} (≤ {TARGET_CPU_RATIO:g}x)"
+            f"  {_verdict(ratio <= TARGET_CPU_RATIO)} (≤ {TARGET_CPU_RATIO:g}x)"
         )
         if phase.errors:
             lines.append(f"  errors: {phase.errors}")
-    by_name = {phase.name: phase for phase in phases}
-    for backend in _backends(args):
-        off, on = by_name[f"chat {backend}, push none"], by_name[f"chat {backend}, push log"]
-        overhead = on.server_ms_per_call / off.server_ms_per_call - 1
-        lines.append(
-            f"push on over push off ({backend}, every recipient online): {overhead:+.0%} server "
-            f"CPU per message  {'met' if overhead <= TARGET_PUSH_OVERHEAD else 'MISSED'} "
-            f"(≤ {TARGET_PUSH_OVERHEAD:+.0%})"
-        )
-    return "\n".join(lines)
+    lines += [_push_line(backend, measured.push_overhead(backend)) for backend in _backends(args)]
+    return [*lines, ""]
+
+
+def _push_line(backend: str, overhead: float) -> str:
+    return (
+        f"push on over push off ({backend}, every recipient online): {overhead:+.0%} server "
+        f"CPU per message  {_verdict(overhead <= TARGET_PUSH_OVERHEAD)} "
+        f"(≤ {TARGET_PUSH_OVERHEAD:+.0%})"
+    )
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
+def _phase_name(backend: str, push: str) -> str:
+    return f"chat {backend}, push {push}"
 
 
 def _backends(args: argparse.Namespace) -> list[str]:
@@ -290,15 +355,30 @@ def main(argv: list[str] | None = None) -> int:
         args.output_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="openchat-chat-bench-") as directory:
         workdir = Path(directory)
-        floor = calibrate(args, workdir)
-        phases = [
-            chat(args, backend, push, workdir)
-            for backend in _backends(args)
-            for push in ("none", "log")
-        ]
+        rounds = [_round(args, workdir, number) for number in range(args.rounds)]
     print()
-    print(report(args, floor, phases))
-    return 1 if floor.errors or any(phase.errors for phase in phases) else 0
+    print(report(args, rounds))
+    failed = any(
+        phase.errors for measured in rounds for phase in [measured.floor, *measured.phases]
+    )
+    return 1 if failed else 0
+
+
+def _round(args: argparse.Namespace, workdir: Path, number: int) -> Round:
+    """The calibration, then each backend's chat phases: push off first in even rounds and
+    push on first in odd ones, so that a machine slowing down over a run favours neither. The
+    phases are reported in one order (off, on) whichever ran first."""
+    floor = calibrate(args, workdir)
+    order = ("none", "log") if number % 2 == 0 else ("log", "none")
+    measured = {
+        (backend, push): chat(args, backend, push, workdir)
+        for backend in _backends(args)
+        for push in order
+    }
+    return Round(
+        floor,
+        [measured[(backend, push)] for backend in _backends(args) for push in ("none", "log")],
+    )
 
 
 if __name__ == "__main__":
