@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import structlog
+from prometheus_client import Counter
 
 from openchat.server.domain.events import MESSAGE_PERSISTED, MessagePersisted
 from openchat.server.observability.metrics import Metrics
@@ -66,6 +67,11 @@ class MessageRouter:
             unsubscribe()
 
     def _runner(self, route: Route) -> EventHandler[MessagePersisted]:
+        # The route's metric series, looked up once (labels() on every message cost more than
+        # the increments).
+        duration = self._metrics.route_duration.labels(route.name)
+        outcomes: dict[str, Counter] = {}
+
         async def run(event: MessagePersisted) -> None:
             started = time.perf_counter()
             outcome = "ok"
@@ -86,7 +92,12 @@ class MessageRouter:
                     message_id=event.message.message_id,
                     error=repr(error),
                 )
-            self._metrics.route_outcomes.labels(route.name, outcome).inc()
-            self._metrics.route_duration.labels(route.name).observe(time.perf_counter() - started)
+            counter = outcomes.get(outcome)
+            if counter is None:
+                counter = outcomes[outcome] = self._metrics.route_outcomes.labels(
+                    route.name, outcome
+                )
+            counter.inc()
+            duration.observe(time.perf_counter() - started)
 
         return run

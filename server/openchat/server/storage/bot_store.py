@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openchat.server.domain.delivery import Bot
 from openchat.server.storage.database import Database
+from openchat.server.storage.key_batches import KeyBatch
 from openchat.server.storage.tables import bots, members
 
 
@@ -62,12 +64,21 @@ async def bot_members(
 ) -> dict[str, frozenset[str]]:
     """The registered bots among each conversation's members, as the caller's transaction sees
     them (so a message is planned against the membership it is committed with)."""
-    rows = await connection.execute(
-        select(members.c.conversation_id, members.c.user_id)
-        .join(bots, bots.c.bot_id == members.c.user_id)
-        .where(members.c.conversation_id.in_(list(conversation_ids)))
-    )
+    batch, statement = _bot_members_statement(connection.dialect.name)
+    rows = await connection.execute(statement, batch.params((c,) for c in conversation_ids))
     found: dict[str, set[str]] = {}
     for conversation_id, bot_id in rows:
         found.setdefault(conversation_id, set()).add(bot_id)
     return {conversation_id: frozenset(ids) for conversation_id, ids in found.items()}
+
+
+@functools.cache
+def _bot_members_statement(dialect: str) -> tuple[KeyBatch, Select[Any]]:
+    """Built once per dialect (KeyBatch): every send transaction runs it."""
+    batch = KeyBatch(dialect, "conversations", [members.c.conversation_id])
+    statement = (
+        select(members.c.conversation_id, members.c.user_id)
+        .join(batch.table, batch.matches())
+        .join(bots, bots.c.bot_id == members.c.user_id)
+    )
+    return batch, statement

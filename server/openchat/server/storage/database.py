@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy import Column, ColumnElement, Connection, Table, delete, event, select, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -78,6 +79,15 @@ class Database:
             await self.reader.dispose()
 
 
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+# JSON columns (a message's extras) through orjson instead of the json module, which took 3 %
+# of the send transaction's CPU. Both read what either wrote.
+_JSON_CODEC: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+
+
 def connect(url: str, *, pool_size: int = 10) -> Database:
     """Create the engines for `url` (nothing connects until first use)."""
     parsed = async_url(url)
@@ -88,6 +98,7 @@ def connect(url: str, *, pool_size: int = 10) -> Database:
             max_overflow=pool_size,
             # Commit only once the WAL is flushed: an ack must never precede durability.
             connect_args={"server_settings": {"synchronous_commit": "on"}},
+            **_JSON_CODEC,
         )
         _reuse_live_connections_only(engine)
         return Database(
@@ -95,8 +106,12 @@ def connect(url: str, *, pool_size: int = 10) -> Database:
         )
     # One trip to aiosqlite's thread per statement instead of four (sqlite_driver.py).
     one_trip = {"async_creator_fn": sqlite_driver.connect}
-    writer = create_async_engine(parsed, pool_size=1, max_overflow=0, connect_args=one_trip)
-    reader = create_async_engine(parsed, pool_size=pool_size, max_overflow=0, connect_args=one_trip)
+    writer = create_async_engine(
+        parsed, pool_size=1, max_overflow=0, connect_args=one_trip, **_JSON_CODEC
+    )
+    reader = create_async_engine(
+        parsed, pool_size=pool_size, max_overflow=0, connect_args=one_trip, **_JSON_CODEC
+    )
     _configure_sqlite(writer, begin="BEGIN IMMEDIATE")
     _configure_sqlite(reader)
     return Database(writer=writer, reader=reader)

@@ -17,10 +17,10 @@ per key.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ARRAY,
     Column,
@@ -76,7 +76,7 @@ class KeyBatch:
                 self._array_name(column): [row[index] for row in rows]
                 for index, column in enumerate(self._columns)
             }
-        return {self._name: json.dumps(rows)}
+        return {self._name: orjson.dumps(rows).decode()}
 
     def _array_name(self, column: Column[Any]) -> str:
         return f"{self._name}_{column.key}"
