@@ -79,7 +79,7 @@ class OneTripCursor:
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
-        self._keep(await self._connection.in_thread(_executemany, sql, parameters))
+        self._keep(await self._connection.in_thread(_execute, sql, parameters, True))
         return self
 
     async def fetchall(self) -> list[Any]:
@@ -101,22 +101,17 @@ class OneTripCursor:
         self.description, self.rowcount, self.lastrowid, self._rows = outcome
 
 
-def _execute(connection: sqlite3.Connection, sql: str, parameters: Sequence[Any]) -> _Outcome:
-    """On the connection's thread: run one statement and collect what it leaves."""
-    cursor = connection.cursor()
-    try:
-        cursor.execute(sql, parameters)
-        return _collect(cursor)
-    finally:
-        cursor.close()
-
-
-def _executemany(
-    connection: sqlite3.Connection, sql: str, parameters: Iterable[Sequence[Any]]
+def _execute(
+    connection: sqlite3.Connection, sql: str, parameters: Any, many: bool = False
 ) -> _Outcome:
+    """On the connection's thread: run one statement (for each parameter set when `many`) and
+    collect what it leaves."""
     cursor = connection.cursor()
     try:
-        cursor.executemany(sql, parameters)
+        if many:
+            cursor.executemany(sql, parameters)
+        else:
+            cursor.execute(sql, parameters)
         return _collect(cursor)
     finally:
         cursor.close()
