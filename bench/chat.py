@@ -231,12 +231,19 @@ def empty_rpc_server() -> Iterator[tuple[subprocess.Popen[str], str]]:
 
 
 def calibrate(args: argparse.Namespace, workdir: Path) -> Phase:
+    """The empty call's server CPU per call, with `args.pairs` closed-loop callers."""
     with empty_rpc_server() as (server, target):
         return _measure(
             args, name="empty grpc.aio RPC", role="calibrate", target=target,
             server_pid=server.pid, database_pids=[], result_path=workdir / "calibrate.json",
             env=dict(os.environ),
         )  # fmt: skip
+
+
+def calibrate_callers(callers: int, *, warmup: float, duration: float, workdir: Path) -> Phase:
+    """calibrate() for another benchmark: `callers` closed-loop callers, its warm-up and window."""
+    shape = argparse.Namespace(pairs=callers, text_bytes=0, warmup=warmup, duration=duration)
+    return calibrate(shape, workdir)
 
 
 def chat(args: argparse.Namespace, backend: str, push: str, workdir: Path) -> Phase:
