@@ -29,6 +29,7 @@ import structlog
 from prometheus_client import CollectorRegistry, multiprocess
 
 from openchat.server.observability.http import MetricsServer
+from openchat.server.observability.worker_files import WorkerFilesCollector
 from openchat.server.settings import Settings
 from openchat.server.startup import listening
 
@@ -153,7 +154,7 @@ class Supervisor:
         if not self.settings.server.metrics_listen:
             return None
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=metrics_dir)  # type: ignore[no-untyped-call]
+        WorkerFilesCollector(metrics_dir, registry)
         return MetricsServer(registry, self.settings.server.metrics_listen, self.health)
 
     def _worker_environment(self, metrics_dir: str) -> dict[str, str]:
