@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -105,7 +107,9 @@ def connect(url: str, *, pool_size: int = 10) -> Database:
             writer=engine, reader=engine.execution_options(isolation_level="AUTOCOMMIT")
         )
     # One trip to aiosqlite's thread per statement instead of four (sqlite_driver.py).
-    one_trip = {"async_creator_fn": sqlite_driver.connect}
+    one_trip = {
+        "async_creator_fn": functools.partial(sqlite_driver.connect, prepare=_prepare_sqlite)
+    }
     writer = create_async_engine(
         parsed, pool_size=1, max_overflow=0, connect_args=one_trip, **_JSON_CODEC
     )
@@ -210,27 +214,53 @@ def set_sqlite_busy_timeout(connection: Connection, milliseconds: int) -> None:
         cursor.close()
 
 
+def _prepare_sqlite(connection: sqlite3.Connection) -> None:
+    """Every SQLite connection's pragmas, on the driver's thread as it connects."""
+    # First, so that the pragmas below wait for a lock instead of failing with "database is
+    # locked".
+    connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    # WAL lets readers proceed during writes; synchronous=FULL fsyncs the WAL on every commit
+    # (NORMAL can lose the last committed transactions on power loss).
+    _switch_to_wal(connection, deadline=time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000)
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    # Freed space (a deleted row, the old version of an updated one) is overwritten with zeros
+    # instead of lingering in the file: a recalled message must not be recoverable.
+    connection.execute("PRAGMA secure_delete=ON")
+
+
+# Between two tries to switch a new file to WAL.
+_WAL_RETRY_SECONDS = 0.01
+
+
+def _switch_to_wal(connection: sqlite3.Connection, *, deadline: float) -> None:
+    """PRAGMA journal_mode=WAL, tried again while the file is locked, until `deadline`.
+
+    Switching takes an exclusive lock. When nodes open a new file together, one may read it in
+    rollback mode (a shared lock) while another has switched it and begun migrating: SQLite
+    then answers "database is locked" at once rather than wait (both waiting would deadlock),
+    and waiting longer in the busy handler only made that node hang. Trying again after the
+    failed statement has released its lock finds the file in WAL mode, which needs no switch.
+    """
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL").fetchall()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+        time.sleep(_WAL_RETRY_SECONDS)  # on the driver's thread, not the event loop's
+
+
 def _configure_sqlite(engine: AsyncEngine, *, begin: str | None = None) -> None:
-    """Connections in the driver's autocommit mode, with the pragmas below; transactions start
-    with `begin` when given (the writer's), else each statement is its own (the reader's)."""
+    """Connections in the driver's autocommit mode (prepared by _prepare_sqlite); transactions
+    start with `begin` when given (the writer's), else each statement is its own (the
+    reader's)."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below issue BEGIN, instead of the driver's implicit one.
         dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        # First, so that the pragmas below wait for a lock instead of failing with "database
-        # is locked" (switching to WAL takes an exclusive lock while other processes connect).
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        # WAL lets readers proceed during writes; synchronous=FULL fsyncs the WAL on every commit
-        # (NORMAL can lose the last committed transactions on power loss).
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        # Freed space (a deleted row, the old version of an updated one) is overwritten with
-        # zeros instead of lingering in the file: a recalled message must not be recoverable.
-        cursor.execute("PRAGMA secure_delete=ON")
-        cursor.close()
 
     if begin is None:
         return

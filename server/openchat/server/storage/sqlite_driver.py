@@ -122,8 +122,22 @@ def _collect(cursor: sqlite3.Cursor) -> _Outcome:
     return cursor.description, cursor.rowcount, cursor.lastrowid, rows
 
 
-def connect(database: str | Path, *, iter_chunk_size: int = 64, **kwargs: Any) -> OneTripConnection:
+def connect(
+    database: str | Path,
+    *,
+    iter_chunk_size: int = 64,
+    prepare: Callable[[sqlite3.Connection], None] | None = None,
+    **kwargs: Any,
+) -> OneTripConnection:
     """aiosqlite.connect, returning a OneTripConnection (the aiosqlite dialect's
-    `async_creator_fn`: it awaits the result and marks the thread a daemon, as for its own)."""
+    `async_creator_fn`: it awaits the result and marks the thread a daemon, as for its own);
+    `prepare` runs on the new sqlite3 connection, on its thread, before anyone uses it."""
     location = str(database)
-    return OneTripConnection(lambda: sqlite3.connect(location, **kwargs), iter_chunk_size)
+
+    def connector() -> sqlite3.Connection:
+        connection: sqlite3.Connection = sqlite3.connect(location, **kwargs)
+        if prepare is not None:
+            prepare(connection)
+        return connection
+
+    return OneTripConnection(connector, iter_chunk_size)
