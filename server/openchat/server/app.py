@@ -6,7 +6,6 @@ implementation in implementations.py, and starting and draining in runtime.py's 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
@@ -41,7 +40,7 @@ from openchat.server.observability.garbage_collector import (
     freezing,
 )
 from openchat.server.observability.http import MetricsServer
-from openchat.server.observability.metrics import Metrics
+from openchat.server.observability.metrics import Metrics, series_by_label
 from openchat.server.observability.tracing import SendTracing
 from openchat.server.routing.http import HttpClient
 from openchat.server.routing.outbox_route import OutboxRoute
@@ -267,7 +266,7 @@ async def build_app(
 
 
 def _observer_by_label(histogram: Histogram) -> Callable[[str, float], None]:
-    """observe(label, value) into the histogram's series of that label, each series looked up
-    once (a labels() lookup costs more than the observation, on every SQL statement)."""
-    series = functools.cache(histogram.labels)
+    """observe(label, value) into the histogram's series of that label (on every SQL
+    statement)."""
+    series = series_by_label(histogram)
     return lambda label, value: series(label).observe(value)

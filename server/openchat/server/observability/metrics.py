@@ -9,11 +9,12 @@ process), built by the composition root and handed to the components that record
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Literal, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -26,6 +27,15 @@ BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 # Set by the supervisor for its workers: prometheus_client then keeps every value in a file of
 # this directory, where the supervisor's /metrics reads all workers' values together.
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
+
+_Series = TypeVar("_Series", Counter, Gauge, Histogram)
+
+
+def series_by_label(metric: _Series, *fixed: str) -> Callable[[str], _Series]:
+    """metric.labels(*fixed, value) for a last label's value, each series looked up once: on a
+    hot path a labels() lookup costs more than the increment or observation it serves."""
+    return functools.cache(functools.partial(metric.labels, *fixed))
 
 
 class Metrics:

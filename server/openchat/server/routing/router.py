@@ -14,10 +14,9 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import structlog
-from prometheus_client import Counter
 
 from openchat.server.domain.events import MESSAGE_PERSISTED, MessagePersisted
-from openchat.server.observability.metrics import Metrics
+from openchat.server.observability.metrics import Metrics, series_by_label
 from openchat.server.observability.tracing import SendTracing
 from openchat.server.ports import EventBus, EventHandler
 
@@ -67,10 +66,8 @@ class MessageRouter:
             unsubscribe()
 
     def _runner(self, route: Route) -> EventHandler[MessagePersisted]:
-        # The route's metric series, looked up once (labels() on every message cost more than
-        # the increments).
         duration = self._metrics.route_duration.labels(route.name)
-        outcomes: dict[str, Counter] = {}
+        outcomes = series_by_label(self._metrics.route_outcomes, route.name)
 
         async def run(event: MessagePersisted) -> None:
             started = time.perf_counter()
@@ -92,12 +89,7 @@ class MessageRouter:
                     message_id=event.message.message_id,
                     error=repr(error),
                 )
-            counter = outcomes.get(outcome)
-            if counter is None:
-                counter = outcomes[outcome] = self._metrics.route_outcomes.labels(
-                    route.name, outcome
-                )
-            counter.inc()
+            outcomes(outcome).inc()
             duration.observe(time.perf_counter() - started)
 
         return run

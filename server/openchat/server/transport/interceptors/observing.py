@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 import structlog
-from prometheus_client import Counter
 
-from openchat.server.observability.metrics import Metrics
+from openchat.server.observability.metrics import Metrics, series_by_label
 from openchat.server.transport.interceptors.wrapping import (
     Around,
     StreamBehavior,
@@ -45,34 +44,18 @@ class MethodSeries:
     prometheus_client labels() lookup on every call costs more than the increment). The web
     listener records into the same series."""
 
-    __slots__ = (
-        "_handled",
-        "_labels",
-        "_metrics",
-        "duration",
-        "received",
-        "sent",
-        "started",
-        "streaming",
-    )
+    __slots__ = ("duration", "handled", "received", "sent", "started", "streaming")
 
     def __init__(self, metrics: Metrics, method: str, kind: str) -> None:
         _, service, name = method.split("/", 2)
-        self._metrics = metrics
-        self._labels = (kind, service, name)
-        self._handled: dict[str, Counter] = {}
+        labels = (kind, service, name)
         self.streaming = kind != "unary"
-        self.started = metrics.rpc_started.labels(*self._labels)
-        self.duration = metrics.rpc_duration.labels(*self._labels)
-        self.received = metrics.rpc_received.labels(*self._labels)
-        self.sent = metrics.rpc_sent.labels(*self._labels)
-
-    def handled(self, code: str) -> Counter:
-        """The handled-RPCs counter of this method and status code."""
-        series = self._handled.get(code)
-        if series is None:
-            series = self._handled[code] = self._metrics.rpc_handled.labels(*self._labels, code)
-        return series
+        self.started = metrics.rpc_started.labels(*labels)
+        self.duration = metrics.rpc_duration.labels(*labels)
+        self.received = metrics.rpc_received.labels(*labels)
+        self.sent = metrics.rpc_sent.labels(*labels)
+        # The handled-RPCs counter of this method, by status code.
+        self.handled = series_by_label(metrics.rpc_handled, *labels)
 
 
 class RequestObservingInterceptor(WrappingInterceptor):
