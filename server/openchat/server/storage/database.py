@@ -116,8 +116,7 @@ def connect(url: str, *, pool_size: int = 10) -> Database:
     reader = create_async_engine(
         parsed, pool_size=pool_size, max_overflow=0, connect_args=one_trip, **_JSON_CODEC
     )
-    _configure_sqlite(writer, begin="BEGIN IMMEDIATE")
-    _configure_sqlite(reader)
+    _begin_transactions_with(writer, "BEGIN IMMEDIATE")
     return Database(writer=writer, reader=reader)
 
 
@@ -215,7 +214,10 @@ def set_sqlite_busy_timeout(connection: Connection, milliseconds: int) -> None:
 
 
 def _prepare_sqlite(connection: sqlite3.Connection) -> None:
-    """Every SQLite connection's pragmas, on the driver's thread as it connects."""
+    """Every SQLite connection's settings, on the driver's thread as it connects."""
+    # The driver's autocommit mode: no implicit BEGIN before a write. The reader runs each
+    # statement on its own; the writer's transactions begin as _begin_transactions_with says.
+    connection.isolation_level = None
     # First, so that the pragmas below wait for a lock instead of failing with "database is
     # locked".
     connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -252,18 +254,8 @@ def _switch_to_wal(connection: sqlite3.Connection, *, deadline: float) -> None:
         time.sleep(_WAL_RETRY_SECONDS)  # on the driver's thread, not the event loop's
 
 
-def _configure_sqlite(engine: AsyncEngine, *, begin: str | None = None) -> None:
-    """Connections in the driver's autocommit mode (prepared by _prepare_sqlite); transactions
-    start with `begin` when given (the writer's), else each statement is its own (the
-    reader's)."""
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy's "begin" event below issue BEGIN, instead of the driver's implicit one.
-        dbapi_connection.isolation_level = None
-
-    if begin is None:
-        return
+def _begin_transactions_with(engine: AsyncEngine, begin: str) -> None:
+    """Begin every transaction of the engine's (autocommit-mode) connections with `begin`."""
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
