@@ -12,11 +12,11 @@ from typing import NamedTuple
 import pytest
 
 from openchat.server.domain.errors import ClientMsgIdReused, ConversationNotFound, NotAMember
-from openchat.server.domain.model import Appended, Attachment, Content, Message, MessageDraft
+from openchat.server.domain.model import Appended, Message, MessageDraft
 from openchat.server.storage.database import Database
 from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.sequences import TransactionalSequenceAllocator
-from tests.support.databases import draft, message_count, new_group, stored_seqs
+from tests.support.databases import draft, message_count, new_group, rich_content, stored_seqs
 
 
 @pytest.fixture
@@ -53,15 +53,7 @@ async def original(store: SqlMessageStore, conversation: str, alice: str) -> Mes
 async def test_a_new_draft_is_stored_with_everything_it_carries(
     store: SqlMessageStore, conversation: str, alice: str
 ) -> None:
-    content = Content(
-        text="look",
-        mime_type="image/png",
-        data=b"\x89PNG\r\n\x00",
-        attachments=(Attachment("s3://bucket/key", "image/png", 9, "cat.png"),),
-        attributes={"client": "test", "émoji": "✓"},
-        mention_user_ids=("someone",),
-        reply_to_message_id=str(uuid.uuid4()),
-    )
+    content = rich_content()
     [outcome] = await store.append_batch([MessageDraft(conversation, alice, "rich", content)])
     assert isinstance(outcome, Appended)
     assert not outcome.duplicate

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -15,7 +14,7 @@ import pytest
 from sqlalchemy import Float, bindparam, func, select
 from sqlalchemy.engine import make_url
 
-from openchat.server.domain.model import Attachment, Content, MessageDraft
+from openchat.server.domain.model import Content, MessageDraft
 from openchat.server.storage.conversation_queries import _messages_at_statement
 from openchat.server.storage.database import Database, observe_statements
 from openchat.server.storage.direct_reads import direct_reads
@@ -30,7 +29,7 @@ from openchat.server.storage.message_rows import MESSAGE_COLUMNS, message_from_r
 from openchat.server.storage.message_store import SqlMessageStore
 from openchat.server.storage.sequences import TransactionalSequenceAllocator
 from openchat.server.storage.tables import messages
-from tests.support.databases import migrated_database, new_group
+from tests.support.databases import migrated_database, new_group, rich_content
 
 
 @pytest.fixture
@@ -65,15 +64,7 @@ async def test_a_direct_read_returns_what_sqlalchemy_returns(
 ) -> None:
     conversation = await new_group(database, [alice])
     store = SqlMessageStore(database, TransactionalSequenceAllocator())
-    rich = Content(
-        text="look",
-        mime_type="image/png",
-        data=b"\x89PNG\r\n\x00",
-        attachments=(Attachment("s3://bucket/key", "image/png", 9, "cat.png"),),
-        attributes={"client": "test", "émoji": "✓"},
-        mention_user_ids=("someone",),
-        reply_to_message_id=str(uuid.uuid4()),
-    )
+    rich = rich_content()
     await store.append_batch(
         [
             MessageDraft(conversation, alice, "rich", rich),

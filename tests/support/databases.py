@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from openchat.server.domain.model import Appended, Content, MessageDraft
+from openchat.server.domain.model import Appended, Attachment, Content, MessageDraft
 from openchat.server.observability.metrics import Metrics
 from openchat.server.ports import EventBus
 from openchat.server.routing.planner import DurableRoutePlanner
@@ -88,6 +88,20 @@ async def stored_with_route_work(
     outcomes = await store.append_batch([draft(conversation, member_ids[0]) for _ in range(count)])
     assert all(isinstance(outcome, Appended) for outcome in outcomes), outcomes
     return [outcome for outcome in outcomes if isinstance(outcome, Appended)]
+
+
+def rich_content() -> Content:
+    """A content with every field set (bytes, an attachment, non-ASCII attributes, a mention, a
+    reply), to show that storing and reading it loses nothing."""
+    return Content(
+        text="look",
+        mime_type="image/png",
+        data=b"\x89PNG\r\n\x00",
+        attachments=(Attachment("s3://bucket/key", "image/png", 9, "cat.png"),),
+        attributes={"client": "test", "émoji": "✓"},
+        mention_user_ids=("someone",),
+        reply_to_message_id=str(uuid.uuid4()),
+    )
 
 
 def draft(
