@@ -41,6 +41,8 @@ class Node:
     output: Path
     channel: grpc.aio.Channel = field(init=False)
     _server: ServerProcess | None = None
+    _terminations: int = 0
+    _terminating: bool = False
 
     def __post_init__(self) -> None:
         self.channel = grpc.aio.insecure_channel(self.target)
@@ -75,7 +77,20 @@ class Node:
 
     async def terminate(self) -> int:
         """SIGTERM: the node drains; returns its exit status."""
-        return await self._process().terminate()
+        self._terminations += 1
+        self._terminating = True
+        try:
+            return await self._process().terminate()
+        finally:
+            self._terminating = False
+
+    def stop_mark(self) -> int:
+        """A mark to take before a call, for terminated_since()."""
+        return self._terminations
+
+    def terminated_since(self, mark: int) -> bool:
+        """Whether this node was draining after a SIGTERM at some time since `mark`."""
+        return self._terminating or self._terminations != mark
 
     def freeze(self) -> None:
         self._process().process.send_signal(signal.SIGSTOP)

@@ -15,10 +15,12 @@ from pathlib import Path
 import grpc
 import pytest
 
+from openchat.client import Unavailable
+from openchat.client._exceptions import from_rpc_error
 from openchat.v1 import message_pb2, messaging_service_pb2, presence_service_pb2
 from tests.support.api import Api
 from tests.support.processes import free_port, serve, server_environment
-from tests.support.streams import open_call
+from tests.support.streams import StreamClient, open_call
 from tests.support.waiting import until
 
 pytestmark = pytest.mark.slow
@@ -135,3 +137,52 @@ async def test_sigterm_under_load_answers_every_call_and_stream_send(
         assert not unanswered, f"{len(unanswered)} of {len(stream.written)} sends unanswered"
         outcomes = collections.Counter(stream.answered.values())
         assert set(outcomes) <= {"ack", "UNAVAILABLE"}, outcomes
+
+
+async def test_sigterm_with_a_client_that_ignores_reconnect_fails_no_call_for_good(
+    scratch_database_url: str, tmp_path: Path
+) -> None:
+    """A session whose client never closes its side after the Reconnect frame (an old SDK, a
+    stuck device) holds the drain to the end of the grace; the server closes it then (OK), and
+    exits 0. Callers that retry at once keep calling through the whole drain: every failure
+    they see is one the SDK retries. Besides UNAVAILABLE that is CANCELLED without an OpenChat
+    ErrorInfo, which grpc answers to calls that reach it after its stop began
+    (grpc/grpc#41785)."""
+    env = server_environment(scratch_database_url, free_port(), OPENCHAT_SHUTDOWN_GRACE="1")
+    async with serve(env, tmp_path / "server.log") as server:
+        api = Api(server.channel)
+        group = (await api.create_group("stubborn", ["caller"])).conversation_id
+        answered = 0
+        failures: list[grpc.aio.AioRpcError] = []
+        stopped = asyncio.Event()
+
+        async def lane() -> None:
+            nonlocal answered
+            while not stopped.is_set():
+                try:
+                    await api.send("caller", group, "through the drain")
+                    answered += 1
+                except grpc.aio.AioRpcError as error:
+                    failures.append(error)
+
+        stubborn = StreamClient(open_call(server.channel, "stubborn"))
+        hello = presence_service_pb2.Hello(device_id="old")
+        await stubborn.send(presence_service_pb2.ClientFrame(hello=hello))
+        await stubborn.next("welcome")
+        lanes = [asyncio.create_task(lane()) for _ in range(UNARY_LANES)]
+        await until(lambda: answered >= 50, what="calls answered before the SIGTERM")
+        assert await server.terminate() == 0, server.log()[-3000:]
+        stopped.set()
+        await asyncio.gather(*lanes)
+
+    reconnect = await stubborn.next("reconnect", skip=("pong", "presence", "message"))
+    assert reconnect.reconnect.cause == presence_service_pb2.RECONNECT_CAUSE_DRAINING
+    assert await stubborn.status() == grpc.StatusCode.OK
+    assert failures, "no call came while the server stopped"
+    not_retried = [f"{e.code().name}: {e.details()}" for e in failures if not _retried(e)]
+    assert not not_retried, not_retried
+
+
+def _retried(error: grpc.aio.AioRpcError) -> bool:
+    """Whether the client SDK retries a call that failed so."""
+    return isinstance(from_rpc_error(error), Unavailable)

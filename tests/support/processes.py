@@ -42,17 +42,19 @@ def environment(**settings: str) -> dict[str, str]:
 
 
 def server_environment(database_url: str, port: int, **settings: str) -> dict[str, str]:
-    """Settings for a server on 127.0.0.1:`port` storing into `database_url`."""
-    return environment(
-        OPENCHAT_LISTEN=f"127.0.0.1:{port}",
-        OPENCHAT_METRICS_LISTEN="127.0.0.1:0",
-        OPENCHAT_DATABASE_URL=database_url,
-        OPENCHAT_JWT_SECRET=TEST_SECRET,
-        OPENCHAT_LOG_FORMAT="json",
-        OPENCHAT_LOG_LEVEL="warning",
-        OPENCHAT_SHUTDOWN_GRACE="5",
-        **{**WITHOUT_RATE_LIMITS_ENV, **settings},
-    )
+    """Settings for a server on 127.0.0.1:`port` storing into `database_url`; `settings`
+    override the defaults here."""
+    defaults = {
+        "OPENCHAT_LISTEN": f"127.0.0.1:{port}",
+        "OPENCHAT_METRICS_LISTEN": "127.0.0.1:0",
+        "OPENCHAT_DATABASE_URL": database_url,
+        "OPENCHAT_JWT_SECRET": TEST_SECRET,
+        "OPENCHAT_LOG_FORMAT": "json",
+        "OPENCHAT_LOG_LEVEL": "warning",
+        "OPENCHAT_SHUTDOWN_GRACE": "5",
+        **WITHOUT_RATE_LIMITS_ENV,
+    }
+    return environment(**{**defaults, **settings})
 
 
 @dataclass(frozen=True)

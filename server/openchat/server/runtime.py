@@ -34,6 +34,11 @@ from openchat.server.usecases.receipts import Receipts
 
 _log = structlog.get_logger(__name__)
 
+# The end of the shutdown grace kept for grpc's own stop (a tenth of it, at most this): calls
+# that arrive while the sessions close are being answered UNAVAILABLE by the gate, and grpc
+# cancels whatever still runs when its stop's grace is out (CANCELLED, which is not retried).
+FINAL_STOP_SECONDS = 0.5
+
 
 @dataclass
 class App:
@@ -106,18 +111,19 @@ class App:
         finish within `grace` seconds, then release the database and Redis."""
         grace = self.settings.server.shutdown_grace if grace is None else grace
         _log.info("draining", grace_seconds=grace)
+        final_stop = min(FINAL_STOP_SECONDS, grace / 10)
         deadline = asyncio.get_running_loop().time() + grace
 
-        def remaining() -> float:
-            return max(0.0, deadline - asyncio.get_running_loop().time())
+        def remaining(keep: float = 0.0) -> float:
+            return max(0.0, deadline - keep - asyncio.get_running_loop().time())
 
         await self.health.drain()
         # The server answers new calls UNAVAILABLE itself while the calls in flight finish:
         # grpc would cancel calls still waiting when it stops (CANCELLED is not retried).
         self.gate.close()
         farewell = ReconnectRequest("the server is shutting down", retry_after=1.0)
-        await self.hub.stop(farewell, grace=remaining())
-        await self.gate.wait_idle(remaining())
+        await self.hub.stop(farewell, grace=remaining(keep=final_stop))
+        await self.gate.wait_idle(remaining(keep=final_stop))
         await self.server.stop(remaining())
         if self.web is not None:
             await self.web.stop()
