@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 import grpc
 import pytest
 
+from openchat.server.sessions.stream import CATCH_UP_PAGE
 from openchat.v1 import message_pb2, presence_service_pb2, presence_service_pb2_grpc
 from tests.support.api import Api
 from tests.support.presence import keep_pinging, presence_until, watch
@@ -114,6 +115,46 @@ async def test_a_member_removed_during_a_redis_blip_stops_receiving(
         await api.send(alice, direct.conversation_id, "sentinel")
         received = await _messages_until(bob_on_b, direct.conversation_id)
         assert [m.content.text for m in received] == [], "bob received after his removal"
+
+
+async def test_a_session_gets_what_the_bus_lost_while_redis_was_down_in_order(
+    database_url: str, redis: RedisServer, user_ids: Iterator[str]
+) -> None:
+    """Messages sent through node A while Redis is down never reach node B's bus; the first one
+    that does afterwards reveals the hole, which node B fills from the database, a page at a
+    time and whatever its size: bob's stream on node B has every seq, once, in order."""
+    alice, bob = next(user_ids), next(user_ids)
+    async with (
+        two_nodes(database_url, redis) as (node_a, node_b),
+        connect(node_b.channel, bob, "phone") as bob_on_b,
+    ):
+        api = Api(node_a.channel)
+        group = (await api.create_group(alice, [bob])).conversation_id
+        await api.send(alice, group, "before")
+        assert [m.seq for m in await bob_on_b.messages(1)] == [1]
+
+        await redis.stop()
+        lost = 3 * CATCH_UP_PAGE + 50  # a hole of more than three pages
+        for start in range(0, lost, 50):
+            await asyncio.gather(
+                *(api.send(alice, group, f"lost {n}") for n in range(start, start + 50))
+            )
+        await redis.start()
+
+        arrived: list[int] = []  # the seqs bob receives from now on
+
+        async def bob_receiving() -> bool:
+            await api.send(alice, group, "after")
+            with contextlib.suppress(TimeoutError):
+                arrived.append((await bob_on_b.next("message", within=0.2)).message.seq)
+            return bool(arrived)
+
+        await until(bob_receiving, what="node B delivering again")
+        last = (await api.send(alice, group, "sentinel")).seq
+        received = [1, *arrived]
+        while received[-1] < last:
+            received.append((await bob_on_b.next("message")).message.seq)
+        assert received == list(range(1, last + 1)), "every seq, once, in order"
 
 
 async def _received(stream: StreamClient) -> bool:

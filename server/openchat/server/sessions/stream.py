@@ -66,7 +66,7 @@ class StreamAssembler:
             heartbeat_timeout=self._settings.heartbeat_timeout,
             server_time=self._clock(),
         )
-        sequencer = MessageSequencer(self._fetch_range)
+        sequencer = MessageSequencer(self._read_page, page_size=CATCH_UP_PAGE)
         deletions = DeletionSequencer(session.user_id, deletions_after, self._read_deletions)
         if cursors or resume_all or deletions.wanted:
             heads = await self._heads.get(session.user_id)
@@ -76,13 +76,13 @@ class StreamAssembler:
             async for message in self._catch_up(
                 session.user_id, heads, cursors, resume_all, sequencer
             ):
-                for frame in await sequencer.accept(message):
+                async for frame in sequencer.accept(message):
                     yield frame
                     sent += 1
             yield CaughtUp(sent)
         while (live := await session.next_frame()) is not None:
             if isinstance(live, Message):
-                for message in await sequencer.accept(live):
+                async for message in sequencer.accept(live):
                     yield message
             elif isinstance(live, MessagesDeleted):
                 for deleted in await deletions.accept(live):
@@ -156,13 +156,7 @@ class StreamAssembler:
     async def _read_deletions(self, user_id: str, after: int, until: int) -> list[Deletion]:
         return await self._deletions.get((user_id, after, until))
 
-    async def _fetch_range(
-        self, conversation_id: str, after_seq: int, before_seq: int
-    ) -> list[Message]:
-        return await self._messages.list_range(
-            conversation_id,
-            after_seq=after_seq,
-            before_seq=before_seq,
-            newest_first=False,
-            limit=before_seq - after_seq - 1,
-        )
+    async def _read_page(self, conversation_id: str, after: int, until: int) -> list[Message]:
+        """A hole's page; sessions filling the same hole (every member's session on this node
+        after a bus outage) share its read."""
+        return await self._pages.get((conversation_id, after, until))
