@@ -4,6 +4,7 @@ user (or a stolen token) cannot take the service from the others (docs/security.
 from __future__ import annotations
 
 import asyncio
+import random
 
 from openchat.server.domain.errors import GroupCreationRateExceeded, SendRateExceeded
 from openchat.server.ports import RateLimiter
@@ -55,10 +56,18 @@ class Quotas:
         """None once admitted (after the admission's delay); else the retry delay, after
         holding the refusal."""
         admission = await self._limiter.acquire(key, rate, burst, max_delay)
-        hold = admission.delay if admission.admitted else min(admission.delay, REFUSAL_HOLD_SECONDS)
+        hold = admission.delay if admission.admitted else _refusal_hold(admission.delay)
         if hold > 0:
             await asyncio.sleep(hold)
         if admission.admitted:
             return None
         # Never 0: the same request sent at once would be refused again.
         return max(admission.delay - hold, 1.0 / rate / 10)
+
+
+def _refusal_hold(delay: float) -> float:
+    """How long a refusal is held: at most REFUSAL_HOLD_SECONDS, and between half of that and
+    all of it at random, so that callers refused together (a flood's closed loop) come back
+    spread out rather than in one burst that stalls everyone else's calls for its length."""
+    longest = min(delay, REFUSAL_HOLD_SECONDS)
+    return longest * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not security
