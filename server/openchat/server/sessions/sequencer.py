@@ -40,14 +40,11 @@ class MessageSequencer:
             return
         self._sent_up_to[conversation_id] = seq
         if sent_up_to is not None:
+            # Seqs have no gaps, so each page is a range, as in the catch-up.
             after = sent_up_to
             while after < seq - 1:
-                page = await self._read_page(
-                    conversation_id, after, min(seq - 1, after + self._page_size)
-                )
-                if not page:  # nothing stored there: cannot be, as seqs have no gaps
-                    break
-                for missing in page:
+                until = min(seq - 1, after + self._page_size)
+                for missing in await self._read_page(conversation_id, after, until):
                     yield missing
-                after = page[-1].seq
+                after = until
         yield message
