@@ -317,6 +317,8 @@ class SqlMessageStore:
                     summaries.setdefault(message_id, []).append(
                         ReactionSummary(emoji, count, bool(mine))
                     )
+        if not summaries:
+            return [message_from_row(row) for row in rows]
         return [message_from_row(row, tuple(summaries.get(row[MESSAGE_ID], ()))) for row in rows]
 
     async def hide(
