@@ -36,8 +36,8 @@ from openchat.server.implementations import (
 from openchat.server.observability.event_loop import LoopLagMonitor
 from openchat.server.observability.garbage_collector import (
     FreezePolicy,
+    FreezingTask,
     PauseObserver,
-    freezing,
 )
 from openchat.server.observability.http import MetricsServer
 from openchat.server.observability.metrics import Metrics, series_by_label
@@ -260,7 +260,7 @@ async def build_app(
             retention.periodically(),
             *published_gauges(metrics),
             *([push_sweep] if push_sweep is not None else []),
-            freezing(FreezePolicy(), hub.session_counts),
+            FreezingTask(FreezePolicy(), hub.session_counts),
         ],
     )
 

@@ -11,17 +11,28 @@ are promoted, so under 500 msgs/s a full collection came every ~20 s. A young th
 10,000 lets them die young: the full collections then follow the growth of what really lives
 long (sessions), and a young collection scans at most ~10,000 objects (a few milliseconds).
 
-That still leaves one full collection each time the heap has grown by a quarter, and it walks
-every session: 0.4-0.8 s with 10,000 of them. `FreezePolicy` moves the sessions out of the
-collector's way once their number has settled: a young collection (the garbage of the calls in
-flight), then `gc.freeze()`; later collections walk only what came after. A frozen object is
-still freed when its last reference goes; what the collector no longer sees is garbage in
-reference cycles. A closed session leaves almost none (a full collection after 300 sessions
-opened and closed found 28 unreachable objects, measured in one process), so a frozen session
-that closes costs nearly nothing; to keep even that bounded, the policy thaws
-(`gc.unfreeze()`, one full collection, freeze again: one long pause) once the sessions closed
-since the first freeze reach `thaw_fraction` times those frozen, and only when the sessions
-have settled (not in the middle of a storm, when the loop is busiest).
+That still leaves the sessions themselves: each full collection walks every one (0.4-0.8 s
+with 10,000 of them). `FreezePolicy` moves them out of the collector's way as they arrive: once
+a check sees enough new sessions, the `Freezer` calls `gc.freeze()` right after the collector's
+next middle collection, in its callback (the young generations are empty then, and their
+garbage was just collected), so a freeze costs no collection of its own, and a ramp or a storm
+of 10,000 sessions no longer ends in a full collection of all of them. Later collections walk
+only what came after. A frozen object is still freed when its last reference goes; what the
+collector no longer sees is garbage in reference cycles. A closed session leaves almost none (a
+full collection after 300 sessions opened and closed found 28 unreachable objects, measured in
+one process), so a frozen session that closes costs nearly nothing; to keep even that bounded,
+the policy thaws (`gc.unfreeze()`, one full collection, freeze again: one long pause) once the
+sessions closed since the first freeze reach `thaw_fraction` times those frozen, and only when
+the sessions have settled (not in the middle of a storm, when the loop is busiest).
+
+What the young and middle generations hold in steady state, measured with 10,000 sessions:
+about 31 objects per session that wait for its next frame (the suspended async generators of
+the stream and its interceptors, grpc's pending read, futures, the last frames). CPython starts
+a young collection when allocations net of deallocations pass the threshold, and a frame frees
+as many waiting objects as it allocates, so the count hardly moves while the young generation
+grows by ~31 objects per frame: a collection in steady state finds 100,000-300,000 of them and
+pauses 0.1-0.2 s (docs/benchmarks.md, "What fills the middle generation"). Freezing does not
+help there (they are renewed at every frame); fewer objects per waiting session would.
 """
 
 from __future__ import annotations
@@ -40,8 +51,9 @@ from openchat.server.background.periodic import PeriodicTask
 YOUNG_THRESHOLD = 10_000
 MIDDLE_THRESHOLD = 10
 OLD_THRESHOLD = 10
-# How often the freeze policy looks at the sessions.
-FREEZE_CHECK_SECONDS = 5.0
+# How often the freeze policy looks at the sessions: often enough that a ramp's sessions are
+# frozen at about every middle collection (one every ~2 s while 10,000 sessions open).
+FREEZE_CHECK_SECONDS = 1.0
 
 
 def tune_for_long_lived_sessions() -> None:
@@ -81,18 +93,19 @@ class Freeze(enum.Enum):
 
 
 class FreezePolicy:
-    """Decides from the number of sessions open and closed, checked every few seconds.
+    """Decides from the number of sessions open and closed, checked every second.
 
-    Freezes when the sessions open have settled (within `tolerance` of each other over the last
-    `settle_checks` checks) and at least `min_sessions` arrived since the last freeze; thaws,
-    settled too, when the sessions closed since the first freeze of the current round exceed
+    Freezes when at least `min_sessions` opened since the last freeze (in a ramp, a storm, or
+    churn at a steady level: the count of those open alone would not show the latter two);
+    thaws, only once settled (within `tolerance` of each other over the last `settle_checks`
+    checks), when the sessions closed since the first freeze of the current round exceed
     `thaw_fraction` times those frozen (and `min_sessions`).
     """
 
     def __init__(
         self,
         *,
-        settle_checks: int = 2,
+        settle_checks: int = 5,
         tolerance: float = 0.02,
         min_sessions: int = 200,
         thaw_fraction: float = 10.0,
@@ -103,45 +116,82 @@ class FreezePolicy:
         self._min_sessions = min_sessions
         self._thaw_fraction = thaw_fraction
         self._frozen = 0  # sessions open at the last freeze
+        self._opened_at_freeze = 0  # sessions opened since the start, at the last freeze
         self._closed_at_first_freeze: int | None = None
 
     def decide(self, sessions: int, closed: int) -> Freeze | None:
         """`sessions` open now; `closed`: sessions closed since the start (a running total)."""
         self._recent.append(sessions)
         spread = max(self._recent) - min(self._recent)
-        if len(self._recent) < self._settle_checks or spread > self._tolerance * max(self._recent):
-            return None  # not settled
-        if self._closed_at_first_freeze is not None:
+        settled = len(self._recent) == self._settle_checks and spread <= self._tolerance * max(
+            self._recent
+        )
+        if settled and self._closed_at_first_freeze is not None:
             closed_since = closed - self._closed_at_first_freeze
             if closed_since > max(self._min_sessions, self._thaw_fraction * self._frozen):
                 return self._froze(Freeze.THAW, sessions, closed)
-        if sessions - self._frozen >= self._min_sessions:
+        if sessions + closed - self._opened_at_freeze >= self._min_sessions:
             return self._froze(Freeze.FREEZE, sessions, closed)
         return None
 
     def _froze(self, action: Freeze, sessions: int, closed: int) -> Freeze:
         self._frozen = sessions
+        self._opened_at_freeze = sessions + closed
         if action is Freeze.THAW or self._closed_at_first_freeze is None:
             self._closed_at_first_freeze = closed
         return action
 
 
-def apply(action: Freeze) -> None:
-    """Carry out the policy's decision."""
-    if action is Freeze.THAW:
-        gc.unfreeze()
-        gc.collect()
-    else:
-        gc.collect(1)
-    gc.freeze()
+class Freezer:
+    """Carries out the policy's decisions. A freeze waits for the collector's next collection
+    of the middle (or oldest) generation and happens in its callback: the young generations are
+    empty then and their garbage collected, so freezing costs no pause of its own (collecting
+    them first, as `gc.collect(1)` would, paused the loop 50-100 ms with 10,000 sessions). A
+    thaw happens at once."""
+
+    def __init__(self) -> None:
+        self._armed = False
+
+    def start(self) -> None:
+        gc.callbacks.append(self._after_collection)
+
+    def stop(self) -> None:
+        if self._after_collection in gc.callbacks:
+            gc.callbacks.remove(self._after_collection)
+
+    def apply(self, action: Freeze) -> None:
+        if action is Freeze.THAW:
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+            self._armed = False
+        else:
+            self._armed = True
+
+    def _after_collection(self, phase: str, info: dict[str, Any]) -> None:
+        if self._armed and phase == "stop" and info["generation"] >= 1:
+            self._armed = False
+            gc.freeze()
 
 
-def freezing(policy: FreezePolicy, counts: Callable[[], tuple[int, int]]) -> PeriodicTask:
-    """The timer loop applying `policy` to `counts()`: (sessions open, sessions closed so far)."""
+class FreezingTask(PeriodicTask):
+    """The timer loop applying `policy` to `counts()`: (sessions open, sessions closed so far);
+    its freezer listens to the collector while the loop runs."""
 
-    async def check() -> None:
-        action = policy.decide(*counts())
-        if action is not None:
-            apply(action)
+    def __init__(self, policy: FreezePolicy, counts: Callable[[], tuple[int, int]]) -> None:
+        self._freezer = Freezer()
 
-    return PeriodicTask("gc-freeze", FREEZE_CHECK_SECONDS, check)
+        async def check() -> None:
+            action = policy.decide(*counts())
+            if action is not None:
+                self._freezer.apply(action)
+
+        super().__init__("gc-freeze", FREEZE_CHECK_SECONDS, check)
+
+    def start(self) -> None:
+        self._freezer.start()
+        super().start()
+
+    async def stop(self) -> None:
+        await super().stop()
+        self._freezer.stop()
