@@ -86,3 +86,66 @@ async def test_a_method_is_wrapped_once() -> None:
     chain = InterceptorChain([Recording("only", [])])
     method = "/openchat.v1.MessagingService/ListMessages"
     assert await wrapped(chain, method) is await wrapped(chain, method)
+
+
+class Counting(Recording):
+    """Records its name around each call, each request step and each response."""
+
+    def stream_request(self, handler: Handler, method: str) -> Any:
+        def take(request: Any) -> Any:
+            self._calls.append(f"{self._name} takes {request}")
+            return request
+
+        return take
+
+    def stream_response(self, handler: Handler, method: str) -> Any:
+        return lambda: self._calls.append(f"{self._name} sends")
+
+
+class Decoding(WrappingInterceptor):
+    """Decodes each request itself, as RequestDecodingInterceptor does."""
+
+    def deserializer(self, inner: Any) -> Any:
+        return None
+
+    def stream_request(self, handler: Handler, method: str) -> Any:
+        return lambda raw: raw.decode()
+
+
+async def echo(requests: AsyncIterator[str], context: Any) -> AsyncIterator[str]:
+    async for request in requests:
+        yield f"echo {request}"
+
+
+async def test_a_stream_runs_every_interceptor_in_order_in_one_wrapper() -> None:
+    calls: list[str] = []
+    chain = InterceptorChain([Counting("outer", calls), Counting("inner", calls), Decoding()])
+
+    async def continuation(_details: Any) -> Handler:
+        return grpc.stream_stream_rpc_method_handler(echo, request_deserializer=bytes.decode)
+
+    handler = await chain.intercept_service(
+        continuation,
+        Details("/openchat.v1.PresenceService/Connect"),  # type: ignore[arg-type]
+    )
+    assert handler.request_deserializer is None  # the decoding interceptor decodes
+
+    async def raw_requests() -> AsyncIterator[bytes]:
+        yield b"a"
+        yield b"b"
+
+    behavior: Any = handler.stream_stream  # grpc-stubs type it as a synchronous iterator
+    responses = [r async for r in behavior(raw_requests(), None)]
+    assert responses == ["echo a", "echo b"]
+    assert calls == [
+        "outer",
+        "inner",
+        "outer takes b'a'",
+        "inner takes b'a'",
+        "outer sends",
+        "inner sends",
+        "outer takes b'b'",
+        "inner takes b'b'",
+        "outer sends",
+        "inner sends",
+    ]

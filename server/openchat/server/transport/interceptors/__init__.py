@@ -13,8 +13,8 @@ InterceptorChain, which wraps each method's handler with all of them once):
 5. RequestDecodingInterceptor: decodes request bytes itself, so that undecodable bytes are
    answered INVALID_ARGUMENT (grpc answers INTERNAL) and only after authentication.
 
-Each wraps the method handler's behavior; a grpc.aio interceptor cannot otherwise see how a
-call ends.
+Each wraps the method handler's behavior (a streaming handler's, together with the others in
+one generator); a grpc.aio interceptor cannot otherwise see how a call ends.
 """
 
 from openchat.server.transport.interceptors.auth import AuthInterceptor, authenticate

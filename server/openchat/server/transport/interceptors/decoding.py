@@ -3,7 +3,7 @@ answered INVALID_ARGUMENT (grpc answers INTERNAL), and only after authentication
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 import grpc
@@ -12,9 +12,10 @@ from google.protobuf.message import DecodeError
 from openchat.server.domain.errors import RequestUndecodable
 from openchat.server.transport.interceptors.wrapping import (
     Deserializer,
-    StreamBehavior,
+    RequestStep,
     UnaryBehavior,
     WrappingInterceptor,
+    each_request,
 )
 
 if TYPE_CHECKING:
@@ -24,31 +25,24 @@ if TYPE_CHECKING:
 class RequestDecodingInterceptor(WrappingInterceptor):
     """Decodes requests in the handler, answering undecodable bytes with INVALID_ARGUMENT."""
 
-    def deserializer(self, handler: Handler) -> Deserializer:
-        return None  # grpc hands the behavior raw bytes, which _requests() decodes
+    def deserializer(self, inner: Deserializer) -> Deserializer:
+        return None  # grpc hands the behavior raw bytes, which the handler's decoder decodes
 
     def around_unary(self, behavior: UnaryBehavior, handler: Handler, method: str) -> UnaryBehavior:
-        requests = _requests(handler)
+        decode = _decoder(handler)
+        requests = each_request(decode) if handler.request_streaming else decode
 
         async def decoded(raw: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             return await behavior(requests(raw), context)
 
         return decoded
 
-    def around_stream(
-        self, behavior: StreamBehavior, handler: Handler, method: str
-    ) -> StreamBehavior:
-        requests = _requests(handler)
-
-        def decoded(raw: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
-            return behavior(requests(raw), context)
-
-        return decoded
+    def stream_request(self, handler: Handler, method: str) -> RequestStep:
+        return _decoder(handler)
 
 
-def _requests(handler: Handler) -> Callable[[Any], Any]:
-    """A function from what grpc passes the behavior (bytes, or an iterator of bytes) to the
-    decoded request (or an iterator of decoded requests)."""
+def _decoder(handler: Handler) -> Callable[[bytes], Any]:
+    """A function from a request's bytes to the handler's decoded request."""
     deserializer = cast(Callable[[bytes], Any], handler.request_deserializer)
     descriptor = getattr(getattr(deserializer, "__self__", None), "DESCRIPTOR", None)
     type_name = descriptor.full_name if descriptor is not None else "request message"
@@ -59,8 +53,4 @@ def _requests(handler: Handler) -> Callable[[Any], Any]:
         except DecodeError:
             raise RequestUndecodable(type_name) from None
 
-    async def decode_each(raw_requests: AsyncIterator[bytes]) -> AsyncIterator[Any]:
-        async for raw in raw_requests:
-            yield decode(raw)
-
-    return decode_each if handler.request_streaming else decode
+    return decode

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import grpc
@@ -14,9 +14,10 @@ import structlog
 from openchat.server.observability.metrics import Metrics, series_by_label
 from openchat.server.transport.interceptors.wrapping import (
     Around,
-    StreamBehavior,
+    RequestStep,
     UnaryBehavior,
     WrappingInterceptor,
+    each_request,
     metadata_value,
 )
 
@@ -87,20 +88,11 @@ class RequestObservingInterceptor(WrappingInterceptor):
 
         return super().around_unary(counted, handler, method)
 
-    def around_stream(
-        self, behavior: StreamBehavior, handler: Handler, method: str
-    ) -> StreamBehavior:
-        series = self._series_of(method, handler)
-        counted_requests = _request_counter(series, handler)
+    def stream_request(self, handler: Handler, method: str) -> RequestStep:
+        return _counter(self._series_of(method, handler))
 
-        async def counted(
-            request: Any, context: grpc.aio.ServicerContext[Any, Any]
-        ) -> AsyncIterator[Any]:
-            async for response in behavior(counted_requests(request), context):
-                series.sent.inc()
-                yield response
-
-        return super().around_stream(counted, handler, method)
+    def stream_response(self, handler: Handler, method: str) -> Callable[[], None]:
+        return self._series_of(method, handler).sent.inc
 
     def _series_of(self, method: str, handler: Handler) -> MethodSeries:
         series = self._series.get(method)
@@ -159,21 +151,22 @@ def end_rpc(metrics: Metrics, series: MethodSeries, code: str, started: float) -
     structlog.contextvars.clear_contextvars()
 
 
-def _request_counter(series: MethodSeries, handler: Handler) -> Callable[[Any], Any]:
-    """A function from what grpc passes the behavior (a request, or an iterator of them) to
-    the same, counting each request as it is taken."""
+def _counter(series: MethodSeries) -> RequestStep:
+    """Counts each request as it is taken."""
     received = series.received
 
     def count(request: Any) -> Any:
         received.inc()
         return request
 
-    async def count_each(requests: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for request in requests:
-            received.inc()
-            yield request
+    return count
 
-    return count_each if handler.request_streaming else count
+
+def _request_counter(series: MethodSeries, handler: Handler) -> Callable[[Any], Any]:
+    """A function from what grpc passes the behavior (a request, or an iterator of them) to
+    the same, counting each request as it is taken."""
+    count = _counter(series)
+    return each_request(count) if handler.request_streaming else count
 
 
 class _Observed:

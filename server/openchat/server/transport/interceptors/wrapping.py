@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, cast
 import grpc
 
 UnaryBehavior = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
-StreamBehavior = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], AsyncIterator[Any]]
+# What a call does with a request it takes, returning the request the handler gets.
+RequestStep = Callable[[Any], Any]
 Deserializer = Callable[[bytes], Any] | None
 Around = Callable[
     [grpc.aio.ServicerContext[Any, Any]], contextlib.AbstractAsyncContextManager[None]
@@ -64,12 +65,104 @@ class InterceptorChain(_ServerInterceptor):
         cached = self._wrapped.get(method)
         if cached is not None and cached[0] is handler:
             return cached[1]
-        wrapped = handler
-        for interceptor in reversed(self._interceptors):
-            if interceptor.wraps(method):
+        wrapping = [interceptor for interceptor in self._interceptors if interceptor.wraps(method)]
+        if _yields_responses(handler):
+            wrapped = _stream_wrapped(handler, method, wrapping)
+        else:
+            wrapped = handler
+            for interceptor in reversed(wrapping):
                 wrapped = interceptor.wrap(wrapped, method)
         self._wrapped[method] = (handler, wrapped)
         return wrapped
+
+
+def _behavior(handler: Handler) -> tuple[Any, Any]:
+    """The handler's behavior, and grpc's factory of a handler of its kind."""
+    attribute, factory = _HANDLER_FACTORIES[(handler.request_streaming, handler.response_streaming)]
+    return getattr(handler, attribute), factory
+
+
+def _yields_responses(handler: Handler) -> bool:
+    """Whether the behavior yields its responses (an async generator). A streaming behavior can
+    also be a coroutine that writes them with context.write(), as grpc's health Watch does,
+    which is wrapped like a unary one."""
+    behavior, _ = _behavior(handler)
+    return handler.response_streaming and not inspect.iscoroutinefunction(behavior)
+
+
+def _stream_wrapped(
+    handler: Handler, method: str, interceptors: Sequence[WrappingInterceptor]
+) -> Handler:
+    """A streaming handler wrapped by all the interceptors at once, in one async generator.
+
+    A session's stream lives for hours and spends them waiting for its next frame: nested, each
+    interceptor's generator kept its own suspended `asend` per session, renewed at every frame,
+    and passed every frame on (ten of the ~29 objects a waiting session renews per frame were
+    such `asend`s; five now, docs/benchmarks.md). Here the interceptors' context managers are
+    entered in their order, their request steps run as one per request taken, and their
+    response hooks per response.
+    """
+    behavior, factory = _behavior(handler)
+    arounds = [
+        around for interceptor in interceptors if (around := interceptor.around(method, handler))
+    ]
+    take = _composed([interceptor.stream_request(handler, method) for interceptor in interceptors])
+    requests = each_request(take) if take is not None and handler.request_streaming else take
+    hooks = tuple(
+        hook
+        for interceptor in interceptors
+        if (hook := interceptor.stream_response(handler, method))
+    )
+
+    async def wrapped(
+        request: Any, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[Any]:
+        async with contextlib.AsyncExitStack() as entered:
+            for around in arounds:
+                await entered.enter_async_context(around(context))
+            async for response in behavior(
+                request if requests is None else requests(request), context
+            ):
+                for hook in hooks:
+                    hook()
+                yield response
+
+    deserializer = cast(Deserializer, handler.request_deserializer)
+    for interceptor in reversed(interceptors):
+        deserializer = interceptor.deserializer(deserializer)
+    return cast(
+        "Handler",
+        factory(
+            wrapped,
+            request_deserializer=deserializer,
+            response_serializer=handler.response_serializer,
+        ),
+    )
+
+
+def _composed(steps: Sequence[RequestStep | None]) -> RequestStep | None:
+    """One step doing the given ones in order (None: none to do)."""
+    present = [step for step in steps if step is not None]
+    if len(present) <= 1:
+        return present[0] if present else None
+
+    def each_step(request: Any) -> Any:
+        for step in present:
+            request = step(request)
+        return request
+
+    return each_step
+
+
+def each_request(step: RequestStep) -> Callable[[AsyncIterator[Any]], AsyncIterator[Any]]:
+    """A function from a stream of requests to the same stream, `step` applied to each as it is
+    taken."""
+
+    async def taken(requests: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for request in requests:
+            yield step(request)
+
+    return taken
 
 
 class WrappingInterceptor:
@@ -78,8 +171,11 @@ class WrappingInterceptor:
     see how a call ends). The context managers are small classes: a generator-based one costs
     several microseconds more per call.
 
-    The wrapping handler is built once per method (by InterceptorChain) and reused: the
-    wrappers take what varies per call (metadata) from the context.
+    A unary handler is wrapped by each interceptor in turn (`wrap`); a handler that yields its
+    responses by all of them at once (`_stream_wrapped`), from their `around()`, their
+    `stream_request` and their `stream_response`. The wrapping handler is built once per method
+    (by InterceptorChain) and reused: the wrappers take what varies per call (metadata) from the
+    context.
     """
 
     def wraps(self, method: str) -> bool:
@@ -87,33 +183,31 @@ class WrappingInterceptor:
         return True
 
     def wrap(self, handler: Handler, method: str) -> Handler:
-        attribute, factory = _HANDLER_FACTORIES[
-            (handler.request_streaming, handler.response_streaming)
-        ]
-        behavior = getattr(handler, attribute)
-        # A streaming behavior either yields its responses (an async generator) or is a
-        # coroutine that writes them with context.write(), as grpc's health Watch does: the
-        # latter is awaited like a unary one.
-        if handler.response_streaming and not inspect.iscoroutinefunction(behavior):
-            wrapped: Any = self.around_stream(behavior, handler, method)
-        else:
-            wrapped = self.around_unary(behavior, handler, method)
-        return factory(
-            wrapped,
-            request_deserializer=self.deserializer(handler),
-            response_serializer=handler.response_serializer,
+        behavior, factory = _behavior(handler)
+        return cast(
+            "Handler",
+            factory(
+                self.around_unary(behavior, handler, method),
+                request_deserializer=self.deserializer(
+                    cast(Deserializer, handler.request_deserializer)
+                ),
+                response_serializer=handler.response_serializer,
+            ),
         )
 
-    def deserializer(self, handler: Handler) -> Deserializer:
-        return cast(Deserializer, handler.request_deserializer)
+    def deserializer(self, inner: Deserializer) -> Deserializer:
+        """What grpc decodes requests with, given what the handlers inside decode them with."""
+        return inner
 
-    def around(self, method: str, handler: Handler) -> Around:
+    def around(self, method: str, handler: Handler) -> Around | None:
         """What runs around each call of the method: called once per method, it returns a
-        factory of async context managers, one per call."""
-        raise NotImplementedError
+        factory of async context managers, one per call (None: nothing runs around them)."""
+        return None
 
     def around_unary(self, behavior: UnaryBehavior, handler: Handler, method: str) -> UnaryBehavior:
         around = self.around(method, handler)
+        if around is None:
+            return behavior
 
         async def wrapped(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             async with around(context):
@@ -122,19 +216,14 @@ class WrappingInterceptor:
 
         return wrapped
 
-    def around_stream(
-        self, behavior: StreamBehavior, handler: Handler, method: str
-    ) -> StreamBehavior:
-        around = self.around(method, handler)
+    def stream_request(self, handler: Handler, method: str) -> RequestStep | None:
+        """What a streaming call does with each request it takes (returning the request the
+        handler gets), or None."""
+        return None
 
-        async def wrapped(
-            request: Any, context: grpc.aio.ServicerContext[Any, Any]
-        ) -> AsyncIterator[Any]:
-            async with around(context):
-                async for response in behavior(request, context):
-                    yield response
-
-        return wrapped
+    def stream_response(self, handler: Handler, method: str) -> Callable[[], None] | None:
+        """What a streaming call does at each response, or None."""
+        return None
 
 
 def metadata_value(context: grpc.aio.ServicerContext[Any, Any], key: str) -> str | None:
