@@ -25,9 +25,8 @@ def test_sessions_are_frozen_as_they_arrive_and_again_only_after_enough_new_ones
 def test_a_thaw_comes_once_enough_frozen_sessions_closed_and_only_when_settled() -> None:
     policy = FreezePolicy(settle_checks=2, min_sessions=200, thaw_fraction=0.25)
     assert policy.decide(10_000, 100) is Freeze.FREEZE
-    # Churn at a steady level: as many open as close, so the count alone never shows it. The
-    # new sessions are frozen too.
-    assert policy.decide(10_000, 2_000) is Freeze.FREEZE
+    # Churn at a steady level: as many open as close, so the count alone never shows it.
+    assert policy.decide(10_000, 2_000) is None
     assert policy.decide(10_000, 2_700) is Freeze.THAW
     # The thaw starts a new round; in a storm the next waits until the sessions are back.
     assert policy.decide(3_000, 5_000) is None
@@ -36,10 +35,18 @@ def test_a_thaw_comes_once_enough_frozen_sessions_closed_and_only_when_settled()
     assert policy.decide(10_000, 12_000) is Freeze.THAW
 
 
-def test_the_first_decision_is_never_a_thaw() -> None:
+def test_no_thaw_before_any_freeze() -> None:
     policy = FreezePolicy(settle_checks=1, min_sessions=200)
-    assert policy.decide(100, 50_000) is Freeze.FREEZE  # the sessions opened so far
     assert policy.decide(100, 50_000) is None
+    assert policy.decide(100, 60_000) is None
+
+
+def test_churn_at_a_steady_level_freezes_nothing() -> None:
+    """Short sessions come and go: freezing them would bring a thaw (a full collection) every
+    few hundred closes."""
+    policy = FreezePolicy(settle_checks=2, min_sessions=200, thaw_fraction=10)
+    assert policy.decide(50, 0) is None
+    assert [policy.decide(50 + n % 3, 1_000 * n) for n in range(1, 20)] == [None] * 19
 
 
 class Cycle:

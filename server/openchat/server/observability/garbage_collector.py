@@ -11,26 +11,27 @@ are promoted, so under 500 msgs/s a full collection came every ~20 s. A young th
 10,000 lets them die young: the full collections then follow the growth of what really lives
 long (sessions), and a young collection scans at most ~10,000 objects (a few milliseconds).
 
-That still leaves the sessions themselves: each full collection walks every one (0.4-0.8 s
-with 10,000 of them). `FreezePolicy` moves them out of the collector's way as they arrive: once
-a check sees enough new sessions, the `Freezer` calls `gc.freeze()` right after the collector's
-next middle collection, in its callback (the young generations are empty then, and their
-garbage was just collected), so a freeze costs no collection of its own, and a ramp or a storm
-of 10,000 sessions no longer ends in a full collection of all of them. Later collections walk
-only what came after. A frozen object is still freed when its last reference goes; what the
-collector no longer sees is garbage in reference cycles. A closed session leaves almost none (a
-full collection after 300 sessions opened and closed found 28 unreachable objects, measured in
-one process), so a frozen session that closes costs nearly nothing; to keep even that bounded,
-the policy thaws (`gc.unfreeze()`, one full collection, freeze again: one long pause) once the
-sessions closed since the first freeze reach `thaw_fraction` times those frozen, and only when
-the sessions have settled (not in the middle of a storm, when the loop is busiest).
+That still leaves the sessions themselves: each full collection walks every one (0.4-0.8 s with
+10,000 of them). `FreezePolicy` moves them out of the collector's way as they arrive: once a
+check sees the number of sessions risen by enough, the `Freezer` calls `gc.freeze()` right
+after the collector's next middle collection, in its callback (the young generations are empty
+then, and their garbage was just collected), so a freeze costs no collection of its own, and a
+ramp or a storm of 10,000 sessions no longer ends in a full collection of all of them. Later
+collections walk only what came after. A frozen object is still freed when its last reference
+goes; what the collector no longer sees is garbage in reference cycles. A closed session leaves
+almost none (a full collection after 300 sessions opened and closed found 28 unreachable
+objects, measured in one process), so a frozen session that closes costs nearly nothing; to
+keep even that bounded, the policy thaws (`gc.unfreeze()`, one full collection, freeze again:
+one long pause) once the sessions closed since the first freeze reach `thaw_fraction` times
+those frozen, and only when the sessions have settled (not in the middle of a storm, when the
+loop is busiest).
 
 What the young and middle generations hold in steady state, measured with 10,000 sessions:
-about 31 objects per session that wait for its next frame (the suspended async generators of
+about 25-30 objects per session that wait for its next frame (the suspended async generators of
 the stream and its interceptors, grpc's pending read, futures, the last frames). CPython starts
 a young collection when allocations net of deallocations pass the threshold, and a frame frees
 as many waiting objects as it allocates, so the count hardly moves while the young generation
-grows by ~31 objects per frame: a collection in steady state finds 100,000-300,000 of them and
+grows by 25-30 objects per frame: a collection in steady state finds 100,000-300,000 of them and
 pauses 0.1-0.2 s (docs/benchmarks.md, "What fills the middle generation"). Freezing does not
 help there (they are renewed at every frame); fewer objects per waiting session would.
 """
@@ -95,11 +96,13 @@ class Freeze(enum.Enum):
 class FreezePolicy:
     """Decides from the number of sessions open and closed, checked every second.
 
-    Freezes when at least `min_sessions` opened since the last freeze (in a ramp, a storm, or
-    churn at a steady level: the count of those open alone would not show the latter two);
-    thaws, only once settled (within `tolerance` of each other over the last `settle_checks`
-    checks), when the sessions closed since the first freeze of the current round exceed
-    `thaw_fraction` times those frozen (and `min_sessions`).
+    Freezes when the sessions open rose by at least `min_sessions` above their lowest count
+    since the last freeze, arriving or settled (a ramp, or the return after a storm, when the
+    count first fell), but not under churn at a steady level, where frozen short sessions
+    would bring a thaw (a full collection) every few hundred closes. Thaws, only once settled
+    (within `tolerance` of each other over the last `settle_checks` checks), when the sessions
+    closed since the first freeze of the current round exceed `thaw_fraction` times those
+    frozen (and `min_sessions`).
     """
 
     def __init__(
@@ -116,7 +119,7 @@ class FreezePolicy:
         self._min_sessions = min_sessions
         self._thaw_fraction = thaw_fraction
         self._frozen = 0  # sessions open at the last freeze
-        self._opened_at_freeze = 0  # sessions opened since the start, at the last freeze
+        self._lowest = 0  # the fewest sessions open since the last freeze
         self._closed_at_first_freeze: int | None = None
 
     def decide(self, sessions: int, closed: int) -> Freeze | None:
@@ -130,13 +133,13 @@ class FreezePolicy:
             closed_since = closed - self._closed_at_first_freeze
             if closed_since > max(self._min_sessions, self._thaw_fraction * self._frozen):
                 return self._froze(Freeze.THAW, sessions, closed)
-        if sessions + closed - self._opened_at_freeze >= self._min_sessions:
+        self._lowest = min(self._lowest, sessions)
+        if sessions - self._lowest >= self._min_sessions:
             return self._froze(Freeze.FREEZE, sessions, closed)
         return None
 
     def _froze(self, action: Freeze, sessions: int, closed: int) -> Freeze:
-        self._frozen = sessions
-        self._opened_at_freeze = sessions + closed
+        self._frozen = self._lowest = sessions
         if action is Freeze.THAW or self._closed_at_first_freeze is None:
             self._closed_at_first_freeze = closed
         return action
