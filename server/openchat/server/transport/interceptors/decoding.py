@@ -15,7 +15,7 @@ from openchat.server.transport.interceptors.wrapping import (
     RequestStep,
     UnaryBehavior,
     WrappingInterceptor,
-    each_request,
+    applied_to_requests,
 )
 
 if TYPE_CHECKING:
@@ -29,8 +29,7 @@ class RequestDecodingInterceptor(WrappingInterceptor):
         return None  # grpc hands the behavior raw bytes, which the handler's decoder decodes
 
     def around_unary(self, behavior: UnaryBehavior, handler: Handler, method: str) -> UnaryBehavior:
-        decode = _decoder(handler)
-        requests = each_request(decode) if handler.request_streaming else decode
+        requests = applied_to_requests(_decoder(handler), handler)
 
         async def decoded(raw: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             return await behavior(requests(raw), context)

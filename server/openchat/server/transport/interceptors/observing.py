@@ -17,7 +17,7 @@ from openchat.server.transport.interceptors.wrapping import (
     RequestStep,
     UnaryBehavior,
     WrappingInterceptor,
-    each_request,
+    applied_to_requests,
     metadata_value,
 )
 
@@ -75,7 +75,7 @@ class RequestObservingInterceptor(WrappingInterceptor):
 
     def around_unary(self, behavior: UnaryBehavior, handler: Handler, method: str) -> UnaryBehavior:
         series = self._series_of(method, handler)
-        counted_requests = _request_counter(series, handler)
+        counted_requests = applied_to_requests(_counter(series), handler)
 
         # A streaming behavior that writes its responses itself returns none to count.
         sent = None if handler.response_streaming else series.sent
@@ -160,13 +160,6 @@ def _counter(series: MethodSeries) -> RequestStep:
         return request
 
     return count
-
-
-def _request_counter(series: MethodSeries, handler: Handler) -> Callable[[Any], Any]:
-    """A function from what grpc passes the behavior (a request, or an iterator of them) to
-    the same, counting each request as it is taken."""
-    count = _counter(series)
-    return each_request(count) if handler.request_streaming else count
 
 
 class _Observed:

@@ -107,7 +107,7 @@ def _stream_wrapped(
         around for interceptor in interceptors if (around := interceptor.around(method, handler))
     ]
     take = _composed([interceptor.stream_request(handler, method) for interceptor in interceptors])
-    requests = each_request(take) if take is not None and handler.request_streaming else take
+    requests = None if take is None else applied_to_requests(take, handler)
     hooks = tuple(
         hook
         for interceptor in interceptors
@@ -154,9 +154,11 @@ def _composed(steps: Sequence[RequestStep | None]) -> RequestStep | None:
     return each_step
 
 
-def each_request(step: RequestStep) -> Callable[[AsyncIterator[Any]], AsyncIterator[Any]]:
-    """A function from a stream of requests to the same stream, `step` applied to each as it is
-    taken."""
+def applied_to_requests(step: RequestStep, handler: Handler) -> Callable[[Any], Any]:
+    """A function from what grpc passes the handler's behavior (a request, or a stream of them)
+    to the same, `step` applied to each request as it is taken."""
+    if not handler.request_streaming:
+        return step
 
     async def taken(requests: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for request in requests:
