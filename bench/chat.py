@@ -6,6 +6,9 @@ Phases, each on a fresh database and a fresh server (as bench.send_bench starts 
 - calibration: bench.empty_server (grpc.aio on uvloop, one method answering empty bytes, no
   interceptors) driven by `--pairs` closed-loop callers from a load process: the server CPU per
   call is the floor under every RPC on this machine today;
+- relay: the same server relaying bytes in the chat's gRPC shape (a unary call from the sender,
+  a frame written to the recipient's stream, an ack frame read back), `--pairs` of each: what
+  grpc.aio alone costs a chat message, so that what OpenChat adds shows apart from it;
 - chat, per backend, with push notifications off (`OPENCHAT_PUSH_PROVIDER=none`) and on as
   `make run` has them (`log`): `--pairs` senders each sending closed loop to a recipient whose
   session stream is open on its own connection and who acknowledges every delivery
@@ -64,6 +67,7 @@ QUICK = {"warmup": 2.0, "duration": 5.0}
 # issue 12's targets, as ratios measured in one run.
 TARGET_CPU_RATIO = 3.0  # server CPU per chat message / per empty RPC
 TARGET_PUSH_OVERHEAD = 0.10  # push on over push off, every recipient online
+CALIBRATIONS = {"calibrate": "empty grpc.aio RPC", "relay": "grpc.aio relay"}
 
 
 @dataclass(frozen=True)
@@ -230,13 +234,13 @@ def empty_rpc_server() -> Iterator[tuple[subprocess.Popen[str], str]]:
             server.wait()
 
 
-def calibrate(args: argparse.Namespace, workdir: Path) -> Phase:
-    """The empty call's server CPU per call, with `args.pairs` closed-loop callers."""
+def calibrate(args: argparse.Namespace, workdir: Path, role: str = "calibrate") -> Phase:
+    """The empty call's server CPU per call, with `args.pairs` closed-loop callers (or, with
+    role `relay`, per message relayed in the chat's gRPC shape)."""
     with empty_rpc_server() as (server, target):
         return _measure(
-            args, name="empty grpc.aio RPC", role="calibrate", target=target,
-            server_pid=server.pid, database_pids=[], result_path=workdir / "calibrate.json",
-            env=dict(os.environ),
+            args, name=CALIBRATIONS[role], role=role, target=target, server_pid=server.pid,
+            database_pids=[], result_path=workdir / f"{role}.json", env=dict(os.environ),
         )  # fmt: skip
 
 
@@ -272,11 +276,16 @@ class Round:
     """One calibration and the chat phases measured after it."""
 
     floor: Phase
+    relay: Phase
     phases: list[Phase]
 
     def ratio(self, phase: Phase) -> float:
         """The phase's server CPU per message over the empty call's, in this round."""
         return phase.server_ms_per_call / self.floor.server_ms_per_call
+
+    def over_relay(self, phase: Phase) -> float:
+        """The phase's server CPU per message over grpc.aio's alone for the same shape."""
+        return phase.server_ms_per_call / self.relay.server_ms_per_call
 
     def push_overhead(self, backend: str) -> float:
         """What push on costs over push off, per message, in this round."""
@@ -295,10 +304,19 @@ def report(args: argparse.Namespace, rounds: list[Round]) -> str:
         lines += _round_report(args, measured, f"round {number}: " if len(rounds) > 1 else "")
     if len(rounds) > 1:
         lines += ["", f"Medians over {len(rounds)} rounds (each ratio taken within its round):"]
+        relays = [measured.ratio(measured.relay) for measured in rounds]
+        lines.append(
+            f"{'grpc.aio relay':<26}{statistics.median(relays):>6.1f}x the empty RPC "
+            f"(rounds: {', '.join(f'{ratio:.1f}x' for ratio in relays)})"
+        )
         for index, phase in enumerate(rounds[0].phases):
             ratios = [measured.ratio(measured.phases[index]) for measured in rounds]
+            over_relay = statistics.median(
+                measured.over_relay(measured.phases[index]) for measured in rounds
+            )
             lines.append(
-                f"{phase.name:<26}{statistics.median(ratios):>6.1f}x the empty RPC "
+                f"{phase.name:<26}{statistics.median(ratios):>6.1f}x the empty RPC, "
+                f"{over_relay:.1f}x the relay "
                 f"(rounds: {', '.join(f'{ratio:.1f}x' for ratio in ratios)})  "
                 f"{_verdict(statistics.median(ratios) <= TARGET_CPU_RATIO)} "
                 f"(≤ {TARGET_CPU_RATIO:g}x)"
@@ -319,16 +337,21 @@ def _round_report(args: argparse.Namespace, measured: Round, label: str) -> list
         f"server CPU {floor.server_ms_per_call:.3f} ms per call",
         "",
         f"{'phase':<26}{'msgs/s':>8}{'ack p50':>9}{'ack p99':>9}{'dlv p50':>9}{'dlv p99':>9}"
-        f"{'server ms/msg':>15}{'x empty RPC':>13}{'PG ms/msg':>11}{'errors':>8}",
+        f"{'server ms/msg':>15}{'x empty RPC':>13}{'x relay':>9}{'PG ms/msg':>11}{'errors':>8}",
     ]
-    for phase in measured.phases:
+    for phase in [measured.relay, *measured.phases]:
         ratio = measured.ratio(phase)
+        target = (
+            ""
+            if phase is measured.relay
+            else f"  {_verdict(ratio <= TARGET_CPU_RATIO)} (≤ {TARGET_CPU_RATIO:g}x)"
+        )
         lines.append(
             f"{phase.name:<26}{phase.rate:>8,.0f}{percentile(phase.call_ms, 0.5):>9.1f}"
             f"{percentile(phase.call_ms, 0.99):>9.1f}{percentile(phase.deliver_ms, 0.5):>9.1f}"
             f"{percentile(phase.deliver_ms, 0.99):>9.1f}{phase.server_ms_per_call:>15.3f}"
-            f"{ratio:>12.1f}x{phase.database_ms_per_call:>11.3f}{sum(phase.errors.values()):>8}"
-            f"  {_verdict(ratio <= TARGET_CPU_RATIO)} (≤ {TARGET_CPU_RATIO:g}x)"
+            f"{ratio:>12.1f}x{measured.over_relay(phase):>8.1f}x"
+            f"{phase.database_ms_per_call:>11.3f}{sum(phase.errors.values()):>8}{target}"
         )
         if phase.errors:
             lines.append(f"  errors: {phase.errors}")
@@ -366,7 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report(args, rounds))
     failed = any(
-        phase.errors for measured in rounds for phase in [measured.floor, *measured.phases]
+        phase.errors
+        for measured in rounds
+        for phase in [measured.floor, measured.relay, *measured.phases]
     )
     return 1 if failed else 0
 
@@ -375,7 +400,7 @@ def _round(args: argparse.Namespace, workdir: Path, number: int) -> Round:
     """The calibration, then each backend's chat phases: push off first in even rounds and
     push on first in odd ones, so that a machine slowing down over a run favours neither. The
     phases are reported in one order (off, on) whichever ran first."""
-    floor = calibrate(args, workdir)
+    floor, relay = calibrate(args, workdir), calibrate(args, workdir, "relay")
     order = ("none", "log") if number % 2 == 0 else ("log", "none")
     measured = {
         (backend, push): chat(args, backend, push, workdir)
@@ -384,6 +409,7 @@ def _round(args: argparse.Namespace, workdir: Path, number: int) -> Round:
     }
     return Round(
         floor,
+        relay,
         [measured[(backend, push)] for backend in _backends(args) for push in ("none", "log")],
     )
 

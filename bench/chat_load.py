@@ -10,6 +10,10 @@ Roles:
   recipient.
 - `calibrate`: `--callers` closed-loop callers of bench.empty_server's empty method over one
   channel: the floor under every RPC on this machine today.
+- `relay`: the chat's shape on bench.empty_server's relay, bytes only: `--pairs` recipients
+  each hold a Relay stream on a connection of its own and write an ack frame per payload;
+  `--pairs` senders forward to them closed loop over one channel. What grpc.aio alone costs a
+  chat message.
 
 Both print `measuring` when the window opens and `measured` when it closes (the parent does its
 CPU accounting between the two), and write what they measured as JSON to `--result`. Any error
@@ -35,6 +39,7 @@ from typing import TYPE_CHECKING
 import grpc
 import uvloop
 
+from bench.empty_server import FORWARD_METHOD, NAME_END, RELAY_METHOD
 from bench.empty_server import METHOD as EMPTY_METHOD
 from bench.load import RPC_TIMEOUT_SECONDS, SECRET_ENV, bearer
 from bench.session_load import TOKEN_TTL_SECONDS, Device, open_session
@@ -135,6 +140,61 @@ async def run_calibrate(args: argparse.Namespace) -> dict[str, object]:
             args.warmup,
             args.duration,
         )
+    return window.outcome(seconds)
+
+
+# --- relay ----------------------------------------------------------------------------------------
+
+
+async def run_relay(args: argparse.Namespace) -> dict[str, object]:
+    window = Window()
+    padding = b"x" * max(0, args.text_bytes - 20)
+    names = [str(index).encode() for index in range(args.pairs)]
+    recipients = [grpc.aio.insecure_channel(args.target, options=OWN_CONNECTION) for _ in names]
+    try:
+        # A write-driven call: the stubs' types require an iterator, grpc.aio does not.
+        streams = [
+            channel.stream_stream(  # type: ignore[call-arg]
+                RELAY_METHOD, request_serializer=bytes, response_deserializer=bytes
+            )()
+            for channel in recipients
+        ]
+        for name, stream in zip(names, streams, strict=True):
+            await stream.write(name)
+            await stream.read()  # the welcome
+
+        async def receive(stream: grpc.aio.StreamStreamCall[bytes, bytes]) -> None:
+            while isinstance(payload := await stream.read(), bytes):  # not EOF
+                sent_ns = int(payload.split(NAME_END, 1)[0])
+                if window.open:
+                    window.deliver_ms.append((time.perf_counter_ns() - sent_ns) / 1e6)
+                await stream.write(b"ack")
+
+        receivers = [asyncio.create_task(receive(stream)) for stream in streams]
+        async with grpc.aio.insecure_channel(args.target) as channel:
+            forward = channel.unary_unary(
+                FORWARD_METHOD, request_serializer=bytes, response_deserializer=bytes
+            )
+
+            def sender(name: bytes) -> Callable[[], Awaitable[object]]:
+                async def call() -> object:
+                    payload = b"%s|%d|%s" % (name, time.perf_counter_ns(), padding)
+                    return await forward(payload, timeout=RPC_TIMEOUT_SECONDS)
+
+                return call
+
+            seconds = await measure(
+                window,
+                [closed_loop(window, sender(name)) for name in names],
+                args.warmup,
+                args.duration,
+            )
+        for stream in streams:
+            stream.cancel()
+        await asyncio.gather(*receivers, return_exceptions=True)
+    finally:
+        for channel in recipients:
+            await channel.close(grace=None)
     return window.outcome(seconds)
 
 
@@ -263,7 +323,7 @@ async def _wait_for_deliveries(pairs: list[tuple[Sender, Recipient]], window: Wi
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.chat_load", description=__doc__)
-    parser.add_argument("role", choices=["chat", "calibrate"])
+    parser.add_argument("role", choices=["chat", "calibrate", "relay"])
     parser.add_argument("--target", required=True, help="HOST:PORT of the server")
     parser.add_argument("--pairs", type=int, default=20, help="chat: sender/recipient pairs")
     parser.add_argument("--callers", type=int, default=20, help="calibrate: concurrent callers")
@@ -278,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     if args.role == "calibrate":
         outcome = uvloop.run(run_calibrate(args))
+    elif args.role == "relay":
+        outcome = uvloop.run(run_relay(args))
     else:
         secret = os.environ.get(SECRET_ENV)
         if not secret:

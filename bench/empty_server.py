@@ -1,10 +1,20 @@
 """The calibration server of the chat benchmark: `python -m bench.empty_server --listen ADDR`.
 
-A grpc.aio server on uvloop with one method, `/bench.Empty/Call`, that answers empty bytes: no
-interceptors, no (de)serialization, no work. What it costs per call is the floor that gRPC, the
-event loop and the kernel put under every OpenChat RPC on this machine today, so the benchmark
-divides OpenChat's cost by it (docs/benchmarks.md explains why absolute numbers move 2x from day
-to day here). It prints `serving` once it listens and stops on SIGTERM.
+A grpc.aio server on uvloop with no interceptors, no (de)serialization and no work:
+
+- `/bench.Empty/Call` answers empty bytes. What it costs per call is the floor that gRPC, the
+  event loop and the kernel put under every OpenChat RPC on this machine today, so the
+  benchmarks divide OpenChat's cost by it (docs/benchmarks.md explains why absolute numbers move
+  2x from day to day here).
+- `/bench.Empty/Relay` and `/bench.Empty/Forward` are the gRPC shape of a chat message without
+  the chat: a recipient holds a Relay stream whose first frame names it (the server answers an
+  empty frame once it may receive); a sender's Forward call
+  carries `name|payload`, which the server writes to that stream and answers empty bytes; the
+  recipient writes one frame back per payload (its delivery ack), which the server reads and
+  drops. One unary call, one frame written and one read per message: what grpc.aio alone costs
+  a chat message, so the report can tell it apart from what OpenChat adds.
+
+It prints `serving` once it listens and stops on SIGTERM.
 """
 
 from __future__ import annotations
@@ -13,22 +23,66 @@ import argparse
 import asyncio
 import signal
 import sys
+from collections.abc import AsyncIterator
 
 import grpc
 import uvloop
 
 SERVICE = "bench.Empty"
 METHOD = f"/{SERVICE}/Call"
+RELAY_METHOD = f"/{SERVICE}/Relay"
+FORWARD_METHOD = f"/{SERVICE}/Forward"
+# Separates the recipient's name from the payload in a Forward request.
+NAME_END = b"|"
 
 
 async def _empty(_request: bytes, _context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
     return b""
 
 
+class Relay:
+    """The open Relay streams by recipient name, each fed by a queue of payloads."""
+
+    def __init__(self) -> None:
+        self._outboxes: dict[bytes, asyncio.Queue[bytes]] = {}
+
+    async def forward(
+        self, request: bytes, _context: grpc.aio.ServicerContext[bytes, bytes]
+    ) -> bytes:
+        name, _, payload = request.partition(NAME_END)
+        self._outboxes[name].put_nowait(payload)
+        return b""
+
+    async def relay(
+        self, requests: AsyncIterator[bytes], _context: grpc.aio.ServicerContext[bytes, bytes]
+    ) -> AsyncIterator[bytes]:
+        name = await anext(requests)
+        outbox = self._outboxes[name] = asyncio.Queue()
+        acks = asyncio.create_task(self._drop(requests))
+        try:
+            yield b""  # the welcome: forwards to `name` may start
+            while True:
+                yield await outbox.get()
+        finally:
+            acks.cancel()
+            del self._outboxes[name]
+
+    @staticmethod
+    async def _drop(requests: AsyncIterator[bytes]) -> None:
+        async for _ack in requests:
+            pass
+
+
 async def serve(listen: str) -> None:
     server = grpc.aio.server()
+    relay = Relay()
     handler = grpc.method_handlers_generic_handler(
-        SERVICE, {"Call": grpc.unary_unary_rpc_method_handler(_empty)}
+        SERVICE,
+        {
+            "Call": grpc.unary_unary_rpc_method_handler(_empty),
+            "Forward": grpc.unary_unary_rpc_method_handler(relay.forward),
+            "Relay": grpc.stream_stream_rpc_method_handler(relay.relay),
+        },
     )
     server.add_generic_rpc_handlers((handler,))
     server.add_insecure_port(listen)
