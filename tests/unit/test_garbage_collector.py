@@ -1,13 +1,24 @@
 """The freeze policy: sessions leave the collector's way as they arrive, right after one of its
 own collections, and what a frozen session leaves behind when it closes is collected once
-enough of them closed."""
+enough of them closed. The pause observer: what its callback in the collector may do."""
 
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 import weakref
+from pathlib import Path
 
-from openchat.server.observability.garbage_collector import Freeze, FreezePolicy, Freezer
+from prometheus_client import CollectorRegistry, Histogram
+
+from openchat.server.observability.garbage_collector import (
+    Freeze,
+    FreezePolicy,
+    Freezer,
+    PauseObserver,
+)
 
 
 def test_sessions_are_frozen_as_they_arrive_and_again_only_after_enough_new_ones() -> None:
@@ -100,3 +111,57 @@ def test_frozen_garbage_is_collected_by_the_thaw_and_not_before() -> None:
     finally:
         freezer.stop()
         gc.unfreeze()
+
+
+async def test_a_pause_is_noted_in_the_collectors_callback_and_recorded_by_the_flush() -> None:
+    registry = CollectorRegistry()
+    observer = PauseObserver(
+        Histogram("pauses", "Pauses.", ["generation"], registry=registry), flush_interval=3600
+    )
+    observer.start()
+    try:
+        gc.collect()
+        assert registry.get_sample_value("pauses_count", {"generation": "2"}) == 0
+        observer.flush()
+        assert (registry.get_sample_value("pauses_count", {"generation": "2"}) or 0) >= 1
+    finally:
+        await observer.stop()
+
+
+# A supervised worker's metrics (prometheus_client's multiprocess mode) with the pause observer
+# on: new series, each value of which is written under prometheus_client's process-wide lock,
+# while a young collection comes every few allocations. With the histogram observed in the
+# collector's callback, a collection that started under that lock waited for it for good.
+_WORKER = """
+import asyncio
+import gc
+
+from prometheus_client import Histogram
+
+from openchat.server.observability.garbage_collector import PauseObserver
+
+
+async def main() -> None:
+    observer = PauseObserver(Histogram("pauses", "Pauses.", ["generation"]))
+    observer.start()
+    durations = Histogram("durations", "Durations.", ["operation"])
+    gc.set_threshold(10)
+    for operation in range(300):
+        durations.labels(str(operation)).observe(0.01)
+    gc.set_threshold(700)
+    await observer.stop()
+
+
+asyncio.run(main())
+"""
+
+
+def test_a_collection_while_prometheus_client_holds_its_lock_does_not_hang_a_worker(
+    tmp_path: Path,
+) -> None:
+    subprocess.run(
+        [sys.executable, "-c", _WORKER],
+        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)},
+        check=True,
+        timeout=60,
+    )

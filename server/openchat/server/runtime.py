@@ -134,7 +134,7 @@ class App:
         await self.receipts.flush()  # the acks of the last round
         for worker in self.workers:
             await worker.stop(grace)
-        self.gc_pauses.stop()
+        await self.gc_pauses.stop()
         await self.loop_lag.stop()
         await self.health.stop()
         await self.events.close()

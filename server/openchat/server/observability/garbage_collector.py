@@ -55,6 +55,10 @@ OLD_THRESHOLD = 10
 # How often the freeze policy looks at the sessions: often enough that a ramp's sessions are
 # frozen at about every middle collection (one every ~2 s while 10,000 sessions open).
 FREEZE_CHECK_SECONDS = 1.0
+# How often the pauses noted by the collector's callback are recorded in the histogram, and how
+# many may wait (a few collections a second at most under load).
+PAUSE_FLUSH_SECONDS = 1.0
+MAX_PAUSES_NOTED = 10_000
 
 
 def tune_for_long_lived_sessions() -> None:
@@ -66,24 +70,52 @@ def tune_for_long_lived_sessions() -> None:
 
 
 class PauseObserver:
-    """Records each collection's pause in a histogram labelled by generation."""
+    """Records each collection's pause in a histogram labelled by generation.
 
-    def __init__(self, pauses: Histogram) -> None:
+    The collector's callback only notes the pause; a timer on the event loop records the notes
+    every `flush_interval` seconds (and `stop()` the last ones). A collection starts at whichever
+    allocation crosses the threshold, so its callbacks run in the middle of any code, that of
+    prometheus_client included: in a supervised worker (multiprocess mode) it writes every value
+    under one process-wide lock, which is not reentrant, and allocates under it when it creates
+    a series (the first `labels()` of a label value, such as the first call of an RPC method). A
+    callback that observed the histogram there waited for the lock its own thread held: the
+    worker hung for good, its event loop stopped and the connections the kernel gave it on the
+    shared port were never answered.
+    """
+
+    def __init__(self, pauses: Histogram, *, flush_interval: float = PAUSE_FLUSH_SECONDS) -> None:
         self._by_generation = [pauses.labels(str(generation)) for generation in range(3)]
         self._started = 0.0
+        # (generation, seconds). A deque's append and popleft take no lock of their own; the
+        # bound keeps a loop that cannot flush from growing it.
+        self._noted: deque[tuple[int, float]] = deque(maxlen=MAX_PAUSES_NOTED)
+        self._timer = PeriodicTask("gc-pauses", flush_interval, self._flush)
 
     def start(self) -> None:
-        gc.callbacks.append(self._observe)
+        gc.callbacks.append(self._note)
+        self._timer.start()
 
-    def stop(self) -> None:
-        if self._observe in gc.callbacks:
-            gc.callbacks.remove(self._observe)
+    async def stop(self) -> None:
+        if self._note in gc.callbacks:
+            gc.callbacks.remove(self._note)
+        await self._timer.stop()
+        self.flush()
 
-    def _observe(self, phase: str, info: dict[str, Any]) -> None:
+    def flush(self) -> None:
+        """Record the pauses noted since the last flush."""
+        while self._noted:
+            generation, seconds = self._noted.popleft()
+            self._by_generation[generation].observe(seconds)
+
+    async def _flush(self) -> None:
+        self.flush()
+
+    def _note(self, phase: str, info: dict[str, Any]) -> None:
+        # Nothing here may take a lock that the interrupted code could hold (see the class).
         if phase == "start":
             self._started = time.perf_counter()
         else:
-            self._by_generation[info["generation"]].observe(time.perf_counter() - self._started)
+            self._noted.append((info["generation"], time.perf_counter() - self._started))
 
 
 class Freeze(enum.Enum):
