@@ -49,8 +49,9 @@ async def host(
     async with serve(env, tmp_path / "host.log", "--workers", "2", wait=False) as supervisor:
 
         async def workers_up() -> bool:
-            # Each worker publishes its gauges just before it binds the port. Three processes
-            # importing the server at once on a loaded machine take longer than one.
+            # Each worker publishes its gauges when it creates its metrics, before it migrates
+            # and binds the port (wait_serving waits for that). Three processes importing the
+            # server at once on a loaded machine take longer than one.
             with contextlib.suppress(aiohttp.ClientError):
                 return len(await _samples(metrics, "openchat_sessions_active")) == 2
             return False
