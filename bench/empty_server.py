@@ -8,11 +8,11 @@ A grpc.aio server on uvloop with no interceptors, no (de)serialization and no wo
   2x from day to day here).
 - `/bench.Empty/Relay` and `/bench.Empty/Forward` are the gRPC shape of a chat message without
   the chat: a recipient holds a Relay stream whose first frame names it (the server answers an
-  empty frame once it may receive); a sender's Forward call
-  carries `name|payload`, which the server writes to that stream and answers empty bytes; the
-  recipient writes one frame back per payload (its delivery ack), which the server reads and
-  drops. One unary call, one frame written and one read per message: what grpc.aio alone costs
-  a chat message, so the report can tell it apart from what OpenChat adds.
+  empty frame once it may receive); a sender's Forward call carries `name|payload`, which the
+  server writes to that stream and answers empty bytes; the recipient writes one frame back
+  per payload (its delivery ack), which the server reads and drops. One unary call, one frame
+  written and one read per message: what grpc.aio alone costs a chat message, so the report
+  can tell it apart from what OpenChat adds.
 
 It prints `serving` once it listens and stops on SIGTERM.
 """

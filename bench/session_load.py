@@ -8,8 +8,8 @@ Roles:
   and prints `ready SECONDS`. Then it obeys stdin: `storm` drops every connection at once, sends
   one message to every group while its members are away, reconnects every session with the
   SDK's backoff (full jitter) and resume cursors, on channels made before the drop as an app's
-  are, and prints `storm BACK SYNCED ATTEMPTS` (seconds
-  until every session had its welcome, and had the missed message). `stop` ends the process.
+  are, and prints `storm BACK SYNCED ATTEMPTS` (seconds until every session had its welcome,
+  and had the missed message). `stop` ends the process.
 - `latency`: pairs of users with a direct conversation; the senders send at `--rate` messages
   per second in all (open loop, unary SendMessage), the recipients' sessions time the arrival.
 - `fanout`: opens sessions for some members of a group (made later, by the parent), prints

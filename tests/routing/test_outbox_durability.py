@@ -15,10 +15,10 @@ from openchat.server.domain.model import Content, Message
 from openchat.server.storage import migrate
 from openchat.server.storage.database import connect
 from openchat.server.storage.route_outbox import SqlRouteOutbox, insert_planned
-from openchat.v1 import message_pb2, messaging_service_pb2
+from openchat.v1 import message_pb2
 from tests.support.api import Api
 from tests.support.http_endpoints import WebhookEndpoint
-from tests.support.servers import bearer, start_app
+from tests.support.servers import start_app
 from tests.support.settings import FAST_ROUTING, settings_for
 from tests.support.waiting import until
 
@@ -80,15 +80,14 @@ async def test_stopping_a_server_lets_attempts_in_flight_finish(
 
             # The server stops serving RPCs before it drains its route workers.
             async with grpc.aio.insecure_channel(first.target) as probe_channel:
-                probe = Api(probe_channel).messaging
-                asked = messaging_service_pb2.GetDeliveryTimelineRequest(message_id=ack.message_id)
+                probe = Api(probe_channel)
 
                 async def refused() -> bool:
                     # A deadline of its own. Once in CI a probe got no answer for 10 s and its
                     # connection's GOAWAY came only as the server finished stopping: a call that
                     # reaches a server as it stops listening may wait for the whole drain.
                     try:
-                        await probe.GetDeliveryTimeline(asked, metadata=bearer(alice), timeout=1)
+                        await probe.timeline(alice, ack.message_id, deadline=1)
                     except grpc.aio.AioRpcError:
                         return True  # refused, or not served: either way no longer serving
                     return False

@@ -275,10 +275,13 @@ class Api:
         )
         return list(response.acks)
 
-    async def timeline(self, user: str, message_id: str) -> list[message_pb2.DeliveryEvent]:
+    async def timeline(
+        self, user: str, message_id: str, *, deadline: float | None = None
+    ) -> list[message_pb2.DeliveryEvent]:
         response = await self.messaging.GetDeliveryTimeline(
             messaging_service_pb2.GetDeliveryTimelineRequest(message_id=message_id),
             metadata=bearer(user),
+            timeout=deadline,
         )
         return list(response.events)
 
