@@ -10,16 +10,18 @@ from datetime import UTC, datetime
 
 import grpc
 
-from openchat.server.domain.delivery import PlannedJob, RouteJobStatus
+from openchat.server.domain.delivery import WEBHOOK_ROUTE, PlannedJob, RouteJobStatus
 from openchat.server.domain.model import Content, Message
 from openchat.server.storage import migrate
 from openchat.server.storage.database import connect
 from openchat.server.storage.route_outbox import SqlRouteOutbox, insert_planned
 from openchat.v1 import message_pb2
 from tests.support.api import Api
+from tests.support.gates import statement_held
 from tests.support.http_endpoints import WebhookEndpoint
 from tests.support.servers import start_app
 from tests.support.settings import FAST_ROUTING, settings_for
+from tests.support.streams import DEFAULT_WAIT
 from tests.support.waiting import until
 
 # Retries that keep going for the whole test, at most 0.2 s apart.
@@ -106,6 +108,34 @@ async def test_stopping_a_server_lets_attempts_in_flight_finish(
             ]
             assert [e.user_id for e in answered] == [bot]
         assert len(webhook.requests) == 1
+
+
+async def test_a_worker_stopped_mid_claim_attempts_the_jobs_it_claimed(
+    own_database_url: str, user_ids: Iterator[str]
+) -> None:
+    """The claim is committed and the worker is loading its messages when it is told to stop:
+    it attempts the job within the grace. Cut off there, the job would stay leased (45 s here)
+    and a restarted server could not deliver it before then."""
+    settings = settings_for(own_database_url, routing=PATIENT_ROUTING | {"attempt_timeout": 20.0})
+    alice, bot = next(user_ids), next(user_ids)
+    async with WebhookEndpoint() as webhook, start_app(settings) as server:
+        api = Api(server.channel)
+        webhook.secret = (await api.register_bot(bot, webhook.url)).secret
+        group = await api.create_group(alice, [bot])
+        (worker,) = [w for w in server.app.workers if w.route == WEBHOOK_ROUTE]
+        with statement_held(
+            server.app.database.reader,
+            lambda statement, _: "WHERE messages.message_id IN" in statement,
+        ) as loading:
+            ack = await api.send(alice, group.conversation_id, "claimed at shutdown")
+            await asyncio.wait_for(loading.arrived.wait(), DEFAULT_WAIT)
+            # Released and stopped in one step: the read has not run yet when stop() begins.
+            loading.release()
+            await worker.stop(grace=10.0)
+
+        assert [r.json()["message"]["messageId"] for r in webhook.answered()] == [ack.message_id]
+        (job,) = await server.routes_finished(ack.message_id)
+        assert job.status is RouteJobStatus.DONE
 
 
 async def test_two_servers_on_one_database_never_deliver_a_job_twice(

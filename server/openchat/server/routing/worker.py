@@ -79,6 +79,8 @@ class RouteWorker:
         self._record_soon = asyncio.Event()
         # Every slot was taken at the last look, so more jobs may be due when one frees up.
         self._saturated = False
+        # Set by stop(): claim no more, and let the recorder end once the attempts have.
+        self._stopping = False
 
     def start(self) -> None:
         self._tasks = [
@@ -87,17 +89,23 @@ class RouteWorker:
         ]
 
     async def stop(self, grace: float) -> None:
-        """Stop claiming, and give attempts in flight up to `grace` seconds to finish and
-        record their outcome (an abandoned attempt keeps its job leased until the lease
-        expires, delaying it after a restart)."""
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._attempts:
-            _, unfinished = await asyncio.wait(self._attempts, timeout=grace)
-            for attempt in unfinished:
-                attempt.cancel()
-            await asyncio.gather(*unfinished, return_exceptions=True)
+        """Stop claiming, and give what is in flight up to `grace` seconds in all: a claim
+        finishes and starts its attempts, attempts finish, and their outcomes are recorded.
+
+        Nothing is cancelled half-way before the grace runs out, because a job the database
+        holds as claimed while this worker forgets it stays leased until the lease expires,
+        delaying it after a restart; that is still what happens to what the grace cuts off."""
+        if not self._tasks:
+            return  # never started
+        deadline = asyncio.get_running_loop().time() + grace
+        self._stopping = True
+        self._wakeup.set()
+        claimer, recorder = self._tasks
+        await _finish_by({claimer}, deadline)
+        await _finish_by(set(self._attempts), deadline)
+        self._record_soon.set()
+        await _finish_by({recorder}, deadline)
+        # Outcomes of attempts that finished after the recorder's last flush.
         await self._flush_successes()
 
     def wake(self) -> None:
@@ -108,7 +116,7 @@ class RouteWorker:
         # Attempts run side by side, up to `concurrency`, and each frees its slot when done:
         # a slow attempt (a webhook that hangs until the timeout) holds only its own slot,
         # never the jobs claimed with it.
-        while True:
+        while not self._stopping:
             # Cleared before looking, so that a wake during the claim is not lost.
             self._wakeup.clear()
             free = self._concurrency - len(self._attempts)
@@ -120,7 +128,8 @@ class RouteWorker:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._poll_interval):
                     await self._wakeup.wait()
-                await asyncio.sleep(BATCH_LINGER_SECONDS)  # let the burst's other jobs arrive
+                if not self._stopping:
+                    await asyncio.sleep(BATCH_LINGER_SECONDS)  # let the burst's jobs arrive
 
     async def _claim(self, limit: int) -> list[RouteJob]:
         try:
@@ -185,9 +194,10 @@ class RouteWorker:
         return "timeout" if isinstance(error, TimeoutError) else "failed"
 
     async def _record_successes(self) -> None:
-        while True:
+        while not (self._stopping and not self._attempts):
             await self._record_soon.wait()
-            await asyncio.sleep(BATCH_LINGER_SECONDS)  # let other attempts finish too
+            if not self._stopping:
+                await asyncio.sleep(BATCH_LINGER_SECONDS)  # let other attempts finish too
             self._record_soon.clear()
             await self._flush_successes()
 
@@ -202,6 +212,17 @@ class RouteWorker:
             await update
         except Exception as error:  # noqa: BLE001 - the lease expires and the job runs again
             _log.warning("route_job_update_failed", route=self.route, error=repr(error))
+
+
+async def _finish_by(tasks: set[asyncio.Task[None]], deadline: float) -> None:
+    """Wait for `tasks` until the loop's clock reads `deadline`, then cancel what still runs."""
+    if not tasks:
+        return
+    timeout = max(0.0, deadline - asyncio.get_running_loop().time())
+    _, unfinished = await asyncio.wait(tasks, timeout=timeout)
+    for task in unfinished:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _describe(error: Exception, timeout: float) -> str:
