@@ -1,6 +1,7 @@
 """The calibration server of the chat benchmark: `python -m bench.empty_server --listen ADDR`.
 
-A grpc.aio server on uvloop with no interceptors, no (de)serialization and no work:
+A grpc.aio server on uvloop with no interceptors and no work, which (de)serializes nothing
+but the fan-out floor's frames:
 
 - `/bench.Empty/Call` answers empty bytes. What it costs per call is the floor that gRPC, the
   event loop and the kernel put under every OpenChat RPC on this machine today, so the
@@ -13,6 +14,10 @@ A grpc.aio server on uvloop with no interceptors, no (de)serialization and no wo
   per payload (its delivery ack), which the server reads and drops. One unary call, one frame
   written and one read per message: what grpc.aio alone costs a chat message, so the report
   can tell it apart from what OpenChat adds.
+- `/bench.Empty/Broadcast` is the floor of a group's fan-out: its request is an encoded
+  `openchat.v1.ServerFrame`, which the server decodes once and writes to every open Relay
+  stream, encoding it for each as OpenChat encodes a frame for each member's stream; it answers
+  empty bytes once every frame is queued.
 
 It prints `serving` once it listens and stops on SIGTERM.
 """
@@ -28,10 +33,13 @@ from collections.abc import AsyncIterator
 import grpc
 import uvloop
 
+from openchat.v1.presence_service_pb2 import ServerFrame
+
 SERVICE = "bench.Empty"
 METHOD = f"/{SERVICE}/Call"
 RELAY_METHOD = f"/{SERVICE}/Relay"
 FORWARD_METHOD = f"/{SERVICE}/Forward"
+BROADCAST_METHOD = f"/{SERVICE}/Broadcast"
 # Separates the recipient's name from the payload in a Forward request.
 NAME_END = b"|"
 
@@ -40,11 +48,19 @@ async def _empty(_request: bytes, _context: grpc.aio.ServicerContext[bytes, byte
     return b""
 
 
+# What a Relay stream writes: forwarded bytes as they are, broadcast frames still to encode.
+Outgoing = bytes | ServerFrame
+
+
+def _encode(item: Outgoing) -> bytes:
+    return item if isinstance(item, bytes) else item.SerializeToString()
+
+
 class Relay:
-    """The open Relay streams by recipient name, each fed by a queue of payloads."""
+    """The open Relay streams by recipient name, each fed by a queue of what to write."""
 
     def __init__(self) -> None:
-        self._outboxes: dict[bytes, asyncio.Queue[bytes]] = {}
+        self._outboxes: dict[bytes, asyncio.Queue[Outgoing]] = {}
 
     async def forward(
         self, request: bytes, _context: grpc.aio.ServicerContext[bytes, bytes]
@@ -53,9 +69,17 @@ class Relay:
         self._outboxes[name].put_nowait(payload)
         return b""
 
+    async def broadcast(
+        self, request: bytes, _context: grpc.aio.ServicerContext[bytes, bytes]
+    ) -> bytes:
+        frame = ServerFrame.FromString(request)
+        for outbox in self._outboxes.values():
+            outbox.put_nowait(frame)
+        return b""
+
     async def relay(
-        self, requests: AsyncIterator[bytes], _context: grpc.aio.ServicerContext[bytes, bytes]
-    ) -> AsyncIterator[bytes]:
+        self, requests: AsyncIterator[bytes], _context: grpc.aio.ServicerContext[bytes, Outgoing]
+    ) -> AsyncIterator[Outgoing]:
         name = await anext(requests)
         outbox = self._outboxes[name] = asyncio.Queue()
         acks = asyncio.create_task(self._drop(requests))
@@ -81,7 +105,10 @@ async def serve(listen: str) -> None:
         {
             "Call": grpc.unary_unary_rpc_method_handler(_empty),
             "Forward": grpc.unary_unary_rpc_method_handler(relay.forward),
-            "Relay": grpc.stream_stream_rpc_method_handler(relay.relay),
+            "Broadcast": grpc.unary_unary_rpc_method_handler(relay.broadcast),
+            "Relay": grpc.stream_stream_rpc_method_handler(
+                relay.relay, response_serializer=_encode
+            ),
         },
     )
     server.add_generic_rpc_handlers((handler,))

@@ -14,6 +14,8 @@ Roles:
   per second in all (open loop, unary SendMessage), the recipients' sessions time the arrival.
 - `fanout`: opens sessions for some members of a group (made later, by the parent), prints
   `ready`, and records when each of `--messages` messages reached each session.
+- `fanout-floor`: the same on bench.empty_server: `--count` Relay streams over one connection,
+  as `fanout` opens its sessions, record when each broadcast frame reached each stream.
 - `churn`: `--cycles` session streams, `--concurrency` at a time: hello, welcome, then end, the
   odd ones by cancelling the call and the even ones by half-closing; prints `cycles N` every
   `--checkpoint` cycles.
@@ -41,6 +43,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import grpc
 import uvloop
 
+from bench.empty_server import RELAY_METHOD
 from bench.load import RPC_TIMEOUT_SECONDS, SECRET_ENV, bearer
 from openchat.client import Backoff, ReconnectPolicy
 from openchat.server.auth.tokens import issue_token
@@ -511,35 +514,78 @@ async def run_latency(args: argparse.Namespace, secret: str) -> dict[str, Any]:
 # --- fanout -------------------------------------------------------------------------------------
 
 
+class Arrivals:
+    """When each message (by its text) reached each receiver, until all `expected` have."""
+
+    def __init__(self, expected: int) -> None:
+        self.times: dict[str, list[int]] = {}
+        self._expected = expected
+        self._seen = 0
+        self._complete = asyncio.Event()
+
+    def arrived(self, message: message_pb2.Message, now_ns: int) -> None:
+        self.times.setdefault(message.content.text, []).append(now_ns)
+        self._seen += 1
+        if self._seen == self._expected:
+            self._complete.set()
+
+    async def outcome(self, deadline: float) -> dict[str, Any]:
+        """Once every message has arrived everywhere, or at the deadline, what arrived when."""
+        errors: dict[str, int] = {}
+        try:
+            async with asyncio.timeout(deadline):
+                await self._complete.wait()
+        except TimeoutError:
+            errors["not delivered"] = self._expected - self._seen
+        return {"arrivals": self.times, "errors": errors}
+
+
 async def run_fanout(args: argparse.Namespace, secret: str) -> dict[str, Any]:
     members = _devices(secret, args.prefix, args.first, args.count)
-    arrivals: dict[str, list[int]] = {}
-    complete = asyncio.Event()
-    expected = args.count * args.messages
-    seen = 0
-
-    def arrived(message: message_pb2.Message, now_ns: int) -> None:
-        nonlocal seen
-        arrivals.setdefault(message.content.text, []).append(now_ns)
-        seen += 1
-        if seen == expected:
-            complete.set()
-
+    arrivals = Arrivals(args.count * args.messages)
     async with _channel(args.target) as channel:
         presence = presence_service_pb2_grpc.PresenceServiceStub(channel)
         readers = await _map_limited(
-            lambda member: open_session(presence, member, arrived), members, limit=100
+            lambda member: open_session(presence, member, arrivals.arrived), members, limit=100
         )
         _say("ready")
-        errors: dict[str, int] = {}
-        try:
-            async with asyncio.timeout(args.deadline):
-                await complete.wait()
-        except TimeoutError:
-            errors["not delivered"] = expected - seen
+        outcome = await arrivals.outcome(args.deadline)
         for reader in readers:
             reader.cancel()
-    return {"arrivals": arrivals, "errors": errors}
+    return outcome
+
+
+async def run_fanout_floor(args: argparse.Namespace, _secret: str) -> dict[str, Any]:
+    names = [
+        f"{args.prefix}-{index}".encode() for index in range(args.first, args.first + args.count)
+    ]
+    arrivals = Arrivals(args.count * args.messages)
+    async with _channel(args.target) as channel:
+        relay = channel.stream_stream(
+            RELAY_METHOD,
+            request_serializer=bytes,
+            response_deserializer=presence_service_pb2.ServerFrame.FromString,
+        )
+
+        async def receive(name: bytes) -> asyncio.Task[None]:
+            # A write-driven call: the stubs' types require an iterator, grpc.aio does not.
+            call = relay()  # type: ignore[call-arg]
+            await call.write(name)
+            await call.read()  # the welcome: broadcasts reach this stream from now on
+
+            async def read() -> None:
+                # read(), not `async for`: grpc.aio refuses to mix the two on one call.
+                while isinstance(frame := await call.read(), presence_service_pb2.ServerFrame):
+                    arrivals.arrived(frame.message, time.time_ns())
+
+            return asyncio.create_task(read())
+
+        readers = await _map_limited(receive, names, limit=100)
+        _say("ready")
+        outcome = await arrivals.outcome(args.deadline)
+        for reader in readers:
+            reader.cancel()
+    return outcome
 
 
 # --- churn --------------------------------------------------------------------------------------
@@ -589,7 +635,13 @@ async def run_churn(args: argparse.Namespace, secret: str) -> dict[str, Any]:
 
 # --- command line -------------------------------------------------------------------------------
 
-ROLES = {"hold": run_hold, "latency": run_latency, "fanout": run_fanout, "churn": run_churn}
+ROLES = {
+    "hold": run_hold,
+    "latency": run_latency,
+    "fanout": run_fanout,
+    "fanout-floor": run_fanout_floor,
+    "churn": run_churn,
+}
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -602,8 +654,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--target", required=True, help="HOST:PORT of the server")
     parser.add_argument("--result", type=Path, required=True, help="where to write the JSON")
     parser.add_argument("--prefix", required=True, help="user ids are PREFIX-N")
-    parser.add_argument("--first", type=int, default=0, help="hold, fanout: first user number")
-    parser.add_argument("--count", type=int, default=1000, help="hold, fanout: users")
+    parser.add_argument("--first", type=int, default=0, help="hold, fanout*: first user number")
+    parser.add_argument("--count", type=int, default=1000, help="hold, fanout*: users")
     parser.add_argument("--group-size", type=int, default=100, help="hold: users per group")
     parser.add_argument("--per-connection", type=int, default=1, help="hold: sessions per TCP")
     parser.add_argument(
@@ -617,8 +669,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=500.0, help="latency: messages per second")
     parser.add_argument("--warmup", type=float, default=3.0, help="latency: unmeasured seconds")
     parser.add_argument("--duration", type=float, default=20.0, help="latency: measured seconds")
-    parser.add_argument("--messages", type=int, default=20, help="fanout: messages expected")
-    parser.add_argument("--deadline", type=float, default=120.0, help="fanout: seconds to wait")
+    parser.add_argument("--messages", type=int, default=20, help="fanout*: messages expected")
+    parser.add_argument("--deadline", type=float, default=120.0, help="fanout*: seconds to wait")
     parser.add_argument("--cycles", type=int, default=100_000, help="churn: streams in all")
     parser.add_argument("--concurrency", type=int, default=32, help="churn: streams at once")
     parser.add_argument("--checkpoint", type=int, default=10_000, help="churn: report every N")
