@@ -30,6 +30,9 @@ from tests.support.databases import migrated_database
 from tests.support.servers import RunningServer, start_app
 from tests.support.settings import FAST_ROUTING, settings_for
 
+# Prints every task's awaits shortly before pytest-timeout fails a hung test.
+pytest_plugins = ["tests.support.hang_report"]
+
 POSTGRES_URL = os.environ.get(
     "OPENCHAT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
