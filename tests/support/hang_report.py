@@ -63,8 +63,11 @@ def _report(_signal: int, _frame: FrameType | None) -> None:
     print(f"hang report: {len(tasks)} tasks", file=sys.stderr)
     for task in tasks:
         print(f"  task {task.get_name()}:", file=sys.stderr)
-        for line in await_chain(task):
-            print(line, file=sys.stderr)
+        try:
+            for line in await_chain(task):
+                print(line, file=sys.stderr)
+        except Exception as error:  # noqa: BLE001 - a report must never fail the test itself
+            print(f"    (not walkable: {error!r})", file=sys.stderr)
     sys.stderr.flush()
 
 
