@@ -10,9 +10,11 @@ seen once in CI says where it hung.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import sys
 import threading
+import types
 from collections.abc import Iterator
 from types import FrameType
 from typing import Any
@@ -39,6 +41,15 @@ def _awaited_by(awaitable: Any) -> Any:
     return None
 
 
+def _generator_of(awaitable: Any) -> Any:
+    """The async generator behind an `async_generator_asend` (what `async with` on an
+    asynccontextmanager awaits), which exposes no attribute for it."""
+    for referent in gc.get_referents(awaitable):
+        if isinstance(referent, types.AsyncGeneratorType):
+            return referent
+    return None
+
+
 def await_chain(task: asyncio.Task[Any]) -> Iterator[str]:
     """Where the task is suspended: each coroutine or generator it awaits through, outermost
     first, then what the innermost one waits for."""
@@ -46,6 +57,10 @@ def await_chain(task: asyncio.Task[Any]) -> Iterator[str]:
     while awaitable is not None:
         frame = _frame_of(awaitable)
         if frame is None:
+            generator = _generator_of(awaitable)
+            if generator is not None:
+                awaitable = generator
+                continue
             yield f"    waiting for {awaitable!r}"
             return
         code = frame.f_code
