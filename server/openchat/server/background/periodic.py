@@ -7,10 +7,11 @@ restarting, Redis unreachable) never ends a loop for the life of the process.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 
 import structlog
+
+from openchat.server.background.cancellation import cancel_and_wait
 
 _log = structlog.get_logger(__name__)
 
@@ -45,9 +46,8 @@ class PeriodicTask:
     async def stop(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # Bounded: a round may be inside a client library that swallows the cancel.
+            await cancel_and_wait([task])
 
     async def _run(self) -> None:
         if not self._immediately:

@@ -17,6 +17,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from openchat.server.background.cancellation import cancel_and_wait
 from openchat.server.domain.errors import Unavailable
 from openchat.server.domain.events import Topic
 from openchat.server.events.cluster import CLUSTER_TOPICS, ClusterCodec
@@ -82,9 +83,8 @@ class RedisEventBus(LocalDispatch):
         return super().backlog() + self._outgoing.qsize()
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Bounded: these tasks spend their time inside redis-py, which has swallowed cancels.
+        await cancel_and_wait(self._tasks)
         await super().close()
 
     async def _publish_loop(self) -> None:
