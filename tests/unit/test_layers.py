@@ -1,7 +1,7 @@
 """The server's layering (docs/architecture.md), read from its imports: every arrow points
 inward. The inner layers (domain/, ports.py, usecases/) import only each other and the
 standard library; an adapter imports only the inner layers, its own package, the settings, the
-metrics instruments it is handed and the timer-loop helper; nothing but the composition root
+metrics instruments it is handed and the timer-loop helpers; nothing but the composition root
 and the edge reaches into the adapters, and the edge reaches the sessions only through their
 facade (sessions/hub.py).
 
@@ -38,8 +38,9 @@ ADAPTERS = (
 # What every adapter may use besides the inner layers and its own package: the settings (read
 # at construction), the metric instruments and the send's tracing (built once by the composition
 # root and passed in; observability/metrics.py imports nothing of the server,
-# observability/tracing.py only the domain's trace headers), the one shape of a timer loop
-# (background/periodic.py imports nothing of the server either) and failures.py, which tells a
+# observability/tracing.py only the domain's trace headers), the one shape of a timer loop and
+# the bounded stop of a loop's task (background/periodic.py imports nothing of the server but
+# background/cancellation.py, which imports nothing of it) and failures.py, which tells a
 # dependency's outage from a bug for the edge and for the adapters' background work alike (it
 # imports nothing of the server).
 SHARED = (
@@ -47,6 +48,7 @@ SHARED = (
     "observability.metrics",
     "observability.tracing",
     "background.periodic",
+    "background.cancellation",
     "failures",
 )
 
