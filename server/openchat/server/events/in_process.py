@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 import structlog
 
+from openchat.server.background.cancellation import cancel_and_wait
 from openchat.server.domain.events import Topic
 from openchat.server.failures import is_transient
 from openchat.server.ports import EventHandler
@@ -68,9 +69,7 @@ class LocalDispatch:
     async def close(self) -> None:
         tasks = [s.task for subs in self._subscriptions.values() for s in subs]
         self._subscriptions.clear()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(tasks)
 
 
 class InProcessEventBus(LocalDispatch):

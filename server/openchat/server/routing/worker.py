@@ -22,6 +22,7 @@ from typing import Protocol
 
 import structlog
 
+from openchat.server.background.cancellation import cancel_and_wait
 from openchat.server.domain.delivery import RouteJob
 from openchat.server.domain.model import Message
 from openchat.server.observability.metrics import Metrics
@@ -218,11 +219,8 @@ async def _finish_by(tasks: set[asyncio.Task[None]], deadline: float) -> None:
     """Wait for `tasks` until the loop's clock reads `deadline`, then cancel what still runs."""
     if not tasks:
         return
-    timeout = max(0.0, deadline - asyncio.get_running_loop().time())
-    _, unfinished = await asyncio.wait(tasks, timeout=timeout)
-    for task in unfinished:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.wait(tasks, timeout=max(0.0, deadline - asyncio.get_running_loop().time()))
+    await cancel_and_wait(tasks)
 
 
 def _describe(error: Exception, timeout: float) -> str:

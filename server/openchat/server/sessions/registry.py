@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 
 import structlog
 
+from openchat.server.background.cancellation import cancel_and_wait
 from openchat.server.domain.errors import (
     HeartbeatTimeout,
     OpenChatError,
@@ -168,9 +169,7 @@ class SessionRegistry:
         """Ask every client to reconnect (after drain()), keeping its session open so that its
         sends in flight are still answered: each session ends once its client has closed its
         side and they are; those still open after `grace` seconds are closed."""
-        for task in self._closing:
-            task.cancel()
-        await asyncio.gather(*self._closing, return_exceptions=True)
+        await cancel_and_wait(set(self._closing))
         for session in self.sessions():
             session.drain(farewell)
         with contextlib.suppress(TimeoutError):
