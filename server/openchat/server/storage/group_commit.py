@@ -20,6 +20,7 @@ from collections import deque
 
 import structlog
 
+from openchat.server.background.cancellation import cancel_and_wait
 from openchat.server.domain.errors import OpenChatError, PersistenceUnavailable, Unavailable
 from openchat.server.domain.events import (
     MESSAGE_PERSIST_FAILED,
@@ -83,9 +84,8 @@ class GroupCommitWriter:
                 while self._pending or self._busy:
                     self._idle.clear()
                     await self._idle.wait()
-        for worker in self._workers:
-            worker.cancel()
-        await asyncio.gather(*self._workers, return_exceptions=True)
+        # Bounded: a worker may be inside a driver that swallows the cancel.
+        await cancel_and_wait(self._workers)
         for _, future, _ in self._pending:
             if not future.done():
                 future.set_exception(PersistenceUnavailable())
