@@ -511,10 +511,10 @@ def _lags(server: ServerProcess) -> list[float]:
 def _pauses(server: ServerProcess, report: Report, phase: str) -> Iterator[None]:
     """Reports the server's event-loop pauses during a phase: how often its loop ran late by
     more than 50 ms, 250 ms, 1 s (openchat_event_loop_lag_seconds, whatever the cause), and
-    its full (generation 2) and middle (generation 1) garbage collections, which stop the loop
-    for as long as they take (docs/benchmarks.md)."""
+    its garbage collections by generation, which stop the loop for as long as they take
+    (docs/benchmarks.md)."""
     lags_before = _lags(server)
-    before = [_collections(server, generation) for generation in (2, 1)]
+    before = [_collections(server, generation) for generation in (2, 1, 0)]
     yield
     lags = [now - then for now, then in zip(_lags(server), lags_before, strict=True)]
     late = ", ".join(
@@ -525,14 +525,15 @@ def _pauses(server: ServerProcess, report: Report, phase: str) -> Iterator[None]
         f"    {phase}: event-loop lag measured {lags[0]:.0f} times; {late}"
         f"  [{report.verdict(lags[0] == lags[1])}: none > {TARGET_PAUSE_SECONDS * 1000:g} ms]"
     )
-    after = [_collections(server, generation) for generation in (2, 1)]
-    (full, full_seconds), (middle, middle_seconds) = (
+    after = [_collections(server, generation) for generation in (2, 1, 0)]
+    (full, full_seconds), (middle, middle_seconds), (young, young_seconds) = (
         (count - count_before, seconds - seconds_before)
         for (count, seconds), (count_before, seconds_before) in zip(after, before, strict=True)
     )
     report.add(
         f"    {phase}: garbage collections in the server: {full:.0f} full ({full_seconds:.2f} s "
-        f"paused), {middle:.0f} middle ({middle_seconds:.2f} s)"
+        f"paused), {middle:.0f} middle ({middle_seconds:.2f} s), {young:.0f} young "
+        f"({young_seconds:.2f} s)"
     )
 
 
