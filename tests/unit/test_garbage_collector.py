@@ -1,6 +1,7 @@
 """The freeze policy: sessions leave the collector's way as they arrive, right after one of its
 own collections, and what a frozen session leaves behind when it closes is collected once
-enough of them closed. The pause observer: what its callback in the collector may do."""
+enough of them closed. The sweep: with many sessions, what survives the young generations is
+frozen. The pause observer: what its callback in the collector may do."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from openchat.server.observability.garbage_collector import (
     FreezePolicy,
     Freezer,
     PauseObserver,
+    SweepTask,
 )
 
 
@@ -110,6 +112,29 @@ def test_frozen_garbage_is_collected_by_the_thaw_and_not_before() -> None:
         assert all(ref() is None for ref in alive)
     finally:
         freezer.stop()
+        gc.unfreeze()
+
+
+async def test_with_enough_sessions_a_sweep_collects_young_garbage_and_freezes_the_rest() -> None:
+    open_sessions = [999]
+    sweep = SweepTask(lambda: open_sessions[0], min_sessions=1_000)
+    try:
+        gc.collect()
+        frozen = gc.get_freeze_count()
+        garbage = Cycle()
+        collected = weakref.ref(garbage)
+        del garbage
+        waiting = Cycle()  # what a session keeps until its next frame
+        await sweep.sweep()
+        assert gc.get_freeze_count() == frozen  # too few sessions: the collector's own schedule
+        assert any(tracked is waiting for tracked in gc.get_objects())
+
+        open_sessions[0] = 1_000
+        await sweep.sweep()
+        assert collected() is None
+        assert gc.get_freeze_count() > frozen
+        assert not any(tracked is waiting for tracked in gc.get_objects())  # frozen
+    finally:
         gc.unfreeze()
 
 

@@ -38,6 +38,7 @@ from openchat.server.observability.garbage_collector import (
     FreezePolicy,
     FreezingTask,
     PauseObserver,
+    SweepTask,
 )
 from openchat.server.observability.http import MetricsServer
 from openchat.server.observability.metrics import Metrics, series_by_label
@@ -261,6 +262,7 @@ async def build_app(
             *published_gauges(metrics),
             *([push_sweep] if push_sweep is not None else []),
             FreezingTask(FreezePolicy(), hub.session_counts),
+            SweepTask(lambda: hub.session_counts()[0]),
         ],
     )
 
