@@ -108,6 +108,7 @@ async def test_a_newer_session_of_a_device_replaces_only_the_older_one(node: Nod
     new_phone = await node.registry.open("alice", "phone")
 
     assert sorted(node.registry.sessions(), key=id) == sorted([laptop, new_phone], key=id)
+    assert (node.registry.open_count, node.registry.closed) == (2, 1)
     assert await remaining_frames(old_phone) == [REPLACED]
     assert not laptop.closed
     assert not new_phone.closed
@@ -126,6 +127,7 @@ async def test_close_is_idempotent_runs_the_hooks_once_and_releases_presence(
     await node.registry.close(session)
 
     assert node.registry.sessions() == []
+    assert (node.registry.open_count, node.registry.closed) == (0, 1)
     assert node.closed == [session]
     assert isinstance(session.close_error, HeartbeatTimeout)
     assert node.disconnects("heartbeat_timeout") == 1

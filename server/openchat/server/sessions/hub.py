@@ -107,7 +107,7 @@ class SessionHub:
 
     def session_counts(self) -> tuple[int, int]:
         """Sessions open now, and sessions closed since the start."""
-        return len(self._registry.sessions()), self._registry.closed
+        return self._registry.open_count, self._registry.closed
 
     def pushback(self) -> ReconnectRequest | None:
         """What to answer a new session instead of its welcome while this node is too busy to

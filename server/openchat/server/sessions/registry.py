@@ -71,10 +71,13 @@ class SessionRegistry:
         # Closes of slow consumers, started from a synchronous push during fan-out.
         self._closing: set[asyncio.Task[None]] = set()
         self._draining = False
-        # Sessions closed since the start (the garbage collector's freeze policy reads it).
+        # Sessions open now, and closed since the start, kept as they change: the garbage
+        # collector's timers read them several times a second, and counting 10,000 sessions
+        # each time cost 3-5 % of the server's CPU in a ramp or a storm.
+        self.open_count = 0
         self.closed = 0
         self._emptied = asyncio.Event()  # set when the last session closes
-        metrics.track(metrics.sessions_active, lambda: len(self.sessions()))
+        metrics.track(metrics.sessions_active, lambda: self.open_count)
         metrics.track(
             metrics.session_queue_depth_max,
             lambda: max((session.backlog for session in self.sessions()), default=0),
@@ -108,6 +111,7 @@ class SessionRegistry:
             if other.device_id == device_id:
                 await self.close(other, farewell=REPLACED)
         self._by_user.setdefault(user_id, {})[key.session_id] = session
+        self.open_count += 1
         try:
             await self._cluster.publish(
                 SESSION_REPLACED, SessionReplaced(user_id, device_id, key.session_id)
@@ -140,7 +144,8 @@ class SessionRegistry:
             return
         self.closed += 1
         sessions = self._by_user.get(session.user_id, {})
-        sessions.pop(session.key.session_id, None)
+        if sessions.pop(session.key.session_id, None) is not None:
+            self.open_count -= 1
         if not sessions:
             self._by_user.pop(session.user_id, None)
             if not self._by_user:
