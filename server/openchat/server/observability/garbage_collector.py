@@ -24,7 +24,10 @@ objects, measured in one process), so a frozen session that closes costs nearly 
 keep even that bounded, the policy thaws (`gc.unfreeze()`, one full collection, freeze again:
 one long pause) once the sessions closed since the first freeze reach `thaw_fraction` times
 those frozen, and only when the sessions have settled (not in the middle of a storm, when the
-loop is busiest).
+loop is busiest). Measured with 2,000 sessions held and 60,000 short ones opened and closed
+beside them, a thaw every 20,000 closes collected 900-1,350 objects (~0.06 per closed session)
+and paused the loop 0.3 s (~1 s with 10,000 sessions): so `thaw_fraction` is 100, a thaw per
+hundred turnovers, which leaves at most ~6 objects per frozen session to it.
 
 What the young and middle generations hold in steady state, measured with 10,000 sessions:
 about 25-30 objects per session that wait for its next frame (the suspended async generators of
@@ -161,7 +164,7 @@ class FreezePolicy:
         settle_checks: int = 5,
         tolerance: float = 0.02,
         min_sessions: int = 200,
-        thaw_fraction: float = 10.0,
+        thaw_fraction: float = 100.0,
     ) -> None:
         self._settle_checks = settle_checks
         self._recent: deque[int] = deque(maxlen=settle_checks)
