@@ -11,7 +11,8 @@ Roles:
   are, and prints `storm BACK SYNCED ATTEMPTS` (seconds until every session had its welcome,
   and had the missed message). `stop` ends the process.
 - `latency`: pairs of users with a direct conversation; the senders send at `--rate` messages
-  per second in all (open loop, unary SendMessage), the recipients' sessions time the arrival.
+  per second in all (open loop, unary SendMessage), the recipients' sessions (pinging every
+  `--interval` seconds) time the arrival.
 - `fanout`: opens sessions for some members of a group (made later, by the parent), prints
   `ready`, and records when each of `--messages` messages reached each session.
 - `fanout-floor`: the same on bench.empty_server: `--count` Relay streams over one connection,
@@ -35,7 +36,7 @@ import random
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -156,6 +157,23 @@ async def open_session(
         except PushedBack as pushback:
             pushbacks += 1
             await asyncio.sleep(pushback.retry_after + _JITTER.delay(pushbacks, _RNG))
+
+
+async def heartbeat(devices: Sequence[Device], interval: float) -> None:
+    """Pings every device's session once per interval, spread evenly over the interval, as
+    10,000 phones whose clocks are independent would: a session that sends nothing for the
+    server's heartbeat timeout (60 s) is closed as dead."""
+    spacing = interval / max(1, len(devices))
+    while True:
+        for device in devices:
+            await asyncio.sleep(spacing)
+            if device.call is not None and device.welcomed.is_set():
+                with contextlib.suppress(grpc.aio.AioRpcError, asyncio.InvalidStateError):
+                    await device.call.write(
+                        presence_service_pb2.ClientFrame(
+                            ping=presence_service_pb2.Ping(nonce=device.connects)
+                        )
+                    )
 
 
 _JITTER = Backoff()
@@ -344,19 +362,7 @@ class Holder:
             self.errors[f"stream ended: {reader.result().name}"] += 1
 
     async def heartbeat(self) -> None:
-        """Pings every session once per interval, spread evenly over the interval, as 10,000
-        phones whose clocks are independent would."""
-        spacing = self._args.interval / max(1, len(self._devices))
-        while True:
-            for device in self._devices:
-                await asyncio.sleep(spacing)
-                if device.call is not None and device.welcomed.is_set():
-                    with contextlib.suppress(grpc.aio.AioRpcError, asyncio.InvalidStateError):
-                        await device.call.write(
-                            presence_service_pb2.ClientFrame(
-                                ping=presence_service_pb2.Ping(nonce=device.connects)
-                            )
-                        )
+        await heartbeat(self._devices, self._args.interval)
 
     async def storm(self) -> tuple[float, float, int]:
         """Drops every connection, sends to every group, waits until all are back and synced.
@@ -477,6 +483,8 @@ async def run_latency(args: argparse.Namespace, secret: str) -> dict[str, Any]:
             sender.conversation_id = response.conversation.conversation_id
         presence = presence_service_pb2_grpc.PresenceServiceStub(streams)
         readers = [await open_session(presence, recipient, arrived) for recipient in recipients]
+        # Runs longer than the server's heartbeat timeout lost their recipients without it.
+        pinging = asyncio.create_task(heartbeat(recipients, args.interval))
         messaging = messaging_service_pb2_grpc.MessagingServiceStub(unary)
         total = round(args.rate * (args.warmup + args.duration))
         measured_from = time.time_ns() + int(args.warmup * 1e9)
@@ -503,6 +511,7 @@ async def run_latency(args: argparse.Namespace, secret: str) -> dict[str, Any]:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(RPC_TIMEOUT_SECONDS):
                 await all_received.wait()
+        pinging.cancel()
         for reader in readers:
             reader.cancel()
     lost = total - sum(errors.values()) - received
@@ -664,7 +673,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=100,
         help="hold: sessions connecting at once at the start",
     )
-    parser.add_argument("--interval", type=float, default=30.0, help="hold: heartbeat seconds")
+    parser.add_argument(
+        "--interval", type=float, default=30.0, help="hold, latency: heartbeat seconds"
+    )
     parser.add_argument("--pairs", type=int, default=50, help="latency: sender-recipient pairs")
     parser.add_argument("--rate", type=float, default=500.0, help="latency: messages per second")
     parser.add_argument("--warmup", type=float, default=3.0, help="latency: unmeasured seconds")
