@@ -31,7 +31,7 @@ async def test_other_work_runs_between_the_slices_and_every_session_gets_the_fra
         pushed_when_other_work_ran.append(sum(1 for session in sessions if session.backlog))
 
     other = asyncio.create_task(other_work())  # ready before the fan-out's first yield
-    assert await push_in_slices(sessions, frame) == len(sessions)
+    await push_in_slices(sessions, frame)
     await other
 
     assert pushed_when_other_work_ran == [FANOUT_SLICE]

@@ -83,9 +83,9 @@ class ClusterFanout:
             for session in await self._member_sessions(message.conversation_id)
             if session.user_id != message.sender_id or session.device_id != event.origin_device_id
         ]
-        pushed = await push_in_slices(recipients, message)
-        if pushed:
-            self._metrics.messages_delivered.inc(pushed)
+        await push_in_slices(recipients, message)
+        if recipients:
+            self._metrics.messages_delivered.inc(len(recipients))
             latency = (self._clock() - message.server_time).total_seconds()
             self._metrics.deliver_latency.observe(max(latency, 0.0))
 
@@ -118,14 +118,13 @@ class ClusterFanout:
         return self._registry.sessions_of(await self._members.members(conversation_id))
 
 
-async def push_in_slices(sessions: Sequence[Session], frame: Outbound) -> int:
+async def push_in_slices(sessions: Sequence[Session], frame: Outbound) -> None:
     """Push `frame` to every session, yielding to the event loop after every FANOUT_SLICE
-    pushes; how many were pushed. A session that closes meanwhile ignores its push; one that
-    opens meanwhile reads a message from the store in its catch-up, as it would if it had
-    opened just after the fan-out."""
+    pushes. A session that closes meanwhile ignores its push; one that opens meanwhile reads a
+    message from the store in its catch-up, as it would if it had opened just after the
+    fan-out."""
     for start in range(0, len(sessions), FANOUT_SLICE):
         if start:
             await asyncio.sleep(0)
         for session in sessions[start : start + FANOUT_SLICE]:
             session.push(frame)
-    return len(sessions)
