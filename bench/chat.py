@@ -213,10 +213,11 @@ def _measure(
 
 
 @contextlib.contextmanager
-def empty_rpc_server() -> Iterator[tuple[subprocess.Popen[str], str]]:
+def empty_rpc_server(registered_methods: int = 0) -> Iterator[tuple[subprocess.Popen[str], str]]:
     target = f"127.0.0.1:{free_port()}"
+    command = [sys.executable, "-m", "bench.empty_server", f"--listen={target}"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "bench.empty_server", f"--listen={target}"],
+        [*command, f"--registered-methods={registered_methods}"],
         cwd=REPOSITORY,
         stdout=subprocess.PIPE,
         text=True,
@@ -234,20 +235,33 @@ def empty_rpc_server() -> Iterator[tuple[subprocess.Popen[str], str]]:
             server.wait()
 
 
-def calibrate(args: argparse.Namespace, workdir: Path, role: str = "calibrate") -> Phase:
+def calibrate(
+    args: argparse.Namespace,
+    workdir: Path,
+    role: str = "calibrate",
+    *,
+    registered_methods: int = 0,
+) -> Phase:
     """The empty call's server CPU per call, with `args.pairs` closed-loop callers (or, with
     role `relay`, per message relayed in the chat's gRPC shape)."""
-    with empty_rpc_server() as (server, target):
+    with empty_rpc_server(registered_methods) as (server, target):
         return _measure(
             args, name=CALIBRATIONS[role], role=role, target=target, server_pid=server.pid,
             database_pids=[], result_path=workdir / f"{role}.json", env=dict(os.environ),
         )  # fmt: skip
 
 
-def calibrate_callers(callers: int, *, warmup: float, duration: float, workdir: Path) -> Phase:
+def calibrate_callers(
+    callers: int,
+    *,
+    warmup: float,
+    duration: float,
+    workdir: Path,
+    registered_methods: int = 0,
+) -> Phase:
     """calibrate() for another benchmark: `callers` closed-loop callers, its warm-up and window."""
     shape = argparse.Namespace(pairs=callers, text_bytes=0, warmup=warmup, duration=duration)
-    return calibrate(shape, workdir)
+    return calibrate(shape, workdir, registered_methods=registered_methods)
 
 
 def chat(args: argparse.Namespace, backend: str, push: str, workdir: Path) -> Phase:

@@ -19,6 +19,10 @@ but the fan-out floor's frames:
   stream, encoding it for each as OpenChat encodes a frame for each member's stream; it answers
   empty bytes once every frame is queued.
 
+With `--registered-methods N` the server also registers N methods, its own and placeholders, the
+way generated code registers a service's (add_registered_method_handlers): bench.registration
+compares the two (docs/benchmarks.md).
+
 It prints `serving` once it listens and stops on SIGTERM.
 """
 
@@ -97,21 +101,22 @@ class Relay:
             pass
 
 
-async def serve(listen: str) -> None:
+async def serve(listen: str, registered_methods: int) -> None:
     server = grpc.aio.server()
     relay = Relay()
-    handler = grpc.method_handlers_generic_handler(
-        SERVICE,
-        {
-            "Call": grpc.unary_unary_rpc_method_handler(_empty),
-            "Forward": grpc.unary_unary_rpc_method_handler(relay.forward),
-            "Broadcast": grpc.unary_unary_rpc_method_handler(relay.broadcast),
-            "Relay": grpc.stream_stream_rpc_method_handler(
-                relay.relay, response_serializer=_encode
-            ),
-        },
-    )
-    server.add_generic_rpc_handlers((handler,))
+    handlers = {
+        "Call": grpc.unary_unary_rpc_method_handler(_empty),
+        "Forward": grpc.unary_unary_rpc_method_handler(relay.forward),
+        "Broadcast": grpc.unary_unary_rpc_method_handler(relay.broadcast),
+        "Relay": grpc.stream_stream_rpc_method_handler(relay.relay, response_serializer=_encode),
+    }
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
+    if registered_methods:
+        placeholders = {
+            f"Placeholder{index}": grpc.unary_unary_rpc_method_handler(_empty)
+            for index in range(registered_methods - len(handlers))
+        }
+        server.add_registered_method_handlers(SERVICE, handlers | placeholders)  # type: ignore[attr-defined]  # grpc-stubs lag
     server.add_insecure_port(listen)
     await server.start()
     stopping = asyncio.Event()
@@ -124,8 +129,14 @@ async def serve(listen: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.empty_server", description=__doc__)
     parser.add_argument("--listen", required=True, help="HOST:PORT to listen on")
+    parser.add_argument(
+        "--registered-methods",
+        type=int,
+        default=0,
+        help="also register this many methods, its own and placeholders, as registered (0)",
+    )
     args = parser.parse_args(argv)
-    uvloop.run(serve(args.listen))
+    uvloop.run(serve(args.listen, args.registered_methods))
     return 0
 
 
