@@ -8,6 +8,7 @@ has read, to race it, or to fail one); time is a clock the test moves."""
 from __future__ import annotations
 
 import asyncio
+import math
 
 import pytest
 
@@ -126,6 +127,24 @@ async def test_an_entry_expires_after_the_ttl(
     assert store.lookups == 2
     await changes.add_members(conversation, [carol])
     assert await cache.members(conversation) == {alice}, "the new entry lives a full TTL"
+
+
+async def test_without_expiry_an_entry_lives_until_invalidated(
+    store: ObservedStore, changes: SqlConversationStore, clock: Clock, members: list[str]
+) -> None:
+    """One node (implementations.member_lists): its bus cannot lose an invalidation."""
+    cache = MembershipCache(store, ttl_seconds=math.inf, clock=clock)
+    alice, bob, _, _ = members
+    conversation = (await changes.create_group(alice, "g", [bob], "")).conversation_id
+    await cache.members(conversation)
+    await changes.remove_members(conversation, [bob])
+
+    clock.now += 365 * 24 * 3600.0
+    assert await cache.members(conversation) == {alice, bob}, "served from memory a year on"
+    assert store.lookups == 1
+    cache.invalidate(conversation)
+    assert await cache.members(conversation) == {alice}
+    assert store.lookups == 2
 
 
 async def test_a_missing_conversation_has_no_members(

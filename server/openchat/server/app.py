@@ -16,7 +16,6 @@ from openchat.server.background.outbox_gauges import OutboxGauges
 from openchat.server.background.receipt_flush import receipt_flush
 from openchat.server.background.retention import Retention
 from openchat.server.directory.bots import BotCache
-from openchat.server.directory.members import MembershipCache
 from openchat.server.directory.user_conversations import UserConversationsCache
 from openchat.server.domain.delivery import WEBHOOK_ROUTE
 from openchat.server.domain.ids import new_id
@@ -24,6 +23,7 @@ from openchat.server.domain.lifecycle import ChangeRules
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.implementations import (
     cluster_bus,
+    member_lists,
     presence_registry,
     published_gauges,
     push_sweep_task,
@@ -123,7 +123,7 @@ async def build_app(
         max_conversations_per_user=settings.limits.max_conversations_per_user,
     )
     quotas = quotas_for(settings, redis, metrics)
-    members = MembershipCache(conversation_store)
+    members = member_lists(conversation_store, redis)
     members.invalidate_on(cluster)
     bot_store = SqlBotStore(database)
     bots = BotCache(bot_store)

@@ -4,6 +4,7 @@ identity provider's JWKS, push on or off, the web listener on or off), for the c
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -11,6 +12,8 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from openchat.server.auth.jwks import JwksKeys, jwks_fetcher
 from openchat.server.auth.tokens import TokenVerifier
 from openchat.server.background.periodic import PeriodicTask
+from openchat.server.directory.members import TTL_SECONDS as MEMBER_LIST_TTL_SECONDS
+from openchat.server.directory.members import MembershipCache
 from openchat.server.events.cluster import ClusterCodec
 from openchat.server.events.in_process import InProcessEventBus
 from openchat.server.events.redis_bus import RedisEventBus
@@ -19,6 +22,7 @@ from openchat.server.limits.token_bucket import InProcessRateLimiter
 from openchat.server.observability.metrics import MULTIPROCESS, Metrics
 from openchat.server.ports import (
     BotDirectory,
+    ConversationStore,
     MessageStore,
     PresenceRegistry,
     PushLedger,
@@ -79,6 +83,15 @@ def cluster_bus(
         return InProcessEventBus()
     prefix = f"{settings.redis.key_prefix}bus:"
     return RedisEventBus(redis, ClusterCodec(), channel_prefix=prefix, metrics=metrics)
+
+
+def member_lists(store: ConversationStore, redis: Redis | None) -> MembershipCache:
+    """Cached member lists. One node's in-process bus cannot lose an invalidation, so there the
+    lists need no expiry (with one, every message of a conversation quiet for longer reloaded
+    its members); between nodes a publisher may lose one unnoticed, which the expiry bounds."""
+    return MembershipCache(
+        store, ttl_seconds=math.inf if redis is None else MEMBER_LIST_TTL_SECONDS
+    )
 
 
 def sequence_allocator(
