@@ -144,6 +144,11 @@ class TokenVerifier:
 
     async def _key_for(self, token: str) -> tuple[Any, str]:
         """The key to check `token` with, and the one algorithm that key allows."""
+        if self._jwks is None and self._secret is not None:
+            # Only the secret can be the key, so the header needs no reading here: that took
+            # half of a verification (PyJWT 2.15 checks every character of each segment it
+            # decodes, and decode() reads the header again).
+            return self._secret, ALGORITHM
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.InvalidTokenError as error:
