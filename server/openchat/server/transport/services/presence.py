@@ -27,9 +27,10 @@ from openchat.server.ports import UserConversations
 from openchat.server.sessions.hub import Session, SessionHub
 from openchat.server.settings import LimitsSettings, SessionSettings
 from openchat.server.transport.context import current_user_id
-from openchat.server.transport.converters import presence_to_pb, server_frame
+from openchat.server.transport.converters import presence_to_pb
 from openchat.server.transport.services.sending import MessageSender
 from openchat.server.transport.services.sync import cursors_from_pb
+from openchat.server.transport.shared_frames import SharedFrames
 from openchat.server.transport.validation import require_id, require_ids, require_seq
 from openchat.server.usecases.messaging import Messaging
 from openchat.server.usecases.receipts import Receipts
@@ -202,6 +203,7 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
         # The sessions opened with OpenSession on this node, by session id: SendSessionFrames
         # hands them their client's frames.
         self._opened: dict[str, ClientFrames] = {}
+        self._frames = SharedFrames()
 
     async def Connect(
         self, request_iterator: AsyncIterator[pb.ClientFrame], context: Context
@@ -216,13 +218,13 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
             return  # the client closed before saying hello
         pushback = self._hub.pushback()
         if pushback is not None:
-            yield server_frame(pushback)
+            yield self._frames.of(pushback)
             return
         async with self._session(user_id, hello) as (client_frames, frames):
             reader = asyncio.create_task(self._read(client_frames, requests), name="session-reader")
             try:
                 async for frame in frames:
-                    yield server_frame(frame)
+                    yield self._frames.of(frame)
             finally:
                 reader.cancel()
 
@@ -234,14 +236,14 @@ class PresenceServicer(presence_service_pb2_grpc.PresenceServiceServicer):
             raise InvalidArgument("hello", "is required")
         pushback = self._hub.pushback()
         if pushback is not None:
-            yield pb.OpenSessionResponse(frame=server_frame(pushback))
+            yield pb.OpenSessionResponse(frame=self._frames.of(pushback))
             return
         async with self._session(user_id, request.hello) as (client_frames, frames):
             session_id = client_frames.session.key.session_id
             self._opened[session_id] = client_frames
             try:
                 async for frame in frames:
-                    yield pb.OpenSessionResponse(frame=server_frame(frame))
+                    yield pb.OpenSessionResponse(frame=self._frames.of(frame))
             finally:
                 self._opened.pop(session_id, None)
 
