@@ -3,7 +3,7 @@
 grpc.aio's server keeps one pending request per registered method (plus one for every generic
 method) and awaits them all with asyncio.wait each time it accepts a call. Generated code
 registers every method of a service that way, so the cost of accepting a call grows with the
-number of methods the server has (31 with OpenChat's services and health).
+number of methods the server has (30 with OpenChat's services and health: 31 pending requests).
 transport/server.py passes on the generic handlers only.
 
 This runs the empty-call calibration of the chat benchmark (bench.empty_server, closed-loop

@@ -430,7 +430,7 @@ async def run_hold(args: argparse.Namespace, secret: str) -> dict[str, Any]:
     await holder.create_groups()
     await holder.connect()
     _say("ready", round(time.perf_counter() - started, 3))
-    heartbeat = asyncio.create_task(holder.heartbeat())
+    pinging = asyncio.create_task(holder.heartbeat())
     commands = await _read_commands()
     result: dict[str, Any] = {}
     try:
@@ -442,7 +442,7 @@ async def run_hold(args: argparse.Namespace, secret: str) -> dict[str, Any]:
             elif line == "stop":
                 break
     finally:
-        heartbeat.cancel()
+        pinging.cancel()
         holder.stopping()
         await holder.close()
     result["retries"] = dict(holder.retries)
